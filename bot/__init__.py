@@ -1,0 +1,1 @@
+"""Core of the citizen-service assistant: config, NLU client, dispatcher, channels."""
