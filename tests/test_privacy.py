@@ -1,0 +1,50 @@
+import datetime as dt
+
+import pytest
+
+from bot.privacy import (id_check_char, is_valid_id_number, mask_id_number, mask_phone, mask_text, redact_text)
+
+# Vectors from ../shared/reference/wechat-protocol.md §6.3 and the seeded citizens.
+VALID = ["11010519491231002X", "440524188001010014", "34052419800101001X", "370101190102039973",
+         "510104198506122310", "510107199203084525", "510122197811250069", "11010520000229003X",
+         "440306199507151287"]
+
+
+@pytest.mark.parametrize("value", VALID)
+def test_valid_ids_pass(value):
+    assert is_valid_id_number(value)
+    assert id_check_char(value[:17]) == value[17]
+
+
+@pytest.mark.parametrize("value", [
+    "110105194912310021",      # check character should be X
+    "510104198506122311",      # one digit off
+    "51010419850612231",       # 17 characters
+    "510104198502302310",      # 30 February
+    "010104198506122310",      # address code starts with 0
+    "5101041985061223101",     # 19 characters
+])
+def test_invalid_ids_fail(value):
+    assert not is_valid_id_number(value)
+
+
+def test_future_birth_date_is_invalid():
+    first17 = "51010420990101001"
+    assert not is_valid_id_number(first17 + id_check_char(first17), today=dt.date(2026, 11, 27))
+
+
+def test_lowercase_x_accepted():
+    assert is_valid_id_number("11010519491231002x")
+
+
+def test_masks():
+    assert mask_id_number("11010519491231002X") == "110***********002X"
+    assert mask_phone("13880000001") == "138****0001"
+
+
+def test_mask_and_redact_free_text():
+    text = "身份证510104198506122310，电话13880000001，订单号1234567890123456789"
+    assert mask_text(text) == "身份证510***********2310，电话138****0001，订单号1234567890123456789"
+    assert redact_text(text) == "身份证<ID_NUMBER>，电话<PHONE>，订单号1234567890123456789"
+    # A mistyped ID is still personal data.
+    assert "<ID_NUMBER>" in redact_text("510104198506122311")
