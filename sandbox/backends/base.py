@@ -1,0 +1,129 @@
+"""What every sandbox backend shares: routing, injected faults, request counters,
+idempotent replays. Each backend adds its own routes, wire format and auth."""
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any, Callable
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from sandbox.data import World
+from sandbox.faults import Fault, FaultBoard, Stats
+
+
+class SandboxBackend:
+    name: str = ""
+    # Unauthenticated liveness path (the adapters' health() calls it).
+    ping_path: str = "/ping"
+
+    def __init__(self, world: World, faults: FaultBoard, stats: Stats, options: dict | None = None):
+        self.world = world
+        self.faults = faults
+        self.stats = stats
+        self.options = options or {}
+        self.lock = threading.RLock()  # guards this backend's mutable state (re-entered by idempotent())
+        self._replays: dict[str, tuple[str, Response]] = {}
+        self.url_map = Map(self.rules() + [Rule(self.ping_path, endpoint="ping", methods=["GET"])])
+
+    # --- to override ------------------------------------------------------------------
+    def rules(self) -> list[Rule]:
+        raise NotImplementedError
+
+    def authenticate(self, request: Request, endpoint: str) -> Response | None:
+        """None when the caller may proceed, else the backend's own 401 answer."""
+        return None
+
+    def unauthorized(self) -> Response:
+        return self.json({"error": "unauthorized"}, 401)
+
+    def garbage(self) -> Response:
+        # A body cut off mid-way, as from a proxy that dropped the upstream.
+        return Response('{"code": 0, "data": {"name": "', 200, content_type="application/json; charset=utf-8")
+
+    def ping(self, request: Request) -> Response:
+        return self.json({"status": "UP"})
+
+    # --- helpers for subclasses --------------------------------------------------------
+    @staticmethod
+    def json(data: Any, status: int = 200) -> Response:
+        return Response(json.dumps(data, ensure_ascii=False, default=str), status,
+                        content_type="application/json; charset=utf-8")
+
+    @staticmethod
+    def body_json(request: Request) -> dict:
+        try:
+            data = json.loads(request.get_data(as_text=True) or "{}")
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def idempotent(self, request: Request, create: Callable[[], Response]) -> Response:
+        """Run a state-changing `create` once per Idempotency-Key.
+
+        The same key with the same body answers the first result again (and
+        creates nothing); the same key with another body is refused (422), as
+        payment-style APIs do. Without a key every call creates.
+        Runs under self.lock, so two concurrent requests with one key create one record.
+        """
+        key = request.headers.get("Idempotency-Key", "")
+        fingerprint = request.get_data(as_text=True)
+        with self.lock:
+            if key and key in self._replays:
+                seen_fingerprint, response = self._replays[key]
+                if seen_fingerprint != fingerprint:
+                    return self.json({"error": "IDEMPOTENCY_KEY_REUSED",
+                                      "message": "this Idempotency-Key was used with another request"}, 422)
+                self.stats.add(self.name, "idempotent_replays")
+                return Response(response.get_data(), response.status_code, headers={"Idempotent-Replay": "true"},
+                                content_type=response.content_type)
+            response = create()
+            if key and response.status_code < 500:
+                self._replays[key] = (fingerprint, response)
+            return response
+
+    # --- the WSGI entry point ----------------------------------------------------------
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        self.stats.add(self.name, "requests")
+        response = self._dispatch(request)
+        return response(environ, start_response)
+
+    def _dispatch(self, request: Request) -> Response:
+        fault = self.faults.take(self.name)
+        if fault is not None:
+            self.stats.add(self.name, "faulted")
+            answer = self._apply_fault(fault)
+            if answer is not None:
+                return answer
+        try:
+            endpoint, args = self.url_map.bind_to_environ(request.environ).match()
+        except HTTPException as e:
+            return self.json({"error": e.name}, e.code or 404)
+        self.stats.add(self.name, f"endpoint:{endpoint}")
+        if endpoint != "ping":
+            refused = self.authenticate(request, endpoint)
+            if refused is not None:
+                return refused
+        return getattr(self, endpoint)(request, **args)
+
+    def _apply_fault(self, fault: Fault) -> Response | None:
+        """The faulted answer, or None to go on normally (after a "slow" delay)."""
+        if fault.mode == "slow":
+            fault.released.wait(fault.delay_s)
+            return None
+        if fault.mode == "timeout":
+            # Hold the request longer than any client waits; a reset releases it.
+            fault.released.wait(fault.delay_s)
+            return Response("upstream timed out", 504, content_type="text/plain")
+        if fault.mode == "error_500":
+            return Response("Internal Server Error", 500, content_type="text/plain")
+        if fault.mode == "error_503":
+            return Response("Service Unavailable", 503, content_type="text/plain")
+        if fault.mode == "garbage":
+            return self.garbage()
+        if fault.mode == "auth_reject":
+            return self.unauthorized()
+        return None

@@ -1,0 +1,60 @@
+"""Exit-entry administration (出入境): REST-style GETs, JSON with an `errcode`
+envelope, API key as `Authorization: ApiKey <key>`.
+
+Status codes (blzt): 01 已受理, 02 审批中, 03 制证中, 04 已制证待领取, 05 已领取,
+06 不予批准. Destination (qwd): HKMO (港澳) or TWN (台湾).
+GET /crj/api/v1/endorsements/<no>?sfzh=<id>: with sfzh, another person's
+application answers 404 like a missing one; without sfzh any application is
+shown (kept for the early demo path only).
+"""
+from __future__ import annotations
+
+import hmac
+
+from werkzeug.routing import Rule
+
+from sandbox import credentials
+from sandbox.backends.base import SandboxBackend
+from sandbox.data import local_time
+
+STATUS_CODES = {"已受理": "01", "审批中": "02", "制证中": "03", "已制证待领取": "04", "已领取": "05", "不予批准": "06"}
+REGIONS = {"港澳": "HKMO", "台湾": "TWN"}
+
+
+class ExitEntryBackend(SandboxBackend):
+    name = "exit_entry"
+    ping_path = "/crj/api/v1/ping"
+
+    def rules(self):
+        return [
+            Rule("/crj/api/v1/endorsements/<application_no>", endpoint="one", methods=["GET"]),
+            Rule("/crj/api/v1/endorsements", endpoint="many", methods=["GET"]),
+        ]
+
+    def authenticate(self, request, endpoint):
+        if hmac.compare_digest(request.headers.get("Authorization", ""), f"ApiKey {credentials.EXIT_ENTRY_API_KEY}"):
+            return None
+        return self.unauthorized()
+
+    def unauthorized(self):
+        return self.json({"errcode": 40101, "errmsg": "无效的访问密钥"}, 401)
+
+    @staticmethod
+    def _wire(a: dict) -> dict:
+        return {
+            "sqbh": a["ref"], "qwd": REGIONS[a["region"]], "qzzl": a["type"], "blzt": STATUS_CODES[a["status"]],
+            "hjmc": a["stage"], "lzdd": a["collect_place"], "xzqh": a["district"],
+            "sqrq": a["submitted"].isoformat(), "gxsj": local_time(a["updated"]).isoformat(), "tsxx": a["next_step"],
+        }
+
+    def one(self, request, application_no):
+        wanted_owner = request.args.get("sfzh")
+        for person, app in self.world.every("exit_entry", "applications"):
+            if app["ref"] == application_no and (wanted_owner is None or person["id_number"] == wanted_owner.upper()):
+                return self.json({"errcode": 0, "errmsg": "ok", "data": self._wire(app)})
+        return self.json({"errcode": 40401, "errmsg": "未找到该申请"}, 404)
+
+    def many(self, request):
+        section = self.world.section(request.args.get("sfzh"), "exit_entry") or {}
+        items = [self._wire(a) for a in section.get("applications") or []]
+        return self.json({"errcode": 0, "errmsg": "ok", "data": {"items": items}})

@@ -1,0 +1,115 @@
+"""12345 hotline work-order system (工单): JSON with a `result` envelope, Chinese
+status names, timestamps as "YYYY-MM-DD HH:MM:SS" (Beijing time), token in
+X-Auth-Token, and lists paged by page number (pageNo/pageSize, at most 3 a page).
+
+Creating an order requires an Idempotency-Key; a contact phone is optional.
+An order filed with a citizen's ID (citizenId) answers 404 to anyone asking
+with another ID; asking without an ID is allowed (the hotline's own staff and
+anonymous filings).
+"""
+from __future__ import annotations
+
+import hmac
+import itertools
+import re
+
+from werkzeug.routing import Rule
+
+from bot.privacy import mask_phone
+from sandbox import credentials
+from sandbox.backends.base import SandboxBackend
+from sandbox.data import local_time, now_local, today_local
+
+MAX_PAGE_SIZE = 3
+FMT = "%Y-%m-%d %H:%M:%S"
+
+
+class WorkordersBackend(SandboxBackend):
+    name = "workorders"
+    ping_path = "/gd/api/ping"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._seq = itertools.count(801)
+        self.orders: dict[str, dict] = {}
+        for person, o in self.world.every("workorders", "orders"):
+            self.orders[o["ref"]] = {
+                **o, "citizen_id": person["id_number"], "phone": person["phone"],
+                "created": local_time(o["created"]),
+                "steps": [{**s, "at": local_time(s["at"])} for s in o["steps"]],
+            }
+
+    def rules(self):
+        return [
+            Rule("/gd/api/orders", endpoint="create", methods=["POST"]),
+            Rule("/gd/api/orders", endpoint="list_orders", methods=["GET"]),
+            Rule("/gd/api/orders/<order_no>", endpoint="one", methods=["GET"]),
+        ]
+
+    def authenticate(self, request, endpoint):
+        if hmac.compare_digest(request.headers.get("X-Auth-Token", ""), credentials.WORKORDERS_API_KEY):
+            return None
+        return self.unauthorized()
+
+    def unauthorized(self):
+        return self.json({"result": "error", "errorCode": "E401", "errorMsg": "令牌无效"}, 401)
+
+    def _error(self, code: str, msg: str, status: int):
+        return self.json({"result": "error", "errorCode": code, "errorMsg": msg}, status)
+
+    @staticmethod
+    def _wire(o: dict) -> dict:
+        steps = o["steps"]
+        return {
+            "orderNo": o["ref"], "topic": o["topic"], "dept": o["department"], "summary": o["content"],
+            "area": o["district"], "state": o["status"], "createTime": o["created"].strftime(FMT),
+            "updateTime": (steps[-1]["at"] if steps else o["created"]).strftime(FMT),
+            "contactPhone": mask_phone(o["phone"]) if o.get("phone") else None,
+            "flow": [{"time": s["at"].strftime(FMT), "node": s["stage"], "dept": s["department"],
+                      "opinion": s["note"]} for s in steps],
+        }
+
+    def create(self, request):
+        if not request.headers.get("Idempotency-Key"):
+            return self._error("E400", "缺少 Idempotency-Key", 400)
+        return self.idempotent(request, lambda: self._create(self.body_json(request)))
+
+    def _create(self, body: dict):
+        # Runs under self.lock (see SandboxBackend.idempotent).
+        missing = [k for k in ("topic", "department", "content", "district") if not body.get(k)]
+        if missing:
+            return self._error("E400", f"缺少字段: {', '.join(missing)}", 400)
+        phone = str(body.get("contactPhone") or "") or None
+        if phone is not None and not re.fullmatch(r"1[3-9]\d{9}", phone):
+            return self._error("E400", "联系电话格式不正确", 400)
+        now = now_local()
+        no = f"GD{today_local():%Y%m%d}{next(self._seq):06d}"
+        self.orders[no] = {
+            "ref": no, "topic": body["topic"], "department": body["department"], "content": body["content"],
+            "district": body["district"], "status": "已受理", "created": now,
+            "citizen_id": (str(body.get("citizenId") or "").upper() or None), "phone": phone,
+            "steps": [{"at": now, "stage": "已受理", "department": "12345热线办公室", "note": "网上受理"}],
+        }
+        self.stats.add(self.name, "created")
+        return self.json({"result": "ok", "order": self._wire(self.orders[no])}, 201)
+
+    def one(self, request, order_no):
+        asker = (request.args.get("citizenId") or "").upper()
+        with self.lock:
+            o = self.orders.get(order_no)
+            if not o or (asker and o["citizen_id"] != asker):
+                return self._error("E404", "工单不存在", 404)
+            return self.json({"result": "ok", "order": self._wire(o)})
+
+    def list_orders(self, request):
+        citizen = (request.args.get("citizenId") or "").upper()
+        try:
+            page_no = max(1, int(request.args.get("pageNo", 1)))
+            size = min(max(1, int(request.args.get("pageSize", MAX_PAGE_SIZE))), MAX_PAGE_SIZE)
+        except ValueError:
+            return self._error("E400", "分页参数错误", 400)
+        with self.lock:
+            mine = sorted((o for o in self.orders.values() if citizen and o["citizen_id"] == citizen),
+                          key=lambda o: o["created"], reverse=True)
+            page = [self._wire(o) for o in mine[(page_no - 1) * size: page_no * size]]
+        return self.json({"result": "ok", "pageNo": page_no, "pageSize": size, "total": len(mine), "orders": page})

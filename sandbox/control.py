@@ -1,0 +1,98 @@
+"""The control port (port_base + 0): health, faults and counters, so that tests
+running in another process can drive the sandbox over HTTP.
+
+GET    /__health                 200 once every backend listens
+GET    /__faults                 active faults
+POST   /__faults/<backend>       {"mode": ..., "times": N?, "delay_s": X?}
+DELETE /__faults                 reset every fault, bring "down" backends back
+GET    /__stats/<backend>        request counters of one backend
+POST   /__tokens/<backend>/revoke  revoke every access token the backend issued
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from sandbox.faults import FaultBoard, Stats
+from sandbox.server import BackendServer
+
+log = logging.getLogger("sandbox.control")
+
+
+def _json(data, status=200) -> Response:
+    return Response(json.dumps(data, ensure_ascii=False), status, content_type="application/json; charset=utf-8")
+
+
+class ControlApp:
+    def __init__(self, servers: dict[str, BackendServer], apps: dict, faults: FaultBoard, stats: Stats):
+        self.servers, self.apps, self.faults, self.stats = servers, apps, faults, stats
+        self.ready = False
+        self.url_map = Map([
+            Rule("/__health", endpoint="health", methods=["GET"]),
+            Rule("/__faults", endpoint="list_faults", methods=["GET"]),
+            Rule("/__faults", endpoint="reset", methods=["DELETE"]),
+            Rule("/__faults/<backend>", endpoint="set_fault", methods=["POST"]),
+            Rule("/__stats/<backend>", endpoint="get_stats", methods=["GET"]),
+            Rule("/__tokens/<backend>/revoke", endpoint="revoke", methods=["POST"]),
+        ])
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        try:
+            endpoint, args = self.url_map.bind_to_environ(environ).match()
+            response = getattr(self, endpoint)(request, **args)
+        except HTTPException as e:
+            response = _json({"error": e.name}, e.code or 500)
+        return response(environ, start_response)
+
+    def _known(self, backend: str) -> None:
+        if backend not in self.servers:
+            raise _NotFound(backend)
+
+    def health(self, request):
+        states = {name: ("up" if s.listening else "down") for name, s in self.servers.items()}
+        return _json({"ok": self.ready, "backends": states}, 200 if self.ready else 503)
+
+    def list_faults(self, request):
+        return _json(self.faults.snapshot())
+
+    def reset(self, request):
+        for name in self.faults.reset():
+            self.servers[name].start()
+        return _json({"reset": True})
+
+    def set_fault(self, request, backend):
+        self._known(backend)
+        try:
+            body = json.loads(request.get_data(as_text=True) or "{}")
+            fault = self.faults.set(backend, body.get("mode"), body.get("times"), body.get("delay_s"))
+        except (ValueError, TypeError, AttributeError) as e:
+            return _json({"error": str(e)}, 400)
+        if fault.mode == "down":
+            self.servers[backend].stop()
+        elif not self.servers[backend].listening:
+            self.servers[backend].start()  # another fault replaces "down"
+        log.info("fault on %s: %s", backend, fault.as_dict())
+        return _json({backend: fault.as_dict()})
+
+    def get_stats(self, request, backend):
+        self._known(backend)
+        return _json(self.stats.get(backend))
+
+    def revoke(self, request, backend):
+        self._known(backend)
+        revoke = getattr(self.apps[backend], "revoke_tokens", None)
+        if revoke is None:
+            return _json({"error": f"{backend} issues no tokens"}, 400)
+        return _json({"revoked": revoke()})
+
+
+class _NotFound(HTTPException):
+    code = 404
+
+    def __init__(self, backend: str):
+        super().__init__(f"no backend named {backend}")

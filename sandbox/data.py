@@ -1,0 +1,55 @@
+"""The sandbox's world: seeded citizens and service halls, read from data/*.yaml."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+CST = dt.timezone(dt.timedelta(hours=8), "CST")  # Beijing time, no DST
+
+
+def local_time(text: str) -> dt.datetime:
+    """'2026-10-18 14:20' (Beijing time) -> aware datetime."""
+    return dt.datetime.strptime(str(text), "%Y-%m-%d %H:%M").replace(tzinfo=CST)
+
+
+def now_local() -> dt.datetime:
+    return dt.datetime.now(CST).replace(microsecond=0)
+
+
+def today_local() -> dt.date:
+    return now_local().date()
+
+
+@dataclass
+class World:
+    citizens: dict[str, dict]          # id_number -> the citizen's seeded facts
+    halls: dict[str, dict]             # hall id -> hall
+    slot_plan: dict                    # days_ahead, morning, afternoon, hours
+
+    def citizen(self, id_number: str | None) -> dict | None:
+        if not id_number:
+            return None
+        return self.citizens.get(str(id_number).strip().upper())
+
+    def section(self, id_number: str | None, backend: str) -> dict | None:
+        """One citizen's facts held by one backend, or None."""
+        person = self.citizen(id_number)
+        return person.get(backend) if person else None
+
+    def every(self, backend: str, list_key: str):
+        """(citizen, record) for each record of one kind across all citizens."""
+        for person in self.citizens.values():
+            for record in (person.get(backend) or {}).get(list_key) or []:
+                yield person, record
+
+
+def load_world(data_dir: Path = DATA_DIR) -> World:
+    people = yaml.safe_load((data_dir / "citizens.yaml").read_text(encoding="utf-8"))["citizens"]
+    halls_doc = yaml.safe_load((data_dir / "halls.yaml").read_text(encoding="utf-8"))
+    halls = {h["id"]: h for h in halls_doc["halls"]}
+    plan = {k: halls_doc[k] for k in ("days_ahead", "morning", "afternoon", "hours")}
+    return World({p["id_number"]: p for p in people}, halls, plan)

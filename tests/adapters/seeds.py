@@ -1,0 +1,12 @@
+"""The seeded citizens of shared/spec/sandbox.md (and one extra), for tests."""
+WANG = "510104198506122310"     # 王建国 13880000001
+LI = "510107199203084525"       # 李芳 13880000002
+ZHAO = "510122197811250069"     # 赵丽 13880000003
+CHEN = "11010520000229003X"     # 陈晨 13880000004
+LIU = "440306199507151287"      # 刘洋 13880000005
+ZHANG = "510108199003151232"    # 张伟 13880000006 (extra)
+HUANG = "510106197512033013"    # 黄磊 13880000008 (extra)
+UNKNOWN = "510104199001011230"  # a valid ID nobody in the sandbox has
+
+ALL_IDS = (WANG, LI, ZHAO, CHEN, LIU, ZHANG, HUANG, "510105198807092043")
+ALL_PHONES = tuple(f"1388000000{i}" for i in range(1, 9))

@@ -1,0 +1,113 @@
+"""Appointments: halls, slots with capacity, idempotent booking, no double booking."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+
+import pytest
+
+from adapters.errors import BusinessError, Conflict, NotFound
+from tests.adapters.conftest import StatsDelta
+from tests.adapters.seeds import ALL_IDS, LI, WANG
+
+
+def next_working_day(days_ahead: int = 1) -> dt.date:
+    day = dt.date.today() + dt.timedelta(days=days_ahead)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+def test_halls_by_district(adapters):
+    halls = adapters.appointments.halls("武侯区")
+    assert {h.name for h in halls} == {"武侯区政务服务中心", "武侯区出入境接待大厅"}
+    assert all(30 < h.lat < 31 and 103 < h.lon < 105 for h in halls)
+    assert len(adapters.appointments.halls()) >= 8
+
+
+def test_free_slots_have_places(adapters):
+    slots = adapters.appointments.free_slots("居住证", "H001", next_working_day())
+    assert slots and all(s.remaining > 0 for s in slots)
+    assert slots[0].label == f"{slots[0].start}-{slots[0].end}"
+
+
+def test_no_slots_on_a_sunday(adapters):
+    sunday = dt.date.today() + dt.timedelta(days=(6 - dt.date.today().weekday()) or 7)
+    assert adapters.appointments.free_slots("居住证", "H001", sunday) == []
+
+
+def test_unknown_hall_and_item_not_served(adapters):
+    with pytest.raises(NotFound):
+        adapters.appointments.free_slots("居住证", "H999", next_working_day())
+    with pytest.raises(BusinessError) as e:
+        adapters.appointments.free_slots("结婚登记", "H003", next_working_day())
+    assert e.value.code == "ITEM_NOT_SERVED"
+
+
+def test_book_and_cancel(adapters):
+    day = next_working_day(2)
+    slot = adapters.appointments.free_slots("护照", "H006", day)[0]
+    booking = adapters.appointments.book(WANG, "护照", "H006", day, slot, key())
+    assert booking.booking_no.startswith("YY") and booking.status == "已预约"
+    assert (booking.date, booking.start, booking.hall_name) == (day, slot.start, "高新区政务服务中心")
+    assert booking.booking_no in [b.booking_no for b in adapters.appointments.bookings(WANG)]
+    with pytest.raises(NotFound):
+        adapters.appointments.cancel(booking.booking_no, LI)  # not hers
+    assert adapters.appointments.cancel(booking.booking_no, WANG).status == "已取消"
+    assert adapters.appointments.cancel(booking.booking_no, WANG).status == "已取消"  # harmless twice
+
+
+def test_the_same_idempotency_key_books_once(adapters, sandbox):
+    day = next_working_day(3)
+    slot = adapters.appointments.free_slots("营业执照", "H002", day)[0]
+    k = key()
+    with StatsDelta(sandbox, "appointments") as d:
+        first = adapters.appointments.book(LI, "营业执照", "H002", day, slot.start, k)
+        again = adapters.appointments.book(LI, "营业执照", "H002", day, slot.start, k)  # e.g. a lost answer
+    assert first == again
+    assert d["created"] == 1 and d["idempotent_replays"] == 1
+
+
+def test_a_503_is_retried_and_still_books_once(adapters, sandbox):
+    day = next_working_day(4)
+    slot = adapters.appointments.free_slots("居住证", "H004", day)[0]
+    sandbox.fault("appointments", "error_503", times=1)
+    with StatsDelta(sandbox, "appointments") as d:
+        booking = adapters.appointments.book(WANG, "居住证", "H004", day, slot, key())
+    assert booking.status == "已预约"
+    assert d["requests"] == 2 and d["created"] == 1
+
+
+def test_concurrent_requests_for_the_last_place_give_exactly_one_booking(adapters):
+    day = next_working_day(5)
+    slot = adapters.appointments.free_slots("身份证换领", "H008", day)[0]
+    fillers, racers = ALL_IDS[:slot.remaining - 1], ALL_IDS[slot.remaining - 1:]
+    for id_number in fillers:
+        adapters.appointments.book(id_number, "身份证换领", "H008", day, slot, key())
+    [last] = [s for s in adapters.appointments.free_slots("身份证换领", "H008", day) if s.start == slot.start]
+    assert last.remaining == 1
+
+    outcomes, start = [], threading.Barrier(len(racers))
+
+    def race(id_number):
+        start.wait()
+        try:
+            outcomes.append(adapters.appointments.book(id_number, "身份证换领", "H008", day, slot, key()))
+        except Conflict as e:
+            outcomes.append(e)
+
+    threads = [threading.Thread(target=race, args=(i,)) for i in racers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    booked = [o for o in outcomes if not isinstance(o, Exception)]
+    refused = [o for o in outcomes if isinstance(o, Conflict)]
+    assert len(booked) == 1 and len(refused) == len(racers) - 1
+    assert {e.code for e in refused} == {"SLOT_FULL"}
+    assert all(s.start != slot.start for s in adapters.appointments.free_slots("身份证换领", "H008", day))

@@ -1,0 +1,44 @@
+"""`python -m sandbox` as a process: it stops cleanly on SIGTERM, and its logs
+hold no ID or phone numbers even at DEBUG (every request line)."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from tests.fixtures.sandbox import PORT_BASE, SandboxHandle
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_sigterm_stops_it_cleanly_and_logs_are_redacted(tmp_path):
+    port_base = PORT_BASE + 300
+    log = tmp_path / "sandbox.log"
+    with open(log, "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "sandbox", "--port-base", str(port_base),
+                                 "--log-level", "DEBUG"], cwd=ROOT, stderr=err, stdout=subprocess.DEVNULL)
+    try:
+        handle = SandboxHandle(port_base)
+        deadline = time.monotonic() + 20
+        while not handle.healthy():
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        requests.get(handle.urls["social_insurance"] + "/si/ws/person/query",
+                     params={"aac002": "510104198506122310"}, auth=("si-sandbox", "sandbox-si-password"), timeout=2)
+        requests.post(handle.urls["identity"] + "/api/v1/sms/send", json={"idNumber": "510104198506122310"},
+                      headers={"X-Api-Key": "sandbox-identity-key"}, timeout=2)
+        handle.fault("exit_entry", "down")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = log.read_text(encoding="utf-8")
+    assert "aac002=<ID_NUMBER>" in text and "138****0001" in text
+    assert "510104198506122310" not in text and "13880000001" not in text
+    assert not handle.healthy()
