@@ -1,0 +1,177 @@
+"""Client of the Rasa NLU server (`rasa run --enable-api`, POST /model/parse).
+
+Texts are normalised first (bot.normalise), and parses are cached in Redis
+keyed by the model's fingerprint and the normalised text, so a new model never
+serves an old model's answers. When the server cannot be reached the caller gets
+NluUnavailable and degrades to the numbered menu.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+import requests
+
+from bot import metrics
+from bot.normalise import normalise
+from bot.redis_conn import RedisHub
+from bot.settings import NluSettings
+
+log = logging.getLogger(__name__)
+
+FALLBACK_INTENT = "nlu_fallback"
+
+
+class NluUnavailable(Exception):
+    """The NLU server did not answer (down, timeout, or a malformed answer)."""
+
+
+@dataclass(frozen=True)
+class Entity:
+    entity: str
+    value: str
+    start: int | None = None
+    end: int | None = None
+
+
+@dataclass(frozen=True)
+class Parse:
+    text: str                                   # the normalised text Rasa saw
+    intent: str
+    confidence: float
+    ranking: tuple[tuple[str, float], ...] = ()
+    entities: tuple[Entity, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def entity(self, name: str) -> str | None:
+        for e in self.entities:
+            if e.entity == name:
+                return e.value
+        return None
+
+    def entity_values(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for e in self.entities:
+            out.setdefault(e.entity, e.value)
+        return out
+
+    @classmethod
+    def from_rasa(cls, text: str, body: dict) -> "Parse":
+        try:
+            intent = body.get("intent") or {}
+            ranking = tuple((r["name"], float(r["confidence"])) for r in body.get("intent_ranking") or [])
+            entities = tuple(
+                Entity(e["entity"], str(e.get("value", "")), e.get("start"), e.get("end"))
+                for e in body.get("entities") or []
+            )
+            return cls(text, intent.get("name") or FALLBACK_INTENT, float(intent.get("confidence") or 0.0),
+                       ranking, entities, body)
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise NluUnavailable(f"malformed parse from NLU server: {e}") from e
+
+
+class NluClient:
+    FINGERPRINT_TTL_S = 30.0
+
+    def __init__(self, settings: NluSettings, hub: RedisHub):
+        self.settings = settings
+        self.hub = hub
+        self._http = requests.Session()
+        self._fp_lock = threading.Lock()
+        self._fingerprint: str | None = None
+        self._fp_checked = 0.0
+
+    # -- server status ---------------------------------------------------------------------
+    def status(self) -> dict:
+        try:
+            r = self._http.get(f"{self.settings.url}/status", timeout=(0.5, self.settings.timeout_s))
+            r.raise_for_status()
+            return r.json()
+        except (requests.RequestException, ValueError) as e:
+            raise NluUnavailable(f"NLU server status: {type(e).__name__}") from e
+
+    def fingerprint(self) -> str:
+        """The loaded model's identity (its file name carries the training fingerprint)."""
+        now = time.monotonic()
+        if self._fingerprint and now - self._fp_checked < self.FINGERPRINT_TTL_S:
+            return self._fingerprint
+        with self._fp_lock:
+            if self._fingerprint and now - self._fp_checked < self.FINGERPRINT_TTL_S:
+                return self._fingerprint
+            st = self.status()
+            model = st.get("model_file") or json.dumps(st.get("fingerprint"), sort_keys=True)
+            self._fingerprint = hashlib.sha1(str(model).encode()).hexdigest()[:16]
+            self._fp_checked = now
+            return self._fingerprint
+
+    def ready(self) -> bool:
+        try:
+            return bool(self.status().get("model_file") or self.status().get("fingerprint"))
+        except NluUnavailable:
+            return False
+
+    # -- parsing ----------------------------------------------------------------------------
+    def parse(self, text: str) -> Parse:
+        started = time.perf_counter()
+        try:
+            return self._parse(normalise(text))
+        finally:
+            metrics.NLU_PARSE_SECONDS.observe(time.perf_counter() - started)
+
+    def _parse(self, norm: str) -> Parse:
+        fp = self.fingerprint()
+        key = self.hub.key("nlu", fp, hashlib.sha1(norm.encode("utf-8")).hexdigest())
+        cached = self._cache_get(key)
+        if cached is not None:
+            metrics.NLU_CACHE.labels("hit").inc()
+            return Parse.from_rasa(norm, cached)
+        metrics.NLU_CACHE.labels("miss").inc()
+        body = self._post_parse(norm)
+        parse = Parse.from_rasa(norm, body)
+        self._cache_set(key, body)
+        return parse
+
+    def _post_parse(self, norm: str) -> dict:
+        try:
+            r = self._http.post(f"{self.settings.url}/model/parse", json={"text": norm},
+                                timeout=(0.5, self.settings.timeout_s))
+        except requests.Timeout as e:
+            metrics.NLU_ERRORS.labels("timeout").inc()
+            raise NluUnavailable("NLU server timed out") from e
+        except requests.RequestException as e:
+            metrics.NLU_ERRORS.labels("unreachable").inc()
+            self._fingerprint = None  # a restarted server may bring another model
+            raise NluUnavailable(f"NLU server unreachable: {type(e).__name__}") from e
+        if r.status_code != 200:
+            metrics.NLU_ERRORS.labels(f"http_{r.status_code}").inc()
+            raise NluUnavailable(f"NLU server answered HTTP {r.status_code}")
+        try:
+            body = r.json()
+        except ValueError as e:
+            metrics.NLU_ERRORS.labels("malformed").inc()
+            raise NluUnavailable("NLU server answered something that is not JSON") from e
+        if not isinstance(body, dict):
+            raise NluUnavailable("NLU server answered an unexpected JSON shape")
+        return body
+
+    # The cache is an optimisation: Redis trouble must not stop parsing.
+    def _cache_get(self, key: str) -> dict | None:
+        try:
+            raw = self.hub.text.get(key)
+            return json.loads(raw) if raw else None
+        except (redis.RedisError, ValueError):
+            return None
+
+    def _cache_set(self, key: str, body: dict) -> None:
+        if self.settings.cache_ttl_s <= 0:
+            return
+        try:
+            self.hub.text.set(key, json.dumps(body, ensure_ascii=False), ex=self.settings.cache_ttl_s)
+        except redis.RedisError:
+            log.warning("NLU cache write failed", exc_info=False)

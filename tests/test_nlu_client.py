@@ -1,0 +1,66 @@
+"""The NLU client against the real Rasa server: normalisation, cache, outage."""
+import socket
+
+import pytest
+
+from bot import metrics
+from bot.nlu_client import NluClient, NluUnavailable
+from bot.settings import NluSettings
+
+
+def _hits() -> float:
+    return metrics.NLU_CACHE.labels("hit")._value.get()
+
+
+@pytest.fixture
+def nlu(redis_hub, rasa_server):
+    return NluClient(NluSettings(url=rasa_server.url, timeout_s=5, cache_ttl_s=600, clarify_below=0.5), redis_hub)
+
+
+def test_parses_with_the_real_model(nlu):
+    p = nlu.parse("我的公积金还有多少钱")
+    assert p.intent == "query_housing_fund"
+    assert 0 < p.confidence <= 1
+    assert p.ranking and p.ranking[0][0] == p.intent
+
+
+def test_full_width_application_number_is_normalised_before_rasa(nlu):
+    p = nlu.parse("ＣＪ２０２６１１０１０００１２３ 这个签注办到哪了")
+    assert p.text.startswith("CJ20261101000123")
+    assert p.entity("application_no") == "CJ20261101000123"
+
+
+def test_second_parse_of_the_same_text_comes_from_the_cache(nlu, redis_hub):
+    before = _hits()
+    first = nlu.parse("社保交了多少个月")
+    # Same normalised text, different spelling: one cache entry.
+    second = nlu.parse("  社保交了多少个月 ")
+    assert second.intent == first.intent and second.confidence == first.confidence
+    assert _hits() == before + 1
+    keys = list(redis_hub.text.scan_iter(match=redis_hub.prefix + "nlu:*"))
+    assert len(keys) == 1 and nlu.fingerprint() in keys[0]
+
+
+def test_cache_is_keyed_by_model_fingerprint(nlu, redis_hub):
+    nlu.parse("你好")
+    nlu._fingerprint, nlu._fp_checked = "another-model", float("inf")  # as if a new model were loaded
+    before = _hits()
+    nlu.parse("你好")
+    assert _hits() == before  # a miss: the old model's parse is not reused
+    assert len(list(redis_hub.text.scan_iter(match=redis_hub.prefix + "nlu:*"))) == 2
+
+
+def _closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def test_unreachable_server_raises_nlu_unavailable(redis_hub):
+    client = NluClient(NluSettings(url=f"http://127.0.0.1:{_closed_port()}", timeout_s=0.5, cache_ttl_s=60,
+                                   clarify_below=0.5), redis_hub)
+    with pytest.raises(NluUnavailable):
+        client.parse("公积金")
+    assert not client.ready()
