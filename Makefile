@@ -1,0 +1,54 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Everything is installed on first use into .venv (the app) and .venv-nlu (Rasa),
+# and re-installed only when a requirements file changes.
+
+PYTHON ?= python3
+VENV := .venv
+NLU_VENV := .venv-nlu
+PY := $(VENV)/bin/python
+APP_STAMP := $(VENV)/.installed
+NLU_STAMP := $(NLU_VENV)/.installed
+
+.PHONY: run test install model nlu-eval nlu-crossval ingest menu bench clean help
+
+help:
+	@echo "make run                 start everything and serve http://127.0.0.1:8000 (Ctrl-C stops)"
+	@echo "make test                run the whole test suite (real Redis, Rasa, sandbox)"
+	@echo "make model               train the NLU model if nlu_data/ changed"
+	@echo "make nlu-eval DATA=f.yml evaluate the model on a held-out Rasa NLU file"
+	@echo "make nlu-crossval        5-fold cross-validation of the training data"
+
+install: $(APP_STAMP) $(NLU_STAMP)
+
+$(APP_STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	touch $@
+
+# Rasa 3.6 declares Python <3.11: its pinned dependencies go in first, then Rasa
+# itself without dependency resolution (see docs/nlu.md).
+$(NLU_STAMP): requirements-nlu.txt
+	$(PYTHON) -m venv $(NLU_VENV)
+	$(NLU_VENV)/bin/pip install -q --no-deps -r requirements-nlu.txt
+	$(NLU_VENV)/bin/pip install -q --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2
+	touch $@
+
+model: install
+	$(PY) scripts/nlu_model.py ensure
+
+run: install
+	$(PY) scripts/devstack.py
+
+test: install
+	$(PY) scripts/nlu_model.py ensure
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+nlu-eval: install
+	@test -n "$(DATA)" || (echo "usage: make nlu-eval DATA=path/to/file.yml" && exit 2)
+	$(NLU_VENV)/bin/python scripts/nlu_eval.py --model "$$($(PY) scripts/nlu_model.py ensure)" --data "$(DATA)" --out reports/
+
+nlu-crossval: install
+	$(NLU_VENV)/bin/python scripts/nlu_crossval.py --folds 5 --out reports/
+
+clean:
+	rm -rf logs reports .pytest_cache

@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""`make run`: start everything the assistant needs, wait until each part is ready,
+and stop them all on Ctrl-C.
+
+Parts, in start order: Redis (only when nothing answers at REDIS_URL), the
+sandbox backends, the WeChat API simulator, the Rasa NLU server (reused when one
+with the current model already answers at NLU_URL), the job worker(s) and the
+web app (gunicorn) on 127.0.0.1:8000. Each part's output goes to logs/<part>.log.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlparse
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts import nlu_model  # noqa: E402
+
+PY = str(ROOT / ".venv" / "bin" / "python")
+LOGS = ROOT / "logs"
+
+
+def _die_with_parent() -> None:
+    # Children get SIGTERM if this process dies without cleaning up (Linux prctl).
+    try:
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+    os.setsid()  # our own Ctrl-C handling decides the stop order
+
+
+def http_ok(url: str, timeout: float = 1.0, check: Callable[[requests.Response], bool] | None = None) -> bool:
+    try:
+        r = requests.get(url, timeout=timeout)
+        return r.status_code == 200 and (check is None or check(r))
+    except requests.RequestException:
+        return False
+
+
+@dataclass
+class Part:
+    name: str
+    cmd: list[str]
+    ready: Callable[[], bool]
+    ready_timeout_s: float = 30.0
+    env: dict[str, str] = field(default_factory=dict)
+    proc: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    def start(self) -> None:
+        LOGS.mkdir(exist_ok=True)
+        self.log_path = LOGS / f"{self.name}.log"
+        log = open(self.log_path, "ab")
+        log.write(f"\n--- {time.strftime('%F %T')} {' '.join(self.cmd)}\n".encode())
+        log.flush()
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                     env={**os.environ, **self.env}, preexec_fn=_die_with_parent)
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + self.ready_timeout_s
+        while time.monotonic() < deadline:
+            if self.proc and self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with code {self.proc.returncode}\n{self.tail()}")
+            if self.ready():
+                return
+            time.sleep(0.25)
+        raise RuntimeError(f"{self.name} not ready after {self.ready_timeout_s:.0f} s\n{self.tail()}")
+
+    def tail(self, n: int = 25) -> str:
+        if not self.log_path or not self.log_path.exists():
+            return ""
+        lines = self.log_path.read_text(errors="replace").splitlines()[-n:]
+        return "\n".join(f"  {self.name}| {line}" for line in lines)
+
+    def stop(self, grace_s: float = 10.0) -> None:
+        if not self.proc or self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            self.proc.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+def redis_answers(url: str) -> bool:
+    import redis
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+def redis_part(url: str) -> Part | None:
+    """A Redis server to start, or None when one already answers at url."""
+    if redis_answers(url):
+        print(f"redis: using the server at {url}")
+        return None
+    u = urlparse(url)
+    if u.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise RuntimeError(f"nothing answers at REDIS_URL={url} and it is not local, so it cannot be started here")
+    binary = shutil.which("redis-server")
+    if binary is None:
+        print("redis: redis-server is not installed; installing the Debian package ...")
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True)
+        subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "redis-server"], check=True,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    port = str(u.port or 6379)
+    return Part("redis", [binary, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                ready=lambda: redis_answers(url))
+
+
+def rasa_part(nlu_url: str, model: Path) -> Part | None:
+    """The Rasa server to start, or None when one with this model already answers."""
+    try:
+        status = requests.get(f"{nlu_url}/status", timeout=1).json()
+    except (requests.RequestException, ValueError):
+        status = None
+    if status is not None:
+        loaded = Path(str(status.get("model_file", ""))).name
+        if loaded == model.name:
+            print(f"nlu: reusing the Rasa server at {nlu_url} (model {loaded})")
+            return None
+        raise RuntimeError(f"a server at NLU_URL={nlu_url} runs model {loaded!r}, not {model.name}; "
+                           "stop it or point NLU_URL elsewhere")
+    u = urlparse(nlu_url)
+    rasa = str(nlu_model.RASA)
+    return Part("rasa", [rasa, "run", "--enable-api", "-m", str(model), "-i", u.hostname or "127.0.0.1",
+                         "-p", str(u.port or 5005), "--log-file", str(LOGS / "rasa-server.log")],
+                ready=lambda: http_ok(f"{nlu_url}/status", check=lambda r: bool(r.json().get("model_file"))),
+                ready_timeout_s=180)
+
+
+def build_parts() -> list[Part]:
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    nlu_url = os.environ.get("NLU_URL", "http://127.0.0.1:5005").rstrip("/")
+    port_base = int(os.environ.get("SANDBOX_PORT_BASE", "9100"))
+    sim_port = int(os.environ.get("WECHAT_SIM_PORT", "9200"))
+    web_port = os.environ.get("PORT", "8000")
+    model = Path(subprocess.run([PY, "scripts/nlu_model.py", "ensure"], cwd=ROOT, check=True,
+                                capture_output=False, stdout=subprocess.PIPE, text=True).stdout.strip())
+
+    metrics_dir = Path(tempfile.mkdtemp(prefix="gov-metrics-"))
+    app_env = {"REDIS_URL": redis_url, "NLU_URL": nlu_url, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+               "WECHAT_API_BASE_URL": os.environ.get("WECHAT_API_BASE_URL", f"http://127.0.0.1:{sim_port}")}
+
+    parts: list[Part] = []
+    if (p := redis_part(redis_url)) is not None:
+        parts.append(p)
+    parts.append(Part("sandbox", [PY, "-m", "sandbox", "--host", "127.0.0.1", "--port-base", str(port_base)],
+                      ready=lambda: http_ok(f"http://127.0.0.1:{port_base}/__health")))
+    if (ROOT / "sandbox" / "wechat_sim").is_dir():
+        parts.append(Part("wechat-sim", [PY, "-m", "sandbox.wechat_sim", "--port", str(sim_port)],
+                          ready=lambda: http_ok(f"http://127.0.0.1:{sim_port}/__sim/stats")))
+    if (p := rasa_part(nlu_url, model)) is not None:
+        parts.append(p)
+    if (ROOT / "bot" / "worker.py").exists():
+        for i in range(int(os.environ.get("JOB_WORKERS", "1"))):
+            parts.append(Part(f"worker-{i + 1}", [PY, "-m", "bot.worker"], ready=lambda: True, env=app_env))
+    parts.append(Part(
+        "web",
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{web_port}",
+         "--workers", os.environ.get("WEB_WORKERS", "2"), "--threads", os.environ.get("WEB_THREADS", "8"),
+         "--timeout", "30", "--access-logfile", "-", "app:create_app()"],
+        ready=lambda: http_ok(f"http://127.0.0.1:{web_port}/readyz", timeout=3), env=app_env, ready_timeout_s=60))
+    return parts
+
+
+def main() -> int:
+    parts: list[Part] = []
+    started: list[Part] = []
+    stopping = False
+
+    def stop_all(*_args) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        print("\nstopping ...", flush=True)
+        for part in reversed(started):
+            part.stop()
+            print(f"  stopped {part.name}", flush=True)
+
+    signal.signal(signal.SIGTERM, lambda *a: (stop_all(), sys.exit(0)))
+    try:
+        parts = build_parts()
+        for part in parts:
+            t0 = time.monotonic()
+            print(f"{part.name}: starting ...", flush=True)
+            part.start()
+            started.append(part)
+            part.wait_ready()
+            print(f"{part.name}: ready in {time.monotonic() - t0:.1f} s", flush=True)
+        web_port = os.environ.get("PORT", "8000")
+        print(f"\nready: http://127.0.0.1:{web_port}  (logs in {LOGS}/, Ctrl-C stops everything)", flush=True)
+        while True:
+            for part in started:
+                if part.proc and part.proc.poll() is not None:
+                    raise RuntimeError(f"{part.name} exited with code {part.proc.returncode}\n{part.tail()}")
+            time.sleep(1)
+    except KeyboardInterrupt:
+        stop_all()
+        return 0
+    except (RuntimeError, subprocess.CalledProcessError) as e:
+        print(f"error: {e}", file=sys.stderr, flush=True)
+        stop_all()
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
