@@ -1,0 +1,53 @@
+"""The web application: `create_app()` builds it; gunicorn serves `app:create_app()`."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping
+
+from flask import Flask, jsonify
+
+from bot import agent_api, health, nlu_api
+from bot.channels import wechat_oa
+from bot.runtime import Runtime, build_runtime
+from bot.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, overrides: Mapping[str, Any] | None = None,
+               runtime: Runtime | None = None) -> Flask:
+    """Build the app. Settings are loaded and checked here: a wrong one raises ConfigError."""
+    if runtime is None:
+        settings = settings or load_settings(overrides=overrides)
+        runtime = build_runtime(settings)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = runtime.settings.app.max_body_bytes
+    app.extensions["runtime"] = runtime
+
+    app.register_blueprint(health.create_blueprint())
+    app.register_blueprint(nlu_api.create_blueprint())
+    app.register_blueprint(wechat_oa.create_blueprint(runtime))
+    app.register_blueprint(agent_api.create_blueprint())
+
+    @app.errorhandler(404)
+    def not_found(_e):
+        return jsonify(error="not found"), 404
+
+    @app.errorhandler(405)
+    def not_allowed(_e):
+        return jsonify(error="method not allowed"), 405
+
+    @app.errorhandler(413)
+    def too_large(_e):
+        return jsonify(error="request body too large"), 413
+
+    @app.errorhandler(Exception)
+    def unexpected(e):
+        # Last resort: never a 500 with a traceback to the caller.
+        from werkzeug.exceptions import HTTPException
+        if isinstance(e, HTTPException):
+            return jsonify(error=e.description), e.code
+        log.exception("unhandled error")
+        return jsonify(error="temporarily unavailable"), 503
+
+    return app
