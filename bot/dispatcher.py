@@ -1,0 +1,544 @@
+"""The one place that owns a turn: lock, session, NLU, slot filling, handler, errors.
+
+    Incoming ──► per-user lock ──► session ──► in a human handoff? (stay quiet, forward)
+             ──► understand: a numbered choice / command word / channel intent / NLU
+             ──► cancel? ──► form in progress? continue it : pick handler
+                   (an application number decides the handler by its prefix;
+                    a low-confidence parse gets a clarifying question instead)
+             ──► identity gate (someone else's ID number: refused, nothing queried)
+             ──► begin() ──► slots (prompt, validate, re-prompt) ──► handle()
+             ──► replies: long lists paged ("更多"), every ID and phone number masked
+
+Errors from backends become replies that tell the citizen what to do; nothing
+escapes as an exception to the channel. An empty reply list means "say nothing"
+(the citizen is talking to a person).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass, field, replace
+from typing import Iterable
+
+from bot import metrics
+from bot.handoff import END_WORDS
+from bot.identity_store import IdentityStore
+from bot.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
+from bot.nlu_client import FALLBACK_INTENT, NluClient, NluUnavailable, Parse
+from bot.privacy import mask_text, redact_text
+from bot.sessions import Form, Session, SessionStore, UserBusy, UserLock
+from handlers.base import Handler, Result, Services, Slot, SlotInvalid, Turn
+from handlers.validators import APPLICATION_NO, APPLICATION_NO_ATTEMPT
+
+log = logging.getLogger(__name__)
+
+# Intents that answer the bot rather than ask for something new.
+ANSWER_INTENTS = {"inform", "affirm", "deny"}
+# Small talk answered without closing an open form (its question is asked again).
+CHAT_INTENTS = {"greet", "thank", "bot_challenge"}
+CANCEL_WORDS = {"取消", "算了", "不办了", "退出", "不用了", "结束", "cancel", "q", "quit", "不弄了", "不查了", "不要了",
+                "再见", "拜拜"}
+# Next page of a long list. (WeChat's own "继续" continues a reply cut at its byte limit.)
+MORE_WORDS = {"更多", "下一页", "还有吗", "more"}
+MAX_REPROMPTS = 3
+# How sure NLU must be before a message counts as a new request in the middle of a form.
+INTERRUPT_CONFIDENCE = 0.7
+# Intents that never end an open form: they do not ask for anything to be done.
+NEVER_INTERRUPT = {"out_of_scope", "rate_service", "goodbye"}
+# How long after an answer a bare refinement ("上个月的") still refers to it.
+FOLLOW_UP_S = 600
+# Entities a choice or typed "/intent{...}" may carry (never identifiers).
+DIRECT_ENTITIES = {"application_no", "district", "service_item", "theme", "level", "action"}
+
+# "/intent" or '/intent{"entity": "value"}' chooses an intent without NLU
+# (menu choices and clarifications send these).
+_DIRECT = re.compile(r"^/([a-z_]+)(\{.*\})?$")
+_BARE_VALUE = re.compile(r"[\dA-Za-z\s:：.\-]+")
+# Anything shaped like a resident ID number, valid or not (a mistyped one is still someone's).
+_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+
+# Fixed words that mean one thing whatever NLU thinks (exact message, punctuation ignored).
+COMMANDS: dict[str, tuple[str, dict]] = {
+    "解除绑定": ("bind_identity", {"action": "unbind"}), "解绑": ("bind_identity", {"action": "unbind"}),
+    "取消绑定": ("bind_identity", {"action": "unbind"}), "解除实名绑定": ("bind_identity", {"action": "unbind"}),
+    "取消预约": ("book_appointment", {"action": "cancel"}), "我的预约": ("book_appointment", {"action": "list"}),
+    "查看预约": ("book_appointment", {"action": "list"}),
+    "人工": ("request_human", {}), "转人工": ("request_human", {}), "人工客服": ("request_human", {}),
+    "评价": ("rate_service", {}), "我要评价": ("rate_service", {}),
+    "菜单": ("greet", {}), "主菜单": ("greet", {}), "帮助": ("greet", {}),
+}
+
+NOT_OWN_ID = ("为保护个人信息，只能查询您本人（已实名绑定）的业务，不能查询他人的身份证号。"
+              "如需办理他人的事项，请本人查询或携带委托材料到窗口办理。")
+
+
+@dataclass
+class Message:
+    """What the citizen's message means for this turn."""
+    text: str
+    intent: str | None = None
+    entities: dict[str, str] = field(default_factory=dict)
+    parse: Parse | None = None
+    answer: bool = False       # a choice picked while a form is open: always an answer
+    deliberate: bool = False   # a choice, a command word or the channel chose the intent
+
+
+class Dispatcher:
+    def __init__(self, *, nlu: NluClient, sessions: SessionStore, lock: UserLock, identity: IdentityStore,
+                 handlers: dict[str, Handler], services: Services, clarify_below: float,
+                 error_replies: "ErrorReplies", menu: "MainMenu", page_size: int = 8):
+        self.nlu = nlu
+        self.sessions = sessions
+        self.lock = lock
+        self.identity = identity
+        self.handlers = handlers
+        self.services = services
+        self.clarify_below = clarify_below
+        self.errors = error_replies
+        self.menu = menu
+        self.page_size = page_size
+        self.prefix_owner = {p: h.intent for h in handlers.values() for p in h.owns_prefixes}
+
+    # -- public ---------------------------------------------------------------------------
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        started = time.perf_counter()
+        outcome, intent = "ok", "-"
+        try:
+            with self.lock.hold(incoming.user_key):
+                replies, intent = self._turn(incoming)
+                return [mask_reply(r) for r in replies]
+        except UserBusy:
+            outcome = "busy"
+            return [Text("您的上一条消息还在处理中，请稍等几秒再发。")]
+        except Exception:  # the error hook: the citizen always gets an answer
+            outcome = "error"
+            log.exception("turn failed (channel=%s)", incoming.channel)
+            return [Text("抱歉，系统出了点问题，您的消息没有处理成功。请稍后再试，或回复“人工”联系工作人员。")]
+        finally:
+            metrics.TURNS.labels(incoming.channel, intent, outcome).inc()
+            metrics.TURN_SECONDS.observe(time.perf_counter() - started)
+
+    def forget_user(self, user_key: str) -> None:
+        """Delete everything we hold about a channel user (WeChat unsubscribe)."""
+        self.sessions.delete(user_key)
+        self.identity.unbind(user_key)
+        for hook in self.services.extras.get("forget_hooks", ()):
+            hook(user_key)
+
+    # -- one turn -------------------------------------------------------------------------
+    def _turn(self, incoming: Incoming) -> tuple[list[Reply], str]:
+        key = incoming.user_key
+        session = self.sessions.load(key)
+        pre: list[Reply] = []
+        if session.expired:
+            pre.append(Text("之前的办理步骤已超时，已为您清除，我们重新开始吧。"))
+
+        quiet = self._handoff(incoming, session, pre)
+        if quiet is not None:
+            return quiet, "handoff"
+
+        msg = self._understand(incoming, session)
+        if isinstance(msg, list):           # NLU down or nothing to read: a menu instead
+            self.sessions.save(key, session)
+            return pre + msg, "-"
+        binding = session.form is not None and session.form.intent == "bind_identity"
+        # Names, ID numbers and codes given while binding never go into the history
+        # (it travels with complaints and handoffs).
+        session.remember("citizen", "[身份核验信息]" if binding else mask_text(incoming.text or f"[{incoming.kind}]"))
+        replies, intent = self._route(incoming, session, msg)
+        replies = self._page(replies, session)
+        for r in replies:
+            session.remember("bot", mask_text(to_plain_text(r)))
+        self.sessions.save(key, session)
+        return pre + replies, intent
+
+    def _route(self, incoming: Incoming, session: Session, msg: Message) -> tuple[list[Reply], str]:
+        citizen = self.identity.get(incoming.user_key)
+        form = session.form
+        intent = msg.intent
+
+        if msg.text.strip().lower() in MORE_WORDS and session.more and not msg.deliberate:
+            return self._more(session), "more"
+
+        if form and self._cancels(msg, form):
+            session.form = None
+            session.pending_after_binding = None
+            return [Text("好的，已取消。还有什么可以帮您？")], "cancel"
+
+        if form and not msg.answer and intent in CHAT_INTENTS and self._is_small_talk(msg, form):
+            return self._run_simple(intent, session, citizen, incoming, msg), intent
+
+        if form and not self._interrupts(msg, form):
+            return self._continue(form, session, citizen, incoming, msg), form.intent
+
+        # An application number names its backend: CJ… is an endorsement whatever the words around it.
+        owner = None if msg.deliberate else self._prefix_owner(msg)
+        follow_up = self._follow_up(msg, session)
+        if owner:
+            intent = msg.intent = owner
+        elif follow_up:
+            intent = msg.intent = follow_up
+        elif msg.parse is not None and not msg.deliberate and (intent == FALLBACK_INTENT or self._low(msg)):
+            return self._clarify(msg.parse, session, msg.entities), FALLBACK_INTENT
+
+        handler = self.handlers.get(intent)
+        if handler is None:
+            return self._not_understood(session), intent or "-"
+        session.form = None
+        return self._start(handler, session, citizen, incoming, msg), intent
+
+    # -- understanding a message ----------------------------------------------------------
+    def _understand(self, incoming: Incoming, session: Session) -> Message | list[Reply]:
+        text = (incoming.text or "").strip()
+        picked = self._picked_choice(text, session)
+        session.choices = []
+        if picked is not None:
+            direct = _DIRECT.match(picked)
+            if direct:
+                return Message(text, direct.group(1), _direct_entities(direct.group(2)), deliberate=True)
+            if session.form:
+                return Message(picked, answer=True, deliberate=True)
+            text = picked
+        direct = _DIRECT.match(text)
+        if direct:
+            return Message(text, direct.group(1), _direct_entities(direct.group(2)), deliberate=True)
+        command = COMMANDS.get(re.sub(r"[\s。！!，,？?~]+", "", text))
+        if command:
+            return Message(text, command[0], dict(command[1]), deliberate=True)
+        if incoming.intent:
+            return Message(text, incoming.intent, dict(incoming.entities), deliberate=True)
+        if not text:
+            return [self._menu(session, "我只能看懂文字消息，请把您要办的事用文字告诉我。")]
+        try:
+            parse = self.nlu.parse(text)
+        except NluUnavailable as e:
+            log.warning("NLU unavailable: %s", e)
+            # Without NLU a numbered menu still works: its replies are direct intents.
+            return [self._menu(session, "智能问答暂时不可用，请回复数字选择要办的事：")]
+        return Message(parse.text, parse.intent, {**parse.entity_values(), **incoming.entities}, parse)
+
+    def _follow_up(self, msg: Message, session: Session) -> str | None:
+        """The request just served, when this message only refines it ("还没办完的" after the ledger)."""
+        served = session.last_served
+        if msg.deliberate or not served or time.time() - served.get("at", 0) > FOLLOW_UP_S:
+            return None
+        handler = self.handlers.get(served.get("intent"))
+        return handler.intent if handler is not None and handler.follows_up(msg.text) else None
+
+    def _low(self, msg: Message) -> bool:
+        return msg.parse is not None and msg.parse.confidence < self.clarify_below
+
+    def _prefix_owner(self, msg: Message) -> str | None:
+        number = msg.entities.get("application_no") or ""
+        m = APPLICATION_NO.search(number.upper()) or APPLICATION_NO.search(msg.text.upper())
+        return self.prefix_owner.get(m.group(1)) if m else None
+
+    # -- forms ----------------------------------------------------------------------------
+    def _asked_slot(self, form: Form) -> Slot | None:
+        handler = self.handlers.get(form.intent)
+        if handler is None or form.step != "slots" or not form.asking:
+            return None
+        return next((s for s in handler.slots if s.name == form.asking), None)
+
+    def _cancels(self, msg: Message, form: Form) -> bool:
+        text = msg.text.strip().lower().rstrip("。!！")
+        slot = self._asked_slot(form)
+        if slot and any(w in text for w in slot.skip_words):
+            return False   # "不留" answers "留个电话吗", it does not cancel the complaint
+        return text in CANCEL_WORDS or (msg.intent == "deny" and form.step == "slots" and not msg.answer)
+
+    def _is_small_talk(self, msg: Message, form: Form) -> bool:
+        slot = self._asked_slot(form)
+        if slot is not None and slot.free_text:
+            return False
+        return msg.parse is None or msg.parse.confidence >= 0.8
+
+    def _interrupts(self, msg: Message, form: Form) -> bool:
+        """Does this message start something new rather than answer the open form?"""
+        intent = msg.intent
+        if msg.answer or intent is None or intent in ANSWER_INTENTS or intent == FALLBACK_INTENT:
+            return False
+        if _BARE_VALUE.fullmatch(msg.text):
+            return False   # a bare number or code is an answer (a verification code is no new request)
+        if intent in CHAT_INTENTS or intent not in self.handlers:
+            return False
+        if intent == form.intent:
+            return bool(msg.deliberate and msg.entities.get("action"))  # e.g. "取消预约" inside a booking
+        if msg.parse is None:
+            return True   # a menu choice, a command word or the channel: deliberate
+        slot = self._asked_slot(form)
+        if (slot and slot.free_text) or intent in NEVER_INTERRUPT:
+            # A name or a description is whatever the citizen writes: NLU's reading of it
+            # ("李芳" -> out_of_scope, "公积金中心态度差" -> query_housing_fund) is no new request.
+            return False
+        if msg.parse.confidence < max(self.clarify_below, INTERRUPT_CONFIDENCE):
+            return False
+        # An answer that fills the asked slot is an answer, whatever the intent says.
+        if form.asking and msg.parse.entity(form.asking):
+            return False
+        return True
+
+    def _start(self, handler: Handler, session: Session, citizen, incoming: Incoming, msg: Message) -> list[Reply]:
+        pre: list[Reply] = []
+        if handler.needs_identity_for(msg.entities, msg.text):
+            if self._foreign_id(msg, citizen):
+                if citizen is not None:
+                    log.info("refused a personal query naming another ID number (intent=%s)", handler.intent)
+                    return [Text(NOT_OWN_ID)]
+                pre.append(Text("为保护个人信息，只能查询本人的业务，消息中的证件号不会被用于查询。"))
+                msg = replace(msg, entities={k: v for k, v in msg.entities.items() if k != "id_number"},
+                              text=_ID_LIKE.sub("", msg.text))
+            if citizen is None:
+                binder = self.handlers["bind_identity"]
+                session.pending_after_binding = {"intent": handler.intent, "entities": msg.entities, "text": msg.text}
+                pre.append(Text("查询个人信息前需要先核实您的身份（只需一次）。"))
+                return pre + self._start(binder, session, None, incoming, Message(""))
+        form = Form(intent=handler.intent)
+        for slot in handler.slots:
+            value = msg.entities.get(slot.name)
+            if not value and slot.name == "application_no":
+                attempt = APPLICATION_NO_ATTEMPT.search(msg.text)   # validated below: a typo gets a precise answer
+                value = attempt.group(0).upper() if attempt else None
+            if value:
+                form.slots[slot.name] = value
+        session.form = form
+        turn = self._turn_for(form, session, citizen, incoming, msg)
+        began = self._run(handler, handler.begin, turn)
+        if began is not None:
+            return pre + self._after(handler, began, session, incoming)
+        return pre + self._fill_and_run(handler, form, session, citizen, incoming, msg)
+
+    def _continue(self, form: Form, session: Session, citizen, incoming: Incoming, msg: Message) -> list[Reply]:
+        handler = self.handlers[form.intent]
+        slot = self._asked_slot(form)
+        if slot is not None:
+            value = msg.entities.get(slot.name)
+            if not value and (slot.free_text or slot.validate or slot.skip_words):
+                value = msg.text
+            if value:
+                form.slots[slot.name] = value
+        if form.step == "slots":   # a message may answer more than the question asked
+            for other in handler.slots:
+                if other.name not in form.slots and msg.entities.get(other.name):
+                    form.slots[other.name] = msg.entities[other.name]
+        return self._fill_and_run(handler, form, session, citizen, incoming, msg)
+
+    def _fill_and_run(self, handler: Handler, form: Form, session: Session, citizen, incoming: Incoming,
+                      msg: Message) -> list[Reply]:
+        if form.step == "slots":
+            for slot in handler.slots:
+                value = form.slots.get(slot.name)
+                if value is None:
+                    if slot.optional:
+                        continue
+                    form.asking = slot.name
+                    return [Text(slot.prompt)]
+                if slot.validate and value != "":
+                    try:
+                        form.slots[slot.name] = slot.validate(value)
+                    except SlotInvalid as bad:
+                        del form.slots[slot.name]
+                        form.reprompts += 1
+                        form.asking = slot.name
+                        if form.reprompts > MAX_REPROMPTS:
+                            session.form = None
+                            session.pending_after_binding = None
+                            return [Text(str(bad)), Text("输入有误的次数较多，已退出本次办理。需要时可以重新开始。")]
+                        return [Text(str(bad))]
+            form.asking = None
+        turn = self._turn_for(form, session, citizen, incoming, msg)
+        result = self._run(handler, handler.handle, turn)
+        return self._after(handler, result, session, incoming)
+
+    def _turn_for(self, form: Form, session: Session, citizen, incoming: Incoming, msg: Message) -> Turn:
+        return Turn(incoming=incoming, text=msg.text, parse=msg.parse, slots=form.slots, form=form,
+                    session=session, citizen=citizen, services=self.services, entities=dict(msg.entities))
+
+    def _run(self, handler: Handler, step, turn: Turn) -> Result | None:
+        try:
+            return step(turn)
+        except Exception as e:  # backend trouble becomes advice, not a crash
+            reply = self.errors.reply_for(e, handler)
+            if reply is None:
+                raise
+            metrics.HANDLER_ERRORS.labels(handler.intent, type(e).__name__).inc()
+            log.warning("handler %s: %s: %s", handler.intent, type(e).__name__, redact_text(str(e)))
+            return Result([reply])
+
+    def _after(self, handler: Handler, result: Result, session: Session, incoming: Incoming) -> list[Reply]:
+        replies = list(result.replies)
+        if not result.keep_form:
+            session.form = None
+            if handler.intent == "bind_identity" and not result.bound:
+                session.pending_after_binding = None   # binding ended without success: nothing to resume
+        if result.served is not None:
+            session.last_served = {"intent": handler.intent, "at": time.time(), **result.served}
+        if result.bound and session.pending_after_binding:
+            pending = session.pending_after_binding
+            session.pending_after_binding = None
+            citizen = self.identity.get(incoming.user_key)
+            nxt = self.handlers.get(pending["intent"])
+            if nxt is not None and citizen is not None:
+                replies += self._start(nxt, session, citizen, incoming,
+                                       Message(pending.get("text") or "", nxt.intent, pending.get("entities") or {}))
+        self._remember_choices(replies, session)
+        return replies
+
+    def _run_simple(self, intent: str, session: Session, citizen, incoming: Incoming, msg: Message) -> list[Reply]:
+        handler = self.handlers[intent]
+        saved = session.form
+        turn = self._turn_for(Form(intent=intent), session, citizen, incoming, msg)
+        replies = list(self._run(handler, handler.handle, turn).replies)
+        session.form = saved
+        slot = self._asked_slot(saved) if saved else None
+        if slot is not None:
+            replies.append(Text(slot.prompt))
+        elif saved:
+            replies.append(Text("我们继续刚才的办理：请回答上面的问题，或回复“取消”结束。"))
+        self._remember_choices(replies, session)
+        return replies
+
+    @staticmethod
+    def _foreign_id(msg: Message, citizen) -> bool:
+        """An ID number in the message that is not the bound citizen's own."""
+        found = {m.group(0).upper() for m in _ID_LIKE.finditer(msg.text)}
+        entity = str(msg.entities.get("id_number") or "").upper()
+        if _ID_LIKE.fullmatch(entity):   # NLU sometimes tags a house number as id_number
+            found.add(entity)
+        own = citizen.id_number.upper() if citizen else None
+        return any(f != own for f in found)
+
+    # -- human handoff --------------------------------------------------------------------
+    def _handoff(self, incoming: Incoming, session: Session, pre: list[Reply]) -> list[Reply] | None:
+        desk = self.services.extras.get("handoff")
+        if desk is None:
+            return None
+        state = desk.state_of(incoming.user_key)
+        if state.timed_out:
+            pre.append(Text("人工服务已结束（超时），智能助手继续为您服务。"))
+        if not state.in_handoff:
+            return None
+        text = (incoming.text or "").strip()
+        if re.sub(r"[\s。！!]+", "", text) in END_WORDS:
+            desk.close_by_citizen(incoming.user_key, state.ticket)
+            session.last_served = {"intent": "request_human", "department": "12345 热线办公室", "at": time.time()}
+            self.sessions.save(incoming.user_key, session)
+            return pre + [Text("已结束人工服务，智能助手继续为您服务。")]
+        desk.note_citizen_message(incoming.user_key, state.ticket, text or f"[{incoming.kind}]")
+        return pre   # the bot stays quiet: a person is answering
+
+    # -- choices, paging, clarification, menu ----------------------------------------------
+    @staticmethod
+    def _remember_choices(replies: Iterable[Reply], session: Session) -> None:
+        for r in replies:
+            if isinstance(r, Choices):
+                session.choices = [[c.label, c.reply] for c in r.options]
+
+    @staticmethod
+    def _picked_choice(text: str, session: Session) -> str | None:
+        """The reply of the offered choice the citizen picked: by number, or by typing its label."""
+        if not session.choices:
+            return None
+        m = re.fullmatch(r"\s*(\d{1,2})\s*[.。、]?\s*", text)
+        if m and 1 <= int(m.group(1)) <= len(session.choices):
+            return session.choices[int(m.group(1)) - 1][1]
+        return next((reply for label, reply in session.choices if label == text), None)
+
+    def _page(self, replies: list[Reply], session: Session) -> list[Reply]:
+        """Long lists go out a page at a time; "更多" shows the next page."""
+        out = []
+        for r in replies:
+            if isinstance(r, ListReply) and len(r.items) > self.page_size:
+                rest = r.items[self.page_size:]
+                session.more = {"title": r.title, "items": list(rest), "footer": r.footer}
+                r = ListReply(r.title, r.items[:self.page_size], f"还有 {len(rest)} 条，回复“更多”查看。")
+            out.append(r)
+        return out
+
+    def _more(self, session: Session) -> list[Reply]:
+        more, session.more = session.more, None
+        page = ListReply(f"{more['title']}（续）", tuple(more["items"]), more.get("footer", ""))
+        return self._page([page], session)
+
+    def _clarify(self, parse: Parse, session: Session, entities: dict) -> list[Reply]:
+        likely = [name for name, _ in parse.ranking
+                  if name in self.handlers and name not in ANSWER_INTENTS | CHAT_INTENTS | {"out_of_scope"}
+                  and self.handlers[name].label][:2]
+        if not likely:
+            return self._not_understood(session)
+        carry = {k: v for k, v in entities.items() if k in DIRECT_ENTITIES}
+        suffix = json.dumps(carry, ensure_ascii=False) if carry else ""
+        options = tuple(Choice(self.handlers[i].label, f"/{i}{suffix}") for i in likely)
+        options += (Choice("都不是，看看全部服务", "/greet"),)
+        reply = Choices("我不太确定您想办哪件事，是下面哪一项？（回复编号）", options)
+        self._remember_choices([reply], session)
+        return [reply]
+
+    def _not_understood(self, session: Session) -> list[Reply]:
+        return [self._menu(session, "抱歉，我没有看懂。您可以换个说法，或者选择要办的事：")]
+
+    def _menu(self, session: Session, lead: str) -> Choices:
+        reply = self.menu.choices(lead)
+        self._remember_choices([reply], session)
+        return reply
+
+
+def _direct_entities(raw: str | None) -> dict[str, str]:
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: str(v) for k, v in data.items() if k in DIRECT_ENTITIES}
+
+
+def mask_reply(reply: Reply) -> Reply:
+    """The last safety net: no reply leaves with a whole ID or phone number in it."""
+    if isinstance(reply, Text):
+        return Text(mask_text(reply.text))
+    if isinstance(reply, Choices):
+        return Choices(mask_text(reply.prompt), tuple(Choice(mask_text(c.label), c.reply) for c in reply.options))
+    if isinstance(reply, Card):
+        return Card(mask_text(reply.title), tuple((mask_text(k), mask_text(v)) for k, v in reply.fields),
+                    mask_text(reply.footer))
+    if isinstance(reply, ListReply):
+        return ListReply(mask_text(reply.title), tuple(mask_text(i) for i in reply.items), mask_text(reply.footer))
+    return reply
+
+
+class MainMenu:
+    """The numbered list of services shown on greeting, confusion and NLU outage."""
+
+    def __init__(self, handlers: dict[str, Handler], order: list[str]):
+        self.items = [(handlers[i].label, i) for i in order if i in handlers and handlers[i].label]
+
+    def choices(self, prompt: str) -> Choices:
+        return Choices(prompt, tuple(Choice(label, f"/{intent}") for label, intent in self.items))
+
+
+class ErrorReplies:
+    """Maps backend errors to what the citizen should be told (None: not ours, re-raise)."""
+
+    def __init__(self, backend_names: dict[str, str]):
+        self.backend_names = backend_names
+
+    def reply_for(self, error: Exception, handler: Handler) -> Reply | None:
+        from adapters import errors as E  # the adapters' taxonomy
+
+        name = self.backend_names.get(getattr(error, "backend", ""), "相关部门的系统")
+        if isinstance(error, E.NotFound):
+            return Text("没有查到相关记录。请核对信息后再试；如果刚提交不久，可能还未录入系统。")
+        if isinstance(error, E.Conflict):
+            return Text("办理未成功：该事项当前状态不允许这样操作，请稍后再试或回复“人工”咨询。")
+        if isinstance(error, E.BusinessError):
+            return Text(f"{name}没有受理这个请求，请核对信息后再试，或回复“人工”咨询。")
+        if isinstance(error, (E.BackendTimeout, E.BackendUnavailable)):
+            return Text(f"{name}暂时无法访问，您的请求没有办理成功。请稍后再试，或回复“人工”联系工作人员。")
+        if isinstance(error, (E.BackendAuthError, E.BadResponse, E.BackendError)):
+            return Text(f"{name}返回异常，暂时查不到结果。我们已记录该问题，请稍后再试。")
+        return None
