@@ -1,0 +1,1 @@
+"""One handler class per intent; `handlers.registry` lists them all explicitly."""

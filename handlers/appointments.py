@@ -1,0 +1,323 @@
+"""book_appointment: item -> hall -> date -> slot -> confirm; also cancelling and listing bookings.
+
+Each step asks for the first thing still missing; the first message may already
+give several ("明天去武侯区办居住证"). Booking is never done twice for one
+confirmation: the idempotency key is derived from the form and the exact
+booking (item, hall, date, slot), so a retried or repeated confirmation replays
+the first booking, while a changed choice is a new request. The appointment
+system itself refuses a full slot or a second booking of the same slot (Conflict).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from adapters.errors import BusinessError, Conflict, NotFound
+from bot.messages import Card, Choice, Choices, ListReply
+from handlers import validators
+from handlers.base import Handler, Result, Turn
+from handlers.common import date_with_weekday, read_yes_no, today
+from handlers.dates import parse_day, parse_time, part_of_day
+from handlers.service_catalogue import Catalogue
+
+CANCEL_BOOKING_WORDS = ("取消预约", "退掉预约", "不去了", "预约取消", "撤销预约")
+LIST_BOOKING_WORDS = ("我的预约", "查看预约", "查预约", "预约记录", "约了什么")
+DAYS_OFFERED = 5        # working days offered as choices
+BOOKABLE_DAYS = 14      # how far ahead the halls take bookings (from tomorrow)
+
+
+def _when(booking, with_end: bool = False) -> str:
+    end = f"-{booking.end}" if with_end else ""
+    return f"{date_with_weekday(booking.date)} {booking.start}{end}"
+
+
+class BookAppointment(Handler):
+    intent = "book_appointment"
+    label = "预约办事大厅"
+    department = "政务服务管理局"
+    needs_identity = True
+
+    # -- start ----------------------------------------------------------------------------------
+    def begin(self, turn: Turn) -> Result | None:
+        text, action = turn.text or "", turn.entities.get("action")
+        if action == "cancel" or any(w in text for w in CANCEL_BOOKING_WORDS):
+            return self._start_cancel(turn)
+        if action == "list" or any(w in text for w in LIST_BOOKING_WORDS):
+            return self._list(turn)
+        form = turn.form
+        form.data["form_id"] = secrets.token_hex(8)
+        item = self._item_from(turn, turn.entities.get("service_item")) or self._item_from(turn, text)
+        if item:
+            form.data["item"] = item
+        district = turn.entities.get("district") or validators.find_district(text)
+        if district:
+            form.data["district"] = validators.find_district(district) or district
+        day = parse_day(text, today(turn))
+        if day:
+            form.data["date"] = day.isoformat()
+        if part_of_day(text):
+            form.data["part"] = part_of_day(text)
+        return None
+
+    def handle(self, turn: Turn) -> Result:
+        step = turn.form.step
+        if step == "cancel_pick":
+            return self._cancel_pick(turn)
+        if step == "cancel_confirm":
+            return self._cancel_confirm(turn)
+        if step == "item":
+            item = self._item_from(turn, turn.text)
+            if not item:
+                return self._ask_item(turn, "这个事项暂不支持网上预约，请从下面选择：")
+            turn.form.data["item"] = item
+        elif step == "hall":
+            hall = self._pick_hall(turn)
+            if hall is None:
+                return self._ask_hall(turn, "没有找到这个大厅，请回复编号选择：")
+            turn.form.data["hall_id"] = hall
+        elif step == "date":
+            day = parse_day(turn.text, today(turn))
+            if day is None:
+                return self._ask_date(turn, "没看懂日期，可以说“明天”“下周一”或“12月3日”，也可以回复编号：")
+            turn.form.data["date"] = day.isoformat()
+            turn.form.data.pop("start", None)
+        elif step == "slot":
+            start = self._pick_slot(turn)
+            if start is None:
+                return self._ask_slot(turn, "请从下面的时段中选择（回复编号）：")
+            turn.form.data["start"] = start
+        elif step == "confirm":
+            answer = read_yes_no(turn)
+            if answer is None:
+                return Result.say("请回复“确认”完成预约，或回复“取消”放弃。", keep_form=True)
+            if not answer:
+                return Result.say("好的，这次预约没有提交。需要时再找我。")
+            return self._book(turn)
+        return self._next(turn)
+
+    # -- asking for what is missing ------------------------------------------------------------
+    def _next(self, turn: Turn) -> Result:
+        data = turn.form.data
+        if not data.get("item"):
+            return self._ask_item(turn, "您要预约办理什么事项？请回复编号：")
+        if not data.get("hall_id"):
+            return self._ask_hall(turn, None)
+        if not data.get("date") or not self._bookable_day(turn, dt.date.fromisoformat(data["date"])):
+            lead = None
+            if data.get("date"):
+                lead = f"{date_with_weekday(dt.date.fromisoformat(data['date']))}不能预约（只能约明天起{BOOKABLE_DAYS}天内的工作日），请另选："
+                data.pop("date")
+            return self._ask_date(turn, lead)
+        if not data.get("start"):
+            return self._ask_slot(turn, None)
+        return self._confirm(turn)
+
+    def _ask_item(self, turn: Turn, prompt: str) -> Result:
+        items = self._bookable_items(turn)
+        turn.form.step = "item"
+        return Result([Choices(prompt, tuple(Choice(i, i) for i in items))], keep_form=True)
+
+    def _ask_hall(self, turn: Turn, prompt: str | None) -> Result:
+        data = turn.form.data
+        halls = self._halls_for(turn, data["item"], data.get("district"))
+        note = ""
+        if not halls and data.get("district"):
+            note = f"{data['district']}暂无可预约“{data['item']}”的大厅，以下是其他区的："
+            data.pop("district")
+            halls = self._halls_for(turn, data["item"], None)
+        if not halls:
+            turn.form.step = "item"
+            data.pop("item", None)
+            return self._ask_item(turn, "这个事项暂时没有可预约的大厅，请选择其他事项：")
+        if len(halls) == 1 and prompt is None:
+            data["hall_id"] = halls[0].hall_id
+            data["hall_name"] = halls[0].name
+            return self._next(turn)
+        turn.form.step = "hall"
+        data["hall_options"] = {h.hall_id: h.name for h in halls}
+        text = prompt or note or f"可以预约“{data['item']}”的大厅如下，请回复编号选择："
+        return Result([Choices(text, tuple(Choice(f"{h.name}（{h.address}）", h.hall_id) for h in halls))],
+                      keep_form=True)
+
+    def _ask_date(self, turn: Turn, prompt: str | None) -> Result:
+        turn.form.step = "date"
+        day, days = today(turn), []
+        hours = turn.services.extras.get("office_hours")
+        while len(days) < DAYS_OFFERED:
+            day += dt.timedelta(days=1)
+            if hours is None or hours.is_workday(day):
+                days.append(day)
+        text = prompt or "您想哪天去办理？可以说“明天”“下周一”或“12月3日”，也可以回复编号："
+        return Result([Choices(text, tuple(Choice(date_with_weekday(d), d.isoformat()) for d in days))],
+                      keep_form=True)
+
+    def _ask_slot(self, turn: Turn, prompt: str | None) -> Result:
+        data = turn.form.data
+        day = dt.date.fromisoformat(data["date"])
+        slots = turn.services.adapters.appointments.free_slots(data["item"], data["hall_id"], day)
+        if data.get("part") == "am":
+            slots = [s for s in slots if s.start < "12:00"] or slots
+        elif data.get("part") == "pm":
+            slots = [s for s in slots if s.start >= "12:00"] or slots
+        if not slots:
+            data.pop("date", None)
+            return self._ask_date(turn, f"{date_with_weekday(day)}已经约满或不办公，请换一天：")
+        turn.form.step = "slot"
+        data["slot_options"] = [s.start for s in slots]
+        text = prompt or f"{date_with_weekday(day)}可预约的时段（回复编号）："
+        return Result([Choices(text, tuple(Choice(f"{s.label}（余{s.remaining}个）", s.start) for s in slots))],
+                      keep_form=True)
+
+    def _confirm(self, turn: Turn) -> Result:
+        data = turn.form.data
+        turn.form.step = "confirm"
+        day = dt.date.fromisoformat(data["date"])
+        card = Card("请确认预约信息", (("事项", data["item"]), ("大厅", data.get("hall_name") or data["hall_id"]),
+                                    ("时间", f"{date_with_weekday(day)} {data['start']}")))
+        return Result([card, Choices("确认提交吗？", (Choice("确认预约", "确认"), Choice("取消", "取消")))],
+                      keep_form=True)
+
+    # -- the booking itself --------------------------------------------------------------------------
+    def _book(self, turn: Turn) -> Result:
+        data = turn.form.data
+        appointments = turn.services.adapters.appointments
+        try:
+            booking = appointments.book(turn.citizen.id_number, data["item"], data["hall_id"], data["date"],
+                                        data["start"], idempotency_key=self.idempotency_key(turn))
+        except Conflict as e:
+            if e.code == "DUPLICATE_BOOKING":
+                return Result.say("您已经预约过这个时段了，无需重复预约。回复“我的预约”可查看。")
+            data.pop("start", None)
+            return self._ask_slot(turn, "这个时段刚刚被约满了，请另选一个：")
+        except BusinessError as e:
+            if isinstance(e, NotFound):
+                raise
+            data.pop("start", None)
+            return self._ask_slot(turn, "这个时段暂时不能预约，请另选一个：")
+        catalogue: Catalogue = turn.services.catalogue
+        item = catalogue.get(booking.item)
+        footer = "如需取消，请回复“取消预约”。"
+        if item:
+            footer = f"请携带：{'；'.join(item.materials[:3])}。" + footer
+        card = Card("预约成功", (("预约号", booking.booking_no), ("事项", booking.item), ("大厅", booking.hall_name),
+                                ("地址", booking.address), ("时间", _when(booking, with_end=True))), footer)
+        return Result([card], served={"department": self.department})
+
+    @staticmethod
+    def idempotency_key(turn: Turn) -> str:
+        """Same form + same booking -> same key (a retry replays); any change -> a new key."""
+        d = turn.form.data
+        raw = "|".join((d["form_id"], d["item"], d["hall_id"], d["date"], d["start"]))
+        return "appt-" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+    # -- cancelling and listing ----------------------------------------------------------------------
+    def _active_bookings(self, turn: Turn) -> list:
+        bookings = turn.services.adapters.appointments.bookings(turn.citizen.id_number)
+        return sorted((b for b in bookings if b.status == "已预约"), key=lambda b: (b.date, b.start))
+
+    def _list(self, turn: Turn) -> Result:
+        active = self._active_bookings(turn)
+        if not active:
+            return Result.say("您目前没有待办理的预约。回复“预约”可以预约办事大厅。")
+        items = tuple(f"{b.booking_no}：{b.item}，{b.hall_name}，{_when(b, with_end=True)}" for b in active)
+        return Result([ListReply("您的预约", items, "如需取消，请回复“取消预约”。")], served={"department": self.department})
+
+    def _start_cancel(self, turn: Turn) -> Result:
+        active = self._active_bookings(turn)
+        if not active:
+            return Result.say("您目前没有可以取消的预约。")
+        turn.form.data["cancel_options"] = [b.booking_no for b in active]
+        if len(active) == 1:
+            b = active[0]
+            return self._ask_cancel_confirm(turn, b.booking_no, f"{b.item}，{b.hall_name}，{_when(b)}")
+        turn.form.step = "cancel_pick"
+        return Result([Choices("要取消哪个预约？", tuple(
+            Choice(f"{b.item}，{b.hall_name}，{_when(b)}", b.booking_no) for b in active))], keep_form=True)
+
+    def _cancel_pick(self, turn: Turn) -> Result:
+        text = (turn.text or "").strip().upper()
+        options = turn.form.data.get("cancel_options") or []
+        pick = next((no for no in options if no in text), None)
+        if pick is None:
+            return Result.say("请回复编号选择要取消的预约，或回复“算了”。", keep_form=True)
+        return self._ask_cancel_confirm(turn, pick, pick)
+
+    @staticmethod
+    def _ask_cancel_confirm(turn: Turn, booking_no: str, described: str) -> Result:
+        turn.form.step = "cancel_confirm"
+        turn.form.data["cancel_no"] = booking_no
+        return Result([Choices(f"确定取消这个预约吗？{described}", (Choice("确定取消", "确定"), Choice("保留预约", "不用了")))],
+                      keep_form=True)
+
+    def _cancel_confirm(self, turn: Turn) -> Result:
+        answer = read_yes_no(turn)
+        if answer is None:
+            return Result.say("请回复“确定”取消预约，或回复“不用了”保留。", keep_form=True)
+        if not answer:
+            return Result.say("好的，预约保留。")
+        try:
+            booking = turn.services.adapters.appointments.cancel(turn.form.data["cancel_no"], turn.citizen.id_number)
+        except Conflict:
+            return Result.say("这个预约已经办理或过期，不能取消。")
+        return Result.say(f"已取消预约 {booking.booking_no}（{booking.item}，{_when(booking)}）。",
+                          served={"department": self.department})
+
+    # -- reading answers -----------------------------------------------------------------------------
+    @staticmethod
+    def _bookable_items(turn: Turn) -> list[str]:
+        # Asked once per form: the halls' items do not change within a conversation.
+        if "bookable" not in turn.form.data:
+            halls = turn.services.adapters.appointments.halls()
+            turn.form.data["bookable"] = list(dict.fromkeys(i for h in halls for i in h.items))
+        return turn.form.data["bookable"]
+
+    def _item_from(self, turn: Turn, text: str | None) -> str | None:
+        """The hall item the text names, directly or through a catalogue synonym (港澳签注 -> 签注)."""
+        if not text:
+            return None
+        bookable = self._bookable_items(turn)
+        direct = [i for i in bookable if i in text]
+        if direct:
+            return max(direct, key=len)
+        catalogue: Catalogue = turn.services.catalogue
+        item = catalogue.get(text) or catalogue.find(text)
+        if item is None or not hasattr(item, "synonyms"):
+            return None
+        for word in (item.name, *item.synonyms):
+            if word in bookable:
+                return word
+        return None
+
+    @staticmethod
+    def _halls_for(turn: Turn, item: str, district: str | None) -> list:
+        halls = turn.services.adapters.appointments.halls(district)
+        return [h for h in halls if item in h.items]
+
+    @staticmethod
+    def _pick_hall(turn: Turn) -> str | None:
+        options: dict = turn.form.data.get("hall_options") or {}
+        text = (turn.text or "").strip()
+        for hall_id, name in options.items():
+            if hall_id == text.upper() or name in text or (len(text) >= 4 and text in name):
+                turn.form.data["hall_name"] = name
+                return hall_id
+        district = validators.find_district(text)
+        matches = [(i, n) for i, n in options.items() if district and n.startswith(district)]
+        if len(matches) == 1:
+            turn.form.data["hall_name"] = matches[0][1]
+            return matches[0][0]
+        return None
+
+    @staticmethod
+    def _pick_slot(turn: Turn) -> str | None:
+        options = turn.form.data.get("slot_options") or []
+        start = parse_time(turn.text)
+        return start if start in options else None
+
+    def _bookable_day(self, turn: Turn, day: dt.date) -> bool:
+        first = today(turn) + dt.timedelta(days=1)
+        if not (first <= day <= today(turn) + dt.timedelta(days=BOOKABLE_DAYS)):
+            return False
+        hours = turn.services.extras.get("office_hours")
+        return hours is None or hours.is_workday(day)

@@ -1,0 +1,118 @@
+"""What a handler is: the intent it serves, the slots it needs, and `handle()`.
+
+A handler never touches Redis or HTTP itself: it gets the filled slots, the
+bound citizen (if any), the adapters and the stores (`turn.services`) through
+`Turn`, and returns replies in a `Result`. The dispatcher owns everything around
+it (locking, session, NLU, slot filling, identity gate, errors), so handlers test
+without a network.
+
+A request runs: `begin()` once (may answer at once) -> slots asked and validated
+-> `handle()`; a handler with a dialogue of its own sets `turn.form.step` and
+returns `keep_form=True`, and the next message comes back to `handle()`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
+
+from bot.messages import Incoming, Reply, Text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.identity_store import Citizen, IdentityStore
+    from bot.nlu_client import Parse
+    from bot.sessions import Form, Session
+    from bot.settings import Settings
+
+
+class SlotInvalid(Exception):
+    """The citizen's answer cannot fill the slot; the message says why (shown to them)."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    name: str                                   # entity name it is filled from
+    prompt: str                                 # the question asked when it is missing
+    validate: Callable[[str], str] | None = None  # returns the clean value or raises SlotInvalid
+    free_text: bool = False                     # may the whole message fill it (e.g. a name)?
+    sensitive: bool = False                     # never echoed back unmasked
+    optional: bool = False                      # validated when given, never asked for
+    skip_words: tuple[str, ...] = ()            # answers that skip the slot (given to validate, not a cancel)
+
+
+@dataclass
+class Services:
+    """Everything a handler may use, injected by the app (or by a test)."""
+    settings: "Settings"
+    adapters: Any                      # adapters.Adapters
+    identity: "IdentityStore"
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        extras = self.__dict__.get("extras") or {}
+        if name in extras:
+            return extras[name]
+        raise AttributeError(name)
+
+
+@dataclass
+class Turn:
+    incoming: Incoming
+    text: str                       # the citizen's text (normalised by NLU when parsed)
+    parse: "Parse | None"
+    slots: dict[str, str]
+    form: "Form"
+    session: "Session"
+    citizen: "Citizen | None"
+    services: Services
+    entities: dict[str, str] = field(default_factory=dict)   # what NLU (or a choice) found in this message
+
+    @property
+    def intent(self) -> str:
+        return self.form.intent
+
+    @property
+    def user_key(self) -> str:
+        return self.incoming.user_key
+
+    @property
+    def said_intent(self) -> str | None:
+        """The intent NLU read in this very message (e.g. affirm / deny while confirming)."""
+        return self.parse.intent if self.parse is not None else None
+
+
+@dataclass
+class Result:
+    replies: list[Reply]
+    keep_form: bool = False          # the conversation stays in this handler (form.step says where)
+    served: dict[str, Any] | None = None   # a request was served: {"department": ...} for ratings
+    bound: bool = False              # the citizen has just been bound (resume what waited)
+
+    @classmethod
+    def say(cls, *texts: str, **kw: Any) -> "Result":
+        return cls([Text(t) for t in texts], **kw)
+
+
+class Handler:
+    intent: ClassVar[str]
+    slots: ClassVar[tuple[Slot, ...]] = ()
+    needs_identity: ClassVar[bool] = False   # personal data: only for a verified citizen
+    department: ClassVar[str | None] = None  # who serves it (for ratings)
+    label: ClassVar[str] = ""                # short Chinese name, used in menus and clarifications
+    owns_prefixes: ClassVar[tuple[str, ...]] = ()  # application-number prefixes that mean this intent
+
+    def needs_identity_for(self, entities: dict[str, str], text: str) -> bool:
+        """Whether this request needs a bound citizen (some intents only sometimes do)."""
+        return self.needs_identity
+
+    def follows_up(self, text: str) -> bool:
+        """Right after this handler served the citizen, does this message only refine
+        that request (e.g. "还没办完的" after the ledger)?"""
+        return False
+
+    def begin(self, turn: Turn) -> Result | None:
+        """Called once when the form starts, before any slot is asked for. A Result
+        ends (or redirects) the request right away; None goes on to slot filling."""
+        return None
+
+    def handle(self, turn: Turn) -> Result:  # pragma: no cover - abstract
+        raise NotImplementedError

@@ -1,0 +1,83 @@
+"""Small helpers the handlers share: how figures and dates are written, how a
+yes/no answer is read, and how each backend is called in replies."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from handlers.base import Turn
+
+# How citizens know each backend (error replies, ledger notes).
+BACKEND_NAMES = {
+    "identity": "身份核验系统", "housing_fund": "公积金中心系统", "social_insurance": "社保系统",
+    "medical_insurance": "医保系统", "exit_entry": "出入境系统", "market_regulation": "市场监管系统",
+    "utilities": "水电气缴费系统", "appointments": "大厅预约系统", "workorders": "12345工单系统",
+}
+
+# The district of a work order whose place named none: the 12345 office assigns it.
+CITY_WIDE = "成都市"
+
+YES_WORDS = ("确认", "确定", "是的", "是", "对", "好的", "好", "可以", "行", "嗯", "没问题", "同意", "提交", "ok", "OK")
+NO_WORDS = ("不是", "不对", "不用", "不要", "算了", "否", "不", "先不", "不确认", "取消", "错了")
+
+
+def yuan(amount: Decimal | float | str) -> str:
+    return f"{Decimal(str(amount)):,.2f} 元"
+
+
+def month_cn(yyyy_mm: str) -> str:
+    """'2026-10' -> '2026年10月'."""
+    try:
+        y, m = yyyy_mm.split("-")
+        return f"{int(y)}年{int(m)}月"
+    except (ValueError, AttributeError):
+        return str(yyyy_mm)
+
+
+def date_cn(day: dt.date, today: dt.date | None = None) -> str:
+    """'11月20日' this year, '2025年12月15日' otherwise."""
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    if today is not None and day.year == today.year:
+        return f"{day.month}月{day.day}日"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def datetime_cn(at: dt.datetime, today: dt.date | None = None) -> str:
+    return f"{date_cn(at.date(), today)} {at:%H:%M}"
+
+
+WEEKDAYS_CN = "一二三四五六日"
+
+
+def date_with_weekday(day: dt.date) -> str:
+    return f"{day.month}月{day.day}日（周{WEEKDAYS_CN[day.weekday()]}）"
+
+
+def read_yes_no(turn: Turn) -> bool | None:
+    """True for a yes, False for a no, None when the message is neither."""
+    said = turn.said_intent
+    text = (turn.text or "").strip().rstrip("。!！~")
+    if text in NO_WORDS or said == "deny":
+        return False
+    if text in YES_WORDS or said == "affirm":
+        return True
+    if any(text.startswith(w) for w in ("不", "别")):
+        return False
+    if any(text.startswith(w) for w in ("确认", "确定", "是的", "好的", "可以")):
+        return True
+    return None
+
+
+def today(turn: Turn) -> dt.date:
+    hours = turn.services.extras.get("office_hours")
+    if hours is not None:
+        return hours.now().date()
+    return dt.date.today()
+
+
+def now(turn: Turn) -> dt.datetime:
+    hours = turn.services.extras.get("office_hours")
+    if hours is not None:
+        return hours.now()
+    return dt.datetime.now().astimezone()

@@ -1,0 +1,151 @@
+"""file_complaint: collect what / where / when / (optional) contact, classify the
+topic, route it to a department (config `complaint_routing`), file a 12345 work
+order that carries the masked conversation, and answer with its GD number.
+A GD number (or "我的投诉进度") asks for the progress instead.
+
+Filing needs no identity (anyone may complain); progress does, because a work
+order is only shown to the citizen it belongs to.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from adapters.errors import NotFound
+from bot.messages import Card, Choice, Choices, ListReply
+from bot.privacy import mask_phone, mask_text
+from handlers import validators
+from handlers.base import Handler, Result, Slot, SlotInvalid, Turn
+from handlers.common import CITY_WIDE, datetime_cn, read_yes_no, today
+from handlers.complaint_topics import TOPIC_NAMES, classify
+from handlers.personal import NOT_FOUND_APPLICATION
+
+SKIP_CONTACT = ("不留", "不用", "不方便", "没有", "跳过", "匿名", "不想留")
+PROGRESS_WORDS = ("进度", "到哪", "怎么样了", "处理了吗", "有结果", "结果", "回复了吗", "办结了吗")
+COMPLAINT_WORDS = ("投诉", "工单", "反映", "举报", "12345", "诉求")
+# Words that only say "I want to complain"; what is left after removing them is the description.
+_TRIGGER = re.compile(r"(我要|我想|想要|帮我|请|麻烦)?(投诉|举报|反映|求助|报告|反馈)(一下|个|一个)?(问题|情况|事情)?|[，。,.!！?？\s]")
+
+
+def contact(value: str) -> str:
+    if any(w in value for w in SKIP_CONTACT):
+        return ""
+    try:
+        return validators.phone(value)
+    except SlotInvalid:
+        raise SlotInvalid("请输入11位手机号；不想留电话请回复“不留”。") from None
+
+
+def is_progress_request(entities: dict, text: str) -> bool:
+    number = entities.get("application_no") or ""
+    if number.startswith("GD") or re.search(r"GD\d{14}", text or ""):
+        return True
+    return any(w in (text or "") for w in PROGRESS_WORDS) and any(w in (text or "") for w in COMPLAINT_WORDS)
+
+
+class FileComplaint(Handler):
+    intent = "file_complaint"
+    label = "投诉建议（12345）"
+    department = "12345 热线办公室"
+    owns_prefixes = ("GD",)
+    slots = (
+        Slot("content", "请简单描述您要反映的问题：发生了什么？", free_text=True),
+        Slot("location", "问题发生在哪里？请说明区和具体地点（如：武侯区玉林路某小区）。", free_text=True),
+        Slot("when", "大概是什么时候发生的？（如：每天晚上10点以后、昨天下午）", free_text=True),
+        Slot("contact", "方便留一个手机号吗？便于承办部门联系和回复您。不想留请回复“不留”。",
+             validate=contact, skip_words=SKIP_CONTACT),
+    )
+
+    def needs_identity_for(self, entities: dict, text: str) -> bool:
+        return is_progress_request(entities, text)
+
+    # -- start ----------------------------------------------------------------------------------
+    def begin(self, turn: Turn) -> Result | None:
+        if is_progress_request(turn.entities, turn.text):
+            return self._progress(turn)
+        turn.form.data["form_id"] = secrets.token_hex(8)
+        described = _TRIGGER.sub("", turn.text or "")
+        if len(described) >= 4:  # the first message already says what happened
+            turn.form.slots["content"] = turn.text
+        return None
+
+    def handle(self, turn: Turn) -> Result:
+        if turn.form.step == "confirm":
+            answer = read_yes_no(turn)
+            if answer is None:
+                return Result.say("请回复“确认”提交，或回复“取消”放弃。", keep_form=True)
+            if not answer:
+                return Result.say("好的，没有提交。需要时可以随时再反映。")
+            return self._file(turn)
+        return self._confirm(turn)
+
+    def _route(self, turn: Turn) -> tuple[str, str, str]:
+        slots = turn.slots
+        topic = classify(f"{slots['content']} {slots['location']}")
+        department = turn.services.service_settings.complaint_routing[topic]
+        district = (validators.find_district(slots["location"]) or validators.find_district(slots["content"])
+                    or CITY_WIDE)
+        return topic, department, district
+
+    def _confirm(self, turn: Turn) -> Result:
+        topic, department, district = self._route(turn)
+        turn.form.step = "confirm"
+        slots = turn.slots
+        phone = mask_phone(slots["contact"]) if slots["contact"] else "未留"
+        fields = [("问题", mask_text(slots["content"])), ("地点", mask_text(slots["location"])),
+                  ("时间", mask_text(slots["when"])), ("联系电话", phone),
+                  ("问题类型", TOPIC_NAMES[topic]), ("将转交", department)]
+        return Result([Card("请确认您的诉求", tuple(fields)),
+                       Choices("确认提交到12345吗？", (Choice("确认提交", "确认"), Choice("取消", "取消")))],
+                      keep_form=True)
+
+    def _file(self, turn: Turn) -> Result:
+        topic, department, district = self._route(turn)
+        order = turn.services.adapters.workorders.create(
+            topic=topic, department=department, content=self.work_order_text(turn), district=district,
+            contact_phone=turn.slots["contact"], id_number=turn.citizen.id_number if turn.citizen else None,
+            idempotency_key="gd-" + hashlib.sha256(turn.form.data["form_id"].encode()).hexdigest()[:32])
+        return Result.say(f"已为您提交12345工单，工单号 {order.order_no}，转交{department}办理"
+                          f"（问题类型：{TOPIC_NAMES[topic]}）。一般1个工作日内派单，承办部门会在规定时限内处理并回复。"
+                          "查询进度请回复工单号。", served={"department": department})
+
+    @staticmethod
+    def work_order_text(turn: Turn) -> str:
+        """What the 12345 operator reads: the facts, then the conversation — all masked."""
+        s = turn.slots
+        lines = [f"【市民反映】{s['content']}", f"【地点】{s['location']}", f"【时间】{s['when']}",
+                 f"【渠道】智能助手（{turn.incoming.channel}）", "【对话记录】"]
+        for who, text in turn.session.history[-12:]:
+            lines.append(f"{'市民' if who == 'citizen' else '助手'}：{text}")
+        return mask_text("\n".join(lines))
+
+    # -- progress ---------------------------------------------------------------------------------
+    def _progress(self, turn: Turn) -> Result:
+        workorders = turn.services.adapters.workorders
+        number = turn.entities.get("application_no") or ""
+        m = re.search(r"GD\d{14}", number or turn.text or "")
+        day = today(turn)
+        if m:
+            try:
+                order = workorders.get(m.group(0), turn.citizen.id_number)
+            except NotFound:
+                return Result.say(NOT_FOUND_APPLICATION)
+            return Result([self._card(order, day)], served={"department": order.department})
+        orders = workorders.orders(turn.citizen.id_number)
+        if not orders:
+            return Result.say("没有查到您名下的12345工单。如需反映问题，请直接告诉我发生了什么。")
+        open_orders = [o for o in orders if not o.done] or orders[:1]
+        if len(open_orders) == 1:
+            return Result([self._card(open_orders[0], day)], served={"department": open_orders[0].department})
+        items = tuple(f"{o.order_no}：{o.summary}（{o.status}，{o.department}）" for o in open_orders)
+        return Result([ListReply("您的12345工单", items, "回复工单号查看详细进度。")], served={"department": self.department})
+
+    @staticmethod
+    def _card(order, day) -> Card:
+        fields = [("工单号", order.order_no), ("诉求", order.summary), ("承办部门", order.department),
+                  ("状态", order.status), ("受理时间", datetime_cn(order.created_at, day))]
+        for step in order.steps[-3:]:
+            fields.append((datetime_cn(step.at, day), f"{step.stage}（{step.department}）{step.note}"))
+        footer = "已办结。对处理结果不满意可回复“不满意”。" if order.done else "正在办理中，办结后会短信告知结果。"
+        return Card("12345工单进度", tuple(fields), footer)

@@ -1,0 +1,70 @@
+"""request_human: a person takes over.
+
+Within office hours (config `office_hours`, clock injectable for tests) the
+conversation joins the agents' queue (bot.handoff.HandoffDesk) and the bot stays
+quiet until the agent closes it, the citizen says “结束人工”, or it times out.
+Outside office hours: a 12345 work order asking for a call-back, plus a
+call-back task; the citizen is told when to expect the call.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from bot.handoff import HANDOFF_DEPARTMENT
+from bot.privacy import mask_text
+from handlers import validators
+from handlers.base import Handler, Result, SlotInvalid, Turn
+from handlers.common import CITY_WIDE, WEEKDAYS_CN
+
+SKIP_WORDS = ("不留", "不用", "不方便", "没有", "跳过")
+
+
+class RequestHuman(Handler):
+    intent = "request_human"
+    label = "转人工客服"
+    department = HANDOFF_DEPARTMENT
+
+    def begin(self, turn: Turn) -> Result | None:
+        services = turn.services
+        hours = services.office_hours
+        if hours.is_open():
+            position = services.handoff.open(turn.user_key, turn.session.history[-10:])
+            ahead = f"前面还有 {position - 1} 位，" if position > 1 else ""
+            return Result.say(f"已为您转接人工客服，{ahead}请稍候。工作人员接入前您发的消息都会转给工作人员；"
+                              "回复“结束人工”可回到智能助手。")
+        turn.form.step = "phone"
+        turn.form.data["form_id"] = secrets.token_hex(8)
+        return Result.say(f"现在是非工作时间（人工服务：{hours.describe()}）。请留一个方便接听的手机号，"
+                          "工作人员会在上班后给您回电；不想留电话请回复“不留”。", keep_form=True)
+
+    def handle(self, turn: Turn) -> Result:
+        text = (turn.text or "").strip()
+        services = turn.services
+        if any(w in text for w in SKIP_WORDS):
+            if turn.citizen is None:
+                return Result.say("好的，没有登记回电。工作时间内回复“转人工”即可联系工作人员，也可以拨打12345热线。")
+            phone = ""
+        else:
+            try:
+                phone = validators.phone(text)
+            except SlotInvalid:
+                return Result.say("请输入11位手机号；不想留电话请回复“不留”。", keep_form=True)
+        hours = services.office_hours
+        order = services.adapters.workorders.create(
+            topic="other", department=HANDOFF_DEPARTMENT,
+            content=self._content(turn), district=CITY_WIDE, contact_phone=phone,
+            id_number=turn.citizen.id_number if turn.citizen else None,
+            idempotency_key="ho-" + hashlib.sha256(turn.form.data["form_id"].encode()).hexdigest()[:32])
+        services.callbacks.open(reason="handoff_after_hours", user_key=turn.user_key, department=HANDOFF_DEPARTMENT,
+                                intent=self.intent, note="非工作时间申请人工服务", order_no=order.order_no)
+        nxt = hours.next_open()
+        when = f"{nxt.month}月{nxt.day}日（周{WEEKDAYS_CN[nxt.weekday()]}）{nxt:%H:%M}"
+        return Result.say(f"已为您登记回电，工单号 {order.order_no}。工作人员会在 {when} 上班后尽快与您联系。"
+                          "紧急情况请拨打12345热线（24小时）。", served={"department": HANDOFF_DEPARTMENT})
+
+    @staticmethod
+    def _content(turn: Turn) -> str:
+        lines = ["市民在非工作时间申请人工服务，请在工作时间回电。", "【对话记录】"]
+        lines += [f"{'市民' if who == 'citizen' else '助手'}：{text}" for who, text in turn.session.history[-10:]]
+        return mask_text("\n".join(lines))

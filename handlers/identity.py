@@ -1,0 +1,130 @@
+"""bind_identity: prove who you are once, then query your own records.
+
+    name + ID number ──► identity backend: do they belong together?
+        ──► SMS code to the phone ON FILE (shown masked; never a number the user types)
+        ──► code checked ──► IdentityStore.bind (ID encrypted, found by keyed hash)
+
+Wrong codes and name/ID mismatches count towards a lock-out (bot.binding_guard,
+in Redis). "解除绑定" removes the binding after a confirmation.
+"""
+from __future__ import annotations
+
+import re
+
+from bot.messages import Choice, Choices
+from handlers import validators
+from handlers.base import Handler, Result, Slot, Turn
+from handlers.common import read_yes_no
+
+UNBIND_WORDS = ("解除绑定", "解绑", "取消绑定", "解除实名", "换绑", "删除我的信息", "注销绑定")
+RESEND_WORDS = ("重新发送", "重发", "再发", "没收到", "收不到")
+
+
+def _minutes(seconds: int) -> int:
+    return max(1, (seconds + 59) // 60)
+
+
+class BindIdentity(Handler):
+    intent = "bind_identity"
+    label = "实名认证（绑定身份）"
+    department = "政务服务管理局"
+    slots = (
+        Slot("person_name", "请输入您身份证上的姓名。", validate=validators.person_name, free_text=True),
+        Slot("id_number", "请输入您本人的18位身份证号（只用于核实身份，加密保存）。",
+             validate=validators.id_number, sensitive=True),
+    )
+
+    # -- start ----------------------------------------------------------------------------------
+    def begin(self, turn: Turn) -> Result | None:
+        citizen, guard = turn.citizen, turn.services.binding_guard
+        if turn.entities.get("action") == "unbind" or any(w in (turn.text or "") for w in UNBIND_WORDS):
+            if citizen is None:
+                return Result.say("您还没有绑定身份，无需解除。")
+            turn.form.step = "confirm_unbind"
+            return Result([Choices(f"确定要解除与 {citizen.surname_masked}（{citizen.id_masked}）的绑定吗？"
+                                   "解除后查询个人业务需要重新核验。",
+                                   (Choice("确定解除", "确定"), Choice("暂不解除", "不用了")))], keep_form=True)
+        if citizen is not None:
+            return Result.say(f"您已完成实名绑定：{citizen.surname_masked}，身份证 {citizen.id_masked}。"
+                              "如需更换，请先回复“解除绑定”。")
+        locked = guard.locked_for(turn.user_key)
+        if locked:
+            return self._locked(locked)
+        return None
+
+    # -- after the slots, and each later step ---------------------------------------------------
+    def handle(self, turn: Turn) -> Result:
+        step = turn.form.step
+        if step == "confirm_unbind":
+            return self._confirm_unbind(turn)
+        if step == "code":
+            return self._check_code(turn)
+        return self._verify(turn)
+
+    def _verify(self, turn: Turn) -> Result:
+        services, form = turn.services, turn.form
+        name, id_number = turn.slots["person_name"], turn.slots["id_number"]
+        id_hash = services.identity.id_hash(id_number)
+        locked = services.binding_guard.locked_for(turn.user_key, id_hash)
+        if locked:
+            return self._locked(locked)
+        match = services.adapters.identity.verify(name, id_number)
+        if not match.matched:
+            left = services.binding_guard.failure(turn.user_key, id_hash)
+            if left == 0:
+                return self._locked(services.binding_guard.settings.lock_s)
+            form.slots.clear()
+            form.asking = "person_name"
+            return Result.say(f"姓名和身份证号核对不一致（还可尝试 {left} 次）。请重新输入身份证上的姓名。",
+                              keep_form=True)
+        return self._send_code(turn, id_hash)
+
+    def _send_code(self, turn: Turn, id_hash: str) -> Result:
+        services, form = turn.services, turn.form
+        wait = services.binding_guard.resend_wait(turn.user_key)
+        if wait and form.data.get("phone_masked"):
+            return Result.say(f"验证码刚发过，请 {wait} 秒后再要求重发。", keep_form=True)
+        sent = services.adapters.identity.send_code(turn.slots["id_number"])
+        services.binding_guard.code_sent(turn.user_key)
+        form.step = "code"
+        form.data.update(phone_masked=sent.phone_masked, id_hash=id_hash)
+        minutes = _minutes(sent.expires_in_s)
+        return Result.say(f"身份信息核对无误。验证码已发送到您登记的手机 {sent.phone_masked}，"
+                          f"请在 {minutes} 分钟内回复6位验证码。没收到可回复“重新发送”。", keep_form=True)
+
+    def _check_code(self, turn: Turn) -> Result:
+        services, form = turn.services, turn.form
+        text = (turn.text or "").strip()
+        id_hash = form.data.get("id_hash")
+        if any(w in text for w in RESEND_WORDS):
+            return self._send_code(turn, id_hash)
+        m = re.search(r"(?<!\d)\d{6}(?!\d)", text)
+        if not m:
+            return Result.say("验证码是6位数字，请查看短信后回复；没收到可回复“重新发送”。", keep_form=True)
+        locked = services.binding_guard.locked_for(turn.user_key, id_hash)
+        if locked:
+            return self._locked(locked)
+        id_number = turn.slots["id_number"]
+        if not services.adapters.identity.check_code(id_number, m.group(0)):
+            left = services.binding_guard.failure(turn.user_key, id_hash)
+            if left == 0:
+                return self._locked(services.binding_guard.settings.lock_s)
+            return Result.say(f"验证码不正确，还可以再试 {left} 次。", keep_form=True)
+        services.binding_guard.succeeded(turn.user_key, id_hash)
+        citizen = services.identity.bind(turn.user_key, id_number, turn.slots["person_name"], form.data["phone_masked"])
+        return Result.say(f"身份核验成功，已绑定：{citizen.surname_masked}（{citizen.id_masked}）。"
+                          "以后查询本人业务无需再核验；回复“解除绑定”可随时解除。", bound=True)
+
+    def _confirm_unbind(self, turn: Turn) -> Result:
+        answer = read_yes_no(turn)
+        if answer is None:
+            return Result.say("请回复“确定”解除绑定，或回复“不用了”保留。", keep_form=True)
+        if not answer:
+            return Result.say("好的，已保留您的绑定。")
+        turn.services.identity.unbind(turn.user_key)
+        return Result.say("已解除绑定，您的身份信息已从本服务删除。需要时可以重新绑定。")
+
+    @staticmethod
+    def _locked(seconds: int) -> Result:
+        return Result.say(f"为保护您的信息安全，验证失败次数过多，身份核验已暂停，请 {_minutes(seconds)} 分钟后再试。"
+                          "如有疑问可拨打12345。")

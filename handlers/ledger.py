@@ -1,0 +1,71 @@
+"""query_my_affairs: every matter of the citizen across every backend, in one list.
+
+The backends are asked in parallel with one deadline (adapters.fanout); what
+arrived in time is shown, and the backends that did not answer are named, so an
+incomplete list never looks complete. Plain-word filters (bot.ledger_filters)
+narrow it: "还没办完的", "上个月在武侯区办的", "公积金的".
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from adapters.fanout import collect_affairs
+from bot.ledger_filters import parse_filter
+from bot.messages import ListReply, Text
+from handlers.base import Handler, Result, Turn
+from handlers.common import BACKEND_NAMES, date_cn, datetime_cn, today
+
+WHY = {"timeout": "响应超时", "unavailable": "暂时无法访问", "circuit_open": "暂时无法访问", "auth": "接口异常",
+       "bad_response": "返回异常", "error": "查询出错"}
+
+
+class QueryMyAffairs(Handler):
+    intent = "query_my_affairs"
+    label = "我的办件（全部业务进度）"
+    department = "政务服务管理局"
+    needs_identity = True
+
+    def follows_up(self, text: str) -> bool:
+        # "还没办完的", "上个月在武侯区办的", "公积金的" refine the list; "公积金余额" is a new question.
+        f = parse_filter(text, dt.date.today())
+        return f.done is not None or f.since is not None or bool(f.districts) or (
+            bool(f.domains) and text.rstrip("。？?！!").endswith("的"))
+
+    def handle(self, turn: Turn) -> Result:
+        services = turn.services
+        deadline = services.service_settings.ledger.deadline_s
+        result = collect_affairs(services.adapters, turn.citizen.id_number, deadline)
+        day = today(turn)
+        wanted = parse_filter(turn.text, day)
+        affairs = sorted(wanted.apply(result.affairs), key=lambda a: (a.done, -a.updated_at.timestamp()))
+        replies = []
+        scope = f"（{'·'.join(wanted.words)}）" if wanted.words else ""
+        if affairs:
+            items = tuple(self._line(a, day) for a in affairs)
+            open_count = sum(1 for a in affairs if not a.done)
+            count = f"共 {len(affairs)} 件" + ("" if wanted.done is not None else f"，未办结 {open_count} 件")
+            replies.append(ListReply(f"您的办件{scope}：{count}", items,
+                                     "可以说“还没办完的”“上个月在武侯区办的”“公积金的”来筛选。"))
+        elif result.affairs and not wanted.empty:
+            replies.append(Text(f"没有符合条件{scope}的办件。您共有 {len(result.affairs)} 件业务，回复“我的办件”查看全部。"))
+        else:
+            replies.append(Text("没有查到您名下的办件。"))
+        # "business" is a backend saying "no records for this citizen": an answer, not a gap.
+        missing = {b: k for b, k in result.missing.items() if k != "business"}
+        if missing:
+            names = "、".join(f"{BACKEND_NAMES.get(b, b)}（{WHY.get(k, '查询出错')}）" for b, k in sorted(missing.items()))
+            replies.append(Text(f"注意：{names}这次没有返回结果，以上列表可能不完整，请稍后再查。"))
+        return Result(replies, served={"department": self.department})
+
+    @staticmethod
+    def _line(a, day) -> str:
+        stage = f"（{a.stage}）" if a.stage and a.stage != a.status else ""
+        place = " · ".join(x for x in (a.district, a.place) if x and x not in ("",))
+        parts = [f"【{a.domain}】{a.item}：{a.status}{stage}"]
+        if place:
+            parts.append(place)
+        when = date_cn(a.updated_at, day) if a.updated_at.time() == dt.time() else datetime_cn(a.updated_at, day)
+        parts.append(f"{when}更新 · {a.ref_no}")
+        if a.next_step and not a.done:
+            parts.append(f"下一步：{a.next_step}")
+        return "\n".join(parts)

@@ -1,0 +1,69 @@
+"""Greeting, farewell, thanks, 'are you a robot', and anything outside our remit.
+
+Farewell and thanks after a served request carry the 好差评 prompt (once per
+served request: the session remembers it was asked).
+"""
+from __future__ import annotations
+
+from bot.messages import Text
+from handlers.base import Handler, Result, Turn
+from handlers.ratings import rating_prompt
+
+
+def _with_rating_prompt(turn: Turn, text: str) -> Result:
+    served = turn.session.last_served
+    if served and not served.get("prompted"):
+        served["prompted"] = True
+        return Result([Text(text), rating_prompt("麻烦您为刚才的服务打个分（回复编号）：")])
+    return Result.say(text)
+
+
+class Greet(Handler):
+    intent = "greet"
+
+    def handle(self, turn: Turn) -> Result:
+        menu = turn.services.menu.choices("您好，我是成都市民服务助手。请直接说要办的事，或回复编号选择：")
+        return Result([menu])
+
+
+class Goodbye(Handler):
+    intent = "goodbye"
+
+    def handle(self, turn: Turn) -> Result:
+        return _with_rating_prompt(turn, "好的，再见！有需要随时找我。")
+
+
+class Thank(Handler):
+    intent = "thank"
+
+    def handle(self, turn: Turn) -> Result:
+        return _with_rating_prompt(turn, "不客气，能帮到您就好。还有其他事情可以随时找我。")
+
+
+class BotChallenge(Handler):
+    intent = "bot_challenge"
+
+    def handle(self, turn: Turn) -> Result:
+        return Result.say("我是成都市民服务的智能助手，不是真人。需要工作人员帮忙时，回复“转人工”即可；"
+                          "也可以拨打12345市民服务热线。")
+
+
+class OutOfScope(Handler):
+    intent = "out_of_scope"
+
+    def handle(self, turn: Turn) -> Result:
+        menu = turn.services.menu.choices("这个问题我帮不上忙，我只负责政务服务。您可以问我：")
+        return Result([menu])
+
+
+class StrayAnswer(Handler):
+    """An answer (是的 / 不是 / a bare number) when no question is open."""
+
+    def __init__(self, intent: str):
+        self.intent = intent
+
+    def handle(self, turn: Turn) -> Result:
+        if self.intent == "deny":
+            return Result.say("好的。还有什么需要帮忙的吗？")
+        menu = turn.services.menu.choices("请告诉我您要办什么事，例如：")
+        return Result([menu])

@@ -1,0 +1,89 @@
+"""Slot validators: return the clean value or raise SlotInvalid with a reply for the citizen."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from bot.privacy import is_valid_id_number, is_valid_phone
+from handlers.base import SlotInvalid
+
+APPLICATION_NO = re.compile(r"(?<![A-Z0-9])(CJ|QY|GJ|SB|YB|GD|YY)(\d{8})(\d{6})(?!\d)")
+
+APPLICATION_PREFIX = {
+    "CJ": "exit_entry", "QY": "market_regulation", "GJ": "housing_fund", "SB": "social_insurance",
+    "YB": "medical_insurance", "GD": "workorders", "YY": "appointments",
+}
+
+
+def id_number(value: str) -> str:
+    m = re.search(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])", value.replace(" ", ""))
+    if not m:
+        raise SlotInvalid("身份证号应为18位（最后一位可能是X），请再输入一次。")
+    v = m.group(0).upper()
+    if not is_valid_id_number(v):
+        # Never query anything with a number that fails its check character.
+        raise SlotInvalid("这个身份证号校验不通过，可能有一位输错了，请核对后重新输入。")
+    return v
+
+
+def application_no(prefixes: tuple[str, ...]) -> "callable":
+    def check(value: str) -> str:
+        m = APPLICATION_NO.search(value.upper().replace(" ", ""))
+        if not m:
+            raise SlotInvalid("受理编号是2个字母加14位数字，例如 " + prefixes[0] + "20261101000123，请再输入一次。")
+        if m.group(1) not in prefixes:
+            raise SlotInvalid(f"编号 {m.group(0)} 不是这类业务的受理编号（应以 {'/'.join(prefixes)} 开头），请核对。")
+        if not _real_date(m.group(2)):
+            raise SlotInvalid(f"编号 {m.group(0)} 中的日期不对（第3到10位是受理日期），请核对后再输入。")
+        return m.group(0)
+    return check
+
+
+def _real_date(yyyymmdd: str) -> bool:
+    try:
+        day = dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]))
+    except ValueError:
+        return False
+    return 2000 <= day.year <= dt.date.today().year + 1
+
+
+# Looks like an attempt at an application number (to validate even when NLU
+# did not extract it, so that a mistyped number gets a precise answer).
+APPLICATION_NO_ATTEMPT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{8,18}(?!\d)")
+
+DISTRICTS = ("锦江区", "青羊区", "金牛区", "武侯区", "成华区", "龙泉驿区", "青白江区", "新都区", "温江区",
+             "双流区", "郫都区", "新津区", "高新区", "天府新区")
+
+
+def find_district(text: str | None) -> str | None:
+    """The first district named in text, as its full name (武侯 -> 武侯区)."""
+    text = text or ""
+    best: tuple[int, str] | None = None
+    for d in DISTRICTS:
+        for form in (d, d[:-1]):
+            i = text.find(form)
+            if i >= 0 and (best is None or i < best[0]):
+                best = (i, d)
+    return best[1] if best else None
+
+
+def phone(value: str) -> str:
+    m = re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", value.replace(" ", "").replace("-", ""))
+    if not m or not is_valid_phone(m.group(0)):
+        raise SlotInvalid("手机号应为11位数字，请再输入一次。")
+    return m.group(0)
+
+
+def verification_code(value: str) -> str:
+    m = re.search(r"(?<!\d)\d{6}(?!\d)", value)
+    if not m:
+        raise SlotInvalid("验证码是6位数字，请查看短信后输入。")
+    return m.group(0)
+
+
+def person_name(value: str) -> str:
+    v = re.sub(r"^(我叫|我是|姓名[:：]?|名字[:：]?)", "", value.strip())
+    v = v.strip(" ，。,.")
+    if not re.fullmatch(r"[\u4e00-\u9fff·]{2,15}", v):
+        raise SlotInvalid("请输入身份证上的中文姓名。")
+    return v

@@ -1,0 +1,44 @@
+"""Point 9 — handoff: within office hours the queue, a quiet bot until closed or
+timed out; outside office hours a work order and a promised call-back."""
+import datetime as dt
+import time
+
+from tests.conversations.chat import CST, set_clock
+
+FRIDAY_10 = dt.datetime(2026, 11, 27, 10, 0, tzinfo=CST)
+SATURDAY_20 = dt.datetime(2026, 11, 28, 20, 0, tzinfo=CST)
+NATIONAL_DAY = dt.datetime(2026, 10, 2, 10, 0, tzinfo=CST)
+
+
+def test_inside_office_hours_the_bot_stays_quiet_until_closed(talk, stack_runtime):
+    set_clock(stack_runtime, FRIDAY_10)
+    c = talk()
+    assert "已为您转接人工客服" in c.say("转人工")
+    assert c.send("我的签注怎么还没好") == []
+    desk = stack_runtime.services.handoff
+    ticket = desk.take_next("A07")
+    assert ticket["user_key"] == c.user_key
+    desk.agent_says(ticket["ticket"], "A07", "您好，我来帮您查")
+    assert c.send("好的谢谢") == []
+    assert desk.close_by_agent(ticket["ticket"], [])
+    assert "您好" in c.say("你好")      # the bot answers again
+
+
+def test_the_handoff_times_out(talk, stack_runtime, redis_hub):
+    set_clock(stack_runtime, FRIDAY_10)
+    c = talk()
+    c.say("人工客服")
+    redis_hub.text.pexpire(redis_hub.key("handoff", "user", c.user_key), 1)
+    time.sleep(0.01)
+    assert "超时" in c.say("还有人吗")
+
+
+def test_outside_office_hours_a_call_back(talk, stack_runtime):
+    for when in (SATURDAY_20, NATIONAL_DAY):
+        set_clock(stack_runtime, when)
+        c = talk()
+        assert "非工作时间" in c.say("我要找工作人员")
+        reply = c.say("13880000009")
+        assert "工单号 GD" in reply and "回电" in reply
+    tasks = stack_runtime.services.callbacks.open_tasks()
+    assert len(tasks) == 2 and all(t["reason"] == "handoff_after_hours" for t in tasks)

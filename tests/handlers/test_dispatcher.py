@@ -1,0 +1,243 @@
+"""The dispatcher's mechanics with a keyword NLU stand-in, on real Redis and the
+real sandbox: identity gate, refusals, slot filling, cancel, clarification,
+expiry, paging, masking, the lock, NLU outage, handoff and ratings."""
+import datetime as dt
+import logging
+import time
+
+from bot.messages import Choices, Incoming, ListReply
+from bot.nlu_client import NluUnavailable
+from tests.conversations.chat import CST, LI, WANG, Chat, set_clock
+
+OFFICE_OPEN = dt.datetime(2026, 11, 27, 10, 0, tzinfo=CST)     # Friday 10:00
+OFFICE_CLOSED = dt.datetime(2026, 11, 28, 20, 0, tzinfo=CST)   # Saturday evening
+
+
+def test_identity_gate_binds_then_answers_the_original_question(chat):
+    first = chat.say("公积金余额多少")
+    assert "先核实您的身份" in first and "姓名" in first
+    assert "身份证号" in chat.say("王建国")
+    sent = chat.say("510104198506122310")
+    assert "138****0001" in sent and "13880000001" not in sent
+    done = chat.say("123456")
+    assert "身份核验成功" in done and "510***********2310" in done
+    assert "52,340.56 元" in done and "2,400.00 元" in done   # the waiting question, answered
+
+
+def test_someone_elses_id_is_refused_without_any_query(chat, sandbox):
+    chat.bind(WANG)
+    before = sandbox.stats("housing_fund")["requests"]
+    reply = chat.say(f"帮我查一下{LI[1]}的公积金")
+    assert "只能查询您本人" in reply and LI[1] not in reply
+    assert sandbox.stats("housing_fund")["requests"] == before
+    # The citizen's own number is fine.
+    assert "52,340.56" in chat.say(f"查{WANG[1]}的公积金")
+
+
+def test_someone_elses_application_answers_like_a_missing_one(chat):
+    chat.bind(WANG)
+    others = chat.say("签注进度 CJ20261020000456")        # 李芳's
+    missing = chat.say("签注进度 CJ20261020999999")       # nobody's
+    assert others == missing and "没有查到" in others
+
+
+def test_malformed_application_number_gets_a_precise_answer(chat):
+    chat.bind(WANG)
+    assert "日期不对" in chat.say("签注进度 CJ20261301000123")
+    assert "16" in chat.say("签注进度 CJ2026110100012") or "14位" in chat.text()
+
+
+def test_wrong_codes_lock_the_binding(chat, fake_runtime):
+    chat.say("实名认证")
+    chat.say("王建国")
+    chat.say(WANG[1])
+    replies = [chat.say("654321") for _ in range(5)]
+    assert "还可以再试 4 次" in replies[0] and "还可以再试 1 次" in replies[3]
+    assert "已暂停" in replies[4] and "30 分钟" in replies[4]
+    # Even the right code is refused now, and from another account with the same ID too.
+    assert "已暂停" in chat.say("实名认证")
+    other = Chat(fake_runtime)
+    other.say("实名认证")
+    other.say("王建国")
+    assert "已暂停" in other.say(WANG[1])
+    assert fake_runtime.identity.get(chat.user_key) is None
+
+
+def test_unbinding(chat, fake_runtime):
+    chat.bind(WANG)
+    assert "确定要解除" in chat.say("解除绑定")
+    assert "已解除绑定" in chat.say("1")
+    assert fake_runtime.identity.get(chat.user_key) is None
+    assert "核实您的身份" in chat.say("公积金")
+
+
+def test_invalid_id_is_reprompted_then_the_form_gives_up(chat):
+    chat.say("实名认证")
+    chat.say("王建国")
+    assert "校验不通过" in chat.say("510104198506122311")
+    assert "18位" in chat.say("12345")
+    chat.say("510104198506122311")
+    assert "已退出本次办理" in chat.say("510104198506122311")
+
+
+def test_cancel_at_any_point(chat):
+    chat.say("我要投诉")
+    chat.say("楼下烧烤油烟太大")
+    assert "已取消" in chat.say("取消")
+    chat.say("实名认证")
+    assert "已取消" in chat.say("算了")
+    assert "已取消" not in chat.say("你好")
+
+
+def test_low_confidence_asks_with_the_two_likeliest_services(chat, fake_runtime):
+    fake_runtime.dispatcher.nlu.low_confidence["那个钱的事"] = (
+        ("query_housing_fund", 0.31), ("query_social_security", 0.22), ("greet", 0.1))
+    chat.send("那个钱的事")
+    [reply] = chat.replies
+    assert isinstance(reply, Choices) and [c.label for c in reply.options] == [
+        "公积金查询", "社保查询", "都不是，看看全部服务"]
+    assert "核实您的身份" in chat.say("1")   # the choice leads to the housing-fund query
+
+
+def test_an_expired_conversation_starts_afresh(chat, redis_hub):
+    chat.say("实名认证")
+    chat.say("王建国")
+    redis_hub.text.pexpire(redis_hub.key("session", chat.user_key), 1)   # as if 30 minutes passed
+    time.sleep(0.01)
+    reply = chat.say("510104198506122310")
+    assert "已超时" in reply and "验证码" not in reply
+
+
+def test_long_lists_come_a_page_at_a_time(chat, fake_runtime):
+    fake_runtime.dispatcher.page_size = 3
+    chat.bind(WANG)
+    chat.send("我的办件")
+    page = next(r for r in chat.replies if isinstance(r, ListReply))
+    assert len(page.items) == 3 and "回复“更多”" in page.footer
+    chat.send("更多")
+    nxt = next(r for r in chat.replies if isinstance(r, ListReply))
+    assert nxt.title.endswith("（续）") and len(nxt.items) == 3
+    chat.send("更多")
+    last = next(r for r in chat.replies if isinstance(r, ListReply))
+    assert len(last.items) >= 1 and "更多" not in last.footer
+
+
+def test_numbers_are_masked_in_replies_and_absent_from_logs(chat, caplog):
+    caplog.set_level(logging.DEBUG)
+    chat.say("我要投诉")
+    chat.say("我是13880000009，身份证510104198506122310，楼下工地半夜施工太吵")
+    chat.say("武侯区玉林路")
+    chat.say("每天晚上")
+    card = chat.say("13880000009")
+    assert "138****0009" in card and "510***********2310" in card
+    assert "13880000009" not in card and "510104198506122310" not in card
+    logged = caplog.text + "".join(str(r.args) for r in caplog.records)
+    assert "13880000009" not in logged and "510104198506122310" not in logged
+
+
+def test_one_message_at_a_time_per_citizen(chat, fake_runtime):
+    fake_runtime.dispatcher.lock.wait_s = 0.1
+    with fake_runtime.dispatcher.lock.hold(chat.user_key):
+        assert "还在处理中" in chat.say("你好")
+
+
+def test_without_nlu_the_numbered_menu_still_works(chat, fake_runtime):
+    class Down:
+        def parse(self, text):
+            raise NluUnavailable("down")
+    fake_runtime.dispatcher.nlu = Down()
+    assert "暂时不可用" in chat.say("公积金")
+    assert "核实您的身份" in chat.say("2")   # menu entry 2: 公积金查询
+
+
+def test_backend_down_in_the_middle_of_a_conversation(chat, sandbox):
+    chat.bind(WANG)
+    assert "52,340.56" in chat.say("公积金")
+    sandbox.fault("housing_fund", "down")
+    assert "公积金中心系统暂时无法访问" in chat.say("公积金")
+    ledger = chat.say("我的办件")
+    assert "公积金中心系统" in ledger and "可能不完整" in ledger and "CJ20261101000123" in ledger
+    sandbox.reset()
+
+
+def test_handoff_in_office_hours_keeps_the_bot_quiet(chat, fake_runtime):
+    set_clock(fake_runtime, OFFICE_OPEN)
+    assert "已为您转接人工客服" in chat.say("转人工")
+    assert chat.send("我的签注怎么还没好") == []
+    desk = fake_runtime.services.handoff
+    ticket = desk.take_next("A07")
+    assert ticket["user_key"] == chat.user_key
+    assert "我的签注怎么还没好" in [line["text"] for line in desk.transcript(ticket["ticket"])]
+    assert "已结束人工服务" in chat.say("结束人工")
+    assert "打个分" in chat.say("谢谢")   # the human service is rated too
+
+
+def test_handoff_outside_office_hours_files_a_call_back(chat, fake_runtime):
+    set_clock(fake_runtime, OFFICE_CLOSED)
+    assert "非工作时间" in chat.say("转人工")
+    reply = chat.say("13880000009")
+    assert "工单号 GD" in reply and "11月30日（周一）09:00" in reply
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["reason"] == "handoff_after_hours" and task["order_no"] in reply
+
+
+def test_ratings_after_a_served_request(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("公积金")
+    assert "打个分" in chat.say("谢谢")
+    assert "感谢您的评价" in chat.say("1")
+    book = fake_runtime.services.ratings
+    assert book.count("query_housing_fund", "住房公积金管理中心", "非常满意") == 1
+    chat.say("社保")
+    assert "已登记回访" in chat.say("非常不满意")
+    assert book.count("query_social_security", "社会保险事业管理局", "非常不满意") == 1
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["department"] == "社会保险事业管理局"
+    assert "还没有办理" in chat.say("满意")   # nothing left to rate: not counted twice
+
+
+def test_nearby_halls_from_a_location_message(chat):
+    reply = chat.say("天府广场", kind="location", location=(30.6570, 104.0650), intent="nearby_halls")
+    assert reply.index("锦江区出入境接待大厅") < reply.index("公里") or "锦江区" in reply.splitlines()[1]
+    assert reply.count("地址：") == 3
+
+
+def test_forget_user_deletes_binding_session_and_handoff(chat, fake_runtime, redis_hub):
+    set_clock(fake_runtime, OFFICE_OPEN)
+    chat.bind(WANG)
+    chat.say("转人工")
+    fake_runtime.dispatcher.forget_user(chat.user_key)
+    assert fake_runtime.identity.get(chat.user_key) is None
+    assert not fake_runtime.services.handoff.state_of(chat.user_key).in_handoff
+    assert redis_hub.text.get(redis_hub.key("session", chat.user_key)) is None
+
+
+def test_channel_intent_needs_no_nlu(chat, fake_runtime):
+    calls = fake_runtime.dispatcher.nlu.calls
+    fake_runtime.dispatcher.handle(Incoming(channel="test", user_id=chat.user_id, kind="location",
+                                            location=(30.57, 104.06), intent="nearby_halls"))
+    assert fake_runtime.dispatcher.nlu.calls == calls
+
+
+def test_what_is_typed_while_binding_stays_out_of_the_history(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("公积金")
+    history = fake_runtime.sessions.load(chat.user_key).history
+    said = " ".join(text for who, text in history if who == "citizen")
+    assert "王建国" not in said and "510104" not in said and "123456" not in said
+    assert "公积金" in said
+
+
+def test_a_free_text_answer_is_never_taken_for_a_new_request(chat):
+    chat.say("我要投诉")
+    # Reads like a housing-fund query to NLU, but it answers "what happened?".
+    assert "在哪里" in chat.say("公积金中心窗口工作人员态度很差")
+
+
+def test_a_ledger_filter_right_after_the_ledger_refines_it(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("我的办件")
+    fake_runtime.dispatcher.nlu.low_confidence.clear()
+    reply = chat.say("上个月在武侯区办的")
+    assert "GJ20261015000311" in reply and "CJ20261101000123" not in reply
+    assert "52,340.56" in chat.say("公积金余额")   # a new question is not taken for a filter

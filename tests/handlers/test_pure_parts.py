@@ -1,0 +1,152 @@
+"""Parts without Redis or network: ledger filters, complaint topics, dates, the
+catalogue, office hours, settings validation."""
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from adapters.records import CST, Affair
+from bot.errors import ConfigError
+from bot.handoff import OfficeHours
+from bot.ledger_filters import parse_filter
+from bot.ratings import level_from_text
+from bot.service_settings import load_service_settings
+from bot.settings import load_settings
+from handlers.complaint_topics import KEYWORDS, TOPICS, classify
+from handlers.dates import parse_day, parse_time
+from handlers.service_catalogue import THEMES, LifeEvent, ServiceItem, load_catalogue
+
+ROOT = Path(__file__).resolve().parents[2]
+TODAY = dt.date(2026, 11, 27)   # a Friday
+
+
+def affair(domain="公积金", done=False, district="武侯区", updated=dt.datetime(2026, 10, 18, 14, 20, tzinfo=CST)):
+    return Affair(domain=domain, item="x", status="s", stage="s", place="p", district=district, updated_at=updated,
+                  next_step="", ref_no="GJ20261015000311", done=done, backend="housing_fund")
+
+
+# -- ledger filters ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, keeps, drops", [
+    ("还没办完的", affair(done=False), affair(done=True)),
+    ("办完的", affair(done=True), affair(done=False)),
+    ("上个月在武侯区办的", affair(), affair(district="锦江区")),
+    ("上个月在武侯区办的", affair(), affair(updated=dt.datetime(2026, 9, 30, tzinfo=CST))),
+    ("公积金的", affair(), affair(domain="社保")),
+    ("签注办到哪了", affair(domain="出入境"), affair(domain="公积金")),
+    ("最近一周的", affair(updated=dt.datetime(2026, 11, 25, tzinfo=CST)), affair()),
+    ("10月份的", affair(), affair(updated=dt.datetime(2026, 11, 2, tzinfo=CST))),
+    ("高新的", affair(district="高新区"), affair()),
+])
+def test_ledger_filter_plain_words(text, keeps, drops):
+    f = parse_filter(text, TODAY)
+    assert f.keeps(keeps) and not f.keeps(drops)
+
+
+def test_ledger_filter_understood_words_and_empty_filter():
+    f = parse_filter("上个月在武侯区办的还没办完的公积金", TODAY)
+    assert f.words == ("公积金", "未办结", "上个月", "武侯区")
+    assert f.since == dt.date(2026, 10, 1) and f.until == dt.date(2026, 10, 31)
+    assert parse_filter("我的办件", TODAY).empty
+
+
+# -- complaint topics --------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, topic", [
+    ("小区旁边工地夜间施工噪音太吵", "noise"), ("楼下广场舞声音太大", "noise"), ("茶楼打麻将到半夜", "noise"),
+    ("物业不作为，电梯坏了没人修", "property"), ("老板拖欠工资三个月", "wages"), ("楼顶私搭乱建彩钢房", "illegal_building"),
+    ("垃圾三天没人清运", "sanitation"), ("饭店油烟太大", "sanitation"), ("公交改线后很不方便", "traffic"),
+    ("门口长期占道停车", "traffic"), ("健身房预付卡跑路", "consumer"), ("小区突然停水了", "utilities_outage"),
+    ("孩子入学学位不够", "education"), ("医院乱收费", "healthcare"), ("邻居家的狗老是乱叫", "other"),
+])
+def test_complaint_topics(text, topic):
+    assert classify(text) == topic
+
+
+def test_every_topic_has_rules_and_a_route():
+    assert set(KEYWORDS) == set(TOPICS) - {"other"}
+    routing = load_settings(env={}).extra["complaint_routing"]
+    assert set(routing) == set(TOPICS)
+    assert routing["noise"] == "生态环境局" and routing["other"] == "12345 热线办公室"
+
+
+# -- dates ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, day", [
+    ("明天", dt.date(2026, 11, 28)), ("后天上午", dt.date(2026, 11, 29)), ("下周一", dt.date(2026, 11, 30)),
+    ("周三", dt.date(2026, 12, 2)), ("12月3日", dt.date(2026, 12, 3)), ("2026-12-01", dt.date(2026, 12, 1)),
+    ("1月5号", dt.date(2027, 1, 5)), ("3号", dt.date(2026, 12, 3)), ("随便", None),
+])
+def test_parse_day(text, day):
+    assert parse_day(text, TODAY) == day
+
+
+@pytest.mark.parametrize("text, hhmm", [("09:30", "09:30"), ("9点半", "09:30"), ("下午2点", "14:00"), ("十点", "10:00"),
+                                        ("早点", None)])
+def test_parse_time(text, hhmm):
+    assert parse_time(text) == hhmm
+
+
+# -- ratings -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, level", [("非常满意", "非常满意"), ("满意", "满意"), ("基本满意", "基本满意"),
+                                         ("不满意", "不满意"), ("非常不满意", "非常不满意"), ("差评", "不满意"),
+                                         ("给个好评", "满意"), ("哈哈", None)])
+def test_rating_levels(text, level):
+    assert level_from_text(text) == level
+
+
+# -- catalogue -----------------------------------------------------------------------------------------
+def test_catalogue_covers_themes_items_and_nlu_names():
+    cat = load_catalogue()
+    assert len(cat.items) >= 40
+    assert set(THEMES) <= set(cat.themes)
+    names = [line.strip() for line in (ROOT / "nlu_data" / "service_items.txt").read_text().splitlines() if line.strip()]
+    assert [n for n in names if n not in cat.items] == []
+    for item in cat.items.values():
+        assert item.materials and item.where and item.hours and item.fee and item.time_limit and item.online
+    assert {"生孩子", "结婚", "退休", "开公司", "买房", "失业"} <= set(cat.events)
+    assert [s.item for s in cat.events["生孩子"].steps][:4] == ["生育登记", "出生登记", "新生儿落户", "城乡居民医保参保"]
+
+
+@pytest.mark.parametrize("text, name, kind", [
+    ("结婚登记要什么材料", "结婚登记", ServiceItem), ("领证要带什么", "结婚登记", ServiceItem),
+    ("生孩子要办哪些事", "生孩子", LifeEvent), ("开公司要办什么", "开公司", LifeEvent),
+    ("失业金怎么领", "失业金申领", ServiceItem), ("身份证丢了怎么办", "身份证补领", ServiceItem),
+])
+def test_catalogue_finds_items_and_events(text, name, kind):
+    found = load_catalogue().find(text)
+    assert isinstance(found, kind) and found.name == name
+
+
+# -- office hours and settings ---------------------------------------------------------------------------
+def hours_at(when: dt.datetime) -> OfficeHours:
+    return OfficeHours(load_service_settings(load_settings(env={}).extra).office_hours, clock=lambda: when)
+
+
+@pytest.mark.parametrize("when, open_", [
+    (dt.datetime(2026, 11, 27, 10, 0, tzinfo=CST), True),     # Friday morning
+    (dt.datetime(2026, 11, 27, 17, 0, tzinfo=CST), False),    # closing time
+    (dt.datetime(2026, 11, 28, 10, 0, tzinfo=CST), False),    # Saturday
+    (dt.datetime(2026, 10, 2, 10, 0, tzinfo=CST), False),     # National Day holiday
+    (dt.datetime(2026, 10, 10, 10, 0, tzinfo=CST), True),     # a Saturday worked in exchange
+    (dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.timezone.utc), True),  # 10:00 in Chengdu
+])
+def test_office_hours(when, open_):
+    assert hours_at(when).is_open() is open_
+
+
+def test_next_opening_skips_the_weekend():
+    nxt = hours_at(dt.datetime(2026, 11, 27, 18, 0, tzinfo=CST)).next_open()
+    assert (nxt.date(), nxt.hour) == (dt.date(2026, 11, 30), 9)
+
+
+@pytest.mark.parametrize("override, setting", [
+    ({"complaint_routing.noise": None}, "complaint_routing"),
+    ({"office_hours.open": "9am"}, "office_hours.open"),
+    ({"office_hours.timezone": "Mars/Base"}, "office_hours.timezone"),
+    ({"ratings.callback_levels": ["很差"]}, "ratings.callback_levels"),
+    ({"ledger.deadline_s": 0}, "ledger.deadline_s"),
+    ({"identity_binding.max_failures": 0}, "identity_binding.max_failures"),
+])
+def test_bad_service_settings_name_the_setting(override, setting):
+    settings = load_settings(env={}, overrides=override)
+    with pytest.raises(ConfigError) as err:
+        load_service_settings(settings.extra)
+    assert err.value.path.startswith(setting)

@@ -1,0 +1,145 @@
+"""Each service's answers for the seeded citizens (keyword NLU, real sandbox):
+figures and next steps, the guide, appointments, complaints."""
+import re
+
+from bot.messages import Card, Choices
+from tests.conversations.chat import CHEN, LI, LIU, WANG, ZHAO
+
+
+def test_housing_fund_social_and_medical_insurance(chat):
+    chat.bind(LI)
+    assert "18,905.20 元" in chat.say("公积金")
+    med = chat.say("医保")
+    assert "3,120.45 元" in med and "审核中" in med and "10 个工作日" in med
+
+
+def test_retiree_pension_and_utility_bills(chat):
+    chat.bind(ZHAO)
+    pension = chat.say("养老金")
+    assert "3,860.00 元" in pension and "资格认证" in pension
+    bills = chat.say("水电费")
+    assert "45.60 元" in bills and "210.35 元" in bills and "合计待缴 255.95 元" in bills
+    assert "燃气费" not in bills   # the gas bill was paid
+
+
+def test_student_without_housing_fund(chat):
+    chat.bind(CHEN)
+    assert "没有查到您名下的住房公积金账户" in chat.say("公积金")
+
+
+def test_business_registration_licence_ready(chat):
+    chat.bind(LIU)
+    reply = chat.say("营业执照 QY20261105000789")
+    assert "成都刘洋餐饮管理有限公司" in reply and "已核准" in reply and "已可领取" in reply
+    assert "12 个月" in chat.say("社保")
+
+
+def test_endorsement_ready_to_collect(chat):
+    chat.bind(LI)
+    reply = chat.say("签注进度")
+    assert "CJ20261020000456" in reply and "已制证待领取" in reply and "武侯区出入境接待大厅" in reply
+
+
+def test_ledger_filters_in_plain_words(chat):
+    chat.bind(WANG)
+    assert "港澳 个人旅游签注" in chat.say("还没办完的")
+    assert "公积金提取（租房）" not in chat.text()
+    last_month = chat.say("上个月在武侯区办的")
+    assert "公积金提取（租房）" in last_month and "CJ20261101000123" not in last_month
+
+
+def test_guide_answers_the_question_asked(chat):
+    fee = chat.say("办护照收费吗")
+    assert "120元" in fee and "材料" not in fee
+    where = chat.say("结婚登记在哪办")
+    assert "婚姻登记处" in where
+    chat.send("办事指南")
+    assert isinstance(chat.replies[0], Choices) and "企业开办" in chat.text()
+    chat.say("8")                                   # 企业开办
+    card = chat.send("1")                           # 营业执照
+    assert isinstance(card[0], Card) and "蓉易办" in chat.text()
+
+
+def test_guide_life_event_bundle(chat):
+    reply = chat.say("生孩子要办哪些事")
+    for item in ("生育登记", "出生登记", "新生儿落户", "城乡居民医保参保", "生育津贴"):
+        assert item in reply
+    assert "生育津贴办事指南" in chat.say("6")
+
+
+def _book_first_free(chat) -> str:
+    chat.say("预约办理居住证")
+    chat.say("1")   # hall
+    chat.say("1")   # day
+    chat.say("1")   # slot
+    return chat.text()
+
+
+def test_appointment_book_then_cancel(chat):
+    chat.bind(WANG)
+    confirm = _book_first_free(chat)
+    assert "请确认预约信息" in confirm and "居住证" in confirm
+    booked = chat.say("确认")
+    number = re.search(r"YY\d{14}", booked).group(0)
+    assert number in chat.say("我的预约")
+    chat.say("取消预约")
+    if "要取消哪个" in chat.text():
+        chat.say(number)
+    assert f"已取消预约 {number}" in chat.say("确定")
+
+
+def test_a_confirmation_is_never_booked_twice(chat, fake_runtime, redis_hub, sandbox):
+    chat.bind(LIU)
+    _book_first_free(chat)
+    key = redis_hub.key("session", chat.user_key)
+    before_confirming = redis_hub.text.get(key)
+    created = sandbox.stats("appointments")["created"]
+    first = re.search(r"YY\d{14}", chat.say("确认")).group(0)
+    # The reply got lost and the same confirmation comes again (a retry): the same booking, not a new one.
+    redis_hub.text.set(key, before_confirming)
+    again = re.search(r"YY\d{14}", chat.say("确认")).group(0)
+    assert again == first and sandbox.stats("appointments")["created"] == created + 1
+    # A new request for the very same slot is refused by the appointment system.
+    _book_first_free(chat)
+    assert "已经预约过这个时段" in chat.say("确认")
+    active = [b for b in fake_runtime.adapters.appointments.bookings(LIU[1]) if b.status == "已预约"]
+    assert [b.booking_no for b in active].count(first) == 1
+    fake_runtime.adapters.appointments.cancel(first, LIU[1])
+
+
+def test_complaint_routed_filed_and_followed(chat, fake_runtime):
+    chat.bind(ZHAO)
+    assert "描述" in chat.say("我要投诉")
+    chat.say("老板拖欠我两个月工资")
+    chat.say("双流区东升街道某装修公司")
+    chat.say("上个月开始")
+    card = chat.say("13880000003")
+    assert "人力资源和社会保障局" in card and "拖欠工资" in card and "138****0003" in card
+    filed = chat.say("确认")
+    order_no = re.search(r"GD\d{14}", filed).group(0)
+    assert "转交人力资源和社会保障局" in filed
+    order = fake_runtime.adapters.workorders.get(order_no, ZHAO[1])
+    assert order.department == "人力资源和社会保障局" and order.topic == "wages" and order.district == "双流区"
+    progress = chat.say(order_no)
+    assert order_no in progress and "已受理" in progress
+
+
+def test_complaint_work_order_carries_the_masked_conversation(chat, fake_runtime, sandbox):
+    chat.say("投诉：我家楼下工地半夜施工，我电话13880000009")
+    chat.say("锦江区东大街")
+    chat.say("每天晚上")
+    chat.say("不留")
+    filed = chat.say("确认")
+    order_no = re.search(r"GD\d{14}", filed).group(0)
+    assert "生态环境局" in filed
+    order = fake_runtime.adapters.workorders.get(order_no, None)
+    assert "138****0009" in order.summary and "13880000009" not in order.summary
+    assert "【对话记录】" in order.summary
+
+
+def test_someone_elses_work_order_is_like_a_missing_one(chat):
+    chat.bind(WANG)
+    others = chat.say("GD20261028000988")     # 李芳's
+    missing = chat.say("GD20261028999999")
+    assert others == missing and "没有查到" in others
+    assert "GD20261012000456" in chat.say("GD20261012000456")   # his own
