@@ -52,3 +52,7 @@ nlu-crossval: install
 
 clean:
 	rm -rf logs reports .pytest_cache
+
+ingest: $(APP_STAMP)
+	@test -n "$(FILE)" || (echo "usage: make ingest FILE=path.jsonl [OUT=dir]" && exit 2)
+	$(PY) scripts/ingest.py --file "$(FILE)" $(if $(OUT),--out "$(OUT)")
