@@ -56,3 +56,10 @@ clean:
 ingest: $(APP_STAMP)
 	@test -n "$(FILE)" || (echo "usage: make ingest FILE=path.jsonl [OUT=dir]" && exit 2)
 	$(PY) scripts/ingest.py --file "$(FILE)" $(if $(OUT),--out "$(OUT)")
+
+menu: $(APP_STAMP)
+	$(PY) -m bot.wechat_api.menu publish
+
+# Benchmarks against a running `make run` (see docs/benchmarks.md).
+bench: $(APP_STAMP)
+	$(PY) scripts/bench_e2e.py --n 1000

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 from flask import Flask, jsonify
 
 from bot import agent_api, health, nlu_api
-from bot.channels import wechat_oa
+from bot.channels import miniprogram, wechat_oa
 from bot.hotline import api as hotline_api
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings, load_settings
@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None, *, overrides: Mapping[str, Any]
     app.register_blueprint(health.create_blueprint())
     app.register_blueprint(nlu_api.create_blueprint())
     app.register_blueprint(wechat_oa.create_blueprint(runtime))
+    app.register_blueprint(miniprogram.create_blueprint(runtime))
     app.register_blueprint(agent_api.create_blueprint())
     app.register_blueprint(hotline_api.create_blueprint())
 

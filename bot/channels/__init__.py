@@ -1,0 +1,1 @@
+"""Channels: each turns a wire format into `Incoming` and renders replies back."""

@@ -1,0 +1,240 @@
+"""Exactly once and never late: turn records, and the two ways of running a turn in a budget.
+
+Turn records (one Redis hash per push, keyed by its dedup key):
+
+    admit()      the first copy of a push creates the record (state=running) and runs the turn
+                 (a retry takes over a record left `running` by a process that died);
+                 the same round trip refuses a replayed query string and takes the
+                 citizen's parked answers;
+    finish()     stores the exact HTTP body sent back (state=done);
+    wait_body()  a retry (same MsgId, or same event key) — in any process — waits for that
+                 body and sends it again, byte for byte; the handler never runs twice.
+
+Runners: `run(incoming, timeout) -> text | None` returns the rendered answer, or
+None when it was not ready in time; the answer is then delivered later by
+`on_late(openid, text)` (a customer-service message, through the job stream).
+
+    InlineTurns   the web process runs the dispatcher in a thread and waits up to the
+                  budget; an overrun keeps running and hands its answer to the stream.
+    QueuedTurns   every turn is a job on the stream; the web process waits up to the
+                  budget for a worker's answer.
+
+Which one is the default, and why, is in docs/benchmarks/webhook.md.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from typing import Callable
+
+from bot.jobs import JobQueue
+from bot.messages import Incoming
+from bot.redis_conn import RedisHub
+
+log = logging.getLogger(__name__)
+
+# Admit a push, in one round trip (Redis round trips are most of the channel's cost):
+#   {-1}  its signed query string came before with another body: a replay, refused;
+#   {0}   its record exists: a retry (or a copy in another process), which waits for the reply;
+#   {1, parked...}  this copy runs it (also when a record is left `running` long after any
+#         budget: the process answering it died); the citizen's parked answers are taken.
+# KEYS: record, signed-query key, the citizen's index of records, the citizen's parked answers
+# ARGV: record ttl, now, orphaned after (s), body digest, signed-query ttl
+_ADMIT = """
+local seen = redis.call('get', KEYS[2])
+if seen and seen ~= ARGV[4] then return {-1} end
+if not seen then redis.call('set', KEYS[2], ARGV[4], 'ex', tonumber(ARGV[5])) end
+local state = redis.call('hget', KEYS[1], 'state')
+if state then
+  local started = tonumber(redis.call('hget', KEYS[1], 'started') or '0')
+  if state ~= 'running' or tonumber(ARGV[2]) - started < tonumber(ARGV[3]) then return {0} end
+end
+redis.call('hset', KEYS[1], 'state', 'running', 'started', ARGV[2])
+redis.call('expire', KEYS[1], tonumber(ARGV[1]))
+redis.call('sadd', KEYS[3], KEYS[1])
+redis.call('expire', KEYS[3], tonumber(ARGV[1]))
+local parked = redis.call('lrange', KEYS[4], 0, -1)
+redis.call('del', KEYS[4])
+table.insert(parked, 1, 1)
+return parked
+"""
+
+# The replay check alone, for pushes that run nothing (they still spend their query string).
+_NOTE_QUERY = """
+local seen = redis.call('get', KEYS[1])
+if seen and seen ~= ARGV[1] then return 0 end
+if not seen then redis.call('set', KEYS[1], ARGV[1], 'ex', tonumber(ARGV[2])) end
+return 1
+"""
+
+REPLAY, RETRY, ADMITTED = -1, 0, 1
+
+
+class TurnRecords:
+    """The turn records, and the replay guard that shares their round trip.
+
+    A signed query string is good for one body: the same body again is WeChat
+    retrying; another body is someone replaying a captured query string
+    (plaintext mode signs no body)."""
+
+    def __init__(self, hub: RedisHub, ttl_s: int, orphaned_after_s: float, replay_ttl_s: int):
+        self.hub = hub
+        self.ttl_s = ttl_s
+        self.orphaned_after_s = orphaned_after_s
+        self.replay_ttl_s = replay_ttl_s
+        self._admit = hub.text.register_script(_ADMIT)
+        self._note_query = hub.text.register_script(_NOTE_QUERY)
+
+    def key(self, dedup_key: str) -> str:
+        return self.hub.key("wx", "turn", dedup_key)
+
+    def admit(self, key: str, replay_key: str, body_digest: str, index_key: str,
+              parked_key: str) -> tuple[int, list[str]]:
+        """(REPLAY, RETRY or ADMITTED; the parked answers taken when ADMITTED) — see _ADMIT."""
+        status, *parked = self._admit(keys=[key, self.hub.key("wx", "sig", replay_key), index_key, parked_key],
+                                      args=[self.ttl_s, f"{time.time():.3f}", self.orphaned_after_s, body_digest,
+                                            self.replay_ttl_s])
+        return int(status), parked
+
+    def note_query(self, replay_key: str, body_digest: str) -> bool:
+        """False when the signed query string came before with another body."""
+        return bool(self._note_query(keys=[self.hub.key("wx", "sig", replay_key)],
+                                     args=[body_digest, self.replay_ttl_s]))
+
+    def finish(self, key: str, body: str, content_type: str, pipe) -> None:
+        """Queue on `pipe`: the body sent back, for the retries."""
+        pipe.hset(key, mapping={"state": "done", "body": body, "ctype": content_type})
+        pipe.expire(key, self.ttl_s)
+
+    def wait_body(self, key: str, deadline: float) -> tuple[str, str] | None:
+        """(body, content type) of the first copy, once it has answered; None at the deadline."""
+        delay = 0.01
+        while True:
+            state, body, ctype = self.hub.text.hmget(key, "state", "body", "ctype")
+            if state == "done":
+                return body, ctype
+            if state is None or time.monotonic() >= deadline:
+                return None
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            delay = min(delay * 1.5, 0.1)
+
+
+LateAnswer = Callable[[str, str], None]          # (openid, text)
+RenderReplies = Callable[[list], str]
+
+
+class InlineTurns:
+    """Runs the dispatcher in this process; an overrun's answer goes to `on_late`."""
+
+    def __init__(self, dispatcher, render: RenderReplies, on_late: LateAnswer, threads: int):
+        self.dispatcher = dispatcher
+        self.render = render
+        self.on_late = on_late
+        self.threads = threads
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._pool_lock:      # created on first use: after gunicorn's fork, and never in workers
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="wechat-turn")
+            return self._pool
+
+    def run(self, incoming: Incoming, timeout: float) -> str | None:
+        box = _Box()
+
+        def turn() -> None:
+            try:
+                text = self.render(self.dispatcher.handle(incoming))
+            except Exception:     # handle() never raises; rendering a reply might
+                log.exception("rendering a turn's replies failed")
+                text = "抱歉，系统出了点问题，请稍后再试。"
+            with box.lock:
+                box.text = text
+                late = box.deferred
+            box.ready.set()
+            if late:
+                try:
+                    self.on_late(incoming.user_id, text)
+                except Exception:
+                    log.exception("handing a late answer to the job stream failed")
+
+        self._executor().submit(turn)
+        box.ready.wait(max(0.0, timeout))
+        with box.lock:           # the turn may finish between the wait and here: then it is in time
+            if box.text is None:
+                box.deferred = True
+            return box.text
+
+
+class _Box:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.ready = threading.Event()
+        self.text: str | None = None
+        self.deferred = False
+
+
+# The web side gives up waiting: take the answer if it is there, else mark the ticket deferred.
+_GIVE_UP = """
+local answer = redis.call('lpop', KEYS[2])
+if answer then return answer end
+redis.call('set', KEYS[1], 'deferred', 'ex', tonumber(ARGV[1]))
+return false
+"""
+# The worker has the answer: hand it to the waiting web request, unless that gave up (then 0).
+_HAND_OVER = """
+if redis.call('get', KEYS[1]) == 'deferred' then return 0 end
+redis.call('rpush', KEYS[2], ARGV[1])
+redis.call('expire', KEYS[2], tonumber(ARGV[2]))
+return 1
+"""
+
+TURN_JOB = "wechat_oa.turn"
+
+
+class QueuedTurns:
+    """Every turn is a job; the web request waits for the worker's answer up to the budget."""
+
+    def __init__(self, hub: RedisHub, queue: JobQueue, ttl_s: int):
+        self.hub = hub
+        self.queue = queue
+        self.ttl_s = ttl_s
+        self._give_up = hub.text.register_script(_GIVE_UP)
+        self._hand_over = hub.text.register_script(_HAND_OVER)
+
+    def _keys(self, ticket: str) -> list[str]:
+        return [self.hub.key("wx", "ticket", ticket), self.hub.key("wx", "answer", ticket)]
+
+    def run(self, incoming: Incoming, timeout: float) -> str | None:
+        ticket = uuid.uuid4().hex
+        self.queue.enqueue(TURN_JOB, {"ticket": ticket, "incoming": incoming_to_dict(incoming)})
+        state_key, answer_key = self._keys(ticket)
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0.005:
+            # In slices: the Redis client's socket timeout is shorter than a whole budget.
+            got = self.hub.text.blpop([answer_key], timeout=min(left, 1.0))
+            if got:
+                return got[1]
+        return self._give_up(keys=[state_key, answer_key], args=[self.ttl_s])
+
+    def hand_over(self, ticket: str, text: str) -> bool:
+        """Worker side: True when the web request took the answer, False when it is late."""
+        return bool(self._hand_over(keys=self._keys(ticket), args=[text, self.ttl_s]))
+
+
+def incoming_to_dict(incoming: Incoming) -> dict:
+    d = asdict(incoming)
+    d["location"] = list(incoming.location) if incoming.location else None
+    return d
+
+
+def incoming_from_dict(d: dict) -> Incoming:
+    d = dict(d)
+    if d.get("location") is not None:
+        d["location"] = tuple(d["location"])
+    return Incoming(**d)

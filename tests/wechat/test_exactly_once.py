@@ -1,0 +1,111 @@
+"""WeChat's retries run the handler once and get the same bytes, in any process (§1.5)."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from bot.channels.wechat_oa.xml_in import read_message
+from tests.wechat.conftest import ChannelApp, FakeDispatcher
+from tests.wechat.wx import event_fields, text_fields
+
+
+@pytest.mark.parametrize("encrypted", [False, True])
+def test_three_identical_retries_run_once_with_identical_bytes(wapp, encrypted):
+    push = wapp.wx.push(text_fields("社保查询"), encrypted=encrypted)
+    bodies = [wapp.wx.send(wapp.client, push).data for _ in range(3)]
+    assert len(wapp.dispatcher.calls) == 1
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert wapp.wx.reply_fields(wapp.wx.send(wapp.client, push))["Content"] == "echo:社保查询"
+
+
+def test_events_dedup_on_user_time_event_and_key(wapp):
+    t = int(time.time())
+    click = event_fields("CLICK", create_time=t, EventKey="query_housing_fund")
+    location = event_fields("LOCATION", create_time=t, Latitude="30.6", Longitude="104.0", Precision="1")
+    other_click = event_fields("CLICK", create_time=t, EventKey="query_social_security")
+    subscribe = event_fields("subscribe", create_time=t, EventKey="")
+    for fields in (click, click, location, other_click, subscribe, subscribe):
+        assert wapp.send(fields).status_code == 200
+    assert [i.intent for i in wapp.dispatcher.calls] == ["query_housing_fund", "query_social_security", "greet"]
+
+
+def test_same_msgid_different_nonce_is_still_one_turn(wapp):
+    """WeChat re-signs its retries sometimes: the MsgId decides, not the query string."""
+    fields = text_fields("同一条消息")
+    first = wapp.send(fields).data
+    again = wapp.send(fields).data
+    assert first == again and len(wapp.dispatcher.calls) == 1
+
+
+def test_retry_while_the_first_is_still_running_waits_for_it(make_app):
+    wapp = make_app(dispatcher=FakeDispatcher(delay_s=1.0))
+    push = wapp.wx.push(text_fields("慢一点"))
+    results = {}
+
+    def send(name):
+        client = wapp.app.test_client()
+        results[name] = wapp.wx.send(client, push).data
+
+    first = threading.Thread(target=send, args=("first",))
+    first.start()
+    time.sleep(0.3)              # the retry arrives while the first copy is being answered
+    send("retry")
+    first.join()
+    assert len(wapp.dispatcher.calls) == 1
+    assert results["first"] == results["retry"]
+    assert b"echo:" in results["retry"]
+
+
+def test_retries_across_separate_processes_share_one_turn(redis_hub, sim):
+    """Two independent apps (as two gunicorn workers would be) share only Redis."""
+    dispatcher = FakeDispatcher(delay_s=0.5)
+    a, b = ChannelApp(redis_hub, dispatcher), ChannelApp(redis_hub, dispatcher)
+    push = a.wx.push(text_fields("跨进程"))
+    out = {}
+    threads = [threading.Thread(target=lambda n=n, app=app: out.__setitem__(n, app.wx.send(app.client, push).data))
+               for n, app in enumerate((a, b, a))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(dispatcher.calls) == 1
+    assert out[0] == out[1] == out[2]
+
+
+def test_a_push_orphaned_by_a_dead_process_is_answered_by_the_retry(wapp):
+    fields = text_fields("孤儿")
+    record = wapp.channel.records.key(read_message({k: str(v) for k, v in fields.items()}).dedup_key)
+    # A process claimed it a minute ago and died before answering.
+    wapp.hub.text.hset(record, mapping={"state": "running", "started": f"{time.time() - 60:.3f}"})
+    r = wapp.send(fields)
+    assert wapp.wx.reply_fields(r)["Content"] == "echo:孤儿"
+    assert len(wapp.dispatcher.calls) == 1
+
+
+def test_a_push_still_running_inside_the_budget_is_not_taken_over(make_app):
+    wapp = make_app(reply_budget_s=0.5)
+    fields = text_fields("还在跑")
+    record = wapp.channel.records.key(read_message({k: str(v) for k, v in fields.items()}).dedup_key)
+    wapp.hub.text.hset(record, mapping={"state": "running", "started": f"{time.time():.3f}"})
+    r = wapp.send(fields)
+    assert r.data == b"success" and wapp.dispatcher.calls == []
+
+
+def test_a_failed_answer_is_not_cached_and_the_retry_runs_it(wapp):
+    real_reply, failures = wapp.channel._reply, []
+
+    def reply_failing_once(*args):
+        if not failures:
+            failures.append(1)
+            raise RuntimeError("Redis went away")
+        return real_reply(*args)
+
+    wapp.channel._reply = reply_failing_once
+    wapp.channel.users.park("oUser_1", "等着的答复")
+    push = wapp.wx.push(text_fields("再试一次"))
+    assert wapp.wx.send(wapp.client, push).status_code == 503
+    content = wapp.wx.reply_fields(wapp.wx.send(wapp.client, push))["Content"]
+    assert "等着的答复" in content and "echo:再试一次" in content
+    assert len(wapp.dispatcher.calls) == 2       # the failed copy ran it; nothing was cached

@@ -1,0 +1,132 @@
+"""The job stream: acknowledged, retried with back-off, dead-lettered, shared by workers, taken
+over from a dead worker. And `python -m bot.worker` as a real process."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from bot.jobs import JobQueue, JobRunner
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _queue(hub, **kw) -> JobQueue:
+    return JobQueue(hub, "test", **{"max_tries": 3, "backoff_s": (0.1, 0.2), "visibility_s": 60, **kw})
+
+
+def _drain(runner: JobRunner, until, timeout_s=10):
+    deadline = time.monotonic() + timeout_s
+    while not until():
+        assert time.monotonic() < deadline, "jobs did not finish"
+        runner.run_once(block_ms=50)
+
+
+def test_done_jobs_are_acknowledged_and_removed(redis_hub):
+    q = _queue(redis_hub)
+    seen = []
+    runner = JobRunner(q, {"note": lambda p: seen.append(p["n"])}, consumer="c1")
+    for n in range(3):
+        q.enqueue("note", {"n": n})
+    _drain(runner, lambda: len(seen) == 3)
+    assert seen == [0, 1, 2]
+    assert q.waiting() == {"stream": 0, "unacknowledged": 0, "delayed": 0, "dead": 0}
+
+
+def test_failures_retry_with_back_off_then_succeed(redis_hub):
+    q = _queue(redis_hub)
+    tries = []
+
+    def flaky(p):
+        tries.append((p["_attempt"], time.monotonic()))
+        if len(tries) < 3:
+            raise RuntimeError("backend down")
+
+    runner = JobRunner(q, {"flaky": flaky}, consumer="c1")
+    q.enqueue("flaky", {})
+    _drain(runner, lambda: len(tries) == 3)
+    assert [a for a, _ in tries] == [1, 2, 3]
+    assert tries[1][1] - tries[0][1] >= 0.1 and tries[2][1] - tries[1][1] >= 0.2    # the back-off waited
+    assert q.waiting()["dead"] == 0
+
+
+def test_last_failure_goes_to_the_dead_letters(redis_hub):
+    q = _queue(redis_hub)
+    runner = JobRunner(q, {"doomed": lambda p: 1 / 0}, consumer="c1")
+    job_id = q.enqueue("doomed", {"x": 1})
+    _drain(runner, lambda: q.waiting()["dead"] == 1)
+    (dead,) = q.dead_letters()
+    assert dead["job_id"] == job_id and dead["attempt"] == "3" and "ZeroDivisionError" in dead["error"]
+    assert q.waiting()["delayed"] == 0 and q.waiting()["unacknowledged"] == 0
+
+
+def test_unknown_kind_is_dead_at_once(redis_hub):
+    q = _queue(redis_hub)
+    q.enqueue("nobody_handles_this", {})
+    _drain(JobRunner(q, {}, consumer="c1"), lambda: q.waiting()["dead"] == 1)
+
+
+def test_several_workers_share_the_stream_each_job_once(redis_hub):
+    q = _queue(redis_hub)
+    done, lock = [], threading.Lock()
+
+    def work(p):
+        time.sleep(0.01)
+        with lock:
+            done.append(p["n"])
+
+    for n in range(40):
+        q.enqueue("work", {"n": n})
+    runners = [JobRunner(_queue(redis_hub), {"work": work}, consumer=f"w{i}") for i in range(3)]
+    threads = [threading.Thread(target=_drain, args=(r, lambda: len(done) >= 40)) for r in runners]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(done) == list(range(40))
+
+
+def test_a_dead_workers_job_is_taken_over(redis_hub):
+    q = _queue(redis_hub, visibility_s=5)
+    q.enqueue("work", {"n": 1})
+    q.ensure_group()
+    # A worker reads the job and dies before acknowledging it.
+    assert len(q.fetch("dying-worker", block_ms=100)) == 1
+    done = []
+    runner = JobRunner(q, {"work": lambda p: done.append(p["_attempt"])}, consumer="survivor")
+    runner.run_once(block_ms=50)
+    assert done == []                            # not yet: it might still be working on it
+    q.visibility_ms = 100
+    time.sleep(0.2)
+    _drain(runner, lambda: done)
+    assert done == [2]                           # taken over, counted as a second try
+
+
+def test_worker_process_delivers_and_stops_on_sigterm(redis_hub, sim):
+    """`python -m bot.worker` as a real process delivers a late answer through the simulator."""
+    from tests.wechat.conftest import ChannelApp
+
+    wapp = ChannelApp(redis_hub)
+    wapp.channel.customer_service.note_user_action("oWorker_1", "message")
+    env = {**os.environ, "APP__redis__key_prefix": json.dumps(redis_hub.prefix),   # APP__ values are YAML
+           "WECHAT_API_BASE_URL": sim.url, "REDIS_URL": redis_hub.url}
+    proc = subprocess.Popen([sys.executable, "-m", "bot.worker", "--block-ms", "200"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wapp.channel.hand_late_answer("oWorker_1", "由工作进程送达")
+        deadline = time.monotonic() + 20
+        while not sim.received("custom"):
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise AssertionError("worker did not deliver:\n" + proc.stdout.read().decode()[-3000:])
+            time.sleep(0.1)
+        assert sim.received("custom")[0]["body"]["text"]["content"] == "由工作进程送达"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+
