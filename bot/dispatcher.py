@@ -459,7 +459,8 @@ class Dispatcher:
 
     def _more(self, session: Session) -> list[Reply]:
         more, session.more = session.more, None
-        page = ListReply(f"{more['title']}（续）", tuple(more["items"]), more.get("footer", ""))
+        title = more["title"] if more["title"].endswith("（续）") else f"{more['title']}（续）"
+        page = ListReply(title, tuple(more["items"]), more.get("footer", ""))
         return self._page([page], session)
 
     def _clarify(self, parse: Parse, session: Session, entities: dict) -> list[Reply]:
