@@ -1,13 +1,18 @@
 """Client of the Rasa NLU server (`rasa run --enable-api`, POST /model/parse).
 
-Texts are normalised first (bot.normalise), and parses are cached in Redis
-keyed by the model's fingerprint and the normalised text, so a new model never
-serves an old model's answers. When the server cannot be reached the caller gets
-NluUnavailable and degrades to the numbered menu.
+Texts are normalised first (bot.normalise), their identifiers swapped for
+stand-ins (bot.nlu_identifiers: Rasa never sees an ID or phone number), and
+parses are cached in Redis keyed by the model's fingerprint and that text, so a
+new model never serves an old model's answers. Several Rasa servers may be
+given (`nlu.url` as a comma-separated list): one Rasa process parses one text
+at a time, so more processes mean more parses per second; calls rotate over
+them and skip one that does not answer. When none can be reached the caller
+gets NluUnavailable and degrades to the numbered menu.
 """
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import threading
@@ -19,6 +24,7 @@ import redis
 import requests
 
 from bot import metrics
+from bot.nlu_identifiers import mask_identifiers
 from bot.normalise import normalise
 from bot.redis_conn import RedisHub
 from bot.settings import NluSettings
@@ -82,19 +88,27 @@ class NluClient:
     def __init__(self, settings: NluSettings, hub: RedisHub):
         self.settings = settings
         self.hub = hub
+        self.urls = [u.strip().rstrip("/") for u in settings.url.split(",") if u.strip()]
+        self._next_url = itertools.cycle(range(len(self.urls)))
         self._http = requests.Session()
+        # gunicorn threads share this session: one pooled connection per thread and server.
+        self._http.mount("http://", requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32))
         self._fp_lock = threading.Lock()
         self._fingerprint: str | None = None
         self._fp_checked = 0.0
 
     # -- server status ---------------------------------------------------------------------
     def status(self) -> dict:
-        try:
-            r = self._http.get(f"{self.settings.url}/status", timeout=(0.5, self.settings.timeout_s))
-            r.raise_for_status()
-            return r.json()
-        except (requests.RequestException, ValueError) as e:
-            raise NluUnavailable(f"NLU server status: {type(e).__name__}") from e
+        """/status of the first server that answers."""
+        error: Exception | None = None
+        for url in self.urls:
+            try:
+                r = self._http.get(f"{url}/status", timeout=(0.5, self.settings.timeout_s))
+                r.raise_for_status()
+                return r.json()
+            except (requests.RequestException, ValueError) as e:
+                error = e
+        raise NluUnavailable(f"NLU server status: {type(error).__name__}") from error
 
     def fingerprint(self) -> str:
         """The loaded model's identity (its file name carries the training fingerprint)."""
@@ -125,29 +139,35 @@ class NluClient:
             metrics.NLU_PARSE_SECONDS.observe(time.perf_counter() - started)
 
     def _parse(self, norm: str) -> Parse:
+        masked = mask_identifiers(norm)
         fp = self.fingerprint()
-        key = self.hub.key("nlu", fp, hashlib.sha1(norm.encode("utf-8")).hexdigest())
-        cached = self._cache_get(key)
-        if cached is not None:
+        key = self.hub.key("nlu", fp, hashlib.sha1(masked.text.encode("utf-8")).hexdigest())
+        body = self._cache_get(key)
+        if body is not None:
             metrics.NLU_CACHE.labels("hit").inc()
-            return Parse.from_rasa(norm, cached)
-        metrics.NLU_CACHE.labels("miss").inc()
-        body = self._post_parse(norm)
-        parse = Parse.from_rasa(norm, body)
-        self._cache_set(key, body)
-        return parse
+        else:
+            metrics.NLU_CACHE.labels("miss").inc()
+            body = self._post_parse(masked.text)
+            self._cache_set(key, body)
+        return Parse.from_rasa(norm, masked.restore(body))
 
-    def _post_parse(self, norm: str) -> dict:
-        try:
-            r = self._http.post(f"{self.settings.url}/model/parse", json={"text": norm},
-                                timeout=(0.5, self.settings.timeout_s))
-        except requests.Timeout as e:
-            metrics.NLU_ERRORS.labels("timeout").inc()
-            raise NluUnavailable("NLU server timed out") from e
-        except requests.RequestException as e:
-            metrics.NLU_ERRORS.labels("unreachable").inc()
-            self._fingerprint = None  # a restarted server may bring another model
-            raise NluUnavailable(f"NLU server unreachable: {type(e).__name__}") from e
+    def _post_parse(self, text: str) -> dict:
+        start = next(self._next_url)
+        for i in range(len(self.urls)):
+            url = self.urls[(start + i) % len(self.urls)]
+            try:
+                r = self._http.post(f"{url}/model/parse", json={"text": text},
+                                    timeout=(0.5, self.settings.timeout_s))
+                break
+            except requests.Timeout as e:
+                # A slow server is busy, not gone: trying another would double the load.
+                metrics.NLU_ERRORS.labels("timeout").inc()
+                raise NluUnavailable("NLU server timed out") from e
+            except requests.RequestException as e:
+                metrics.NLU_ERRORS.labels("unreachable").inc()
+                self._fingerprint = None  # a restarted server may bring another model
+                if i == len(self.urls) - 1:
+                    raise NluUnavailable(f"NLU server unreachable: {type(e).__name__}") from e
         if r.status_code != 200:
             metrics.NLU_ERRORS.labels(f"http_{r.status_code}").inc()
             raise NluUnavailable(f"NLU server answered HTTP {r.status_code}")

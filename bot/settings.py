@@ -76,6 +76,14 @@ def _data_key(sec: Section) -> bytes:
     return key
 
 
+def _nlu_urls(nlu: Section) -> str:
+    """One Rasa server URL, or several separated by commas (each checked)."""
+    urls = [u.strip() for u in nlu.str("url").split(",") if u.strip()]
+    for i, u in enumerate(urls):
+        Section("nlu", {"url": u}).url("url")  # raises ConfigError naming nlu.url
+    return ",".join(u.rstrip("/") for u in urls)
+
+
 def build_settings(tree: Mapping[str, Any]) -> Settings:
     root = Section("", tree)
     profile = root.str("profile", choices=("sandbox", "production"))
@@ -100,7 +108,7 @@ def build_settings(tree: Mapping[str, Any]) -> Settings:
             key_prefix=redis.str("key_prefix"),
         ),
         nlu=NluSettings(
-            url=nlu.url("url"),
+            url=_nlu_urls(nlu),
             timeout_s=nlu.num("timeout_s", lo=0.05, hi=30),
             cache_ttl_s=nlu.int("cache_ttl_s", lo=0),
             clarify_below=nlu.num("clarify_below", lo=0, hi=1),

@@ -64,3 +64,24 @@ def test_unreachable_server_raises_nlu_unavailable(redis_hub):
     with pytest.raises(NluUnavailable):
         client.parse("公积金")
     assert not client.ready()
+
+
+def test_rasa_never_sees_identifiers_and_numbers_share_a_cache_entry(nlu, redis_hub):
+    first = nlu.parse("帮我查下CJ20261101000123这个签注的进度，电话13880000001")
+    second = nlu.parse("帮我查下CJ20261020000456这个签注的进度，电话13880000002")
+    assert first.entity("application_no") == "CJ20261101000123"
+    assert second.entity("application_no") == "CJ20261020000456"
+    assert first.intent == second.intent
+    [key] = list(redis_hub.text.scan_iter(match=redis_hub.prefix + "nlu:*"))
+    cached = redis_hub.text.get(key)
+    for secret in ("CJ20261101000123", "CJ20261020000456", "13880000001", "13880000002"):
+        assert secret not in cached
+
+
+def test_several_servers_rotate_and_a_dead_one_is_skipped(nlu, redis_hub, rasa_server):
+    dead = f"http://127.0.0.1:{_closed_port()}"
+    client = NluClient(NluSettings(url=f"{dead},{rasa_server.url}", timeout_s=5, cache_ttl_s=0,
+                                   clarify_below=0.5), redis_hub)
+    # Every call succeeds although every other one starts with the dead server.
+    for text in ("公积金余额", "社保缴费记录", "你好", "我要投诉"):
+        assert client.parse(text).intent == nlu.parse(text).intent
