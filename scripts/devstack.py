@@ -57,6 +57,9 @@ class Part:
     ready: Callable[[], bool]
     ready_timeout_s: float = 30.0
     env: dict[str, str] = field(default_factory=dict)
+    # Start only once every part before it is ready (the app needs Redis and NLU);
+    # parts without it start at once and are waited for together.
+    after_previous: bool = False
     proc: subprocess.Popen | None = None
     log_path: Path | None = None
 
@@ -125,28 +128,40 @@ def redis_part(url: str) -> Part | None:
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
     port = str(u.port or 6379)
     return Part("redis", [binary, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                ready=lambda: redis_answers(url))
+                ready=lambda: redis_answers(url), after_previous=True)
 
 
-def rasa_part(nlu_url: str, model: Path) -> Part | None:
-    """The Rasa server to start, or None when one with this model already answers."""
-    try:
-        status = requests.get(f"{nlu_url}/status", timeout=1).json()
-    except (requests.RequestException, ValueError):
-        status = None
-    if status is not None:
-        loaded = Path(str(status.get("model_file", ""))).name
-        if loaded == model.name:
-            print(f"nlu: reusing the Rasa server at {nlu_url} (model {loaded})")
-            return None
-        raise RuntimeError(f"a server at NLU_URL={nlu_url} runs model {loaded!r}, not {model.name}; "
-                           "stop it or point NLU_URL elsewhere")
+def rasa_parts(nlu_url: str, model: Path, count: int) -> tuple[list[Part], str]:
+    """Rasa servers on `count` consecutive ports from NLU_URL's (one Rasa process
+    parses one text at a time, so more processes serve more citizens at once).
+    A server that already answers with this model is reused. Returns the parts
+    to start and the comma-separated URL list the app is given."""
     u = urlparse(nlu_url)
-    rasa = str(nlu_model.RASA)
-    return Part("rasa", [rasa, "run", "--enable-api", "-m", str(model), "-i", u.hostname or "127.0.0.1",
-                         "-p", str(u.port or 5005), "--log-file", str(LOGS / "rasa-server.log")],
-                ready=lambda: http_ok(f"{nlu_url}/status", check=lambda r: bool(r.json().get("model_file"))),
-                ready_timeout_s=180)
+    host, first = u.hostname or "127.0.0.1", u.port or 5005
+    parts, urls = [], []
+    for i in range(count):
+        url = f"{u.scheme}://{host}:{first + i}"
+        urls.append(url)
+        try:
+            status = requests.get(f"{url}/status", timeout=1).json()
+        except (requests.RequestException, ValueError):
+            status = None
+        if status is not None:
+            loaded = Path(str(status.get("model_file", ""))).name
+            if loaded == model.name:
+                print(f"nlu: reusing the Rasa server at {url} (model {loaded})")
+                continue
+            raise RuntimeError(f"a server at {url} runs model {loaded!r}, not {model.name}; "
+                               "stop it or point NLU_URL elsewhere")
+        if host not in ("127.0.0.1", "localhost"):
+            raise RuntimeError(f"no NLU server answers at {url}, and it is not local, so it cannot be started here")
+        parts.append(Part(
+            f"rasa-{i + 1}",
+            [str(nlu_model.RASA), "run", "--enable-api", "-m", str(model), "-i", host, "-p", str(first + i),
+             "--log-file", str(LOGS / f"rasa-server-{i + 1}.log")],
+            ready=lambda url=url: http_ok(f"{url}/status", check=lambda r: bool(r.json().get("model_file"))),
+            ready_timeout_s=240))
+    return parts, ",".join(urls)
 
 
 def build_parts() -> list[Part]:
@@ -158,8 +173,10 @@ def build_parts() -> list[Part]:
     model = Path(subprocess.run([PY, "scripts/nlu_model.py", "ensure"], cwd=ROOT, check=True,
                                 capture_output=False, stdout=subprocess.PIPE, text=True).stdout.strip())
 
+    nlu_parts, nlu_urls = rasa_parts(nlu_url, model, int(os.environ.get("NLU_SERVERS", "2")))
+
     metrics_dir = Path(tempfile.mkdtemp(prefix="gov-metrics-"))
-    app_env = {"REDIS_URL": redis_url, "NLU_URL": nlu_url, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+    app_env = {"REDIS_URL": redis_url, "NLU_URL": nlu_urls, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
                "WECHAT_API_BASE_URL": os.environ.get("WECHAT_API_BASE_URL", f"http://127.0.0.1:{sim_port}")}
 
     parts: list[Part] = []
@@ -170,17 +187,18 @@ def build_parts() -> list[Part]:
     if (ROOT / "sandbox" / "wechat_sim").is_dir():
         parts.append(Part("wechat-sim", [PY, "-m", "sandbox.wechat_sim", "--port", str(sim_port)],
                           ready=lambda: http_ok(f"http://127.0.0.1:{sim_port}/__sim/stats")))
-    if (p := rasa_part(nlu_url, model)) is not None:
-        parts.append(p)
+    parts.extend(nlu_parts)
     if (ROOT / "bot" / "worker.py").exists():
         for i in range(int(os.environ.get("JOB_WORKERS", "1"))):
-            parts.append(Part(f"worker-{i + 1}", [PY, "-m", "bot.worker"], ready=lambda: True, env=app_env))
+            parts.append(Part(f"worker-{i + 1}", [PY, "-m", "bot.worker"], ready=lambda: True, env=app_env,
+                              after_previous=True))
     parts.append(Part(
         "web",
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{web_port}",
          "--workers", os.environ.get("WEB_WORKERS", "2"), "--threads", os.environ.get("WEB_THREADS", "8"),
          "--timeout", "30", "--access-logfile", "-", "app:create_app()"],
-        ready=lambda: http_ok(f"http://127.0.0.1:{web_port}/readyz", timeout=3), env=app_env, ready_timeout_s=60))
+        ready=lambda: http_ok(f"http://127.0.0.1:{web_port}/readyz", timeout=3), env=app_env, ready_timeout_s=60,
+        after_previous=True))
     return parts
 
 
@@ -202,13 +220,23 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *a: (stop_all(), sys.exit(0)))
     try:
         parts = build_parts()
+        t0 = time.monotonic()
+        pending: list[Part] = []
+
+        def wait_pending() -> None:
+            for p in pending:
+                p.wait_ready()
+                print(f"{p.name}: ready ({time.monotonic() - t0:.1f} s after start)", flush=True)
+            pending.clear()
+
         for part in parts:
-            t0 = time.monotonic()
+            if part.after_previous:
+                wait_pending()
             print(f"{part.name}: starting ...", flush=True)
             part.start()
             started.append(part)
-            part.wait_ready()
-            print(f"{part.name}: ready in {time.monotonic() - t0:.1f} s", flush=True)
+            pending.append(part)
+        wait_pending()
         web_port = os.environ.get("PORT", "8000")
         print(f"\nready: http://127.0.0.1:{web_port}  (logs in {LOGS}/, Ctrl-C stops everything)", flush=True)
         while True:
