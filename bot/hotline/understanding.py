@@ -27,6 +27,8 @@ from handlers.validators import find_district
 from bot.hotline.transcripts import Call
 
 COMPLAINT = "file_complaint"
+# Turns the NLU placed in no service: they may still describe a complaint's problem.
+UNPLACED = ("out_of_scope", FALLBACK_INTENT)
 PURPOSE_INTENTS = frozenset({
     "bind_identity", "query_my_affairs", "query_housing_fund", "query_social_security",
     "query_medical_insurance", "query_endorsement_status", "query_business_registration",
@@ -78,7 +80,7 @@ def analyse(call: Call, turns: list[TurnParse], routing: dict[str, str], min_con
     topic = department = None
     complaint_text = ""
     if intent == COMPLAINT:
-        topic, complaint_text = complaint_topic(understood)
+        topic, complaint_text = complaint_topic(turns)
         department = routing.get(topic) or routing["other"]
     entities, contact_phone, invalid_ids = masked_entities(turns)
     return Analysis(intent=intent, secondary_intents=secondary, topic=topic, department=department,
@@ -109,18 +111,21 @@ def decide_intents(understood: list[TurnParse]) -> tuple[str, list[str]]:
 
 
 # -- complaint topic ----------------------------------------------------------------------------
-def complaint_topic(understood: list[TurnParse]) -> tuple[str, str]:
+def complaint_topic(turns: list[TurnParse]) -> tuple[str, str]:
     """(topic, the text that decided it). The caller describes the problem first;
-    later complaint turns answer the agent's questions (where, when), whose words
-    are landmarks, not the problem (清江东路靠近公交站 is not a traffic complaint).
-    So the first complaint turn with a known topic decides; failing that, all the
-    complaint turns together; failing that, `other`."""
-    complaint_turns = [t for t in understood if t.parse.intent == COMPLAINT]
-    for t in complaint_turns:
+    later turns answer the agent's questions (where, when), whose words are
+    landmarks, not the problem (清江东路靠近公交站 is not a traffic complaint).
+    So the earliest caller turn that may describe the problem decides: a turn read
+    as a complaint, or one the NLU could not place in any service (callers describe
+    a nuisance in words the model may not link to a complaint: 茶楼打麻将到两点).
+    Failing that, all those turns together; failing that, `other`."""
+    describing = [t for t in turns if t.parse.intent in (COMPLAINT, *UNPLACED)]
+    for t in describing:
         topic = classify(t.text)
         if topic != "other":
             return topic, t.text
-    joined = "，".join(t.text for t in complaint_turns)
+    complaint_turns = [t for t in turns if t.parse.intent == COMPLAINT]
+    joined = "，".join(t.text for t in describing)
     return classify(joined), (complaint_turns[0].text if complaint_turns else "")
 
 
