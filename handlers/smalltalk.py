@@ -6,6 +6,7 @@ served request: the session remembers it was asked).
 from __future__ import annotations
 
 from bot.messages import Text
+from bot.privacy import is_valid_id_number
 from handlers.base import Handler, Result, Turn
 from handlers.ratings import rating_prompt
 
@@ -65,5 +66,12 @@ class StrayAnswer(Handler):
     def handle(self, turn: Turn) -> Result:
         if self.intent == "deny":
             return Result.say("好的。还有什么需要帮忙的吗？")
-        menu = turn.services.menu.choices("请告诉我您要办什么事，例如：")
+        lead = "请告诉我您要办什么事，例如："
+        typed_id = turn.parse.entity("id_number") if turn.parse else None
+        if typed_id and not is_valid_id_number(typed_id):
+            # A mistyped ID number deserves to be told so, not just a menu.
+            lead = "您发来的身份证号校验不通过，可能有一位输错了，请核对。需要办什么事，可以告诉我，例如："
+        elif typed_id:
+            lead = "收到身份证号。查询本人业务前需要先实名认证，回复“实名认证”即可开始。您也可以选择："
+        menu = turn.services.menu.choices(lead)
         return Result([menu])

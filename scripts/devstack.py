@@ -218,6 +218,8 @@ def main() -> int:
             print(f"  stopped {part.name}", flush=True)
 
     signal.signal(signal.SIGTERM, lambda *a: (stop_all(), sys.exit(0)))
+    # Ctrl-C, even when a parent started us with SIGINT ignored (background jobs of a script).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         parts = build_parts()
         t0 = time.monotonic()

@@ -50,3 +50,10 @@ def test_numbers_are_masked_in_every_reply_and_absent_from_logs(talk, caplog):
     assert "138****0009" in everything and "510***********2310" in everything
     logged = caplog.text + "".join(str(r.msg) for r in caplog.records)
     assert "13880000009" not in logged and WANG[1] not in logged and "13880000001" not in logged
+
+
+def test_a_stray_mistyped_id_number_is_pointed_out(talk):
+    chat = talk()
+    reply = chat.say("我的身份证是510104198506122311")
+    assert "校验不通过" in reply
+    assert "510104198506122311" not in reply
