@@ -30,6 +30,7 @@ from adapters.errors import (
 from adapters.records import Affair
 from bot.config import Section
 from bot.errors import ConfigError
+from bot.logs import install_redaction
 from bot.privacy import normalise_id_number, redact_text
 from bot.redis_conn import RedisHub
 
@@ -44,27 +45,9 @@ COMMON_SETTINGS = (
     "breaker_fail_max", "breaker_reset_s",
 )
 
-
-class _RedactFilter(logging.Filter):
-    """urllib3 logs full URLs at DEBUG ("GET /si/ws/person/query?aac002=<an ID>"),
-    and some backends take the ID number in the query: redact those records
-    where they are made, so that no handler ever sees the raw numbers."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed record is logging's problem, not ours
-            return True
-        redacted = redact_text(message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True
-
-
-for _name in ("urllib3.connectionpool", "urllib3.util.retry", "urllib3.connection"):
-    _logger = logging.getLogger(_name)
-    if not any(isinstance(f, _RedactFilter) for f in _logger.filters):
-        _logger.addFilter(_RedactFilter())
+# urllib3 logs full URLs at DEBUG, and some backends take an ID in the query:
+# every log record is redacted where it is made (bot/logs.py).
+install_redaction()
 
 
 class _RetryPolicyAdapter(HTTPAdapter):

@@ -27,7 +27,7 @@ from bot.handoff import END_WORDS
 from bot.identity_store import IdentityStore
 from bot.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
 from bot.nlu_client import FALLBACK_INTENT, NluClient, NluUnavailable, Parse
-from bot.privacy import mask_text, redact_text
+from bot.privacy import ID_LIKE, compact, mask_text, redact_text
 from bot.sessions import Form, Session, SessionStore, UserBusy, UserLock
 from handlers.base import Handler, Result, Services, Slot, SlotInvalid, Turn
 from handlers.validators import APPLICATION_NO, APPLICATION_NO_ATTEMPT
@@ -56,8 +56,6 @@ DIRECT_ENTITIES = {"application_no", "district", "service_item", "theme", "level
 # (menu choices and clarifications send these).
 _DIRECT = re.compile(r"^/([a-z_]+)(\{.*\})?$")
 _BARE_VALUE = re.compile(r"[\dA-Za-z\s:：.\-]+")
-# Anything shaped like a resident ID number, valid or not (a mistyped one is still someone's).
-_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
 # Fixed words that mean one thing whatever NLU thinks (exact message, punctuation ignored).
 COMMANDS: dict[str, tuple[str, dict]] = {
@@ -289,7 +287,7 @@ class Dispatcher:
                     return [Text(NOT_OWN_ID)]
                 pre.append(Text("为保护个人信息，只能查询本人的业务，消息中的证件号不会被用于查询。"))
                 msg = replace(msg, entities={k: v for k, v in msg.entities.items() if k != "id_number"},
-                              text=_ID_LIKE.sub("", msg.text))
+                              text=ID_LIKE.sub("", msg.text))
             if citizen is None:
                 binder = self.handlers["bind_identity"]
                 session.pending_after_binding = {"intent": handler.intent, "entities": msg.entities, "text": msg.text}
@@ -403,11 +401,11 @@ class Dispatcher:
     @staticmethod
     def _foreign_id(msg: Message, citizen) -> bool:
         """An ID number in the message that is not the bound citizen's own."""
-        found = {m.group(0).upper() for m in _ID_LIKE.finditer(msg.text)}
-        entity = str(msg.entities.get("id_number") or "").upper()
-        if _ID_LIKE.fullmatch(entity):   # NLU sometimes tags a house number as id_number
-            found.add(entity)
-        own = citizen.id_number.upper() if citizen else None
+        found = {compact(m.group(0)) for m in ID_LIKE.finditer(msg.text)}
+        entity = str(msg.entities.get("id_number") or "")
+        if ID_LIKE.fullmatch(entity):   # NLU sometimes tags a house number as id_number
+            found.add(compact(entity))
+        own = compact(citizen.id_number) if citizen else None
         return any(f != own for f in found)
 
     # -- human handoff --------------------------------------------------------------------

@@ -17,13 +17,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.privacy import APPLICATION_NO, ID_LIKE, PHONE
+
+
+def _digits_from(stand_in: str):
+    """Replace the digits (and an ID's X) of a match, right-aligned, by those of
+    `stand_in`; separators and any prefix letters stay, so the length does too."""
+    def replace(m: re.Match) -> str:
+        src = list(m.group(0))
+        fill = list(stand_in)
+        for i in range(len(src) - 1, -1, -1):
+            if (src[i].isdigit() or src[i] in "Xx") and fill:
+                src[i] = fill.pop()
+        return "".join(src)
+    return replace
+
+
 # The application number keeps its two-letter prefix: it names the backend
 # (CJ exit-entry, QY business registration, ...), which the intent depends on.
 _PATTERNS = (
-    ("application_no", re.compile(r"(?<![A-Za-z0-9])(CJ|QY|GJ|SB|YB|GD|YY)\d{14}(?!\d)"),
-     lambda m: m.group(1) + "20261101000001"),
-    ("id_number", re.compile(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])"), lambda m: "110101199001011237"),
-    ("phone", re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)"), lambda m: "13900001111"),
+    ("application_no", APPLICATION_NO, lambda m: m.group(1) + "20261101000001"),
+    ("id_number", ID_LIKE, _digits_from("110101199001011237")),
+    ("phone", PHONE, _digits_from("8613900001111")),
     ("verification_code", re.compile(r"(?<![0-9A-Za-z])\d{6}(?![0-9A-Za-z])"), lambda m: "246810"),
 )
 IDENTIFIER_ENTITIES = frozenset(name for name, _, _ in _PATTERNS)

@@ -16,14 +16,25 @@ import re
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 
-# Candidates only; validity needs the check character too (see is_valid_id_number).
-ID_CANDIDATE = re.compile(
-    r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"
-)
-# Anything that looks like an 18-character ID, valid or not: used for redaction,
-# because a mistyped ID number is still personal data.
-_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# The shapes in which citizens write identifiers: the one definition used for
+# masking, log redaction, NLU stand-ins and slot validation.
+# - an 18-character ID, valid or not (a mistyped one is still someone's), possibly
+#   grouped 6-8-4 with spaces or dashes, possibly right after letters ("sfz5101...");
+ID_LIKE = re.compile(r"(?<!\d)\d{6}[-\s]?\d{8}[-\s]?\d{3}[\dXx](?![\dXx])")
+# - a mainland mobile, possibly with +86/86 and grouped 3-4-4;
+PHONE = re.compile(r"(?<![\d+])(?:\+?86[-\s]?)?1[3-9]\d[-\s]?\d{4}[-\s]?\d{4}(?!\d)")
+# - an application number: 2 letters naming the backend + date + sequence.
+APPLICATION_NO = re.compile(r"(?<![A-Za-z0-9])(CJ|QY|GJ|SB|YB|GD|YY)\d{14}(?!\d)")
+
+
+def compact(value: str) -> str:
+    """An identifier without its separators (and +86), upper-cased: the form backends get."""
+    value = re.sub(r"[-\s]", "", value.strip()).upper()
+    if value.startswith("+86"):
+        value = value[3:]
+    elif len(value) == 13 and value.startswith("86"):
+        value = value[2:]
+    return value
 
 
 def id_check_char(first17: str) -> str:
@@ -32,7 +43,7 @@ def id_check_char(first17: str) -> str:
 
 
 def normalise_id_number(value: str) -> str:
-    return value.strip().upper()
+    return compact(value)
 
 
 def is_valid_id_number(value: str, today: _dt.date | None = None) -> bool:
@@ -51,7 +62,7 @@ def is_valid_id_number(value: str, today: _dt.date | None = None) -> bool:
 
 
 def is_valid_phone(value: str) -> bool:
-    return bool(re.fullmatch(r"1[3-9]\d{9}", value.strip()))
+    return bool(re.fullmatch(r"1[3-9]\d{9}", compact(value)))
 
 
 def mask_id_number(value: str) -> str:
@@ -62,7 +73,7 @@ def mask_id_number(value: str) -> str:
 
 
 def mask_phone(value: str) -> str:
-    value = value.strip()
+    value = compact(value)
     if len(value) != 11:
         return "*" * len(value)
     return value[:3] + "****" + value[-4:]
@@ -70,14 +81,20 @@ def mask_phone(value: str) -> str:
 
 def mask_text(text: str) -> str:
     """Mask every ID-like and phone number inside free text (for replies and work orders)."""
-    text = _ID_LIKE.sub(lambda m: mask_id_number(m.group(0)), text)
+    text = ID_LIKE.sub(lambda m: mask_id_number(m.group(0)), text)
     return PHONE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
+# Credentials that travel in URLs (WeChat's access_token, app secret, login code)
+# and end up in urllib3's DEBUG lines.
+_SECRET_PARAM = re.compile(r"((?:access_token|secret|appsecret|js_code|session_key)=)[^&\s\"']+", re.I)
+
+
 def redact_text(text: str) -> str:
-    """Replace identifiers with placeholders: the form used in logs and analytics."""
-    text = _ID_LIKE.sub("<ID_NUMBER>", text)
-    return PHONE.sub("<PHONE>", text)
+    """Replace identifiers and URL credentials with placeholders: the form used in logs."""
+    text = ID_LIKE.sub("<ID_NUMBER>", text)
+    text = PHONE.sub("<PHONE>", text)
+    return _SECRET_PARAM.sub(r"\1***", text) if "=" in text else text
 
 
 def keyed_hash(pepper: bytes, value: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from bot.privacy import is_valid_id_number, is_valid_phone
+from bot.privacy import ID_LIKE, PHONE, compact, is_valid_id_number, is_valid_phone
 from handlers.base import SlotInvalid
 
 APPLICATION_NO = re.compile(r"(?<![A-Z0-9])(CJ|QY|GJ|SB|YB|GD|YY)(\d{8})(\d{6})(?!\d)")
@@ -16,10 +16,10 @@ APPLICATION_PREFIX = {
 
 
 def id_number(value: str) -> str:
-    m = re.search(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])", value.replace(" ", ""))
+    m = ID_LIKE.search(value)
     if not m:
         raise SlotInvalid("身份证号应为18位（最后一位可能是X），请再输入一次。")
-    v = m.group(0).upper()
+    v = compact(m.group(0))
     if not is_valid_id_number(v):
         # Never query anything with a number that fails its check character.
         raise SlotInvalid("这个身份证号校验不通过，可能有一位输错了，请核对后重新输入。")
@@ -68,10 +68,10 @@ def find_district(text: str | None) -> str | None:
 
 
 def phone(value: str) -> str:
-    m = re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", value.replace(" ", "").replace("-", ""))
+    m = PHONE.search(value)
     if not m or not is_valid_phone(m.group(0)):
         raise SlotInvalid("手机号应为11位数字，请再输入一次。")
-    return m.group(0)
+    return compact(m.group(0))
 
 
 def verification_code(value: str) -> str:

@@ -48,3 +48,10 @@ def test_malformed_identifiers_and_duplicate_spans_are_dropped():
     out = m.restore(body)["entities"]
     assert [(e["entity"], e["value"], e["extractor"]) for e in out] == [
         ("phone", "13880000001", "RegexEntityExtractor")]
+
+
+def test_separated_and_prefixed_identifiers_get_stand_ins_too():
+    for text in ("打+8613880000001", "电话138-8000-0001", "sfz510104198506122310", "证号510104-19850612-2310"):
+        m = mask_identifiers(text)
+        assert len(m.text) == len(text)
+        assert "8000" not in m.text and "19850612" not in m.text

@@ -48,3 +48,26 @@ def test_mask_and_redact_free_text():
     assert redact_text(text) == "身份证<ID_NUMBER>，电话<PHONE>，订单号1234567890123456789"
     # A mistyped ID is still personal data.
     assert "<ID_NUMBER>" in redact_text("510104198506122311")
+
+
+@pytest.mark.parametrize("written", [
+    "+8613880000001", "8613880000001", "+86 138 8000 0001", "138-8000-0001", "138 8000 0001",
+])
+def test_phone_numbers_in_every_common_shape_are_masked_and_redacted(written):
+    text = f"我的电话是{written}，请回电"
+    assert "****0001" in mask_text(text) and "8000" not in mask_text(text)
+    assert redact_text(text) == "我的电话是<PHONE>，请回电"
+
+
+@pytest.mark.parametrize("written", [
+    "sfz510104198506122310", "ID510104198506122310", "510104-19850612-2310", "510104 19850612 2310",
+])
+def test_id_numbers_in_every_common_shape_are_masked_and_redacted(written):
+    text = f"身份证 {written} 谢谢"
+    assert "510***********2310" in mask_text(text)
+    assert "19850612" not in mask_text(text) and "19850612" not in redact_text(text)
+    assert "<ID_NUMBER>" in redact_text(text)
+
+
+def test_long_order_numbers_are_not_taken_for_identifiers():
+    assert redact_text("订单号1234567890123456789") == "订单号1234567890123456789"

@@ -15,12 +15,11 @@ How the main intent is chosen (docs/hotline.md has the reasons):
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Callable
 
 from bot.nlu_client import FALLBACK_INTENT, Parse
-from bot.privacy import PHONE, is_valid_id_number, mask_id_number, mask_phone, mask_text
+from bot.privacy import ID_LIKE, PHONE, compact, is_valid_id_number, mask_id_number, mask_phone, mask_text
 from handlers.complaint_topics import classify
 from handlers.validators import find_district
 
@@ -38,8 +37,6 @@ PURPOSE_INTENTS = frozenset({
 # ("那大概哪天能去拿？") is often parsed as; next to the specific query it adds nothing.
 SPECIFIC_QUERIES = frozenset(i for i in PURPOSE_INTENTS if i.startswith("query_") and i != "query_my_affairs")
 
-# Any 18-character ID-shaped number, valid or not (a mistyped ID is still personal data).
-ID_LIKE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
 
 @dataclass
@@ -184,7 +181,7 @@ def _masked_entity(kind: str, raw: str) -> dict | None:
     if not raw:
         return None
     if kind == "id_number":
-        value = raw.upper()
+        value = compact(raw)
         if not ID_LIKE.fullmatch(value):
             return None   # the model sometimes tags a house or order number as an ID
         # A number failing its check character is reported (flagged), never used.
@@ -192,7 +189,7 @@ def _masked_entity(kind: str, raw: str) -> dict | None:
     if kind == "phone":
         if not PHONE.fullmatch(raw):
             return None
-        return {"entity": kind, "value": mask_phone(raw), "_key": raw}
+        return {"entity": kind, "value": mask_phone(raw), "_key": compact(raw)}
     if kind == "district":
         named = find_district(raw)
         return {"entity": kind, "value": named, "_key": named} if named else None

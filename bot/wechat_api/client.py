@@ -8,33 +8,21 @@ daily token quota (wechat-protocol.md §0).
 from __future__ import annotations
 
 import json
-import logging
 import os
-import re
 from typing import Any
 
 import requests
 
+from bot.logs import install_redaction
 from bot.redis_conn import RedisHub
 from bot.wechat_api.errors import WeChatApiError, WeChatUnavailable
 from bot.wechat_api.token import TokenStore
 
 TOKEN_REJECTED = frozenset({40001, 40014, 42001})
 
-_SECRET_PARAM = re.compile(r"((?:access_token|secret|js_code)=)[^&\s\"]+")
-
-
-class _RedactQuerySecrets(logging.Filter):
-    """urllib3 logs each URL at DEBUG; ours carry the token, the secret or a login code."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "=" in message:
-            record.msg, record.args = _SECRET_PARAM.sub(r"\1***", message), ()
-        return True
-
-
-logging.getLogger("urllib3.connectionpool").addFilter(_RedactQuerySecrets())
+# urllib3 logs each URL at DEBUG; ours carry the token, the secret or a login code,
+# which the record factory of bot/logs.py redacts.
+install_redaction()
 
 
 class WeChatApi:
