@@ -1,9 +1,16 @@
 """GET /healthz (the process is alive) and GET /readyz (its dependencies answer), GET /metrics."""
 from __future__ import annotations
 
+import threading
+import time
+
 from flask import Blueprint, Response, current_app, jsonify
 
 from bot import metrics
+
+# Probes may come every second from several load balancers: each process asks
+# its dependencies at most once per this many seconds and answers from memory between.
+READY_CACHE_S = 5.0
 
 
 def create_blueprint() -> Blueprint:
@@ -13,16 +20,22 @@ def create_blueprint() -> Blueprint:
     def healthz():
         return jsonify(status="ok")
 
+    last: dict = {"at": -READY_CACHE_S, "body": None}
+    lock = threading.Lock()
+
     @bp.get("/readyz")
     def readyz():
-        rt = current_app.extensions["runtime"]
-        checks = {"redis": rt.hub.ping(), "nlu": rt.nlu.ready()}
-        backends = rt.adapters.health()
-        checks.update({f"backend:{name}": ok for name, ok in backends.items()})
-        # Backends may be down without the assistant being down: it still answers
-        # (with advice), so only Redis and NLU decide readiness.
-        ready = checks["redis"] and checks["nlu"]
-        return jsonify(ready=ready, checks=checks), (200 if ready else 503)
+        with lock:
+            if time.monotonic() - last["at"] >= READY_CACHE_S:
+                rt = current_app.extensions["runtime"]
+                checks = {"redis": rt.hub.ping(), "nlu": rt.nlu.ready()}
+                checks.update({f"backend:{name}": state for name, state in rt.adapters.health().items()})
+                # Backends may be down without the assistant being down: it still answers
+                # (with advice), so only Redis and NLU decide readiness.
+                last["body"] = {"ready": bool(checks["redis"] and checks["nlu"]), "checks": checks}
+                last["at"] = time.monotonic()
+            body = last["body"]
+        return jsonify(body), (200 if body["ready"] else 503)
 
     @bp.get("/metrics")
     def metrics_endpoint():

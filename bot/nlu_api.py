@@ -14,8 +14,13 @@ from bot.nlu_client import NluUnavailable
 LOOPBACK = {"127.0.0.1", "::1"}
 
 
+# A request relayed by a proxy on this host arrives from loopback too; proxies
+# mark what they relay with one of these, and such requests need the key.
+PROXY_HEADERS = ("X-Forwarded-For", "X-Real-IP", "Forwarded")
+
+
 def _allowed() -> bool:
-    if request.remote_addr in LOOPBACK and "X-Forwarded-For" not in request.headers:
+    if request.remote_addr in LOOPBACK and not any(h in request.headers for h in PROXY_HEADERS):
         return True
     key = current_app.extensions["runtime"].settings.security.admin_api_key
     given = request.headers.get("X-Api-Key", "")

@@ -126,7 +126,8 @@ class NluClient:
 
     def ready(self) -> bool:
         try:
-            return bool(self.status().get("model_file") or self.status().get("fingerprint"))
+            status = self.status()
+            return bool(status.get("model_file") or status.get("fingerprint"))
         except NluUnavailable:
             return False
 
@@ -145,11 +146,19 @@ class NluClient:
         body = self._cache_get(key)
         if body is not None:
             metrics.NLU_CACHE.labels("hit").inc()
-        else:
-            metrics.NLU_CACHE.labels("miss").inc()
-            body = self._post_parse(masked.text)
-            self._cache_set(key, body)
-        return Parse.from_rasa(norm, masked.restore(body))
+            return self._restore(norm, masked, body)
+        metrics.NLU_CACHE.labels("miss").inc()
+        body = self._post_parse(masked.text)
+        parse = self._restore(norm, masked, body)  # a malformed answer is never cached
+        self._cache_set(key, body)
+        return parse
+
+    @staticmethod
+    def _restore(norm: str, masked, body: dict) -> Parse:
+        try:
+            return Parse.from_rasa(norm, masked.restore(body))
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise NluUnavailable(f"malformed parse from NLU server: {type(e).__name__}") from e
 
     def _post_parse(self, text: str) -> dict:
         start = next(self._next_url)
