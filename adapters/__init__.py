@@ -69,10 +69,12 @@ class Adapters:
         return [a for a in self._by_name.values() if a.domain is not None]
 
     def health(self, deadline_s: float = 3.0) -> dict[str, str]:
-        """{name: "ok" | why not} for /readyz; all backends are asked at once."""
-        from adapters.fanout import run_concurrently  # the shared pool lives there
+        """{name: "ok" | why not} for /readyz; all backends are asked at once,
+        each with one short ping (BackendAdapter.ping: no retries, no breaker
+        trial), on the health pool (not the citizens' fan-out pool)."""
+        from adapters.fanout import _health_executor, run_concurrently  # the pools live there
 
-        results, late = run_concurrently({a.name: a.ping for a in self.all()}, deadline_s)
+        results, late = run_concurrently({a.name: a.ping for a in self.all()}, deadline_s, _health_executor())
         out = {}
         for name in self._by_name:
             if name in late:

@@ -1,5 +1,7 @@
 """Service-hall appointment system (预约办事): halls, free slots, booking and
-cancelling with an Idempotency-Key, the citizen's bookings."""
+cancelling with an Idempotency-Key, the citizen's bookings. The citizen's ID
+number travels in bodies (book, cancel) or the X-Id-Number header (bookings),
+never in the URL."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,6 +15,7 @@ from adapters.records import Affair, Booking, ServiceHall, TimeSlot
 from bot.config import Section
 
 STATUS = {"BOOKED": "已预约", "CANCELLED": "已取消", "COMPLETED": "已完成"}
+ID_HEADER = "X-Id-Number"
 
 
 def _as_date(value: dt.date | str) -> dt.date:
@@ -102,7 +105,7 @@ class AppointmentsAdapter(BackendAdapter):
                              parse=lambda r: self._booking(json_body(r)["booking"]))
 
     def bookings(self, id_number: str) -> list[Booking]:
-        return self._request("GET", "/appt/v1/bookings", op="bookings", params={"idNumber": self._id(id_number)},
+        return self._request("GET", "/appt/v1/bookings", op="bookings", headers={ID_HEADER: self._id(id_number)},
                              parse=lambda r: [self._booking(b) for b in json_body(r)["bookings"]])
 
     def affairs(self, id_number: str) -> list[Affair]:

@@ -23,6 +23,7 @@ from adapters.errors import (
     BackendUnavailable,
     BadResponse,
     BusinessError,
+    CircuitOpen,
     Conflict,
     NotFound,
     failure_kind,
@@ -39,49 +40,58 @@ T = TypeVar("T")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRY_STATUSES = (502, 503, 504)
 
+# A health ping (/readyz) waits at most this long (connect, read), or the
+# backend's own timeouts if shorter, and makes exactly one attempt.
+HEALTH_TIMEOUT_S = (0.5, 1.0)
+
 # Settings every backend has (backend modules add their own in SETTING_KEYS).
 COMMON_SETTINGS = (
     "base_url", "connect_timeout_s", "read_timeout_s", "retries", "backoff_s", "pool_size",
     "breaker_fail_max", "breaker_reset_s",
 )
 
-# urllib3 logs full URLs at DEBUG, and some backends take an ID in the query:
-# every log record is redacted where it is made (bot/logs.py).
+# No adapter puts an ID or phone number in a URL (they travel in bodies or
+# headers; the sandbox refuses them in URLs). urllib3 still logs full URLs at
+# DEBUG, so as a second line every log record is redacted where it is made
+# (bot/logs.py).
 install_redaction()
 
 
 class _RetryPolicyAdapter(HTTPAdapter):
-    """An HTTPAdapter (one connection pool) with two retry policies, chosen per request:
+    """An HTTPAdapter (one connection pool) with three retry policies, chosen per request:
 
-    - idempotent requests (GET/HEAD, and POSTs the adapter marks idempotent:
-      read-only queries, and creates that carry an Idempotency-Key) are retried
-      on connection failures and on 502/503/504, with backoff;
-    - other requests only on connection failures (the server never saw them).
+    - "idempotent": GET/HEAD, and POSTs the adapter marks idempotent (read-only
+      queries, and creates that carry an Idempotency-Key) are retried on
+      connection failures and on 502/503/504, with backoff;
+    - "other": other requests only on connection failures (the server never saw them);
+    - "once": one attempt, never retried (health pings).
 
     Read timeouts are never retried: the backend may be working on it, and
     waiting again would double the citizen's wait. requests reads
     `self.max_retries` inside send(), so the choice is kept per thread.
     """
 
-    def __init__(self, idempotent: Retry, other: Retry, pool_size: int):
-        self._policies = {True: idempotent, False: other}
+    def __init__(self, policies: Mapping[str, Retry], pool_size: int):
+        self._policies = dict(policies)
         self._choice = threading.local()
-        super().__init__(max_retries=idempotent, pool_connections=1, pool_maxsize=pool_size)
+        super().__init__(max_retries=self._policies["other"], pool_connections=1, pool_maxsize=pool_size)
 
     @property
     def max_retries(self) -> Retry:
-        return self._policies[getattr(self._choice, "idempotent", False)]
+        return self._policies[getattr(self._choice, "policy", "other")]
 
     @max_retries.setter
     def max_retries(self, value) -> None:  # HTTPAdapter.__init__ assigns it; our policies stand
         pass
 
-    def send(self, request, *args, idempotent: bool = False, **kwargs):
-        self._choice.idempotent = idempotent
+    def send(self, request, *args, policy: str = "other", **kwargs):
+        if policy not in self._policies:
+            raise ValueError(f"unknown retry policy {policy!r}")
+        self._choice.policy = policy
         try:
             return super().send(request, *args, **kwargs)
         finally:
-            self._choice.idempotent = False
+            self._choice.policy = "other"
 
 
 def _retry(retries: int, backoff_s: float, *, idempotent: bool) -> Retry:
@@ -100,6 +110,11 @@ def _retry(retries: int, backoff_s: float, *, idempotent: bool) -> Retry:
         raise_on_status=False,             # hand back the last 5xx; _request classifies it
         raise_on_redirect=False,
     )
+
+
+def _no_retry() -> Retry:
+    return Retry(total=0, connect=0, read=False, status=0, other=0, redirect=0,
+                 raise_on_status=False, raise_on_redirect=False)
 
 
 class BackendAdapter:
@@ -125,6 +140,8 @@ class BackendAdapter:
         connect = cfg.num("connect_timeout_s", 1.0, lo=0.01, hi=30)
         read = cfg.num("read_timeout_s", 5.0, lo=0.01, hi=120)
         self.timeout = (connect, read)
+        self.health_timeout = (min(connect, HEALTH_TIMEOUT_S[0]), min(read, HEALTH_TIMEOUT_S[1]))
+        self._ping_lock = threading.Lock()  # one health ping at a time per adapter
         retries = cfg.int("retries", 2, lo=0, hi=5)
         backoff = cfg.num("backoff_s", 0.2, lo=0, hi=10)
         pool_size = cfg.int("pool_size", 10, lo=1, hi=200)
@@ -138,8 +155,9 @@ class BackendAdapter:
         self._session = requests.Session()
         # No environment proxies or ~/.netrc credentials: what is sent is what this code says.
         self._session.trust_env = False
-        policy = _RetryPolicyAdapter(_retry(retries, backoff, idempotent=True),
-                                     _retry(retries, backoff, idempotent=False), pool_size)
+        policy = _RetryPolicyAdapter({"idempotent": _retry(retries, backoff, idempotent=True),
+                                      "other": _retry(retries, backoff, idempotent=False),
+                                      "once": _no_retry()}, pool_size)
         self._session.mount("http://", policy)
         self._session.mount("https://", policy)
         self._auth = self._configure(cfg)
@@ -178,22 +196,28 @@ class BackendAdapter:
         parse: Callable[[requests.Response], T] | None = None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
-        data: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | bytes | None = None,
         headers: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
         idempotent: bool | None = None,
         authenticate: bool = True,
         guarded: bool = True,
+        retry: bool = True,
+        timeout: tuple[float, float] | None = None,
     ) -> T:
         """Send one call and return parse(response) (or the response).
 
         op            short name of the operation, for logs ("account", "book")
         parse         reads the body into records; its KeyError/ValueError/… become BadResponse
+        params        the query string: never an ID or phone number (they go in
+                      `json`/`data` or a header; the sandbox refuses them in URLs)
         idempotency_key  sent as Idempotency-Key; makes a POST retryable
         idempotent    override: True for read-only POSTs (queries with the ID in the body)
         authenticate  False for the token endpoint itself
         guarded       False for calls made inside another guarded call (token fetch),
-                      so that one failure counts once in the breaker
+                      so that one failure counts once in the breaker, and for pings
+        retry         False: one attempt, whatever the method (health pings)
+        timeout       (connect, read) instead of the backend's own (health pings)
 
         Raises only adapters.errors: CircuitOpen before any network use while
         the circuit is open; BusinessError (NotFound, Conflict) for refusals,
@@ -202,13 +226,15 @@ class BackendAdapter:
         method = method.upper()
         if idempotent is None:
             idempotent = method in SAFE_METHODS or idempotency_key is not None
+        policy = "once" if not retry else "idempotent" if idempotent else "other"
         headers = dict(headers or {})
         if idempotency_key is not None:
             headers["Idempotency-Key"] = idempotency_key
         ticket = self.breaker.before_call() if guarded else None
         started = time.perf_counter()
         try:
-            send = lambda: self._send(method, path, op, params, json, data, headers, idempotent, authenticate)  # noqa: E731
+            send = lambda: self._send(method, path, op, params, json, data, headers, policy,  # noqa: E731
+                                      authenticate, timeout or self.timeout)
             response = send()
             refresh = getattr(self._auth, "refresh", None)
             if response.status_code == 401 and authenticate and refresh is not None and refresh():
@@ -231,14 +257,14 @@ class BackendAdapter:
         self._log_outcome(op, started, None, response.status_code)
         return result
 
-    def _send(self, method, path, op, params, json, data, headers, idempotent, authenticate) -> requests.Response:
+    def _send(self, method, path, op, params, json, data, headers, policy, authenticate, timeout) -> requests.Response:
         request = requests.Request(method, self.base_url + path, params=params, json=json, data=data,
                                    headers=headers, auth=self._auth if authenticate else None)
         try:
             prepared = self._session.prepare_request(request)
-            return self._session.send(prepared, timeout=self.timeout, allow_redirects=False, idempotent=idempotent)
+            return self._session.send(prepared, timeout=timeout, allow_redirects=False, policy=policy)
         except requests.Timeout as e:
-            raise BackendTimeout(self.name, f"{op}: no answer within {self.timeout[0]}+{self.timeout[1]} s") from e
+            raise BackendTimeout(self.name, f"{op}: no answer within {timeout[0]}+{timeout[1]} s") from e
         except requests.ConnectionError as e:
             raise BackendUnavailable(self.name, f"{op}: connection failed") from e
         except requests.RequestException as e:
@@ -291,8 +317,24 @@ class BackendAdapter:
         return normalise_id_number(id_number)
 
     def ping(self) -> None:
-        """Raises a BackendError unless the backend answers its health path."""
-        self._request("GET", self.health_path, op="ping")
+        """Raises a BackendError unless the backend answers its health path.
+
+        Cheap enough to be asked often (/readyz): one unauthenticated attempt
+        (no retries, no token fetch) with `health_timeout`, outside the breaker
+        (it neither counts nor takes the half-open trial, which belongs to a
+        citizen's call). While the breaker is not closed it raises CircuitOpen
+        without calling, and while an earlier ping of this adapter still waits
+        for its answer it raises BackendTimeout without starting another.
+        """
+        if self.breaker.state() in ("open", "half-open"):
+            raise CircuitOpen(self.name)
+        if not self._ping_lock.acquire(blocking=False):
+            raise BackendTimeout(self.name, "ping: the previous ping is still waiting")
+        try:
+            self._request("GET", self.health_path, op="ping", authenticate=False, guarded=False,
+                          retry=False, timeout=self.health_timeout)
+        finally:
+            self._ping_lock.release()
 
     def health(self) -> str:
         """"ok", or why not: circuit_open / timeout / unavailable / auth / bad_response / …"""

@@ -1,5 +1,6 @@
 """Exit-entry administration (出入境, travel endorsements): REST GETs, JSON
-with an errcode envelope, status codes 01–06, destination codes HKMO/TWN."""
+with an errcode envelope, status codes 01–06, destination codes HKMO/TWN.
+The citizen's ID number (sfzh) travels in the X-Sfzh header, never in the URL."""
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -13,6 +14,7 @@ from bot.config import Section
 
 STATUS = {"01": "已受理", "02": "审批中", "03": "制证中", "04": "已制证待领取", "05": "已领取", "06": "不予批准"}
 REGION = {"HKMO": "港澳", "TWN": "台湾"}
+ID_HEADER = "X-Sfzh"
 
 
 class ExitEntryAdapter(BackendAdapter):
@@ -43,15 +45,15 @@ class ExitEntryAdapter(BackendAdapter):
         person's application raises NotFound exactly like a missing one.
         id_number=None is ONLY for the early foundation demo path (look-up by
         number alone); every citizen-facing handler must pass the bound ID."""
-        params = {"sfzh": self._id(id_number)} if id_number is not None else None
+        headers = {ID_HEADER: self._id(id_number)} if id_number is not None else None
         return self._request("GET", f"/crj/api/v1/endorsements/{quote(application_no.strip().upper(), safe='')}",
-                             op="application", params=params,
+                             op="application", headers=headers,
                              parse=lambda r: self._application(self._data(r)))
 
     def applications(self, id_number: str) -> list[EndorsementApplication]:
         """All of the citizen's endorsement applications (maybe [])."""
         return self._request("GET", "/crj/api/v1/endorsements", op="applications",
-                             params={"sfzh": self._id(id_number)},
+                             headers={ID_HEADER: self._id(id_number)},
                              parse=lambda r: [self._application(d) for d in self._data(r)["items"]])
 
     def affairs(self, id_number: str) -> list[Affair]:

@@ -21,8 +21,13 @@ log = logging.getLogger("adapters.fanout")
 # Enough for a few concurrent ledgers across 8 backends; a call that outlives
 # its deadline still holds a thread until its own read timeout ends it.
 POOL_SIZE = int(os.environ.get("ADAPTER_POOL_SIZE", "32"))
+# Health pings (/readyz) run on a small pool of their own, so that probes never
+# take threads the citizens' ledgers need; each adapter has at most one ping
+# in flight (BackendAdapter.ping), so this is enough for every backend.
+HEALTH_POOL_SIZE = 16
 
 _pool: ThreadPoolExecutor | None = None
+_health_pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
@@ -35,12 +40,22 @@ def _executor() -> ThreadPoolExecutor:
     return _pool
 
 
-def run_concurrently(calls: Mapping[str, Callable[[], Any]], deadline_s: float) -> tuple[dict[str, Any], set[str]]:
-    """Run each call on the shared pool; wait at most deadline_s for all.
+def _health_executor() -> ThreadPoolExecutor:
+    global _health_pool
+    if _health_pool is None:
+        with _pool_lock:
+            if _health_pool is None:
+                _health_pool = ThreadPoolExecutor(max_workers=HEALTH_POOL_SIZE, thread_name_prefix="backend-health")
+    return _health_pool
+
+
+def run_concurrently(calls: Mapping[str, Callable[[], Any]], deadline_s: float,
+                     pool: ThreadPoolExecutor | None = None) -> tuple[dict[str, Any], set[str]]:
+    """Run each call on `pool` (default: the shared fan-out pool); wait at most deadline_s for all.
 
     Returns ({name: result or the exception it raised}, {names still running}).
     """
-    pool = _executor()
+    pool = pool or _executor()
     futures: dict[Future, str] = {pool.submit(fn): name for name, fn in calls.items()}
     done, not_done = wait(futures, timeout=max(0.0, deadline_s))
     results: dict[str, Any] = {}
@@ -82,12 +97,13 @@ def collect_affairs(adapters, id_number: str, deadline_s: float = 2.5) -> Ledger
 
 
 def shutdown() -> None:
-    """Stop the pool (tests, clean worker exit)."""
-    global _pool
+    """Stop the pools (tests, clean worker exit)."""
+    global _pool, _health_pool
     with _pool_lock:
-        if _pool is not None:
-            _pool.shutdown(wait=False, cancel_futures=True)
-            _pool = None
+        for pool in (_pool, _health_pool):
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+        _pool = _health_pool = None
 
 
 __all__ = ["collect_affairs", "run_concurrently", "shutdown"]

@@ -1,5 +1,6 @@
 """Market-regulation bureau (市场监管, business registration): JSON with
-snake_case English fields and English state codes; slow (hundreds of ms)."""
+snake_case English fields and English state codes; slow (hundreds of ms).
+The applicant's ID number travels in the X-Applicant-Id header, never in the URL."""
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -11,6 +12,7 @@ from adapters.records import Affair, BusinessRegistration
 from bot.config import Section
 
 STATE = {"ACCEPTED": "已受理", "REVIEWING": "审查中", "APPROVED": "已核准", "REJECTED": "已驳回", "LICENSED": "已发照"}
+ID_HEADER = "X-Applicant-Id"
 
 
 class MarketRegulationAdapter(BackendAdapter):
@@ -34,12 +36,12 @@ class MarketRegulationAdapter(BackendAdapter):
     def registration(self, application_no: str, id_number: str) -> BusinessRegistration:
         """One registration (QY number) applied for by this citizen; NotFound otherwise."""
         return self._request("GET", f"/scjg/v1/registrations/{quote(application_no.strip().upper(), safe='')}",
-                             op="registration", params={"applicant_id": self._id(id_number)},
+                             op="registration", headers={ID_HEADER: self._id(id_number)},
                              parse=lambda r: self._registration(json_body(r)["registration"]))
 
     def registrations(self, id_number: str) -> list[BusinessRegistration]:
         return self._request("GET", "/scjg/v1/registrations", op="registrations",
-                             params={"applicant_id": self._id(id_number)},
+                             headers={ID_HEADER: self._id(id_number)},
                              parse=lambda r: [self._registration(d) for d in json_body(r)["registrations"]])
 
     def affairs(self, id_number: str) -> list[Affair]:

@@ -1,6 +1,9 @@
-"""Social-insurance bureau (社保): GET with query parameters, XML answers,
-HTTP Basic auth, coded field names (aac002 = ID number)."""
+"""Social-insurance bureau (社保): XML both ways (a read-only POST query whose
+XML body carries the ID number, never the URL; retried as idempotent), HTTP
+Basic auth, coded field names (aac002 = ID number)."""
 from __future__ import annotations
+
+import xml.etree.ElementTree as ET
 
 from requests.auth import HTTPBasicAuth
 
@@ -11,6 +14,7 @@ from adapters.records import Affair, SocialInsuranceAccount
 from bot.config import Section
 
 INSURED_STATUS = {"1": "正常参保", "2": "暂停缴费", "3": "已退休"}
+XML_CONTENT_TYPE = "application/xml; charset=utf-8"
 
 
 class SocialInsuranceAdapter(BackendAdapter):
@@ -21,6 +25,14 @@ class SocialInsuranceAdapter(BackendAdapter):
 
     def _configure(self, cfg: Section):
         return HTTPBasicAuth(cfg.str("username"), cfg.str("password"))
+
+    def _query(self, path: str, op: str, id_number: str, parse):
+        """POST <request><aac002>ID</aac002></request>: a read-only query, retried as idempotent."""
+        request = ET.Element("request")
+        ET.SubElement(request, "aac002").text = self._id(id_number)
+        body = b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(request, encoding="utf-8")
+        return self._request("POST", path, op=op, data=body, headers={"Content-Type": XML_CONTENT_TYPE},
+                             idempotent=True, parse=parse)
 
     def _root(self, response):
         root = xml_body(response)
@@ -47,8 +59,7 @@ class SocialInsuranceAdapter(BackendAdapter):
                 monthly_pension=money(f["yljje"]) if f.get("yljje") else None,
                 retired_on=date(f["ltxrq"], "%Y%m%d") if f.get("ltxrq") else None,
             )
-        return self._request("GET", "/si/ws/person/query", op="account",
-                             params={"aac002": self._id(id_number)}, parse=parse)
+        return self._query("/si/ws/person/query", "account", id_number, parse)
 
     def affairs(self, id_number: str) -> list[Affair]:
         def parse(response):
@@ -64,5 +75,4 @@ class SocialInsuranceAdapter(BackendAdapter):
                     next_step=f["xybcz"], ref_no=f["ywbh"], done=f["bjbz"] == "1", backend=self.name,
                 ))
             return out
-        return self._request("GET", "/si/ws/business/query", op="affairs",
-                             params={"aac002": self._id(id_number)}, parse=parse)
+        return self._query("/si/ws/business/query", "affairs", id_number, parse)

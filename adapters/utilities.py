@@ -1,5 +1,7 @@
 """Public utilities billing platform (水电气): JSON, amounts in fen, results
-paged by an opaque cursor (a few bills a page): bills() follows the cursor."""
+paged by an opaque cursor (a few bills a page): bills() follows the cursor.
+Bills are asked for with a read-only POST query (the ID number, the page size
+and the cursor in the JSON body, never in the URL), retried as idempotent."""
 from __future__ import annotations
 
 import datetime as dt
@@ -37,11 +39,12 @@ class UtilitiesAdapter(BackendAdapter):
     def bills(self, id_number: str) -> list[UtilityBill]:
         """Every bill of the citizen (paid and unpaid), all pages.
         BadResponse if the backend keeps paging past max_pages."""
-        params = {"cert_no": self._id(id_number), "limit": self.page_size}
+        query = {"cert_no": self._id(id_number), "limit": self.page_size}
         bills: list[UtilityBill] = []
         seen_cursors: set[str] = set()
         for _ in range(self.max_pages):
-            page = self._request("GET", "/utility/api/bills", op="bills", params=params, parse=self._page)
+            page = self._request("POST", "/utility/api/bills/query", op="bills", json=query, idempotent=True,
+                                 parse=self._page)
             bills.extend(page[0])
             cursor = page[1]
             if cursor is None:
@@ -49,7 +52,7 @@ class UtilitiesAdapter(BackendAdapter):
             if cursor in seen_cursors:
                 raise BadResponse(self.name, "bills: paging cursor repeats")
             seen_cursors.add(cursor)
-            params = {**params, "cursor": cursor}
+            query = {**query, "cursor": cursor}
         raise BadResponse(self.name, f"bills: more than {self.max_pages} pages")
 
     def _page(self, response) -> tuple[list[UtilityBill], str | None]:

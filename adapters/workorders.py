@@ -1,5 +1,7 @@
 """12345 hotline work-order system (工单): create (with an Idempotency-Key),
-progress of one order, the citizen's orders (paged by page number)."""
+progress of one order, the citizen's orders (paged by page number). The
+citizen's ID number travels in the body (create) or the X-Citizen-Id header
+(queries), never in the URL."""
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -12,6 +14,7 @@ from adapters.records import Affair, WorkOrder, WorkOrderStep
 from bot.config import Section
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+ID_HEADER = "X-Citizen-Id"
 
 
 class WorkordersAdapter(BackendAdapter):
@@ -65,9 +68,9 @@ class WorkordersAdapter(BackendAdapter):
         """One order with its progress steps. With id_number, an order of another
         citizen raises NotFound like a missing one; None looks it up by number
         alone (hotline staff, anonymous filings)."""
-        params = {"citizenId": self._id(id_number)} if id_number is not None else None
+        headers = {ID_HEADER: self._id(id_number)} if id_number is not None else None
         return self._request("GET", f"/gd/api/orders/{quote(order_no.strip().upper(), safe='')}", op="get",
-                             params=params, parse=lambda r: self._order(self._body(r)["order"]))
+                             headers=headers, parse=lambda r: self._order(self._body(r)["order"]))
 
     def orders(self, id_number: str) -> list[WorkOrder]:
         """All of the citizen's orders, newest first (every page)."""
@@ -76,10 +79,10 @@ class WorkordersAdapter(BackendAdapter):
             return [self._order(o) for o in body["orders"]], int(body["total"])
 
         out: list[WorkOrder] = []
+        headers = {ID_HEADER: self._id(id_number)}
         for page_no in range(1, self.max_pages + 1):
-            page, total = self._request("GET", "/gd/api/orders", op="orders", parse=parse,
-                                        params={"citizenId": self._id(id_number), "pageNo": page_no,
-                                                "pageSize": self.page_size})
+            page, total = self._request("GET", "/gd/api/orders", op="orders", parse=parse, headers=headers,
+                                        params={"pageNo": page_no, "pageSize": self.page_size})
             out.extend(page)
             if not page or len(out) >= total:
                 return out

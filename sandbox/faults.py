@@ -82,7 +82,8 @@ class FaultBoard:
 
 class Stats:
     """Per-backend counters: every request received, per endpoint, faulted,
-    records created and idempotent replays. Cumulative for the process."""
+    records created, idempotent replays and requests refused for an identifier
+    in the URL (identifier_in_url). Cumulative for the process."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -95,6 +96,6 @@ class Stats:
     def get(self, backend: str) -> dict[str, int]:
         with self._lock:
             c = self._counters.get(backend, Counter())
-            out = {"requests": 0, "faulted": 0, "created": 0, "idempotent_replays": 0}
+            out = {"requests": 0, "faulted": 0, "created": 0, "idempotent_replays": 0, "identifier_in_url": 0}
             out.update(c)
             return out

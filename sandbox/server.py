@@ -15,8 +15,9 @@ log = logging.getLogger("sandbox.http")
 
 
 class _RedactingHandler(WSGIRequestHandler):
-    """Access log through our logger, with ID and phone numbers (they appear in
-    query strings) replaced by placeholders."""
+    """Access log through our logger, with ID and phone numbers replaced by
+    placeholders (the backends refuse them in URLs, but a refused request's
+    line is still logged)."""
 
     def log(self, type: str, message: str, *args) -> None:
         level = logging.WARNING if type == "error" else logging.DEBUG

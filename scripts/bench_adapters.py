@@ -88,11 +88,12 @@ def bench_overhead(adapters, settings: dict, calls: int, block: int = 100) -> di
     url = f"{settings['exit_entry']['base_url']}/crj/api/v1/endorsements/{APPLICATION}"
     bare = requests.Session()
     bare.trust_env = False
-    headers = {"Authorization": f"ApiKey {settings['exit_entry']['api_key']}"}
+    # The ID travels in a header, as the adapter sends it (never in the URL: the sandbox refuses that).
+    headers = {"Authorization": f"ApiKey {settings['exit_entry']['api_key']}", "X-Sfzh": WANG}
     timeout = (settings["exit_entry"]["connect_timeout_s"], settings["exit_entry"]["read_timeout_s"])
 
     def bare_call():
-        r = bare.get(url, params={"sfzh": WANG}, headers=headers, timeout=timeout)
+        r = bare.get(url, headers=headers, timeout=timeout)
         r.raise_for_status()
         return r.json()
 

@@ -1,4 +1,6 @@
-"""Service-hall appointment system (预约): camelCase JSON, API key in X-Api-Key.
+"""Service-hall appointment system (预约): camelCase JSON, API key in X-Api-Key,
+the citizen's ID number in bodies (book, cancel) or the X-Id-Number header
+(list bookings), never in the URL (400 IDENTIFIER_IN_URL).
 
 Slots are 30 minutes in the halls' opening hours on working days, for the next
 `days_ahead` days, each with a capacity shared by all items. Some places are
@@ -23,6 +25,7 @@ from sandbox.data import local_time, now_local, today_local
 
 STATUS_CODES = {"已预约": "BOOKED", "已取消": "CANCELLED", "已完成": "COMPLETED"}
 SLOT_MINUTES = 30
+ID_HEADER = "X-Id-Number"
 
 
 def _times(start: str, end: str):
@@ -171,7 +174,7 @@ class AppointmentsBackend(SandboxBackend):
             return self.json({"booking": self._wire(b)})
 
     def list_bookings(self, request):
-        id_number = (request.args.get("idNumber") or "").upper()
+        id_number = (request.headers.get(ID_HEADER) or "").upper()
         with self.lock:
             mine = [self._wire(b) for b in self.bookings.values() if id_number and b["id_number"] == id_number]
         return self.json({"bookings": mine})

@@ -1,5 +1,13 @@
 """What every sandbox backend shares: routing, injected faults, request counters,
-idempotent replays. Each backend adds its own routes, wire format and auth."""
+idempotent replays, and the refusal of identifiers in URLs. Each backend adds
+its own routes, wire format and auth.
+
+Identifiers never travel in URLs (they end up in access logs of the backend
+and of every proxy on the way): a request whose path or query string holds an
+ID number or a phone number, or a query parameter named like an identifier
+(sfzh, aac002, cert_no, idNumber…), is refused with 400 IDENTIFIER_IN_URL and
+counted as `identifier_in_url`, before faults and authentication, so that a
+regression in an adapter fails loudly."""
 from __future__ import annotations
 
 import json
@@ -10,8 +18,28 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from bot.privacy import ID_LIKE, PHONE
 from sandbox.data import World
 from sandbox.faults import Fault, FaultBoard, Stats
+
+# Query parameters that name an identifier, whatever their value looks like
+# (a mistyped ID is still someone's), compared in lower case.
+IDENTIFIER_PARAMS = frozenset({
+    "sfzh", "aac002", "cert_no", "certno", "idnumber", "id_number", "idno", "citizenid", "citizen_id",
+    "applicant_id", "applicantid", "zjhm", "phone", "mobile", "contactphone", "contact_phone",
+})
+
+
+def identifier_in_url(request: Request) -> bool:
+    """True when the request's path or query string carries an ID or phone number."""
+    if ID_LIKE.search(request.path) or PHONE.search(request.path):
+        return True
+    for key, value in request.args.items(multi=True):
+        if key.lower() in IDENTIFIER_PARAMS:
+            return True
+        if ID_LIKE.search(key) or PHONE.search(key) or ID_LIKE.search(value) or PHONE.search(value):
+            return True
+    return False
 
 
 class SandboxBackend:
@@ -45,6 +73,11 @@ class SandboxBackend:
 
     def ping(self, request: Request) -> Response:
         return self.json({"status": "UP"})
+
+    def identifier_refused(self) -> Response:
+        """The 400 for an identifier in the URL (override to answer in the backend's format)."""
+        return self.json({"error": "IDENTIFIER_IN_URL",
+                          "message": "identifiers go in the request body or a header, never in the URL"}, 400)
 
     # --- helpers for subclasses --------------------------------------------------------
     @staticmethod
@@ -92,6 +125,9 @@ class SandboxBackend:
         return response(environ, start_response)
 
     def _dispatch(self, request: Request) -> Response:
+        if identifier_in_url(request):
+            self.stats.add(self.name, "identifier_in_url")
+            return self.identifier_refused()
         fault = self.faults.take(self.name)
         if fault is not None:
             self.stats.add(self.name, "faulted")

@@ -1,11 +1,13 @@
 """Exit-entry administration (出入境): REST-style GETs, JSON with an `errcode`
-envelope, API key as `Authorization: ApiKey <key>`.
+envelope, API key as `Authorization: ApiKey <key>`, the citizen's ID number
+(sfzh) in the `X-Sfzh` header (never in the URL: 400 IDENTIFIER_IN_URL).
 
 Status codes (blzt): 01 已受理, 02 审批中, 03 制证中, 04 已制证待领取, 05 已领取,
 06 不予批准. Destination (qwd): HKMO (港澳) or TWN (台湾).
-GET /crj/api/v1/endorsements/<no>?sfzh=<id>: with sfzh, another person's
-application answers 404 like a missing one; without sfzh any application is
-shown (kept for the early demo path only).
+GET /crj/api/v1/endorsements/<no> with X-Sfzh: another person's application
+answers 404 like a missing one; without X-Sfzh any application is shown (kept
+for the early demo path only). GET /crj/api/v1/endorsements with X-Sfzh: the
+citizen's applications.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from sandbox.data import local_time
 
 STATUS_CODES = {"已受理": "01", "审批中": "02", "制证中": "03", "已制证待领取": "04", "已领取": "05", "不予批准": "06"}
 REGIONS = {"港澳": "HKMO", "台湾": "TWN"}
+ID_HEADER = "X-Sfzh"
 
 
 class ExitEntryBackend(SandboxBackend):
@@ -39,6 +42,9 @@ class ExitEntryBackend(SandboxBackend):
     def unauthorized(self):
         return self.json({"errcode": 40101, "errmsg": "无效的访问密钥"}, 401)
 
+    def identifier_refused(self):
+        return self.json({"errcode": 40001, "errmsg": "身份证号不得出现在URL中，请使用 X-Sfzh 请求头"}, 400)
+
     @staticmethod
     def _wire(a: dict) -> dict:
         return {
@@ -48,13 +54,13 @@ class ExitEntryBackend(SandboxBackend):
         }
 
     def one(self, request, application_no):
-        wanted_owner = request.args.get("sfzh")
+        wanted_owner = request.headers.get(ID_HEADER)
         for person, app in self.world.every("exit_entry", "applications"):
             if app["ref"] == application_no and (wanted_owner is None or person["id_number"] == wanted_owner.upper()):
                 return self.json({"errcode": 0, "errmsg": "ok", "data": self._wire(app)})
         return self.json({"errcode": 40401, "errmsg": "未找到该申请"}, 404)
 
     def many(self, request):
-        section = self.world.section(request.args.get("sfzh"), "exit_entry") or {}
+        section = self.world.section(request.headers.get(ID_HEADER), "exit_entry") or {}
         items = [self._wire(a) for a in section.get("applications") or []]
         return self.json({"errcode": 0, "errmsg": "ok", "data": {"items": items}})

@@ -1,6 +1,8 @@
 """Market-regulation bureau (市场监管, business registration): JSON with
-snake_case English fields, API key in X-Api-Key, and slow: every answer takes
-`delay_ms` (350 ms by default), like the real system under its usual load.
+snake_case English fields, API key in X-Api-Key, the applicant's ID number in
+X-Applicant-Id (never in the URL: 400 IDENTIFIER_IN_URL), and slow: every
+answer takes `delay_ms` (350 ms by default), like the real system under its
+usual load.
 
 state: ACCEPTED 已受理, REVIEWING 审查中, APPROVED 已核准, REJECTED 已驳回,
 LICENSED 已发照; license_status: READY (可领取) or NOT_READY.
@@ -17,6 +19,7 @@ from sandbox.backends.base import SandboxBackend
 from sandbox.data import local_time
 
 STATES = {"已受理": "ACCEPTED", "审查中": "REVIEWING", "已核准": "APPROVED", "已驳回": "REJECTED", "已发照": "LICENSED"}
+ID_HEADER = "X-Applicant-Id"
 
 
 class MarketRegulationBackend(SandboxBackend):
@@ -53,12 +56,12 @@ class MarketRegulationBackend(SandboxBackend):
         }
 
     def one(self, request, application_no):
-        owner = (request.args.get("applicant_id") or "").upper()
+        owner = (request.headers.get(ID_HEADER) or "").upper()
         for person, reg in self.world.every("market_regulation", "registrations"):
             if reg["ref"] == application_no and person["id_number"] == owner:
                 return self.json({"registration": self._wire(reg)})
         return self.json({"error": "NOT_FOUND", "message": "no such application"}, 404)
 
     def many(self, request):
-        section = self.world.section(request.args.get("applicant_id"), "market_regulation") or {}
+        section = self.world.section(request.headers.get(ID_HEADER), "market_regulation") or {}
         return self.json({"registrations": [self._wire(r) for r in section.get("registrations") or []]})

@@ -1,5 +1,8 @@
-"""Social-insurance bureau (社保): GET with query parameters, answers in XML,
-HTTP Basic authentication.
+"""Social-insurance bureau (社保): XML both ways, HTTP Basic authentication.
+
+Queries are POSTs whose XML body names the person:
+    <request><aac002>ID number</aac002></request>
+(never the URL: an ID there is refused, 400 with retcode -400).
 
 Field names follow the bureau's coded style: aac002 is the citizen's ID
 number; cbzt the insured status (1 正常参保, 2 暂停缴费, 3 已退休); yljfys the
@@ -47,9 +50,23 @@ class SocialInsuranceBackend(SandboxBackend):
 
     def rules(self):
         return [
-            Rule("/si/ws/person/query", endpoint="person", methods=["GET"]),
-            Rule("/si/ws/business/query", endpoint="business", methods=["GET"]),
+            Rule("/si/ws/person/query", endpoint="person", methods=["POST"]),
+            Rule("/si/ws/business/query", endpoint="business", methods=["POST"]),
         ]
+
+    def identifier_refused(self):
+        return xml_response(envelope("-400", "身份证号不得出现在URL中"), 400)
+
+    @staticmethod
+    def _aac002(request) -> str | None:
+        """The ID number of a <request><aac002>…</aac002></request> body, or None."""
+        try:
+            root = ET.fromstring(request.get_data())
+        except ET.ParseError:
+            return None
+        if root.tag != "request":
+            return None
+        return (root.findtext("aac002") or "").strip() or None
 
     def ping(self, request):
         return xml_response(envelope("0", "UP"))
@@ -71,7 +88,7 @@ class SocialInsuranceBackend(SandboxBackend):
                         200, content_type="application/xml; charset=utf-8")
 
     def person(self, request):
-        si = self.world.section(request.args.get("aac002"), "social_insurance")
+        si = self.world.section(self._aac002(request), "social_insurance")
         if not si:
             return xml_response(envelope("-1", "无此人员参保信息"))
         root = envelope("0", "成功")
@@ -87,7 +104,7 @@ class SocialInsuranceBackend(SandboxBackend):
         return xml_response(root)
 
     def business(self, request):
-        si = self.world.section(request.args.get("aac002"), "social_insurance") or {}
+        si = self.world.section(self._aac002(request), "social_insurance") or {}
         root = envelope("0", "成功")
         rows = ET.SubElement(root, "list")
         for a in si.get("affairs") or []:

@@ -2,6 +2,9 @@
 by an opaque cursor: at most `max_page_size` (2) bills per page, and
 `next_cursor` is null on the last page. Amounts are integers in fen (分).
 
+POST /utility/api/bills/query {"cert_no", "limit"?, "cursor"?}: a read-only
+query with the ID number in the body (never in the URL: 400 IDENTIFIER_IN_URL).
+
 category: WATER 水费, POWER 电费, GAS 燃气费; status: UNPAID or PAID.
 """
 from __future__ import annotations
@@ -31,7 +34,7 @@ class UtilitiesBackend(SandboxBackend):
         self.max_page_size = int(self.options.get("max_page_size", 2))
 
     def rules(self):
-        return [Rule("/utility/api/bills", endpoint="bills", methods=["GET"])]
+        return [Rule("/utility/api/bills/query", endpoint="bills", methods=["POST"])]
 
     def authenticate(self, request, endpoint):
         if hmac.compare_digest(request.headers.get("X-Api-Key", ""), credentials.UTILITIES_API_KEY):
@@ -41,14 +44,18 @@ class UtilitiesBackend(SandboxBackend):
     def unauthorized(self):
         return self.json({"error": {"code": "AUTH_FAILED", "message": "invalid key"}}, 401)
 
+    def identifier_refused(self):
+        return self.json({"error": {"code": "IDENTIFIER_IN_URL", "message": "send cert_no in the body"}}, 400)
+
     def bills(self, request):
-        section = self.world.section(request.args.get("cert_no"), "utilities") or {}
+        query = self.body_json(request)
+        section = self.world.section(query.get("cert_no"), "utilities") or {}
         bills = section.get("bills") or []
         try:
-            limit = min(max(int(request.args.get("limit", self.max_page_size)), 1), self.max_page_size)
-            cursor = request.args.get("cursor")
-            start = int(base64.urlsafe_b64decode(cursor.encode()).decode()) if cursor else 0
-        except ValueError:
+            limit = min(max(int(query.get("limit", self.max_page_size)), 1), self.max_page_size)
+            cursor = query.get("cursor")
+            start = int(base64.urlsafe_b64decode(str(cursor).encode()).decode()) if cursor else 0
+        except (ValueError, TypeError):
             return self.json({"error": {"code": "BAD_REQUEST", "message": "bad limit or cursor"}}, 400)
         page = bills[start:start + limit]
         more = start + limit < len(bills)

@@ -3,9 +3,10 @@ status names, timestamps as "YYYY-MM-DD HH:MM:SS" (Beijing time), token in
 X-Auth-Token, and lists paged by page number (pageNo/pageSize, at most 3 a page).
 
 Creating an order requires an Idempotency-Key; a contact phone is optional.
-An order filed with a citizen's ID (citizenId) answers 404 to anyone asking
-with another ID; asking without an ID is allowed (the hotline's own staff and
-anonymous filings).
+An order filed with a citizen's ID (citizenId in the body) answers 404 to
+anyone asking with another ID; queries carry the ID in the X-Citizen-Id header
+(never in the URL: 400 IDENTIFIER_IN_URL); asking for one order without an ID
+is allowed (the hotline's own staff and anonymous filings).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from sandbox.data import local_time, now_local, today_local
 
 MAX_PAGE_SIZE = 3
 FMT = "%Y-%m-%d %H:%M:%S"
+ID_HEADER = "X-Citizen-Id"
 
 
 class WorkordersBackend(SandboxBackend):
@@ -56,6 +58,9 @@ class WorkordersBackend(SandboxBackend):
 
     def _error(self, code: str, msg: str, status: int):
         return self.json({"result": "error", "errorCode": code, "errorMsg": msg}, status)
+
+    def identifier_refused(self):
+        return self._error("E400", "证件号码或电话不得出现在URL中", 400)
 
     @staticmethod
     def _wire(o: dict) -> dict:
@@ -94,7 +99,7 @@ class WorkordersBackend(SandboxBackend):
         return self.json({"result": "ok", "order": self._wire(self.orders[no])}, 201)
 
     def one(self, request, order_no):
-        asker = (request.args.get("citizenId") or "").upper()
+        asker = (request.headers.get(ID_HEADER) or "").upper()
         with self.lock:
             o = self.orders.get(order_no)
             if not o or (asker and o["citizen_id"] != asker):
@@ -102,7 +107,7 @@ class WorkordersBackend(SandboxBackend):
             return self.json({"result": "ok", "order": self._wire(o)})
 
     def list_orders(self, request):
-        citizen = (request.args.get("citizenId") or "").upper()
+        citizen = (request.headers.get(ID_HEADER) or "").upper()
         try:
             page_no = max(1, int(request.args.get("pageNo", 1)))
             size = min(max(1, int(request.args.get("pageSize", MAX_PAGE_SIZE))), MAX_PAGE_SIZE)

@@ -27,6 +27,9 @@ def test_no_bills(adapters):
 
 
 def test_a_503_while_paging_is_retried(adapters, sandbox):
+    # The bills query is a POST (the ID in its body, not the URL) marked idempotent: retried.
     adapters.utilities.bills(ZHAO)
     sandbox.fault("utilities", "error_503", times=1)
-    assert len(adapters.utilities.bills(ZHAO)) == 4
+    with StatsDelta(sandbox, "utilities") as d:
+        assert len(adapters.utilities.bills(ZHAO)) == 4
+    assert d["requests"] == 3 and d["faulted"] == 1

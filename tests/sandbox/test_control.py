@@ -12,8 +12,8 @@ KEY = {"X-Api-Key": "sandbox-utility-key"}
 
 
 def get_bills(sandbox, **kw):
-    return requests.get(sandbox.urls["utilities"] + "/utility/api/bills", params={"cert_no": "510122197811250069"},
-                        headers=KEY, timeout=kw.pop("timeout", 2), **kw)
+    return requests.post(sandbox.urls["utilities"] + "/utility/api/bills/query", json={"cert_no": "510122197811250069"},
+                         headers=KEY, timeout=kw.pop("timeout", 2), **kw)
 
 
 def test_ports():

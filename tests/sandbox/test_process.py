@@ -27,8 +27,11 @@ def test_sigterm_stops_it_cleanly_and_logs_are_redacted(tmp_path):
         while not handle.healthy():
             assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.1)
-        requests.get(handle.urls["social_insurance"] + "/si/ws/person/query",
-                     params={"aac002": "510104198506122310"}, auth=("si-sandbox", "sandbox-si-password"), timeout=2)
+        # An ID in a URL is refused, and its request line is still logged redacted.
+        refused = requests.get(handle.urls["social_insurance"] + "/si/ws/person/query",
+                               params={"aac002": "510104198506122310"}, auth=("si-sandbox", "sandbox-si-password"),
+                               timeout=2)
+        assert refused.status_code == 400
         requests.post(handle.urls["identity"] + "/api/v1/sms/send", json={"idNumber": "510104198506122310"},
                       headers={"X-Api-Key": "sandbox-identity-key"}, timeout=2)
         handle.fault("exit_entry", "down")

@@ -1,0 +1,47 @@
+"""Calls that exercise every adapter method taking an ID or phone number (for
+the wire and logging tests)."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+
+from adapters.errors import NotFound
+from tests.adapters.seeds import CHEN, LI, LIU, UNKNOWN, WANG, ZHAO
+
+
+def next_working_day() -> dt.date:
+    day = dt.date.today() + dt.timedelta(days=6)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def every_call_with_an_identifier(a) -> None:
+    """Each public method that takes an ID number or a phone number, at least once."""
+    a.identity.verify("王建国", WANG)
+    a.identity.send_code(WANG)
+    a.identity.check_code(WANG, "123456")
+    a.housing_fund.account(WANG)
+    a.housing_fund.affairs(WANG)
+    a.social_insurance.account(ZHAO)
+    a.social_insurance.affairs(WANG)
+    a.medical_insurance.account(LI)
+    a.medical_insurance.affairs(LI)
+    a.exit_entry.application("CJ20261101000123", WANG)
+    a.exit_entry.applications(LI)
+    with pytest.raises(NotFound):
+        a.exit_entry.application("CJ20261101000123", LI)
+    a.market_regulation.registration("QY20261105000789", LIU)
+    a.market_regulation.registrations(LIU)
+    assert len(a.utilities.bills(ZHAO)) == 4  # two pages: the cursor travels too
+    day = next_working_day()
+    slot = a.appointments.free_slots("护照", "H006", day)[0]
+    booking = a.appointments.book(CHEN, "护照", "H006", day, slot, uuid.uuid4().hex)
+    a.appointments.bookings(CHEN)
+    a.appointments.cancel(booking.booking_no, CHEN)
+    order = a.workorders.create("noise", "生态环境局", "夜间施工噪音", "武侯区", "13880000002", LI, uuid.uuid4().hex)
+    a.workorders.get(order.order_no, LI)
+    assert len(a.workorders.orders(LI)) >= 2
+    a.workorders.orders(UNKNOWN)
