@@ -5,7 +5,10 @@
     GET  /api/agent/conversations/<ticket>         the conversation so far (masked)
     POST /api/agent/conversations/<ticket>/messages  send the citizen a message  {"agent", "text"}
     POST /api/agent/conversations/<ticket>/close   end it; the citizen gets the 好差评 prompt  {"agent"}
-    GET  /api/agent/callbacks                      open call-back tasks
+    GET  /api/agent/callbacks                      open call-back tasks: what was served, by whom, when,
+                                                   the rating, and how to reach the citizen (the work
+                                                   order holding the phone, shown masked; or the chat)
+    POST /api/agent/callbacks/<id>/messages        write to the citizen in their chat  {"agent", "text"}
     POST /api/agent/callbacks/<id>/close           {"outcome": "..."}
     GET  /api/agent/ratings                        好差评 counts per intent, department and level
 
@@ -19,7 +22,9 @@ import time
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
+from bot.handoff import HANDOFF_DEPARTMENT
 from bot.messages import Text
+from bot.privacy import mask_text
 from handlers.ratings import rating_prompt
 
 
@@ -30,6 +35,12 @@ def _runtime():
 def _public(ticket: dict) -> dict:
     out = {k: v for k, v in ticket.items() if k != "user_key"}
     out["channel"] = ticket["user_key"].split(":", 1)[0]
+    return out
+
+
+def _public_task(task: dict) -> dict:
+    out = {k: v for k, v in task.items() if k != "user_key"}
+    out["reachable_in_chat"] = bool(task.get("user_key"))   # gone after the citizen unsubscribed
     return out
 
 
@@ -97,7 +108,7 @@ def create_blueprint() -> Blueprint:
         with rt.dispatcher.lock.hold(user_key):
             session = rt.sessions.load(user_key)
             prompt = rating_prompt("人工服务已结束，请为本次服务评价（回复编号）：")
-            session.last_served = {"intent": "request_human", "department": "12345 热线办公室",
+            session.last_served = {"intent": "request_human", "label": "人工客服", "department": HANDOFF_DEPARTMENT,
                                    "at": time.time(), "prompted": True}
             session.choices = [[c.label, c.reply] for c in prompt.options]
             rt.sessions.save(user_key, session)
@@ -106,8 +117,24 @@ def create_blueprint() -> Blueprint:
 
     @bp.get("/callbacks")
     def callbacks():
-        tasks = [{k: v for k, v in t.items() if k != "user_key"} for t in _runtime().services.callbacks.open_tasks()]
-        return jsonify(callbacks=tasks)
+        return jsonify(callbacks=[_public_task(t) for t in _runtime().services.callbacks.open_tasks()])
+
+    @bp.post("/callbacks/<task_id>/messages")
+    def write_to_citizen(task_id: str):
+        data = body()
+        text = str(data.get("text") or "").strip()
+        if not text or len(text) > 1000:
+            abort(400, description="text (1-1000 characters) is required")
+        agent_name(data)
+        services = _runtime().services
+        task = services.callbacks.get(task_id)
+        if task is None or task["status"] != "open":
+            abort(404)
+        if not task.get("user_key"):
+            abort(409, description="the citizen can no longer be reached in the chat")
+        services.outbox.send(task["user_key"], [Text(f"【{task['department']}回访】{mask_text(text)}")])
+        services.callbacks.add_note(task_id, f"已在对话中留言：{text}")
+        return jsonify(sent=True)
 
     @bp.post("/callbacks/<task_id>/close")
     def close_callback(task_id: str):

@@ -1,9 +1,11 @@
-"""Call-back tasks: someone from the 12345 office rings the citizen back.
+"""Call-back tasks: someone from the department (or the 12345 office) gets back to the citizen.
 
 Opened by a 不满意/非常不满意 rating and by a handoff request outside office
-hours. Agents list and close them through bot/agent_api.py. Tasks hold no raw
-phone or ID number: the work order (if any) and the department are enough for
-the 12345 office, whose own system has the contact details.
+hours. A task says what it is about (what was served, by which department, when,
+the rating), and how to reach the citizen: a 12345 work order that holds the
+phone number they left (the task keeps only the masked number), and/or this
+conversation (agents write to it through bot/agent_api.py, which never shows the
+channel id). Tasks hold no raw phone or ID number.
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ import time
 from bot.privacy import mask_text
 from bot.redis_conn import RedisHub
 
+MAX_NOTES = 10
+
 
 class CallbackTasks:
     def __init__(self, hub: RedisHub):
@@ -23,11 +27,13 @@ class CallbackTasks:
         return self.hub.key("callback", task_id)
 
     def open(self, *, reason: str, user_key: str, department: str, intent: str, note: str = "",
-             order_no: str | None = None) -> str:
+             order_no: str | None = None, what: str = "", served_at: float | None = None,
+             level: str | None = None, phone_masked: str | None = None) -> str:
         task_id = "CB" + time.strftime("%Y%m%d") + secrets.token_hex(4).upper()
         doc = {"id": task_id, "reason": reason, "user_key": user_key, "department": department,
-               "intent": intent, "note": mask_text(note), "order_no": order_no, "opened_at": time.time(),
-               "status": "open"}
+               "intent": intent, "what": what or intent, "served_at": served_at, "level": level,
+               "note": mask_text(note), "notes": [], "order_no": order_no, "phone_masked": phone_masked,
+               "opened_at": time.time(), "status": "open"}
         pipe = self.hub.text.pipeline()
         pipe.set(self._task(task_id), json.dumps(doc, ensure_ascii=False))
         pipe.zadd(self.hub.key("callbacks", "open"), {task_id: doc["opened_at"]})
@@ -41,6 +47,29 @@ class CallbackTasks:
     def open_tasks(self, limit: int = 100) -> list[dict]:
         ids = self.hub.text.zrange(self.hub.key("callbacks", "open"), 0, limit - 1)
         return [t for t in (self.get(i) for i in ids) if t]
+
+    def _save(self, doc: dict) -> None:
+        self.hub.text.set(self._task(doc["id"]), json.dumps(doc, ensure_ascii=False))
+
+    def add_contact(self, task_id: str, *, order_no: str, phone_masked: str) -> bool:
+        """The citizen left a phone number: it is in work order `order_no`; the task shows it masked."""
+        doc = self.get(task_id)
+        if doc is None:
+            return False
+        doc.update(order_no=order_no, phone_masked=mask_text(phone_masked))
+        self._save(doc)
+        return True
+
+    def add_note(self, task_id: str, text: str) -> bool:
+        """What the citizen said about it (masked), for whoever calls back."""
+        doc = self.get(task_id)
+        if doc is None:
+            return False
+        notes = doc.setdefault("notes", [])
+        if len(notes) < MAX_NOTES:
+            notes.append(mask_text(text)[:300])
+            self._save(doc)
+        return True
 
     def close(self, task_id: str, outcome: str = "") -> bool:
         doc = self.get(task_id)
@@ -58,4 +87,4 @@ class CallbackTasks:
         for task in self.open_tasks(limit=10_000):
             if task.get("user_key") == user_key:
                 task["user_key"] = ""
-                self.hub.text.set(self._task(task["id"]), json.dumps(task, ensure_ascii=False))
+                self._save(task)

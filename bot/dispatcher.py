@@ -1,16 +1,19 @@
 """The one place that owns a turn: lock, session, NLU, slot filling, handler, errors.
 
-    Incoming ──► per-user lock ──► session ──► in a human handoff? (stay quiet, forward)
+    Incoming ──► per-user lock ──► text cut to MAX_TEXT_CHARS ──► session
+             ──► in a human handoff? (stay quiet, forward)
              ──► understand: a numbered choice / command word / channel intent / NLU
+                   (NLU down: an open form takes the text as it is; otherwise the menu)
              ──► cancel? ──► form in progress? continue it : pick handler
                    (an application number decides the handler by its prefix;
                     a low-confidence parse gets a clarifying question instead)
              ──► identity gate (someone else's ID number: refused, nothing queried)
              ──► begin() ──► slots (prompt, validate, re-prompt) ──► handle()
-             ──► replies: long lists paged ("更多"), every ID and phone number masked
+             ──► replies: long lists paged ("更多"), every ID and phone number masked,
+                   after whatever waited in the outbox (an agent's message no channel could push)
 
 Errors from backends become replies that tell the citizen what to do; nothing
-escapes as an exception to the channel. An empty reply list means "say nothing"
+escapes as an exception to the channel (an unexpected one also ends the open form). An empty reply list means "say nothing"
 (the citizen is talking to a person).
 """
 from __future__ import annotations
@@ -23,14 +26,15 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from bot import metrics
-from bot.handoff import END_WORDS
+from bot.handoff import END_WORDS, HANDOFF_DEPARTMENT
 from bot.identity_store import IdentityStore
 from bot.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
 from bot.nlu_client import FALLBACK_INTENT, NluClient, NluUnavailable, Parse
-from bot.privacy import ID_LIKE, compact, mask_text, redact_text
+from bot.normalise import normalise
+from bot.privacy import APPLICATION_NO, ID_LIKE, compact, mask_text, redact_text
 from bot.sessions import Form, Session, SessionStore, UserBusy, UserLock
 from handlers.base import Handler, Result, Services, Slot, SlotInvalid, Turn
-from handlers.validators import APPLICATION_NO, APPLICATION_NO_ATTEMPT
+from handlers.validators import APPLICATION_NO_ATTEMPT
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +53,13 @@ INTERRUPT_CONFIDENCE = 0.7
 NEVER_INTERRUPT = {"out_of_scope", "rate_service", "goodbye"}
 # How long after an answer a bare refinement ("上个月的") still refers to it.
 FOLLOW_UP_S = 600
+# Longer messages are cut to this before anything reads them (NLU, forms, history):
+# WeChat allows ~64 KiB, and nothing a citizen asks for needs more.
+MAX_TEXT_CHARS = 500
+# How many of the citizen's own messages a form keeps (Handler.keeps_citizen_lines).
+MAX_KEPT_LINES = 20
+# Metric labels besides the handlers' intents: a label is never text the citizen typed.
+TURN_LABELS = {"-", "more", "cancel", "handoff", "unknown", FALLBACK_INTENT}
 # Entities a choice or typed "/intent{...}" may carry (never identifiers).
 DIRECT_ENTITIES = {"application_no", "district", "service_item", "theme", "level", "action"}
 
@@ -105,18 +116,41 @@ class Dispatcher:
         outcome, intent = "ok", "-"
         try:
             with self.lock.hold(incoming.user_key):
-                replies, intent = self._turn(incoming)
-                return [mask_reply(r) for r in replies]
+                try:
+                    replies, intent = self._turn(incoming)
+                    return [mask_reply(r) for r in replies]
+                except Exception:  # the error hook: the citizen always gets an answer
+                    outcome = "error"
+                    log.exception("turn failed (channel=%s)", incoming.channel)
+                    # Whatever step failed would fail again on the next message: start afresh.
+                    self._drop_form(incoming.user_key)
+                    return [Text("抱歉，系统出了点问题，您的消息没有处理成功，刚才的办理步骤已结束。"
+                                 "请稍后重新开始，或回复“人工”联系工作人员。")]
         except UserBusy:
             outcome = "busy"
             return [Text("您的上一条消息还在处理中，请稍等几秒再发。")]
-        except Exception:  # the error hook: the citizen always gets an answer
+        except Exception:  # the lock itself failed (Redis): nothing was read or changed
             outcome = "error"
             log.exception("turn failed (channel=%s)", incoming.channel)
             return [Text("抱歉，系统出了点问题，您的消息没有处理成功。请稍后再试，或回复“人工”联系工作人员。")]
         finally:
-            metrics.TURNS.labels(incoming.channel, intent, outcome).inc()
+            metrics.TURNS.labels(incoming.channel, self._label(intent), outcome).inc()
             metrics.TURN_SECONDS.observe(time.perf_counter() - started)
+
+    def _label(self, intent: str | None) -> str:
+        """A metric label: only intents we serve (a typed "/anything" must not grow the metrics)."""
+        return intent if intent in self.handlers or intent in TURN_LABELS else "unknown"
+
+    def _drop_form(self, user_key: str) -> None:
+        """After an unexpected error: forget the open form (best effort, the error is logged already)."""
+        try:
+            session = self.sessions.load(user_key)
+            session.form = None
+            session.pending_after_binding = None
+            session.choices = []
+            self.sessions.save(user_key, session)
+        except Exception:
+            log.warning("could not clear the session after an error", exc_info=True)
 
     def forget_user(self, user_key: str) -> None:
         """Delete everything we hold about a channel user (WeChat unsubscribe)."""
@@ -127,9 +161,20 @@ class Dispatcher:
 
     # -- one turn -------------------------------------------------------------------------
     def _turn(self, incoming: Incoming) -> tuple[list[Reply], str]:
+        replies, intent = self._answer(incoming)
+        # Messages no channel could push (an agent's reply) come first. Drained only once the turn
+        # succeeded: a failed turn leaves them waiting.
+        outbox = self.services.extras.get("outbox")
+        waiting = outbox.drain(incoming.user_key) if outbox is not None else []
+        return waiting + replies, intent
+
+    def _answer(self, incoming: Incoming) -> tuple[list[Reply], str]:
         key = incoming.user_key
         session = self.sessions.load(key)
         pre: list[Reply] = []
+        incoming, cut = _cap_text(incoming)
+        if cut:
+            pre.append(Text(f"您的消息较长，我只读了前 {MAX_TEXT_CHARS} 个字。"))
         if session.expired:
             pre.append(Text("之前的办理步骤已超时，已为您清除，我们重新开始吧。"))
 
@@ -183,8 +228,10 @@ class Dispatcher:
 
         handler = self.handlers.get(intent)
         if handler is None:
-            return self._not_understood(session), intent or "-"
+            return self._not_understood(session), "unknown"
+        # A new request replaces the open form, and with it whatever waited for a binding.
         session.form = None
+        session.pending_after_binding = None
         return self._start(handler, session, citizen, incoming, msg), intent
 
     # -- understanding a message ----------------------------------------------------------
@@ -213,6 +260,9 @@ class Dispatcher:
             parse = self.nlu.parse(text)
         except NluUnavailable as e:
             log.warning("NLU unavailable: %s", e)
+            if session.form:
+                # Filling a form (name, ID number, code, phone, a description) needs no NLU.
+                return Message(normalise(text))
             # Without NLU a numbered menu still works: its replies are direct intents.
             return [self._menu(session, "智能问答暂时不可用，请回复数字选择要办的事：")]
         return Message(parse.text, parse.intent, {**parse.entity_values(), **incoming.entities}, parse)
@@ -242,6 +292,8 @@ class Dispatcher:
 
     def _cancels(self, msg: Message, form: Form) -> bool:
         text = msg.text.strip().lower().rstrip("。!！")
+        if msg.answer:
+            return False   # a choice the form offered ("保留", "取消") is the form's to read
         slot = self._asked_slot(form)
         if slot and any(w in text for w in slot.skip_words):
             return False   # "不留" answers "留个电话吗", it does not cancel the complaint
@@ -302,6 +354,7 @@ class Dispatcher:
             if value:
                 form.slots[slot.name] = value
         session.form = form
+        self._keep_line(handler, form, msg)
         turn = self._turn_for(form, session, citizen, incoming, msg)
         began = self._run(handler, handler.begin, turn)
         if began is not None:
@@ -310,6 +363,7 @@ class Dispatcher:
 
     def _continue(self, form: Form, session: Session, citizen, incoming: Incoming, msg: Message) -> list[Reply]:
         handler = self.handlers[form.intent]
+        self._keep_line(handler, form, msg)
         slot = self._asked_slot(form)
         if slot is not None:
             value = msg.entities.get(slot.name)
@@ -322,6 +376,14 @@ class Dispatcher:
                 if other.name not in form.slots and msg.entities.get(other.name):
                     form.slots[other.name] = msg.entities[other.name]
         return self._fill_and_run(handler, form, session, citizen, incoming, msg)
+
+    @staticmethod
+    def _keep_line(handler: Handler, form: Form, msg: Message) -> None:
+        """The citizen's own words while this form is open (masked), for handlers that pass them on."""
+        if handler.keeps_citizen_lines and msg.text:
+            said = form.data.setdefault("said", [])
+            if len(said) < MAX_KEPT_LINES:
+                said.append(mask_text(msg.text))
 
     def _fill_and_run(self, handler: Handler, form: Form, session: Session, citizen, incoming: Incoming,
                       msg: Message) -> list[Reply]:
@@ -372,7 +434,8 @@ class Dispatcher:
             if handler.intent == "bind_identity" and not result.bound:
                 session.pending_after_binding = None   # binding ended without success: nothing to resume
         if result.served is not None:
-            session.last_served = {"intent": handler.intent, "at": time.time(), **result.served}
+            session.last_served = {"intent": handler.intent, "label": handler.label, "at": time.time(),
+                                   **result.served}
         if result.bound and session.pending_after_binding:
             pending = session.pending_after_binding
             session.pending_after_binding = None
@@ -421,7 +484,8 @@ class Dispatcher:
         text = (incoming.text or "").strip()
         if re.sub(r"[\s。！!]+", "", text) in END_WORDS:
             desk.close_by_citizen(incoming.user_key, state.ticket)
-            session.last_served = {"intent": "request_human", "department": "12345 热线办公室", "at": time.time()}
+            session.last_served = {"intent": "request_human", "label": "人工客服", "department": HANDOFF_DEPARTMENT,
+                                   "at": time.time()}
             self.sessions.save(incoming.user_key, session)
             return pre + [Text("已结束人工服务，智能助手继续为您服务。")]
         desk.note_citizen_message(incoming.user_key, state.ticket, text or f"[{incoming.kind}]")
@@ -482,6 +546,18 @@ class Dispatcher:
         reply = self.menu.choices(lead)
         self._remember_choices([reply], session)
         return reply
+
+
+def _cap_text(incoming: Incoming) -> tuple[Incoming, bool]:
+    """The message cut to MAX_TEXT_CHARS (and whether it was cut)."""
+    text = incoming.text or ""
+    if len(text) <= MAX_TEXT_CHARS:
+        return incoming, False
+    cut = text[:MAX_TEXT_CHARS]
+    if re.match(r"[0-9A-Za-z]", text[MAX_TEXT_CHARS]):
+        # Never keep half an identifier: a cut ID or phone number no longer looks like one to masking.
+        cut = re.sub(r"[0-9A-Za-z\-\s]+$", "", cut)
+    return replace(incoming, text=cut), True
 
 
 def _direct_entities(raw: str | None) -> dict[str, str]:

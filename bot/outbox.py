@@ -1,9 +1,20 @@
 """Messages to a citizen that are not an answer to their own message (an agent's
-reply during a handoff, "the agent has closed the conversation").
+reply during a handoff, "the agent has closed the conversation", a call-back note).
 
-A channel that can push (WeChat customer-service messages) registers a sender
-for its channel name; for any other channel (tests, a polling mini-program) the
-replies wait in a Redis list until the channel drains them.
+The contract:
+
+- `send(user_key, replies)`: from anywhere (agent API, workers). When a sender is
+  registered in this process for the channel (the part of user_key before ":"),
+  it is called at once; when there is none, or it raises, the replies wait in a
+  Redis list (kept OUTBOX_TTL_S) — nothing is lost.
+- `register(channel, sender)`: a channel that can push (WeChat customer-service
+  messages) registers `sender(channel_user_id, replies)` at start-up; the sender
+  raises when it could not deliver. Registering also delivers what waited for
+  that channel.
+- `drain(user_key)`: what waited, oldest first, removed atomically (each reply is
+  handed out once, even with several workers). The dispatcher drains at the start
+  of each turn, so a citizen gets what waited with the answer to their next
+  message; a polling channel (mini-program) may drain too.
 """
 from __future__ import annotations
 
@@ -16,7 +27,7 @@ from bot.redis_conn import RedisHub
 
 log = logging.getLogger(__name__)
 
-Sender = Callable[[str, list[Reply]], None]   # (channel user id, replies)
+Sender = Callable[[str, list[Reply]], None]   # (channel user id, replies); raises when not delivered
 
 OUTBOX_TTL_S = 86400
 
@@ -39,29 +50,69 @@ class Outbox:
         self.hub = hub
         self.senders: dict[str, Sender] = {}
 
-    def register(self, channel: str, sender: Sender) -> None:
+    def _key(self, user_key: str) -> str:
+        return self.hub.key("outbox", user_key)
+
+    def _waiting(self, channel: str) -> str:
+        # Which users of a channel have replies waiting (so that a sender registered later finds them).
+        return self.hub.key("outbox-waiting", channel)
+
+    def register(self, channel: str, sender: Sender) -> int:
+        """Push this channel's replies through `sender` from now on; delivers what waited.
+        Returns how many citizens got waiting replies."""
         self.senders[channel] = sender
+        delivered = 0
+        for user_key in self.hub.text.smembers(self._waiting(channel)):
+            replies = self.drain(user_key)
+            if not replies:
+                continue
+            if self._push(user_key, replies):
+                delivered += 1
+            else:
+                self._queue(user_key, replies)
+        return delivered
 
     def send(self, user_key: str, replies: list[Reply]) -> None:
-        channel, _, user_id = user_key.partition(":")
-        sender = self.senders.get(channel)
-        if sender is not None:
-            sender(user_id, replies)
+        if not replies:
             return
-        key = self.hub.key("outbox", user_key)
+        if user_key.partition(":")[0] in self.senders:
+            replies = self.drain(user_key) + list(replies)   # what waited goes first, in order
+        if not self._push(user_key, replies):
+            self._queue(user_key, replies)
+
+    def _queue(self, user_key: str, replies: list[Reply]) -> None:
+        channel = user_key.partition(":")[0]
+        key = self._key(user_key)
         pipe = self.hub.text.pipeline()
         for r in replies:
             pipe.rpush(key, json.dumps(to_json(r), ensure_ascii=False))
         pipe.expire(key, OUTBOX_TTL_S)
+        pipe.sadd(self._waiting(channel), user_key)
+        pipe.expire(self._waiting(channel), OUTBOX_TTL_S)
         pipe.execute()
+
+    def _push(self, user_key: str, replies: list[Reply]) -> bool:
+        """True when a registered sender took the replies; False: they must wait."""
+        channel, _, user_id = user_key.partition(":")
+        sender = self.senders.get(channel)
+        if sender is None:
+            return False
+        try:
+            sender(user_id, replies)
+            return True
+        except Exception:
+            log.warning("outbox: the %s sender failed; the replies wait for the citizen's next message",
+                        channel, exc_info=True)
+            return False
 
     def drain(self, user_key: str) -> list[Reply]:
         key = self.hub.key("outbox", user_key)
         pipe = self.hub.text.pipeline()
         pipe.lrange(key, 0, -1)
         pipe.delete(key)
-        raw, _ = pipe.execute()
+        pipe.srem(self._waiting(user_key.partition(":")[0]), user_key)
+        raw, _, _ = pipe.execute()
         return [from_json(json.loads(r)) for r in raw]
 
     def forget_user(self, user_key: str) -> None:
-        self.hub.text.delete(self.hub.key("outbox", user_key))
+        self.drain(user_key)

@@ -6,6 +6,10 @@ confirmation: the idempotency key is derived from the form and the exact
 booking (item, hall, date, slot), so a retried or repeated confirmation replays
 the first booking, while a changed choice is a new request. The appointment
 system itself refuses a full slot or a second booking of the same slot (Conflict).
+
+One active booking per item: when the citizen already holds one for the item,
+they are offered to reschedule it (the new booking is made first, then the old
+one cancelled) or to keep it.
 """
 from __future__ import annotations
 
@@ -13,16 +17,17 @@ import datetime as dt
 import hashlib
 import secrets
 
-from adapters.errors import BusinessError, Conflict, NotFound
-from bot.messages import Card, Choice, Choices, ListReply
+from adapters.errors import BackendError, BusinessError, Conflict, NotFound
+from bot.messages import Card, Choice, Choices, ListReply, Text
 from handlers import validators
 from handlers.base import Handler, Result, Turn
-from handlers.common import date_with_weekday, read_yes_no, today
+from handlers.common import KEEP, date_with_weekday, read_yes_no, today
 from handlers.dates import parse_day, parse_time, part_of_day
 from handlers.service_catalogue import Catalogue
 
 CANCEL_BOOKING_WORDS = ("取消预约", "退掉预约", "不去了", "预约取消", "撤销预约")
 LIST_BOOKING_WORDS = ("我的预约", "查看预约", "查预约", "预约记录", "约了什么")
+RESCHEDULE = "改约"
 DAYS_OFFERED = 5        # working days offered as choices
 BOOKABLE_DAYS = 14      # how far ahead the halls take bookings (from tomorrow)
 
@@ -66,7 +71,16 @@ class BookAppointment(Handler):
             return self._cancel_pick(turn)
         if step == "cancel_confirm":
             return self._cancel_confirm(turn)
-        if step == "item":
+        if step == "reschedule":
+            answer = read_yes_no(turn)   # "不改了" is a no
+            if answer is None and "改" in (turn.text or ""):
+                answer = True
+            if answer is None:
+                return Result.say(f"请回复“{RESCHEDULE}”换一个时间，或回复“{KEEP}”保留原预约。", keep_form=True)
+            if not answer:
+                return Result.say("好的，原预约保留，这次没有新增预约。回复“我的预约”可查看。")
+            turn.form.data["replaces"] = turn.form.data["held"]
+        elif step == "item":
             item = self._item_from(turn, turn.text)
             if not item:
                 return self._ask_item(turn, "这个事项暂不支持网上预约，请从下面选择：")
@@ -101,6 +115,11 @@ class BookAppointment(Handler):
         data = turn.form.data
         if not data.get("item"):
             return self._ask_item(turn, "您要预约办理什么事项？请回复编号：")
+        if "held" not in data:   # asked once per form, before any hall or day is chosen
+            held = [b for b in self._active_bookings(turn) if b.item == data["item"]]
+            data["held"] = {"no": held[0].booking_no, "what": f"{held[0].hall_name}，{_when(held[0])}"} if held else None
+            if held:
+                return self._offer_reschedule(turn)
         if not data.get("hall_id"):
             return self._ask_hall(turn, None)
         if not data.get("date") or not self._bookable_day(turn, dt.date.fromisoformat(data["date"])):
@@ -112,6 +131,14 @@ class BookAppointment(Handler):
         if not data.get("start"):
             return self._ask_slot(turn, None)
         return self._confirm(turn)
+
+    @staticmethod
+    def _offer_reschedule(turn: Turn) -> Result:
+        data = turn.form.data
+        turn.form.step = "reschedule"
+        return Result([Choices(f"您已经预约了“{data['item']}”：{data['held']['what']}。同一事项只能保留一个预约，"
+                               "要改约到其他时间吗？（新预约成功后，原预约自动取消）",
+                               (Choice("改约到其他时间", RESCHEDULE), Choice("保留原预约", KEEP)))], keep_form=True)
 
     def _ask_item(self, turn: Turn, prompt: str) -> Result:
         items = self._bookable_items(turn)
@@ -173,8 +200,11 @@ class BookAppointment(Handler):
         data = turn.form.data
         turn.form.step = "confirm"
         day = dt.date.fromisoformat(data["date"])
-        card = Card("请确认预约信息", (("事项", data["item"]), ("大厅", data.get("hall_name") or data["hall_id"]),
-                                    ("时间", f"{date_with_weekday(day)} {data['start']}")))
+        fields = (("事项", data["item"]), ("大厅", data.get("hall_name") or data["hall_id"]),
+                  ("时间", f"{date_with_weekday(day)} {data['start']}"))
+        if data.get("replaces"):
+            fields += (("原预约", f"{data['replaces']['what']}（确认后取消）"),)
+        card = Card("请确认预约信息", fields)
         return Result([card, Choices("确认提交吗？", (Choice("确认预约", "确认"), Choice("取消", "取消")))],
                       keep_form=True)
 
@@ -202,7 +232,21 @@ class BookAppointment(Handler):
             footer = f"请携带：{'；'.join(item.materials[:3])}。" + footer
         card = Card("预约成功", (("预约号", booking.booking_no), ("事项", booking.item), ("大厅", booking.hall_name),
                                 ("地址", booking.address), ("时间", _when(booking, with_end=True))), footer)
-        return Result([card], served={"department": self.department})
+        replies = [card]
+        if data.get("replaces"):
+            replies.append(self._cancel_replaced(turn, data["replaces"]["no"]))
+        return Result(replies, served={"department": self.department})
+
+    @staticmethod
+    def _cancel_replaced(turn: Turn, booking_no: str) -> Text:
+        """After a reschedule: the old booking goes (the new one is already made)."""
+        try:
+            turn.services.adapters.appointments.cancel(booking_no, turn.citizen.id_number)
+        except BusinessError:
+            pass   # already cancelled (a repeated confirmation), done or expired: nothing to undo
+        except BackendError:
+            return Text(f"原预约 {booking_no} 暂时没能取消，请稍后回复“取消预约”取消它。")
+        return Text(f"原预约 {booking_no} 已取消。")
 
     @staticmethod
     def idempotency_key(turn: Turn) -> str:
@@ -247,13 +291,13 @@ class BookAppointment(Handler):
     def _ask_cancel_confirm(turn: Turn, booking_no: str, described: str) -> Result:
         turn.form.step = "cancel_confirm"
         turn.form.data["cancel_no"] = booking_no
-        return Result([Choices(f"确定取消这个预约吗？{described}", (Choice("确定取消", "确定"), Choice("保留预约", "不用了")))],
+        return Result([Choices(f"确定取消这个预约吗？{described}", (Choice("确定取消", "确定"), Choice("保留预约", KEEP)))],
                       keep_form=True)
 
     def _cancel_confirm(self, turn: Turn) -> Result:
         answer = read_yes_no(turn)
         if answer is None:
-            return Result.say("请回复“确定”取消预约，或回复“不用了”保留。", keep_form=True)
+            return Result.say(f"请回复“确定”取消预约，或回复“{KEEP}”。", keep_form=True)
         if not answer:
             return Result.say("好的，预约保留。")
         try:

@@ -99,6 +99,9 @@ class Handler:
     department: ClassVar[str | None] = None  # who serves it (for ratings)
     label: ClassVar[str] = ""                # short Chinese name, used in menus and clarifications
     owns_prefixes: ClassVar[tuple[str, ...]] = ()  # application-number prefixes that mean this intent
+    # The dispatcher keeps the citizen's own messages while this handler's form is open, masked,
+    # in form.data["said"] (a complaint's work order carries them; the bot's replies never).
+    keeps_citizen_lines: ClassVar[bool] = False
 
     def needs_identity_for(self, entities: dict[str, str], text: str) -> bool:
         """Whether this request needs a bound citizen (some intents only sometimes do)."""

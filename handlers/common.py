@@ -17,8 +17,11 @@ BACKEND_NAMES = {
 # The district of a work order whose place named none: the 12345 office assigns it.
 CITY_WIDE = "成都市"
 
+# The reply of a "keep it" choice (keep the binding, keep the booking). Not a cancel word of the
+# dispatcher: "不用了" would be read as "cancel" and answered "已取消".
+KEEP = "保留"
 YES_WORDS = ("确认", "确定", "是的", "是", "对", "好的", "好", "可以", "行", "嗯", "没问题", "同意", "提交", "ok", "OK")
-NO_WORDS = ("不是", "不对", "不用", "不要", "算了", "否", "不", "先不", "不确认", "取消", "错了")
+NO_WORDS = ("不是", "不对", "不用", "不要", "算了", "否", "不", "先不", "不确认", "取消", "错了", KEEP)
 
 
 def yuan(amount: Decimal | float | str) -> str:
@@ -62,7 +65,7 @@ def read_yes_no(turn: Turn) -> bool | None:
         return False
     if text in YES_WORDS or said == "affirm":
         return True
-    if any(text.startswith(w) for w in ("不", "别")):
+    if any(text.startswith(w) for w in ("不", "别", KEEP)):
         return False
     if any(text.startswith(w) for w in ("确认", "确定", "是的", "好的", "可以")):
         return True

@@ -14,7 +14,7 @@ import secrets
 
 from adapters.errors import NotFound
 from bot.messages import Card, Choice, Choices, ListReply
-from bot.privacy import mask_phone, mask_text
+from bot.privacy import APPLICATION_NO, mask_phone, mask_text
 from handlers import validators
 from handlers.base import Handler, Result, Slot, SlotInvalid, Turn
 from handlers.common import CITY_WIDE, datetime_cn, read_yes_no, today
@@ -37,9 +37,18 @@ def contact(value: str) -> str:
         raise SlotInvalid("请输入11位手机号；不想留电话请回复“不留”。") from None
 
 
+def order_number(*texts: str | None) -> str | None:
+    """The first GD… work-order number in the texts."""
+    for text in texts:
+        m = next((m for m in APPLICATION_NO.finditer((text or "").upper()) if m.group(1) == "GD"), None)
+        if m:
+            return m.group(0)
+    return None
+
+
 def is_progress_request(entities: dict, text: str) -> bool:
     number = entities.get("application_no") or ""
-    if number.startswith("GD") or re.search(r"GD\d{14}", text or ""):
+    if number.startswith("GD") or order_number(text):
         return True
     return any(w in (text or "") for w in PROGRESS_WORDS) and any(w in (text or "") for w in COMPLAINT_WORDS)
 
@@ -49,6 +58,7 @@ class FileComplaint(Handler):
     label = "投诉建议（12345）"
     department = "12345 热线办公室"
     owns_prefixes = ("GD",)
+    keeps_citizen_lines = True   # the work order carries what the citizen said while complaining
     slots = (
         Slot("content", "请简单描述您要反映的问题：发生了什么？", free_text=True),
         Slot("location", "问题发生在哪里？请说明区和具体地点（如：武侯区玉林路某小区）。", free_text=True),
@@ -108,27 +118,27 @@ class FileComplaint(Handler):
             idempotency_key="gd-" + hashlib.sha256(turn.form.data["form_id"].encode()).hexdigest()[:32])
         return Result.say(f"已为您提交12345工单，工单号 {order.order_no}，转交{department}办理"
                           f"（问题类型：{TOPIC_NAMES[topic]}）。一般1个工作日内派单，承办部门会在规定时限内处理并回复。"
-                          "查询进度请回复工单号。", served={"department": department})
+                          "查询进度请回复工单号。", served={"department": department, "order_no": order.order_no})
 
     @staticmethod
     def work_order_text(turn: Turn) -> str:
-        """What the 12345 operator reads: the facts, then the conversation — all masked."""
+        """What the 12345 operator (and the department) reads: the facts, then what the citizen
+        said while complaining — all masked. Never the bot's replies or earlier requests: they may
+        hold other personal data (an account balance) that is no business of the department."""
         s = turn.slots
         lines = [f"【市民反映】{s['content']}", f"【地点】{s['location']}", f"【时间】{s['when']}",
                  f"【渠道】智能助手（{turn.incoming.channel}）", "【对话记录】"]
-        for who, text in turn.session.history[-12:]:
-            lines.append(f"{'市民' if who == 'citizen' else '助手'}：{text}")
+        lines += [f"市民：{text}" for text in turn.form.data.get("said", [])]
         return mask_text("\n".join(lines))
 
     # -- progress ---------------------------------------------------------------------------------
     def _progress(self, turn: Turn) -> Result:
         workorders = turn.services.adapters.workorders
-        number = turn.entities.get("application_no") or ""
-        m = re.search(r"GD\d{14}", number or turn.text or "")
+        number = order_number(turn.entities.get("application_no"), turn.text)
         day = today(turn)
-        if m:
+        if number:
             try:
-                order = workorders.get(m.group(0), turn.citizen.id_number)
+                order = workorders.get(number, turn.citizen.id_number)
             except NotFound:
                 return Result.say(NOT_FOUND_APPLICATION)
             return Result([self._card(order, day)], served={"department": order.department})

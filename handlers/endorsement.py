@@ -5,12 +5,10 @@ citizen's applications still in progress (or the latest one).
 """
 from __future__ import annotations
 
-from adapters.errors import NotFound
 from bot.messages import Card
 from handlers import validators
 from handlers.base import Handler, Result, Slot, Turn
-from handlers.common import datetime_cn, today
-from handlers.personal import NOT_FOUND_APPLICATION
+from handlers.personal import application_card, own_applications
 
 
 class QueryEndorsementStatus(Handler):
@@ -26,26 +24,12 @@ class QueryEndorsementStatus(Handler):
 
     def handle(self, turn: Turn) -> Result:
         exit_entry = turn.services.adapters.exit_entry
-        number = turn.slots.get("application_no")
-        if number:
-            try:
-                apps = [exit_entry.application(number, turn.citizen.id_number)]
-            except NotFound:
-                return Result.say(NOT_FOUND_APPLICATION)
-        else:
-            apps = sorted(exit_entry.applications(turn.citizen.id_number), key=lambda a: a.updated_at, reverse=True)
-            if not apps:
-                return Result.say("没有查到您名下的签注申请。可在“移民局12367”App或出入境接待大厅申请签注，"
-                                  "也可以在大厅自助机当场签注。", served={"department": self.department})
-            open_apps = [a for a in apps if not a.done]
-            apps = open_apps or apps[:1]
-        day = today(turn)
-        return Result([self._card(a, day) for a in apps[:3]], served={"department": self.department})
+        return own_applications(turn, one=exit_entry.application, many=exit_entry.applications, card=self._card,
+                                nothing="没有查到您名下的签注申请。可在“移民局12367”App或出入境接待大厅申请签注，"
+                                        "也可以在大厅自助机当场签注。", department=self.department)
 
     @staticmethod
     def _card(app, day) -> Card:
-        fields = [("受理编号", app.application_no), ("业务", f"{app.region} {app.endorsement_type}"),
-                  ("状态", app.status), ("当前环节", app.stage), ("更新时间", datetime_cn(app.updated_at, day))]
-        if app.collect_place:
-            fields.append(("领取地点", app.collect_place))
-        return Card("签注办理进度", tuple(fields), f"下一步：{app.next_step}" if app.next_step else "")
+        collect = [("领取地点", app.collect_place)] if app.collect_place else []
+        return application_card("签注办理进度", app, day, (("业务", f"{app.region} {app.endorsement_type}"),
+                                                     ("状态", app.status), ("当前环节", app.stage)), collect)

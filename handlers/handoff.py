@@ -12,7 +12,7 @@ import hashlib
 import secrets
 
 from bot.handoff import HANDOFF_DEPARTMENT
-from bot.privacy import mask_text
+from bot.privacy import mask_phone, mask_text
 from handlers import validators
 from handlers.base import Handler, Result, SlotInvalid, Turn
 from handlers.common import CITY_WIDE, WEEKDAYS_CN
@@ -57,11 +57,13 @@ class RequestHuman(Handler):
             id_number=turn.citizen.id_number if turn.citizen else None,
             idempotency_key="ho-" + hashlib.sha256(turn.form.data["form_id"].encode()).hexdigest()[:32])
         services.callbacks.open(reason="handoff_after_hours", user_key=turn.user_key, department=HANDOFF_DEPARTMENT,
-                                intent=self.intent, note="非工作时间申请人工服务", order_no=order.order_no)
+                                intent=self.intent, what="人工服务（非工作时间）", note="非工作时间申请人工服务",
+                                order_no=order.order_no, phone_masked=mask_phone(phone) if phone else None)
         nxt = hours.next_open()
         when = f"{nxt.month}月{nxt.day}日（周{WEEKDAYS_CN[nxt.weekday()]}）{nxt:%H:%M}"
         return Result.say(f"已为您登记回电，工单号 {order.order_no}。工作人员会在 {when} 上班后尽快与您联系。"
-                          "紧急情况请拨打12345热线（24小时）。", served={"department": HANDOFF_DEPARTMENT})
+                          "紧急情况请拨打12345热线（24小时）。",
+                          served={"department": HANDOFF_DEPARTMENT, "order_no": order.order_no})
 
     @staticmethod
     def _content(turn: Turn) -> str:

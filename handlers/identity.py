@@ -4,17 +4,17 @@
         ──► SMS code to the phone ON FILE (shown masked; never a number the user types)
         ──► code checked ──► IdentityStore.bind (ID encrypted, found by keyed hash)
 
-Wrong codes and name/ID mismatches count towards a lock-out (bot.binding_guard,
-in Redis). "解除绑定" removes the binding after a confirmation.
+Wrong codes (per user and per ID number) and name/ID mismatches (per user)
+count towards a lock-out, and codes are sent at most every resend_after_s per
+user and per ID number (bot.binding_guard, in Redis). "解除绑定" removes the
+binding after a confirmation.
 """
 from __future__ import annotations
 
-import re
-
 from bot.messages import Choice, Choices
 from handlers import validators
-from handlers.base import Handler, Result, Slot, Turn
-from handlers.common import read_yes_no
+from handlers.base import Handler, Result, Slot, SlotInvalid, Turn
+from handlers.common import KEEP, read_yes_no
 
 UNBIND_WORDS = ("解除绑定", "解绑", "取消绑定", "解除实名", "换绑", "删除我的信息", "注销绑定")
 RESEND_WORDS = ("重新发送", "重发", "再发", "没收到", "收不到")
@@ -43,7 +43,7 @@ class BindIdentity(Handler):
             turn.form.step = "confirm_unbind"
             return Result([Choices(f"确定要解除与 {citizen.surname_masked}（{citizen.id_masked}）的绑定吗？"
                                    "解除后查询个人业务需要重新核验。",
-                                   (Choice("确定解除", "确定"), Choice("暂不解除", "不用了")))], keep_form=True)
+                                   (Choice("确定解除", "确定"), Choice("暂不解除", KEEP)))], keep_form=True)
         if citizen is not None:
             return Result.say(f"您已完成实名绑定：{citizen.surname_masked}，身份证 {citizen.id_masked}。"
                               "如需更换，请先回复“解除绑定”。")
@@ -70,7 +70,8 @@ class BindIdentity(Handler):
             return self._locked(locked)
         match = services.adapters.identity.verify(name, id_number)
         if not match.matched:
-            left = services.binding_guard.failure(turn.user_key, id_hash)
+            # Per user only: counted per ID number, a stranger's wrong names would lock the owner out.
+            left = services.binding_guard.mismatch(turn.user_key)
             if left == 0:
                 return self._locked(services.binding_guard.settings.lock_s)
             form.slots.clear()
@@ -81,11 +82,22 @@ class BindIdentity(Handler):
 
     def _send_code(self, turn: Turn, id_hash: str) -> Result:
         services, form = turn.services, turn.form
-        wait = services.binding_guard.resend_wait(turn.user_key)
-        if wait and form.data.get("phone_masked"):
-            return Result.say(f"验证码刚发过，请 {wait} 秒后再要求重发。", keep_form=True)
+        guard = services.binding_guard
+        # Checked whatever the form holds: cancelling and starting again (or another account)
+        # must not be a way to send one more SMS.
+        wait = guard.resend_wait(turn.user_key, id_hash)
+        if wait:
+            if form.step == "code":
+                return Result.say(f"验证码刚发过，请 {wait} 秒后再要求重发。", keep_form=True)
+            phone = guard.sent_to(id_hash)
+            if phone is None:   # this account just had a code for another ID number
+                return Result.say(f"验证码刚发过，请 {wait} 秒后再重新开始实名认证。")
+            form.step = "code"
+            form.data.update(phone_masked=phone, id_hash=id_hash)
+            return Result.say(f"身份信息核对无误。验证码刚刚已发送到您登记的手机 {phone}，请回复短信中的6位验证码"
+                              f"（{wait} 秒后可回复“重新发送”）。", keep_form=True)
         sent = services.adapters.identity.send_code(turn.slots["id_number"])
-        services.binding_guard.code_sent(turn.user_key)
+        guard.code_sent(turn.user_key, id_hash, sent.phone_masked)
         form.step = "code"
         form.data.update(phone_masked=sent.phone_masked, id_hash=id_hash)
         minutes = _minutes(sent.expires_in_s)
@@ -98,14 +110,15 @@ class BindIdentity(Handler):
         id_hash = form.data.get("id_hash")
         if any(w in text for w in RESEND_WORDS):
             return self._send_code(turn, id_hash)
-        m = re.search(r"(?<!\d)\d{6}(?!\d)", text)
-        if not m:
+        try:
+            code = validators.verification_code(text)
+        except SlotInvalid:
             return Result.say("验证码是6位数字，请查看短信后回复；没收到可回复“重新发送”。", keep_form=True)
         locked = services.binding_guard.locked_for(turn.user_key, id_hash)
         if locked:
             return self._locked(locked)
         id_number = turn.slots["id_number"]
-        if not services.adapters.identity.check_code(id_number, m.group(0)):
+        if not services.adapters.identity.check_code(id_number, code):
             left = services.binding_guard.failure(turn.user_key, id_hash)
             if left == 0:
                 return self._locked(services.binding_guard.settings.lock_s)
@@ -118,7 +131,7 @@ class BindIdentity(Handler):
     def _confirm_unbind(self, turn: Turn) -> Result:
         answer = read_yes_no(turn)
         if answer is None:
-            return Result.say("请回复“确定”解除绑定，或回复“不用了”保留。", keep_form=True)
+            return Result.say(f"请回复“确定”解除绑定，或回复“{KEEP}”。", keep_form=True)
         if not answer:
             return Result.say("好的，已保留您的绑定。")
         turn.services.identity.unbind(turn.user_key)

@@ -20,6 +20,33 @@ PROGRESS_WORDS = ("提取", "贷款", "进度", "办理", "办到", "审批", "�
 # The one answer for "no such application" and "not yours": they must not differ.
 NOT_FOUND_APPLICATION = ("没有查到您名下这个编号的办件。请核对编号（在受理回执上）；"
                          "如果刚提交不久，可能还未录入系统，请稍后再查。")
+MAX_CARDS = 3
+
+
+def own_applications(turn: Turn, *, one, many, card, nothing: str, department: str) -> Result:
+    """Progress of the citizen's applications, the same way for every backend that has them.
+    With a number (turn.slots["application_no"]): that application, if it is the citizen's
+    (`one(number, id_number)`; NotFound answers like a missing one). Without: the applications
+    still in progress (`many(id_number)`), or the latest one; `nothing` when there is none."""
+    number = turn.slots.get("application_no")
+    if number:
+        try:
+            apps = [one(number, turn.citizen.id_number)]
+        except NotFound:
+            return Result.say(NOT_FOUND_APPLICATION)
+    else:
+        apps = sorted(many(turn.citizen.id_number), key=lambda a: a.updated_at, reverse=True)
+        if not apps:
+            return Result.say(nothing, served={"department": department})
+        apps = [a for a in apps if not a.done] or apps[:1]
+    day = today(turn)
+    return Result([card(a, day) for a in apps[:MAX_CARDS]], served={"department": department})
+
+
+def application_card(title: str, app, day, details, extra=()) -> Card:
+    """One application: its number, the details given, when it last moved, and the next step."""
+    fields = (("受理编号", app.application_no), *details, ("更新时间", datetime_cn(app.updated_at, day)), *extra)
+    return Card(title, fields, f"下一步：{app.next_step}" if app.next_step else "")
 
 
 class QueryHousingFund(Handler):
@@ -128,26 +155,15 @@ class QueryBusinessRegistration(Handler):
 
     def handle(self, turn: Turn) -> Result:
         market = turn.services.adapters.market_regulation
-        number = turn.slots.get("application_no")
-        if number:
-            try:
-                regs = [market.registration(number, turn.citizen.id_number)]
-            except NotFound:
-                return Result.say(NOT_FOUND_APPLICATION)
-        else:
-            regs = sorted(market.registrations(turn.citizen.id_number), key=lambda r: r.updated_at, reverse=True)
-            if not regs:
-                return Result.say("没有查到您名下的企业登记申请。开办企业可在“蓉易办”平台网上申请，"
-                                  "一般 1 个工作日内办结。", served={"department": self.department})
-        return Result([self._card(r, today(turn)) for r in regs[:3]], served={"department": self.department})
+        return own_applications(turn, one=market.registration, many=market.registrations, card=self._card,
+                                nothing="没有查到您名下的企业登记申请。开办企业可在“蓉易办”平台网上申请，"
+                                        "一般 1 个工作日内办结。", department=self.department)
 
     @staticmethod
     def _card(r, day) -> Card:
-        fields = [("受理编号", r.application_no), ("企业名称", r.company_name), ("登记类型", r.registration_type),
-                  ("状态", r.status), ("更新时间", datetime_cn(r.updated_at, day))]
-        if r.licence_ready:
-            fields.append(("营业执照", "已可领取" + (f"（{r.collect_place}）" if r.collect_place else "")))
-        return Card("企业登记进度", tuple(fields), f"下一步：{r.next_step}" if r.next_step else "")
+        ready = [("营业执照", "已可领取" + (f"（{r.collect_place}）" if r.collect_place else ""))] if r.licence_ready else []
+        return application_card("企业登记进度", r, day, (("企业名称", r.company_name), ("登记类型", r.registration_type),
+                                                     ("状态", r.status)), ready)
 
 
 class QueryUtilityBill(Handler):

@@ -1,17 +1,33 @@
 """rate_service: 好差评 after a served request, five levels.
 
-The dispatcher remembers the last served request (intent + department) in the
-session; a rating counts for that request once (bot.ratings.RatingBook: Redis
-+ Prometheus). 不满意 / 非常不满意 (config `ratings.callback_levels`) also open
-a call-back task for the department.
+The dispatcher remembers the last served request (intent, label, department,
+time) in the session; a rating counts for that request once (bot.ratings.RatingBook:
+Redis + Prometheus). 不满意 / 非常不满意 (config `ratings.callback_levels`) also
+open a call-back task for the department, and the citizen is asked for a phone
+number (optional): one given goes into a 12345 work order (the task shows it
+masked); without one, the department answers in this conversation (agent API).
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 
-from bot.messages import Choice, Choices
+from adapters.errors import BackendError
+from bot.messages import Choice, Choices, Text
+from bot.privacy import mask_phone
 from bot.ratings import LEVELS, level_from_text
-from handlers.base import Handler, Result, Turn
+from handlers import validators
+from handlers.base import Handler, Result, SlotInvalid, Turn
+from handlers.common import CITY_WIDE, datetime_cn, now
+
+SKIP_WORDS = ("不留", "不用", "不方便", "没有", "跳过", "不想留")
+MAX_COMMENTS = 2   # then the contact question is not asked again
+
+
+def _skips(text: str) -> bool:
+    """A short "no phone" answer; a longer text with "没有" in it is a comment ("等了很久也没有人回复")."""
+    short = text.strip("。！!，, ")
+    return len(short) <= 6 and any(w in short for w in SKIP_WORDS)
 
 
 def rating_prompt(lead: str = "请为本次服务评价：") -> Choices:
@@ -24,6 +40,8 @@ class RateService(Handler):
     label = ""   # answers a prompt; not a menu entry
 
     def handle(self, turn: Turn) -> Result:
+        if turn.form.step == "contact":
+            return self._contact(turn)
         served = turn.session.last_served
         level = turn.entities.get("level") if turn.entities.get("level") in LEVELS else level_from_text(turn.text)
         if not served:
@@ -34,9 +52,59 @@ class RateService(Handler):
         department = served.get("department") or "12345 热线办公室"
         services.ratings.record(served["intent"], department, level)
         turn.session.last_served = None
-        if level in services.service_settings.ratings.callback_levels:
-            services.callbacks.open(reason="bad_rating", user_key=turn.user_key, department=department,
-                                    intent=served["intent"], note=f"市民评价：{level}")
-            return Result.say(f"很抱歉没能让您满意。我们已登记回访，{department}会在1个工作日内联系您了解情况。"
-                              "也可以直接告诉我哪里不满意。")
-        return Result.say("感谢您的评价！我们会继续改进。还有其他需要可以随时找我。")
+        if level not in services.service_settings.ratings.callback_levels:
+            return Result.say("感谢您的评价！我们会继续改进。还有其他需要可以随时找我。")
+        what = served.get("label") or served["intent"]
+        task_id = services.callbacks.open(
+            reason="bad_rating", user_key=turn.user_key, department=department, intent=served["intent"],
+            what=what, served_at=served.get("at"), level=level, order_no=served.get("order_no"),
+            note=f"市民对“{what}”的评价：{level}")
+        turn.form.step = "contact"
+        turn.form.data.update(task_id=task_id, department=department, what=what, level=level,
+                              served_at=served.get("at"), comments=0)
+        return Result([Text(f"很抱歉没能让您满意，我们已登记回访，{department}会在1个工作日内联系您了解情况。"),
+                       Text(self._ask_phone(department))], keep_form=True)
+
+    @staticmethod
+    def _ask_phone(department: str) -> str:
+        return (f"方便留一个手机号吗？{department}的工作人员会打电话回访；不留电话的话，工作人员会在这个对话里"
+                "给您留言。请回复手机号，或回复“不留”。也可以直接告诉我哪里不满意。")
+
+    def _contact(self, turn: Turn) -> Result:
+        data, services = turn.form.data, turn.services
+        text = (turn.text or "").strip()
+        department = data["department"]
+        in_chat = f"好的，{department}的工作人员会在1个工作日内通过这个对话联系您，请留意消息。"
+        if _skips(text):
+            return Result.say(in_chat)
+        try:
+            phone = validators.phone(text)
+        except SlotInvalid:
+            if any(c.isdigit() for c in text):
+                return Result.say("请输入11位手机号；不想留电话请回复“不留”。", keep_form=True)
+            # Not a number: what the citizen did not like goes to whoever calls back.
+            services.callbacks.add_note(data["task_id"], text)
+            data["comments"] += 1
+            if data["comments"] >= MAX_COMMENTS:
+                return Result.say("已记下您的意见。" + in_chat)
+            return Result.say("已记下您的意见，会转给回访的工作人员。如方便，请再回复一个手机号；不留请回复“不留”。",
+                              keep_form=True)
+        try:
+            order = services.adapters.workorders.create(
+                topic="other", department=department, content=self._order_text(turn), district=CITY_WIDE,
+                contact_phone=phone, id_number=turn.citizen.id_number if turn.citizen else None,
+                idempotency_key="cb-" + data["task_id"])
+        except BackendError:
+            return Result.say("抱歉，12345系统暂时无法登记电话。" + in_chat + "也可以拨打12345热线。")
+        services.callbacks.add_contact(data["task_id"], order_no=order.order_no, phone_masked=mask_phone(phone))
+        return Result.say(f"已登记，{department}的工作人员会在1个工作日内拨打 {mask_phone(phone)} 回访"
+                          f"（工单号 {order.order_no}）。")
+
+    @staticmethod
+    def _order_text(turn: Turn) -> str:
+        d = turn.form.data
+        when = ""
+        if d.get("served_at"):
+            when = f"（{datetime_cn(dt.datetime.fromtimestamp(d['served_at'], now(turn).tzinfo))}）"
+        return (f"市民对智能助手办理的“{d['what']}”{when}评价为“{d['level']}”，请{d['department']}回电了解情况。"
+                f"回访任务 {d['task_id']}。")

@@ -4,10 +4,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from bot.privacy import ID_LIKE, PHONE, compact, is_valid_id_number, is_valid_phone
+# The identifier shapes are bot.privacy's: the one definition.
+from bot.privacy import APPLICATION_NO, ID_LIKE, PHONE, compact, is_valid_id_number, is_valid_phone
 from handlers.base import SlotInvalid
-
-APPLICATION_NO = re.compile(r"(?<![A-Z0-9])(CJ|QY|GJ|SB|YB|GD|YY)(\d{8})(\d{6})(?!\d)")
 
 APPLICATION_PREFIX = {
     "CJ": "exit_entry", "QY": "market_regulation", "GJ": "housing_fund", "SB": "social_insurance",
@@ -33,7 +32,7 @@ def application_no(prefixes: tuple[str, ...]) -> "callable":
             raise SlotInvalid("受理编号是2个字母加14位数字，例如 " + prefixes[0] + "20261101000123，请再输入一次。")
         if m.group(1) not in prefixes:
             raise SlotInvalid(f"编号 {m.group(0)} 不是这类业务的受理编号（应以 {'/'.join(prefixes)} 开头），请核对。")
-        if not _real_date(m.group(2)):
+        if not _real_date(m.group(0)[2:10]):
             raise SlotInvalid(f"编号 {m.group(0)} 中的日期不对（第3到10位是受理日期），请核对后再输入。")
         return m.group(0)
     return check

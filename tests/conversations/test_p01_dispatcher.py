@@ -5,7 +5,7 @@ import threading
 import time
 
 from bot.messages import Choices, Incoming
-from tests.conversations.chat import WANG
+from tests.conversations.chat import LI, WANG
 
 
 def test_slot_filling_with_validation_and_reprompts(talk):
@@ -73,16 +73,43 @@ def test_an_expired_conversation(talk, redis_hub):
 
 
 def test_one_message_per_citizen_at_a_time(talk, stack_runtime):
-    c = talk()
+    """Slow turns of one citizen, sent at once, never overlap: each waits for the lock
+    (and is answered) or is told to wait; a second citizen is not held up."""
+    c, other = talk(), talk()
     c.bind(WANG)
+    other.bind(LI)
+    handler = stack_runtime.dispatcher.handlers["query_housing_fund"]
+    slow = handler.handle
+    running: dict[str, int] = {}
+    overlaps: list[str] = []
+    guard = threading.Lock()
+
+    def handle(turn):
+        with guard:
+            running[turn.user_key] = running.get(turn.user_key, 0) + 1
+            if running[turn.user_key] > 1:
+                overlaps.append(turn.user_key)
+        try:
+            time.sleep(0.3)
+            return slow(turn)
+        finally:
+            with guard:
+                running[turn.user_key] -= 1
+    handler.handle = handle
     results = []
-    message = Incoming(channel="test", user_id=c.user_id, text="公积金余额")
-    threads = [threading.Thread(target=lambda: results.append(stack_runtime.dispatcher.handle(message)))
-               for _ in range(4)]
+
+    def send(chat):
+        message = Incoming(channel="test", user_id=chat.user_id, text="公积金余额")
+        results.append((chat.user_id, stack_runtime.dispatcher.handle(message)))
+    threads = [threading.Thread(target=send, args=(c,)) for _ in range(4)] + [threading.Thread(target=send, args=(other,))]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    texts = [" ".join(getattr(r, "text", "") or getattr(r, "title", "") for r in rs) for rs in results]
-    # Each message is either answered in full or told to wait: never two at once on one session.
-    assert all("住房公积金账户" in t or "还在处理中" in t for t in texts)
+    assert overlaps == []
+    texts = {user: [] for user in (c.user_id, other.user_id)}
+    for user, replies in results:
+        texts[user].append(" ".join(getattr(r, "text", "") or getattr(r, "title", "") for r in replies))
+    assert all("住房公积金账户" in t or "还在处理中" in t for t in texts[c.user_id])
+    assert sum("住房公积金账户" in t for t in texts[c.user_id]) >= 2   # 4 s of waiting fits more than one turn
+    assert "住房公积金账户" in texts[other.user_id][0]

@@ -8,6 +8,8 @@ def _to_confirmation(c, item_words="预约办事大厅"):
     c.say(item_words)
     if "事项" in c.text():
         c.say("居住证")
+    if "已经预约了" in c.text():
+        c.say("1")    # 改约到其他时间
     c.say("1")    # hall
     c.say("1")    # date
     c.say("1")    # slot
@@ -39,7 +41,10 @@ def test_never_double_booked(talk, stack_runtime, redis_hub, sandbox):
     second = re.search(r"YY\d{14}", c.say("确认")).group(0)
     assert second == first and sandbox.stats("appointments")["created"] == created + 1
     _to_confirmation(c)                               # a new request for the same slot
+    assert "原预约" in c.text()                       # offered as a reschedule of the booking held
     assert "已经预约过这个时段" in c.say("确认")
+    assert [b.booking_no for b in stack_runtime.adapters.appointments.bookings(LIU[1])
+            if b.item == "居住证" and b.status == "已预约"] == [first]
     stack_runtime.adapters.appointments.cancel(first, LIU[1])
 
 

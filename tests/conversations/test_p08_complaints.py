@@ -20,6 +20,7 @@ def test_complaint_filed_routed_and_followed(talk, stack_runtime):
     order = stack_runtime.adapters.workorders.get(order_no, WANG[1])
     assert order.topic == "noise" and order.department == "生态环境局" and order.district == "锦江区"
     assert "13880000001" not in order.summary and "【对话记录】" in order.summary
+    assert "助手：" not in order.summary and "身份核验" not in order.summary   # the citizen's words only
     progress = c.say(order_no)
     assert order_no in progress and "已受理" in progress
 

@@ -3,6 +3,7 @@ timed out; outside office hours a work order and a promised call-back."""
 import datetime as dt
 import time
 
+from bot.messages import Text
 from tests.conversations.chat import CST, set_clock
 
 FRIDAY_10 = dt.datetime(2026, 11, 27, 10, 0, tzinfo=CST)
@@ -13,6 +14,8 @@ NATIONAL_DAY = dt.datetime(2026, 10, 2, 10, 0, tzinfo=CST)
 def test_inside_office_hours_the_bot_stays_quiet_until_closed(talk, stack_runtime):
     set_clock(stack_runtime, FRIDAY_10)
     c = talk()
+    delivered = []    # the channel's push sender (WeChat registers one the same way)
+    stack_runtime.services.outbox.register("test", lambda user_id, replies: delivered.append((user_id, replies)))
     assert "已为您转接人工客服" in c.say("转人工")
     assert c.send("我的签注怎么还没好") == []
     desk = stack_runtime.services.handoff
@@ -20,8 +23,23 @@ def test_inside_office_hours_the_bot_stays_quiet_until_closed(talk, stack_runtim
     assert ticket["user_key"] == c.user_key
     desk.agent_says(ticket["ticket"], "A07", "您好，我来帮您查")
     assert c.send("好的谢谢") == []
-    assert desk.close_by_agent(ticket["ticket"], [])
+    assert desk.close_by_agent(ticket["ticket"], [Text("工作人员已结束本次人工服务。")])
+    assert [(user_id, [r.text for r in replies]) for user_id, replies in delivered] == [
+        (c.user_id, ["工作人员已接入，请直接描述您的问题。"]), (c.user_id, ["【人工客服】您好，我来帮您查"]),
+        (c.user_id, ["工作人员已结束本次人工服务。"])]
     assert "您好" in c.say("你好")      # the bot answers again
+
+
+def test_without_a_push_sender_the_agent_reply_comes_with_the_next_answer(talk, stack_runtime):
+    set_clock(stack_runtime, FRIDAY_10)
+    c = talk()
+    c.say("转人工")
+    desk = stack_runtime.services.handoff
+    ticket = desk.take_next("A07")
+    desk.agent_says(ticket["ticket"], "A07", "您好，请问办什么业务")
+    # The channel cannot push: what the agent said is the answer to the citizen's next message.
+    assert [r.text for r in c.send("在吗")] == ["工作人员已接入，请直接描述您的问题。", "【人工客服】您好，请问办什么业务"]
+    assert c.send("签注进度") == []     # delivered once
 
 
 def test_the_handoff_times_out(talk, stack_runtime, redis_hub):

@@ -7,6 +7,7 @@ import re
 
 from bot.nlu_client import FALLBACK_INTENT, Entity, Parse
 from bot.normalise import normalise
+from bot.privacy import APPLICATION_NO, ID_LIKE, PHONE, compact
 from handlers.validators import find_district
 
 RULES: list[tuple[str, str]] = [   # (regex, intent), first match wins
@@ -28,16 +29,17 @@ class KeywordNlu:
         # text -> ranking, to script a low-confidence parse
         self.low_confidence = low_confidence or {}
         self.calls = 0
+        self.texts: list[str] = []   # what it was asked to read
 
     def parse(self, text: str) -> Parse:
         self.calls += 1
+        self.texts.append(text)
         norm = normalise(text)
         entities = []
-        for name, pattern in (("id_number", r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])"),
-                              ("application_no", r"(?:CJ|QY|GJ|SB|YB|GD|YY)\d{14}"), ("phone", r"(?<!\d)1[3-9]\d{9}(?!\d)")):
-            m = re.search(pattern, norm)
+        for name, pattern in (("id_number", ID_LIKE), ("application_no", APPLICATION_NO), ("phone", PHONE)):
+            m = pattern.search(norm)
             if m:
-                entities.append(Entity(name, m.group(0)))
+                entities.append(Entity(name, compact(m.group(0))))
         district = find_district(norm)
         if district:
             entities.append(Entity("district", district))

@@ -6,7 +6,7 @@ import logging
 import re
 import time
 
-from bot.messages import Choices, Incoming, ListReply
+from bot.messages import Choices, Incoming, ListReply, Text
 from bot.nlu_client import NluUnavailable
 from tests.conversations.chat import CST, LI, WANG, Chat, set_clock
 
@@ -205,6 +205,7 @@ def test_ratings_after_a_served_request(chat, fake_runtime):
     assert book.count("query_social_security", "社会保险事业管理局", "非常不满意") == 1
     [task] = fake_runtime.services.callbacks.open_tasks()
     assert task["department"] == "社会保险事业管理局"
+    assert "这个对话" in chat.say("不留")      # how the department will reach the citizen
     assert "还没有办理" in chat.say("满意")   # nothing left to rate: not counted twice
 
 
@@ -253,3 +254,139 @@ def test_a_ledger_filter_right_after_the_ledger_refines_it(chat, fake_runtime):
     reply = chat.say("上个月在武侯区办的")
     assert "GJ20261015000311" in reply and "CJ20261101000123" not in reply
     assert "52,340.56" in chat.say("公积金余额")   # a new question is not taken for a filter
+
+
+# -- review fixes ---------------------------------------------------------------------------------
+
+class _NluDown:
+    def parse(self, text):
+        raise NluUnavailable("down")
+
+
+def test_without_nlu_an_open_form_goes_on(chat, fake_runtime):
+    chat.say("公积金余额")                         # binding first, the question waits
+    fake_runtime.dispatcher.nlu = _NluDown()
+    assert "身份证号" in chat.say("王建国")
+    assert "138****0001" in chat.say(WANG[1])
+    done = chat.say("１２３４５６")                  # full-width digits too, as NLU would normalise them
+    assert "身份核验成功" in done and "52,340.56" in done
+    assert "暂时不可用" in chat.say("公积金")       # with no form open: the numbered menu
+    chat.say("10")                                 # 投诉建议, chosen from it
+    assert "在哪里" in chat.say("楼下烧烤店油烟太大")   # and the complaint form goes on without NLU
+
+
+def _count_codes(fake_runtime) -> list:
+    sent = []
+    identity = fake_runtime.adapters.identity
+    original = identity.send_code
+
+    def counting(id_number):
+        sent.append(id_number)
+        return original(id_number)
+    identity.send_code = counting
+    return sent
+
+
+def test_cancelling_and_starting_again_sends_no_new_code(chat, fake_runtime):
+    sent = _count_codes(fake_runtime)
+    for _ in range(3):
+        chat.say("实名认证")
+        chat.say("王建国")
+        reply = chat.say(WANG[1])
+        assert "138****0001" in reply
+        chat.say("取消")
+    other = Chat(fake_runtime)                     # another account, the same citizen's ID number
+    other.say("实名认证")
+    other.say("王建国")
+    assert "验证码刚刚已发送" in other.say(WANG[1])
+    assert len(sent) == 1
+    # The citizen's own new form uses the code on its way.
+    chat.say("实名认证")
+    chat.say("王建国")
+    assert "验证码刚刚已发送" in chat.say(WANG[1])
+    assert "身份核验成功" in chat.say("123456")
+
+
+def test_wrong_names_lock_only_the_account_that_typed_them(chat, fake_runtime):
+    stranger = Chat(fake_runtime)
+    stranger.say("实名认证")
+    for _ in range(5):
+        stranger.say("王建华")
+        stranger.say(WANG[1])
+    assert "已暂停" in stranger.text()
+    assert "已暂停" in stranger.say("实名认证")
+    assert "身份核验成功" in chat.bind(WANG)      # the owner is not locked out
+
+
+def test_keeping_the_binding_is_not_answered_with_cancelled(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("解除绑定")
+    reply = chat.say("2")                          # 暂不解除
+    assert "已保留" in reply and "已取消" not in reply
+    assert fake_runtime.identity.get(chat.user_key) is not None
+
+
+def test_typed_commands_never_become_metric_labels(chat):
+    from prometheus_client import REGISTRY
+
+    def count(intent):
+        return REGISTRY.get_sample_value("dispatcher_turns_total",
+                                         {"channel": "test", "intent": intent, "outcome": "ok"}) or 0
+    before = count("unknown")
+    assert "没有看懂" in chat.say("/made_up_by_the_citizen")
+    assert count("made_up_by_the_citizen") == 0 and count("unknown") == before + 1
+
+
+def test_an_unexpected_error_ends_the_open_form(chat, fake_runtime):
+    binder = fake_runtime.dispatcher.handlers["bind_identity"]
+    binder.handle = lambda turn: 1 / 0             # a bug, not a backend error
+    chat.say("实名认证")
+    chat.say("王建国")
+    reply = chat.say(WANG[1])
+    assert "没有处理成功" in reply and "重新开始" in reply
+    session = fake_runtime.sessions.load(chat.user_key)
+    assert session.form is None and session.pending_after_binding is None
+    del binder.handle
+    assert "姓名" in chat.say("实名认证")           # a fresh start works
+
+
+def test_a_new_request_drops_the_question_waiting_for_the_binding(chat):
+    chat.say("公积金余额")                         # waits for the binding
+    chat.say("王建国")
+    assert "120元" in chat.say("办护照收费吗")      # something else instead
+    done = chat.bind(WANG)                         # much later
+    assert "身份核验成功" in done and "52,340.56" not in done
+
+
+def test_long_messages_are_cut_before_nlu(chat, fake_runtime):
+    nlu = fake_runtime.dispatcher.nlu
+    reply = chat.say("我要投诉" + "楼下烧烤店油烟太大，" * 400 + WANG[1])
+    assert max(len(t) for t in nlu.texts) <= 500
+    assert "只读了前 500 个字" in reply and "在哪里" in reply
+    # A cut never leaves half an ID number (it would escape masking).
+    from bot.dispatcher import MAX_TEXT_CHARS, _cap_text
+    text = "投" * (MAX_TEXT_CHARS - 5) + WANG[1]
+    cut, was_cut = _cap_text(Incoming(channel="test", user_id="u", text=text))
+    assert was_cut and cut.text == "投" * (MAX_TEXT_CHARS - 5)
+
+
+def test_a_bad_rating_asks_how_to_reach_the_citizen(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("社保")
+    asked = chat.say("不满意")
+    assert "已登记回访" in asked and "手机号" in asked
+    assert "已记下您的意见" in chat.say("等了很久也没有人回复")
+    reply = chat.say("13880000009")
+    assert "138****0009" in reply and "13880000009" not in reply and "工单号 GD" in reply
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["what"] == "社保查询" and task["department"] == "社会保险事业管理局" and task["level"] == "不满意"
+    assert task["served_at"] and task["phone_masked"] == "138****0009" and task["notes"] == ["等了很久也没有人回复"]
+    order = fake_runtime.adapters.workorders.get(task["order_no"], WANG[1])
+    assert order.contact_phone_masked and "社保查询" in order.summary
+
+
+def test_replies_waiting_in_the_outbox_come_with_the_next_answer(chat, fake_runtime):
+    fake_runtime.services.outbox.send(chat.user_key, [Text("【社会保险事业管理局回访】您好")])
+    replies = chat.send("你好")
+    assert replies[0] == Text("【社会保险事业管理局回访】您好") and isinstance(replies[-1], Choices)
+    assert len(chat.send("你好")) == 1            # once

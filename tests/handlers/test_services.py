@@ -99,8 +99,14 @@ def test_a_confirmation_is_never_booked_twice(chat, fake_runtime, redis_hub, san
     redis_hub.text.set(key, before_confirming)
     again = re.search(r"YY\d{14}", chat.say("确认")).group(0)
     assert again == first and sandbox.stats("appointments")["created"] == created + 1
-    # A new request for the very same slot is refused by the appointment system.
-    _book_first_free(chat)
+    # A new request for the same item offers to reschedule; the very same slot is refused by the
+    # appointment system, and the booking held is kept.
+    assert "已经预约了“居住证”" in chat.say("预约办理居住证")
+    chat.say("1")   # 改约
+    chat.say("1")   # hall
+    chat.say("1")   # day
+    chat.say("1")   # slot: the one already held
+    assert "请确认预约信息" in chat.text() and "原预约" in chat.text()
     assert "已经预约过这个时段" in chat.say("确认")
     active = [b for b in fake_runtime.adapters.appointments.bookings(LIU[1]) if b.status == "已预约"]
     assert [b.booking_no for b in active].count(first) == 1
@@ -143,3 +149,64 @@ def test_someone_elses_work_order_is_like_a_missing_one(chat):
     missing = chat.say("GD20261028999999")
     assert others == missing and "没有查到" in others
     assert "GD20261012000456" in chat.say("GD20261012000456")   # his own
+
+
+def test_the_work_order_carries_only_what_the_citizen_said_in_the_complaint(chat, fake_runtime):
+    chat.bind(WANG)
+    assert "52,340.56" in chat.say("公积金")       # earlier in the conversation: personal figures
+    chat.say("我要投诉")
+    chat.say("楼下工地半夜施工，吵得睡不着")
+    chat.say("锦江区东大街")
+    chat.say("每天晚上")
+    chat.say("13880000009")
+    order_no = re.search(r"GD\d{14}", chat.say("确认")).group(0)
+    summary = fake_runtime.adapters.workorders.get(order_no, WANG[1]).summary
+    assert "楼下工地半夜施工" in summary and "市民：每天晚上" in summary
+    assert "52,340.56" not in summary and "公积金" not in summary and "助手：" not in summary
+    assert "13880000009" not in summary
+
+
+def _held(fake_runtime, who, item="居住证") -> list:
+    return [b.booking_no for b in fake_runtime.adapters.appointments.bookings(who[1])
+            if b.item == item and b.status == "已预约"]
+
+
+def test_a_second_booking_of_the_same_item_is_a_reschedule(chat, fake_runtime):
+    chat.bind(WANG)
+    _book_first_free(chat)
+    first = re.search(r"YY\d{14}", chat.say("确认")).group(0)
+    try:
+        # Keep it: nothing new is booked.
+        assert "已经预约了“居住证”" in chat.say("预约办理居住证")
+        kept = chat.say("2")
+        assert "原预约保留" in kept and "已取消" not in kept
+        assert _held(fake_runtime, WANG) == [first]
+        # Reschedule: the new booking is made, then the old one cancelled.
+        chat.say("预约办理居住证")
+        chat.say("1")   # 改约
+        chat.say("1")   # hall
+        chat.say("2")   # another day
+        chat.say("1")   # slot
+        assert "原预约" in chat.text()
+        done = chat.say("确认")
+        second = re.search(r"YY\d{14}", done).group(0)
+        assert "预约成功" in done and f"原预约 {first} 已取消" in done
+        assert _held(fake_runtime, WANG) == [second]
+    finally:
+        for no in _held(fake_runtime, WANG):
+            fake_runtime.adapters.appointments.cancel(no, WANG[1])
+
+
+def test_keeping_a_booking_is_not_answered_with_cancelled(chat, fake_runtime):
+    chat.bind(ZHAO)
+    _book_first_free(chat)
+    number = re.search(r"YY\d{14}", chat.say("确认")).group(0)
+    try:
+        chat.say("取消预约")
+        if "要取消哪个" in chat.text():
+            chat.say(number)
+        reply = chat.say("2")                       # 保留预约
+        assert "预约保留" in reply and "已取消" not in reply
+        assert number in _held(fake_runtime, ZHAO)
+    finally:
+        fake_runtime.adapters.appointments.cancel(number, ZHAO[1])

@@ -99,3 +99,47 @@ def test_handoff_times_out_and_says_so_once(redis_hub):
     assert desk.state_of("c:a").timed_out
     assert not desk.state_of("c:a").timed_out
     assert desk.take_next("A07") is None   # the timed-out one is not handed to an agent
+
+
+def test_resend_wait_holds_per_user_and_per_id_number(redis_hub):
+    guard = BindingGuard(redis_hub, BindingSettings(max_failures=3, lock_s=600, resend_after_s=60))
+    guard.code_sent("c:a", "idhash", "138****0001")
+    assert 0 < guard.resend_wait("c:a") <= 60
+    assert 0 < guard.resend_wait("c:other", "idhash") <= 60     # another account, the same ID number
+    assert guard.resend_wait("c:other", "another-id") == 0
+    assert guard.sent_to("idhash") == "138****0001"
+    guard.forget_user("c:a")                                    # unsubscribing is no way around it
+    assert guard.resend_wait("c:b", "idhash") > 0
+
+
+def test_name_mismatches_count_per_user_only(redis_hub):
+    guard = BindingGuard(redis_hub, BindingSettings(max_failures=3, lock_s=600, resend_after_s=60))
+    assert [guard.mismatch("c:stranger") for _ in range(3)] == [2, 1, 0]
+    assert guard.locked_for("c:stranger") > 0
+    assert guard.locked_for("c:owner", "idhash") == 0
+
+
+def test_outbox_delivers_what_waited_when_a_sender_registers(redis_hub):
+    box = Outbox(redis_hub)
+    box.send("wechat_oa:openid1", [Text("一")])
+    box.send("wechat_oa:openid1", [Text("二")])
+    box.send("miniprogram:x", [Text("别的渠道")])
+    pushed = []
+    assert box.register("wechat_oa", lambda user_id, replies: pushed.append((user_id, replies))) == 1
+    assert pushed == [("openid1", [Text("一"), Text("二")])]
+    assert box.drain("wechat_oa:openid1") == []
+    assert box.drain("miniprogram:x") == [Text("别的渠道")]      # other channels keep waiting
+
+
+def test_outbox_keeps_what_a_failing_sender_could_not_deliver(redis_hub):
+    box = Outbox(redis_hub)
+
+    def broken(user_id, replies):
+        raise ConnectionError("45015 out of the 48-hour window")
+    box.register("wechat_oa", broken)
+    box.send("wechat_oa:openid1", [Text("一")])
+    box.send("wechat_oa:openid1", [Text("二")])
+    pushed = []
+    box.register("wechat_oa", lambda user_id, replies: pushed.append(replies))
+    box.send("wechat_oa:openid1", [Text("三")])
+    assert pushed == [[Text("一"), Text("二")], [Text("三")]]   # nothing lost, in order
