@@ -1,8 +1,9 @@
 """One worker process for deferred jobs: `python -m bot.worker` (start as many as needed).
 
-It builds its own Runtime (the dispatcher, for queued turns) and serves the job
-stream of bot.jobs as one consumer of the shared group; SIGTERM/SIGINT finish
-the job at hand and stop.
+It builds its own Runtime (the dispatcher, for queued and rescued turns) and serves
+the job stream of bot.jobs as one consumer of the shared group; SIGTERM/SIGINT finish
+the job at hand and stop. Building the WeChat channel also registers it as the
+Outbox sender for "wechat_oa" here, so messages that waited for a sender go out.
 """
 from __future__ import annotations
 

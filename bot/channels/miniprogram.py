@@ -4,6 +4,8 @@
             {"token", "expires_in"}. WeChat's session_key is dropped on the spot:
             it never reaches the client, Redis or a log (wechat-protocol.md §3.1).
     chat    Authorization: Bearer <token>, {"text"} → {"messages": [to_json(reply), ...]}
+            Messages waiting in the Outbox (an agent's, during a handoff) come first: the
+            mini-program cannot be pushed to, so they go out with the next answer.
 
 Tokens are `secrets.token_urlsafe(32)`; Redis keeps only their SHA-256
 (`mp:sess:<sha256>` → openid), with an idle expiry renewed on use and an
@@ -72,6 +74,7 @@ def create_blueprint(runtime) -> Blueprint:
     wechat = load_wechat_settings(runtime.settings.wechat, production=runtime.settings.is_production)
     api = build_api(wechat, runtime.hub)
     sessions = MpSessions(runtime.hub)
+    outbox = (getattr(getattr(runtime, "services", None), "extras", None) or {}).get("outbox")
     bp = Blueprint("miniprogram", __name__)
 
     @bp.post("/api/mp/login")
@@ -98,7 +101,10 @@ def create_blueprint(runtime) -> Blueprint:
         text = _json_field("text", MAX_TEXT_CHARS)
         if text is None:
             return jsonify(error=f"need {{\"text\": \"...\"}} of at most {MAX_TEXT_CHARS} characters"), 400
-        replies = runtime.dispatcher.handle(Incoming(channel=CHANNEL, user_id=openid, text=text))
-        return jsonify(messages=[to_json(r) for r in replies])
+        incoming = Incoming(channel=CHANNEL, user_id=openid, text=text)
+        replies = runtime.dispatcher.handle(incoming)
+        # Drained after the turn, so that what the turn itself queued is not left behind.
+        waiting = outbox.drain(incoming.user_key) if outbox is not None else []
+        return jsonify(messages=[to_json(r) for r in [*waiting, *replies]])
 
     return bp

@@ -18,8 +18,9 @@ from app import create_app
 from bot.channels.wechat_oa import WeChatChannel
 from bot.jobs import JobRunner
 from bot.messages import Text
-from bot.runtime import Runtime
+from bot.runtime import Runtime, citizen_services
 from bot.settings import load_settings
+from handlers.base import Services
 from tests.wechat.wx import FakeWeChat
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,18 +113,21 @@ def settings_for(redis_hub, sim_url: str = f"http://127.0.0.1:{SIM_PORT}", **wec
     return load_settings(env={}, overrides=overrides)
 
 
-def build_test_runtime(redis_hub, dispatcher, **wechat) -> Runtime:
+def build_test_runtime(redis_hub, dispatcher, services: bool = False, **wechat) -> Runtime:
+    """`services`: the real citizen services (outbox, handoff desk, ...), as the agent API needs."""
     settings = settings_for(redis_hub, **wechat)
+    extras = Services(settings=settings, adapters=None, identity=None,
+                      extras=citizen_services(settings, redis_hub)) if services else None
     return Runtime(settings=settings, hub=redis_hub, nlu=None, adapters=None, identity=None, sessions=None,
-                   dispatcher=dispatcher, services=None)
+                   dispatcher=dispatcher, services=extras)
 
 
 class ChannelApp:
     """A Flask app with the channel, its fake dispatcher, and a FakeWeChat to talk to it."""
 
-    def __init__(self, redis_hub, dispatcher=None, **wechat):
+    def __init__(self, redis_hub, dispatcher=None, services: bool = False, **wechat):
         self.dispatcher = dispatcher or FakeDispatcher()
-        self.runtime = build_test_runtime(redis_hub, self.dispatcher, **wechat)
+        self.runtime = build_test_runtime(redis_hub, self.dispatcher, services, **wechat)
         self.app = create_app(runtime=self.runtime)
         self.client = self.app.test_client()
         self.channel: WeChatChannel = self.app.blueprints["wechat_oa"].channel
@@ -157,7 +161,7 @@ class ChannelApp:
 
 @pytest.fixture
 def make_app(redis_hub, sim):
-    return lambda dispatcher=None, **wechat: ChannelApp(redis_hub, dispatcher, **wechat)
+    return lambda dispatcher=None, services=False, **wechat: ChannelApp(redis_hub, dispatcher, services, **wechat)
 
 
 @pytest.fixture

@@ -93,19 +93,66 @@ def test_a_push_still_running_inside_the_budget_is_not_taken_over(make_app):
     assert r.data == b"success" and wapp.dispatcher.calls == []
 
 
-def test_a_failed_answer_is_not_cached_and_the_retry_runs_it(wapp):
-    real_reply, failures = wapp.channel._reply, []
+def _fail_once(obj, name, error=RuntimeError("Redis went away"), delay_s=0.0):
+    """Make obj.<name> raise on its first call (after `delay_s`), then behave."""
+    real, failures = getattr(obj, name), []
 
-    def reply_failing_once(*args):
+    def failing_once(*args, **kw):
         if not failures:
             failures.append(1)
-            raise RuntimeError("Redis went away")
-        return real_reply(*args)
+            time.sleep(delay_s)
+            raise error
+        return real(*args, **kw)
 
-    wapp.channel._reply = reply_failing_once
+    setattr(obj, name, failing_once)
+    return failures
+
+
+@pytest.mark.parametrize("step", ["render", "finish"])
+def test_a_failure_after_the_turn_ran_is_answered_by_the_retry_without_running_it_again(wapp, step):
+    """Once the dispatcher has answered, the answer is kept: WeChat's retry sends it and the
+    turn (which may have changed the citizen's state) never runs twice."""
+    if step == "render":
+        _fail_once(wapp.channel, "_reply")
+    else:   # the finishing pipeline (reply, pages, customer-service window)
+        _fail_once(wapp.channel.customer_service, "note_user_action")
     wapp.channel.users.park("oUser_1", "等着的答复")
     push = wapp.wx.push(text_fields("再试一次"))
     assert wapp.wx.send(wapp.client, push).status_code == 503
-    content = wapp.wx.reply_fields(wapp.wx.send(wapp.client, push))["Content"]
+    retry = wapp.wx.send(wapp.client, push)
+    content = wapp.wx.reply_fields(retry)["Content"]
     assert "等着的答复" in content and "echo:再试一次" in content
-    assert len(wapp.dispatcher.calls) == 2       # the failed copy ran it; nothing was cached
+    assert len(wapp.dispatcher.calls) == 1
+    assert wapp.wx.send(wapp.client, push).data == retry.data      # and the next retry: the same bytes
+    assert wapp.channel.users.take_parked("oUser_1") == []            # shown once, not parked again
+
+
+def test_a_waiting_retry_sends_the_answer_its_first_copy_could_not(make_app):
+    wapp = make_app(dispatcher=FakeDispatcher(delay_s=0.5))
+    _fail_once(wapp.channel, "_reply")
+    push = wapp.wx.push(text_fields("第一份没发出去"))
+    results = {}
+    first = threading.Thread(target=lambda: results.__setitem__("first", wapp.wx.send(wapp.app.test_client(), push)))
+    first.start()
+    time.sleep(0.2)              # the retry waits while the first copy runs the turn, then fails
+    retry = wapp.wx.send(wapp.client, push)
+    first.join()
+    assert results["first"].status_code == 503
+    assert wapp.wx.reply_fields(retry)["Content"] == "echo:第一份没发出去"
+    assert len(wapp.dispatcher.calls) == 1
+
+
+def test_a_waiting_retry_takes_over_when_the_first_copy_fails_before_the_turn(wapp):
+    """The first copy fails before the dispatcher ran and releases the push: the retry already
+    waiting for it runs it, rather than answering `success` and losing the message."""
+    _fail_once(wapp.channel, "_answer", delay_s=0.5)
+    push = wapp.wx.push(text_fields("别丢了"))
+    results = {}
+    first = threading.Thread(target=lambda: results.__setitem__("first", wapp.wx.send(wapp.app.test_client(), push)))
+    first.start()
+    time.sleep(0.2)
+    retry = wapp.wx.send(wapp.client, push)
+    first.join()
+    assert results["first"].status_code == 503
+    assert retry.status_code == 200 and wapp.wx.reply_fields(retry)["Content"] == "echo:别丢了"
+    assert len(wapp.dispatcher.calls) == 1

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from bot.channels.wechat_oa.render import MAX_CONTENT_BYTES, MORE_WORD
+from bot.channels.wechat_oa.render import MAX_CONTENT_BYTES, MORE_NOTE
 from bot.messages import Choice, Choices, Text
 from tests.wechat.wx import ACCOUNT, event_fields, next_msgid, text_fields
 
@@ -92,6 +92,22 @@ def test_click_key_is_the_intent(wapp):
     assert incoming.kind == "event" and incoming.intent == "query_housing_fund" and incoming.text is None
 
 
+def test_a_click_key_that_is_no_intent_of_ours_never_reaches_the_dispatcher(wapp):
+    """An intent becomes a metrics label downstream: a made-up key (intent-shaped or not) stops here."""
+    for key in ("made_up_intent", "query_housing_fund_" + "x" * 40):
+        r = wapp.send(event_fields("CLICK", EventKey=key))
+        assert (r.status_code, r.data) == (200, b"success")
+    assert wapp.dispatcher.calls == []
+
+
+@pytest.mark.parametrize("key, scene", [("made_up_intent", "made_up_intent"), ("x" * 200, ""),
+                                        ("a b<c>", "")])
+def test_a_scene_that_is_no_intent_of_ours_greets(wapp, key, scene):
+    wapp.send(event_fields("SCAN", EventKey=key, Ticket="TICKET"))
+    (incoming,) = wapp.dispatcher.calls
+    assert incoming.intent == "greet" and incoming.meta["scene"] == scene
+
+
 @pytest.mark.parametrize("fields", [
     event_fields("VIEW", EventKey="https://www.gov.cn/", MenuId="1"),
     event_fields("LOCATION", Latitude="30.6", Longitude="104.0", Precision="30"),
@@ -146,19 +162,35 @@ def test_choices_become_numbered_text(make_app):
     assert "1. 查公积金" in content and "2. 查社保" in content
 
 
-def test_long_answer_in_pages_with_continue(make_app):
+def test_long_answer_in_pages_with_more(make_app):
     long_text = "\n".join(f"第{i}条：" + "办事指南内容" * 20 for i in range(40))
     wapp = make_app(dispatcher=_say(long_text))
     first = wapp.wx.reply_fields(wapp.send(text_fields("办事指南")))["Content"]
-    assert len(first.encode()) <= MAX_CONTENT_BYTES and "继续" in first
+    # One word for every next page: the dispatcher's lists say "回复“更多”查看" too.
+    assert len(first.encode()) <= MAX_CONTENT_BYTES and first.endswith("回复“更多”查看）")
     pages, calls = [first], 1
-    while "回复“继续”" in pages[-1]:
-        pages.append(wapp.wx.reply_fields(wapp.send(text_fields(MORE_WORD)))["Content"])
+    while "回复“更多”" in pages[-1]:
+        pages.append(wapp.wx.reply_fields(wapp.send(text_fields("更多")))["Content"])
         assert len(pages[-1].encode()) <= MAX_CONTENT_BYTES
         assert len(pages) < 50
-    assert len(wapp.dispatcher.calls) == calls             # "继续" never reached the dispatcher
-    shown = "".join(p.replace("\n\n（内容较长，回复“继续”查看更多）", "") for p in pages).replace("\n", "")
+    assert len(wapp.dispatcher.calls) == calls             # "更多" never reached the dispatcher
+    shown = "".join(p.replace(MORE_NOTE, "") for p in pages).replace("\n", "")
     assert shown == long_text.replace("\n", "")
+
+
+def test_more_without_pages_of_ours_goes_to_the_dispatcher(wapp):
+    """The dispatcher pages long lists with "更多" as well: with no page of the channel's pending,
+    the word is the dispatcher's."""
+    r = wapp.send(text_fields("更多"))
+    assert wapp.wx.reply_fields(r)["Content"] == "echo:更多"
+    assert [i.text for i in wapp.dispatcher.calls] == ["更多"]
+
+
+def test_the_old_word_still_takes_the_next_page(make_app):
+    wapp = make_app(dispatcher=_say("\n".join("很长的一行" * 30 for _ in range(20))))
+    wapp.send(text_fields("办事指南"))
+    page = wapp.wx.reply_fields(wapp.send(text_fields("继续")))["Content"]
+    assert page.startswith("很长的一行") and len(wapp.dispatcher.calls) == 1
 
 
 # -- modes ---------------------------------------------------------------------------------
@@ -218,8 +250,8 @@ def test_continue_keeps_parked_answers_for_the_next_reply(make_app):
     wapp = make_app(dispatcher=_say("\n".join("很长的一行" * 30 for _ in range(20))))
     openid = "oPages_1"
     wapp.send(text_fields("办事指南", openid=openid))
-    wapp.channel.users.park(openid, "迟到的答复")
-    page = wapp.wx.reply_fields(wapp.send(text_fields(MORE_WORD, openid=openid)))["Content"]
+    wapp.channel.park_answer(openid, "迟到的答复")
+    page = wapp.wx.reply_fields(wapp.send(text_fields("更多", openid=openid)))["Content"]
     assert "迟到的答复" not in page and len(page.encode()) <= MAX_CONTENT_BYTES
     content = wapp.wx.reply_fields(wapp.send(text_fields("你好", openid=openid)))["Content"]
     assert content.startswith("【您之前咨询的结果】\n\n迟到的答复")

@@ -5,11 +5,12 @@ The budget is shortened to 1 s here (4 s in production) and the slow turn takes 
 the assertions are about what was answered, not about milliseconds."""
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 
-from bot.channels.wechat_oa.channel import ON_ITS_WAY
+from bot.channels.wechat_oa.channel import EARLIER_ANSWER, ON_ITS_WAY
 from bot.messages import Text
 from tests.wechat.conftest import FakeDispatcher
 from tests.wechat.wx import event_fields, text_fields
@@ -62,6 +63,11 @@ def _deliver(wapp, openid, n):
     wapp.run_jobs(until=lambda: wapp.channel.jobs.waiting()["stream"] == 0, timeout_s=10)
 
 
+def _parked(wapp, openid):
+    """The parked answers' texts (each is kept under the heading it is shown with)."""
+    return [t.removeprefix(f"{EARLIER_ANSWER}\n\n") for t in wapp.channel.users.take_parked(openid)]
+
+
 def test_sixth_message_in_the_window_is_not_sent_but_kept(wapp, sim):
     openid = "oQuota_1"
     wapp.send(text_fields("你好", openid=openid))          # opens 48 h for 5 messages
@@ -75,7 +81,7 @@ def test_sixth_message_in_the_window_is_not_sent_but_kept(wapp, sim):
 def test_no_window_means_no_call_at_all(wapp, sim):
     _deliver(wapp, "oNever_wrote", 1)
     assert sim.received("custom") == []
-    assert wapp.channel.users.take_parked("oNever_wrote") == ["答复1"]
+    assert _parked(wapp, "oNever_wrote") == ["答复1"]
 
 
 @pytest.mark.parametrize("errcode", [45015, 45047])
@@ -86,7 +92,7 @@ def test_wechat_saying_no_is_believed_without_retry(wapp, sim, errcode):
     _deliver(wapp, openid, 3)
     # One call learns the window is shut; the other answers are not even tried.
     assert len(sim.received("custom")) == 1
-    assert wapp.channel.users.take_parked(openid) == ["答复1", "答复2", "答复3"]
+    assert _parked(wapp, openid) == ["答复1", "答复2", "答复3"]
     assert wapp.channel.jobs.waiting()["delayed"] == 0
 
 
@@ -108,3 +114,47 @@ def test_network_failure_is_retried_then_sent_once(make_app, sim):
     sent = sim.received("custom")
     assert [m["body"]["text"]["content"] for m in sent] == ["终于送到"] * 2   # the 503, then the one that worked
     assert wapp.channel.customer_service.remaining(openid) == 4   # the failed try gave its unit back
+
+
+# -- a late answer outlives its web process (inline mode) ------------------------------------
+
+def test_a_late_answer_survives_the_death_of_its_web_process(make_app, sim):
+    """The overrun turn is kept on record, sealed: when its process never hands the answer
+    over, a worker runs the turn again, once, and delivers it."""
+    web_turn_alive = threading.Event()
+    calls = []
+
+    def answer(incoming):
+        calls.append(incoming)
+        if len(calls) == 1:
+            web_turn_alive.wait(30)       # the web process's turn: it dies before it finishes
+        return [Text(f"您的公积金余额为52340.56元（{incoming.text}）")]
+
+    wapp = make_app(dispatcher=FakeDispatcher(answer=answer), reply_budget_s=BUDGET_S)
+    wapp.channel.rescue_after_s = 1       # 60 s in config.yaml
+    r = wapp.send(text_fields("公积金余额", openid="oRescue_1"))
+    assert wapp.wx.reply_fields(r)["Content"] == ON_ITS_WAY
+    try:
+        wapp.run_jobs(until=lambda: sim.received("custom"))
+    finally:
+        web_turn_alive.set()              # the "dead" turn ends after all: it must not send a second one
+    time.sleep(0.3)
+    wapp.run_jobs(until=lambda: wapp.channel.jobs.waiting() == {"stream": 0, "unacknowledged": 0,
+                                                                  "delayed": 0, "dead": 0})
+    (sent,) = sim.received("custom")
+    assert sent["body"]["touser"] == "oRescue_1"
+    assert sent["body"]["text"]["content"] == "您的公积金余额为52340.56元（公积金余额）"
+    assert len(calls) == 2
+
+
+def test_a_late_answer_handed_over_in_time_is_not_run_again(make_app, sim):
+    wapp = make_app(dispatcher=slow_dispatcher(), reply_budget_s=BUDGET_S)
+    wapp.channel.rescue_after_s = SLOW_S + 1
+    r = wapp.send(text_fields("公积金余额", openid="oRescue_2"))
+    assert wapp.wx.reply_fields(r)["Content"] == ON_ITS_WAY
+    wapp.run_jobs(until=lambda: sim.received("custom"))
+    # The rescue job comes due after the answer went out: it finds nothing to do.
+    wapp.run_jobs(until=lambda: wapp.channel.jobs.waiting()["delayed"] == 0)
+    wapp.run_jobs(until=lambda: wapp.channel.jobs.waiting()["stream"] == 0)
+    assert len(sim.received("custom")) == 1
+    assert len(wapp.dispatcher.calls) == 1

@@ -5,7 +5,9 @@
     xml_in.py      hostile-proof XML reading, fields      routing.py   message/event → action
     render.py      reply text, XML, pages of 2048 bytes   user_state.py per-citizen keys
     turns.py       exactly once (turn records), the budget (inline or queued turns)
-    channel.py     the request flow, unsubscribe, late answers (jobs for bot.worker)
+    sealing.py     what is kept in Redis is sealed under the data key
+    channel.py     the request flow, unsubscribe, late answers (jobs for bot.worker),
+                   the Outbox sender (agents' messages)
 """
 from __future__ import annotations
 
@@ -13,13 +15,24 @@ from flask import Blueprint, Response, request
 
 from bot.channels.wechat_oa.channel import MAX_BODY_BYTES, HttpAnswer, WeChatChannel
 from bot.channels.wechat_oa.config import load_wechat_settings
+from bot.channels.wechat_oa.routing import CHANNEL
+from bot.errors import ConfigError
 
 __all__ = ["create_blueprint", "build_channel", "WeChatChannel"]
 
 
 def build_channel(runtime) -> WeChatChannel:
     settings = load_wechat_settings(runtime.settings.wechat, production=runtime.settings.is_production)
-    return WeChatChannel(runtime, settings)
+    if settings.rescue_after_s <= runtime.settings.conversation.lock_ttl_s:
+        # Sooner, a worker could re-run a turn its web process is still running.
+        raise ConfigError("wechat.rescue_after_s", "must be longer than conversation.lock_ttl_s")
+    channel = WeChatChannel(runtime, settings)
+    # Messages that are not answers (an agent's, during a handoff) reach WeChat citizens through
+    # this channel; without a sender the Outbox would only store them.
+    outbox = (getattr(getattr(runtime, "services", None), "extras", None) or {}).get("outbox")
+    if outbox is not None:
+        outbox.register(CHANNEL, channel.send_outbox)
+    return channel
 
 
 def create_blueprint(runtime) -> Blueprint:

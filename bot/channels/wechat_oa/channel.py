@@ -8,8 +8,13 @@
                     and sends it again
                  ─► route: dispatcher / channel's own answer / forget / ignore
                  ─► in budget: the answer; past it: "on its way" + a customer-service
-                    message later (job stream); long answers in pages ("回复继续")
-                 ─► passive reply XML, encrypted when the push was
+                    message later (job stream); long answers in pages ("回复更多");
+                    nothing to say (a person handles the conversation): `success`
+                 ─► the answer is kept in the turn record, then the passive reply XML,
+                    encrypted when the push was
+
+Also the Outbox sender for "wechat_oa": agents' messages during a handoff go out as
+customer-service messages, like late answers (`send_outbox`).
 
 Built once per process by `create_blueprint` (web) and by `bot.worker` (jobs).
 """
@@ -17,7 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
+import uuid
 from dataclasses import dataclass
 
 from prometheus_client import Counter
@@ -26,13 +33,15 @@ from bot.channels.wechat_oa import render
 from bot.channels.wechat_oa.config import WeChatSettings
 from bot.channels.wechat_oa.crypto import DecryptError, MessageCrypto
 from bot.channels.wechat_oa.routing import Dispatch, Forget, Ignore, Say, route, window_opened_by
+from bot.channels.wechat_oa.sealing import Sealer
 from bot.channels.wechat_oa.signing import (RequestRefused, SignedQuery, check_fresh, check_msg_signature,
                                             check_query_signature, check_url_verification, read_query)
-from bot.channels.wechat_oa.turns import (REPLAY, RETRY, TURN_JOB, InlineTurns, QueuedTurns, TurnRecords,
-                                          incoming_from_dict)
-from bot.channels.wechat_oa.user_state import UserState
+from bot.channels.wechat_oa.turns import (RECLAIM, REPLAY, RESUME, RETRY, TURN_JOB, Answer, InlineTurns,
+                                          QueuedTurns, TurnRecords, incoming_from_dict, incoming_to_dict)
+from bot.channels.wechat_oa.user_state import CLAIMED, DEFERRED_KEEP_S, RUNNING, UserState
 from bot.channels.wechat_oa.xml_in import BadMessage, WeChatMessage, parse_fields, parse_message
 from bot.jobs import JobQueue
+from bot.messages import Incoming
 from bot.redis_conn import RedisHub
 from bot.wechat_api import CustomerService, Outcome, build_api
 
@@ -40,6 +49,8 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 DELIVER_JOB = "wechat_oa.deliver"
+RESCUE_JOB = "wechat_oa.rescue"
+_OPENID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 ON_ITS_WAY = "您的问题正在办理中，结果稍后会发消息告诉您，请留意。"
 EARLIER_ANSWER = "【您之前咨询的结果】"
 RENDER_MARGIN_S = 0.05     # kept from the budget for rendering and encrypting the reply
@@ -71,19 +82,26 @@ class WeChatChannel:
         self.crypto = MessageCrypto(settings.token, settings.aes_key, settings.app_id) if settings.aes_key else None
         self.api = build_api(settings, hub)
         self.customer_service = CustomerService(self.api, hub)
+        # Citizens' words and our answers are stored sealed under the data key (sealing.py).
+        sealer = Sealer(runtime.settings.security.data_key)
         self.jobs = JobQueue(hub, settings.jobs.stream, max_tries=settings.jobs.max_tries,
-                             backoff_s=settings.jobs.backoff_s, visibility_s=settings.jobs.visibility_s)
+                             backoff_s=settings.jobs.backoff_s, visibility_s=settings.jobs.visibility_s,
+                             sealer=sealer, max_len=settings.jobs.max_len, dead_ttl_s=settings.jobs.dead_ttl_s)
         # Within the budget every first copy finishes its record (answer or "on its way");
         # one still running well after that belongs to a process that died. A signed query
         # string is remembered as long as its timestamp could pass the window check.
-        self.records = TurnRecords(hub, settings.dedup_ttl_s, orphaned_after_s=settings.reply_budget_s + 3,
+        self.records = TurnRecords(hub, sealer, settings.dedup_ttl_s, orphaned_after_s=settings.reply_budget_s + 3,
                                    replay_ttl_s=2 * settings.timestamp_window_s + 60)
-        self.users = UserState(hub, continuation_ttl_s=settings.continuation_ttl_s,
+        self.users = UserState(hub, sealer, continuation_ttl_s=settings.continuation_ttl_s,
                                parked_ttl_s=settings.parked_ttl_s)
-        self.queued = QueuedTurns(hub, self.jobs, settings.dedup_ttl_s)
-        self.inline = InlineTurns(self.dispatcher, render.replies_to_text, self.hand_late_answer,
+        self.queued = QueuedTurns(hub, self.jobs, sealer, settings.dedup_ttl_s)
+        self.inline = InlineTurns(self.dispatcher, render.replies_to_text, self.note_deferred, self._late_answer,
                                   settings.inline_threads)
         self.runner = self.inline if settings.turn_mode == "inline" else self.queued
+        self.rescue_after_s = settings.rescue_after_s
+        # The intents a CLICK key or a QR scene may start: the menu's keys and the dispatcher's own.
+        self.intents = frozenset(b["key"] for top in settings.menu for b in (top.get("sub_button") or [top])
+                                 if b["type"] == "click") | frozenset(getattr(self.dispatcher, "handlers", None) or ())
 
     # -- GET /wechat ---------------------------------------------------------------------------
     def verify(self, args) -> HttpAnswer:
@@ -106,7 +124,7 @@ class WeChatChannel:
             if len(body) > MAX_BODY_BYTES:
                 raise BodyTooLarge()
             msg = self._open(query, body)
-            action = route(msg)
+            action = route(msg, self.intents)
         except RequestRefused as e:
             return self._refused(e)
         except BodyTooLarge:
@@ -148,73 +166,100 @@ class WeChatChannel:
     def _once(self, msg: WeChatMessage, query: SignedQuery, body_digest: str, action,
               deadline: float) -> HttpAnswer:
         record = self.records.key(msg.dedup_key)
-        admitted, parked = self.records.admit(record, query.replay_key, body_digest,
-                                              self.users.turns_key(msg.openid), self.users.parked_key(msg.openid))
-        if admitted == REPLAY:
-            return self._refused(RequestRefused(403, "signed query string replayed with a different body"))
-        if admitted == RETRY:
+        while True:
+            admitted, got = self.records.admit(record, query.replay_key, body_digest,
+                                               self.users.turns_key(msg.openid), self.users.parked_key(msg.openid))
+            if admitted == REPLAY:
+                return self._refused(RequestRefused(403, "signed query string replayed with a different body"))
+            if admitted != RETRY:
+                break
             # WeChat retrying (or the same push in another process): the first copy's reply.
             PUSHES.labels("retry").inc()
-            got = self.records.wait_body(record, deadline)
-            return HttpAnswer(200, got[0], got[1]) if got else SUCCESS
+            waited = self.records.wait_body(record, deadline)
+            if waited != RECLAIM:
+                return HttpAnswer(200, waited[0], waited[1]) if waited else SUCCESS
+            # The copy that had it failed: this one takes it over (admit again, atomically).
+        answer: Answer | None = got if admitted == RESUME else None
+        parked = [] if admitted == RESUME else self.users.open_parked(msg.openid, got)
+        progress = _Progress(stored=answer is not None)
         try:
-            answer, later_pages, unshown = self._answer(msg, query, action, parked, deadline)
-            # One round trip for everything the turn leaves behind.
-            pipe = self.hub.text.pipeline(transaction=False)
-            self.records.finish(record, answer.body, answer.content_type, pipe)
-            if later_pages is not None:
-                self.users.store_pages(msg.openid, later_pages, pipe)
-            self.users.put_back_parked(msg.openid, unshown, pipe)
+            if answer is None:
+                answer, unshown = self._answer(msg, action, parked, deadline, progress)
+                # Kept before anything is rendered: from here on a failure is answered by the
+                # retry from this record, and the turn never runs twice.
+                pipe = self.hub.text.pipeline(transaction=True)
+                self.records.store_answer(record, answer, pipe)
+                self.users.put_back_parked(msg.openid, unshown, pipe)
+                pipe.execute()
+                progress.stored = True
+            reply = self._reply(msg, query, answer.first) if answer.first is not None else SUCCESS
+            # One round trip for everything the turn leaves behind, all or nothing.
+            pipe = self.hub.text.pipeline(transaction=True)
+            self.records.finish(record, reply.body, reply.content_type, pipe)
+            if answer.later is not None:
+                self.users.store_pages(msg.openid, answer.later, pipe)
             opened = window_opened_by(msg)
             if opened:
                 self.customer_service.note_user_action(msg.openid, opened, pipe=pipe)
             pipe.execute()
         except Exception:
-            # Redis or a bug: let WeChat's retry try again rather than cache a failure,
-            # and keep the parked answers for it.
             log.exception("answering a push failed")
-            try:
-                pipe = self.hub.text.pipeline(transaction=False)
-                self.users.put_back_parked(msg.openid, parked, pipe)
-                pipe.delete(record)
-                pipe.execute()
-            except Exception:
-                log.warning("could not release the turn record after a failure")
+            self._release(record, msg.openid, parked, progress)
             PUSHES.labels("failed").inc()
             return HttpAnswer(503, "temporarily unavailable")
-        return answer
+        PUSHES.labels(answer.outcome).inc()
+        return reply
+
+    def _release(self, record: str, openid: str, parked: list[str], progress: "_Progress") -> None:
+        """After a failure, leave the push so that WeChat's retry answers it, once."""
+        try:
+            if progress.stored:
+                self.records.mark_unsent(record)       # the retry sends the stored answer
+                return
+            pipe = self.hub.text.pipeline(transaction=False)
+            self.users.put_back_parked(openid, parked, pipe)   # not shown: they wait for the retry
+            if not progress.changed:
+                pipe.delete(record)                    # nothing ran: the retry (even one waiting) runs it
+            # else: the turn ran but its answer could not be kept (Redis failing). The record stays
+            # `running`; a retry after the orphan delay runs it again, as for a process that died.
+            pipe.execute()
+        except Exception:
+            log.warning("could not release the turn record after a failure")
 
     # -- one answer ------------------------------------------------------------------------------
-    def _answer(self, msg: WeChatMessage, query: SignedQuery, action, parked: list[str],
-                deadline: float) -> tuple[HttpAnswer, list[str] | None, list[str]]:
-        """The reply; the pages to keep for "继续" (None: leave the stored pages alone); and
-        the parked answers it could not show (they go back)."""
+    def _answer(self, msg: WeChatMessage, action, parked: list[str], deadline: float,
+                progress: "_Progress") -> tuple[Answer, list[str]]:
+        """The answer, and the parked answers it does not show (they go back)."""
         if isinstance(action, Forget):
             self.forget(msg.openid)
-            PUSHES.labels("forgotten").inc()
-            return SUCCESS, None, []
+            return Answer(None, None, "forgotten"), []
         if isinstance(action, Say):
             text, outcome = action.text, "answered"
         else:
-            text, outcome = self._dispatch(msg, action, deadline)
+            text, outcome = self._dispatch(msg, action, deadline, progress)
         if outcome == "page":
-            return self._reply(msg, query, text), None, parked    # a page is full already
+            return Answer(text, None, "answered"), parked     # a page is full already
         if parked:
-            text = "\n\n".join([EARLIER_ANSWER, *parked, "——", text])
+            text = "\n\n".join([*parked, "——", text] if text else parked)
+        if not text:
+            # Nothing to say (a person is handling the conversation): WeChat wants `success`,
+            # never an empty Content, which it shows as an error.
+            return Answer(None, None, "silent"), []
         pages = [text] if outcome == "deferred" else render.paginate(text)
-        PUSHES.labels(outcome).inc()
-        return self._reply(msg, query, pages[0]), pages[1:], []
+        return Answer(pages[0], pages[1:], outcome), []
 
-    def _dispatch(self, msg: WeChatMessage, action: Dispatch, deadline: float) -> tuple[str, str]:
-        if msg.msg_type == "text" and msg.get("Content").strip() == render.MORE_WORD:
+    def _dispatch(self, msg: WeChatMessage, action: Dispatch, deadline: float,
+                  progress: "_Progress") -> tuple[str, str]:
+        progress.changed = True      # from here on, running it again could do things twice
+        if msg.msg_type == "text" and msg.get("Content").strip() in render.MORE_WORDS:
+            # "更多": the rest of a long reply first; without one, the dispatcher's next page.
             page = self.users.next_page(msg.openid)
             if page is not None:
-                PUSHES.labels("answered").inc()
                 return page, "page"
         answer = self.runner.run(action.incoming, deadline - time.monotonic() - RENDER_MARGIN_S)
         if answer is None:
             return ON_ITS_WAY, "deferred"
-        return (f"{action.lead}\n\n{answer}" if action.lead else answer), "answered"
+        return "\n\n".join(t for t in (action.lead, answer) if t), "answered"
 
     def _reply(self, msg: WeChatMessage, query: SignedQuery, text: str) -> HttpAnswer:
         xml = render.text_reply_xml(msg.openid, msg.account, text)
@@ -230,17 +275,69 @@ class WeChatChannel:
         self.customer_service.forget(openid)
 
     # -- late answers (web side: hand over; worker side: deliver) -------------------------------
-    def hand_late_answer(self, openid: str, text: str) -> None:
-        self.jobs.enqueue(DELIVER_JOB, {"openid": openid, "text": text})
+    def hand_late_answer(self, openid: str, text: str, *, notice: bool = False) -> None:
+        """A customer-service message for the citizen, through the job stream. `notice`: not an
+        answer to a question of theirs (an agent's message), so parked without the heading."""
+        if text.strip():
+            self.jobs.enqueue(DELIVER_JOB, {"openid": openid, "text": text, **({"notice": True} if notice else {})})
+
+    def note_deferred(self, incoming: Incoming) -> str:
+        """Web side (inline mode), a turn overran its budget: keep it on record, sealed, with a
+        job due after `rescue_after_s`, so that a worker runs it if this process dies first."""
+        turn_id = uuid.uuid4().hex
+        self.users.note_deferred(incoming.user_id, turn_id, self.rescue_after_s + DEFERRED_KEEP_S)
+        self.jobs.enqueue(RESCUE_JOB, {"turn": turn_id, "incoming": incoming_to_dict(incoming)},
+                          delay_s=self.rescue_after_s)
+        return turn_id
+
+    def _late_answer(self, incoming: Incoming, text: str, turn_id: str | None) -> None:
+        """Web side (inline mode): the overrun turn has its answer."""
+        if turn_id is not None and not self.users.take_deferred(incoming.user_id, turn_id):
+            # A worker took the turn over (this one ran past rescue_after_s): its answer goes out.
+            LATE.labels("superseded").inc()
+            return
+        self.hand_late_answer(incoming.user_id, text)
+
+    def rescue_turn(self, payload: dict) -> None:
+        """Job: a deferred turn whose answer never came (its web process died): run it again, once."""
+        incoming = incoming_from_dict(payload["incoming"])
+        openid, turn_id = incoming.user_id, payload["turn"]
+        got = self.users.claim_deferred(openid, turn_id)
+        if got is None:
+            return        # answered by its own process (or the citizen unsubscribed)
+        if got == RUNNING:
+            # An earlier try stopped in the middle of the turn: never twice.
+            log.warning("a rescued turn stopped midway; not run again")
+            self.users.drop_deferred(openid, turn_id)
+            return
+        if got == CLAIMED:
+            LATE.labels("rescued").inc()
+            got = render.replies_to_text(self.dispatcher.handle(incoming))
+            self.users.keep_deferred_answer(openid, turn_id, got)    # for this job's retries
+        if got.strip():
+            self.deliver({"openid": openid, "text": got, "_job_id": payload.get("_job_id"),
+                          "_attempt": payload.get("_attempt", 1)})
+        self.users.drop_deferred(openid, turn_id)
+
+    def send_outbox(self, openid: str, replies: list) -> None:
+        """Outbox sender for "wechat_oa" (an agent's messages during a handoff, its closing
+        prompt): delivered like a late answer, or parked for the citizen's next message."""
+        if not _OPENID.fullmatch(openid):
+            log.warning("outbox message for a malformed WeChat user id dropped")
+            return
+        self.hand_late_answer(openid, render.replies_to_text(replies), notice=True)
 
     def deliver(self, payload: dict) -> None:
         """Job: one customer-service message with the answer (its first page), or park it."""
         openid, text = payload["openid"], payload["text"]
-        sent_marker = self.hub.key("wx", "delivered", payload.get("_job_id") or hashlib.sha1(text.encode()).hexdigest())
+        if not text.strip():
+            return
+        notice = bool(payload.get("notice"))
+        sent_marker = self.hub.key("wx", "delivered", payload.get("_job_id") or uuid.uuid4().hex)
         if not self.hub.text.set(sent_marker, "1", nx=True, ex=86400):
             # An earlier try stopped after claiming this delivery: it may have gone out. Never twice:
             # keep it for the citizen's next reply instead.
-            self.users.park(openid, text)
+            self.park_answer(openid, text, notice=notice)
             LATE.labels("parked").inc()
             return
         pages = render.paginate(text)
@@ -249,22 +346,36 @@ class WeChatChannel:
         except Exception:
             self.hub.text.delete(sent_marker)      # not sent: the job's retry may send it
             if payload.get("_attempt", 1) >= self.jobs.max_tries:
-                self.users.park(openid, text)      # the last try: dead-lettered, yet not lost
+                self.park_answer(openid, text, notice=notice)    # the last try: dead-lettered, yet not lost
                 LATE.labels("parked").inc()
             raise
         if outcome is Outcome.SENT:
             self.users.store_pages(openid, pages[1:])
         else:
             # No window, no quota, or no answer from WeChat: it waits for the citizen's next message.
-            self.users.park(openid, text)
+            self.park_answer(openid, text, notice=notice)
         LATE.labels(outcome.value).inc()
+
+    def park_answer(self, openid: str, text: str, *, notice: bool = False) -> None:
+        """Keep a message for the citizen's next reply. A late answer goes under a heading;
+        a notice (an agent's message) carries its own."""
+        self.users.park(openid, text if notice else f"{EARLIER_ANSWER}\n\n{text}")
 
     def run_queued_turn(self, payload: dict) -> None:
         """Job (turn_mode=queue): the turn itself; a late result is delivered like any other."""
         incoming = incoming_from_dict(payload["incoming"])
         text = render.replies_to_text(self.dispatcher.handle(incoming))
-        if not self.queued.hand_over(payload["ticket"], text):
-            self.deliver({"openid": incoming.user_id, "text": text, "_job_id": payload.get("_job_id")})
+        if not self.queued.hand_over(payload["ticket"], text) and text.strip():
+            self.deliver({"openid": incoming.user_id, "text": text, "_job_id": payload.get("_job_id"),
+                          "_attempt": payload.get("_attempt", 1)})
 
     def job_handlers(self) -> dict:
-        return {DELIVER_JOB: self.deliver, TURN_JOB: self.run_queued_turn}
+        return {DELIVER_JOB: self.deliver, TURN_JOB: self.run_queued_turn, RESCUE_JOB: self.rescue_turn}
+
+
+class _Progress:
+    """How far a push got, for what a failure must undo."""
+
+    def __init__(self, stored: bool):
+        self.changed = stored    # the dispatcher ran, or a page was taken
+        self.stored = stored     # the answer is kept in the turn record

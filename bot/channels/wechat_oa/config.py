@@ -21,6 +21,8 @@ class JobSettings:
     max_tries: int            # a job failing this many times goes to the dead-letter stream
     backoff_s: tuple[float, ...]  # wait before try 2, 3, ... (the last value repeats)
     visibility_s: int         # a job unacknowledged this long is taken over by another worker
+    max_len: int              # cap of the stream and of the dead letters (XADD MAXLEN ~)
+    dead_ttl_s: int           # how long a dead letter is kept
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class WeChatSettings:
     inline_threads: int
     continuation_ttl_s: int
     parked_ttl_s: int
+    rescue_after_s: int       # a deferred turn with no answer this long after it began is re-run by a worker
     menu: tuple[dict, ...]
     jobs: JobSettings
 
@@ -80,12 +83,15 @@ def load_wechat_settings(sec: Section, *, production: bool) -> WeChatSettings:
         inline_threads=sec.int("inline_threads", lo=1, hi=256),
         continuation_ttl_s=sec.int("continuation_ttl_s", lo=60),
         parked_ttl_s=sec.int("parked_ttl_s", lo=60),
+        rescue_after_s=sec.int("rescue_after_s", lo=1, hi=3600),
         menu=_menu(sec),
         jobs=JobSettings(
             stream=jobs.str("stream", pattern=r"[a-z0-9_.-]{1,40}"),
             max_tries=jobs.int("max_tries", lo=1, hi=50),
             backoff_s=tuple(float(b) for b in backoff),
             visibility_s=jobs.int("visibility_s", lo=5, hi=3600),
+            max_len=jobs.int("max_len", lo=1000),
+            dead_ttl_s=jobs.int("dead_ttl_s", lo=3600),
         ),
     )
 

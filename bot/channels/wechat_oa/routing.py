@@ -8,6 +8,9 @@
     Ignore()                   answered `success`: VIEW, LOCATION reports, unknown types
 
 A menu CLICK's key is an intent name and arrives as `Incoming(intent=key)`.
+Only the intents the channel knows (`intents`: the menu's keys and the
+dispatcher's handlers) are passed on: a key is client-supplied, and an intent
+becomes a metrics label downstream, so an unknown one must never get that far.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from bot.messages import Incoming
 
 CHANNEL = "wechat_oa"
 _INTENT = re.compile(r"[a-z][a-z_]{0,63}")
+_SCENE = re.compile(r"[A-Za-z0-9_.-]{1,64}")     # WeChat's scene_str is at most 64 characters
 
 WELCOME = ("感谢关注！我是成都市民服务助手，可以帮您查公积金、社保、医保、签注和办件进度，"
            "预约办事大厅，了解办事指南，或反映问题。")
@@ -60,7 +64,7 @@ class _Ctx:
                         meta={"msg_type": self.msg.msg_type, **self.meta}, **kw)
 
 
-def route(msg: WeChatMessage) -> Action:
+def route(msg: WeChatMessage, intents: frozenset[str] = frozenset()) -> Action:
     ctx = _Ctx(msg)
     kind = msg.msg_type
     if kind == "text":
@@ -76,33 +80,39 @@ def route(msg: WeChatMessage) -> Action:
         # Nothing to read: the dispatcher asks for words (and shows its menu).
         return Dispatch(ctx.incoming(kind="video" if kind == "shortvideo" else kind, text=None))
     if kind == "event":
-        return _event(msg)
+        return _event(msg, intents)
     return Ignore()
 
 
-def _event(msg: WeChatMessage) -> Action:
+def _event(msg: WeChatMessage, intents: frozenset[str]) -> Action:
     event, key = msg.event, msg.get("EventKey")
     if event == "subscribe":
-        scene = key[len("qrscene_"):] if key.startswith("qrscene_") else ""
+        scene = _scene(key[len("qrscene_"):]) if key.startswith("qrscene_") else ""
         ctx = _Ctx(msg, {"event": "subscribe", "scene": scene} if scene else {"event": "subscribe"})
-        return Dispatch(ctx.incoming(kind="event", intent=_scene_intent(scene)), lead=WELCOME)
+        return Dispatch(ctx.incoming(kind="event", intent=_scene_intent(scene, intents)), lead=WELCOME)
     if event == "unsubscribe":
         return Forget()
     if event == "click":
-        if not _INTENT.fullmatch(key):
+        if key not in intents:       # not a key of our menu (nor any intent we have)
             return Ignore()
         return Dispatch(_Ctx(msg, {"event": "click"}).incoming(kind="event", intent=key))
     if event == "scan":
         # Already following and scanned one of our QR codes (e.g. a poster in a service hall).
-        return Dispatch(_Ctx(msg, {"event": "scan", "scene": key}).incoming(kind="event", intent=_scene_intent(key)))
+        scene = _scene(key)
+        return Dispatch(_Ctx(msg, {"event": "scan", "scene": scene}).incoming(
+            kind="event", intent=_scene_intent(scene, intents)))
     # VIEW (the citizen opened a menu link), LOCATION (a periodic position report: not stored,
     # it is 行踪轨迹 under PIPL art. 28), template/subscribe delivery reports, anything new.
     return Ignore()
 
 
-def _scene_intent(scene: str) -> str:
-    """A QR scene named after an intent starts it; any other scene greets."""
-    return scene if _INTENT.fullmatch(scene or "") else "greet"
+def _scene(raw: str) -> str:
+    return raw if _SCENE.fullmatch(raw) else ""
+
+
+def _scene_intent(scene: str, intents: frozenset[str]) -> str:
+    """A QR scene named after a known intent starts it; any other scene greets."""
+    return scene if scene in intents and _INTENT.fullmatch(scene) else "greet"
 
 
 def _coordinate(raw: str, bound: float) -> float:

@@ -1,23 +1,51 @@
 """What the channel keeps per citizen (openid), and forgets on unsubscribe.
 
-    wx:u:<openid>:more     pages of a long answer not yet shown ("回复继续")
-    wx:u:<openid>:parked   answers WeChat would not let us send; shown with the next reply
-    wx:u:<openid>:turns    the turn records (dedup, cached replies) that hold this citizen's replies
-    wx:u:<openid>:cs       the customer-service allowance (bot.wechat_api.customer_service)
+    wx:u:<openid>:more       pages of a long answer not yet shown ("回复更多")
+    wx:u:<openid>:parked     answers WeChat would not let us send; shown with the next reply
+    wx:u:<openid>:deferred   turns that overran the budget in this web process, until their
+                             answer is handed over (a worker re-runs them if it never is)
+    wx:u:<openid>:turns      the turn records (dedup, cached replies) that hold this citizen's replies
+    wx:u:<openid>:cs         the customer-service allowance (bot.wechat_api.customer_service)
+
+Pages, parked answers and deferred answers are stored sealed (sealing.py).
 """
 from __future__ import annotations
 
+from bot.channels.wechat_oa.sealing import Sealer
 from bot.redis_conn import RedisHub
+
+DEFERRED_KEEP_S = 86400    # how long a deferred turn waits for a worker to look at it
+
+# A worker takes over a deferred turn that is still pending: 'claimed'; else what is there
+# (nil: answered by its web process, or forgotten; 'running': an earlier try stopped midway;
+# or the sealed answer an earlier try of the same job stored).
+_CLAIM_DEFERRED = """
+local v = redis.call('hget', KEYS[1], ARGV[1])
+if v == 'pending' then redis.call('hset', KEYS[1], ARGV[1], 'running') return 'claimed' end
+return v
+"""
+# The web process has the late answer: it delivers it unless a worker took the turn over (0).
+_TAKE_DEFERRED = """
+if redis.call('hget', KEYS[1], ARGV[1]) == 'pending' then redis.call('hdel', KEYS[1], ARGV[1]) return 1 end
+return 0
+"""
+CLAIMED, RUNNING = "claimed", "running"
 
 
 class UserState:
-    def __init__(self, hub: RedisHub, *, continuation_ttl_s: int, parked_ttl_s: int):
+    def __init__(self, hub: RedisHub, sealer: Sealer, *, continuation_ttl_s: int, parked_ttl_s: int):
         self.hub = hub
+        self.sealer = sealer
         self.continuation_ttl_s = continuation_ttl_s
         self.parked_ttl_s = parked_ttl_s
+        self._claim_deferred = hub.text.register_script(_CLAIM_DEFERRED)
+        self._take_deferred = hub.text.register_script(_TAKE_DEFERRED)
 
     def _key(self, openid: str, what: str) -> str:
         return self.hub.key("wx", "u", openid, what)
+
+    def _open_all(self, key: str, stored: list[str]) -> list[str]:
+        return [t for t in (self.sealer.open(s, key) for s in stored) if t is not None]
 
     # -- long answers -----------------------------------------------------------------------
     def store_pages(self, openid: str, pages: list[str], pipe=None) -> None:
@@ -26,19 +54,20 @@ class UserState:
         p = pipe if pipe is not None else self.hub.text.pipeline()
         p.delete(key)
         if pages:
-            p.rpush(key, *pages)
+            p.rpush(key, *(self.sealer.seal(page, key) for page in pages))
             p.expire(key, self.continuation_ttl_s)
         if pipe is None:
             p.execute()
 
     def next_page(self, openid: str) -> str | None:
-        return self.hub.text.lpop(self._key(openid, "more"))
+        key = self._key(openid, "more")
+        return self.sealer.open(self.hub.text.lpop(key), key)
 
     # -- answers waiting for the citizen's next message ------------------------------------
     def park(self, openid: str, text: str) -> None:
         key = self.parked_key(openid)
         pipe = self.hub.text.pipeline()
-        pipe.rpush(key, text)
+        pipe.rpush(key, self.sealer.seal(text, key))
         pipe.expire(key, self.parked_ttl_s)
         pipe.execute()
 
@@ -47,16 +76,48 @@ class UserState:
         pipe = self.hub.text.pipeline(transaction=True)
         pipe.lrange(self.parked_key(openid), 0, -1)
         pipe.delete(self.parked_key(openid))
-        return pipe.execute()[0]
+        return self.open_parked(openid, pipe.execute()[0])
+
+    def open_parked(self, openid: str, stored: list[str]) -> list[str]:
+        """Parked answers as TurnRecords.admit took them (sealed) → their texts."""
+        return self._open_all(self.parked_key(openid), stored)
 
     def put_back_parked(self, openid: str, parked: list[str], pipe) -> None:
         """Queue on `pipe`: answers taken but not shown go back, first in line."""
         if parked:
-            pipe.lpush(self.parked_key(openid), *reversed(parked))
-            pipe.expire(self.parked_key(openid), self.parked_ttl_s)
+            key = self.parked_key(openid)
+            pipe.lpush(key, *(self.sealer.seal(t, key) for t in reversed(parked)))
+            pipe.expire(key, self.parked_ttl_s)
 
     def parked_key(self, openid: str) -> str:
         return self._key(openid, "parked")
+
+    # -- turns that overran the budget (inline mode) ------------------------------------------
+    def note_deferred(self, openid: str, turn_id: str, keep_s: int) -> None:
+        key = self._key(openid, "deferred")
+        pipe = self.hub.text.pipeline(transaction=True)
+        pipe.hset(key, turn_id, "pending")
+        pipe.expire(key, keep_s)
+        pipe.execute()
+
+    def take_deferred(self, openid: str, turn_id: str) -> bool:
+        """Web side: True when this process still owns the late answer (no worker took it over)."""
+        return bool(self._take_deferred(keys=[self._key(openid, "deferred")], args=[turn_id]))
+
+    def claim_deferred(self, openid: str, turn_id: str) -> str | None:
+        """Worker side: CLAIMED, RUNNING, None, or the answer stored by an earlier try."""
+        key = self._key(openid, "deferred")
+        got = self._claim_deferred(keys=[key], args=[turn_id])
+        if got in (None, CLAIMED, RUNNING):
+            return got
+        return self.sealer.open(got, f"{key}:{turn_id}") or ""
+
+    def keep_deferred_answer(self, openid: str, turn_id: str, text: str) -> None:
+        key = self._key(openid, "deferred")
+        self.hub.text.hset(key, turn_id, self.sealer.seal(text, f"{key}:{turn_id}"))
+
+    def drop_deferred(self, openid: str, turn_id: str) -> None:
+        self.hub.text.hdel(self._key(openid, "deferred"), turn_id)
 
     # -- turn records -----------------------------------------------------------------------
     def turns_key(self, openid: str) -> str:
@@ -67,4 +128,5 @@ class UserState:
     def forget(self, openid: str) -> None:
         turns = self._key(openid, "turns")
         records = list(self.hub.text.smembers(turns))
-        self.hub.text.delete(turns, self._key(openid, "more"), self._key(openid, "parked"), *records)
+        self.hub.text.delete(turns, self._key(openid, "more"), self._key(openid, "parked"),
+                             self._key(openid, "deferred"), *records)
