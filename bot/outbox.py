@@ -24,6 +24,7 @@ from typing import Callable
 
 from bot.messages import Card, Choice, Choices, ListReply, Reply, Text, to_json
 from bot.redis_conn import RedisHub
+from bot.sealing import Sealer
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +47,11 @@ def from_json(d: dict) -> Reply:
 
 
 class Outbox:
-    def __init__(self, hub: RedisHub):
+    def __init__(self, hub: RedisHub, data_key: bytes | None = None):
         self.hub = hub
         self.senders: dict[str, Sender] = {}
+        # Agents' messages may quote a citizen's matters: kept sealed while they wait.
+        self._sealer = Sealer(data_key) if data_key else None
 
     def _key(self, user_key: str) -> str:
         return self.hub.key("outbox", user_key)
@@ -85,7 +88,8 @@ class Outbox:
         key = self._key(user_key)
         pipe = self.hub.text.pipeline()
         for r in replies:
-            pipe.rpush(key, json.dumps(to_json(r), ensure_ascii=False))
+            doc = json.dumps(to_json(r), ensure_ascii=False)
+            pipe.rpush(key, self._sealer.seal(doc, key) if self._sealer else doc)
         pipe.expire(key, OUTBOX_TTL_S)
         pipe.sadd(self._waiting(channel), user_key)
         pipe.expire(self._waiting(channel), OUTBOX_TTL_S)
@@ -112,7 +116,8 @@ class Outbox:
         pipe.delete(key)
         pipe.srem(self._waiting(user_key.partition(":")[0]), user_key)
         raw, _, _ = pipe.execute()
-        return [from_json(json.loads(r)) for r in raw]
+        docs = [self._sealer.open(r, key) if self._sealer else r for r in raw]
+        return [from_json(json.loads(d)) for d in docs if d is not None]
 
     def forget_user(self, user_key: str) -> None:
         self.drain(user_key)

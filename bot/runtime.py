@@ -61,7 +61,7 @@ def citizen_services(settings: Settings, hub: RedisHub) -> dict:
     """The stores and settings the handlers use besides the adapters (Services.extras).
     Checked here, at start-up: a bad setting or catalogue file stops the start."""
     service_settings = load_service_settings(settings.extra)
-    outbox = Outbox(hub)
+    outbox = Outbox(hub, settings.security.data_key)
     extras = {
         "service_settings": service_settings,
         "catalogue": load_catalogue(),

@@ -11,19 +11,16 @@ of Redis reveals nothing of the conversation.
 """
 from __future__ import annotations
 
-import base64
 import json
-import os
 import secrets
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterator
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from bot.redis_conn import RedisHub
+from bot.sealing import PREFIX as SEALED_PREFIX, Sealer
 
 HISTORY_LEN = 12
 
@@ -72,24 +69,17 @@ class SessionStore:
     def __init__(self, hub: RedisHub, ttl_s: int, data_key: bytes | None = None):
         self.hub = hub
         self.ttl_s = ttl_s
-        self._aead = AESGCM(data_key) if data_key else None
+        # A binding in progress holds an ID number: the session is sealed (bot/sealing.py).
+        self._sealer = Sealer(data_key) if data_key else None
 
     def _seal(self, user_key: str, doc: str) -> str:
-        if self._aead is None:
-            return doc
-        nonce = os.urandom(12)
-        return "v1:" + base64.b64encode(nonce + self._aead.encrypt(nonce, doc.encode(), user_key.encode())).decode()
+        return self._sealer.seal(doc, user_key) if self._sealer else doc
 
     def _open(self, user_key: str, raw: str) -> str | None:
-        if not raw.startswith("v1:"):
-            return raw
-        if self._aead is None:
-            return None
-        blob = base64.b64decode(raw[3:])
-        try:
-            return self._aead.decrypt(blob[:12], blob[12:], user_key.encode()).decode()
-        except InvalidTag:  # another key (rotated) or tampered: start afresh
-            return None
+        if self._sealer is None:
+            return None if raw.startswith(SEALED_PREFIX) else raw
+        # None for another key (rotated) or a tampered value: the citizen starts afresh.
+        return self._sealer.open(raw, user_key)
 
     def _key(self, user_key: str) -> str:
         return self.hub.key("session", user_key)

@@ -143,3 +143,12 @@ def test_outbox_keeps_what_a_failing_sender_could_not_deliver(redis_hub):
     box.register("wechat_oa", lambda user_id, replies: pushed.append(replies))
     box.send("wechat_oa:openid1", [Text("三")])
     assert pushed == [[Text("一"), Text("二")], [Text("三")]]   # nothing lost, in order
+
+
+def test_waiting_replies_are_sealed_in_redis(redis_hub):
+    import os
+    box = Outbox(redis_hub, os.urandom(32))
+    box.send("wechat_oa:o1", [Text("您的身份证510104198506122310已核验")])
+    [raw] = redis_hub.text.lrange(redis_hub.key("outbox", "wechat_oa:o1"), 0, -1)
+    assert "510104198506122310" not in raw and "核验" not in raw
+    assert [r.text for r in box.drain("wechat_oa:o1")] == ["您的身份证510104198506122310已核验"]

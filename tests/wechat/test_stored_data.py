@@ -7,7 +7,7 @@ import time
 import pytest
 
 from bot.channels.wechat_oa.channel import DELIVER_JOB
-from bot.channels.wechat_oa.sealing import Sealer
+from bot.sealing import Sealer
 from bot.jobs import JobQueue, JobRunner
 from bot.messages import Text
 from tests.wechat.conftest import FakeDispatcher

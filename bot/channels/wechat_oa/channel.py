@@ -33,7 +33,7 @@ from bot.channels.wechat_oa import render
 from bot.channels.wechat_oa.config import WeChatSettings
 from bot.channels.wechat_oa.crypto import DecryptError, MessageCrypto
 from bot.channels.wechat_oa.routing import Dispatch, Forget, Ignore, Say, route, window_opened_by
-from bot.channels.wechat_oa.sealing import Sealer
+from bot.sealing import Sealer
 from bot.channels.wechat_oa.signing import (RequestRefused, SignedQuery, check_fresh, check_msg_signature,
                                             check_query_signature, check_url_verification, read_query)
 from bot.channels.wechat_oa.turns import (RECLAIM, REPLAY, RESUME, RETRY, TURN_JOB, Answer, InlineTurns,

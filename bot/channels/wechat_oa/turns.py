@@ -40,7 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Callable
 
-from bot.channels.wechat_oa.sealing import Sealer
+from bot.sealing import Sealer
 from bot.jobs import JobQueue
 from bot.messages import Incoming
 from bot.redis_conn import RedisHub

@@ -11,7 +11,7 @@ Pages, parked answers and deferred answers are stored sealed (sealing.py).
 """
 from __future__ import annotations
 
-from bot.channels.wechat_oa.sealing import Sealer
+from bot.sealing import Sealer
 from bot.redis_conn import RedisHub
 
 DEFERRED_KEEP_S = 86400    # how long a deferred turn waits for a worker to look at it
