@@ -20,7 +20,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping
 
 from bot.messages import Reply, Text
 from bot.outbox import Outbox
@@ -128,12 +128,18 @@ class HandoffDesk:
         pipe.execute()
         return self.position(ticket) or 1
 
-    def state_of(self, user_key: str) -> HandoffState:
-        ticket = self.hub.text.get(self._user(user_key))
+    def read_keys(self, user_key: str) -> list[str]:
+        """What state_of() reads, so that a turn can fetch it with its other reads at once."""
+        return [self._user(user_key), self._seen(user_key)]
+
+    def state_of(self, user_key: str, prefetched: Mapping[str, str | None] | None = None) -> HandoffState:
+        pre = prefetched or {}
+        user, seen_key = self._user(user_key), self._seen(user_key)
+        ticket = pre[user] if user in pre else self.hub.text.get(user)
         if ticket:
             doc = self.ticket(ticket)
             return HandoffState(ticket, doc["state"] if doc else "waiting")
-        seen = self.hub.text.get(self._seen(user_key))
+        seen = pre[seen_key] if seen_key in pre else self.hub.text.get(seen_key)
         if seen:  # the state expired but the marker did not: it timed out
             self._end(seen, user_key)
             return HandoffState(timed_out=True)

@@ -11,6 +11,7 @@ import json
 import os
 import time
 from dataclasses import dataclass
+from typing import Mapping
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -67,8 +68,13 @@ class IdentityStore:
         pipe.execute()
         return Citizen(id_number, name, phone_masked, doc["bound_at"])
 
-    def get(self, user_key: str) -> Citizen | None:
-        raw = self.hub.text.get(self.hub.key("identity", user_key))
+    def read_keys(self, user_key: str) -> list[str]:
+        """What get() reads, so that a turn can fetch it with its other reads at once."""
+        return [self.hub.key("identity", user_key)]
+
+    def get(self, user_key: str, prefetched: Mapping[str, str | None] | None = None) -> Citizen | None:
+        key = self.hub.key("identity", user_key)
+        raw = prefetched[key] if prefetched and key in prefetched else self.hub.text.get(key)
         if not raw:
             return None
         doc = json.loads(raw)

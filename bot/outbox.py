@@ -56,6 +56,10 @@ class Outbox:
     def _key(self, user_key: str) -> str:
         return self.hub.key("outbox", user_key)
 
+    def length_key(self, user_key: str) -> str:
+        """The list whose length tells whether anything waits (a turn fetches it with its reads)."""
+        return self._key(user_key)
+
     def _waiting(self, channel: str) -> str:
         # Which users of a channel have replies waiting (so that a sender registered later finds them).
         return self.hub.key("outbox-waiting", channel)

@@ -15,8 +15,8 @@ import json
 import secrets
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping
 
 
 from bot.redis_conn import RedisHub
@@ -45,14 +45,18 @@ class Session:
     history: list[list[str]] = field(default_factory=list)  # last messages, masked: [who, text]
     updated_at: float = 0.0
     expired: bool = False                               # set on load when an old state timed out
+    # This turn's reads, fetched at once before the turn (bot.dispatcher._prefetch); never stored.
+    reads: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def remember(self, who: str, text: str) -> None:
         self.history.append([who, text[:200]])
         del self.history[:-HISTORY_LEN]
 
     def to_json(self) -> str:
-        d = asdict(self)
-        d.pop("expired", None)
+        # Built by hand: dataclasses.asdict deep-copies every value, on every turn.
+        d = {"form": self.form.__dict__ if self.form else None, "choices": self.choices,
+             "last_served": self.last_served, "pending_after_binding": self.pending_after_binding,
+             "more": self.more, "history": self.history, "updated_at": self.updated_at}
         return json.dumps(d, ensure_ascii=False)
 
     @classmethod
@@ -88,13 +92,20 @@ class SessionStore:
         # Outlives the session so that we can tell the citizen their form expired.
         return self.hub.key("session-seen", user_key)
 
-    def load(self, user_key: str) -> Session:
-        raw = self.hub.text.get(self._key(user_key))
+    def read_keys(self, user_key: str) -> list[str]:
+        """What load() reads, so that a turn can fetch it with its other reads at once."""
+        return [self._key(user_key), self._marker(user_key)]
+
+    def load(self, user_key: str, prefetched: Mapping[str, str | None] | None = None) -> Session:
+        pre = prefetched or {}
+        key = self._key(user_key)
+        raw = pre[key] if key in pre else self.hub.text.get(key)
         doc = self._open(user_key, raw) if raw else None
         if doc:
             return Session.from_json(doc)
         s = Session()
-        had_form = self.hub.text.get(self._marker(user_key))
+        marker = self._marker(user_key)
+        had_form = pre[marker] if marker in pre else self.hub.text.get(marker)
         if had_form == "form":
             s.expired = True
             self.hub.text.delete(self._marker(user_key))
