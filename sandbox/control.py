@@ -5,6 +5,7 @@ GET    /__health                 200 once every backend listens
 GET    /__faults                 active faults
 POST   /__faults/<backend>       {"mode": ..., "times": N?, "delay_s": X?}
 DELETE /__faults                 reset every fault, bring "down" backends back
+POST   /__data/restore           every backend back to its seeded records
 GET    /__stats/<backend>        request counters of one backend
 POST   /__tokens/<backend>/revoke  revoke every access token the backend issued
 """
@@ -36,6 +37,7 @@ class ControlApp:
             Rule("/__faults", endpoint="list_faults", methods=["GET"]),
             Rule("/__faults", endpoint="reset", methods=["DELETE"]),
             Rule("/__faults/<backend>", endpoint="set_fault", methods=["POST"]),
+            Rule("/__data/restore", endpoint="restore", methods=["POST"]),
             Rule("/__stats/<backend>", endpoint="get_stats", methods=["GET"]),
             Rule("/__tokens/<backend>/revoke", endpoint="revoke", methods=["POST"]),
         ])
@@ -64,6 +66,12 @@ class ControlApp:
         for name in self.faults.reset():
             self.servers[name].start()
         return _json({"reset": True})
+
+    def restore(self, request):
+        for app in self.apps.values():
+            app.restore()
+        log.info("data restored to the seeded state")
+        return _json({"restored": sorted(self.apps)})
 
     def set_fault(self, request, backend):
         self._known(backend)

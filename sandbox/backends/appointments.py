@@ -41,10 +41,12 @@ class AppointmentsBackend(SandboxBackend):
     ping_path = "/appt/v1/ping"
 
     def __init__(self, *args, **kwargs):
+        self._seq = itertools.count(501)  # never restarts: a restored sandbox hands out new numbers
         super().__init__(*args, **kwargs)
         plan = self.world.slot_plan
         self.slot_times = list(_times(*plan["morning"])) + list(_times(*plan["afternoon"]))
-        self._seq = itertools.count(501)
+
+    def seed(self):
         self.bookings: dict[str, dict] = {}
         for person, b in self.world.every("appointments", "bookings"):
             self.bookings[b["ref"]] = {**b, "id_number": person["id_number"], "status": STATUS_CODES[b["status"]],

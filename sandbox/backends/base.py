@@ -54,9 +54,14 @@ class SandboxBackend:
         self.options = options or {}
         self.lock = threading.RLock()  # guards this backend's mutable state (re-entered by idempotent())
         self._replays: dict[str, tuple[str, Response]] = {}
+        self.seed()
         self.url_map = Map(self.rules() + [Rule(self.ping_path, endpoint="ping", methods=["GET"])])
 
     # --- to override ------------------------------------------------------------------
+    def seed(self) -> None:
+        """(Re)build the records this backend changes (bookings, orders) from the
+        seeded world; called at start and by restore()."""
+
     def rules(self) -> list[Rule]:
         raise NotImplementedError
 
@@ -73,6 +78,13 @@ class SandboxBackend:
 
     def ping(self, request: Request) -> Response:
         return self.json({"status": "UP"})
+
+    def restore(self) -> None:
+        """Back to the seeded state: what tests and demos created is forgotten,
+        including remembered idempotent replies."""
+        with self.lock:
+            self._replays.clear()
+            self.seed()
 
     def identifier_refused(self) -> Response:
         """The 400 for an identifier in the URL (override to answer in the backend's format)."""

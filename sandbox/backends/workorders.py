@@ -31,8 +31,10 @@ class WorkordersBackend(SandboxBackend):
     ping_path = "/gd/api/ping"
 
     def __init__(self, *args, **kwargs):
+        self._seq = itertools.count(801)  # never restarts: a restored sandbox hands out new numbers
         super().__init__(*args, **kwargs)
-        self._seq = itertools.count(801)
+
+    def seed(self):
         self.orders: dict[str, dict] = {}
         for person, o in self.world.every("workorders", "orders"):
             self.orders[o["ref"]] = {

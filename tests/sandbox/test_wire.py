@@ -56,3 +56,30 @@ def test_an_idempotency_key_reused_for_another_order_is_refused(sandbox):
     again = requests.post(url, json={**order, "content": "别的事"}, headers=headers, timeout=2)
     assert again.status_code == 422
     assert requests.post(url, json=order, headers={"X-Auth-Token": "sandbox-12345-key"}, timeout=2).status_code == 400
+
+
+def test_restore_forgets_what_was_filed_and_keeps_numbering_forward(sandbox):
+    url = sandbox.urls["workorders"] + "/gd/api/orders"
+    auth = {"X-Auth-Token": "sandbox-12345-key"}
+    mine = {**auth, "X-Citizen-Id": WANG}
+
+    def orders():  # every page of them
+        found, page = [], 1
+        while True:
+            body = requests.get(url, params={"pageNo": page}, headers=mine, timeout=2).json()
+            found += body["orders"]
+            if len(found) >= body["total"]:
+                return found
+            page += 1
+
+    sandbox.restore_data()
+    seeded = {o["orderNo"] for o in orders()}
+    order = {"topic": "noise", "department": "生态环境局", "content": "噪音", "district": "武侯区", "citizenId": WANG}
+    first = requests.post(url, json=order, headers={**auth, "Idempotency-Key": uuid.uuid4().hex}, timeout=2)
+    first_no = first.json()["order"]["orderNo"]
+    assert {o["orderNo"] for o in orders()} == seeded | {first_no}
+
+    sandbox.restore_data()
+    assert {o["orderNo"] for o in orders()} == seeded
+    again = requests.post(url, json=order, headers={**auth, "Idempotency-Key": uuid.uuid4().hex}, timeout=2)
+    assert again.json()["order"]["orderNo"] > first_no  # never a number already handed out
