@@ -4,7 +4,8 @@
 Runs in the NLU virtualenv (the one that has Rasa), from the repository root:
 
     python scripts/nlu_crossval.py [--folds 5] [--out reports/] [--config nlu_data/config.yml]
-                                   [--nlu nlu_data/nlu] [--seed 13] [--keep DIR]
+                                   [--nlu nlu_data/nlu] [--seed 13] [--keep DIR] [--sweep]
+                                   [--records FILE] [--only 0,2]
 
 The intent examples of every file under ``--nlu`` are split into ``--folds`` folds, stratified
 by intent (each intent's examples are shuffled with ``--seed`` and dealt round-robin). For each
@@ -17,7 +18,10 @@ It prints and writes ``<out>/nlu-crossval-<timestamp>.json`` with the same flat 
 nlu_eval (``intent.accuracy``, ``intent.macro_f1``, ``intent.per_intent``,
 ``entities.<name>.precision|recall|f1``, ``fallback.*``) averaged over the folds (the mean of
 the per-fold figures), the confusions summed over the folds, each fold's own figures under
-``folds`` and the training time of each fold.
+``folds`` and the training time of each fold. With ``--records FILE`` every out-of-fold
+prediction (text, gold intent, fold, the training file it came from, predicted / raw intent and
+confidence, entities) is also written to FILE as JSON lines, and the figures are broken down
+by training file (``by_file``) -- how a new batch of data fares against the older ones.
 
 This trains ``--folds`` models one after the other: expect several minutes per fold on a
 2-core machine. It is an on-demand command, not part of the test suite.
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import json
 import os
 import random
 import shutil
@@ -44,8 +49,9 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import nlu_eval  # noqa: E402
 
 
-def read_blocks(nlu_path: str):
-    """(intent -> [raw example lines], [non-intent items]) from the Rasa YAML files."""
+def read_blocks(nlu_path: str, sources: Dict[str, str] = None):
+    """(intent -> [raw example lines], [non-intent items]) from the Rasa YAML files.
+    If ``sources`` is a dict it receives example line -> file name."""
     paths = [nlu_path]
     if os.path.isdir(nlu_path):
         paths = sorted(os.path.join(nlu_path, f) for f in os.listdir(nlu_path)
@@ -60,6 +66,9 @@ def read_blocks(nlu_path: str):
                 lines = [l.strip()[2:].strip() for l in str(item["examples"]).splitlines()
                          if l.strip().startswith("- ")]
                 intents.setdefault(item["intent"], []).extend(lines)
+                if sources is not None:
+                    for l in lines:
+                        sources.setdefault(l, os.path.basename(p))
             else:
                 other.append(item)
     return intents, other
@@ -144,17 +153,26 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--keep", default=None, help="keep fold data, models and logs in this folder")
     ap.add_argument("--sweep", action="store_true", help="also replay fallback thresholds per fold")
+    ap.add_argument("--records", default=None,
+                    help="write every out-of-fold prediction to this JSON-lines file")
+    ap.add_argument("--only", default=None,
+                    help="comma-separated fold indices to run (0-based), e.g. to compare pipeline "
+                         "variants on one fold; the default runs every fold")
     args = ap.parse_args(argv)
 
     config = os.path.abspath(os.path.join(ROOT, args.config)) if not os.path.isabs(args.config) else args.config
     nlu_path = os.path.join(ROOT, args.nlu) if not os.path.isabs(args.nlu) else args.nlu
-    intents, other = read_blocks(nlu_path)
+    sources: Dict[str, str] = {}
+    intents, other = read_blocks(nlu_path, sources)
     folds = split_folds(intents, args.folds, args.seed)
     work = args.keep or tempfile.mkdtemp(prefix="nlu-cv-")
     os.makedirs(work, exist_ok=True)
     results, all_records = [], []
     try:
+        only = {int(x) for x in args.only.split(",")} if args.only else set(range(args.folds))
         for k in range(args.folds):
+            if k not in only:
+                continue
             fold_dir = os.path.join(work, f"fold{k}")
             train_dir = os.path.join(fold_dir, "train")
             os.makedirs(train_dir, exist_ok=True)
@@ -167,7 +185,12 @@ def main(argv=None) -> int:
                   f"examples, testing on {sum(map(len, folds[k].values()))}", flush=True)
             secs = train(config, train_dir, fold_dir, "model", os.path.join(fold_dir, "train.log"))
             agent = nlu_eval.load_agent(os.path.join(fold_dir, "model.tar.gz"))
-            records = nlu_eval.parse_records(agent, nlu_eval.load_examples(test_file))
+            test_examples = nlu_eval.load_examples(test_file)
+            records = nlu_eval.parse_records(agent, test_examples)
+            test_lines = [l for i in intents for l in folds[k][i]]
+            for rec, line in zip(records, test_lines):
+                rec["fold"] = k
+                rec["source"] = sources.get(line, "?")
             res = nlu_eval.score(records)
             res["train_seconds"] = round(secs, 1)
             if args.sweep:
@@ -184,16 +207,34 @@ def main(argv=None) -> int:
     summary["folds"] = [{k: v for k, v in r.items() if k != "confusions"} for r in results]
     summary["config"] = args.config
     summary["seed"] = args.seed
+    if args.records:
+        by_file = collections.defaultdict(list)
+        for r in all_records:
+            by_file[r["source"]].append(r)
+        summary["by_file"] = {}
+        for f, recs in sorted(by_file.items()):
+            res = nlu_eval.score(recs)
+            summary["by_file"][f] = {k: res[k] for k in ("n_messages", "intent.accuracy",
+                                     "fallback.oos_caught", "fallback.in_scope_fallback_rate")}
+        with open(args.records, "w", encoding="utf-8") as fh:
+            for r in all_records:
+                fh.write(json.dumps({k: v for k, v in r.items() if not k.startswith("_")},
+                                    ensure_ascii=False) + "\n")
     if args.sweep:
         summary["sweep_pooled"] = nlu_eval.sweep(all_records, nlu_eval.SWEEP_THRESHOLDS, nlu_eval.SWEEP_AMBIGUITIES)
     print()
-    print(f"=== {args.folds}-fold cross-validation (mean over folds) ===")
+    print(f"=== {args.folds}-fold cross-validation (mean over {len(results)} folds) ===")
     nlu_eval.print_report(summary, all_records)
     if args.sweep:
         print("\npooled out-of-fold fallback sweep:")
         for s in summary["sweep_pooled"]:
             print(f"  {s['threshold']:.2f} (amb {s['ambiguity_threshold']:.2f})  {s['intent.accuracy']:.4f}  {s['intent.macro_f1']:.4f}  "
                   f"{s['fallback.oos_caught']}  {s['fallback.in_scope_fallback_rate']}")
+    if args.records:
+        print("\nout-of-fold figures by training file (accuracy, OOS caught, in-scope fallback):")
+        for f, v in summary["by_file"].items():
+            print(f"  {f:28s} {v['n_messages']:5d}  {v['intent.accuracy']:.4f}  "
+                  f"{v['fallback.oos_caught']}  {v['fallback.in_scope_fallback_rate']}")
     path = nlu_eval.write_json(summary, os.path.join(ROOT, args.out) if not os.path.isabs(args.out) else args.out,
                                stem="nlu-crossval")
     print(f"\nreport written to {path}")
