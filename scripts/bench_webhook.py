@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark of POST /wechat (docs/benchmarks/webhook.md), in one run, with wrk.
+"""Benchmark of POST /wechat (docs/benchmarks.md, the webhook), in one run, with wrk.
 
     make run                               # terminal 1: Redis, sandbox, WeChat simulator, Rasa
     .venv/bin/python scripts/bench_webhook.py   # terminal 2 (about 4 minutes)
@@ -32,6 +32,7 @@ import os
 import platform
 import random
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -277,10 +278,10 @@ def sanity_check(base_url: str, lines: list[str], encrypted: bool, floor: bool) 
             print("  note: a sanity push was deferred (over the budget)")
 
 
-def cpu_groups(nlu_url: str, port: int) -> dict[str, list[str]]:
-    """Process groups -> words their command line must all contain (other people's Rasa excluded)."""
-    nlu_port = str(urllib.parse.urlparse(nlu_url).port or 5005)
-    return {"server under test": ["gunicorn", f"127.0.0.1:{port}"], "rasa": ["rasa", "run", nlu_port],
+def cpu_groups(port: int) -> dict[str, list[str]]:
+    """Process groups -> words their command line must all contain. Every Rasa server counts
+    (the app spreads its parses over every server NLU_URL lists)."""
+    return {"server under test": ["gunicorn", f"127.0.0.1:{port}"], "rasa": ["rasa", "run", "--enable-api"],
             "redis": ["redis-server"], "job workers": ["bot.worker"]}
 
 
@@ -366,6 +367,8 @@ def main() -> int:
                    help="'all', or a comma-separated subset of " + ", ".join(TARGETS))
     p.add_argument("--requests", type=int, default=0, help="pushes generated per target (default: enough)")
     p.add_argument("--seed", type=int, default=20261127)
+    p.add_argument("--rounds", type=int, default=1, help="run the targets this many times in alternation; "
+                   "the table then adds each target's median")
     p.add_argument("--out", default=str(ROOT / "reports"), help="folder for the JSON results and logs")
     args = p.parse_args()
 
@@ -381,11 +384,14 @@ def main() -> int:
     script = tmp / "replay.lua"
     script.write_text(WRK_SCRIPT)
 
+    # The app gets every server of --nlu-url (comma-separated, as NLU_URL); the peer is the first.
+    nlu_urls = [u.strip().rstrip("/") for u in args.nlu_url.split(",") if u.strip()]
     if set(only) - {"floor-plain", "floor-safe"}:
-        try:
-            requests.get(f"{args.nlu_url}/status", timeout=3).raise_for_status()
-        except requests.RequestException as e:
-            sys.exit(f"no Rasa server at {args.nlu_url} ({e}); start the stack first (make run)")
+        for nlu_url in nlu_urls:
+            try:
+                requests.get(f"{nlu_url}/status", timeout=3).raise_for_status()
+            except requests.RequestException as e:
+                sys.exit(f"no Rasa server at {nlu_url} ({e}); start the stack first (make run)")
 
     rng = random.Random(args.seed)
     writer = PushWriter(rng)
@@ -394,13 +400,14 @@ def main() -> int:
     def enough(rate_hint: int) -> int:
         return args.requests or int(rate_hint * (args.duration + 5))
     prefix = f"bench:{int(time.time())}:"
-    app_env = {"APP__redis__key_prefix": json.dumps(prefix), "NLU_URL": args.nlu_url,
+    app_env = {"APP__redis__key_prefix": json.dumps(prefix), "NLU_URL": ",".join(nlu_urls),
                "WECHAT_API_BASE_URL": args.sim_url, "APP__app__log_level": "WARNING"}
     info = {"machine": machine(), "connections": args.connections, "duration_s": args.duration,
             "warmup_s": args.warmup, "web_workers": args.web_workers, "web_threads": args.web_threads,
-            "job_workers": args.job_workers, "results": {}}
+            "job_workers": args.job_workers, "nlu_servers_for_the_app": nlu_urls, "peer": nlu_urls[0],
+            "results": {}}
     url = f"http://127.0.0.1:{args.port}"
-    groups = cpu_groups(args.nlu_url, args.port)
+    groups = cpu_groups(args.port)
 
     def measure(name: str, content_type: str, make_lines, rate_hint: int, check=None, base_url=url) -> None:
         # Fresh pushes for each target, generated just before it runs (timestamps must be fresh).
@@ -435,54 +442,81 @@ def main() -> int:
         return lambda k: [writer.line(item, encrypted) for item in build_mix(k, rng, repeat_share)]
 
     try:
-        if {"floor-plain", "floor-safe"} & set(only):
-            floor = gunicorn("floor", "scripts.bench_floor_echo:create_echo_app()", args.port, args, {}, log_dir)
-            floor.start()
-            try:
-                for name, enc in (("floor-plain", False), ("floor-safe", True)):
-                    if name in only:
-                        measure(name, "text/xml", pushes(enc), 3000,
-                                lambda ls, e=enc: sanity_check(url, ls, e, floor=True))
-            finally:
-                floor.stop()
-        for name, mode, turn_mode, enc, repeats in (("webhook-plain", "plaintext", "inline", False, 0.5),
-                                                    ("webhook-safe", "safe", "inline", True, 0.5),
-                                                    ("webhook-queue", "compatible", "queue", False, 0.5),
-                                                    ("webhook-repeats", "plaintext", "inline", False, 1.0),
-                                                    ("webhook-repeats-queue", "plaintext", "queue", False, 1.0)):
-            if name not in only:
-                continue
-            metrics_dir = tmp / f"metrics-{name}"
-            metrics_dir.mkdir()
-            env = {**app_env, "APP__wechat__message_mode": mode, "APP__wechat__turn_mode": turn_mode,
-                   "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
-            workers = [Server(f"{name}-worker-{i}", [PY, "-m", "bot.worker"], env, args.nlu_url + "/status",
-                              log_dir).start() for i in range(args.job_workers if turn_mode == "queue" else 0)]
-            web = gunicorn(name, "app:create_app()", args.port, args, env, log_dir).start()
-            try:
-                measure(name, "text/xml", pushes(enc, repeats), 1000,
-                        lambda ls, e=enc: sanity_check(url, ls, e, floor=False))
-                # Pushes answered "on its way" (past the budget), warm-up included.
-                info["results"][name]["late_answers"] = deferred_count(url)
-            finally:
-                web.stop()
-                for w in workers:
-                    w.stop()
-        for name, repeats in (("rasa-parse", 0.5), ("rasa-unique", 0.0)):
-            if name in only:
-                def parse_lines(k, r=repeats):
-                    return ["/model/parse\t" + json.dumps({"text": item.text}, ensure_ascii=False)
-                            for item in build_mix(k, rng, r)]
-                measure(name, "application/json", parse_lines, 500, base_url=args.nlu_url)
+        # Several rounds run the targets in alternation, so that a drift of the machine (or of
+        # Rasa, whose rate varied by a third between runs here) falls on all of them alike.
+        for round_no in range(args.rounds):
+            tag = f" #{round_no + 1}" if args.rounds > 1 else ""
+            if {"floor-plain", "floor-safe"} & set(only):
+                floor = gunicorn("floor", "scripts.bench_floor_echo:create_echo_app()", args.port, args, {}, log_dir)
+                floor.start()
+                try:
+                    for name, enc in (("floor-plain", False), ("floor-safe", True)):
+                        if name in only:
+                            measure(name + tag, "text/xml", pushes(enc), 3000,
+                                    lambda ls, e=enc: sanity_check(url, ls, e, floor=True))
+                finally:
+                    floor.stop()
+            for name, mode, turn_mode, enc, repeats in (("webhook-plain", "plaintext", "inline", False, 0.5),
+                                                        ("webhook-safe", "safe", "inline", True, 0.5),
+                                                        ("webhook-queue", "compatible", "queue", False, 0.5),
+                                                        ("webhook-repeats", "plaintext", "inline", False, 1.0),
+                                                        ("webhook-repeats-queue", "plaintext", "queue", False, 1.0)):
+                if name not in only:
+                    continue
+                metrics_dir = tmp / f"metrics-{name}-{round_no}"
+                metrics_dir.mkdir()
+                env = {**app_env, "APP__wechat__message_mode": mode, "APP__wechat__turn_mode": turn_mode,
+                       "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+                workers = [Server(f"{name}-worker-{i}", [PY, "-m", "bot.worker"], env, nlu_urls[0] + "/status",
+                                  log_dir).start() for i in range(args.job_workers if turn_mode == "queue" else 0)]
+                web = gunicorn(name, "app:create_app()", args.port, args, env, log_dir).start()
+                try:
+                    measure(name + tag, "text/xml", pushes(enc, repeats), 1000,
+                            lambda ls, e=enc: sanity_check(url, ls, e, floor=False))
+                    # Pushes answered "on its way" (past the budget), warm-up included.
+                    info["results"][name + tag]["late_answers"] = deferred_count(url)
+                finally:
+                    web.stop()
+                    for w in workers:
+                        w.stop()
+            for name, repeats in (("rasa-parse", 0.5), ("rasa-unique", 0.0)):
+                if name in only:
+                    def parse_lines(k, r=repeats):
+                        return ["/model/parse\t" + json.dumps({"text": item.text}, ensure_ascii=False)
+                                for item in build_mix(k, rng, r)]
+                    measure(name + tag, "application/json", parse_lines, 500, base_url=nlu_urls[0])
     finally:
         _delete_prefix(prefix)
 
+    if args.rounds > 1:
+        info["medians"] = medians(info["results"])
     path = out_dir / f"bench_webhook-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(info, indent=2, ensure_ascii=False))
     print()
     print(markdown_table(info))
+    if args.rounds > 1:
+        print(f"\nmedians over {args.rounds} rounds:\n")
+        print(markdown_table({"results": info["medians"]}))
     print(f"\nresults: {path}")
     return 0
+
+
+def medians(results: dict) -> dict:
+    """Per target (the name before " #"), the median of every figure over its rounds."""
+    by_target: dict[str, list[dict]] = {}
+    for name, r in results.items():
+        by_target.setdefault(name.split(" #")[0], []).append(r)
+    out = {}
+    for name, runs in by_target.items():
+        m = {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50_ms", "p90_ms", "p99_ms", "max_ms")}
+        m["non_2xx"] = sum(r["non_2xx"] for r in runs)
+        if any("late_answers" in r for r in runs):
+            m["late_answers"] = sum(r.get("late_answers", 0) for r in runs)
+        m["cores_used"] = {g: round(statistics.median(r["cores_used"][g] for r in runs), 2)
+                           for g in runs[0]["cores_used"]}
+        m["rounds"] = len(runs)
+        out[name] = m
+    return out
 
 
 def markdown_table(info: dict) -> str:
