@@ -131,6 +131,13 @@ def redis_part(url: str) -> Part | None:
                 ready=lambda: redis_answers(url), after_previous=True)
 
 
+def default_nlu_servers() -> int:
+    """One Rasa process per two cores. A Rasa process parses on one core; on a 2-core machine a
+    second one only fights the web workers for CPU (docs/benchmarks.md: 365 req/s and p99 122 ms
+    with one, 307 req/s and p99 256 ms with two)."""
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
 def rasa_parts(nlu_url: str, model: Path, count: int) -> tuple[list[Part], str]:
     """Rasa servers on `count` consecutive ports from NLU_URL's (one Rasa process
     parses one text at a time, so more processes serve more citizens at once).
@@ -173,7 +180,7 @@ def build_parts() -> list[Part]:
     model = Path(subprocess.run([PY, "scripts/nlu_model.py", "ensure"], cwd=ROOT, check=True,
                                 capture_output=False, stdout=subprocess.PIPE, text=True).stdout.strip())
 
-    nlu_parts, nlu_urls = rasa_parts(nlu_url, model, int(os.environ.get("NLU_SERVERS", "2")))
+    nlu_parts, nlu_urls = rasa_parts(nlu_url, model, int(os.environ.get("NLU_SERVERS", default_nlu_servers())))
 
     metrics_dir = Path(tempfile.mkdtemp(prefix="gov-metrics-"))
     app_env = {"REDIS_URL": redis_url, "NLU_URL": nlu_urls, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
