@@ -1,4 +1,4 @@
-"""The floor of docs/benchmarks/webhook.md: a bare wechatpy echo bot on the same server stack.
+"""The floor of docs/benchmarks.md (the webhook): a bare wechatpy echo bot on the same server stack.
 
 No dedup, no Redis, no NLU, no hardening: signature check, (decrypt,) parse,
 echo, (encrypt). Whatever the real webhook costs above this is ours.

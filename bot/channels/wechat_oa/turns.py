@@ -27,7 +27,7 @@ delivered later by `on_late` (a customer-service message, through the job stream
     QueuedTurns   every turn is a job on the stream; the web process waits up to the
                   budget for a worker's answer.
 
-Which one is the default, and why, is in docs/benchmarks/webhook.md.
+Which one is the default, and why, is in docs/benchmarks.md (the webhook).
 """
 from __future__ import annotations
 
