@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import signal
 import statistics
 import subprocess
@@ -384,6 +385,8 @@ def main() -> int:
     script = tmp / "replay.lua"
     script.write_text(WRK_SCRIPT)
 
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (Debian: apt-get install wrk)")
     # The app gets every server of --nlu-url (comma-separated, as NLU_URL); the peer is the first.
     nlu_urls = [u.strip().rstrip("/") for u in args.nlu_url.split(",") if u.strip()]
     if set(only) - {"floor-plain", "floor-safe"}:
