@@ -21,6 +21,8 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from bot.normalise import normalise  # noqa: E402
+from bot.privacy import id_check_char  # noqa: E402
+from scripts import nlu_eval  # noqa: E402
 
 NLU_DIR = os.path.join(ROOT, "nlu_data", "nlu")
 HELDOUT = os.path.join(ROOT, "tests", "nlu", "heldout.yml")
@@ -47,35 +49,19 @@ MIN_TRAIN = 60
 MIN_HELDOUT = 15
 MIN_HELDOUT_OOS = 40
 
-_ANNOT = re.compile(r"\[([^\]]+)\](?:\((\w+)(?::([^)]+))?\)|(\{[^}]*\}))")
 _APP_NO = re.compile(r"^(CJ|QY|GJ|SB|YB|GD|YY)\d{14}$")
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def id_check_ok(value: str) -> bool:
-    """GB 11643-1999 check character of an 18-character resident ID number."""
+    """An 18-character resident ID number whose check character (GB 11643-1999) matches."""
     v = normalise(value).upper()
-    if not re.fullmatch(r"\d{17}[\dX]", v):
-        return False
-    r = sum(int(c) * w for c, w in zip(v[:17], _WEIGHTS)) % 11
-    return "10X98765432"[r] == v[17]
+    return bool(re.fullmatch(r"\d{17}[\dX]", v)) and id_check_char(v[:17]) == v[17]
 
 
 def parse_example(line: str):
-    text, ents, pos = "", [], 0
-    for m in _ANNOT.finditer(line):
-        text += line[pos:m.start()]
-        surface = m.group(1)
-        text += surface
-        if m.group(2):
-            name, value = m.group(2), m.group(3) or surface
-        else:
-            spec = json.loads(m.group(4))
-            name, value = spec["entity"], spec.get("value", surface)
-        ents.append((name, value, surface))
-        pos = m.end()
-    text += line[pos:]
-    return text, ents
+    """(plain text, [(entity, value, surface)]) of one annotated example, read as nlu_eval reads it."""
+    text, ents = nlu_eval.parse_example(line)
+    return text, [(e["entity"], e["value"], text[e["start"]:e["end"]]) for e in ents]
 
 
 def read_examples(path: str):
