@@ -64,6 +64,12 @@ def create_blueprint() -> Blueprint:
             abort(400, description="agent (1-32 characters) is required")
         return agent
 
+    def message_text(data: dict) -> str:
+        text = str(data.get("text") or "").strip()
+        if not text or len(text) > 1000:
+            abort(400, description="text (1-1000 characters) is required")
+        return text
+
     @bp.post("/next")
     def take_next():
         desk = _runtime().services.handoff
@@ -88,9 +94,7 @@ def create_blueprint() -> Blueprint:
     @bp.post("/conversations/<ticket>/messages")
     def send(ticket: str):
         data = body()
-        text = str(data.get("text") or "").strip()
-        if not text or len(text) > 1000:
-            abort(400, description="text (1-1000 characters) is required")
+        text = message_text(data)
         if not _runtime().services.handoff.agent_says(ticket, agent_name(data), text):
             abort(409, description="the conversation is not open (not taken, closed or timed out)")
         return jsonify(sent=True)
@@ -122,9 +126,7 @@ def create_blueprint() -> Blueprint:
     @bp.post("/callbacks/<task_id>/messages")
     def write_to_citizen(task_id: str):
         data = body()
-        text = str(data.get("text") or "").strip()
-        if not text or len(text) > 1000:
-            abort(400, description="text (1-1000 characters) is required")
+        text = message_text(data)
         agent_name(data)
         services = _runtime().services
         task = services.callbacks.get(task_id)
