@@ -34,6 +34,7 @@ from adapters.fanout import collect_affairs, shutdown  # noqa: E402
 from bot.config import load_raw  # noqa: E402
 from bot.redis_conn import RedisHub  # noqa: E402
 from sandbox.ports import backend_urls  # noqa: E402
+from scripts.benchstats import percentile  # noqa: E402
 
 WANG = "510104198506122310"
 APPLICATION = "CJ20261101000123"
@@ -51,7 +52,7 @@ def cpu_model() -> str:
 
 def summary(samples_s: list[float]) -> dict[str, float]:
     ms = sorted(s * 1000 for s in samples_s)
-    return {"p50": statistics.median(ms), "p99": ms[min(len(ms) - 1, int(len(ms) * 0.99))],
+    return {"p50": statistics.median(ms), "p99": percentile(ms, .99),
             "mean": statistics.fmean(ms)}
 
 

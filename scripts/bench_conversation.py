@@ -34,6 +34,7 @@ from bot.runtime import build_runtime  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from sandbox.ports import backend_urls  # noqa: E402
 from scripts import nlu_model  # noqa: E402
+from scripts.benchstats import percentile  # noqa: E402
 
 WANG_ID = "510104198506122310"
 CONVERSATION = [
@@ -48,12 +49,6 @@ CONVERSATION = [
     ("ledger filter", "还没办完的"),
     ("thanks + rating prompt", "谢谢"),
 ]
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
-    return ordered[k]
 
 
 def wait_for(url: str, timeout_s: float, proc: subprocess.Popen | None = None) -> None:
@@ -136,7 +131,7 @@ def ledger_latencies(rt, reps: int) -> tuple[list[float], dict[str, list[float]]
 def table(rows: list[tuple[str, list[float]]]) -> str:
     out = ["| turn | p50 ms | p99 ms | max ms |", "|---|---:|---:|---:|"]
     for name, values in rows:
-        out.append(f"| {name} | {pct(values, 50):.1f} | {pct(values, 99):.1f} | {max(values):.1f} |")
+        out.append(f"| {name} | {percentile(values, .50):.1f} | {percentile(values, .99):.1f} | {max(values):.1f} |")
     return "\n".join(out)
 
 
@@ -174,18 +169,18 @@ def main() -> int:
         print(table(list(with_cache.items())))
         all_warm = [v for vs in with_cache.values() for v in vs]
         all_cold = [v for vs in without_cache.values() for v in vs]
-        print(f"\nAll turns: p50 {pct(all_warm, 50):.1f} ms, p99 {pct(all_warm, 99):.1f} ms\n")
+        print(f"\nAll turns: p50 {percentile(all_warm, .50):.1f} ms, p99 {percentile(all_warm, .99):.1f} ms\n")
         print("### Per turn, NLU parse cache off (every turn asks Rasa)\n")
         print(table(list(without_cache.items())))
-        print(f"\nAll turns: p50 {pct(all_cold, 50):.1f} ms, p99 {pct(all_cold, 99):.1f} ms\n")
+        print(f"\nAll turns: p50 {percentile(all_cold, .50):.1f} ms, p99 {percentile(all_cold, .99):.1f} ms\n")
         print("### Ledger for 王建国 (collect_affairs) against each backend alone\n")
         rows = [("ledger, all backends in parallel", ledger)]
-        rows += sorted(((f"{name} alone", v) for name, v in single.items()), key=lambda r: -pct(r[1], 50))
+        rows += sorted(((f"{name} alone", v) for name, v in single.items()), key=lambda r: -percentile(r[1], .50))
         print(table(rows).replace("| turn |", "| call |"))
-        slowest = max(single, key=lambda n: pct(single[n], 50))
-        print(f"\nSlowest single backend: {slowest} (p50 {pct(single[slowest], 50):.1f} ms); "
-              f"ledger p50 {pct(ledger, 50):.1f} ms; sum of all backends p50 "
-              f"{sum(pct(v, 50) for v in single.values()):.1f} ms")
+        slowest = max(single, key=lambda n: percentile(single[n], .50))
+        print(f"\nSlowest single backend: {slowest} (p50 {percentile(single[slowest], .50):.1f} ms); "
+              f"ledger p50 {percentile(ledger, .50):.1f} ms; sum of all backends p50 "
+              f"{sum(percentile(v, .50) for v in single.values()):.1f} ms")
     finally:
         RedisHub(args.redis_url, prefix).delete_prefix()
         for p in procs:

@@ -22,6 +22,7 @@ import hashlib
 import random
 import secrets
 import statistics
+import sys
 import os
 import time
 from pathlib import Path
@@ -29,6 +30,8 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from scripts.benchstats import percentile  # noqa: E402
 
 MIX = [
     "CJ20261101000123 这个签注办到哪了",
@@ -111,7 +114,7 @@ def main() -> None:
         answered += ("审批中" in body or "余额" in body or "材料" in body or "个月" in body
                      or "您好" in body or "不客气" in body or "工作日" in body or "办理" in body)
     lat.sort()
-    q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
+    q = lambda p: percentile(lat, p)
     kind = "every one a new text (NLU cache emptied)" if args.unique else f"mix of {len(MIX)} texts"
     print(f"messages: {args.n} sequential, one bound citizen, {kind}")
     print(f"latency ms: p50 {q(0.50):.1f}  p90 {q(0.90):.1f}  p99 {q(0.99):.1f}  mean {statistics.mean(lat):.1f}  "

@@ -32,6 +32,7 @@ from bot.nlu_client import NluClient  # noqa: E402
 from bot.normalise import normalise  # noqa: E402
 from bot.redis_conn import RedisHub  # noqa: E402
 from bot.settings import NluSettings  # noqa: E402
+from scripts.benchstats import percentile  # noqa: E402
 
 
 def heldout_texts() -> list[str]:
@@ -52,11 +53,6 @@ def mix(n: int, seed: int) -> list[str]:
     seq = unique + unique
     rnd.shuffle(seq)
     return seq
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(p * len(values)))]
 
 
 def sequential(fn, texts: list[str]) -> list[float]:
@@ -136,7 +132,7 @@ def main() -> None:
     print(f"{'path':45} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
     for name, rps, lat in rows:
         rate = f"{rps:8.1f}" if rps else f"{1000 / statistics.mean(lat):8.1f}"
-        print(f"{name:45} {rate} {pct(lat, .5):8.1f} {pct(lat, .99):8.1f} {statistics.mean(lat):8.1f}")
+        print(f"{name:45} {rate} {percentile(lat, .5):8.1f} {percentile(lat, .99):8.1f} {statistics.mean(lat):8.1f}")
 
 
 if __name__ == "__main__":
