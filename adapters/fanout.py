@@ -26,27 +26,26 @@ POOL_SIZE = int(os.environ.get("ADAPTER_POOL_SIZE", "32"))
 # in flight (BackendAdapter.ping), so this is enough for every backend.
 HEALTH_POOL_SIZE = 16
 
-_pool: ThreadPoolExecutor | None = None
-_health_pool: ThreadPoolExecutor | None = None
+_pools: dict[str, ThreadPoolExecutor] = {}   # thread-name prefix -> pool, made on first use
 _pool_lock = threading.Lock()
 
 
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    if _pool is None:
+def _shared_pool(name: str, size: int) -> ThreadPoolExecutor:
+    pool = _pools.get(name)
+    if pool is None:
         with _pool_lock:
-            if _pool is None:
-                _pool = ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="backend-fanout")
-    return _pool
+            pool = _pools.get(name)
+            if pool is None:
+                pool = _pools[name] = ThreadPoolExecutor(max_workers=size, thread_name_prefix=name)
+    return pool
+
+
+def _executor() -> ThreadPoolExecutor:
+    return _shared_pool("backend-fanout", POOL_SIZE)
 
 
 def _health_executor() -> ThreadPoolExecutor:
-    global _health_pool
-    if _health_pool is None:
-        with _pool_lock:
-            if _health_pool is None:
-                _health_pool = ThreadPoolExecutor(max_workers=HEALTH_POOL_SIZE, thread_name_prefix="backend-health")
-    return _health_pool
+    return _shared_pool("backend-health", HEALTH_POOL_SIZE)
 
 
 def run_concurrently(calls: Mapping[str, Callable[[], Any]], deadline_s: float,
@@ -98,12 +97,10 @@ def collect_affairs(adapters, id_number: str, deadline_s: float = 2.5) -> Ledger
 
 def shutdown() -> None:
     """Stop the pools (tests, clean worker exit)."""
-    global _pool, _health_pool
     with _pool_lock:
-        for pool in (_pool, _health_pool):
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
-        _pool = _health_pool = None
+        for pool in _pools.values():
+            pool.shutdown(wait=False, cancel_futures=True)
+        _pools.clear()
 
 
 __all__ = ["collect_affairs", "run_concurrently", "shutdown"]
