@@ -255,7 +255,8 @@ class Server:
 
 
 def gunicorn(name: str, app: str, port: int, args, env: dict, log_dir: Path) -> Server:
-    cmd = [GUNICORN, "--bind", f"127.0.0.1:{port}", "--workers", str(args.web_workers), "--threads",
+    cmd = ["nice", "-n", str(args.web_nice)] if args.web_nice else []
+    cmd += [GUNICORN, "--bind", f"127.0.0.1:{port}", "--workers", str(args.web_workers), "--threads",
            str(args.web_threads), "--worker-class", "gthread", "--timeout", "30", app]
     return Server(name, cmd, env, f"http://127.0.0.1:{port}/wechat", log_dir)
 
@@ -360,6 +361,8 @@ def main() -> int:
     p.add_argument("--wrk-threads", type=int, default=2)
     p.add_argument("--web-workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
     p.add_argument("--web-threads", type=int, default=int(os.environ.get("WEB_THREADS", "8")))
+    p.add_argument("--web-nice", type=int, default=int(os.environ.get("WEB_NICE", "0")),
+                   help="niceness of the servers under test (make run's WEB_NICE); 0 runs them as is")
     p.add_argument("--job-workers", type=int, default=4, help="bot.worker processes for webhook-queue")
     p.add_argument("--nlu-url", default=os.environ.get("NLU_URL", "http://127.0.0.1:5005"))
     p.add_argument("--sim-url", default=os.environ.get("WECHAT_API_BASE_URL", "http://127.0.0.1:9200"))
@@ -406,7 +409,7 @@ def main() -> int:
     app_env = {"APP__redis__key_prefix": json.dumps(prefix), "NLU_URL": ",".join(nlu_urls),
                "WECHAT_API_BASE_URL": args.sim_url, "APP__app__log_level": "WARNING"}
     info = {"machine": machine(), "connections": args.connections, "duration_s": args.duration,
-            "warmup_s": args.warmup, "web_workers": args.web_workers, "web_threads": args.web_threads,
+            "warmup_s": args.warmup, "web_workers": args.web_workers, "web_threads": args.web_threads, "web_nice": args.web_nice,
             "job_workers": args.job_workers, "nlu_servers_for_the_app": nlu_urls, "peer": nlu_urls[0],
             "results": {}}
     url = f"http://127.0.0.1:{args.port}"
@@ -500,6 +503,13 @@ def main() -> int:
     if args.rounds > 1:
         print(f"\nmedians over {args.rounds} rounds:\n")
         print(markdown_table({"results": info["medians"]}))
+    summary = against_the_peer(info["medians"] if args.rounds > 1 else info["results"])
+    if summary:
+        info["against_the_peer"] = summary
+        path.write_text(json.dumps(info, indent=2, ensure_ascii=False))
+        print()
+        for line in summary["lines"]:
+            print(line)
     print(f"\nresults: {path}")
     return 0
 
@@ -519,6 +529,32 @@ def medians(results: dict) -> dict:
                            for g in runs[0]["cores_used"]}
         m["rounds"] = len(runs)
         out[name] = m
+    return out
+
+
+def against_the_peer(results: dict) -> dict | None:
+    """The webhook's throughput over the peer's and, when rasa-unique ran, the ceiling that any
+    cache in front of the same Rasa server has on this mix.
+
+    The cache spares Rasa the repeated half only; the unique half still costs one parse each,
+    and those are the longer, dearer texts. With Rasa the bottleneck for both, the webhook
+    can serve at most twice the rate at which Rasa parses unique texts, so its ratio to the
+    peer is at most 2 x rasa-unique / rasa-parse (below 2 whenever a unique text costs more
+    than the mix's average)."""
+    peer = results.get("rasa-parse")
+    if not peer or not peer["rps"]:
+        return None
+    out: dict = {"peer_rps": peer["rps"], "lines": []}
+    for name in ("webhook-plain", "webhook-safe", "webhook-queue"):
+        if name in results:
+            ratio = results[name]["rps"] / peer["rps"]
+            out[name] = round(ratio, 2)
+            out["lines"].append(f"{name} / rasa-parse: {ratio:.2f}x")
+    if results.get("rasa-unique"):
+        ceiling = 2 * results["rasa-unique"]["rps"] / peer["rps"]
+        out["ceiling"] = round(ceiling, 2)
+        out["lines"].append(f"ceiling of a cache in front of one Rasa server, this mix: 2 x rasa-unique / "
+                            f"rasa-parse = {ceiling:.2f}x")
     return out
 
 
