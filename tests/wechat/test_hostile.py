@@ -159,6 +159,34 @@ def test_replayed_query_string_with_another_body_is_refused(wapp):
     assert [i.text for i in wapp.dispatcher.calls] == ["first"]
 
 
+@pytest.mark.parametrize("added", ["&msg_signature=" + "0" * 40, "&encrypt_type=raw",
+                                   "&msg_signature=" + "1" * 40 + "&openid=oAttacker"])
+def test_a_replay_cannot_make_itself_new_with_unverified_parameters(wapp, added):
+    push = wapp.wx.push(text_fields("first", openid="oVictim_2"))
+    assert wapp.wx.send(wapp.client, push).status_code == 200
+    forged = xml(text_fields("我要投诉", openid="oVictim_2")).encode()
+    r = wapp.client.post(f"/wechat?{push.query}{added}", data=forged, content_type="text/xml")
+    assert r.status_code == 403
+    assert [i.text for i in wapp.dispatcher.calls] == ["first"]
+
+
+def test_an_encrypted_push_replayed_as_plaintext_is_refused(make_app):
+    """Compatible mode reads both kinds: dropping msg_signature and encrypt_type from a captured
+    encrypted push must not let another body through under the same signature."""
+    wapp = make_app(message_mode="compatible")
+    ts, nonce = str(int(time.time())), "4455667788"
+    encrypt = wapp.wx.crypto.encrypt(xml(text_fields("你好", openid="oVictim_3")))
+    body = f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+    query = (f"signature={_signed(ts, nonce)}&timestamp={ts}&nonce={nonce}&encrypt_type=aes"
+             f"&msg_signature={sha1_signature(TOKEN, ts, nonce, encrypt)}")
+    assert wapp.client.post(f"/wechat?{query}", data=body.encode(), content_type="text/xml").status_code == 200
+    stripped = f"signature={_signed(ts, nonce)}&timestamp={ts}&nonce={nonce}"
+    forged = xml(text_fields("注销我的账户", openid="oVictim_3")).encode()
+    r = wapp.client.post(f"/wechat?{stripped}", data=forged, content_type="text/xml")
+    assert r.status_code == 403
+    assert [i.text for i in wapp.dispatcher.calls] == ["你好"]
+
+
 def test_query_string_of_an_ignored_push_cannot_carry_another_body(wapp):
     from tests.wechat.wx import event_fields
     push = wapp.wx.push(event_fields("VIEW", EventKey="https://www.gov.cn/"))

@@ -47,9 +47,11 @@ class SignedQuery:
 
     @property
     def replay_key(self) -> str:
-        """Identifies the signed query string (what a replay would reuse)."""
-        return hashlib.sha1("|".join([self.timestamp, self.nonce, self.signature or "",
-                                      self.msg_signature or ""]).encode()).hexdigest()
+        """Identifies the signed query string by what every signature covers: its timestamp
+        and nonce. A replay must reuse them; parameters it adds or drops (a made-up
+        msg_signature on a plaintext push, a dropped one on an encrypted push read in
+        compatible mode) are not verified, so they must not make a new key."""
+        return hashlib.sha1(f"{self.timestamp}|{self.nonce}".encode()).hexdigest()
 
 
 def read_query(args: Mapping[str, str]) -> SignedQuery:
