@@ -116,6 +116,19 @@ def test_network_failure_is_retried_then_sent_once(make_app, sim):
     assert wapp.channel.customer_service.remaining(openid) == 4   # the failed try gave its unit back
 
 
+def test_wechat_failing_to_take_a_queued_answer_does_not_run_the_turn_again(make_app, sim):
+    wapp = make_app(dispatcher=slow_dispatcher(), reply_budget_s=BUDGET_S, turn_mode="queue")
+    wapp.channel.jobs.backoff_s = (0.1,)
+    sim.faults(http_status={"custom": {"status": 503, "times": 100}})
+    r = wapp.send(text_fields("公积金余额", openid="oQueued_1"))
+    assert wapp.wx.reply_fields(r)["Content"] == ON_ITS_WAY
+    wapp.run_jobs(until=lambda: wapp.channel.jobs.waiting()["dead"] == 1, timeout_s=30)
+    assert len(wapp.dispatcher.calls) == 1
+    assert len(sim.received("custom")) == wapp.channel.jobs.max_tries     # the delivery was retried
+    # not lost: it waits for the citizen's next message
+    assert any("52340.56" in t for t in wapp.channel.users.take_parked("oQueued_1"))
+
+
 # -- a late answer outlives its web process (inline mode) ------------------------------------
 
 def test_a_late_answer_survives_the_death_of_its_web_process(make_app, sim):

@@ -365,9 +365,10 @@ class WeChatChannel:
         """Job (turn_mode=queue): the turn itself; a late result is delivered like any other."""
         incoming = incoming_from_dict(payload["incoming"])
         text = render.replies_to_text(self.dispatcher.handle(incoming))
-        if not self.queued.hand_over(payload["ticket"], text) and text.strip():
-            self.deliver({"openid": incoming.user_id, "text": text, "_job_id": payload.get("_job_id"),
-                          "_attempt": payload.get("_attempt", 1)})
+        if not self.queued.hand_over(payload["ticket"], text):
+            # A job of its own: when WeChat fails, that job is retried, not the citizen's turn
+            # (which may have filed a complaint or booked a slot).
+            self.hand_late_answer(incoming.user_id, text)
 
     def job_handlers(self) -> dict:
         return {DELIVER_JOB: self.deliver, TURN_JOB: self.run_queued_turn, RESCUE_JOB: self.rescue_turn}
