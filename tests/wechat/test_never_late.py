@@ -116,6 +116,22 @@ def test_network_failure_is_retried_then_sent_once(make_app, sim):
     assert wapp.channel.customer_service.remaining(openid) == 4   # the failed try gave its unit back
 
 
+def test_on_its_way_with_long_parked_answers_stays_in_one_page_and_keeps_the_rest(make_app, sim):
+    from bot.channels.wechat_oa.render import MAX_CONTENT_BYTES
+    wapp = make_app(dispatcher=slow_dispatcher(), reply_budget_s=BUDGET_S)
+    short, long = "您的签注已审批通过。", "您的办件：" + "营业执照变更登记，材料已受理。" * 60
+    wapp.channel.park_answer("oParked_1", short)
+    wapp.channel.park_answer("oParked_1", long)
+    with wapp.worker_thread():
+        r = wapp.send(text_fields("公积金余额", openid="oParked_1"))
+        content = wapp.wx.reply_fields(r)["Content"]
+        assert len(content.encode()) <= MAX_CONTENT_BYTES
+        assert short in content and content.endswith(ON_ITS_WAY) and "营业执照" not in content
+        _wait_for(lambda: sim.received("custom"))
+    # the long one was not dropped: it comes with the citizen's next message
+    assert [long in t for t in wapp.channel.users.take_parked("oParked_1")] == [True]
+
+
 def test_wechat_failing_to_take_a_queued_answer_does_not_run_the_turn_again(make_app, sim):
     wapp = make_app(dispatcher=slow_dispatcher(), reply_budget_s=BUDGET_S, turn_mode="queue")
     wapp.channel.jobs.backoff_s = (0.1,)

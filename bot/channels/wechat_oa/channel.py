@@ -239,14 +239,29 @@ class WeChatChannel:
             text, outcome = self._dispatch(msg, action, deadline, progress)
         if outcome == "page":
             return Answer(text, None, "answered"), parked     # a page is full already
+        if outcome == "deferred":
+            return self._deferred_answer(text, parked)
         if parked:
             text = "\n\n".join([*parked, "——", text] if text else parked)
         if not text:
             # Nothing to say (a person is handling the conversation): WeChat wants `success`,
             # never an empty Content, which it shows as an error.
             return Answer(None, None, "silent"), []
-        pages = [text] if outcome == "deferred" else render.paginate(text)
+        pages = render.paginate(text)
         return Answer(pages[0], pages[1:], outcome), []
+
+    @staticmethod
+    def _deferred_answer(notice: str, parked: list[str]) -> tuple[Answer, list[str]]:
+        """"On its way" in one page, with the parked answers that fit beside it; the others wait
+        for the next message. They are not paged under "更多": the late answer's own pages
+        would take that place."""
+        shown: list[str] = []
+        for earlier in parked:
+            if len("\n\n".join([*shown, earlier, "——", notice]).encode()) > render.MAX_CONTENT_BYTES:
+                break
+            shown.append(earlier)
+        text = "\n\n".join([*shown, "——", notice]) if shown else notice
+        return Answer(text, [], "deferred"), parked[len(shown):]
 
     def _dispatch(self, msg: WeChatMessage, action: Dispatch, deadline: float,
                   progress: "_Progress") -> tuple[str, str]:
