@@ -43,6 +43,15 @@ log = logging.getLogger(__name__)
 
 GROUP = "workers"
 
+# A job of a fetched batch is run only if its entry is still this consumer's, and its idle time
+# starts again: a worker slow on the batch's earlier jobs must not run one that another worker
+# has taken over meanwhile (XAUTOCLAIM, after visibility_s), nor lose one it is about to run.
+_HOLD = """
+if #redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1, ARGV[3]) == 0 then return 0 end
+redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'JUSTID')
+return 1
+"""
+
 # Move due delayed jobs back onto the stream; ZREM first, so two workers never both move one.
 _PROMOTE = """
 local due = redis.call('zrangebyscore', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
@@ -89,6 +98,7 @@ class JobQueue:
         self.max_len = max_len
         self.dead_ttl_s = dead_ttl_s
         self._promote = hub.text.register_script(_PROMOTE)
+        self._hold = hub.text.register_script(_HOLD)
         self._group_ready = False
 
     # -- producers ------------------------------------------------------------------------
@@ -145,6 +155,10 @@ class JobQueue:
             self._group_ready = False      # the stream was deleted under us: create it again
             return []
         return [self._job(eid, fields) for _stream, entries in got or [] for eid, fields in entries if fields]
+
+    def hold(self, job: Job, consumer: str) -> bool:
+        """True when `job` is still this consumer's to run (its visibility starts again)."""
+        return bool(self._hold(keys=[self.stream], args=[GROUP, job.entry_id, consumer]))
 
     def ack(self, job: Job) -> None:
         pipe = self.hub.text.pipeline()
@@ -212,7 +226,10 @@ class JobRunner:
     def run_once(self, block_ms: int = 1000) -> int:
         jobs = self.queue.fetch(self.consumer, block_ms=block_ms)
         for job in jobs:
-            self.run_job(job)
+            if self.queue.hold(job, self.consumer):
+                self.run_job(job)
+            else:
+                log.warning("job %s (%s) was taken over by another worker; not run here", job.job_id, job.kind)
         return len(jobs)
 
     def run_job(self, job: Job) -> None:

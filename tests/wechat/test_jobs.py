@@ -107,6 +107,28 @@ def test_a_dead_workers_job_is_taken_over(redis_hub):
     assert done == [2]                           # taken over, counted as a second try
 
 
+def test_a_slow_batch_does_not_run_the_jobs_another_worker_took_over(redis_hub):
+    from bot.jobs import GROUP
+    q = _queue(redis_hub)
+    for n in range(3):
+        q.enqueue("work", {"n": n})
+    q.ensure_group()
+    runs = []
+
+    def first_is_slow(payload):
+        runs.append(payload["n"])
+        if payload["n"] == 0:
+            # While the first job runs long, the batch's other jobs outstay their visibility and
+            # another worker takes them over (what its XAUTOCLAIM does after visibility_s).
+            pending = redis_hub.text.xpending_range(q.stream, GROUP, "-", "+", 10, consumername="A")
+            others = [p["message_id"] for p in pending][1:]
+            redis_hub.text.xclaim(q.stream, GROUP, "B", 0, others)
+
+    assert JobRunner(q, {"work": first_is_slow}, consumer="A").run_once(block_ms=50) == 3
+    assert runs == [0]                                   # the other two are B's now
+    assert q.waiting()["unacknowledged"] == 2
+
+
 def test_worker_process_delivers_and_stops_on_sigterm(redis_hub, sim):
     """`python -m bot.worker` as a real process delivers a late answer through the simulator."""
     from tests.wechat.conftest import ChannelApp
