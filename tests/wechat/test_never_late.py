@@ -11,6 +11,7 @@ import time
 import pytest
 
 from bot.channels.wechat_oa.channel import EARLIER_ANSWER, ON_ITS_WAY
+from bot.channels.wechat_oa.liveness import Liveness
 from bot.messages import Text
 from tests.wechat.conftest import FakeDispatcher
 from tests.wechat.wx import event_fields, text_fields
@@ -161,8 +162,10 @@ def test_a_late_answer_survives_the_death_of_its_web_process(make_app, sim):
 
     wapp = make_app(dispatcher=FakeDispatcher(answer=answer), reply_budget_s=BUDGET_S)
     wapp.channel.rescue_after_s = 1       # 60 s in config.yaml
+    wapp.channel.liveness = Liveness(wapp.channel.hub, ttl_s=1, every_s=0.2)
     r = wapp.send(text_fields("公积金余额", openid="oRescue_1"))
     assert wapp.wx.reply_fields(r)["Content"] == ON_ITS_WAY
+    wapp.channel.liveness.stop()          # the process "dies": it no longer says it holds the turn
     try:
         wapp.run_jobs(until=lambda: sim.received("custom"))
     finally:
@@ -174,6 +177,44 @@ def test_a_late_answer_survives_the_death_of_its_web_process(make_app, sim):
     assert sent["body"]["touser"] == "oRescue_1"
     assert sent["body"]["text"]["content"] == "您的公积金余额为52340.56元（公积金余额）"
     assert len(calls) == 2
+
+
+def test_a_slow_or_queued_turn_of_a_live_process_is_not_run_again(make_app, sim):
+    """Past rescue_after_s, a turn still running (or still waiting for the process's only thread)
+    belongs to a live process: the rescue job looks again later instead of running it twice."""
+    wapp = make_app(dispatcher=slow_dispatcher(), reply_budget_s=BUDGET_S, inline_threads=1)
+    wapp.channel.rescue_after_s = 1
+    for who in ("oBusy_1", "oQueued_1"):      # the second waits for the first's thread
+        r = wapp.send(text_fields(f"提交投诉 {who}", openid=who))
+        assert wapp.wx.reply_fields(r)["Content"] == ON_ITS_WAY
+    wapp.run_jobs(until=lambda: len(sim.received("custom")) == 2, timeout_s=30)
+    wapp.run_jobs(until=lambda: wapp.channel.jobs.waiting()["delayed"] == 0, timeout_s=10)
+    wapp.run_jobs(until=lambda: wapp.channel.jobs.waiting()["stream"] == 0)
+    assert sorted(i.user_id for i in wapp.dispatcher.calls) == ["oBusy_1", "oQueued_1"]
+    assert sorted(m["body"]["touser"] for m in sim.received("custom")) == ["oBusy_1", "oQueued_1"]
+
+
+def test_a_late_answer_that_cannot_be_queued_is_kept_for_its_rescue_job(make_app, sim):
+    import redis
+    from bot.channels.wechat_oa.channel import DELIVER_JOB
+    wapp = make_app(dispatcher=slow_dispatcher(), reply_budget_s=BUDGET_S)
+    wapp.channel.rescue_after_s = 1
+    enqueue, failed = wapp.channel.jobs.enqueue, []
+
+    def blip_once(kind, payload, **kw):       # Redis refuses the one delivery job the turn hands over
+        if kind == DELIVER_JOB and not failed:
+            failed.append(kind)
+            raise redis.ConnectionError("connection reset")
+        return enqueue(kind, payload, **kw)
+
+    wapp.channel.jobs.enqueue = blip_once
+    r = wapp.send(text_fields("公积金余额", openid="oBlip_1"))
+    assert wapp.wx.reply_fields(r)["Content"] == ON_ITS_WAY
+    _wait_for(lambda: failed)
+    wapp.run_jobs(until=lambda: sim.received("custom"), timeout_s=30)
+    (sent,) = sim.received("custom")
+    assert sent["body"]["text"]["content"] == "您的公积金余额为52340.56元（公积金余额）"
+    assert len(wapp.dispatcher.calls) == 1       # delivered from the record, not run again
 
 
 def test_a_late_answer_handed_over_in_time_is_not_run_again(make_app, sim):

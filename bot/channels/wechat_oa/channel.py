@@ -38,7 +38,8 @@ from bot.channels.wechat_oa.signing import (RequestRefused, SignedQuery, check_f
                                             check_query_signature, check_url_verification, read_query)
 from bot.channels.wechat_oa.turns import (RECLAIM, REPLAY, RESUME, RETRY, TURN_JOB, Answer, InlineTurns,
                                           QueuedTurns, TurnRecords, incoming_from_dict, incoming_to_dict)
-from bot.channels.wechat_oa.user_state import CLAIMED, DEFERRED_KEEP_S, RUNNING, UserState
+from bot.channels.wechat_oa.liveness import Liveness
+from bot.channels.wechat_oa.user_state import ALIVE, CLAIMED, DEFERRED_KEEP_S, RUNNING, UserState
 from bot.channels.wechat_oa.xml_in import BadMessage, WeChatMessage, parse_fields, parse_message
 from bot.jobs import JobQueue
 from bot.messages import Incoming
@@ -99,6 +100,7 @@ class WeChatChannel:
                                   settings.inline_threads)
         self.runner = self.inline if settings.turn_mode == "inline" else self.queued
         self.rescue_after_s = settings.rescue_after_s
+        self.liveness = Liveness(hub)
         # The intents a CLICK key or a QR scene may start: the menu's keys and the dispatcher's own.
         self.intents = frozenset(b["key"] for top in settings.menu for b in (top.get("sub_button") or [top])
                                  if b["type"] == "click") | frozenset(getattr(self.dispatcher, "handlers", None) or ())
@@ -301,25 +303,43 @@ class WeChatChannel:
         job due after `rescue_after_s`, so that a worker runs it if this process dies first."""
         turn_id = uuid.uuid4().hex
         self.users.note_deferred(incoming.user_id, turn_id, self.rescue_after_s + DEFERRED_KEEP_S)
+        self.liveness.hold(self.users.alive_key(incoming.user_id, turn_id))
         self.jobs.enqueue(RESCUE_JOB, {"turn": turn_id, "incoming": incoming_to_dict(incoming)},
                           delay_s=self.rescue_after_s)
         return turn_id
 
     def _late_answer(self, incoming: Incoming, text: str, turn_id: str | None) -> None:
         """Web side (inline mode): the overrun turn has its answer."""
-        if turn_id is not None and not self.users.take_deferred(incoming.user_id, turn_id):
-            # A worker took the turn over (this one ran past rescue_after_s): its answer goes out.
-            LATE.labels("superseded").inc()
-            return
-        self.hand_late_answer(incoming.user_id, text)
+        openid = incoming.user_id
+        try:
+            if turn_id is not None and not self.users.take_deferred(openid, turn_id):
+                # A worker took the turn over (this one's process was thought dead): its answer goes out.
+                LATE.labels("superseded").inc()
+                return
+            try:
+                self.hand_late_answer(openid, text)
+            except Exception:
+                if turn_id is not None:
+                    # Not lost: kept on the turn's record, where its rescue job finds and delivers it.
+                    self.users.keep_deferred_answer(openid, turn_id, text, self.rescue_after_s + DEFERRED_KEEP_S)
+                raise
+        finally:
+            if turn_id is not None:
+                self.liveness.release(self.users.alive_key(openid, turn_id))
 
     def rescue_turn(self, payload: dict) -> None:
-        """Job: a deferred turn whose answer never came (its web process died): run it again, once."""
+        """Job: a deferred turn whose answer never came and whose web process stopped holding it
+        (it died): run it again, once."""
         incoming = incoming_from_dict(payload["incoming"])
         openid, turn_id = incoming.user_id, payload["turn"]
         got = self.users.claim_deferred(openid, turn_id)
         if got is None:
             return        # answered by its own process (or the citizen unsubscribed)
+        if got == ALIVE:
+            # Its web process is alive, the turn only slow or still waiting for a thread: look again later.
+            self.jobs.enqueue(RESCUE_JOB, {"turn": turn_id, "incoming": payload["incoming"]},
+                              delay_s=self.rescue_after_s)
+            return
         if got == RUNNING:
             # An earlier try stopped in the middle of the turn: never twice.
             log.warning("a rescued turn stopped midway; not run again")

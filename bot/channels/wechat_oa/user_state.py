@@ -21,7 +21,10 @@ DEFERRED_KEEP_S = 86400    # how long a deferred turn waits for a worker to look
 # or the sealed answer an earlier try of the same job stored).
 _CLAIM_DEFERRED = """
 local v = redis.call('hget', KEYS[1], ARGV[1])
-if v == 'pending' then redis.call('hset', KEYS[1], ARGV[1], 'running') return 'claimed' end
+if v == 'pending' then
+  if redis.call('exists', KEYS[2]) == 1 then return 'alive' end
+  redis.call('hset', KEYS[1], ARGV[1], 'running') return 'claimed'
+end
 return v
 """
 # The web process has the late answer: it delivers it unless a worker took the turn over (0).
@@ -29,7 +32,7 @@ _TAKE_DEFERRED = """
 if redis.call('hget', KEYS[1], ARGV[1]) == 'pending' then redis.call('hdel', KEYS[1], ARGV[1]) return 1 end
 return 0
 """
-CLAIMED, RUNNING = "claimed", "running"
+CLAIMED, RUNNING, ALIVE = "claimed", "running", "alive"
 
 
 class UserState:
@@ -104,17 +107,25 @@ class UserState:
         """Web side: True when this process still owns the late answer (no worker took it over)."""
         return bool(self._take_deferred(keys=[self._key(openid, "deferred")], args=[turn_id]))
 
+    def alive_key(self, openid: str, turn_id: str) -> str:
+        """Kept by the web process while it still holds the overrun turn (liveness.py)."""
+        return self._key(openid, f"alive:{turn_id}")
+
     def claim_deferred(self, openid: str, turn_id: str) -> str | None:
-        """Worker side: CLAIMED, RUNNING, None, or the answer stored by an earlier try."""
+        """Worker side: CLAIMED, ALIVE (its web process still has it), RUNNING, None, or the
+        answer stored by an earlier try."""
         key = self._key(openid, "deferred")
-        got = self._claim_deferred(keys=[key], args=[turn_id])
-        if got in (None, CLAIMED, RUNNING):
+        got = self._claim_deferred(keys=[key, self.alive_key(openid, turn_id)], args=[turn_id])
+        if got in (None, CLAIMED, RUNNING, ALIVE):
             return got
         return self.sealer.open(got, f"{key}:{turn_id}") or ""
 
-    def keep_deferred_answer(self, openid: str, turn_id: str, text: str) -> None:
+    def keep_deferred_answer(self, openid: str, turn_id: str, text: str, keep_s: int = DEFERRED_KEEP_S) -> None:
         key = self._key(openid, "deferred")
-        self.hub.text.hset(key, turn_id, self.sealer.seal(text, f"{key}:{turn_id}"))
+        pipe = self.hub.text.pipeline(transaction=True)
+        pipe.hset(key, turn_id, self.sealer.seal(text, f"{key}:{turn_id}"))
+        pipe.expire(key, keep_s)
+        pipe.execute()
 
     def drop_deferred(self, openid: str, turn_id: str) -> None:
         self.hub.text.hdel(self._key(openid, "deferred"), turn_id)
