@@ -146,6 +146,23 @@ def test_wechat_failing_to_take_a_queued_answer_does_not_run_the_turn_again(make
     assert any("52340.56" in t for t in wapp.channel.users.take_parked("oQueued_1"))
 
 
+def test_jobs_queued_before_an_unsubscribe_bring_nothing_back(make_app, sim):
+    openid = "oLeaving_2"
+    wapp = make_app(dispatcher=slow_dispatcher(), reply_budget_s=BUDGET_S, turn_mode="queue")
+    r = wapp.send(text_fields("我要投诉", openid=openid))           # its turn waits on the stream
+    assert wapp.wx.reply_fields(r)["Content"] == ON_ITS_WAY
+    wapp.channel.hand_late_answer(openid, "您的投诉已受理")          # and a late answer
+    assert wapp.send(event_fields("unsubscribe", openid=openid)).data == b"success"
+    wapp.run_jobs(until=lambda: wapp.channel.jobs.waiting()["stream"] == 0)
+    assert wapp.dispatcher.calls == [] and sim.received("custom") == []
+    assert list(wapp.hub.text.scan_iter(match=f"{wapp.hub.prefix}wx:u:{openid}:*")) == []
+    # Back again: what they ask now is answered as usual.
+    wapp.send(event_fields("subscribe", openid=openid))
+    wapp.channel.hand_late_answer(openid, "欢迎回来")
+    wapp.run_jobs(until=lambda: sim.received("custom"))
+    assert [m["body"]["text"]["content"] for m in sim.received("custom")] == ["欢迎回来"]
+
+
 # -- a late answer outlives its web process (inline mode) ------------------------------------
 
 def test_a_late_answer_survives_the_death_of_its_web_process(make_app, sim):

@@ -296,7 +296,16 @@ class WeChatChannel:
         """A customer-service message for the citizen, through the job stream. `notice`: not an
         answer to a question of theirs (an agent's message), so parked without the heading."""
         if text.strip():
-            self.jobs.enqueue(DELIVER_JOB, {"openid": openid, "text": text, **({"notice": True} if notice else {})})
+            self.jobs.enqueue(DELIVER_JOB, {"openid": openid, "text": text, "at": time.time(),
+                                            **({"notice": True} if notice else {})})
+
+    def _forgotten_since_queued(self, openid: str, payload: dict) -> bool:
+        """The citizen unsubscribed after this job was queued: it must not run (nor recreate data)."""
+        gone = self.users.forgotten_since(openid)
+        if gone is not None and float(payload.get("at") or 0) <= gone:
+            LATE.labels("forgotten").inc()
+            return True
+        return False
 
     def note_deferred(self, incoming: Incoming) -> str:
         """Web side (inline mode), a turn overran its budget: keep it on record, sealed, with a
@@ -304,7 +313,7 @@ class WeChatChannel:
         turn_id = uuid.uuid4().hex
         self.users.note_deferred(incoming.user_id, turn_id, self.rescue_after_s + DEFERRED_KEEP_S)
         self.liveness.hold(self.users.alive_key(incoming.user_id, turn_id))
-        self.jobs.enqueue(RESCUE_JOB, {"turn": turn_id, "incoming": incoming_to_dict(incoming)},
+        self.jobs.enqueue(RESCUE_JOB, {"turn": turn_id, "incoming": incoming_to_dict(incoming), "at": time.time()},
                           delay_s=self.rescue_after_s)
         return turn_id
 
@@ -332,12 +341,14 @@ class WeChatChannel:
         (it died): run it again, once."""
         incoming = incoming_from_dict(payload["incoming"])
         openid, turn_id = incoming.user_id, payload["turn"]
+        if self._forgotten_since_queued(openid, payload):
+            return
         got = self.users.claim_deferred(openid, turn_id)
         if got is None:
             return        # answered by its own process (or the citizen unsubscribed)
         if got == ALIVE:
             # Its web process is alive, the turn only slow or still waiting for a thread: look again later.
-            self.jobs.enqueue(RESCUE_JOB, {"turn": turn_id, "incoming": payload["incoming"]},
+            self.jobs.enqueue(RESCUE_JOB, {"turn": turn_id, "incoming": payload["incoming"], "at": payload.get("at")},
                               delay_s=self.rescue_after_s)
             return
         if got == RUNNING:
@@ -350,7 +361,7 @@ class WeChatChannel:
             got = render.replies_to_text(self.dispatcher.handle(incoming))
             self.users.keep_deferred_answer(openid, turn_id, got)    # for this job's retries
         if got.strip():
-            self.deliver({"openid": openid, "text": got, "_job_id": payload.get("_job_id"),
+            self.deliver({"openid": openid, "text": got, "at": payload.get("at"), "_job_id": payload.get("_job_id"),
                           "_attempt": payload.get("_attempt", 1)})
         self.users.drop_deferred(openid, turn_id)
 
@@ -365,7 +376,7 @@ class WeChatChannel:
     def deliver(self, payload: dict) -> None:
         """Job: one customer-service message with the answer (its first page), or park it."""
         openid, text = payload["openid"], payload["text"]
-        if not text.strip():
+        if not text.strip() or self._forgotten_since_queued(openid, payload):
             return
         notice = bool(payload.get("notice"))
         sent_marker = self.hub.key("wx", "delivered", payload.get("_job_id") or uuid.uuid4().hex)
@@ -399,6 +410,8 @@ class WeChatChannel:
     def run_queued_turn(self, payload: dict) -> None:
         """Job (turn_mode=queue): the turn itself; a late result is delivered like any other."""
         incoming = incoming_from_dict(payload["incoming"])
+        if self._forgotten_since_queued(incoming.user_id, payload):
+            return
         text = render.replies_to_text(self.dispatcher.handle(incoming))
         if not self.queued.hand_over(payload["ticket"], text):
             # A job of its own: when WeChat fails, that job is retried, not the citizen's turn

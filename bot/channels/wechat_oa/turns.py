@@ -285,7 +285,7 @@ class QueuedTurns:
 
     def run(self, incoming: Incoming, timeout: float) -> str | None:
         ticket = uuid.uuid4().hex
-        self.queue.enqueue(TURN_JOB, {"ticket": ticket, "incoming": incoming_to_dict(incoming)})
+        self.queue.enqueue(TURN_JOB, {"ticket": ticket, "incoming": incoming_to_dict(incoming), "at": time.time()})
         state_key, answer_key = self._keys(ticket)
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0.005:

@@ -11,6 +11,8 @@ Pages, parked answers and deferred answers are stored sealed (sealing.py).
 """
 from __future__ import annotations
 
+import time
+
 from bot.sealing import Sealer
 from bot.redis_conn import RedisHub
 
@@ -139,5 +141,19 @@ class UserState:
     def forget(self, openid: str) -> None:
         turns = self._key(openid, "turns")
         records = list(self.hub.text.smembers(turns))
-        self.hub.text.delete(turns, self._key(openid, "more"), self._key(openid, "parked"),
-                             self._key(openid, "deferred"), *records)
+        pipe = self.hub.text.pipeline(transaction=True)
+        pipe.delete(turns, self._key(openid, "more"), self._key(openid, "parked"),
+                    self._key(openid, "deferred"), *records)
+        # Jobs queued for the citizen before this moment (a late answer, a queued turn, a rescue)
+        # must not bring their data back: they check this mark, which holds only the time and
+        # lasts as long as such a job can wait.
+        pipe.set(self._gone_key(openid), repr(time.time()), ex=DEFERRED_KEEP_S)
+        pipe.execute()
+
+    def _gone_key(self, openid: str) -> str:
+        return self.hub.key("wx", "gone", openid)     # not under wx:u:<openid>: not the citizen's data
+
+    def forgotten_since(self, openid: str) -> float | None:
+        """When the citizen unsubscribed (their data deleted), within the last day; else None."""
+        at = self.hub.text.get(self._gone_key(openid))
+        return float(at) if at else None
