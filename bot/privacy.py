@@ -19,19 +19,30 @@ _CHECK_CHARS = "10X98765432"
 # The shapes in which citizens write identifiers: the one definition used for
 # masking, log redaction, NLU stand-ins and slot validation.
 # - an 18-character ID, valid or not (a mistyped one is still someone's), possibly
-#   grouped 6-8-4 with spaces or dashes, possibly right after letters ("sfz5101...");
-ID_LIKE = re.compile(r"(?<!\d)\d{6}[-\s]?\d{8}[-\s]?\d{3}[\dXx](?![\dXx])")
-# - a mainland mobile, possibly with +86/86 and grouped 3-4-4;
-PHONE = re.compile(r"(?<![\d+])(?:\+?86[-\s]?)?1[3-9]\d[-\s]?\d{4}[-\s]?\d{4}(?!\d)")
+#   grouped 6-8-4 or 6-4-4-4 with spaces or dashes, possibly right after letters
+#   ("sfz5101..."); one ending in X may run straight into the next number (a phone);
+ID_LIKE = re.compile(r"(?<!\d)\d{6}[-\s]?\d{4}[-\s]?\d{4}[-\s]?\d{3}(?:[Xx](?![Xx])|\d(?![\dXx]))")
+# - a mainland mobile, possibly with +86, 86 or 0086 and grouped 3-4-4 by spaces, dashes or dots;
+PHONE = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[-\s]?)?1[3-9]\d[-\s.]?\d{4}[-\s.]?\d{4}(?!\d)")
 # - an application number: 2 letters naming the backend + date + sequence.
 APPLICATION_NO = re.compile(r"(?<![A-Za-z0-9])(CJ|QY|GJ|SB|YB|GD|YY)\d{14}(?!\d)")
 
 
+# Digits and X typed full-width (a Chinese IME's default), read as the ASCII they stand for.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
+
+
+def ascii_digits(text: str) -> str:
+    return text.translate(_FULL_WIDTH)
+
+
 def compact(value: str) -> str:
     """An identifier without its separators (and +86), upper-cased: the form backends get."""
-    value = re.sub(r"[-\s]", "", value.strip()).upper()
+    value = re.sub(r"[-\s.]", "", ascii_digits(value).strip()).upper()
     if value.startswith("+86"):
         value = value[3:]
+    elif value.startswith("0086"):
+        value = value[4:]
     elif len(value) == 13 and value.startswith("86"):
         value = value[2:]
     return value
@@ -81,7 +92,7 @@ def mask_phone(value: str) -> str:
 
 def mask_text(text: str) -> str:
     """Mask every ID-like and phone number inside free text (for replies and work orders)."""
-    text = ID_LIKE.sub(lambda m: mask_id_number(m.group(0)), text)
+    text = ID_LIKE.sub(lambda m: mask_id_number(m.group(0)), ascii_digits(text))
     return PHONE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
@@ -92,7 +103,7 @@ _SECRET_PARAM = re.compile(r"((?:access_token|secret|appsecret|js_code|session_k
 
 def redact_text(text: str) -> str:
     """Replace identifiers and URL credentials with placeholders: the form used in logs."""
-    text = ID_LIKE.sub("<ID_NUMBER>", text)
+    text = ID_LIKE.sub("<ID_NUMBER>", ascii_digits(text))
     text = PHONE.sub("<PHONE>", text)
     return _SECRET_PARAM.sub(r"\1***", text) if "=" in text else text
 

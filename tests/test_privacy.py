@@ -52,6 +52,7 @@ def test_mask_and_redact_free_text():
 
 @pytest.mark.parametrize("written", [
     "+8613880000001", "8613880000001", "+86 138 8000 0001", "138-8000-0001", "138 8000 0001",
+    "008613880000001", "0086 138 8000 0001", "138.8000.0001", "１３８８００００００１",
 ])
 def test_phone_numbers_in_every_common_shape_are_masked_and_redacted(written):
     text = f"我的电话是{written}，请回电"
@@ -61,12 +62,19 @@ def test_phone_numbers_in_every_common_shape_are_masked_and_redacted(written):
 
 @pytest.mark.parametrize("written", [
     "sfz510104198506122310", "ID510104198506122310", "510104-19850612-2310", "510104 19850612 2310",
+    "510104 1985 0612 2310", "５１０１０４１９８５０６１２２３１０",
 ])
 def test_id_numbers_in_every_common_shape_are_masked_and_redacted(written):
     text = f"身份证 {written} 谢谢"
     assert "510***********2310" in mask_text(text)
     assert "19850612" not in mask_text(text) and "19850612" not in redact_text(text)
     assert "<ID_NUMBER>" in redact_text(text)
+
+
+def test_an_id_ending_in_x_typed_straight_before_a_phone_number_hides_both():
+    text = "身份证11010519491231002X13812345678"
+    assert redact_text(text) == "身份证<ID_NUMBER><PHONE>"
+    assert mask_text(text) == "身份证110***********002X138****5678"
 
 
 def test_long_order_numbers_are_not_taken_for_identifiers():
