@@ -168,6 +168,7 @@ def test_bad_menus_are_refused_at_start_up(menu, named):
     ({"wechat.app_id": "not-an-appid"}, "wechat.app_id"),
     ({"wechat.jobs.backoff_s": []}, "wechat.jobs.backoff_s"),
     ({"wechat.api_base_url": "ftp://x"}, "wechat.api_base_url"),
+    ({"wechat.dedup_ttl_s": 599}, "wechat.dedup_ttl_s"),       # the window is 300 s
 ])
 def test_wrong_settings_name_themselves(override, named):
     with pytest.raises(ConfigError) as e:

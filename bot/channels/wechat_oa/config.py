@@ -67,6 +67,12 @@ def load_wechat_settings(sec: Section, *, production: bool) -> WeChatSettings:
             isinstance(b, (int, float)) and not isinstance(b, bool) and 0 <= b <= 3600 for b in backoff):
         raise ConfigError("wechat.jobs.backoff_s", "must be a non-empty list of seconds (0..3600)")
     budget = sec.num("reply_budget_s", lo=0.2, hi=4.5)
+    window = sec.int("timestamp_window_s", lo=30, hi=3600)
+    # A push dated up to `window` ahead passes the freshness check until 2 x window after it
+    # came: its turn record must outlive that, or an exact replay would run the turn again.
+    dedup_ttl = sec.int("dedup_ttl_s", lo=60, hi=86400)
+    if dedup_ttl < 2 * window:
+        raise ConfigError("wechat.dedup_ttl_s", f"must be at least twice timestamp_window_s ({2 * window} s)")
     return WeChatSettings(
         token=sec.str("token", pattern=r"[A-Za-z0-9-]{3,32}"),
         app_id=sec.str("app_id", pattern=r"wx[0-9a-f]{16}"),
@@ -77,8 +83,8 @@ def load_wechat_settings(sec: Section, *, production: bool) -> WeChatSettings:
         api_connect_timeout_s=sec.num("api_connect_timeout_s", lo=0.1, hi=10),
         api_read_timeout_s=sec.num("api_read_timeout_s", lo=0.1, hi=30),
         reply_budget_s=budget,
-        timestamp_window_s=sec.int("timestamp_window_s", lo=30, hi=3600),
-        dedup_ttl_s=sec.int("dedup_ttl_s", lo=60, hi=86400),
+        timestamp_window_s=window,
+        dedup_ttl_s=dedup_ttl,
         turn_mode=sec.str("turn_mode", choices=TURN_MODES),
         inline_threads=sec.int("inline_threads", lo=1, hi=256),
         continuation_ttl_s=sec.int("continuation_ttl_s", lo=60),
