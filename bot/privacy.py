@@ -21,9 +21,10 @@ _CHECK_CHARS = "10X98765432"
 # - an 18-character ID, valid or not (a mistyped one is still someone's), possibly
 #   grouped 6-8-4 or 6-4-4-4 with spaces or dashes, possibly right after letters
 #   ("sfz5101..."); one ending in X may run straight into the next number (a phone);
-ID_LIKE = re.compile(r"(?<!\d)\d{6}[-\s]?\d{4}[-\s]?\d{4}[-\s]?\d{3}(?:[Xx](?![Xx])|\d(?![\dXx]))")
-# - a mainland mobile, possibly with +86, 86 or 0086 and grouped 3-4-4 by spaces, dashes or dots;
-PHONE = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[-\s]?)?1[3-9]\d[-\s.]?\d{4}[-\s.]?\d{4}(?!\d)")
+ID_LIKE = re.compile(r"(?<!\d)\d{6}[-\s]?(?:\d{8}|\d{4}[- ]\d{4})[-\s]?\d{3}(?:[Xx](?![Xx])|\d(?![\dXx]))")
+# - a mainland mobile, possibly with +86, 86 or 0086 and grouped 3-4-4 by spaces, dashes or
+#   two dots (one dot alone is a decimal: 1500000.0000 is an amount);
+PHONE = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[-\s]?)?1[3-9]\d(?:[-\s]?\d{4}[-\s]?\d{4}|\.\d{4}\.\d{4})(?!\d)")
 # - an application number: 2 letters naming the backend + date + sequence.
 APPLICATION_NO = re.compile(r"(?<![A-Za-z0-9])(CJ|QY|GJ|SB|YB|GD|YY)\d{14}(?!\d)")
 
@@ -90,10 +91,20 @@ def mask_phone(value: str) -> str:
     return value[:3] + "****" + value[-4:]
 
 
+def _replace(pattern: re.Pattern, text: str, repl) -> str:
+    """pattern.sub, matching full-width digits as ASCII while leaving the rest of the text as
+    written (the translation keeps every character's position)."""
+    out, last = [], 0
+    for m in pattern.finditer(ascii_digits(text)):
+        out += [text[last:m.start()], repl(m)]
+        last = m.end()
+    return "".join(out) + text[last:] if out else text
+
+
 def mask_text(text: str) -> str:
     """Mask every ID-like and phone number inside free text (for replies and work orders)."""
-    text = ID_LIKE.sub(lambda m: mask_id_number(m.group(0)), ascii_digits(text))
-    return PHONE.sub(lambda m: mask_phone(m.group(0)), text)
+    text = _replace(ID_LIKE, text, lambda m: mask_id_number(m.group(0)))
+    return _replace(PHONE, text, lambda m: mask_phone(m.group(0)))
 
 
 # Credentials that travel in URLs (WeChat's access_token, app secret, login code)
@@ -103,8 +114,8 @@ _SECRET_PARAM = re.compile(r"((?:access_token|secret|appsecret|js_code|session_k
 
 def redact_text(text: str) -> str:
     """Replace identifiers and URL credentials with placeholders: the form used in logs."""
-    text = ID_LIKE.sub("<ID_NUMBER>", ascii_digits(text))
-    text = PHONE.sub("<PHONE>", text)
+    text = _replace(ID_LIKE, text, lambda m: "<ID_NUMBER>")
+    text = _replace(PHONE, text, lambda m: "<PHONE>")
     return _SECRET_PARAM.sub(r"\1***", text) if "=" in text else text
 
 

@@ -77,5 +77,11 @@ def test_an_id_ending_in_x_typed_straight_before_a_phone_number_hides_both():
     assert mask_text(text) == "身份证110***********002X138****5678"
 
 
+@pytest.mark.parametrize("text", ["金额1500000.0000元", "经度131.12345678", "邮编100080\n2026\n1127\n0001",
+                                  "申请号CJ20261127000123", "2026.11.27 13.30 到场", "Ｘ光室在三楼"])
+def test_amounts_codes_and_other_text_are_left_as_written(text):
+    assert mask_text(text) == text and redact_text(text) == text
+
+
 def test_long_order_numbers_are_not_taken_for_identifiers():
     assert redact_text("订单号1234567890123456789") == "订单号1234567890123456789"
