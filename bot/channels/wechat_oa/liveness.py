@@ -54,9 +54,10 @@ class Liveness:
             if not keys:
                 continue
             try:
+                # SET, not PEXPIRE: a key that ran out while Redis was away comes back.
                 pipe = self.hub.text.pipeline(transaction=False)
                 for key in keys:
-                    pipe.pexpire(key, self.ttl_ms)
+                    pipe.set(key, "1", px=self.ttl_ms)
                 pipe.execute()
             except Exception:              # Redis away: try again at the next beat
                 log.warning("could not refresh %d liveness keys", len(keys))
