@@ -163,6 +163,22 @@ def test_jobs_queued_before_an_unsubscribe_bring_nothing_back(make_app, sim):
     assert [m["body"]["text"]["content"] for m in sim.received("custom")] == ["欢迎回来"]
 
 
+def test_an_unsubscribe_during_a_queued_turn_stops_its_answer(make_app, sim):
+    openid = "oLeaving_3"
+
+    def answer(incoming):     # the citizen unsubscribes while their turn runs on a worker
+        assert wapp.send(event_fields("unsubscribe", openid=openid)).data == b"success"
+        return [Text("您的投诉已受理")]
+
+    wapp = make_app(dispatcher=FakeDispatcher(answer=answer), reply_budget_s=BUDGET_S, turn_mode="queue")
+    assert wapp.wx.reply_fields(wapp.send(text_fields("我要投诉", openid=openid)))["Content"] == ON_ITS_WAY
+    wapp.run_jobs(until=lambda: wapp.dispatcher.calls and wapp.channel.jobs.waiting()["stream"] == 0)
+    time.sleep(0.2)
+    wapp.run_jobs(until=lambda: wapp.channel.jobs.waiting()["stream"] == 0)
+    assert sim.received("custom") == []
+    assert list(wapp.hub.text.scan_iter(match=f"{wapp.hub.prefix}wx:u:{openid}:*")) == []
+
+
 # -- a late answer outlives its web process (inline mode) ------------------------------------
 
 def test_a_late_answer_survives_the_death_of_its_web_process(make_app, sim):
@@ -209,6 +225,27 @@ def test_a_slow_or_queued_turn_of_a_live_process_is_not_run_again(make_app, sim)
     wapp.run_jobs(until=lambda: wapp.channel.jobs.waiting()["stream"] == 0)
     assert sorted(i.user_id for i in wapp.dispatcher.calls) == ["oBusy_1", "oQueued_1"]
     assert sorted(m["body"]["touser"] for m in sim.received("custom")) == ["oBusy_1", "oQueued_1"]
+
+
+def test_a_turn_stuck_in_a_live_process_gets_an_apology_not_a_second_run(make_app, sim):
+    from bot.channels.wechat_oa.channel import GAVE_UP
+    stuck = threading.Event()
+
+    def answer(incoming):
+        stuck.wait(30)
+        return [Text("太晚的答复")]
+
+    wapp = make_app(dispatcher=FakeDispatcher(answer=answer), reply_budget_s=BUDGET_S)
+    wapp.channel.rescue_after_s, wapp.channel.rescue_looks = 1, 2
+    try:
+        assert wapp.wx.reply_fields(wapp.send(text_fields("我要投诉", openid="oStuck_1")))["Content"] == ON_ITS_WAY
+        wapp.run_jobs(until=lambda: sim.received("custom"), timeout_s=20)
+    finally:
+        stuck.set()               # the stuck turn ends after all: its answer must not follow
+    time.sleep(0.5)
+    wapp.run_jobs(until=lambda: wapp.channel.jobs.waiting()["stream"] == 0)
+    assert [m["body"]["text"]["content"] for m in sim.received("custom")] == [GAVE_UP]
+    assert len(wapp.dispatcher.calls) == 1
 
 
 def test_a_late_answer_that_cannot_be_queued_is_kept_for_its_rescue_job(make_app, sim):

@@ -54,6 +54,10 @@ RESCUE_JOB = "wechat_oa.rescue"
 _OPENID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 ON_ITS_WAY = "您的问题正在办理中，结果稍后会发消息告诉您，请留意。"
 EARLIER_ANSWER = "【您之前咨询的结果】"
+GAVE_UP = "抱歉，您刚才的问题办理超时，没有得到结果。请重新发送一次，或回复“人工”转人工服务。"
+# A rescue job finding the turn still held by a live process looks again this many times
+# (every rescue_after_s: 10 minutes by default) before it gives up.
+RESCUE_LOOKS = 10
 RENDER_MARGIN_S = 0.05     # kept from the budget for rendering and encrypting the reply
 
 PUSHES = Counter("wechat_pushes_total", "WeChat pushes to /wechat by outcome", ["outcome"])
@@ -101,6 +105,7 @@ class WeChatChannel:
         self.runner = self.inline if settings.turn_mode == "inline" else self.queued
         self.rescue_after_s = settings.rescue_after_s
         self.liveness = Liveness(hub)
+        self.rescue_looks = RESCUE_LOOKS
         # The intents a CLICK key or a QR scene may start: the menu's keys and the dispatcher's own.
         self.intents = frozenset(b["key"] for top in settings.menu for b in (top.get("sub_button") or [top])
                                  if b["type"] == "click") | frozenset(getattr(self.dispatcher, "handlers", None) or ())
@@ -292,11 +297,12 @@ class WeChatChannel:
         self.customer_service.forget(openid)
 
     # -- late answers (web side: hand over; worker side: deliver) -------------------------------
-    def hand_late_answer(self, openid: str, text: str, *, notice: bool = False) -> None:
+    def hand_late_answer(self, openid: str, text: str, *, notice: bool = False, at: float | None = None) -> None:
         """A customer-service message for the citizen, through the job stream. `notice`: not an
-        answer to a question of theirs (an agent's message), so parked without the heading."""
+        answer to a question of theirs (an agent's message), so parked without the heading.
+        `at`: when the turn it answers began (an unsubscribe since then cancels it)."""
         if text.strip():
-            self.jobs.enqueue(DELIVER_JOB, {"openid": openid, "text": text, "at": time.time(),
+            self.jobs.enqueue(DELIVER_JOB, {"openid": openid, "text": text, "at": at or time.time(),
                                             **({"notice": True} if notice else {})})
 
     def _forgotten_since_queued(self, openid: str, payload: dict) -> bool:
@@ -312,28 +318,38 @@ class WeChatChannel:
         job due after `rescue_after_s`, so that a worker runs it if this process dies first."""
         turn_id = uuid.uuid4().hex
         self.users.note_deferred(incoming.user_id, turn_id, self.rescue_after_s + DEFERRED_KEEP_S)
-        self.liveness.hold(self.users.alive_key(incoming.user_id, turn_id))
-        self.jobs.enqueue(RESCUE_JOB, {"turn": turn_id, "incoming": incoming_to_dict(incoming), "at": time.time()},
-                          delay_s=self.rescue_after_s)
+        alive = self.users.alive_key(incoming.user_id, turn_id)
+        self.liveness.hold(alive)
+        try:
+            self.jobs.enqueue(RESCUE_JOB, {"turn": turn_id, "incoming": incoming_to_dict(incoming),
+                                           "at": time.time(), "looks": 1}, delay_s=self.rescue_after_s)
+        except Exception:
+            self.liveness.release(alive)   # no rescue job: nothing to keep alive for
+            raise
         return turn_id
 
     def _late_answer(self, incoming: Incoming, text: str, turn_id: str | None) -> None:
-        """Web side (inline mode): the overrun turn has its answer."""
+        """Web side (inline mode): the overrun turn has its answer. It is settled on the turn's
+        record first, so that from then on a failure loses nothing: the rescue job delivers what
+        the record holds once this process lets go of the turn."""
         openid = incoming.user_id
+        if turn_id is None:                        # never recorded (Redis failed at the time)
+            self.hand_late_answer(openid, text)
+            return
+        settled = False
         try:
-            if turn_id is not None and not self.users.take_deferred(openid, turn_id):
-                # A worker took the turn over (this one's process was thought dead): its answer goes out.
+            if not self.users.settle_deferred(openid, turn_id, text, self.rescue_after_s + DEFERRED_KEEP_S):
+                # A worker took the turn over (this process was thought dead): its answer goes out.
                 LATE.labels("superseded").inc()
+                settled = True
                 return
-            try:
-                self.hand_late_answer(openid, text)
-            except Exception:
-                if turn_id is not None:
-                    # Not lost: kept on the turn's record, where its rescue job finds and delivers it.
-                    self.users.keep_deferred_answer(openid, turn_id, text, self.rescue_after_s + DEFERRED_KEEP_S)
-                raise
+            settled = True
+            self.hand_late_answer(openid, text)
+            self.users.drop_deferred(openid, turn_id)
         finally:
-            if turn_id is not None:
+            # Unsettled (Redis failed), the turn stays held, and its rescue job gives up with an
+            # apology rather than run it a second time.
+            if settled:
                 self.liveness.release(self.users.alive_key(openid, turn_id))
 
     def rescue_turn(self, payload: dict) -> None:
@@ -347,9 +363,20 @@ class WeChatChannel:
         if got is None:
             return        # answered by its own process (or the citizen unsubscribed)
         if got == ALIVE:
-            # Its web process is alive, the turn only slow or still waiting for a thread: look again later.
-            self.jobs.enqueue(RESCUE_JOB, {"turn": turn_id, "incoming": payload["incoming"], "at": payload.get("at")},
-                              delay_s=self.rescue_after_s)
+            looks = int(payload.get("looks") or 1)
+            if looks < self.rescue_looks:
+                # Its web process is alive, the turn slow or still waiting for a thread: look again later.
+                self.jobs.enqueue(RESCUE_JOB, {"turn": turn_id, "incoming": payload["incoming"],
+                                               "at": payload.get("at"), "looks": looks + 1},
+                                  delay_s=self.rescue_after_s)
+                return
+            # Held that long, the turn is stuck. Running it here could do things twice: the citizen
+            # is told instead, and an answer the stuck turn still finds later is not sent.
+            log.error("an overrun turn held for %d s by a live process; the citizen is asked to try again",
+                      looks * self.rescue_after_s)
+            LATE.labels("given_up").inc()
+            self.users.drop_deferred(openid, turn_id)
+            self.hand_late_answer(openid, GAVE_UP, at=payload.get("at"))
             return
         if got == RUNNING:
             # An earlier try stopped in the middle of the turn: never twice.
@@ -416,7 +443,7 @@ class WeChatChannel:
         if not self.queued.hand_over(payload["ticket"], text):
             # A job of its own: when WeChat fails, that job is retried, not the citizen's turn
             # (which may have filed a complaint or booked a slot).
-            self.hand_late_answer(incoming.user_id, text)
+            self.hand_late_answer(incoming.user_id, text, at=payload.get("at"))
 
     def job_handlers(self) -> dict:
         return {DELIVER_JOB: self.deliver, TURN_JOB: self.run_queued_turn, RESCUE_JOB: self.rescue_turn}

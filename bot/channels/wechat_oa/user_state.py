@@ -21,18 +21,22 @@ DEFERRED_KEEP_S = 86400    # how long a deferred turn waits for a worker to look
 # A worker takes over a deferred turn that is still pending: 'claimed'; else what is there
 # (nil: answered by its web process, or forgotten; 'running': an earlier try stopped midway;
 # or the sealed answer an earlier try of the same job stored).
+# A field of wx:u:<openid>:deferred is "pending" (the web process has the turn), "running" (a
+# worker claimed it) or the sealed answer (settled, waiting to be delivered). While the web
+# process's liveness key exists, a worker leaves the field alone, whatever it holds.
 _CLAIM_DEFERRED = """
 local v = redis.call('hget', KEYS[1], ARGV[1])
-if v == 'pending' then
-  if redis.call('exists', KEYS[2]) == 1 then return 'alive' end
-  redis.call('hset', KEYS[1], ARGV[1], 'running') return 'claimed'
-end
+if not v then return false end
+if v ~= 'running' and redis.call('exists', KEYS[2]) == 1 then return 'alive' end
+if v == 'pending' then redis.call('hset', KEYS[1], ARGV[1], 'running') return 'claimed' end
 return v
 """
-# The web process has the late answer: it delivers it unless a worker took the turn over (0).
-_TAKE_DEFERRED = """
-if redis.call('hget', KEYS[1], ARGV[1]) == 'pending' then redis.call('hdel', KEYS[1], ARGV[1]) return 1 end
-return 0
+# The web process has the late answer: it keeps it on the record (0 when a worker took over).
+_SETTLE_DEFERRED = """
+if redis.call('hget', KEYS[1], ARGV[1]) ~= 'pending' then return 0 end
+redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
+redis.call('expire', KEYS[1], tonumber(ARGV[3]))
+return 1
 """
 CLAIMED, RUNNING, ALIVE = "claimed", "running", "alive"
 
@@ -44,7 +48,7 @@ class UserState:
         self.continuation_ttl_s = continuation_ttl_s
         self.parked_ttl_s = parked_ttl_s
         self._claim_deferred = hub.text.register_script(_CLAIM_DEFERRED)
-        self._take_deferred = hub.text.register_script(_TAKE_DEFERRED)
+        self._settle_deferred = hub.text.register_script(_SETTLE_DEFERRED)
 
     def _key(self, openid: str, what: str) -> str:
         return self.hub.key("wx", "u", openid, what)
@@ -105,9 +109,11 @@ class UserState:
         pipe.expire(key, keep_s)
         pipe.execute()
 
-    def take_deferred(self, openid: str, turn_id: str) -> bool:
-        """Web side: True when this process still owns the late answer (no worker took it over)."""
-        return bool(self._take_deferred(keys=[self._key(openid, "deferred")], args=[turn_id]))
+    def settle_deferred(self, openid: str, turn_id: str, text: str, keep_s: int) -> bool:
+        """Web side: the answer kept on the record, sealed; False when a worker took the turn over."""
+        key = self._key(openid, "deferred")
+        sealed = self.sealer.seal(text, f"{key}:{turn_id}")
+        return bool(self._settle_deferred(keys=[key], args=[turn_id, sealed, keep_s]))
 
     def alive_key(self, openid: str, turn_id: str) -> str:
         """Kept by the web process while it still holds the overrun turn (liveness.py)."""
