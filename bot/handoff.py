@@ -133,13 +133,11 @@ class HandoffDesk:
         return [self._user(user_key), self._seen(user_key)]
 
     def state_of(self, user_key: str, prefetched: Mapping[str, str | None] | None = None) -> HandoffState:
-        pre = prefetched or {}
-        user, seen_key = self._user(user_key), self._seen(user_key)
-        ticket = pre[user] if user in pre else self.hub.text.get(user)
+        ticket = self.hub.get(self._user(user_key), prefetched)
         if ticket:
             doc = self.ticket(ticket)
             return HandoffState(ticket, doc["state"] if doc else "waiting")
-        seen = pre[seen_key] if seen_key in pre else self.hub.text.get(seen_key)
+        seen = self.hub.get(self._seen(user_key), prefetched)
         if seen:  # the state expired but the marker did not: it timed out
             self._end(seen, user_key)
             return HandoffState(timed_out=True)

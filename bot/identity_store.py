@@ -73,8 +73,7 @@ class IdentityStore:
         return [self.hub.key("identity", user_key)]
 
     def get(self, user_key: str, prefetched: Mapping[str, str | None] | None = None) -> Citizen | None:
-        key = self.hub.key("identity", user_key)
-        raw = prefetched[key] if prefetched and key in prefetched else self.hub.text.get(key)
+        raw = self.hub.get(self.hub.key("identity", user_key), prefetched)
         if not raw:
             return None
         doc = json.loads(raw)

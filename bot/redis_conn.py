@@ -5,6 +5,8 @@ Every key the application writes starts with the configured prefix, so tests
 """
 from __future__ import annotations
 
+from typing import Mapping
+
 import redis
 
 
@@ -25,6 +27,13 @@ class RedisHub:
 
     def key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
+
+    def get(self, key: str, prefetched: Mapping[str, str | None] | None = None) -> str | None:
+        """The value of `key`: from `prefetched` when a turn's reads already hold it (fetched in
+        one round trip, bot.dispatcher._prefetch), else from Redis."""
+        if prefetched is not None and key in prefetched:
+            return prefetched[key]
+        return self.text.get(key)
 
     def ping(self) -> bool:
         try:

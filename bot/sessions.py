@@ -97,15 +97,12 @@ class SessionStore:
         return [self._key(user_key), self._marker(user_key)]
 
     def load(self, user_key: str, prefetched: Mapping[str, str | None] | None = None) -> Session:
-        pre = prefetched or {}
-        key = self._key(user_key)
-        raw = pre[key] if key in pre else self.hub.text.get(key)
+        raw = self.hub.get(self._key(user_key), prefetched)
         doc = self._open(user_key, raw) if raw else None
         if doc:
             return Session.from_json(doc)
         s = Session()
-        marker = self._marker(user_key)
-        had_form = pre[marker] if marker in pre else self.hub.text.get(marker)
+        had_form = self.hub.get(self._marker(user_key), prefetched)
         if had_form == "form":
             s.expired = True
             self.hub.text.delete(self._marker(user_key))
