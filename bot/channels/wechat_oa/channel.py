@@ -336,21 +336,18 @@ class WeChatChannel:
         if turn_id is None:                        # never recorded (Redis failed at the time)
             self.hand_late_answer(openid, text)
             return
-        settled = False
+        # If settling fails (Redis), the turn stays held, and its rescue job gives up with an
+        # apology rather than run it a second time.
+        owned = self.users.settle_deferred(openid, turn_id, text, self.rescue_after_s + DEFERRED_KEEP_S)
         try:
-            if not self.users.settle_deferred(openid, turn_id, text, self.rescue_after_s + DEFERRED_KEEP_S):
+            if not owned:
                 # A worker took the turn over (this process was thought dead): its answer goes out.
                 LATE.labels("superseded").inc()
-                settled = True
                 return
-            settled = True
             self.hand_late_answer(openid, text)
             self.users.drop_deferred(openid, turn_id)
         finally:
-            # Unsettled (Redis failed), the turn stays held, and its rescue job gives up with an
-            # apology rather than run it a second time.
-            if settled:
-                self.liveness.release(self.users.alive_key(openid, turn_id))
+            self.liveness.release(self.users.alive_key(openid, turn_id))
 
     def rescue_turn(self, payload: dict) -> None:
         """Job: a deferred turn whose answer never came and whose web process stopped holding it

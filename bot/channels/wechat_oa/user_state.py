@@ -128,12 +128,9 @@ class UserState:
             return got
         return self.sealer.open(got, f"{key}:{turn_id}") or ""
 
-    def keep_deferred_answer(self, openid: str, turn_id: str, text: str, keep_s: int = DEFERRED_KEEP_S) -> None:
+    def keep_deferred_answer(self, openid: str, turn_id: str, text: str) -> None:
         key = self._key(openid, "deferred")
-        pipe = self.hub.text.pipeline(transaction=True)
-        pipe.hset(key, turn_id, self.sealer.seal(text, f"{key}:{turn_id}"))
-        pipe.expire(key, keep_s)
-        pipe.execute()
+        self.hub.text.hset(key, turn_id, self.sealer.seal(text, f"{key}:{turn_id}"))
 
     def drop_deferred(self, openid: str, turn_id: str) -> None:
         self.hub.text.hdel(self._key(openid, "deferred"), turn_id)
