@@ -409,8 +409,9 @@ def main() -> int:
     app_env = {"APP__redis__key_prefix": json.dumps(prefix), "NLU_URL": ",".join(nlu_urls),
                "WECHAT_API_BASE_URL": args.sim_url, "APP__app__log_level": "WARNING"}
     info = {"machine": machine(), "connections": args.connections, "duration_s": args.duration,
-            "warmup_s": args.warmup, "web_workers": args.web_workers, "web_threads": args.web_threads, "web_nice": args.web_nice,
-            "job_workers": args.job_workers, "nlu_servers_for_the_app": nlu_urls, "peer": nlu_urls[0],
+            "warmup_s": args.warmup, "web_workers": args.web_workers, "web_threads": args.web_threads,
+            "web_nice": args.web_nice, "job_workers": args.job_workers, "nlu_servers_for_the_app": nlu_urls,
+            "peer": nlu_urls[0],
             "results": {}}
     url = f"http://127.0.0.1:{args.port}"
     groups = cpu_groups(args.port)
@@ -496,6 +497,9 @@ def main() -> int:
 
     if args.rounds > 1:
         info["medians"] = medians(info["results"])
+    summary = against_the_peer(info["medians"] if args.rounds > 1 else info["results"])
+    if summary:
+        info["against_the_peer"] = summary
     path = out_dir / f"bench_webhook-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(info, indent=2, ensure_ascii=False))
     print()
@@ -503,10 +507,7 @@ def main() -> int:
     if args.rounds > 1:
         print(f"\nmedians over {args.rounds} rounds:\n")
         print(markdown_table({"results": info["medians"]}))
-    summary = against_the_peer(info["medians"] if args.rounds > 1 else info["results"])
     if summary:
-        info["against_the_peer"] = summary
-        path.write_text(json.dumps(info, indent=2, ensure_ascii=False))
         print()
         for line in summary["lines"]:
             print(line)
