@@ -71,6 +71,8 @@ class StrayAnswer(Handler):
         if typed_id and not is_valid_id_number(typed_id):
             # A mistyped ID number deserves to be told so, not just a menu.
             lead = "您发来的身份证号校验不通过，可能有一位输错了，请核对。需要办什么事，可以告诉我，例如："
+        elif typed_id and turn.citizen is not None:
+            lead = "收到。您已完成实名认证，查询本人业务不必再发身份证号。需要办什么事，可以告诉我，例如："
         elif typed_id:
             lead = "收到身份证号。查询本人业务前需要先实名认证，回复“实名认证”即可开始。您也可以选择："
         menu = turn.services.menu.choices(lead)

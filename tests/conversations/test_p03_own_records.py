@@ -57,3 +57,11 @@ def test_a_stray_mistyped_id_number_is_pointed_out(talk):
     reply = chat.say("我的身份证是510104198506122311")
     assert "校验不通过" in reply
     assert "510104198506122311" not in reply
+
+
+def test_a_bound_citizen_sending_their_id_number_is_not_asked_to_bind_again(talk):
+    chat = talk()
+    chat.bind(WANG)
+    reply = chat.say(WANG[1])
+    assert "已完成实名认证" in reply and "需要先实名认证" not in reply
+    assert WANG[1] not in reply
