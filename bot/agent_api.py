@@ -113,7 +113,7 @@ def create_blueprint() -> Blueprint:
             session = rt.sessions.load(user_key)
             prompt = rating_prompt("人工服务已结束，请为本次服务评价（回复编号）：")
             session.last_served = {"intent": "request_human", "label": "人工客服", "department": HANDOFF_DEPARTMENT,
-                                   "at": time.time(), "prompted": True}
+                                   "at": rt.dispatcher.clock.time(), "prompted": True}
             session.choices = [[c.label, c.reply] for c in prompt.options]
             rt.sessions.save(user_key, session)
             desk.close_by_agent(ticket, [Text("工作人员已结束本次人工服务，智能助手继续为您服务。"), prompt])

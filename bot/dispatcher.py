@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from bot import metrics
+from bot.clock import CLOCK, Clock
 from bot.handoff import END_WORDS, HANDOFF_DEPARTMENT
 from bot.identity_store import IdentityStore
 from bot.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
@@ -100,7 +101,7 @@ class Message:
 class Dispatcher:
     def __init__(self, *, nlu: NluClient, sessions: SessionStore, lock: UserLock, identity: IdentityStore,
                  handlers: dict[str, Handler], services: Services, clarify_below: float,
-                 error_replies: "ErrorReplies", menu: "MainMenu", page_size: int = 8):
+                 error_replies: "ErrorReplies", menu: "MainMenu", page_size: int = 8, clock: Clock = CLOCK):
         self.nlu = nlu
         self.sessions = sessions
         self.lock = lock
@@ -111,6 +112,7 @@ class Dispatcher:
         self.errors = error_replies
         self.menu = menu
         self.page_size = page_size
+        self.clock = clock
         self.prefix_owner = {p: h.intent for h in handlers.values() for p in h.owns_prefixes}
 
     # -- public ---------------------------------------------------------------------------
@@ -295,10 +297,10 @@ class Dispatcher:
     def _follow_up(self, msg: Message, session: Session) -> str | None:
         """The request just served, when this message only refines it ("还没办完的" after the ledger)."""
         served = session.last_served
-        if msg.deliberate or not served or time.time() - served.get("at", 0) > FOLLOW_UP_S:
+        if msg.deliberate or not served or self.clock.time() - served.get("at", 0) > FOLLOW_UP_S:
             return None
         handler = self.handlers.get(served.get("intent"))
-        return handler.intent if handler is not None and handler.follows_up(msg.text) else None
+        return handler.intent if handler is not None and handler.follows_up(msg.text, self.clock.today()) else None
 
     def _low(self, msg: Message) -> bool:
         return msg.parse is not None and msg.parse.confidence < self.clarify_below
@@ -459,7 +461,7 @@ class Dispatcher:
             if handler.intent == "bind_identity" and not result.bound:
                 session.pending_after_binding = None   # binding ended without success: nothing to resume
         if result.served is not None:
-            session.last_served = {"intent": handler.intent, "label": handler.label, "at": time.time(),
+            session.last_served = {"intent": handler.intent, "label": handler.label, "at": self.clock.time(),
                                    **result.served}
         if result.bound and session.pending_after_binding:
             pending = session.pending_after_binding
@@ -510,7 +512,7 @@ class Dispatcher:
         if re.sub(r"[\s。！!]+", "", text) in END_WORDS:
             desk.close_by_citizen(incoming.user_key, state.ticket)
             session.last_served = {"intent": "request_human", "label": "人工客服", "department": HANDOFF_DEPARTMENT,
-                                   "at": time.time()}
+                                   "at": self.clock.time()}
             self.sessions.save(incoming.user_key, session)
             return pre + [Text("已结束人工服务，智能助手继续为您服务。")]
         desk.note_citizen_message(incoming.user_key, state.ticket, text or f"[{incoming.kind}]")

@@ -20,15 +20,14 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Mapping
 
+from bot.clock import CLOCK, Clock
 from bot.messages import Reply, Text
 from bot.outbox import Outbox
 from bot.privacy import mask_text
 from bot.redis_conn import RedisHub
 from bot.service_settings import HandoffSettings, OfficeHoursSettings
-
-Clock = Callable[[], dt.datetime]
 
 WEEKDAY_NAMES = "一二三四五六日"
 # What a citizen types to leave the human conversation.
@@ -37,18 +36,15 @@ HANDOFF_DEPARTMENT = "12345 热线办公室"
 
 
 class OfficeHours:
-    def __init__(self, settings: OfficeHoursSettings, clock: Clock | None = None):
+    def __init__(self, settings: OfficeHoursSettings, clock: Clock = CLOCK):
         self.s = settings
-        self._clock = clock
+        self.clock = clock
 
     def now(self) -> dt.datetime:
-        now = self._clock() if self._clock else dt.datetime.now(self.s.timezone)
-        return now.astimezone(self.s.timezone)
+        return self.clock.now().astimezone(self.s.timezone)
 
     def is_workday(self, day: dt.date) -> bool:
-        if day in self.s.extra_workdays:
-            return True
-        return day.isoweekday() in self.s.weekdays and day not in self.s.holidays
+        return self.s.calendar.is_workday(day, self.s.weekdays)
 
     def is_open(self, at: dt.datetime | None = None) -> bool:
         at = (at or self.now()).astimezone(self.s.timezone)

@@ -13,6 +13,8 @@ import hashlib
 import hmac
 import re
 
+from bot import clock
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 
@@ -68,7 +70,7 @@ def is_valid_id_number(value: str, today: _dt.date | None = None) -> bool:
         born = _dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return False
-    if born > (today or _dt.date.today()) or born.year < 1880:
+    if born > (today or clock.today()) or born.year < 1880:
         return False
     return id_check_char(value[:17]) == value[17]
 

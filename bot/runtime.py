@@ -5,8 +5,10 @@ import logging
 from dataclasses import dataclass
 
 from adapters import build_adapters
+from bot import metrics
 from bot.binding_guard import BindingGuard
 from bot.callbacks import CallbackTasks
+from bot.clock import CLOCK, Clock
 from bot.dispatcher import Dispatcher, ErrorReplies, MainMenu
 from bot.handoff import HandoffDesk, OfficeHours
 from bot.identity_store import IdentityStore
@@ -38,8 +40,11 @@ class Runtime:
     services: Services
 
 
-def build_runtime(settings: Settings) -> Runtime:
+def build_runtime(settings: Settings, clock: Clock = CLOCK) -> Runtime:
     configure_logging(settings.app.log_level)
+    if settings.clock_at:
+        clock.move_to(settings.clock_at)
+        log.warning("the clock is moved: it is %s for this process (clock.at)", clock.now().isoformat())
     hub = RedisHub(settings.redis.url, settings.redis.key_prefix)
     adapters = build_adapters(settings.backends, hub, settings.profile)
     identity = IdentityStore(hub, settings.security.data_key, settings.security.hash_pepper)
@@ -48,24 +53,25 @@ def build_runtime(settings: Settings) -> Runtime:
     nlu = NluClient(settings.nlu, hub)
     handlers = build_handlers()
     menu = MainMenu(handlers, MENU_ORDER)
-    services = Services(settings=settings, adapters=adapters, identity=identity,
-                        extras={"menu": menu, "hub": hub, **citizen_services(settings, hub)})
+    services = Services(settings=settings, adapters=adapters, identity=identity, clock=clock,
+                        extras={"menu": menu, "hub": hub, **citizen_services(settings, hub, clock)})
     dispatcher = Dispatcher(nlu=nlu, sessions=sessions, lock=lock, identity=identity, handlers=handlers,
-                            services=services, clarify_below=settings.nlu.clarify_below,
+                            services=services, clarify_below=settings.nlu.clarify_below, clock=clock,
                             error_replies=ErrorReplies(BACKEND_NAMES), menu=menu,
                             page_size=services.extras["service_settings"].ledger.page_size)
     return Runtime(settings, hub, nlu, adapters, identity, sessions, dispatcher, services)
 
 
-def citizen_services(settings: Settings, hub: RedisHub) -> dict:
+def citizen_services(settings: Settings, hub: RedisHub, clock: Clock = CLOCK) -> dict:
     """The stores and settings the handlers use besides the adapters (Services.extras).
     Checked here, at start-up: a bad setting or catalogue file stops the start."""
     service_settings = load_service_settings(settings.extra)
+    watch_calendar(service_settings.office_hours.calendar, clock)
     outbox = Outbox(hub, settings.security.data_key)
     extras = {
         "service_settings": service_settings,
         "catalogue": load_catalogue(),
-        "office_hours": OfficeHours(service_settings.office_hours),   # tests swap in one with a fixed clock
+        "office_hours": OfficeHours(service_settings.office_hours, clock),
         "outbox": outbox,   # channels that can push register a sender here (outbox.register)
         "handoff": HandoffDesk(hub, service_settings.handoff, outbox),
         "callbacks": CallbackTasks(hub),
@@ -74,3 +80,22 @@ def citizen_services(settings: Settings, hub: RedisHub) -> dict:
     }
     extras["forget_hooks"] = [extras[k].forget_user for k in ("handoff", "outbox", "callbacks", "binding_guard")]
     return extras
+
+
+def watch_calendar(calendar, clock: Clock, days_ahead: int = 30) -> None:
+    """Warn at start-up when next year's holidays are not known yet, and keep a metric of it.
+
+    Never a failing /readyz: that would take every instance out of the load balancer at once,
+    while the only harm is that a holiday may be taken for a working day."""
+    def refresh() -> None:
+        metrics.CALENDAR_DAYS_AHEAD.set(calendar.days_covered_ahead(clock.today()))
+
+    refresh()
+    metrics.refresh_on_scrape("calendar", refresh)
+    missing = calendar.uncovered_from(clock.today(), days_ahead)
+    if missing is not None:
+        log.warning("office hours: the holiday calendar does not know %d yet (%s is within %d days); "
+                    "until it does, only the holidays the law fixes count, without that year's extra days "
+                    "and 调休 swaps. Upgrade chinese-calendar "
+                    "or give the year's days in office_hours.holidays / extra_workdays and its year in "
+                    "office_hours.calendar_years", missing.year, missing.isoformat(), days_ahead)

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import Section
 from bot.errors import ConfigError
-from handlers.complaint_topics import TOPICS
 from bot.ratings import LEVELS
+from bot.workdays import WorkCalendar
+from handlers.complaint_topics import TOPICS
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,7 @@ class OfficeHoursSettings:
     weekdays: frozenset[int]          # ISO: Monday = 1
     open: dt.time
     close: dt.time
-    holidays: frozenset[dt.date]
-    extra_workdays: frozenset[dt.date]
+    calendar: WorkCalendar            # holidays and 调休 days: the package's, with the settings' corrections
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,13 @@ def load_service_settings(extra: dict) -> ServiceSettings:
     opens, closes = _clock(oh, "open"), _clock(oh, "close")
     if opens >= closes:
         raise ConfigError("office_hours.close", "must be later than office_hours.open")
+    years = oh.raw().get("calendar_years") or []
+    if not isinstance(years, list) or not all(isinstance(y, int) and 2000 <= y <= 2100 for y in years):
+        raise ConfigError("office_hours.calendar_years", "must be a list of years (e.g. [2027])")
+    try:
+        calendar = WorkCalendar(_dates(oh, "holidays"), _dates(oh, "extra_workdays"), years)
+    except ValueError as e:
+        raise ConfigError("office_hours.extra_workdays", str(e)) from None
 
     ho = root.section("handoff")
     ra = root.section("ratings")
@@ -124,8 +131,7 @@ def load_service_settings(extra: dict) -> ServiceSettings:
     bi = root.section("identity_binding")
     return ServiceSettings(
         complaint_routing=_routing(root.raw().get("complaint_routing")),
-        office_hours=OfficeHoursSettings(tz, frozenset(weekdays), opens, closes,
-                                         _dates(oh, "holidays"), _dates(oh, "extra_workdays")),
+        office_hours=OfficeHoursSettings(tz, frozenset(weekdays), opens, closes, calendar),
         handoff=HandoffSettings(ho.int("wait_timeout_s", lo=30), ho.int("idle_timeout_s", lo=60)),
         ratings=RatingSettings(frozenset(levels)),
         ledger=LedgerSettings(le.num("deadline_s", lo=0.2, hi=30), le.int("page_size", lo=3, hi=30)),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from bot.clock import parse_spec
 from bot.config import Section, load_raw
 from bot.errors import ConfigError
 
@@ -59,6 +60,8 @@ class Settings:
     wechat: Section
     backends: dict[str, Any]
     extra: dict[str, Any]
+    # The date the application's clock is moved to (bot.clock; APP_CLOCK), None for the wall clock.
+    clock_at: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -84,6 +87,20 @@ def _nlu_urls(nlu: Section) -> str:
     return ",".join(u.rstrip("/") for u in urls)
 
 
+def _clock_at(root: Section, profile: str) -> str | None:
+    value = root.raw().get("clock", {}) or {}
+    at = value.get("at") if isinstance(value, Mapping) else None
+    if at in (None, ""):
+        return None
+    if profile == "production":
+        raise ConfigError("clock.at", "the clock cannot be moved in production (unset APP_CLOCK)")
+    try:
+        parse_spec(str(at))
+    except ValueError as e:
+        raise ConfigError("clock.at", str(e)) from None
+    return str(at)
+
+
 def build_settings(tree: Mapping[str, Any]) -> Settings:
     root = Section("", tree)
     profile = root.str("profile", choices=("sandbox", "production"))
@@ -95,7 +112,7 @@ def build_settings(tree: Mapping[str, Any]) -> Settings:
     pepper = sec.str("hash_pepper")
     if profile == "production" and len(pepper) < 16:
         raise ConfigError("security.hash_pepper", "must be at least 16 characters in production")
-    known = {"profile", "app", "redis", "nlu", "conversation", "security", "wechat", "backends"}
+    known = {"profile", "app", "redis", "nlu", "conversation", "security", "wechat", "backends", "clock"}
     return Settings(
         profile=profile,
         app=AppSettings(
@@ -126,6 +143,7 @@ def build_settings(tree: Mapping[str, Any]) -> Settings:
         wechat=root.section("wechat"),
         backends=root.mapping("backends", {}),
         extra={k: v for k, v in tree.items() if k not in known},
+        clock_at=_clock_at(root, profile),
     )
 
 

@@ -12,9 +12,11 @@ returns `keep_form=True`, and the next message comes back to `handle()`.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
+from bot.clock import CLOCK, Clock
 from bot.messages import Incoming, Reply, Text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,6 +48,7 @@ class Services:
     adapters: Any                      # adapters.Adapters
     identity: "IdentityStore"
     extras: dict[str, Any] = field(default_factory=dict)
+    clock: Clock = CLOCK               # what day it is (bot.clock): never the system clock directly
 
     def __getattr__(self, name: str) -> Any:
         extras = self.__dict__.get("extras") or {}
@@ -107,7 +110,7 @@ class Handler:
         """Whether this request needs a bound citizen (some intents only sometimes do)."""
         return self.needs_identity
 
-    def follows_up(self, text: str) -> bool:
+    def follows_up(self, text: str, today: dt.date) -> bool:
         """Right after this handler served the citizen, does this message only refine
         that request (e.g. "还没办完的" after the ledger)?"""
         return False

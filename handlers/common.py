@@ -73,14 +73,8 @@ def read_yes_no(turn: Turn) -> bool | None:
 
 
 def today(turn: Turn) -> dt.date:
-    hours = turn.services.extras.get("office_hours")
-    if hours is not None:
-        return hours.now().date()
-    return dt.date.today()
+    return turn.services.clock.today()
 
 
 def now(turn: Turn) -> dt.datetime:
-    hours = turn.services.extras.get("office_hours")
-    if hours is not None:
-        return hours.now()
-    return dt.datetime.now().astimezone()
+    return turn.services.clock.now()

@@ -25,9 +25,9 @@ class QueryMyAffairs(Handler):
     department = "政务服务管理局"
     needs_identity = True
 
-    def follows_up(self, text: str) -> bool:
+    def follows_up(self, text: str, today: dt.date) -> bool:
         # "还没办完的", "上个月在武侯区办的", "公积金的" refine the list; "公积金余额" is a new question.
-        f = parse_filter(text, dt.date.today())
+        f = parse_filter(text, today)
         return f.done is not None or f.since is not None or bool(f.districts) or (
             bool(f.domains) and text.rstrip("。？?！!").endswith("的"))
 

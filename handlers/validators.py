@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 # The identifier shapes are bot.privacy's: the one definition.
+from bot import clock
 from bot.privacy import APPLICATION_NO, ID_LIKE, PHONE, compact, is_valid_id_number, is_valid_phone
 from handlers.base import SlotInvalid
 
@@ -43,7 +44,7 @@ def _real_date(yyyymmdd: str) -> bool:
         day = dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]))
     except ValueError:
         return False
-    return 2000 <= day.year <= dt.date.today().year + 1
+    return 2000 <= day.year <= clock.today().year + 1
 
 
 # Looks like an attempt at an application number (to validate even when NLU

@@ -8,6 +8,9 @@ DELETE /__faults                 reset every fault, bring "down" backends back
 POST   /__data/restore           every backend back to its seeded records
 GET    /__stats/<backend>        request counters of one backend
 POST   /__tokens/<backend>/revoke  revoke every access token the backend issued
+GET    /__clock                  the sandbox's date and time
+POST   /__clock                  {"at": "2027-02-08T10:00:00+08:00"} moves it there (time runs on)
+DELETE /__clock                  back to the wall clock
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from sandbox import data
 from sandbox.faults import FaultBoard, Stats
 from sandbox.server import BackendServer
 
@@ -40,6 +44,9 @@ class ControlApp:
             Rule("/__data/restore", endpoint="restore", methods=["POST"]),
             Rule("/__stats/<backend>", endpoint="get_stats", methods=["GET"]),
             Rule("/__tokens/<backend>/revoke", endpoint="revoke", methods=["POST"]),
+            Rule("/__clock", endpoint="get_clock", methods=["GET"]),
+            Rule("/__clock", endpoint="move_clock", methods=["POST"]),
+            Rule("/__clock", endpoint="reset_clock", methods=["DELETE"]),
         ])
 
     def __call__(self, environ, start_response):
@@ -97,6 +104,23 @@ class ControlApp:
         if revoke is None:
             return _json({"error": f"{backend} issues no tokens"}, 400)
         return _json({"revoked": revoke()})
+
+    def get_clock(self, request):
+        now = data.CLOCK.now()
+        return _json({"now": now.isoformat(), "today": now.date().isoformat(), "moved": data.CLOCK.moved})
+
+    def move_clock(self, request):
+        try:
+            body = json.loads(request.get_data(as_text=True) or "{}")
+            data.CLOCK.move_to(str(body["at"]))
+        except (ValueError, TypeError, KeyError) as e:
+            return _json({"error": f"expected {{\"at\": \"<ISO date-time>\"}}: {e}"}, 400)
+        log.info("clock moved to %s", data.CLOCK.now().isoformat())
+        return self.get_clock(request)
+
+    def reset_clock(self, request):
+        data.CLOCK.move_to(None)
+        return self.get_clock(request)
 
 
 class _NotFound(HTTPException):

@@ -2,13 +2,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from bot.clock import ENV_VAR, clock_from
+from bot.workdays import WorkCalendar
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CST = dt.timezone(dt.timedelta(hours=8), "CST")  # Beijing time, no DST
+
+# The sandbox's "today": the wall clock, or the date APP_CLOCK moves it to (the same
+# value the app's processes get, so that all of them agree on the day). Tests move it
+# through the control port (POST /__clock).
+CLOCK = clock_from(os.environ.get(ENV_VAR))
+# Halls and offices follow the State Council's schedule of holidays and 调休 days.
+CALENDAR = WorkCalendar()
 
 
 def local_time(text: str) -> dt.datetime:
@@ -17,7 +28,7 @@ def local_time(text: str) -> dt.datetime:
 
 
 def now_local() -> dt.datetime:
-    return dt.datetime.now(CST).replace(microsecond=0)
+    return CLOCK.now().astimezone(CST).replace(microsecond=0)
 
 
 def today_local() -> dt.date:

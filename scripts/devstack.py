@@ -171,7 +171,19 @@ def rasa_parts(nlu_url: str, model: Path, count: int) -> tuple[list[Part], str]:
     return parts, ",".join(urls)
 
 
+def anchor_clock() -> None:
+    """APP_CLOCK (a moved date for every part) anchored once here, so that the web app, the
+    workers, the sandbox and the simulator all agree on the moment however late each starts."""
+    if os.environ.get("APP_CLOCK"):
+        from bot.clock import clock_from
+        try:
+            os.environ["APP_CLOCK"] = clock_from(os.environ["APP_CLOCK"]).spec() or ""
+        except ValueError as e:
+            raise SystemExit(f"APP_CLOCK: {e}") from None
+
+
 def build_parts() -> list[Part]:
+    anchor_clock()
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     nlu_url = os.environ.get("NLU_URL", "http://127.0.0.1:5005").rstrip("/")
     port_base = int(os.environ.get("SANDBOX_PORT_BASE", "9100"))

@@ -21,7 +21,7 @@ from werkzeug.routing import Rule
 
 from sandbox import credentials
 from sandbox.backends.base import SandboxBackend
-from sandbox.data import local_time, now_local, today_local
+from sandbox.data import CALENDAR, local_time, now_local, today_local
 
 STATUS_CODES = {"已预约": "BOOKED", "已取消": "CANCELLED", "已完成": "COMPLETED"}
 SLOT_MINUTES = 30
@@ -76,7 +76,7 @@ class AppointmentsBackend(SandboxBackend):
     def _open_days(self) -> set[dt.date]:
         today = today_local()
         days = (today + dt.timedelta(days=i) for i in range(self.world.slot_plan["days_ahead"]))
-        return {d for d in days if d.weekday() < 5}
+        return {d for d in days if CALENDAR.is_workday(d)}
 
     def _taken(self, hall: dict, date: dt.date, start: str) -> int:
         """Places taken: the unseen citizens' (fixed per slot) plus our bookings."""

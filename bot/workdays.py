@@ -1,0 +1,84 @@
+"""Working days in China: public holidays and make-up working days (调休).
+
+The State Council publishes each year's schedule in the autumn before; the
+chinese-calendar package carries it (upgrade the package when a new year is out).
+The settings can add or correct days, and name the years they give in full while
+the package lags (`office_hours.holidays`, `extra_workdays`, `calendar_years`).
+
+For a year nobody has given yet, the statutory holidays that the law fixes (元旦,
+春节 from 除夕 to 初三, 清明, 劳动节, 端午, 中秋, 国庆) still count, computed by the
+holidays package from the lunar calendar; only the extra days and the 调休 swaps
+of that year's notice are unknown. `uncovered_from()` tells start-up (a warning)
+and the metrics (`workday_calendar_days_ahead`) that such a year is near.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Iterable
+
+import chinese_calendar
+import holidays
+
+# What the package knows, read once: its tables are plain dicts of date -> name.
+_PACKAGE_HOLIDAYS = frozenset(chinese_calendar.holidays)
+_PACKAGE_WORKDAYS = frozenset(chinese_calendar.workdays)
+PACKAGE_YEARS = frozenset(d.year for d in _PACKAGE_HOLIDAYS)
+
+
+@lru_cache(maxsize=16)
+def statutory_holidays(year: int) -> frozenset[dt.date]:
+    """The days off the law fixes for a year, without that year's swaps."""
+    return frozenset(holidays.China(years=year, observed=False))
+
+
+class WorkCalendar:
+    def __init__(self, holidays: Iterable[dt.date] = (), workdays: Iterable[dt.date] = (),
+                 years: Iterable[int] = ()):
+        self.extra_holidays = frozenset(holidays)
+        self.extra_workdays = frozenset(workdays)
+        both = self.extra_holidays & self.extra_workdays
+        if both:
+            raise ValueError(f"{min(both)} is both a holiday and a working day")
+        # A few corrected days do not make a year known: only `years` says the settings give it whole.
+        self.years = PACKAGE_YEARS | frozenset(years)
+
+    def is_holiday(self, day: dt.date) -> bool:
+        """A day off by the schedule (not an ordinary weekend)."""
+        if day in self.extra_workdays:
+            return False
+        if day in self.extra_holidays or day in _PACKAGE_HOLIDAYS:
+            return True
+        return not self.covers(day) and day in statutory_holidays(day.year)
+
+    def is_makeup_workday(self, day: dt.date) -> bool:
+        """A weekend day worked in exchange for a holiday (调休)."""
+        if day in self.extra_holidays:
+            return False
+        return day in self.extra_workdays or day in _PACKAGE_WORKDAYS
+
+    def is_workday(self, day: dt.date, weekdays: Iterable[int] = (1, 2, 3, 4, 5)) -> bool:
+        """A working day, for a place open on the given ISO weekdays (Monday = 1)."""
+        if self.is_makeup_workday(day):
+            return True
+        return day.isoweekday() in set(weekdays) and not self.is_holiday(day)
+
+    def covers(self, day: dt.date) -> bool:
+        return day.year in self.years
+
+    def uncovered_from(self, today: dt.date, days_ahead: int = 30) -> dt.date | None:
+        """The first day within `days_ahead` days whose year's schedule is unknown, or None."""
+        for n in range(days_ahead + 1):
+            day = today + dt.timedelta(days=n)
+            if not self.covers(day):
+                return day
+        return None
+
+    def days_covered_ahead(self, today: dt.date) -> int:
+        """How many days from today are covered (0: not even today)."""
+        year = today.year
+        if year not in self.years:
+            return 0
+        while year + 1 in self.years:
+            year += 1
+        return (dt.date(year, 12, 31) - today).days + 1
