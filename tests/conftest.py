@@ -6,4 +6,5 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 # Fixtures of real parts: Redis, the Rasa server, the sandbox backends, the whole stack.
-pytest_plugins = ["tests.fixtures.redis", "tests.fixtures.nlu", "tests.fixtures.sandbox", "tests.fixtures.stack"]
+pytest_plugins = ["tests.fixtures.clock", "tests.fixtures.redis", "tests.fixtures.nlu", "tests.fixtures.sandbox",
+                  "tests.fixtures.stack"]

@@ -8,14 +8,13 @@ import uuid
 import pytest
 
 from adapters.errors import NotFound
+from bot.clock import CLOCK
+from tests.fixtures.clock import working_day_after
 from tests.adapters.seeds import CHEN, LI, LIU, UNKNOWN, WANG, ZHAO
 
 
 def next_working_day() -> dt.date:
-    day = dt.date.today() + dt.timedelta(days=6)
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
-    return day
+    return working_day_after(CLOCK.today(), 6)
 
 
 def every_call_with_an_identifier(a) -> None:

@@ -9,14 +9,14 @@ import pytest
 
 from adapters.errors import BusinessError, Conflict, NotFound
 from tests.adapters.conftest import StatsDelta
+from bot.clock import CLOCK
 from tests.adapters.seeds import ALL_IDS, LI, WANG
+from tests.fixtures.clock import day_off_after, working_day_after
 
 
 def next_working_day(days_ahead: int = 1) -> dt.date:
-    day = dt.date.today() + dt.timedelta(days=days_ahead)
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
-    return day
+    """A day the halls open, counted from the sandbox's own today."""
+    return working_day_after(CLOCK.today(), days_ahead)
 
 
 def key() -> str:
@@ -36,9 +36,8 @@ def test_free_slots_have_places(adapters):
     assert slots[0].label == f"{slots[0].start}-{slots[0].end}"
 
 
-def test_no_slots_on_a_sunday(adapters):
-    sunday = dt.date.today() + dt.timedelta(days=(6 - dt.date.today().weekday()) or 7)
-    assert adapters.appointments.free_slots("居住证", "H001", sunday) == []
+def test_no_slots_on_a_day_off(adapters):
+    assert adapters.appointments.free_slots("居住证", "H001", day_off_after(CLOCK.today())) == []
 
 
 def test_unknown_hall_and_item_not_served(adapters):

@@ -5,7 +5,6 @@ import datetime as dt
 import itertools
 import uuid
 
-from bot.handoff import OfficeHours
 from bot.messages import Incoming, to_plain_text
 
 _users = itertools.count(1)
@@ -17,12 +16,6 @@ LI = ("李芳", "510107199203084525")
 ZHAO = ("赵丽", "510122197811250069")
 CHEN = ("陈晨", "11010520000229003X")
 LIU = ("刘洋", "440306199507151287")
-
-
-def set_clock(runtime, when: dt.datetime) -> None:
-    """Office hours (and 'today') as the handlers see them."""
-    settings = runtime.services.service_settings.office_hours
-    runtime.services.extras["office_hours"] = OfficeHours(settings, clock=lambda: when)
 
 
 class Chat:
@@ -58,3 +51,19 @@ class Chat:
         self.say(name)
         self.say(id_number)
         return self.say("123456")
+
+
+def last_month(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of the month before today's (what "上个月" means)."""
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    return last.replace(day=1), last
+
+
+def affairs_of(runtime, id_number: str, district: str, today: dt.date) -> tuple[set[str], set[str]]:
+    """(refs updated last month in `district`, every other ref) of a citizen's ledger, read
+    from the backends: what "上个月在<district>办的" must keep and drop on `today`."""
+    from adapters.fanout import collect_affairs
+    first, last = last_month(today)
+    affairs = collect_affairs(runtime.adapters, id_number, 5).affairs
+    keep = {a.ref_no for a in affairs if a.district == district and first <= a.updated_at.date() <= last}
+    return keep, {a.ref_no for a in affairs} - keep

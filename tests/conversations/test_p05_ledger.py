@@ -1,7 +1,10 @@
 """Point 5 — the personal ledger across every backend, filtered in plain words,
 with a note where a backend did not answer."""
+import pytest
+
 from bot.messages import ListReply
-from tests.conversations.chat import WANG
+from tests.conversations.chat import WANG, affairs_of
+from tests.fixtures.clock import DATES
 
 
 def test_all_matters_in_one_list(talk, stack_runtime):
@@ -14,14 +17,19 @@ def test_all_matters_in_one_list(talk, stack_runtime):
     assert "下一步" in reply and "更新" in reply
 
 
-def test_filters_in_plain_words(talk):
+@pytest.mark.parametrize("when", DATES)
+def test_filters_in_plain_words(talk, stack_runtime, travel, when):
+    today = travel(when).date()
     c = talk()
     c.bind(WANG)
     c.say("我的办件")
     open_ = c.say("还没办完的")
     assert "CJ20261101000123" in open_ and "GJ20261015000311" not in open_
+    keep, drop = affairs_of(stack_runtime, WANG[1], "武侯区", today)
     last_month = c.say("上个月在武侯区办的")
-    assert "GJ20261015000311" in last_month and "CJ20261101000123" not in last_month
+    assert all(ref in last_month for ref in keep) and not any(ref in last_month for ref in drop)
+    if not keep:
+        assert "没有符合条件" in last_month
 
 
 def test_a_backend_that_does_not_answer_is_named(talk, sandbox):

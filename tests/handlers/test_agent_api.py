@@ -6,7 +6,7 @@ from flask import Flask
 
 from bot import agent_api
 from bot.messages import Choices, Text
-from tests.conversations.chat import CST, WANG, Chat, set_clock
+from tests.conversations.chat import CST, WANG, Chat
 
 KEY = {"X-Api-Key": "sandbox-admin-key"}
 
@@ -25,8 +25,8 @@ def test_the_api_key_is_required(client):
     assert client.get("/api/agent/queue", headers=KEY).json == {"waiting": 0}
 
 
-def test_take_talk_and_close_a_conversation(client, fake_runtime):
-    set_clock(fake_runtime, dt.datetime(2026, 11, 27, 10, 0, tzinfo=CST))
+def test_take_talk_and_close_a_conversation(client, fake_runtime, travel):
+    travel(dt.datetime(2026, 11, 27, 10, 0, tzinfo=CST))
     citizen = Chat(fake_runtime)
     pushed = []   # the channel's push sender, as the WeChat channel registers one
     fake_runtime.services.outbox.register("test", lambda user_id, replies: pushed.extend(

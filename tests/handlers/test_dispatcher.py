@@ -6,9 +6,12 @@ import logging
 import re
 import time
 
+import pytest
+
 from bot.messages import Choices, Incoming, ListReply, Text
 from bot.nlu_client import NluUnavailable
-from tests.conversations.chat import CST, LI, WANG, Chat, set_clock
+from tests.conversations.chat import CST, LI, WANG, Chat, affairs_of
+from tests.fixtures.clock import DATES, at
 
 OFFICE_OPEN = dt.datetime(2026, 11, 27, 10, 0, tzinfo=CST)     # Friday 10:00
 OFFICE_CLOSED = dt.datetime(2026, 11, 28, 20, 0, tzinfo=CST)   # Saturday evening
@@ -172,8 +175,13 @@ def test_backend_down_in_the_middle_of_a_conversation(chat, sandbox):
     sandbox.reset()
 
 
-def test_handoff_in_office_hours_keeps_the_bot_quiet(chat, fake_runtime):
-    set_clock(fake_runtime, OFFICE_OPEN)
+@pytest.mark.parametrize("when", [
+    pytest.param(OFFICE_OPEN, id="friday"),
+    pytest.param(at("2026-12-31T10:00"), id="last-day-of-the-year"),
+    pytest.param(at("2026-10-10T10:00"), id="a-saturday-worked-in-exchange"),
+])
+def test_handoff_in_office_hours_keeps_the_bot_quiet(chat, fake_runtime, travel, when):
+    travel(when)
     assert "已为您转接人工客服" in chat.say("转人工")
     assert chat.send("我的签注怎么还没好") == []
     desk = fake_runtime.services.handoff
@@ -184,11 +192,17 @@ def test_handoff_in_office_hours_keeps_the_bot_quiet(chat, fake_runtime):
     assert "打个分" in chat.say("谢谢")   # the human service is rated too
 
 
-def test_handoff_outside_office_hours_files_a_call_back(chat, fake_runtime):
-    set_clock(fake_runtime, OFFICE_CLOSED)
+@pytest.mark.parametrize("when, agents_back", [
+    pytest.param(OFFICE_CLOSED, "11月30日（周一）09:00", id="saturday-evening"),
+    pytest.param(at("2026-12-31T17:30"), "1月4日（周一）09:00", id="new-years-eve"),
+    pytest.param(at("2027-01-01T10:00"), "1月4日（周一）09:00", id="new-years-day"),
+    pytest.param(at("2026-10-02T10:00"), "10月8日（周四）09:00", id="national-day"),
+])
+def test_handoff_outside_office_hours_files_a_call_back(chat, fake_runtime, travel, when, agents_back):
+    travel(when)
     assert "非工作时间" in chat.say("转人工")
     reply = chat.say("13880000009")
-    assert "工单号 GD" in reply and "11月30日（周一）09:00" in reply
+    assert "工单号 GD" in reply and agents_back in reply
     [task] = fake_runtime.services.callbacks.open_tasks()
     assert task["reason"] == "handoff_after_hours" and task["order_no"] in reply
 
@@ -215,8 +229,8 @@ def test_nearby_halls_from_a_location_message(chat):
     assert reply.count("地址：") == 3
 
 
-def test_forget_user_deletes_binding_session_and_handoff(chat, fake_runtime, redis_hub):
-    set_clock(fake_runtime, OFFICE_OPEN)
+def test_forget_user_deletes_binding_session_and_handoff(chat, fake_runtime, redis_hub, travel):
+    travel(OFFICE_OPEN)
     chat.bind(WANG)
     chat.say("转人工")
     fake_runtime.dispatcher.forget_user(chat.user_key)
@@ -247,12 +261,16 @@ def test_a_free_text_answer_is_never_taken_for_a_new_request(chat):
     assert "在哪里" in chat.say("公积金中心窗口工作人员态度很差")
 
 
-def test_a_ledger_filter_right_after_the_ledger_refines_it(chat, fake_runtime):
+@pytest.mark.parametrize("when", DATES)
+def test_a_ledger_filter_right_after_the_ledger_refines_it(chat, fake_runtime, travel, when):
+    today = travel(when).date()
     chat.bind(WANG)
     chat.say("我的办件")
     fake_runtime.dispatcher.nlu.low_confidence.clear()
+    keep, drop = affairs_of(fake_runtime, WANG[1], "武侯区", today)
     reply = chat.say("上个月在武侯区办的")
-    assert "GJ20261015000311" in reply and "CJ20261101000123" not in reply
+    assert all(ref in reply for ref in keep) and not any(ref in reply for ref in drop)
+    assert keep or "没有符合条件" in reply
     assert "52,340.56" in chat.say("公积金余额")   # a new question is not taken for a filter
 
 

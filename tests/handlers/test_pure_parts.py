@@ -8,6 +8,7 @@ import pytest
 from adapters.records import CST, Affair
 from bot.errors import ConfigError
 from bot.handoff import OfficeHours
+from bot.workdays import WorkCalendar
 from bot.ledger_filters import parse_filter
 from bot.ratings import level_from_text
 from bot.service_settings import load_service_settings
@@ -15,6 +16,7 @@ from bot.settings import load_settings
 from handlers.complaint_topics import KEYWORDS, TOPICS, classify
 from handlers.dates import parse_day, parse_time
 from handlers.service_catalogue import THEMES, LifeEvent, ServiceItem, load_catalogue
+from tests.fixtures.clock import clock_at
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 11, 27)   # a Friday
@@ -116,8 +118,9 @@ def test_catalogue_finds_items_and_events(text, name, kind):
 
 
 # -- office hours and settings ---------------------------------------------------------------------------
-def hours_at(when: dt.datetime) -> OfficeHours:
-    return OfficeHours(load_service_settings(load_settings(env={}).extra).office_hours, clock=lambda: when)
+def hours_at(when: dt.datetime, overrides: dict | None = None) -> OfficeHours:
+    settings = load_settings(env={}, overrides=overrides)
+    return OfficeHours(load_service_settings(settings.extra).office_hours, clock_at(when))
 
 
 @pytest.mark.parametrize("when, open_", [
@@ -127,14 +130,60 @@ def hours_at(when: dt.datetime) -> OfficeHours:
     (dt.datetime(2026, 10, 2, 10, 0, tzinfo=CST), False),     # National Day holiday
     (dt.datetime(2026, 10, 10, 10, 0, tzinfo=CST), True),     # a Saturday worked in exchange
     (dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.timezone.utc), True),  # 10:00 in Chengdu
+    (dt.datetime(2026, 12, 31, 10, 0, tzinfo=CST), True),     # the last day of the year, a Thursday
+    # 2027's notice is not in the package yet: the days the law fixes still count.
+    (dt.datetime(2027, 1, 1, 10, 0, tzinfo=CST), False),      # New Year's Day
+    (dt.datetime(2027, 2, 8, 10, 0, tzinfo=CST), False),      # 初三 of the Spring Festival
 ])
 def test_office_hours(when, open_):
     assert hours_at(when).is_open() is open_
 
 
-def test_next_opening_skips_the_weekend():
-    nxt = hours_at(dt.datetime(2026, 11, 27, 18, 0, tzinfo=CST)).next_open()
-    assert (nxt.date(), nxt.hour) == (dt.date(2026, 11, 30), 9)
+@pytest.mark.parametrize("when, next_open", [
+    (dt.datetime(2026, 11, 27, 18, 0, tzinfo=CST), dt.date(2026, 11, 30)),   # Friday evening -> Monday
+    (dt.datetime(2026, 9, 30, 18, 0, tzinfo=CST), dt.date(2026, 10, 8)),     # the National Day week
+    (dt.datetime(2026, 10, 9, 18, 0, tzinfo=CST), dt.date(2026, 10, 10)),    # a Saturday worked in exchange
+    (dt.datetime(2026, 12, 31, 18, 0, tzinfo=CST), dt.date(2027, 1, 4)),     # across the year boundary
+])
+def test_next_opening(when, next_open):
+    nxt = hours_at(when).next_open()
+    assert (nxt.date(), nxt.hour) == (next_open, 9)
+
+
+def test_the_settings_give_a_year_the_package_does_not_know():
+    # When 2027's notice is out before the package has it, an operator writes its days in.
+    overrides = {"office_hours.holidays": ["2027-02-09", "2027-02-10"], "office_hours.extra_workdays": ["2027-02-20"],
+                 "office_hours.calendar_years": [2027]}
+    assert not hours_at(dt.datetime(2027, 2, 9, 10, 0, tzinfo=CST), overrides).is_open()
+    assert hours_at(dt.datetime(2027, 2, 20, 10, 0, tzinfo=CST), overrides).is_open()       # a Saturday
+    assert hours_at(dt.datetime(2027, 2, 9, 10, 0, tzinfo=CST)).is_open()                   # not given: a Tuesday
+    hours = hours_at(dt.datetime(2026, 12, 20, 10, 0, tzinfo=CST), overrides)
+    assert hours.s.calendar.uncovered_from(dt.date(2026, 12, 20)) is None
+
+
+def test_the_settings_correct_a_day_of_the_package():
+    overrides = {"office_hours.extra_workdays": ["2026-10-02"], "office_hours.holidays": ["2026-11-27"]}
+    assert hours_at(dt.datetime(2026, 10, 2, 10, 0, tzinfo=CST), overrides).is_open()
+    assert not hours_at(dt.datetime(2026, 11, 27, 10, 0, tzinfo=CST), overrides).is_open()
+
+
+def test_a_day_both_off_and_worked_is_refused():
+    settings = load_settings(env={}, overrides={"office_hours.extra_workdays": ["2026-11-27"],
+                                                "office_hours.holidays": ["2026-11-27"]})
+    with pytest.raises(ConfigError) as err:
+        load_service_settings(settings.extra)
+    assert "2026-11-27" in str(err.value)
+
+
+@pytest.mark.parametrize("today, uncovered, days_ahead", [
+    (dt.date(2026, 11, 1), None, 61),                  # 2026 is known to its last day
+    (dt.date(2026, 12, 3), dt.date(2027, 1, 1), 29),   # within 30 days of an unknown year
+    (dt.date(2027, 3, 1), dt.date(2027, 3, 1), 0),
+])
+def test_how_far_the_calendar_reaches(today, uncovered, days_ahead):
+    calendar = WorkCalendar()
+    assert calendar.uncovered_from(today, 30) == uncovered
+    assert calendar.days_covered_ahead(today) == days_ahead
 
 
 @pytest.mark.parametrize("override, setting", [

@@ -2,8 +2,11 @@
 figures and next steps, the guide, appointments, complaints."""
 import re
 
+import pytest
+
 from bot.messages import Card, Choices
-from tests.conversations.chat import CHEN, LI, LIU, WANG, ZHAO
+from tests.conversations.chat import CHEN, LI, LIU, WANG, ZHAO, affairs_of
+from tests.fixtures.clock import DATES
 
 
 def test_housing_fund_social_and_medical_insurance(chat):
@@ -40,12 +43,16 @@ def test_endorsement_ready_to_collect(chat):
     assert "CJ20261020000456" in reply and "已制证待领取" in reply and "武侯区出入境接待大厅" in reply
 
 
-def test_ledger_filters_in_plain_words(chat):
+@pytest.mark.parametrize("when", DATES)
+def test_ledger_filters_in_plain_words(chat, fake_runtime, travel, when):
+    today = travel(when).date()
     chat.bind(WANG)
     assert "港澳 个人旅游签注" in chat.say("还没办完的")
     assert "公积金提取（租房）" not in chat.text()
+    keep, drop = affairs_of(fake_runtime, WANG[1], "武侯区", today)
     last_month = chat.say("上个月在武侯区办的")
-    assert "公积金提取（租房）" in last_month and "CJ20261101000123" not in last_month
+    assert all(ref in last_month for ref in keep) and not any(ref in last_month for ref in drop)
+    assert ("公积金提取（租房）" in last_month) == ("GJ20261015000311" in keep)
 
 
 def test_guide_answers_the_question_asked(chat):

@@ -45,3 +45,32 @@ def test_sigterm_stops_it_cleanly_and_logs_are_redacted(tmp_path):
     assert "aac002=<ID_NUMBER>" in text and "138****0001" in text
     assert "510104198506122310" not in text and "13880000001" not in text
     assert not handle.healthy()
+
+
+def test_a_moved_date_reaches_the_sandbox_process(tmp_path):
+    """APP_CLOCK, as `make run` hands it to every part, is the sandbox's today; the control
+    port moves it again and back. (Numbers dated by the moved day: test_p09_handoff.)"""
+    from bot.clock import CITY_TZ, Clock
+    import datetime as dt
+    import os
+
+    clock = Clock()
+    clock.move_to(dt.datetime(2027, 2, 8, 10, 0, tzinfo=CITY_TZ))
+    port_base = PORT_BASE + 350
+    with open(tmp_path / "sandbox.log", "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "sandbox", "--port-base", str(port_base)], cwd=ROOT,
+                                stderr=err, stdout=subprocess.DEVNULL, env={**os.environ, "APP_CLOCK": clock.spec()})
+    try:
+        handle = SandboxHandle(port_base)
+        deadline = time.monotonic() + 20
+        while not handle.healthy():
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        assert handle.today() == dt.date(2027, 2, 8)
+        handle.move_clock("2027-03-01T09:00:00+08:00")
+        assert handle.today() == dt.date(2027, 3, 1)
+        handle.reset_clock()
+        assert handle.today() == dt.datetime.now(CITY_TZ).date()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
