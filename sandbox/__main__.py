@@ -3,6 +3,8 @@
 Starts every sandbox backend (port_base + offset, see sandbox/ports.py) and the
 control port (port_base), each a threaded HTTP server in this process.
 SIGINT/SIGTERM stop it. Logs go to stderr with ID and phone numbers redacted.
+The synthetic population behind the bulk listings (sandbox/population.py) is
+generated in a thread once the servers listen, so it never delays start-up.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from bot.privacy import redact_text  # noqa: E402
 from sandbox.backends import BACKEND_CLASSES  # noqa: E402
 from sandbox.control import ControlApp  # noqa: E402
 from sandbox.data import load_world  # noqa: E402
+from sandbox.population import SEED, SIZE  # noqa: E402
 from sandbox.faults import FaultBoard, Stats  # noqa: E402
 from sandbox.ports import DEFAULT_PORT_BASE, OFFSETS  # noqa: E402
 from sandbox.server import BackendServer  # noqa: E402
@@ -53,13 +56,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level", default="INFO", help="DEBUG shows every request (redacted)")
     parser.add_argument("--market-delay-ms", type=float, default=350, help="latency of market_regulation")
     parser.add_argument("--token-ttl-s", type=int, default=120, help="life of medical_insurance tokens")
+    parser.add_argument("--session-ttl-s", type=int, default=600, help="life of civil_affairs login sessions")
+    parser.add_argument("--cursor-ttl-s", type=float, default=300, help="life of social_insurance bulk cursors")
+    parser.add_argument("--population-size", type=int, default=SIZE, help="people in the synthetic population")
+    parser.add_argument("--population-seed", type=int, default=SEED, help="its random seed")
     args = parser.parse_args(argv)
     _setup_logging(args.log_level)
 
-    world = load_world()
+    world = load_world(population_size=args.population_size, population_seed=args.population_seed)
     faults, stats = FaultBoard(), Stats()
     options = {"market_regulation": {"delay_ms": args.market_delay_ms},
-               "medical_insurance": {"token_ttl_s": args.token_ttl_s}}
+               "medical_insurance": {"token_ttl_s": args.token_ttl_s},
+               "civil_affairs": {"session_ttl_s": args.session_ttl_s},
+               "social_insurance": {"cursor_ttl_s": args.cursor_ttl_s}}
     apps = {name: cls(world, faults, stats, options.get(name)) for name, cls in BACKEND_CLASSES.items()}
     servers = {name: BackendServer(name, args.host, args.port_base + OFFSETS[name], app) for name, app in apps.items()}
     control_app = ControlApp(servers, apps, faults, stats)
@@ -78,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
         return 1
     control_app.ready = True
+    world.exchange.warm_up()
     log.info("sandbox ready: %d backends, control on http://%s:%d (%d citizens)",
              len(servers), args.host, args.port_base, len(world.citizens))
 

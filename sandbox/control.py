@@ -5,7 +5,9 @@ GET    /__health                 200 once every backend listens
 GET    /__faults                 active faults
 POST   /__faults/<backend>       {"mode": ..., "times": N?, "delay_s": X?}
 DELETE /__faults                 reset every fault, bring "down" backends back
-POST   /__data/restore           every backend back to its seeded records
+POST   /__data/restore           every backend back to its seeded records (and limits to their start values)
+GET    /__limits                 the bulk listings' rate and volume limits, per backend
+POST   /__limits/<backend>       {"name": "bulk", "limit": "2/second"} changes one (until restore)
 GET    /__stats/<backend>        request counters of one backend
 POST   /__tokens/<backend>/revoke  revoke every access token the backend issued
 GET    /__clock                  the sandbox's date and time
@@ -42,6 +44,8 @@ class ControlApp:
             Rule("/__faults", endpoint="reset", methods=["DELETE"]),
             Rule("/__faults/<backend>", endpoint="set_fault", methods=["POST"]),
             Rule("/__data/restore", endpoint="restore", methods=["POST"]),
+            Rule("/__limits", endpoint="list_limits", methods=["GET"]),
+            Rule("/__limits/<backend>", endpoint="set_limit", methods=["POST"]),
             Rule("/__stats/<backend>", endpoint="get_stats", methods=["GET"]),
             Rule("/__tokens/<backend>/revoke", endpoint="revoke", methods=["POST"]),
             Rule("/__clock", endpoint="get_clock", methods=["GET"]),
@@ -93,6 +97,24 @@ class ControlApp:
             self.servers[backend].start()  # another fault replaces "down"
         log.info("fault on %s: %s", backend, fault.as_dict())
         return _json({backend: fault.as_dict()})
+
+    def list_limits(self, request):
+        return _json({name: {k: q.as_dict() for k, q in app.quotas.items()}
+                      for name, app in self.apps.items() if app.quotas})
+
+    def set_limit(self, request, backend):
+        self._known(backend)
+        quotas = self.apps[backend].quotas
+        try:
+            body = json.loads(request.get_data(as_text=True) or "{}")
+            name = body.get("name") or (next(iter(quotas)) if len(quotas) == 1 else None)
+            if name not in quotas:
+                raise ValueError(f"{backend} has no limit named {name!r}; it has: {', '.join(quotas) or 'none'}")
+            quotas[name].set(str(body["limit"]))
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            return _json({"error": f"expected {{\"name\": ..., \"limit\": \"N/second|minute|day\"}}: {e}"}, 400)
+        log.info("limit %s of %s set to %s", name, backend, quotas[name].spec)
+        return _json({backend: {name: quotas[name].as_dict()}})
 
     def get_stats(self, request, backend):
         self._known(backend)

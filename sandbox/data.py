@@ -1,4 +1,5 @@
-"""The sandbox's world: seeded citizens and service halls, read from data/*.yaml."""
+"""The sandbox's world: seeded citizens and service halls, read from data/*.yaml,
+and the synthetic population behind the bulk listings (exchange.py, built lazily)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,6 +11,8 @@ import yaml
 
 from bot.clock import ENV_VAR, clock_from
 from bot.workdays import WorkCalendar
+from sandbox import population
+from sandbox.exchange import LazyExchange
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CST = dt.timezone(dt.timedelta(hours=8), "CST")  # Beijing time, no DST
@@ -40,6 +43,7 @@ class World:
     citizens: dict[str, dict]          # id_number -> the citizen's seeded facts
     halls: dict[str, dict]             # hall id -> hall
     slot_plan: dict                    # days_ahead, morning, afternoon, hours
+    exchange: LazyExchange             # .get(): the bulk listings' records (named + synthetic)
 
     def citizen(self, id_number: str | None) -> dict | None:
         if not id_number:
@@ -58,9 +62,11 @@ class World:
                 yield person, record
 
 
-def load_world(data_dir: Path = DATA_DIR) -> World:
+def load_world(data_dir: Path = DATA_DIR, population_size: int = population.SIZE,
+               population_seed: int = population.SEED) -> World:
     people = yaml.safe_load((data_dir / "citizens.yaml").read_text(encoding="utf-8"))["citizens"]
     halls_doc = yaml.safe_load((data_dir / "halls.yaml").read_text(encoding="utf-8"))
     halls = {h["id"]: h for h in halls_doc["halls"]}
     plan = {k: halls_doc[k] for k in ("days_ahead", "morning", "afternoon", "hours")}
-    return World({p["id_number"]: p for p in people}, halls, plan)
+    citizens = {p["id_number"]: p for p in people}
+    return World(citizens, halls, plan, LazyExchange(citizens, population_size, population_seed))

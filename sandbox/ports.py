@@ -16,6 +16,7 @@ OFFSETS = {
     "utilities": 7,
     "appointments": 8,
     "workorders": 9,
+    "civil_affairs": 10,
 }
 
 DEFAULT_PORT_BASE = 9100

@@ -3,6 +3,7 @@ and the config key). BACKEND_CLASSES is the explicit list the server starts."""
 from __future__ import annotations
 
 from sandbox.backends.appointments import AppointmentsBackend
+from sandbox.backends.civil_affairs import CivilAffairsBackend
 from sandbox.backends.exit_entry import ExitEntryBackend
 from sandbox.backends.housing_fund import HousingFundBackend
 from sandbox.backends.identity import IdentityBackend
@@ -24,5 +25,6 @@ BACKEND_CLASSES = {
         UtilitiesBackend,
         AppointmentsBackend,
         WorkordersBackend,
+        CivilAffairsBackend,
     )
 }

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Request, Response
 from bot.privacy import ID_LIKE, PHONE
 from sandbox.data import World
 from sandbox.faults import Fault, FaultBoard, Stats
+from sandbox.quotas import Quota
 
 # Query parameters that name an identifier, whatever their value looks like
 # (a mistyped ID is still someone's), compared in lower case.
@@ -54,6 +55,7 @@ class SandboxBackend:
         self.options = options or {}
         self.lock = threading.RLock()  # guards this backend's mutable state (re-entered by idempotent())
         self._replays: dict[str, tuple[str, Response]] = {}
+        self.quotas: dict[str, Quota] = self.make_quotas()
         self.seed()
         self.url_map = Map(self.rules() + [Rule(self.ping_path, endpoint="ping", methods=["GET"])])
 
@@ -64,6 +66,10 @@ class SandboxBackend:
 
     def rules(self) -> list[Rule]:
         raise NotImplementedError
+
+    def make_quotas(self) -> dict[str, Quota]:
+        """This backend's named rate or volume limits (its bulk listings'), if any."""
+        return {}
 
     def authenticate(self, request: Request, endpoint: str) -> Response | None:
         """None when the caller may proceed, else the backend's own 401 answer."""
@@ -81,10 +87,13 @@ class SandboxBackend:
 
     def restore(self) -> None:
         """Back to the seeded state: what tests and demos created is forgotten,
-        including remembered idempotent replies."""
+        including remembered idempotent replies, and limits are back to their
+        start values with nothing counted."""
         with self.lock:
             self._replays.clear()
             self.seed()
+        for quota in self.quotas.values():
+            quota.restore()
 
     def identifier_refused(self) -> Response:
         """The 400 for an identifier in the URL (override to answer in the backend's format)."""

@@ -6,10 +6,25 @@ usual load.
 
 state: ACCEPTED 已受理, REVIEWING 审查中, APPROVED 已核准, REJECTED 已驳回,
 LICENSED 已发照; license_status: READY (可领取) or NOT_READY.
+
+Bulk exchange: GET /scjg/v1/bulk/officers?page_size=1000&page_token=…
+    every officer of every registered company, one row per (company, person):
+    {"officers": [{uscc, enterprise_name, enterprise_status EXISTING (存续) |
+    DEREGISTERED (注销) | REVOKED (吊销), established, registered_capital_wan "500.00",
+    district, role LEGAL_REPRESENTATIVE | DIRECTOR | SUPERVISOR | MANAGER,
+    person_name, person_id_number}], "next_page_token": "…" ("" on the last page),
+    "total_size": N}. page_size above 1000 is cut to 1000; a token from another
+    listing or made up: 400 INVALID_PAGE_TOKEN. Slow like every call here, and
+    metered: `officer_quota` records a day (100,000, a fixed window) per API key;
+    X-Quota-Limit / X-Quota-Remaining on every page; a page the quota cannot cover:
+    429 QUOTA_EXCEEDED with Retry-After (the seconds until the window ends).
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
+import json
 import time
 
 from werkzeug.routing import Rule
@@ -17,9 +32,13 @@ from werkzeug.routing import Rule
 from sandbox import credentials
 from sandbox.backends.base import SandboxBackend
 from sandbox.data import local_time
+from sandbox.quotas import Quota, retry_after_header
 
 STATES = {"已受理": "ACCEPTED", "审查中": "REVIEWING", "已核准": "APPROVED", "已驳回": "REJECTED", "已发照": "LICENSED"}
 ID_HEADER = "X-Applicant-Id"
+COMPANY_STATES = {"存续": "EXISTING", "注销": "DEREGISTERED", "吊销": "REVOKED"}
+ROLES = {"法定代表人": "LEGAL_REPRESENTATIVE", "董事": "DIRECTOR", "监事": "SUPERVISOR", "经理": "MANAGER"}
+MAX_PAGE_SIZE = 1000
 
 
 class MarketRegulationBackend(SandboxBackend):
@@ -34,7 +53,11 @@ class MarketRegulationBackend(SandboxBackend):
         return [
             Rule("/scjg/v1/registrations/<application_no>", endpoint="one", methods=["GET"]),
             Rule("/scjg/v1/registrations", endpoint="many", methods=["GET"]),
+            Rule("/scjg/v1/bulk/officers", endpoint="officers", methods=["GET"]),
         ]
+
+    def make_quotas(self):
+        return {"officers": Quota(str(self.options.get("officer_quota", "100000/day")), "fixed")}
 
     def authenticate(self, request, endpoint):
         time.sleep(self.delay_s)  # slow for every authenticated call, as the real one is
@@ -65,3 +88,46 @@ class MarketRegulationBackend(SandboxBackend):
     def many(self, request):
         section = self.world.section(request.headers.get(ID_HEADER), "market_regulation") or {}
         return self.json({"registrations": [self._wire(r) for r in section.get("registrations") or []]})
+
+    # --- bulk exchange ---------------------------------------------------------------------
+    @staticmethod
+    def _token(offset: int) -> str:
+        return base64.urlsafe_b64encode(json.dumps({"listing": "officers", "offset": offset}).encode()).decode()
+
+    @staticmethod
+    def _offset(token: str) -> int | None:
+        try:
+            body = json.loads(base64.urlsafe_b64decode(token.encode()).decode())
+            offset = body["offset"] if body.get("listing") == "officers" else None
+        except (ValueError, binascii.Error, UnicodeDecodeError, TypeError, KeyError, AttributeError):
+            return None
+        return offset if isinstance(offset, int) and offset >= 0 else None
+
+    def officers(self, request):
+        try:
+            size = min(int(request.args.get("page_size", str(MAX_PAGE_SIZE))), MAX_PAGE_SIZE)
+            if size < 1:
+                raise ValueError
+        except ValueError:
+            return self.json({"error": "INVALID_ARGUMENT", "message": "page_size must be a positive integer"}, 400)
+        token = request.args.get("page_token", "")
+        offset = self._offset(token) if token else 0
+        if offset is None:
+            return self.json({"error": "INVALID_PAGE_TOKEN", "message": "page_token is not one this API issued"}, 400)
+        rows = self.world.exchange.get().officers
+        page = rows[offset:offset + size]
+        verdict = self.quotas["officers"].take(max(1, len(page)))
+        if not verdict.allowed:
+            self.stats.add(self.name, "rate_limited")
+            response = self.json({"error": "QUOTA_EXCEEDED", "message": "daily record quota used up"}, 429)
+            response.headers["Retry-After"] = retry_after_header(verdict.retry_after_s)
+        else:
+            more = offset + size < len(rows)
+            response = self.json({"officers": [{
+                "uscc": o.uscc, "enterprise_name": o.company, "enterprise_status": COMPANY_STATES[o.company_status],
+                "established": o.established.isoformat(), "registered_capital_wan": f"{o.capital_wan:.2f}",
+                "district": o.district, "role": ROLES[o.role], "person_name": o.name, "person_id_number": o.id_number,
+            } for o in page], "next_page_token": self._token(offset + size) if more else "", "total_size": len(rows)})
+        response.headers["X-Quota-Limit"] = str(verdict.limit)
+        response.headers["X-Quota-Remaining"] = str(verdict.remaining)
+        return response

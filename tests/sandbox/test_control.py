@@ -19,7 +19,7 @@ def get_bills(sandbox, **kw):
 def test_ports():
     urls = backend_urls(9100)
     assert urls["control"] == "http://127.0.0.1:9100" and urls["workorders"] == "http://127.0.0.1:9109"
-    assert OFFSETS["exit_entry"] == 5 and len(urls) == 10
+    assert OFFSETS["exit_entry"] == 5 and len(urls) == 11
 
 
 def test_health(sandbox):

@@ -6,6 +6,7 @@ import re
 
 from bot.privacy import is_valid_id_number, is_valid_phone
 from sandbox.data import load_world
+from sandbox.identifiers import is_valid_uscc
 
 WORLD = load_world()
 PREFIX = {"housing_fund": "GJ", "social_insurance": "SB", "medical_insurance": "YB", "exit_entry": "CJ",
@@ -50,11 +51,49 @@ def test_spec_citizens_and_their_facts():
     assert liu["social_insurance"]["pension_months"] == 12
 
 
+def test_spec_citizens_for_the_cross_department_checks():
+    zhang = person("张桂兰")
+    assert (zhang["id_number"], zhang["phone"]) == ("510121195203150026", "13880000006")
+    pensions = {p["scheme"]: p for p in zhang["social_insurance"]["pensions"]}
+    rural, urban = pensions["城乡居民基本养老保险"], pensions["城镇职工基本养老保险"]
+    assert (rural["monthly"], rural["since"], rural["district"], "until" in rural) == ("210.00", "2012-04", "新都区",
+                                                                                       False)
+    assert (urban["monthly"], urban["since"], "until" in urban) == ("2650.00", "2012-03", False)
+
+    zhou = person("周德明")
+    assert (zhou["id_number"], zhou["phone"]) == ("510122194807120030", "13880000007")
+    death = zhou["civil_affairs"]["death"]
+    assert (str(death["died_on"]), str(death["registered_on"]), death["district"]) == ("2026-08-15", "2026-08-15",
+                                                                                         "双流区")
+    [pension] = zhou["social_insurance"]["pensions"]
+    assert (pension["scheme"], pension["monthly"], pension["until"]) == ("城乡居民基本养老保险", "230.00", "2026-10")
+
+    sun = person("孙小梅")
+    assert (sun["id_number"], sun["phone"]) == ("510108198009090042", "13880000008")
+    dibao = sun["civil_affairs"]["dibao"]
+    assert (dibao["since"], dibao["district"], dibao["monthly_amount"], dibao["status"]) == ("2024-05", "成华区",
+                                                                                            "720.00", "在保")
+    [company] = sun["market_regulation"]["companies"]
+    assert (company["name"], company["role"], str(company["established"]), company["capital_wan"],
+            company["status"]) == ("成都梅好商贸有限公司", "法定代表人", "2026-06-18", "500", "存续")
+
+    zhao = person("赵丽")
+    assert [p["scheme"] for p in zhao["social_insurance"]["pensions"]] == ["城镇职工基本养老保险"]
+    # No one else holds the facts a cross-check looks for.
+    others = [p for p in WORLD.citizens.values() if p["name"] not in ("张桂兰", "周德明", "孙小梅")]
+    assert all(len((p.get("social_insurance") or {}).get("pensions") or []) <= 1 for p in others)
+    assert not any((p.get("civil_affairs") or {}) for p in others)
+
+
 def test_every_citizen_is_well_formed():
     assert len(WORLD.citizens) >= 8
     for p in WORLD.citizens.values():
         assert is_valid_id_number(p["id_number"]), p["name"]
         assert is_valid_phone(p["phone"]), p["name"]
+    assert len({p["phone"] for p in WORLD.citizens.values()}) == len(WORLD.citizens)  # one phone each
+    for p in WORLD.citizens.values():
+        for company in (p.get("market_regulation") or {}).get("companies") or []:
+            assert is_valid_uscc(company["uscc"]), company["name"]
 
 
 def test_record_numbers_name_their_backend_and_date():
