@@ -4,6 +4,7 @@ its key under `backends:` in config.yaml. See docs/adapters.md.
     adapters = build_adapters(settings["backends"], hub, settings["profile"])
     adapters.exit_entry.application("CJ20261101000123", id_number)
     adapters.health()            # {"identity": "ok", "housing_fund": "timeout", ...}
+    for death in adapters.civil_affairs.death_registrations(since, until): ...   # bulk (adapters/bulk.py)
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Mapping
 
 from adapters.appointments import AppointmentsAdapter
 from adapters.base import BackendAdapter
+from adapters.civil_affairs import CivilAffairsAdapter
 from adapters.errors import BackendError, failure_kind
 from adapters.exit_entry import ExitEntryAdapter
 from adapters.housing_fund import HousingFundAdapter
@@ -34,6 +36,7 @@ ADAPTER_CLASSES: dict[str, type[BackendAdapter]] = {
     "utilities": UtilitiesAdapter,
     "appointments": AppointmentsAdapter,
     "workorders": WorkordersAdapter,
+    "civil_affairs": CivilAffairsAdapter,
 }
 
 
@@ -49,6 +52,7 @@ class Adapters:
     utilities: UtilitiesAdapter
     appointments: AppointmentsAdapter
     workorders: WorkordersAdapter
+    civil_affairs: CivilAffairsAdapter
 
     def __init__(self, adapters: Mapping[str, BackendAdapter]):
         self._by_name = dict(adapters)

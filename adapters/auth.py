@@ -24,7 +24,7 @@ from bot.redis_conn import RedisHub
 
 log = logging.getLogger("adapters.auth")
 
-__all__ = ["HeaderKeyAuth", "HTTPBasicAuth", "HmacSignatureAuth", "ClientCredentialsAuth"]
+__all__ = ["HeaderKeyAuth", "HTTPBasicAuth", "HmacSignatureAuth", "ClientCredentialsAuth", "SessionCookieAuth"]
 
 
 class HeaderKeyAuth(AuthBase):
@@ -136,4 +136,21 @@ class ClientCredentialsAuth(AuthBase):
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         r.headers["Authorization"] = f"Bearer {self.token()}"
+        return r
+
+
+class SessionCookieAuth(ClientCredentialsAuth):
+    """A login session carried in a cookie (the civil-affairs exchange's scheme):
+    `fetch()` logs in and returns (session id, lifetime in s); the session is
+    cached and renewed exactly like a bearer token (Redis for all workers, a
+    margin before it expires, once more after a 401), and sent as `Cookie: NAME=id`.
+    The adapter's HTTP session keeps no cookie jar, so this is the only cookie sent."""
+
+    def __init__(self, hub: RedisHub, name: str, fetch: Callable[[], tuple[str, int]], cookie: str,
+                 margin_s: float = 30.0):
+        super().__init__(hub, name, fetch, margin_s)
+        self.cookie = cookie
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers["Cookie"] = f"{self.cookie}={self.token()}"
         return r

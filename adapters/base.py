@@ -5,6 +5,7 @@ its public methods (see docs/adapters.md, "How to add a backend").
 """
 from __future__ import annotations
 
+import http.cookiejar
 import logging
 import threading
 import time
@@ -26,6 +27,7 @@ from adapters.errors import (
     CircuitOpen,
     Conflict,
     NotFound,
+    RateLimited,
     failure_kind,
 )
 from adapters.records import Affair
@@ -112,6 +114,15 @@ def _retry(retries: int, backoff_s: float, *, idempotent: bool) -> Retry:
     )
 
 
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds (its HTTP-date form is not used by our backends: None)."""
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and seconds >= 0 else None
+
+
 def _no_retry() -> Retry:
     return Retry(total=0, connect=0, read=False, status=0, other=0, redirect=0,
                  raise_on_status=False, raise_on_redirect=False)
@@ -153,8 +164,10 @@ class BackendAdapter:
         )
         self.log = logging.getLogger(f"adapters.{self.name}")
         self._session = requests.Session()
-        # No environment proxies or ~/.netrc credentials: what is sent is what this code says.
+        # No environment proxies or ~/.netrc credentials, and no cookie jar (a session cookie
+        # is an auth's business, sent by it): what is sent is what this code says.
         self._session.trust_env = False
+        self._session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         policy = _RetryPolicyAdapter({"idempotent": _retry(retries, backoff, idempotent=True),
                                       "other": _retry(retries, backoff, idempotent=False),
                                       "once": _no_retry()}, pool_size)
@@ -242,7 +255,7 @@ class BackendAdapter:
                 response = send()
             self._check_status(response, op)
             result = self._parse(response, op, parse) if parse else response
-        except BusinessError as e:
+        except (BusinessError, RateLimited) as e:
             if ticket is not None:
                 self.breaker.after_success(ticket)  # the backend answered: it is healthy
             self._log_outcome(op, started, e)
@@ -283,7 +296,10 @@ class BackendAdapter:
             raise Conflict(self.name, f"{op}: conflict ({code})", code)
         if status in (408, 504):
             raise BackendTimeout(self.name, f"{op}: backend timed out ({status})")
-        if status == 429 or status >= 500:
+        if status == 429:
+            raise RateLimited(self.name, f"{op}: too many requests ({code or 429})",
+                              _retry_after(response.headers.get("Retry-After")), code)
+        if status >= 500:
             raise BackendUnavailable(self.name, f"{op}: HTTP {status}")
         if 400 <= status < 500:
             raise BusinessError(self.name, f"{op}: refused ({code or status})", code)
@@ -305,6 +321,8 @@ class BackendAdapter:
                 self.log.debug("%s ok status=%s %.1f ms", op, status, ms)
         elif isinstance(error, BusinessError):
             self.log.info("%s answered %s (%s) %.1f ms", op, type(error).__name__, redact_text(str(error.code)), ms)
+        elif isinstance(error, RateLimited):
+            self.log.info("%s rate-limited (retry after %s s) %.1f ms", op, error.retry_after_s, ms)
         else:
             self.log.warning("%s failed: %s: %s %.1f ms", op, failure_kind(error),
                              redact_text(error.message), ms)

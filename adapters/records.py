@@ -9,6 +9,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from bot.privacy import mask_id_number
+
 CST = dt.timezone(dt.timedelta(hours=8), "CST")
 
 
@@ -190,6 +192,111 @@ class WorkOrder:
     @property
     def done(self) -> bool:
         return self.status in ("已办结", "已回访")
+
+
+# --- bulk exchange between departments (adapters/bulk.py) ------------------------------------
+# Staff-side records for cross-department checks, never shown to a citizen. They carry the
+# person's full ID number (the key the departments share), kept out of repr() so that a
+# record printed or logged by mistake does not show it; `masked_id` is the form to display.
+def _masked(id_number: str) -> str:
+    return mask_id_number(id_number)
+
+
+@dataclass(frozen=True)
+class PayrollPeriod:
+    first_month: str               # "2010-01"
+    last_month: str                # the latest closed payroll, "2026-11"
+
+    def months(self, since: str | None = None) -> list[str]:
+        """Every payroll month from `since` (or the first) through the last."""
+        y, m = map(int, (since or self.first_month).split("-"))
+        out = []
+        while f"{y:04d}-{m:02d}" <= self.last_month:
+            out.append(f"{y:04d}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+
+
+@dataclass(frozen=True)
+class PensionPayment:
+    """One basic pension paid for one month (social insurance)."""
+    id_number: str = field(repr=False)
+    name: str
+    scheme: str                    # 城镇职工基本养老保险 / 城乡居民基本养老保险
+    month: str                     # "2026-10"
+    amount: Decimal
+    district: str
+    paid_on: dt.date
+
+    @property
+    def masked_id(self) -> str:
+        return _masked(self.id_number)
+
+
+@dataclass(frozen=True)
+class DeathRegistration:
+    """A registered death (civil affairs)."""
+    registration_no: str           # SW...
+    id_number: str = field(repr=False)
+    name: str
+    gender: str
+    died_on: dt.date
+    registered_on: dt.date
+    authority: str                 # 双流区民政局
+    district: str
+
+    @property
+    def masked_id(self) -> str:
+        return _masked(self.id_number)
+
+
+@dataclass(frozen=True)
+class DibaoMember:
+    name: str
+    id_number: str = field(repr=False)
+    relation: str                  # 户主 / 配偶 / 子女 / 父母 / 其他
+
+    @property
+    def masked_id(self) -> str:
+        return _masked(self.id_number)
+
+
+@dataclass(frozen=True)
+class DibaoHousehold:
+    """A household granted the minimum living allowance (低保, civil affairs)."""
+    household_no: str              # DB...
+    district: str
+    status: str                    # 在保 (receiving) / 停保 (ended)
+    since: str                     # "2024-05"
+    until: str | None              # last month paid, when ended
+    monthly_amount: Decimal        # for the whole household
+    members: tuple[DibaoMember, ...]
+
+    @property
+    def receiving(self) -> bool:
+        return self.status == "在保"
+
+
+@dataclass(frozen=True)
+class CompanyOfficer:
+    """One person's office in one registered company (market regulation)."""
+    uscc: str                      # 统一社会信用代码
+    company_name: str
+    company_status: str            # 存续 / 注销 / 吊销
+    established_on: dt.date
+    registered_capital_wan: Decimal  # 万元
+    district: str
+    role: str                      # 法定代表人 / 董事 / 监事 / 经理
+    name: str
+    id_number: str = field(repr=False)
+
+    @property
+    def live(self) -> bool:
+        return self.company_status == "存续"
+
+    @property
+    def masked_id(self) -> str:
+        return _masked(self.id_number)
 
 
 # --- the personal ledger --------------------------------------------------------------------

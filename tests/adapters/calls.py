@@ -44,3 +44,12 @@ def every_call_with_an_identifier(a) -> None:
     a.workorders.get(order.order_no, LI)
     assert len(a.workorders.orders(LI)) >= 2
     a.workorders.orders(UNKNOWN)
+    # Bulk listings send no identifier, but bring them back: the first page of each
+    # (a listing fetches as it is iterated), the page after it, and the login.
+    a.social_insurance.payroll_period()
+    for listing in (a.social_insurance.pension_payments("2026-10"),
+                    a.civil_affairs.death_registrations(dt.date(2026, 8, 1), dt.date(2026, 8, 31)),
+                    a.civil_affairs.dibao_households(), a.market_regulation.officers()):
+        for _, record in zip(range(1001), listing):
+            for holder in getattr(record, "members", (record,)):   # a 低保 household holds members
+                assert holder.id_number not in repr(record)

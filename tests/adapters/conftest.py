@@ -45,6 +45,14 @@ def backend_settings(sandbox, **overrides: dict) -> dict:
     return backends
 
 
+@pytest.fixture(scope="session")
+def exchange():
+    """What the sandbox's bulk listings hold, built here from the same seed (the oracle)."""
+    from sandbox.data import load_world
+    from sandbox.exchange import build
+    return build(load_world().citizens)
+
+
 @pytest.fixture
 def adapters(sandbox_clean, redis_hub):
     built = build_adapters(backend_settings(sandbox_clean), redis_hub, "sandbox")

@@ -11,10 +11,11 @@ from tests.adapters.conftest import backend_settings, config_backends
 def test_config_yaml_sandbox_profile_builds_every_adapter(sandbox, redis_hub):
     built = build_adapters(backend_settings(sandbox), redis_hub, "sandbox")
     assert built.names() == ["identity", "housing_fund", "social_insurance", "medical_insurance", "exit_entry",
-                             "market_regulation", "utilities", "appointments", "workorders"]
+                             "market_regulation", "utilities", "appointments", "workorders", "civil_affairs"]
     assert built.exit_entry.name == "exit_entry"
     assert {a.domain for a in built.ledger_sources()} == {"公积金", "社保", "医保", "出入境", "市场监管", "水电气",
                                                         "预约", "12345"}
+    assert built.civil_affairs not in built.ledger_sources()  # bulk exchange for staff, no citizen matters
     built.close()
 
 
@@ -22,6 +23,9 @@ def test_config_yaml_sandbox_profile_builds_every_adapter(sandbox, redis_hub):
     (lambda b: b["exit_entry"].pop("base_url"), "backends.exit_entry.base_url"),
     (lambda b: b["exit_entry"].update(base_url="ftp://x"), "backends.exit_entry.base_url"),
     (lambda b: b["housing_fund"].pop("app_secret"), "backends.housing_fund.app_secret"),
+    (lambda b: b["civil_affairs"].pop("password"), "backends.civil_affairs.password"),
+    (lambda b: b["social_insurance"].update(bulk_rate="quickly"), "backends.social_insurance.bulk_rate"),
+    (lambda b: b["market_regulation"].update(officer_page_size=5000), "backends.market_regulation.officer_page_size"),
     (lambda b: b["utilities"].update(read_timeout_s="soon"), "backends.utilities.read_timeout_s"),
     (lambda b: b["utilities"].update(retries=9), "backends.utilities.retries"),
     (lambda b: b["appointments"].update(read_timout_s=1), "backends.appointments.read_timout_s"),
@@ -52,3 +56,11 @@ def test_config_yaml_keeps_the_shortcut_out_of_production():
     from bot.config import DEFAULT_CONFIG_FILE, _Loader
     doc = yaml.load(DEFAULT_CONFIG_FILE.read_text(encoding="utf-8"), Loader=_Loader)
     assert doc["profiles"]["production"]["backends"]["identity"]["sandbox_sms_shortcut"] is False
+
+
+def test_production_takes_the_civil_affairs_credentials_from_the_environment():
+    import yaml
+    from bot.config import DEFAULT_CONFIG_FILE, EnvRef, _Loader
+    doc = yaml.load(DEFAULT_CONFIG_FILE.read_text(encoding="utf-8"), Loader=_Loader)
+    civil = doc["profiles"]["production"]["backends"]["civil_affairs"]
+    assert all(isinstance(civil[k], EnvRef) and not civil[k].has_default for k in ("base_url", "account", "password"))

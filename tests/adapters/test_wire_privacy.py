@@ -20,6 +20,7 @@ READ_ONLY_POSTS = {
     "/api/v1/identity/verify", "/gjj/open/v2/account/query", "/gjj/open/v2/business/query",
     "/si/ws/person/query", "/si/ws/business/query", "/api/yb/v1/insured/account", "/api/yb/v1/insured/claims",
     "/utility/api/bills/query", "/oauth2/token",
+    "/si/ws/bulk/payroll/period", "/si/ws/bulk/pension/payments", "/mz/api/auth/login",
 }
 # POSTs that must never be repeated after the server may have seen them.
 NEVER_RETRIED = {"/api/v1/sms/send", "/api/v1/sms/check"}
