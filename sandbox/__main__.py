@@ -12,7 +12,7 @@ import argparse
 import logging
 import signal
 import sys
-import threading
+import time
 from pathlib import Path
 
 if __package__ in (None, ""):  # `python sandbox/__main__.py` from the repository root
@@ -74,9 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     control_app = ControlApp(servers, apps, faults, stats)
     control = BackendServer("control", args.host, args.port_base + OFFSETS["control"], control_app)
 
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # A plain flag, not a threading.Event: the handler runs in the main thread, which could be
+    # holding the Event's lock inside wait() at that moment, and set() would then deadlock.
+    stopping: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, _frame: stopping.append(signum))
+    signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
     try:
         for server in servers.values():
             server.start()
@@ -87,11 +89,13 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
         return 1
     control_app.ready = True
-    world.exchange.warm_up()
+    # The population and the limits' counters are made in a thread, after the servers listen.
+    world.exchange.warm_up(then=[q.ready for app in apps.values() for q in app.quotas.values()])
     log.info("sandbox ready: %d backends, control on http://%s:%d (%d citizens)",
              len(servers), args.host, args.port_base, len(world.citizens))
 
-    stop.wait()
+    while not stopping:
+        time.sleep(0.1)
     log.info("stopping")
     faults.reset()  # release requests held by "timeout"/"slow" faults
     for server in [control, *servers.values()]:
