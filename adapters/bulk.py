@@ -33,10 +33,6 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Hashable, Iterator, Sequence, TypeVar
 
-from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
-
 from adapters.errors import BackendError, BadResponse, ListingIncomplete, RateLimited
 from bot.config import Section
 
@@ -72,19 +68,30 @@ class BulkSettings:
 
 class Pacer:
     """Keeps one adapter's bulk calls (in this process) under a rate: wait() blocks
-    until one more call fits in the moving window."""
+    until one more call fits in the moving window. (`limits` is imported at the
+    first wait: it brings asyncio along, which the web app need not load.)"""
 
     def __init__(self, spec: str | None, sleep: Callable[[float], None] = time.sleep):
         self.spec = spec
-        self._item = parse(spec) if spec else None
-        self._limiter = MovingWindowRateLimiter(MemoryStorage()) if spec else None
+        self._limiter = None
         self._lock = threading.Lock()
         self._sleep = sleep
 
+    def _build(self) -> None:
+        from limits import parse
+        from limits.storage import MemoryStorage
+        from limits.strategies import MovingWindowRateLimiter
+        with self._lock:
+            if self._limiter is None:
+                self._item = parse(self.spec)
+                self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
     def wait(self) -> float:
         """Seconds waited (0 when the call fits now)."""
-        if self._limiter is None:
+        if self.spec is None:
             return 0.0
+        if self._limiter is None:
+            self._build()
         waited = 0.0
         while True:
             with self._lock:

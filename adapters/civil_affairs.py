@@ -43,7 +43,7 @@ class CivilAffairsAdapter(BackendAdapter):
         self.death_page_size = cfg.int("death_page_size", 200, lo=1, hi=200)
         self.death_window_days = cfg.int("death_window_days", 92, lo=1, hi=92)
         self.household_page_size = cfg.int("household_page_size", 100, lo=1, hi=100)
-        self.bulk = BulkSettings.read(cfg, "120/minute")
+        self.bulk = BulkSettings.read(cfg, "110/minute")  # under the platform's 120/min
         self._pacer = Pacer(self.bulk.rate)
         return SessionCookieAuth(self.hub, self.name, self._login, COOKIE,
                                  margin_s=cfg.num("session_margin_s", 30, lo=0, hi=3600))

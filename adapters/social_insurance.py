@@ -32,7 +32,7 @@ class SocialInsuranceAdapter(BackendAdapter):
 
     def _configure(self, cfg: Section):
         self.payments_page_size = cfg.int("payments_page_size", 500, lo=1, hi=500)
-        self.bulk = BulkSettings.read(cfg, "20/second")
+        self.bulk = BulkSettings.read(cfg, "18/second")  # under the bureau's 20/s
         self._pacer = Pacer(self.bulk.rate)
         return HTTPBasicAuth(cfg.str("username"), cfg.str("password"))
 

@@ -102,7 +102,12 @@ class LazyExchange:
                 exchange = self._exchange
         return exchange
 
-    def warm_up(self) -> threading.Thread:
-        thread = threading.Thread(target=self.get, name="sandbox-population", daemon=True)
+    def warm_up(self, then: list | tuple = ()) -> threading.Thread:
+        """Build it in a thread now (and then call each of `then`, more warming up)."""
+        def run():
+            self.get()
+            for step in then:
+                step()
+        thread = threading.Thread(target=run, name="sandbox-population", daemon=True)
         thread.start()
         return thread

@@ -6,6 +6,10 @@ for "N per minute" or "N records per day".
 Each backend names its limits (e.g. social_insurance "bulk": 20/second);
 the control port can change them (POST /__limits/<backend>) and
 POST /__data/restore puts them back to their start values, counters emptied.
+
+`limits` is imported on first use (it brings asyncio and friends: ~0.2 s), not
+when the sandbox starts: the start-up thread that builds the population warms
+it up (Quota.ready()).
 """
 from __future__ import annotations
 
@@ -14,11 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
-
-STRATEGIES = {"moving": MovingWindowRateLimiter, "fixed": FixedWindowRateLimiter}
+STRATEGIES = ("moving", "fixed")
 
 
 @dataclass(frozen=True)
@@ -36,15 +36,24 @@ class Quota:
         if strategy not in STRATEGIES:
             raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}")
         self.strategy = strategy
-        self._start_spec = spec
+        self.spec = self._start_spec = spec
         self._lock = threading.Lock()
-        self._configure(spec)
+        self._limiter = None  # built on first use
 
     def _configure(self, spec: str) -> None:
+        from limits import parse
+        from limits.storage import MemoryStorage
+        from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
         item = parse(spec)  # ValueError for a bad spec, before anything changes
         self.spec = spec
         self._item = item
-        self._limiter = STRATEGIES[self.strategy](MemoryStorage())
+        strategy = MovingWindowRateLimiter if self.strategy == "moving" else FixedWindowRateLimiter
+        self._limiter = strategy(MemoryStorage())
+
+    def ready(self) -> None:
+        with self._lock:
+            if self._limiter is None:
+                self._configure(self.spec)
 
     def set(self, spec: str) -> None:
         with self._lock:
@@ -53,9 +62,10 @@ class Quota:
     def restore(self) -> None:
         """Back to the start value, nothing counted."""
         with self._lock:
-            self._configure(self._start_spec)
+            self.spec, self._limiter = self._start_spec, None
 
     def take(self, cost: int = 1) -> Verdict:
+        self.ready()
         with self._lock:
             # test first: a refused request must not use up what is left (a fixed window's
             # hit() counts even when it refuses)
