@@ -191,7 +191,7 @@ def test_an_expired_session_is_renewed_midway(make_adapter, sandbox, exchange):
 
 
 def test_the_platforms_per_minute_limit_is_waited_out(make_adapter, sandbox, exchange):
-    sandbox.set_limit("civil_affairs", "2/2 seconds")
+    sandbox.set_limit("civil_affairs", "4/second")
     civil = make_adapter("civil_affairs", household_page_size=50, bulk_rate="", bulk_max_wait_s=5)
     listing = civil.dibao_households()
     assert len(listing.all()) == len(exchange.households)

@@ -58,19 +58,27 @@ def civil_session(sandbox) -> requests.Session:
 
 # --- social insurance: pension payments by month (XML, cursor, silent cap, 20/second) -------------
 @pytest.mark.parametrize("when", DATES)
-def test_payroll_period_and_the_named_pensions_on_any_date(sandbox_clean, roomy, travel, when):
+def test_the_payroll_runs_to_the_month_before_today_and_never_ends_before_the_snapshot(sandbox_clean, travel,
+                                                                                      when):
     travel(when)
     root = ET.fromstring(si(sandbox_clean, "/si/ws/bulk/payroll/period", "<request/>").content)
     month_before = f"{when.year - (when.month == 1)}{(when.month - 2) % 12 + 1:02d}"
     assert (root.findtext("qsny"), root.findtext("zzny")) == ("201001", max(month_before, "202610"))
+    travel("2026-10-20T10:00:00+08:00")  # before the snapshot's month is over: still listed
+    root = ET.fromstring(si(sandbox_clean, "/si/ws/bulk/payroll/period", "<request/>").content)
+    assert root.findtext("zzny") == "202610"
+
+
+def test_the_named_pensions(sandbox_clean, roomy, travel):
+    travel("2027-01-10T10:00:00+08:00")
     october = all_payments(sandbox_clean, "202610")
     zhang = sorted((r["aae140"], r["ffje"]) for r in october if r["aac002"] == ZHANG_GUILAN)
     assert zhang == [("110", "2650.00"), ("170", "210.00")]          # both basic pensions at once
     assert [(r["aae140"], r["ffje"]) for r in october if r["aac002"] == ZHAO] == [("110", "3860.00")]
     for month in ("202609", "202610"):                                 # after his death on 2026-08-15
         assert [r["ffje"] for r in all_payments(sandbox_clean, month) if r["aac002"] == ZHOU_DEMING] == ["230.00"]
-    if root.findtext("zzny") >= "202611":
-        assert not [r for r in all_payments(sandbox_clean, "202611") if r["aac002"] == ZHOU_DEMING]
+    assert not [r for r in all_payments(sandbox_clean, "202611") if r["aac002"] == ZHOU_DEMING]  # stopped
+    assert [r["aae140"] for r in all_payments(sandbox_clean, "202612") if r["aac002"] == ZHANG_GUILAN] == ["170", "110"]
 
 
 def test_payments_are_cut_to_500_a_page_and_follow_the_cursor(sandbox_clean, roomy):
