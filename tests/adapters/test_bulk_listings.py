@@ -226,6 +226,17 @@ def test_civil_affairs_garbage_and_wrong_password(make_adapter, adapters, sandbo
     assert isinstance(e.value.cause, BackendAuthError)
 
 
+def test_a_page_that_never_comes_is_a_timeout_not_retried(make_adapter, sandbox):
+    civil = make_adapter("civil_affairs", household_page_size=100)
+    listing = civil.dibao_households()
+    next(listing)
+    sandbox.fault("civil_affairs", "timeout", delay_s=3)
+    with StatsDelta(sandbox, "civil_affairs") as d, pytest.raises(ListingIncomplete) as e:
+        list(listing)
+    assert failure_kind(e.value) == "timeout" and (e.value.pages, e.value.resume) == (1, 2)
+    assert d["requests"] == 1  # a read timeout is never retried: the backend may be working on it
+
+
 # --- market regulation: company officers ---------------------------------------------------
 def test_every_company_officer(adapters, sandbox, exchange):
     with StatsDelta(sandbox, "market_regulation") as d:
