@@ -15,7 +15,7 @@ Who is in it (about, for 10,000 people)
     pensions       ~36 % of people draw a basic pension: 城镇职工 or 城乡居民
     deaths         ~4 % died in 2025-01 .. 2026-10, registered 0-20 days later
     低保            ~5 % of people are members of a household receiving 低保
-    companies      ~700 registered companies, 1-3 officers each
+    companies      ~870 registered companies, 1-3 officers each
 
 Planted, `round(size × rate)` of each (100 for 10,000), disjoint:
     double_pension         a living person paid by both schemes in the same months
@@ -38,7 +38,7 @@ import json
 import random
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -176,7 +176,6 @@ class Population:
     planted: dict[str, list[dict]]
     near_misses: dict[str, int]
     seconds: float = 0.0
-    by_id: dict[str, Person] = field(default_factory=dict, repr=False)
 
     def counts(self) -> dict[str, int]:
         pensioners = {p.id_number for p in self.pensions}
@@ -276,7 +275,8 @@ def generate(size: int = SIZE, seed: int = SEED, rate: float = RATE,
     scheme_of = {p.id_number: (URBAN if rng.random() < 0.6 else RURAL) for p in pensioners}
     start_of = {p.id_number: g.pension_start(p) for p in pensioners}
 
-    # Deaths: 11 % of pensioners whose pension began before the window, and some others.
+    # Deaths in the window: 3.5 % of people among pensioners whose pension began before it
+    # (about one pensioner in ten), and 0.5 % among others aged 40 and over.
     deaths_month_from = month_of(DEATHS_FROM)
     could_die = [p for p in pensioners if start_of[p.id_number] < deaths_month_from]
     dead_pensioners = rng.sample(could_die, min(len(could_die), round(size * 0.035)))
@@ -344,7 +344,7 @@ def generate(size: int = SIZE, seed: int = SEED, rate: float = RATE,
     candidates = [p for p in people if p.id_number not in dead and p.id_number not in double_ids
                   and scheme_of.get(p.id_number) != URBAN]
     members_wanted = round(size * 0.05)
-    pool = rng.sample(candidates, members_wanted + 2 * n)
+    pool = rng.sample(candidates, members_wanted)
     households: list[Household] = []
     i = seq = 0
     relations = ("配偶", "子女", "父母", "其他")
@@ -373,10 +373,9 @@ def generate(size: int = SIZE, seed: int = SEED, rate: float = RATE,
     # Companies: planted officers first, then near misses, then ordinary companies.
     officers: list[Officer] = []
 
-    def found(district: str, status: str, people_roles: list[tuple[Person | Member, str]],
-              established: dt.date | None = None) -> tuple[str, str]:
+    def found(district: str, status: str, people_roles: list[tuple[Person | Member, str]]) -> tuple[str, str]:
         code, name = g.company(district)
-        established = established or g.day_between(dt.date(2000, 1, 1), AS_OF)
+        established = g.day_between(dt.date(2000, 1, 1), AS_OF)
         capital = Decimal(rng.choice((10, 30, 50, 100, 200, 500, 1000)))
         for who, role in people_roles:
             officers.append(Officer(code, name, status, established, capital, district, role, who.name, who.id_number))
@@ -421,8 +420,7 @@ def generate(size: int = SIZE, seed: int = SEED, rate: float = RATE,
 
     planted = {"double_pension": planted_double, "pension_after_death": planted_after_death,
                "dibao_company_officer": planted_officers}
-    pop = Population(seed, size, rate, people, pensions, deaths, households, officers, planted, near,
-                     by_id=by_id)
+    pop = Population(seed, size, rate, people, pensions, deaths, households, officers, planted, near)
     pop.seconds = time.perf_counter() - started
     return pop
 
