@@ -10,7 +10,7 @@ from bot import agent_api, health, nlu_api
 from bot.channels import miniprogram, wechat_oa
 from bot.hotline import api as hotline_api
 from bot.runtime import Runtime, build_runtime
-from bot.settings import Settings, load_settings
+from bot.core.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from adapters.auth import HeaderKeyAuth
 from adapters.base import BackendAdapter
 from adapters.parsing import date, json_body, local_datetime, text
 from adapters.records import Affair, BusinessRegistration
-from bot.config import Section
+from bot.core.config import Section
 
 STATE = {"ACCEPTED": "已受理", "REVIEWING": "审查中", "APPROVED": "已核准", "REJECTED": "已驳回", "LICENSED": "已发照"}
 ID_HEADER = "X-Applicant-Id"

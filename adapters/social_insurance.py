@@ -11,7 +11,7 @@ from adapters.base import BackendAdapter
 from adapters.errors import BadResponse, NotFound
 from adapters.parsing import date, local_datetime, money, month, xml_body, xml_fields
 from adapters.records import Affair, SocialInsuranceAccount
-from bot.config import Section
+from bot.core.config import Section
 
 INSURED_STATUS = {"1": "正常参保", "2": "暂停缴费", "3": "已退休"}
 XML_CONTENT_TYPE = "application/xml; charset=utf-8"

@@ -23,8 +23,8 @@ import time
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from bot.handoff import HANDOFF_DEPARTMENT
-from bot.messages import Text
-from bot.privacy import mask_text
+from bot.core.messages import Text
+from bot.core.privacy import mask_text
 from handlers.ratings import rating_prompt
 
 

@@ -12,7 +12,7 @@
 """
 from __future__ import annotations
 
-from bot.redis_conn import RedisHub
+from bot.core.redis_hub import RedisHub
 from bot.service_settings import BindingSettings
 
 

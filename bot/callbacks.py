@@ -13,8 +13,8 @@ import json
 import secrets
 import time
 
-from bot.privacy import mask_text
-from bot.redis_conn import RedisHub
+from bot.core.privacy import mask_text
+from bot.core.redis_hub import RedisHub
 
 MAX_NOTES = 10
 

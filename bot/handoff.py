@@ -22,11 +22,11 @@ import time
 from dataclasses import dataclass
 from typing import Mapping
 
-from bot.clock import CLOCK, Clock
-from bot.messages import Reply, Text
+from bot.core.clock import CLOCK, Clock
+from bot.core.messages import Reply, Text
 from bot.outbox import Outbox
-from bot.privacy import mask_text
-from bot.redis_conn import RedisHub
+from bot.core.privacy import mask_text
+from bot.core.redis_hub import RedisHub
 from bot.service_settings import HandoffSettings, OfficeHoursSettings
 
 WEEKDAY_NAMES = "一二三四五六日"

@@ -6,7 +6,7 @@ import time
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from bot import metrics
+from bot.core import metrics
 
 # Probes may come every second from several load balancers: each process asks
 # its dependencies at most once per this many seconds and answers from memory between.

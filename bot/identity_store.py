@@ -15,8 +15,8 @@ from typing import Mapping
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from bot.privacy import keyed_hash, mask_id_number
-from bot.redis_conn import RedisHub
+from bot.core.privacy import keyed_hash, mask_id_number
+from bot.core.redis_hub import RedisHub
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,11 @@ from typing import Any
 import redis
 import requests
 
-from bot import metrics
+from bot.core import metrics
 from bot.nlu_identifiers import mask_identifiers
 from bot.normalise import normalise
-from bot.redis_conn import RedisHub
-from bot.settings import NluSettings
+from bot.core.redis_hub import RedisHub
+from bot.core.settings import NluSettings
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.privacy import APPLICATION_NO, ID_LIKE, PHONE
+from bot.core.privacy import APPLICATION_NO, ID_LIKE, PHONE
 
 
 def _digits_from(stand_in: str):

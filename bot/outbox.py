@@ -22,9 +22,9 @@ import json
 import logging
 from typing import Callable
 
-from bot.messages import Card, Choice, Choices, ListReply, Reply, Text, to_json
-from bot.redis_conn import RedisHub
-from bot.sealing import Sealer
+from bot.core.messages import Card, Choice, Choices, ListReply, Reply, Text, to_json
+from bot.core.redis_hub import RedisHub
+from bot.core.sealing import Sealer
 
 log = logging.getLogger(__name__)
 

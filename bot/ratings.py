@@ -1,10 +1,10 @@
 """好差评: the five rating levels, reading a level from plain words, and the
 counts per intent and department (Redis, shared by every worker, plus the
-Prometheus counter bot.metrics.RATINGS)."""
+Prometheus counter bot.core.metrics.RATINGS)."""
 from __future__ import annotations
 
-from bot import metrics
-from bot.redis_conn import RedisHub
+from bot.core import metrics
+from bot.core.redis_hub import RedisHub
 
 LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
 

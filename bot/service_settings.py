@@ -1,7 +1,7 @@
 """Settings of the citizen-facing services (complaint routing, office hours,
 handoff, ratings, ledger, identity binding), checked once at start-up.
 
-They live in config.yaml as top-level blocks under `defaults:`; bot.settings
+They live in config.yaml as top-level blocks under `defaults:`; bot.core.settings
 keeps them in `Settings.extra`. A missing or wrong one raises ConfigError naming
 it, so `create_app` refuses to start instead of the first citizen finding out.
 """
@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.config import Section
-from bot.errors import ConfigError
+from bot.core.config import Section
+from bot.core.errors import ConfigError
 from bot.ratings import LEVELS
-from bot.workdays import WorkCalendar
+from bot.core.workdays import WorkCalendar
 from handlers.complaint_topics import TOPICS
 
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
 
-from bot.redis_conn import RedisHub
-from bot.sealing import PREFIX as SEALED_PREFIX, Sealer
+from bot.core.redis_hub import RedisHub
+from bot.core.sealing import PREFIX as SEALED_PREFIX, Sealer
 
 HISTORY_LEN = 12
 
@@ -73,7 +73,7 @@ class SessionStore:
     def __init__(self, hub: RedisHub, ttl_s: int, data_key: bytes | None = None):
         self.hub = hub
         self.ttl_s = ttl_s
-        # A binding in progress holds an ID number: the session is sealed (bot/sealing.py).
+        # A binding in progress holds an ID number: the session is sealed (bot/core/sealing.py).
         self._sealer = Sealer(data_key) if data_key else None
 
     def _seal(self, user_key: str, doc: str) -> str:

@@ -18,7 +18,7 @@ import hashlib
 import secrets
 
 from adapters.errors import BackendError, BusinessError, Conflict, NotFound
-from bot.messages import Card, Choice, Choices, ListReply, Text
+from bot.core.messages import Card, Choice, Choices, ListReply, Text
 from handlers import validators
 from handlers.base import Handler, Result, Turn
 from handlers.common import KEEP, date_with_weekday, read_yes_no, today

@@ -16,14 +16,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
-from bot.clock import CLOCK, Clock
-from bot.messages import Incoming, Reply, Text
+from bot.core.clock import CLOCK, Clock
+from bot.core.messages import Incoming, Reply, Text
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.identity_store import Citizen, IdentityStore
     from bot.nlu_client import Parse
     from bot.sessions import Form, Session
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
 
 class SlotInvalid(Exception):
@@ -48,7 +48,7 @@ class Services:
     adapters: Any                      # adapters.Adapters
     identity: "IdentityStore"
     extras: dict[str, Any] = field(default_factory=dict)
-    clock: Clock = CLOCK               # what day it is (bot.clock): never the system clock directly
+    clock: Clock = CLOCK               # what day it is (bot.core.clock): never the system clock directly
 
     def __getattr__(self, name: str) -> Any:
         extras = self.__dict__.get("extras") or {}

@@ -13,8 +13,8 @@ import re
 import secrets
 
 from adapters.errors import NotFound
-from bot.messages import Card, Choice, Choices, ListReply
-from bot.privacy import APPLICATION_NO, mask_phone, mask_text
+from bot.core.messages import Card, Choice, Choices, ListReply
+from bot.core.privacy import APPLICATION_NO, mask_phone, mask_text
 from handlers import validators
 from handlers.base import Handler, Result, Slot, SlotInvalid, Turn
 from handlers.common import CITY_WIDE, datetime_cn, read_yes_no, today

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from bot.messages import Card, Choice, Choices, Text
+from bot.core.messages import Card, Choice, Choices, Text
 from handlers.base import Handler, Result, Turn
 from handlers.service_catalogue import Catalogue, LifeEvent, ServiceItem
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from bot.messages import ListReply
+from bot.core.messages import ListReply
 from handlers.base import Handler, Result, Turn
 
 EARTH_RADIUS_KM = 6371.0

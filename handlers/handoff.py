@@ -12,7 +12,7 @@ import hashlib
 import secrets
 
 from bot.handoff import HANDOFF_DEPARTMENT
-from bot.privacy import mask_phone, mask_text
+from bot.core.privacy import mask_phone, mask_text
 from handlers import validators
 from handlers.base import Handler, Result, SlotInvalid, Turn
 from handlers.common import CITY_WIDE, WEEKDAYS_CN

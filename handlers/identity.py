@@ -11,7 +11,7 @@ binding after a confirmation.
 """
 from __future__ import annotations
 
-from bot.messages import Choice, Choices
+from bot.core.messages import Choice, Choices
 from handlers import validators
 from handlers.base import Handler, Result, Slot, SlotInvalid, Turn
 from handlers.common import KEEP, read_yes_no

@@ -11,7 +11,7 @@ import datetime as dt
 
 from adapters.fanout import collect_affairs
 from bot.ledger_filters import parse_filter
-from bot.messages import ListReply, Text
+from bot.core.messages import ListReply, Text
 from handlers.base import Handler, Result, Turn
 from handlers.common import BACKEND_NAMES, date_cn, datetime_cn, today
 

@@ -10,7 +10,7 @@ NotFound for both).
 from __future__ import annotations
 
 from adapters.errors import NotFound
-from bot.messages import Card, ListReply, Text
+from bot.core.messages import Card, ListReply, Text
 from handlers import validators
 from handlers.base import Handler, Result, Slot, Turn
 from handlers.common import date_cn, datetime_cn, month_cn, today, yuan

@@ -13,8 +13,8 @@ import datetime as dt
 import json
 
 from adapters.errors import BackendError
-from bot.messages import Choice, Choices, Text
-from bot.privacy import mask_phone
+from bot.core.messages import Choice, Choices, Text
+from bot.core.privacy import mask_phone
 from bot.ratings import LEVELS, level_from_text
 from handlers import validators
 from handlers.base import Handler, Result, SlotInvalid, Turn

@@ -5,8 +5,8 @@ served request: the session remembers it was asked).
 """
 from __future__ import annotations
 
-from bot.messages import Text
-from bot.privacy import is_valid_id_number
+from bot.core.messages import Text
+from bot.core.privacy import is_valid_id_number
 from handlers.base import Handler, Result, Turn
 from handlers.ratings import rating_prompt
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-# The identifier shapes are bot.privacy's: the one definition.
-from bot import clock
-from bot.privacy import APPLICATION_NO, ID_LIKE, PHONE, compact, is_valid_id_number, is_valid_phone
+# The identifier shapes are bot.core.privacy's: the one definition.
+from bot.core import clock
+from bot.core.privacy import APPLICATION_NO, ID_LIKE, PHONE, compact, is_valid_id_number, is_valid_phone
 from handlers.base import SlotInvalid
 
 APPLICATION_PREFIX = {

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.clock import ENV_VAR, clock_from
-from bot.workdays import WorkCalendar
+from bot.core.clock import ENV_VAR, clock_from
+from bot.core.workdays import WorkCalendar
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CST = dt.timezone(dt.timedelta(hours=8), "CST")  # Beijing time, no DST

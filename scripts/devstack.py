@@ -175,7 +175,7 @@ def anchor_clock() -> None:
     """APP_CLOCK (a moved date for every part) anchored once here, so that the web app, the
     workers, the sandbox and the simulator all agree on the moment however late each starts."""
     if os.environ.get("APP_CLOCK"):
-        from bot.clock import clock_from
+        from bot.core.clock import clock_from
         try:
             os.environ["APP_CLOCK"] = clock_from(os.environ["APP_CLOCK"]).spec() or ""
         except ValueError as e:

@@ -1,4 +1,4 @@
-"""The application's one clock (bot.clock): moved to a date, time runs on; children agree;
+"""The application's one clock (bot.core.clock): moved to a date, time runs on; children agree;
 production refuses it; start-up says when next year's holidays are unknown."""
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from bot import metrics
-from bot.clock import CITY_TZ, CLOCK, Clock, clock_from
-from bot.errors import ConfigError
+from bot.core import metrics
+from bot.core.clock import CITY_TZ, CLOCK, Clock, clock_from
+from bot.core.errors import ConfigError
 from bot.runtime import build_runtime
-from bot.settings import load_settings
+from bot.core.settings import load_settings
 from tests.test_config import PROD_ENV
 
 SPRING = dt.datetime(2027, 2, 8, 10, 0, tzinfo=CITY_TZ)

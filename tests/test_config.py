@@ -1,7 +1,7 @@
 import pytest
 
-from bot.errors import ConfigError
-from bot.settings import load_settings
+from bot.core.errors import ConfigError
+from bot.core.settings import load_settings
 
 PROD_ENV = {
     "APP_PROFILE": "production", "REDIS_URL": "redis://10.0.0.5:6379/0", "NLU_URL": "http://10.0.0.6:5005",

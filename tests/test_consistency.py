@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.settings import load_settings
+from bot.core.settings import load_settings
 from handlers.complaint_topics import TOPICS
 from handlers.registry import CHANNEL_ONLY_INTENTS, MENU_ORDER, SPEC_INTENTS, build_handlers
 

@@ -8,7 +8,7 @@ import pytest
 
 from app import create_app
 from bot.runtime import build_runtime
-from bot.settings import load_settings
+from bot.core.settings import load_settings
 from tests.fixtures.stack import stack_overrides
 from tests.wechat.wx import FakeWeChat, text_fields
 

@@ -3,9 +3,9 @@ import socket
 
 import pytest
 
-from bot import metrics
+from bot.core import metrics
 from bot.nlu_client import NluClient, NluUnavailable
-from bot.settings import NluSettings
+from bot.core.settings import NluSettings
 
 
 def _hits() -> float:

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from bot.privacy import (id_check_char, is_valid_id_number, mask_id_number, mask_phone, mask_text, redact_text)
+from bot.core.privacy import (id_check_char, is_valid_id_number, mask_id_number, mask_phone, mask_text, redact_text)
 
 # Vectors from ../shared/reference/wechat-protocol.md §6.3 and the seeded citizens.
 VALID = ["11010519491231002X", "440524188001010014", "34052419800101001X", "370101190102039973",

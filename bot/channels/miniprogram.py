@@ -22,7 +22,7 @@ import time
 from flask import Blueprint, jsonify, request
 
 from bot.channels.wechat_oa.config import load_wechat_settings
-from bot.messages import Incoming, to_json
+from bot.core.messages import Incoming, to_json
 from bot.wechat_api import WeChatError, build_api
 from bot.wechat_api.mp_login import InvalidLoginCode, code_to_session
 

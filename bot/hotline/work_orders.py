@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import redis
 
 from adapters.errors import NotFound
-from bot.privacy import mask_text
-from bot.redis_conn import RedisHub
+from bot.core.privacy import mask_text
+from bot.core.redis_hub import RedisHub
 from handlers.common import CITY_WIDE
 from handlers.complaint_topics import TOPIC_NAMES
 

@@ -8,7 +8,7 @@ in the sandbox, https://api.weixin.qq.com in production.
 """
 from __future__ import annotations
 
-from bot.redis_conn import RedisHub
+from bot.core.redis_hub import RedisHub
 from bot.wechat_api.client import WeChatApi
 from bot.wechat_api.customer_service import CustomerService, Outcome
 from bot.wechat_api.errors import WeChatApiError, WeChatError, WeChatUnavailable

@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import logging
 
-from bot.redis_conn import RedisHub
+from bot.core.redis_hub import RedisHub
 from bot.wechat_api.client import WeChatApi
 from bot.wechat_api.errors import WeChatApiError, WeChatUnavailable
 

@@ -35,9 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from bot.channels.wechat_oa.config import load_wechat_settings
-    from bot.errors import ConfigError
-    from bot.redis_conn import RedisHub
-    from bot.settings import load_settings
+    from bot.core.errors import ConfigError
+    from bot.core.redis_hub import RedisHub
+    from bot.core.settings import load_settings
     from bot.wechat_api import WeChatError, build_api
 
     try:

@@ -20,7 +20,7 @@ import secrets
 import time
 from typing import Callable
 
-from bot.redis_conn import RedisHub
+from bot.core.redis_hub import RedisHub
 from bot.wechat_api.errors import WeChatUnavailable
 
 log = logging.getLogger(__name__)

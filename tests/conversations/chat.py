@@ -5,7 +5,7 @@ import datetime as dt
 import itertools
 import uuid
 
-from bot.messages import Incoming, to_plain_text
+from bot.core.messages import Incoming, to_plain_text
 
 _users = itertools.count(1)
 CST = dt.timezone(dt.timedelta(hours=8))

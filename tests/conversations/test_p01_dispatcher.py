@@ -4,7 +4,7 @@ clarifying question (two likeliest services) instead of a guess."""
 import threading
 import time
 
-from bot.messages import Choices, Incoming
+from bot.core.messages import Choices, Incoming
 from tests.conversations.chat import LI, WANG
 
 

@@ -3,7 +3,7 @@ querying anything; someone else's application number answers exactly like one
 that does not exist; ID and phone numbers are masked in replies and absent from logs."""
 import logging
 
-from bot.privacy import ID_LIKE, PHONE
+from bot.core.privacy import ID_LIKE, PHONE
 from tests.conversations.chat import LI, WANG
 
 

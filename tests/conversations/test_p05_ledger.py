@@ -2,7 +2,7 @@
 with a note where a backend did not answer."""
 import pytest
 
-from bot.messages import ListReply
+from bot.core.messages import ListReply
 from tests.conversations.chat import WANG, affairs_of
 from tests.fixtures.clock import DATES
 

@@ -1,5 +1,5 @@
 """Point 6 — the service guide: materials, where, how long, fees; themes; life events."""
-from bot.messages import Card, Choices
+from bot.core.messages import Card, Choices
 
 
 def test_materials(talk):

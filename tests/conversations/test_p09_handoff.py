@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bot.messages import Text
+from bot.core.messages import Text
 from tests.conversations.chat import CST
 from tests.fixtures.clock import at
 

@@ -1,6 +1,6 @@
 """Point 10 — ratings: a 好差评 prompt after a served request, five levels, a call-back
 for 不满意 / 非常不满意, counts per intent and department."""
-from bot.messages import Choices
+from bot.core.messages import Choices
 from tests.conversations.chat import WANG
 
 

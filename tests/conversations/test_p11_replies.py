@@ -1,6 +1,6 @@
 """Point 11 — replies are channel-neutral (text, choices, cards, lists) and long
 lists come a page at a time ("更多"); the channel renders and splits them."""
-from bot.messages import Card, Choices, ListReply, Text, to_json, to_plain_text
+from bot.core.messages import Card, Choices, ListReply, Text, to_json, to_plain_text
 from tests.conversations.chat import WANG
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.runtime import build_runtime
-from bot.settings import load_settings
+from bot.core.settings import load_settings
 from tests.conversations.chat import Chat
 from tests.handlers.fake_nlu import KeywordNlu
 

@@ -7,7 +7,7 @@ import re
 
 from bot.nlu_client import FALLBACK_INTENT, Entity, Parse
 from bot.normalise import normalise
-from bot.privacy import APPLICATION_NO, ID_LIKE, PHONE, compact
+from bot.core.privacy import APPLICATION_NO, ID_LIKE, PHONE, compact
 from handlers.validators import find_district
 
 RULES: list[tuple[str, str]] = [   # (regex, intent), first match wins

@@ -5,7 +5,7 @@ import pytest
 from flask import Flask
 
 from bot import agent_api
-from bot.messages import Choices, Text
+from bot.core.messages import Choices, Text
 from tests.conversations.chat import CST, WANG, Chat
 
 KEY = {"X-Api-Key": "sandbox-admin-key"}

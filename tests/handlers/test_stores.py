@@ -4,7 +4,7 @@ import time
 from bot.binding_guard import BindingGuard
 from bot.callbacks import CallbackTasks
 from bot.handoff import HandoffDesk
-from bot.messages import Choice, Choices, Text
+from bot.core.messages import Choice, Choices, Text
 from bot.outbox import Outbox
 from bot.ratings import RatingBook
 from bot.service_settings import BindingSettings, HandoffSettings

@@ -21,7 +21,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from bot.normalise import normalise  # noqa: E402
-from bot.privacy import id_check_char  # noqa: E402
+from bot.core.privacy import id_check_char  # noqa: E402
 from scripts import nlu_eval  # noqa: E402
 
 NLU_DIR = os.path.join(ROOT, "nlu_data", "nlu")

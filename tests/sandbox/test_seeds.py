@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.privacy import is_valid_id_number, is_valid_phone
+from bot.core.privacy import is_valid_id_number, is_valid_phone
 from sandbox.data import load_world
 
 WORLD = load_world()

@@ -16,10 +16,10 @@ import requests
 
 from app import create_app
 from bot.channels.wechat_oa import WeChatChannel
-from bot.jobs import JobRunner
-from bot.messages import Text
+from bot.core.jobs import JobRunner
+from bot.core.messages import Text
 from bot.runtime import Runtime, citizen_services
-from bot.settings import load_settings
+from bot.core.settings import load_settings
 from handlers.base import Services
 from tests.wechat.wx import FakeWeChat
 

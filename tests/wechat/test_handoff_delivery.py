@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from bot.channels import miniprogram
-from bot.messages import Text
+from bot.core.messages import Text
 from handlers.ratings import rating_prompt
 from tests.wechat.conftest import FakeDispatcher, build_test_runtime
 from tests.wechat.test_miniprogram import login

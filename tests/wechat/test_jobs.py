@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from bot.jobs import JobQueue, JobRunner
+from bot.core.jobs import JobQueue, JobRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -108,7 +108,7 @@ def test_a_dead_workers_job_is_taken_over(redis_hub):
 
 
 def test_a_slow_batch_does_not_run_the_jobs_another_worker_took_over(redis_hub):
-    from bot.jobs import GROUP
+    from bot.core.jobs import GROUP
     q = _queue(redis_hub)
     for n in range(3):
         q.enqueue("work", {"n": n})

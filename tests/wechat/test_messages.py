@@ -6,7 +6,7 @@ import time
 import pytest
 
 from bot.channels.wechat_oa.render import MAX_CONTENT_BYTES, MORE_NOTE
-from bot.messages import Choice, Choices, Text
+from bot.core.messages import Choice, Choices, Text
 from tests.wechat.wx import ACCOUNT, event_fields, next_msgid, text_fields
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from bot.channels.wechat_oa.channel import EARLIER_ANSWER, ON_ITS_WAY
 from bot.channels.wechat_oa.liveness import Liveness
-from bot.messages import Text
+from bot.core.messages import Text
 from tests.wechat.conftest import FakeDispatcher
 from tests.wechat.wx import event_fields, text_fields
 

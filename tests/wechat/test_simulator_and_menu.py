@@ -11,9 +11,9 @@ import pytest
 import requests
 
 from bot.channels.wechat_oa.config import load_wechat_settings
-from bot.errors import ConfigError
-from bot.redis_conn import RedisHub
-from bot.settings import load_settings
+from bot.core.errors import ConfigError
+from bot.core.redis_hub import RedisHub
+from bot.core.settings import load_settings
 from bot.wechat_api import Notices, SubscriptionRefused, WeChatApi, WeChatApiError
 from bot.wechat_api.menu import menu_body, publish
 from bot.wechat_api.mp_login import InvalidLoginCode, code_to_session
@@ -186,7 +186,7 @@ def test_production_requires_safe_mode():
 def test_production_profile_takes_secrets_only_from_the_environment():
     """Read config.yaml's production wechat block as written (the rest of the file is not ours)."""
     import yaml
-    from bot.config import DEFAULT_CONFIG_FILE, EnvRef, _Loader
+    from bot.core.config import DEFAULT_CONFIG_FILE, EnvRef, _Loader
 
     doc = yaml.load(DEFAULT_CONFIG_FILE.read_text(encoding="utf-8"), Loader=_Loader)
     prod = doc["profiles"]["production"]["wechat"]

@@ -7,9 +7,9 @@ import time
 import pytest
 
 from bot.channels.wechat_oa.channel import DELIVER_JOB
-from bot.sealing import Sealer
-from bot.jobs import JobQueue, JobRunner
-from bot.messages import Text
+from bot.core.sealing import Sealer
+from bot.core.jobs import JobQueue, JobRunner
+from bot.core.messages import Text
 from tests.wechat.conftest import FakeDispatcher
 from tests.wechat.wx import text_fields
 

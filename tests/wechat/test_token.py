@@ -5,7 +5,7 @@ import multiprocessing
 
 import pytest
 
-from bot.redis_conn import RedisHub
+from bot.core.redis_hub import RedisHub
 from bot.wechat_api import WeChatApi, WeChatApiError, WeChatUnavailable
 from bot.wechat_api.token import EARLY_S
 from tests.fixtures.redis import TEST_REDIS_URL

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, request
 from bot.channels.wechat_oa.channel import MAX_BODY_BYTES, HttpAnswer, WeChatChannel
 from bot.channels.wechat_oa.config import load_wechat_settings
 from bot.channels.wechat_oa.routing import CHANNEL
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
 
 __all__ = ["create_blueprint", "build_channel", "WeChatChannel"]
 

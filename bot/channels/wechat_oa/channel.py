@@ -33,7 +33,7 @@ from bot.channels.wechat_oa import render
 from bot.channels.wechat_oa.config import WeChatSettings
 from bot.channels.wechat_oa.crypto import DecryptError, MessageCrypto
 from bot.channels.wechat_oa.routing import Dispatch, Forget, Ignore, Say, route, window_opened_by
-from bot.sealing import Sealer
+from bot.core.sealing import Sealer
 from bot.channels.wechat_oa.signing import (RequestRefused, SignedQuery, check_fresh, check_msg_signature,
                                             check_query_signature, check_url_verification, read_query)
 from bot.channels.wechat_oa.turns import (RECLAIM, REPLAY, RESUME, RETRY, TURN_JOB, Answer, InlineTurns,
@@ -41,9 +41,9 @@ from bot.channels.wechat_oa.turns import (RECLAIM, REPLAY, RESUME, RETRY, TURN_J
 from bot.channels.wechat_oa.liveness import Liveness
 from bot.channels.wechat_oa.user_state import ALIVE, CLAIMED, DEFERRED_KEEP_S, RUNNING, UserState
 from bot.channels.wechat_oa.xml_in import BadMessage, WeChatMessage, parse_fields, parse_message
-from bot.jobs import JobQueue
-from bot.messages import Incoming
-from bot.redis_conn import RedisHub
+from bot.core.jobs import JobQueue
+from bot.core.messages import Incoming
+from bot.core.redis_hub import RedisHub
 from bot.wechat_api import CustomerService, Outcome, build_api
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.config import Section
-from bot.errors import ConfigError
+from bot.core.config import Section
+from bot.core.errors import ConfigError
 
 MODES = ("plaintext", "compatible", "safe")
 TURN_MODES = ("inline", "queue")

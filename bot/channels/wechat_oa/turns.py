@@ -40,10 +40,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Callable
 
-from bot.sealing import Sealer
-from bot.jobs import JobQueue
-from bot.messages import Incoming
-from bot.redis_conn import RedisHub
+from bot.core.sealing import Sealer
+from bot.core.jobs import JobQueue
+from bot.core.messages import Incoming
+from bot.core.redis_hub import RedisHub
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import re
 
-from bot import clock
+from bot.core import clock
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"

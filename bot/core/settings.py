@@ -1,4 +1,4 @@
-"""The validated settings the application runs with (built from bot.config)."""
+"""The validated settings the application runs with (built from bot.core.config)."""
 from __future__ import annotations
 
 import base64
@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from bot.clock import parse_spec
-from bot.config import Section, load_raw
-from bot.errors import ConfigError
+from bot.core.clock import parse_spec
+from bot.core.config import Section, load_raw
+from bot.core.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class Settings:
     wechat: Section
     backends: dict[str, Any]
     extra: dict[str, Any]
-    # The date the application's clock is moved to (bot.clock; APP_CLOCK), None for the wall clock.
+    # The date the application's clock is moved to (bot.core.clock; APP_CLOCK), None for the wall clock.
     clock_at: str | None = None
 
     @property

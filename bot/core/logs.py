@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from bot.privacy import redact_text
+from bot.core.privacy import redact_text
 
 _base_factory = logging.getLogRecordFactory()
 

@@ -23,9 +23,9 @@ from typing import Any, Callable, Mapping
 
 import yaml
 
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG_FILE = ROOT / "config.yaml"
 PROFILES = ("sandbox", "production")
 

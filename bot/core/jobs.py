@@ -18,7 +18,7 @@ one of them. A handler must therefore tolerate running again after a crash
 between its side effect and the acknowledgement (at-least-once).
 
 Payloads may hold a citizen's words (an ID number typed while binding), so with a
-`sealer` they are stored sealed (bot.sealing), also in the
+`sealer` they are stored sealed (bot.core.sealing), also in the
 delayed set and the dead letters. Nothing is kept for ever: the stream is capped
 (XADD MAXLEN ~ max_len, a safety net for when no worker runs for a long time: the
 oldest jobs are then lost), and dead letters are capped too and kept `dead_ttl_s`.
@@ -36,8 +36,8 @@ from typing import Any, Callable, Mapping, Protocol
 
 import redis
 
-from bot.privacy import redact_text
-from bot.redis_conn import RedisHub
+from bot.core.privacy import redact_text
+from bot.core.redis_hub import RedisHub
 
 log = logging.getLogger(__name__)
 
