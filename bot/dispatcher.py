@@ -30,8 +30,8 @@ from bot.core.clock import CLOCK, Clock
 from bot.handoff import END_WORDS, HANDOFF_DEPARTMENT
 from bot.identity_store import IdentityStore
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
-from bot.nlu_client import FALLBACK_INTENT, NluClient, NluUnavailable, Parse
-from bot.normalise import normalise
+from bot.nlu.client import FALLBACK_INTENT, NluClient, NluUnavailable, Parse
+from bot.nlu.normalise import normalise
 from bot.core.privacy import APPLICATION_NO, ID_LIKE, compact, mask_text, redact_text
 from bot.sessions import Form, Session, SessionStore, UserBusy, UserLock
 from handlers.base import Handler, Result, Services, Slot, SlotInvalid, Turn

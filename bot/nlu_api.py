@@ -9,7 +9,7 @@ import hmac
 
 from flask import Blueprint, current_app, jsonify, request
 
-from bot.nlu_client import NluUnavailable
+from bot.nlu.client import NluUnavailable
 
 LOOPBACK = {"127.0.0.1", "::1"}
 

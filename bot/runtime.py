@@ -13,7 +13,7 @@ from bot.dispatcher import Dispatcher, ErrorReplies, MainMenu
 from bot.handoff import HandoffDesk, OfficeHours
 from bot.identity_store import IdentityStore
 from bot.core.logs import configure_logging
-from bot.nlu_client import NluClient
+from bot.nlu.client import NluClient
 from bot.outbox import Outbox
 from bot.ratings import RatingBook
 from bot.core.redis_hub import RedisHub

@@ -21,7 +21,7 @@ from bot.core.messages import Incoming, Reply, Text
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.identity_store import Citizen, IdentityStore
-    from bot.nlu_client import Parse
+    from bot.nlu.client import Parse
     from bot.sessions import Form, Session
     from bot.core.settings import Settings
 

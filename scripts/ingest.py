@@ -32,7 +32,7 @@ from tqdm import tqdm  # noqa: E402
 
 from bot.core.errors import ConfigError  # noqa: E402
 from bot.hotline import HotlineIngestor, Summary, read_jsonl  # noqa: E402
-from bot.nlu_client import NluUnavailable  # noqa: E402
+from bot.nlu.client import NluUnavailable  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
 from bot.core.settings import load_settings  # noqa: E402
 

@@ -4,7 +4,7 @@ import socket
 import pytest
 
 from bot.core import metrics
-from bot.nlu_client import NluClient, NluUnavailable
+from bot.nlu.client import NluClient, NluUnavailable
 from bot.core.settings import NluSettings
 
 

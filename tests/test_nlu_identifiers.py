@@ -1,4 +1,4 @@
-from bot.nlu_identifiers import mask_identifiers
+from bot.nlu.identifiers import mask_identifiers
 
 
 def test_identifiers_become_same_length_stand_ins():

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.normalise import normalise
+from bot.nlu.normalise import normalise
 
 
 @pytest.mark.parametrize("raw, expected", [

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from adapters.errors import BackendError, failure_kind
-from bot.nlu_client import NluUnavailable
+from bot.nlu.client import NluUnavailable
 
 from bot.hotline.transcripts import BadLine, Call
 from bot.hotline.understanding import analyse, parse_caller_turns

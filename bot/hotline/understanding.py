@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from bot.nlu_client import FALLBACK_INTENT, Parse
+from bot.nlu.client import FALLBACK_INTENT, Parse
 from bot.core.privacy import ID_LIKE, PHONE, compact, is_valid_id_number, mask_id_number, mask_phone, mask_text
 from handlers.complaint_topics import classify
 from handlers.validators import find_district

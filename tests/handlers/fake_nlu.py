@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from bot.nlu_client import FALLBACK_INTENT, Entity, Parse
-from bot.normalise import normalise
+from bot.nlu.client import FALLBACK_INTENT, Entity, Parse
+from bot.nlu.normalise import normalise
 from bot.core.privacy import APPLICATION_NO, ID_LIKE, PHONE, compact
 from handlers.validators import find_district
 

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from bot.core.messages import Choices, Incoming, ListReply, Text
-from bot.nlu_client import NluUnavailable
+from bot.nlu.client import NluUnavailable
 from tests.conversations.chat import CST, LI, WANG, Chat, affairs_of
 from tests.fixtures.clock import DATES, at
 

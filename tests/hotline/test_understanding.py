@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.hotline.understanding import (PURPOSE_INTENTS, TurnParse, complaint_topic, decide_intents,
                                        masked_entities)
-from bot.nlu_client import Entity, Parse
+from bot.nlu.client import Entity, Parse
 from handlers.registry import SPEC_INTENTS
 
 

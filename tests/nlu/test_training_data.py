@@ -20,7 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from bot.normalise import normalise  # noqa: E402
+from bot.nlu.normalise import normalise  # noqa: E402
 from bot.core.privacy import id_check_char  # noqa: E402
 from scripts import nlu_eval  # noqa: E402
 

@@ -1,7 +1,7 @@
 """Client of the Rasa NLU server (`rasa run --enable-api`, POST /model/parse).
 
-Texts are normalised first (bot.normalise), their identifiers swapped for
-stand-ins (bot.nlu_identifiers: Rasa never sees an ID or phone number), and
+Texts are normalised first (bot.nlu.normalise), their identifiers swapped for
+stand-ins (bot.nlu.identifiers: Rasa never sees an ID or phone number), and
 parses are cached in Redis keyed by the model's fingerprint and that text, so a
 new model never serves an old model's answers. Several Rasa servers may be
 given (`nlu.url` as a comma-separated list): one Rasa process parses one text
@@ -24,8 +24,8 @@ import redis
 import requests
 
 from bot.core import metrics
-from bot.nlu_identifiers import mask_identifiers
-from bot.normalise import normalise
+from bot.nlu.identifiers import mask_identifiers
+from bot.nlu.normalise import normalise
 from bot.core.redis_hub import RedisHub
 from bot.core.settings import NluSettings
 
