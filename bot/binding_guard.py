@@ -12,8 +12,8 @@
 """
 from __future__ import annotations
 
+from bot.city.service_settings import BindingSettings
 from bot.core.redis_hub import RedisHub
-from bot.service_settings import BindingSettings
 
 
 class BindingGuard:

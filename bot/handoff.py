@@ -1,5 +1,5 @@
-"""Human handoff: office hours, the queue agents take conversations from, and
-what the bot does while a person is talking.
+"""Human handoff: the queue agents take conversations from, and what the bot does
+while a person is talking (office hours: bot.city.office_hours).
 
     citizen: 转人工 ──► within office hours? ── yes ──► queue (waiting)
                                 │                        │ agent takes it (active)
@@ -15,58 +15,21 @@ a marker that outlives the state lets the bot tell the citizen it timed out.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import secrets
 import time
 from dataclasses import dataclass
 from typing import Mapping
 
-from bot.core.clock import CLOCK, Clock
+from bot.city.service_settings import HandoffSettings
 from bot.core.messages import Reply, Text
-from bot.outbox import Outbox
 from bot.core.privacy import mask_text
 from bot.core.redis_hub import RedisHub
-from bot.service_settings import HandoffSettings, OfficeHoursSettings
+from bot.outbox import Outbox
 
-WEEKDAY_NAMES = "一二三四五六日"
 # What a citizen types to leave the human conversation.
 END_WORDS = {"结束人工", "退出人工", "结束对话", "不用人工了", "结束", "退出"}
 HANDOFF_DEPARTMENT = "12345 热线办公室"
-
-
-class OfficeHours:
-    def __init__(self, settings: OfficeHoursSettings, clock: Clock = CLOCK):
-        self.s = settings
-        self.clock = clock
-
-    def now(self) -> dt.datetime:
-        return self.clock.now().astimezone(self.s.timezone)
-
-    def is_workday(self, day: dt.date) -> bool:
-        return self.s.calendar.is_workday(day, self.s.weekdays)
-
-    def is_open(self, at: dt.datetime | None = None) -> bool:
-        at = (at or self.now()).astimezone(self.s.timezone)
-        return self.is_workday(at.date()) and self.s.open <= at.time() < self.s.close
-
-    def next_open(self, at: dt.datetime | None = None) -> dt.datetime:
-        at = (at or self.now()).astimezone(self.s.timezone)
-        day = at.date()
-        for _ in range(60):
-            start = dt.datetime.combine(day, self.s.open, self.s.timezone)
-            if self.is_workday(day) and (start > at or self.is_open(at)):
-                return max(start, at)
-            day += dt.timedelta(days=1)
-        return at  # unreachable with a sane configuration
-
-    def describe(self) -> str:
-        days = sorted(self.s.weekdays)
-        if days == list(range(days[0], days[-1] + 1)) and len(days) > 1:
-            span = f"周{WEEKDAY_NAMES[days[0] - 1]}至周{WEEKDAY_NAMES[days[-1] - 1]}"
-        else:
-            span = "、".join(f"周{WEEKDAY_NAMES[d - 1]}" for d in days)
-        return f"{span} {self.s.open:%H:%M}-{self.s.close:%H:%M}（法定节假日除外）"
 
 
 @dataclass(frozen=True)

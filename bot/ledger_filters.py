@@ -15,6 +15,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from bot.city.districts import DISTRICTS
+
 # Affair.domain -> words citizens use for it.
 DOMAIN_WORDS: dict[str, tuple[str, ...]] = {
     "公积金": ("公积金",),
@@ -26,9 +28,6 @@ DOMAIN_WORDS: dict[str, tuple[str, ...]] = {
     "预约": ("预约",),
     "12345": ("投诉", "工单", "12345", "反映", "举报"),
 }
-
-DISTRICTS = ("锦江区", "青羊区", "金牛区", "武侯区", "成华区", "龙泉驿区", "青白江区", "新都区", "温江区",
-             "双流区", "郫都区", "新津区", "高新区", "天府新区")
 
 _NOT_DONE = ("还没办完", "没办完", "未办完", "未办结", "没办结", "没完成", "未完成", "进行中", "办理中", "在办",
              "还在办", "待办", "没好", "没有办完", "还没好", "待领取", "没结束")

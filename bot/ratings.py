@@ -1,30 +1,10 @@
-"""好差评: the five rating levels, reading a level from plain words, and the
-counts per intent and department (Redis, shared by every worker, plus the
-Prometheus counter bot.core.metrics.RATINGS)."""
+"""好差评 counts per intent and department (Redis, shared by every worker, plus the
+Prometheus counter bot.core.metrics.RATINGS). The levels are bot.city.ratings'."""
 from __future__ import annotations
 
+from bot.city.ratings import LEVELS
 from bot.core import metrics
 from bot.core.redis_hub import RedisHub
-
-LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
-
-# Checked in this order: "非常不满意" contains "不满意" and "满意".
-_WORDS = (
-    ("非常不满意", "非常不满意"), ("很不满意", "非常不满意"), ("特别不满意", "非常不满意"),
-    ("不满意", "不满意"), ("差评", "不满意"), ("不太满意", "不满意"),
-    ("非常满意", "非常满意"), ("很满意", "非常满意"), ("特别满意", "非常满意"),
-    ("基本满意", "基本满意"), ("还行", "基本满意"), ("一般", "基本满意"),
-    ("满意", "满意"), ("好评", "满意"),
-)
-
-
-def level_from_text(text: str | None) -> str | None:
-    text = (text or "").strip()
-    for word, level in _WORDS:
-        if word in text:
-            return level
-    return None
-
 
 class RatingBook:
     """Counts of ratings, one Redis hash field per intent|department|level."""

@@ -14,9 +14,6 @@ BACKEND_NAMES = {
     "utilities": "水电气缴费系统", "appointments": "大厅预约系统", "workorders": "12345工单系统",
 }
 
-# The district of a work order whose place named none: the 12345 office assigns it.
-CITY_WIDE = "成都市"
-
 # The reply of a "keep it" choice (keep the binding, keep the booking). Not a cancel word of the
 # dispatcher: "不用了" would be read as "cancel" and answered "已取消".
 KEEP = "保留"

@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from bot.handoff import HANDOFF_DEPARTMENT
+from bot.city.districts import CITY_WIDE
 from bot.core.privacy import mask_phone, mask_text
+from bot.handoff import HANDOFF_DEPARTMENT
 from handlers import validators
 from handlers.base import Handler, Result, SlotInvalid, Turn
-from handlers.common import CITY_WIDE, WEEKDAYS_CN
+from handlers.common import WEEKDAYS_CN
 
 SKIP_WORDS = ("不留", "不用", "不方便", "没有", "跳过")
 

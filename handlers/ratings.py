@@ -13,12 +13,13 @@ import datetime as dt
 import json
 
 from adapters.errors import BackendError
+from bot.city.districts import CITY_WIDE
+from bot.city.ratings import LEVELS, level_from_text
 from bot.core.messages import Choice, Choices, Text
 from bot.core.privacy import mask_phone
-from bot.ratings import LEVELS, level_from_text
 from handlers import validators
 from handlers.base import Handler, Result, SlotInvalid, Turn
-from handlers.common import CITY_WIDE, datetime_cn, now
+from handlers.common import datetime_cn, now
 
 SKIP_WORDS = ("不留", "不用", "不方便", "没有", "跳过", "不想留")
 MAX_COMMENTS = 2   # then the contact question is not asked again

@@ -51,22 +51,6 @@ def _real_date(yyyymmdd: str) -> bool:
 # did not extract it, so that a mistyped number gets a precise answer).
 APPLICATION_NO_ATTEMPT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{8,18}(?!\d)")
 
-DISTRICTS = ("锦江区", "青羊区", "金牛区", "武侯区", "成华区", "龙泉驿区", "青白江区", "新都区", "温江区",
-             "双流区", "郫都区", "新津区", "高新区", "天府新区")
-
-
-def find_district(text: str | None) -> str | None:
-    """The first district named in text, as its full name (武侯 -> 武侯区)."""
-    text = text or ""
-    best: tuple[int, str] | None = None
-    for d in DISTRICTS:
-        for form in (d, d[:-1]):
-            i = text.find(form)
-            if i >= 0 and (best is None or i < best[0]):
-                best = (i, d)
-    return best[1] if best else None
-
-
 def phone(value: str) -> str:
     m = PHONE.search(value)
     if not m or not is_valid_phone(m.group(0)):

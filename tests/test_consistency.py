@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.city.complaint_topics import TOPICS
 from bot.core.settings import load_settings
-from handlers.complaint_topics import TOPICS
 from handlers.registry import CHANNEL_ONLY_INTENTS, MENU_ORDER, SPEC_INTENTS, build_handlers
 
 ROOT = Path(__file__).resolve().parent.parent

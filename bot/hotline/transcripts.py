@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from handlers.validators import DISTRICTS
+from bot.city.districts import DISTRICTS
 
 SPEAKERS = ("agent", "caller")
 MAX_CALL_ID = 128

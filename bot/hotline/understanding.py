@@ -18,10 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from bot.nlu.client import FALLBACK_INTENT, Parse
+from bot.city.complaint_topics import classify
+from bot.city.districts import find_district
 from bot.core.privacy import ID_LIKE, PHONE, compact, is_valid_id_number, mask_id_number, mask_phone, mask_text
-from handlers.complaint_topics import classify
-from handlers.validators import find_district
+from bot.nlu.client import FALLBACK_INTENT, Parse
 
 from bot.hotline.transcripts import Call
 

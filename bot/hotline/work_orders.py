@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import redis
 
 from adapters.errors import NotFound
+from bot.city.complaint_topics import TOPIC_NAMES
+from bot.city.districts import CITY_WIDE
 from bot.core.privacy import mask_text
 from bot.core.redis_hub import RedisHub
-from handlers.common import CITY_WIDE
-from handlers.complaint_topics import TOPIC_NAMES
 
 from bot.hotline.transcripts import Call
 from bot.hotline.understanding import Analysis

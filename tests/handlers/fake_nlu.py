@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
+from bot.city.districts import find_district
+from bot.core.privacy import APPLICATION_NO, ID_LIKE, PHONE, compact
 from bot.nlu.client import FALLBACK_INTENT, Entity, Parse
 from bot.nlu.normalise import normalise
-from bot.core.privacy import APPLICATION_NO, ID_LIKE, PHONE, compact
-from handlers.validators import find_district
 
 RULES: list[tuple[str, str]] = [   # (regex, intent), first match wins
     (r"^(你好|您好|在吗)", "greet"), (r"(再见|拜拜)", "goodbye"), (r"(谢谢|辛苦)", "thank"),

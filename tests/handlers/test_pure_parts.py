@@ -6,16 +6,16 @@ from pathlib import Path
 import pytest
 
 from adapters.records import CST, Affair
+from bot.city.complaint_topics import KEYWORDS, TOPICS, classify
+from bot.city.office_hours import OfficeHours
+from bot.city.ratings import level_from_text
+from bot.city.service_catalogue import THEMES, LifeEvent, ServiceItem, load_catalogue
+from bot.city.service_settings import load_service_settings
 from bot.core.errors import ConfigError
-from bot.handoff import OfficeHours
+from bot.core.settings import load_settings
 from bot.core.workdays import WorkCalendar
 from bot.ledger_filters import parse_filter
-from bot.ratings import level_from_text
-from bot.service_settings import load_service_settings
-from bot.core.settings import load_settings
-from handlers.complaint_topics import KEYWORDS, TOPICS, classify
 from handlers.dates import parse_day, parse_time
-from handlers.service_catalogue import THEMES, LifeEvent, ServiceItem, load_catalogue
 from tests.fixtures.clock import clock_at
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,11 +3,11 @@ import time
 
 from bot.binding_guard import BindingGuard
 from bot.callbacks import CallbackTasks
-from bot.handoff import HandoffDesk
+from bot.city.service_settings import BindingSettings, HandoffSettings
 from bot.core.messages import Choice, Choices, Text
+from bot.handoff import HandoffDesk
 from bot.outbox import Outbox
 from bot.ratings import RatingBook
-from bot.service_settings import BindingSettings, HandoffSettings
 from bot.sessions import Form, Session, SessionStore
 
 KEY = b"k" * 32

@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.city.complaint_topics import TOPICS
+from bot.city.ratings import LEVELS
 from bot.core.config import Section
 from bot.core.errors import ConfigError
-from bot.ratings import LEVELS
 from bot.core.workdays import WorkCalendar
-from handlers.complaint_topics import TOPICS
 
 
 @dataclass(frozen=True)

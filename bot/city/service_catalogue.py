@@ -1,5 +1,5 @@
 """The service-guide catalogue: items and life-event bundles, from the YAML files
-under handlers/catalogue/ (format: handlers/catalogue/README.md).
+under bot/city/catalogue/ (format: bot/city/catalogue/README.md).
 
 Loaded once at start-up and checked: every item has every field, names and
 synonyms are unique, every bundle step names an item. A broken file stops the
