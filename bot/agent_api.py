@@ -22,9 +22,9 @@ import time
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from bot.handoff import HANDOFF_DEPARTMENT
 from bot.core.messages import Text
 from bot.core.privacy import mask_text
+from bot.stores.handoff import HANDOFF_DEPARTMENT
 from handlers.ratings import rating_prompt
 
 

@@ -27,13 +27,13 @@ from typing import Iterable
 
 from bot.core import metrics
 from bot.core.clock import CLOCK, Clock
-from bot.handoff import END_WORDS, HANDOFF_DEPARTMENT
-from bot.identity_store import IdentityStore
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
+from bot.core.privacy import APPLICATION_NO, ID_LIKE, compact, mask_text, redact_text
 from bot.nlu.client import FALLBACK_INTENT, NluClient, NluUnavailable, Parse
 from bot.nlu.normalise import normalise
-from bot.core.privacy import APPLICATION_NO, ID_LIKE, compact, mask_text, redact_text
-from bot.sessions import Form, Session, SessionStore, UserBusy, UserLock
+from bot.stores.handoff import END_WORDS, HANDOFF_DEPARTMENT
+from bot.stores.identity import IdentityStore
+from bot.stores.sessions import Form, Session, SessionStore, UserBusy, UserLock
 from handlers.base import Handler, Result, Services, Slot, SlotInvalid, Turn
 from handlers.validators import APPLICATION_NO_ATTEMPT
 

@@ -5,8 +5,6 @@ import logging
 from dataclasses import dataclass
 
 from adapters import build_adapters
-from bot.binding_guard import BindingGuard
-from bot.callbacks import CallbackTasks
 from bot.city.office_hours import OfficeHours
 from bot.city.service_catalogue import load_catalogue
 from bot.city.service_settings import load_service_settings
@@ -16,12 +14,14 @@ from bot.core.logs import configure_logging
 from bot.core.redis_hub import RedisHub
 from bot.core.settings import Settings
 from bot.dispatcher import Dispatcher, ErrorReplies, MainMenu
-from bot.handoff import HandoffDesk
-from bot.identity_store import IdentityStore
 from bot.nlu.client import NluClient
-from bot.outbox import Outbox
-from bot.ratings import RatingBook
-from bot.sessions import SessionStore, UserLock
+from bot.stores.binding_guard import BindingGuard
+from bot.stores.callbacks import CallbackTasks
+from bot.stores.handoff import HandoffDesk
+from bot.stores.identity import IdentityStore
+from bot.stores.outbox import Outbox
+from bot.stores.ratings import RatingBook
+from bot.stores.sessions import SessionStore, UserLock
 from handlers.base import Services
 from handlers.common import BACKEND_NAMES
 from handlers.registry import MENU_ORDER, build_handlers

@@ -20,9 +20,9 @@ from bot.core.clock import CLOCK, Clock
 from bot.core.messages import Incoming, Reply, Text
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.identity_store import Citizen, IdentityStore
+    from bot.stores.identity import Citizen, IdentityStore
     from bot.nlu.client import Parse
-    from bot.sessions import Form, Session
+    from bot.stores.sessions import Form, Session
     from bot.core.settings import Settings
 
 

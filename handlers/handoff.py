@@ -1,7 +1,7 @@
 """request_human: a person takes over.
 
 Within office hours (config `office_hours`, clock injectable for tests) the
-conversation joins the agents' queue (bot.handoff.HandoffDesk) and the bot stays
+conversation joins the agents' queue (bot.stores.handoff.HandoffDesk) and the bot stays
 quiet until the agent closes it, the citizen says “结束人工”, or it times out.
 Outside office hours: a 12345 work order asking for a call-back, plus a
 call-back task; the citizen is told when to expect the call.
@@ -13,7 +13,7 @@ import secrets
 
 from bot.city.districts import CITY_WIDE
 from bot.core.privacy import mask_phone, mask_text
-from bot.handoff import HANDOFF_DEPARTMENT
+from bot.stores.handoff import HANDOFF_DEPARTMENT
 from handlers import validators
 from handlers.base import Handler, Result, SlotInvalid, Turn
 from handlers.common import WEEKDAYS_CN

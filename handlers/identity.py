@@ -6,7 +6,7 @@
 
 Wrong codes (per user and per ID number) and name/ID mismatches (per user)
 count towards a lock-out, and codes are sent at most every resend_after_s per
-user and per ID number (bot.binding_guard, in Redis). "解除绑定" removes the
+user and per ID number (bot.stores.binding_guard, in Redis). "解除绑定" removes the
 binding after a confirmation.
 """
 from __future__ import annotations

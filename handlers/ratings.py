@@ -1,7 +1,7 @@
 """rate_service: 好差评 after a served request, five levels.
 
 The dispatcher remembers the last served request (intent, label, department,
-time) in the session; a rating counts for that request once (bot.ratings.RatingBook:
+time) in the session; a rating counts for that request once (bot.stores.ratings.RatingBook:
 Redis + Prometheus). 不满意 / 非常不满意 (config `ratings.callback_levels`) also
 open a call-back task for the department, and the citizen is asked for a phone
 number (optional): one given goes into a 12345 work order (the task shows it

@@ -1,6 +1,6 @@
 import os
 
-from bot.identity_store import IdentityStore
+from bot.stores.identity import IdentityStore
 
 ID = "510104198506122310"
 

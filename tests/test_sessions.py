@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from bot.sessions import Form, Session, SessionStore, UserBusy, UserLock
+from bot.stores.sessions import Form, Session, SessionStore, UserBusy, UserLock
 
 
 def test_session_round_trip_and_expiry_marker(redis_hub):

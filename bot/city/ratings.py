@@ -1,5 +1,5 @@
 """好差评: the five levels of the national rating scheme for government services, and the plain
-words citizens use for them. The counts are kept by bot.ratings (RatingBook)."""
+words citizens use for them. The counts are kept by bot.stores.ratings (RatingBook)."""
 from __future__ import annotations
 
 LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")

@@ -2,7 +2,7 @@
 
 Parked answers, "更多" pages, cached replies, deferred turns and job payloads may
 hold an ID number or a phone number, so they are stored sealed with AES-GCM under
-`security.data_key`, the way bot.sessions.SessionStore seals a conversation:
+`security.data_key`, the way bot.stores.sessions.SessionStore seals a conversation:
 "v1:" + base64(nonce + ciphertext). The associated data names where the value
 lives (its Redis key, or the job), so a value copied elsewhere does not open.
 """

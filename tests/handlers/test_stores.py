@@ -1,14 +1,14 @@
 """The Redis-backed stores of the citizen services (real Redis, test prefix)."""
 import time
 
-from bot.binding_guard import BindingGuard
-from bot.callbacks import CallbackTasks
 from bot.city.service_settings import BindingSettings, HandoffSettings
 from bot.core.messages import Choice, Choices, Text
-from bot.handoff import HandoffDesk
-from bot.outbox import Outbox
-from bot.ratings import RatingBook
-from bot.sessions import Form, Session, SessionStore
+from bot.stores.binding_guard import BindingGuard
+from bot.stores.callbacks import CallbackTasks
+from bot.stores.handoff import HandoffDesk
+from bot.stores.outbox import Outbox
+from bot.stores.ratings import RatingBook
+from bot.stores.sessions import Form, Session, SessionStore
 
 KEY = b"k" * 32
 

@@ -25,7 +25,7 @@ from bot.city.service_settings import HandoffSettings
 from bot.core.messages import Reply, Text
 from bot.core.privacy import mask_text
 from bot.core.redis_hub import RedisHub
-from bot.outbox import Outbox
+from bot.stores.outbox import Outbox
 
 # What a citizen types to leave the human conversation.
 END_WORDS = {"结束人工", "退出人工", "结束对话", "不用人工了", "结束", "退出"}
