@@ -8,12 +8,15 @@ from adapters import build_adapters
 from bot.city.office_hours import OfficeHours
 from bot.city.service_catalogue import load_catalogue
 from bot.city.service_settings import load_service_settings
+from bot.conversation.contract import Services
+from bot.conversation.dispatcher import Dispatcher
+from bot.conversation.error_replies import ErrorReplies
+from bot.conversation.menu import MainMenu
 from bot.core import metrics
 from bot.core.clock import CLOCK, Clock
 from bot.core.logs import configure_logging
 from bot.core.redis_hub import RedisHub
 from bot.core.settings import Settings
-from bot.dispatcher import Dispatcher, ErrorReplies, MainMenu
 from bot.nlu.client import NluClient
 from bot.stores.binding_guard import BindingGuard
 from bot.stores.callbacks import CallbackTasks
@@ -22,7 +25,6 @@ from bot.stores.identity import IdentityStore
 from bot.stores.outbox import Outbox
 from bot.stores.ratings import RatingBook
 from bot.stores.sessions import SessionStore, UserLock
-from handlers.base import Services
 from handlers.common import BACKEND_NAMES
 from handlers.registry import MENU_ORDER, build_handlers
 

@@ -20,9 +20,8 @@ import secrets
 from adapters.errors import BackendError, BusinessError, Conflict, NotFound
 from bot.city.districts import find_district
 from bot.city.service_catalogue import Catalogue
+from bot.conversation.contract import Handler, Result, Turn
 from bot.core.messages import Card, Choice, Choices, ListReply, Text
-from handlers import validators
-from handlers.base import Handler, Result, Turn
 from handlers.common import KEEP, date_with_weekday, read_yes_no, today
 from handlers.dates import parse_day, parse_time, part_of_day
 

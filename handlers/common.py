@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from handlers.base import Turn
+from bot.conversation.contract import Turn
 
 # How citizens know each backend (error replies, ledger notes).
 BACKEND_NAMES = {

@@ -15,10 +15,10 @@ import secrets
 from adapters.errors import NotFound
 from bot.city.complaint_topics import TOPIC_NAMES, classify
 from bot.city.districts import CITY_WIDE, find_district
+from bot.conversation.contract import Handler, Result, Slot, SlotInvalid, Turn
 from bot.core.messages import Card, Choice, Choices, ListReply
 from bot.core.privacy import APPLICATION_NO, mask_phone, mask_text
 from handlers import validators
-from handlers.base import Handler, Result, Slot, SlotInvalid, Turn
 from handlers.common import datetime_cn, read_yes_no, today
 from handlers.personal import NOT_FOUND_APPLICATION
 

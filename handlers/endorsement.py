@@ -5,9 +5,9 @@ citizen's applications still in progress (or the latest one).
 """
 from __future__ import annotations
 
+from bot.conversation.contract import Handler, Result, Slot, Turn
 from bot.core.messages import Card
 from handlers import validators
-from handlers.base import Handler, Result, Slot, Turn
 from handlers.personal import application_card, own_applications
 
 

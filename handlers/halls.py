@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import math
 
+from bot.conversation.contract import Handler, Result, Turn
 from bot.core.messages import ListReply
-from handlers.base import Handler, Result, Turn
 
 EARTH_RADIUS_KM = 6371.0
 SHOWN = 3

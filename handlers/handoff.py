@@ -12,10 +12,10 @@ import hashlib
 import secrets
 
 from bot.city.districts import CITY_WIDE
+from bot.conversation.contract import Handler, Result, SlotInvalid, Turn
 from bot.core.privacy import mask_phone, mask_text
 from bot.stores.handoff import HANDOFF_DEPARTMENT
 from handlers import validators
-from handlers.base import Handler, Result, SlotInvalid, Turn
 from handlers.common import WEEKDAYS_CN
 
 SKIP_WORDS = ("不留", "不用", "不方便", "没有", "跳过")

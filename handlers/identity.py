@@ -11,9 +11,9 @@ binding after a confirmation.
 """
 from __future__ import annotations
 
+from bot.conversation.contract import Handler, Result, Slot, SlotInvalid, Turn
 from bot.core.messages import Choice, Choices
 from handlers import validators
-from handlers.base import Handler, Result, Slot, SlotInvalid, Turn
 from handlers.common import KEEP, read_yes_no
 
 UNBIND_WORDS = ("解除绑定", "解绑", "取消绑定", "解除实名", "换绑", "删除我的信息", "注销绑定")

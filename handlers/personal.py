@@ -10,9 +10,9 @@ NotFound for both).
 from __future__ import annotations
 
 from adapters.errors import NotFound
+from bot.conversation.contract import Handler, Result, Slot, Turn
 from bot.core.messages import Card, ListReply, Text
 from handlers import validators
-from handlers.base import Handler, Result, Slot, Turn
 from handlers.common import date_cn, datetime_cn, month_cn, today, yuan
 
 PROGRESS_WORDS = ("提取", "贷款", "进度", "办理", "办到", "审批", "到账")

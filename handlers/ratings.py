@@ -15,10 +15,10 @@ import json
 from adapters.errors import BackendError
 from bot.city.districts import CITY_WIDE
 from bot.city.ratings import LEVELS, level_from_text
+from bot.conversation.contract import Handler, Result, SlotInvalid, Turn
 from bot.core.messages import Choice, Choices, Text
 from bot.core.privacy import mask_phone
 from handlers import validators
-from handlers.base import Handler, Result, SlotInvalid, Turn
 from handlers.common import datetime_cn, now
 
 SKIP_WORDS = ("不留", "不用", "不方便", "没有", "跳过", "不想留")

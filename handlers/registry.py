@@ -7,8 +7,8 @@ nlu_data/; tests/test_consistency.py checks that all of them agree.
 """
 from __future__ import annotations
 
+from bot.conversation.contract import Handler
 from handlers.appointments import BookAppointment
-from handlers.base import Handler
 from handlers.complaints import FileComplaint
 from handlers.endorsement import QueryEndorsementStatus
 from handlers.guide import AskServiceGuide

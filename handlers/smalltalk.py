@@ -5,9 +5,9 @@ served request: the session remembers it was asked).
 """
 from __future__ import annotations
 
+from bot.conversation.contract import Handler, Result, Turn
 from bot.core.messages import Text
 from bot.core.privacy import is_valid_id_number
-from handlers.base import Handler, Result, Turn
 from handlers.ratings import rating_prompt
 
 

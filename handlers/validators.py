@@ -5,9 +5,9 @@ import datetime as dt
 import re
 
 # The identifier shapes are bot.core.privacy's: the one definition.
+from bot.conversation.contract import SlotInvalid
 from bot.core import clock
 from bot.core.privacy import APPLICATION_NO, ID_LIKE, PHONE, compact, is_valid_id_number, is_valid_phone
-from handlers.base import SlotInvalid
 
 APPLICATION_PREFIX = {
     "CJ": "exit_entry", "QY": "market_regulation", "GJ": "housing_fund", "SB": "social_insurance",

@@ -30,7 +30,7 @@ class RedisHub:
 
     def get(self, key: str, prefetched: Mapping[str, str | None] | None = None) -> str | None:
         """The value of `key`: from `prefetched` when a turn's reads already hold it (fetched in
-        one round trip, bot.dispatcher._prefetch), else from Redis."""
+        one round trip, bot.conversation.dispatcher._prefetch), else from Redis."""
         if prefetched is not None and key in prefetched:
             return prefetched[key]
         return self.text.get(key)

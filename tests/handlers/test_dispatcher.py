@@ -382,7 +382,7 @@ def test_long_messages_are_cut_before_nlu(chat, fake_runtime):
     assert max(len(t) for t in nlu.texts) <= 500
     assert "只读了前 500 个字" in reply and "在哪里" in reply
     # A cut never leaves half an ID number (it would escape masking).
-    from bot.dispatcher import MAX_TEXT_CHARS, _cap_text
+    from bot.conversation.dispatcher import MAX_TEXT_CHARS, _cap_text
     text = "投" * (MAX_TEXT_CHARS - 5) + WANG[1]
     cut, was_cut = _cap_text(Incoming(channel="test", user_id="u", text=text))
     assert was_cut and cut.text == "投" * (MAX_TEXT_CHARS - 5)

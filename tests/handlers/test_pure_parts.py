@@ -14,8 +14,8 @@ from bot.city.service_settings import load_service_settings
 from bot.core.errors import ConfigError
 from bot.core.settings import load_settings
 from bot.core.workdays import WorkCalendar
-from bot.ledger_filters import parse_filter
 from handlers.dates import parse_day, parse_time
+from handlers.ledger_filters import parse_filter
 from tests.fixtures.clock import clock_at
 
 ROOT = Path(__file__).resolve().parents[2]

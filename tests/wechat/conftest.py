@@ -16,11 +16,11 @@ import requests
 
 from app import create_app
 from bot.channels.wechat_oa import WeChatChannel
+from bot.conversation.contract import Services
 from bot.core.jobs import JobRunner
 from bot.core.messages import Text
-from bot.runtime import Runtime, citizen_services
 from bot.core.settings import load_settings
-from handlers.base import Services
+from bot.runtime import Runtime, citizen_services
 from tests.wechat.wx import FakeWeChat
 
 ROOT = Path(__file__).resolve().parents[2]

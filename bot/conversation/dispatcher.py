@@ -25,6 +25,9 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
+from bot.conversation.contract import Handler, Result, Services, Slot, SlotInvalid, Turn
+from bot.conversation.error_replies import ErrorReplies
+from bot.conversation.menu import MainMenu
 from bot.core import metrics
 from bot.core.clock import CLOCK, Clock
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
@@ -34,7 +37,6 @@ from bot.nlu.normalise import normalise
 from bot.stores.handoff import END_WORDS, HANDOFF_DEPARTMENT
 from bot.stores.identity import IdentityStore
 from bot.stores.sessions import Form, Session, SessionStore, UserBusy, UserLock
-from handlers.base import Handler, Result, Services, Slot, SlotInvalid, Turn
 from handlers.validators import APPLICATION_NO_ATTEMPT
 
 log = logging.getLogger(__name__)
@@ -101,7 +103,7 @@ class Message:
 class Dispatcher:
     def __init__(self, *, nlu: NluClient, sessions: SessionStore, lock: UserLock, identity: IdentityStore,
                  handlers: dict[str, Handler], services: Services, clarify_below: float,
-                 error_replies: "ErrorReplies", menu: "MainMenu", page_size: int = 8, clock: Clock = CLOCK):
+                 error_replies: ErrorReplies, menu: MainMenu, page_size: int = 8, clock: Clock = CLOCK):
         self.nlu = nlu
         self.sessions = sessions
         self.lock = lock
@@ -611,36 +613,3 @@ def mask_reply(reply: Reply) -> Reply:
     if isinstance(reply, ListReply):
         return ListReply(mask_text(reply.title), tuple(mask_text(i) for i in reply.items), mask_text(reply.footer))
     return reply
-
-
-class MainMenu:
-    """The numbered list of services shown on greeting, confusion and NLU outage."""
-
-    def __init__(self, handlers: dict[str, Handler], order: list[str]):
-        self.items = [(handlers[i].label, i) for i in order if i in handlers and handlers[i].label]
-
-    def choices(self, prompt: str) -> Choices:
-        return Choices(prompt, tuple(Choice(label, f"/{intent}") for label, intent in self.items))
-
-
-class ErrorReplies:
-    """Maps backend errors to what the citizen should be told (None: not ours, re-raise)."""
-
-    def __init__(self, backend_names: dict[str, str]):
-        self.backend_names = backend_names
-
-    def reply_for(self, error: Exception, handler: Handler) -> Reply | None:
-        from adapters import errors as E  # the adapters' taxonomy
-
-        name = self.backend_names.get(getattr(error, "backend", ""), "相关部门的系统")
-        if isinstance(error, E.NotFound):
-            return Text("没有查到相关记录。请核对信息后再试；如果刚提交不久，可能还未录入系统。")
-        if isinstance(error, E.Conflict):
-            return Text("办理未成功：该事项当前状态不允许这样操作，请稍后再试或回复“人工”咨询。")
-        if isinstance(error, E.BusinessError):
-            return Text(f"{name}没有受理这个请求，请核对信息后再试，或回复“人工”咨询。")
-        if isinstance(error, (E.BackendTimeout, E.BackendUnavailable)):
-            return Text(f"{name}暂时无法访问，您的请求没有办理成功。请稍后再试，或回复“人工”联系工作人员。")
-        if isinstance(error, (E.BackendAuthError, E.BadResponse, E.BackendError)):
-            return Text(f"{name}返回异常，暂时查不到结果。我们已记录该问题，请稍后再试。")
-        return None
