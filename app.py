@@ -6,11 +6,10 @@ from typing import Any, Mapping
 
 from flask import Flask, jsonify
 
-from bot import agent_api, health, nlu_api
 from bot.channels import miniprogram, wechat_oa
-from bot.hotline import api as hotline_api
-from bot.runtime import Runtime, build_runtime
 from bot.core.settings import Settings, load_settings
+from bot.runtime import Runtime, build_runtime
+from bot.web import agent, health, hotline, nlu
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +25,11 @@ def create_app(settings: Settings | None = None, *, overrides: Mapping[str, Any]
     app.extensions["runtime"] = runtime
 
     app.register_blueprint(health.create_blueprint())
-    app.register_blueprint(nlu_api.create_blueprint())
+    app.register_blueprint(nlu.create_blueprint())
     app.register_blueprint(wechat_oa.create_blueprint(runtime))
     app.register_blueprint(miniprogram.create_blueprint(runtime))
-    app.register_blueprint(agent_api.create_blueprint())
-    app.register_blueprint(hotline_api.create_blueprint())
+    app.register_blueprint(agent.create_blueprint())
+    app.register_blueprint(hotline.create_blueprint())
 
     @app.errorhandler(404)
     def not_found(_e):

@@ -30,11 +30,11 @@ sys.path.insert(0, str(ROOT))
 
 from tqdm import tqdm  # noqa: E402
 
+from bot.channels.hotline import HotlineIngestor, Summary, read_jsonl  # noqa: E402
 from bot.core.errors import ConfigError  # noqa: E402
-from bot.hotline import HotlineIngestor, Summary, read_jsonl  # noqa: E402
+from bot.core.settings import load_settings  # noqa: E402
 from bot.nlu.client import NluUnavailable  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
-from bot.core.settings import load_settings  # noqa: E402
 
 MAX_LISTED = 30   # bad lines / failed calls printed; summary.json has them all
 

@@ -4,7 +4,7 @@ Opened by a 不满意/非常不满意 rating and by a handoff request outside of
 hours. A task says what it is about (what was served, by which department, when,
 the rating), and how to reach the citizen: a 12345 work order that holds the
 phone number they left (the task keeps only the masked number), and/or this
-conversation (agents write to it through bot/agent_api.py, which never shows the
+conversation (agents write to it through bot/web/agent.py, which never shows the
 channel id). Tasks hold no raw phone or ID number.
 """
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""The agents' HTTP surface (bot/agent_api.py) on a runtime with the keyword NLU."""
+"""The agents' HTTP surface (bot/web/agent.py) on a runtime with the keyword NLU."""
 import datetime as dt
 
 import pytest
 from flask import Flask
 
-from bot import agent_api
 from bot.core.messages import Choices, Text
+from bot.web import agent
 from tests.conversations.chat import CST, WANG, Chat
 
 KEY = {"X-Api-Key": "sandbox-admin-key"}
@@ -15,7 +15,7 @@ KEY = {"X-Api-Key": "sandbox-admin-key"}
 def client(fake_runtime):
     app = Flask(__name__)
     app.extensions["runtime"] = fake_runtime
-    app.register_blueprint(agent_api.create_blueprint())
+    app.register_blueprint(agent.create_blueprint())
     return app.test_client()
 
 

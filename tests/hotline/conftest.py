@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.hotline import HotlineIngestor, Summary
-from bot.hotline.api import create_blueprint
+from bot.channels.hotline import HotlineIngestor, Summary
+from bot.web.hotline import create_blueprint
 
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE / "hotline_sample.jsonl"

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from bot.hotline import RESULT_KEYS
+from bot.channels.hotline import RESULT_KEYS
 from tests.hotline.conftest import NOISE, RAW_SECRETS, call, sample_calls, to_jsonl, unique_tag
 
 PATH = "/api/hotline/transcripts"

@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-from bot.hotline import RESULT_KEYS, BadLine, HotlineIngestor, read_array, read_jsonl
-from bot.runtime import build_runtime
+from bot.channels.hotline import RESULT_KEYS, BadLine, HotlineIngestor, read_array, read_jsonl
 from bot.core.settings import load_settings
+from bot.runtime import build_runtime
 from tests.fixtures.stack import stack_overrides
 from tests.hotline.conftest import (ENDORSEMENT, FUND, NOISE, PASSPORT, RAW_SECRETS, SAMPLE, STREET_LIGHT, by_id,
                                     call, run, sample_calls, to_jsonl, unique_tag)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from bot.hotline.transcripts import BadLine, Call, read_array, read_jsonl
+from bot.channels.hotline.transcripts import BadLine, Call, read_array, read_jsonl
 from tests.hotline.conftest import SAMPLE, call
 
 

@@ -2,7 +2,7 @@
 these pin the rules; test_ingest.py checks them on the real model)."""
 from __future__ import annotations
 
-from bot.hotline.understanding import (PURPOSE_INTENTS, TurnParse, complaint_topic, decide_intents,
+from bot.channels.hotline.understanding import (PURPOSE_INTENTS, TurnParse, complaint_topic, decide_intents,
                                        masked_entities)
 from bot.nlu.client import Entity, Parse
 from handlers.registry import SPEC_INTENTS

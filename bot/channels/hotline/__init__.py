@@ -4,12 +4,11 @@
     understanding the call's intents, complaint topic, department, district, masked entities
     work_orders   file a complaint as a 12345 work order, once per call_id
     ingest        run it all in input order with a small thread pool; the summary
-    api           POST /api/hotline/transcripts
 
-Used by scripts/ingest.py (`make ingest`) and by the web app.
+Used by scripts/ingest.py (`make ingest`) and by POST /api/hotline/transcripts (bot/web/hotline.py).
 """
-from bot.hotline.ingest import RESULT_KEYS, CallOutcome, HotlineIngestor, Summary, errors_of
-from bot.hotline.transcripts import BadLine, Call, read_array, read_jsonl
+from bot.channels.hotline.ingest import RESULT_KEYS, CallOutcome, HotlineIngestor, Summary, errors_of
+from bot.channels.hotline.transcripts import BadLine, Call, read_array, read_jsonl
 
 __all__ = ["RESULT_KEYS", "BadLine", "Call", "CallOutcome", "HotlineIngestor", "Summary", "errors_of",
            "read_array", "read_jsonl"]

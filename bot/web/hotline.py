@@ -17,8 +17,8 @@ import logging
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from bot.hotline.ingest import HotlineIngestor, Summary, errors_of
-from bot.hotline.transcripts import read_array, read_jsonl
+from bot.channels.hotline.ingest import HotlineIngestor, Summary, errors_of
+from bot.channels.hotline.transcripts import read_array, read_jsonl
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Ingesting checked transcripts: understand each call, file complaints, count.
 
-`HotlineIngestor.outcomes(items)` takes what bot.hotline.transcripts read (calls
+`HotlineIngestor.outcomes(items)` takes what bot.channels.hotline.transcripts read (calls
 and bad lines) and yields one outcome per item, in input order, while a small
 thread pool works on the next calls (each call waits on the NLU server and the
 work-order system, so threads buy throughput). A call that cannot be processed
@@ -17,9 +17,9 @@ from typing import Iterable, Iterator
 from adapters.errors import BackendError, failure_kind
 from bot.nlu.client import NluUnavailable
 
-from bot.hotline.transcripts import BadLine, Call
-from bot.hotline.understanding import analyse, parse_caller_turns
-from bot.hotline.work_orders import HotlineWorkOrders
+from bot.channels.hotline.transcripts import BadLine, Call
+from bot.channels.hotline.understanding import analyse, parse_caller_turns
+from bot.channels.hotline.work_orders import HotlineWorkOrders
 
 log = logging.getLogger(__name__)
 

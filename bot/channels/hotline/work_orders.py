@@ -21,8 +21,8 @@ from bot.city.districts import CITY_WIDE
 from bot.core.privacy import mask_text
 from bot.core.redis_hub import RedisHub
 
-from bot.hotline.transcripts import Call
-from bot.hotline.understanding import Analysis
+from bot.channels.hotline.transcripts import Call
+from bot.channels.hotline.understanding import Analysis
 
 log = logging.getLogger(__name__)
 

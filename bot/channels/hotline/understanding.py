@@ -23,7 +23,7 @@ from bot.city.districts import find_district
 from bot.core.privacy import ID_LIKE, PHONE, compact, is_valid_id_number, mask_id_number, mask_phone, mask_text
 from bot.nlu.client import FALLBACK_INTENT, Parse
 
-from bot.hotline.transcripts import Call
+from bot.channels.hotline.transcripts import Call
 
 COMPLAINT = "file_complaint"
 # Turns the NLU placed in no service: they may still describe a complaint's problem.
