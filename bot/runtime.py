@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 
 from adapters import build_adapters
 from bot.city.office_hours import OfficeHours
@@ -25,6 +26,7 @@ from bot.stores.identity import IdentityStore
 from bot.stores.outbox import Outbox
 from bot.stores.ratings import RatingBook
 from bot.stores.sessions import SessionStore, UserLock
+from bot.wechat_api import WeChatClient, build_client
 from handlers.common import BACKEND_NAMES
 from handlers.registry import MENU_ORDER, build_handlers
 
@@ -41,6 +43,12 @@ class Runtime:
     sessions: SessionStore
     dispatcher: Dispatcher
     services: Services
+
+    @cached_property
+    def wechat(self) -> WeChatClient:
+        """The WeChat API client of this process, built on first use (the `wechat:` settings are
+        read and checked then: the web app and the worker need them, the scripts do not)."""
+        return build_client(self.settings, self.hub)
 
 
 def build_runtime(settings: Settings, clock: Clock = CLOCK) -> Runtime:

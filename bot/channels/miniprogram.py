@@ -21,10 +21,9 @@ import time
 
 from flask import Blueprint, jsonify, request
 
-from bot.channels.wechat_oa.config import load_wechat_settings
 from bot.core.messages import Incoming, to_json
-from bot.wechat_api import WeChatError, build_api
-from bot.wechat_api.mp_login import InvalidLoginCode, code_to_session
+from bot.wechat_api import WeChatError
+from bot.wechat_api.mp_login import InvalidLoginCode
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +70,7 @@ def _json_field(name: str, limit: int) -> str | None:
 
 
 def create_blueprint(runtime) -> Blueprint:
-    wechat = load_wechat_settings(runtime.settings.wechat, production=runtime.settings.is_production)
-    api = build_api(wechat, runtime.hub)
+    wechat_login = runtime.wechat.login
     sessions = MpSessions(runtime.hub)
     outbox = (getattr(getattr(runtime, "services", None), "extras", None) or {}).get("outbox")
     bp = Blueprint("miniprogram", __name__)
@@ -83,7 +81,7 @@ def create_blueprint(runtime) -> Blueprint:
         if code is None:
             return jsonify(error="need {\"code\": \"...\"}"), 400
         try:
-            session = code_to_session(api, code)
+            session = wechat_login.code_to_session(code)
         except InvalidLoginCode:
             return jsonify(error="invalid or used login code"), 401
         except WeChatError as e:

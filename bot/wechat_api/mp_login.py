@@ -26,15 +26,19 @@ class MpSession:
     session_key: str = field(default="", repr=False)
 
 
-def code_to_session(api: WeChatApi, code: str) -> MpSession:
-    try:
-        data = api.call("GET", "sns/jscode2session", with_token=False, params={
-            **api.app_credentials(), "js_code": code, "grant_type": "authorization_code"})
-    except WeChatApiError as e:
-        if e.errcode in BAD_CODE:
-            raise InvalidLoginCode(str(e.errcode)) from None
-        raise
-    openid = data.get("openid")
-    if not isinstance(openid, str) or not openid:
-        raise InvalidLoginCode("no openid")
-    return MpSession(openid=openid, unionid=data.get("unionid"), session_key=data.get("session_key", ""))
+class Login:
+    def __init__(self, api: WeChatApi):
+        self.api = api
+
+    def code_to_session(self, code: str) -> MpSession:
+        try:
+            data = self.api.call("GET", "sns/jscode2session", with_token=False, params={
+                **self.api.app_credentials(), "js_code": code, "grant_type": "authorization_code"})
+        except WeChatApiError as e:
+            if e.errcode in BAD_CODE:
+                raise InvalidLoginCode(str(e.errcode)) from None
+            raise
+        openid = data.get("openid")
+        if not isinstance(openid, str) or not openid:
+            raise InvalidLoginCode("no openid")
+        return MpSession(openid=openid, unionid=data.get("unionid"), session_key=data.get("session_key", ""))

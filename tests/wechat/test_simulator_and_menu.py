@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.channels.wechat_oa.config import load_wechat_settings
 from bot.core.errors import ConfigError
 from bot.core.redis_hub import RedisHub
 from bot.core.settings import load_settings
 from bot.wechat_api import Notices, SubscriptionRefused, WeChatApi, WeChatApiError
-from bot.wechat_api.menu import menu_body, publish
-from bot.wechat_api.mp_login import InvalidLoginCode, code_to_session
+from bot.wechat_api.menu import Menu
+from bot.wechat_api.mp_login import InvalidLoginCode, Login
+from bot.wechat_api.settings import load_wechat_settings
 from tests.fixtures.redis import TEST_REDIS_URL
 from tests.wechat.wx import APP_ID
 
@@ -37,11 +37,11 @@ def api(redis_hub, sim):
 # -- jscode2session (interfaces.md) -----------------------------------------------------------
 
 def test_sandbox_code_is_accepted_once(api):
-    session = code_to_session(api, "sandbox:oMini_1")
+    session = Login(api).code_to_session("sandbox:oMini_1")
     assert session.openid == "oMini_1" and session.session_key
     assert "session_key" not in repr(session)
     with pytest.raises(InvalidLoginCode):
-        code_to_session(api, "sandbox:oMini_1")
+        Login(api).code_to_session("sandbox:oMini_1")
 
 
 @pytest.mark.parametrize("code", ["whatever", "sandbox:", "sandbox:bad id", ""])
@@ -58,7 +58,7 @@ def test_jscode2session_needs_the_right_secret(sim):
 
 
 def test_recorded_requests_never_keep_secrets(api, sim):
-    code_to_session(api, "sandbox:oMini_2")
+    Login(api).code_to_session("sandbox:oMini_2")
     (got,) = sim.received("jscode2session")
     assert got["query"]["secret"] == "***" and got["query"]["js_code"] == "***"
 
@@ -128,9 +128,9 @@ def test_menu_in_config_follows_wechat_rules_and_intents():
 
 def test_publish_menu_to_the_simulator(api, sim):
     wechat = load_wechat_settings(_settings().wechat, production=False)
-    publish(api, wechat.menu)
+    Menu(api).publish(wechat.menu)
     (got,) = sim.received("menu")
-    assert got["body"] == json.loads(json.dumps(menu_body(wechat.menu), ensure_ascii=False))
+    assert got["body"] == json.loads(json.dumps(Menu.body(wechat.menu), ensure_ascii=False))
     assert api.call("GET", "cgi-bin/menu/get")["menu"] == got["body"]
 
 

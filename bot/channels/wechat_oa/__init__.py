@@ -14,7 +14,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from bot.channels.wechat_oa.channel import MAX_BODY_BYTES, HttpAnswer, WeChatChannel
-from bot.channels.wechat_oa.config import load_wechat_settings
 from bot.channels.wechat_oa.routing import CHANNEL
 from bot.core.errors import ConfigError
 
@@ -22,11 +21,11 @@ __all__ = ["create_blueprint", "build_channel", "WeChatChannel"]
 
 
 def build_channel(runtime) -> WeChatChannel:
-    settings = load_wechat_settings(runtime.settings.wechat, production=runtime.settings.is_production)
+    settings = runtime.wechat.settings
     if settings.rescue_after_s <= runtime.settings.conversation.lock_ttl_s:
         # Sooner, a worker could re-run a turn its web process is still running.
         raise ConfigError("wechat.rescue_after_s", "must be longer than conversation.lock_ttl_s")
-    channel = WeChatChannel(runtime, settings)
+    channel = WeChatChannel(runtime, runtime.wechat)
     # Messages that are not answers (an agent's, during a handoff) reach WeChat citizens through
     # this channel; without a sender the Outbox would only store them.
     outbox = (getattr(getattr(runtime, "services", None), "extras", None) or {}).get("outbox")

@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from prometheus_client import Counter
 
 from bot.channels.wechat_oa import render
-from bot.channels.wechat_oa.config import WeChatSettings
 from bot.channels.wechat_oa.crypto import DecryptError, MessageCrypto
 from bot.channels.wechat_oa.routing import Dispatch, Forget, Ignore, Say, route, window_opened_by
 from bot.core.sealing import Sealer
+from bot.wechat_api.settings import WeChatSettings
 from bot.channels.wechat_oa.signing import (RequestRefused, SignedQuery, check_fresh, check_msg_signature,
                                             check_query_signature, check_url_verification, read_query)
 from bot.channels.wechat_oa.turns import (RECLAIM, REPLAY, RESUME, RETRY, TURN_JOB, Answer, InlineTurns,
@@ -44,7 +44,7 @@ from bot.channels.wechat_oa.xml_in import BadMessage, WeChatMessage, parse_field
 from bot.core.jobs import JobQueue
 from bot.core.messages import Incoming
 from bot.core.redis_hub import RedisHub
-from bot.wechat_api import CustomerService, Outcome, build_api
+from bot.wechat_api import Outcome, WeChatClient
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +79,14 @@ class BodyTooLarge(Exception):
 
 
 class WeChatChannel:
-    def __init__(self, runtime, settings: WeChatSettings):
+    def __init__(self, runtime, wechat: WeChatClient):
         hub: RedisHub = runtime.hub
+        settings: WeChatSettings = wechat.settings
         self.settings = settings
         self.hub = hub
         self.dispatcher = runtime.dispatcher
         self.crypto = MessageCrypto(settings.token, settings.aes_key, settings.app_id) if settings.aes_key else None
-        self.api = build_api(settings, hub)
-        self.customer_service = CustomerService(self.api, hub)
+        self.customer_service = wechat.customer_service
         # Citizens' words and our answers are stored sealed under the data key (sealing.py).
         sealer = Sealer(runtime.settings.security.data_key)
         self.jobs = JobQueue(hub, settings.jobs.stream, max_tries=settings.jobs.max_tries,

@@ -1,7 +1,9 @@
 """The `wechat:` settings, checked once at start-up (a wrong one raises ConfigError naming it).
 
-Used by the web app (create_blueprint), the worker and the menu command, so all
-three refuse to start on the same mistakes.
+They are the Official Account's: its credentials and API (this package's client), its custom
+menu (menu.py), and how its webhook answers (bot.channels.wechat_oa). Read once by
+`build_client()`, so the web app, the worker and the menu command refuse to start on the same
+mistakes.
 """
 from __future__ import annotations
 
