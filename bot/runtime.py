@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass
 from functools import cached_property
 
-from adapters import build_adapters
+from adapters import Adapters, build_adapters
 from bot.city.office_hours import OfficeHours
 from bot.city.service_catalogue import load_catalogue
 from bot.city.service_settings import load_service_settings
@@ -38,7 +38,7 @@ class Runtime:
     settings: Settings
     hub: RedisHub
     nlu: NluClient
-    adapters: object
+    adapters: Adapters
     identity: IdentityStore
     sessions: SessionStore
     dispatcher: Dispatcher
@@ -63,34 +63,28 @@ def build_runtime(settings: Settings, clock: Clock = CLOCK) -> Runtime:
     lock = UserLock(hub, settings.conversation.lock_ttl_s, settings.conversation.lock_wait_s)
     nlu = NluClient(settings.nlu, hub)
     handlers = build_handlers()
-    menu = MainMenu(handlers, MENU_ORDER)
-    services = Services(settings=settings, adapters=adapters, identity=identity, clock=clock,
-                        extras={"menu": menu, "hub": hub, **citizen_services(settings, hub, clock)})
+    services = build_services(settings, hub, adapters=adapters, identity=identity,
+                              menu=MainMenu(handlers, MENU_ORDER), clock=clock)
     dispatcher = Dispatcher(nlu=nlu, sessions=sessions, lock=lock, identity=identity, handlers=handlers,
                             services=services, clarify_below=settings.nlu.clarify_below, clock=clock,
-                            error_replies=ErrorReplies(BACKEND_NAMES), menu=menu,
-                            page_size=services.extras["service_settings"].ledger.page_size)
+                            error_replies=ErrorReplies(BACKEND_NAMES), menu=services.menu,
+                            page_size=services.service_settings.ledger.page_size)
     return Runtime(settings, hub, nlu, adapters, identity, sessions, dispatcher, services)
 
 
-def citizen_services(settings: Settings, hub: RedisHub, clock: Clock = CLOCK) -> dict:
-    """The stores and settings the handlers use besides the adapters (Services.extras).
-    Checked here, at start-up: a bad setting or catalogue file stops the start."""
+def build_services(settings: Settings, hub: RedisHub, *, adapters: Adapters | None, identity: IdentityStore | None,
+                   menu: MainMenu | None, clock: Clock = CLOCK) -> Services:
+    """The stores and settings the handlers use besides the adapters. Checked here, at start-up:
+    a bad setting or catalogue file stops the start. (A test of one channel may leave out the
+    adapters, the identity store and the menu.)"""
     service_settings = load_service_settings(settings.extra)
     watch_calendar(service_settings.office_hours.calendar, clock)
-    outbox = Outbox(hub, settings.security.data_key)
-    extras = {
-        "service_settings": service_settings,
-        "catalogue": load_catalogue(),
-        "office_hours": OfficeHours(service_settings.office_hours, clock),
-        "outbox": outbox,   # channels that can push register a sender here (outbox.register)
-        "handoff": HandoffDesk(hub, service_settings.handoff, outbox),
-        "callbacks": CallbackTasks(hub),
-        "ratings": RatingBook(hub),
-        "binding_guard": BindingGuard(hub, service_settings.binding),
-    }
-    extras["forget_hooks"] = [extras[k].forget_user for k in ("handoff", "outbox", "callbacks", "binding_guard")]
-    return extras
+    outbox = Outbox(hub, settings.security.data_key)   # channels that can push register a sender here
+    return Services(
+        settings=settings, adapters=adapters, identity=identity, service_settings=service_settings,
+        catalogue=load_catalogue(), office_hours=OfficeHours(service_settings.office_hours, clock), menu=menu,
+        outbox=outbox, handoff=HandoffDesk(hub, service_settings.handoff, outbox), callbacks=CallbackTasks(hub),
+        ratings=RatingBook(hub), binding_guard=BindingGuard(hub, service_settings.binding), clock=clock)
 
 
 def watch_calendar(calendar, clock: Clock, days_ahead: int = 30) -> None:

@@ -170,10 +170,9 @@ class BookAppointment(Handler):
     def _ask_date(self, turn: Turn, prompt: str | None) -> Result:
         turn.form.step = "date"
         day, days = today(turn), []
-        hours = turn.services.extras.get("office_hours")
         while len(days) < DAYS_OFFERED:
             day += dt.timedelta(days=1)
-            if hours is None or hours.is_workday(day):
+            if turn.services.office_hours.is_workday(day):
                 days.append(day)
         text = prompt or "您想哪天去办理？可以说“明天”“下周一”或“12月3日”，也可以回复编号："
         return Result([Choices(text, tuple(Choice(date_with_weekday(d), d.isoformat()) for d in days))],
@@ -363,5 +362,4 @@ class BookAppointment(Handler):
         first = today(turn) + dt.timedelta(days=1)
         if not (first <= day <= today(turn) + dt.timedelta(days=BOOKABLE_DAYS)):
             return False
-        hours = turn.services.extras.get("office_hours")
-        return hours is None or hours.is_workday(day)
+        return turn.services.office_hours.is_workday(day)

@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {"file": str(path), "started_at": dt.datetime.fromtimestamp(started).astimezone().isoformat(),
               "elapsed_s": round(finished - started, 3), **summary.as_dict()}
     (out / "summary.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    routing = runtime.services.extras["service_settings"].complaint_routing
+    routing = runtime.services.service_settings.complaint_routing
     print_summary(report, routing, path, out)
     return 1 if summary.failed_calls else 0
 

@@ -72,7 +72,7 @@ def _json_field(name: str, limit: int) -> str | None:
 def create_blueprint(runtime) -> Blueprint:
     wechat_login = runtime.wechat.login
     sessions = MpSessions(runtime.hub)
-    outbox = (getattr(getattr(runtime, "services", None), "extras", None) or {}).get("outbox")
+    outbox = runtime.services.outbox if runtime.services is not None else None
     bp = Blueprint("miniprogram", __name__)
 
     @bp.post("/api/mp/login")

@@ -20,10 +20,20 @@ from bot.core.clock import CLOCK, Clock
 from bot.core.messages import Incoming, Reply, Text
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.stores.identity import Citizen, IdentityStore
-    from bot.nlu.client import Parse
-    from bot.stores.sessions import Form, Session
+    from adapters import Adapters
+    from bot.city.office_hours import OfficeHours
+    from bot.city.service_catalogue import Catalogue
+    from bot.city.service_settings import ServiceSettings
+    from bot.conversation.menu import MainMenu
     from bot.core.settings import Settings
+    from bot.nlu.client import Parse
+    from bot.stores.binding_guard import BindingGuard
+    from bot.stores.callbacks import CallbackTasks
+    from bot.stores.handoff import HandoffDesk
+    from bot.stores.identity import Citizen, IdentityStore
+    from bot.stores.outbox import Outbox
+    from bot.stores.ratings import RatingBook
+    from bot.stores.sessions import Form, Session
 
 
 class SlotInvalid(Exception):
@@ -43,18 +53,26 @@ class Slot:
 
 @dataclass
 class Services:
-    """Everything a handler may use, injected by the app (or by a test)."""
-    settings: "Settings"
-    adapters: Any                      # adapters.Adapters
-    identity: "IdentityStore"
-    extras: dict[str, Any] = field(default_factory=dict)
+    """Everything a handler may use besides the turn itself, built once by the runtime (or by a
+    test). Handlers reach Redis only through these stores, and backends only through `adapters`."""
+    settings: Settings
+    adapters: Adapters                 # one client per government backend
+    identity: IdentityStore            # who a channel user has proven to be
+    service_settings: ServiceSettings  # complaint routing, office hours, handoff, ratings, ledger, binding
+    catalogue: Catalogue               # 办事指南: items and life-event bundles
+    office_hours: OfficeHours
+    menu: MainMenu
+    outbox: Outbox                     # messages that are not an answer (the dispatcher drains it)
+    handoff: HandoffDesk
+    callbacks: CallbackTasks
+    ratings: RatingBook
+    binding_guard: BindingGuard
     clock: Clock = CLOCK               # what day it is (bot.core.clock): never the system clock directly
 
-    def __getattr__(self, name: str) -> Any:
-        extras = self.__dict__.get("extras") or {}
-        if name in extras:
-            return extras[name]
-        raise AttributeError(name)
+    def forget_user(self, user_key: str) -> None:
+        """Unsubscribe: every store here that keeps something about the citizen forgets it."""
+        for store in (self.handoff, self.outbox, self.callbacks, self.binding_guard):
+            store.forget_user(user_key)
 
 
 @dataclass

@@ -163,8 +163,7 @@ class Dispatcher:
         """Delete everything we hold about a channel user (WeChat unsubscribe)."""
         self.sessions.delete(user_key)
         self.identity.unbind(user_key)
-        for hook in self.services.extras.get("forget_hooks", ()):
-            hook(user_key)
+        self.services.forget_user(user_key)
 
     # -- one turn -------------------------------------------------------------------------
     def _turn(self, incoming: Incoming) -> tuple[list[Reply], str]:
@@ -172,27 +171,22 @@ class Dispatcher:
         replies, intent = self._answer(incoming, reads)
         # Messages no channel could push (an agent's reply) come first. Drained only once the turn
         # succeeded: a failed turn leaves them waiting.
-        outbox = self.services.extras.get("outbox")
         waiting = []
-        if outbox is not None and reads.get(OUTBOX_LEN, 1):
-            waiting = outbox.drain(incoming.user_key)
+        if reads.get(OUTBOX_LEN, 1):
+            waiting = self.services.outbox.drain(incoming.user_key)
         return waiting + replies, intent
 
     def _prefetch(self, user_key: str) -> dict:
         """Everything a turn reads before it knows what to do — session, handoff state,
         binding, waiting messages — in one Redis round trip instead of six."""
-        stores = [self.sessions, self.services.extras.get("handoff"), self.identity]
-        keys = [k for store in stores if store is not None for k in store.read_keys(user_key)]
-        outbox = self.services.extras.get("outbox")
+        keys = [k for store in (self.sessions, self.services.handoff, self.identity) for k in store.read_keys(user_key)]
         pipe = self.sessions.hub.text.pipeline(transaction=False)
         for k in keys:
             pipe.get(k)
-        if outbox is not None:
-            pipe.llen(outbox.length_key(user_key))
+        pipe.llen(self.services.outbox.length_key(user_key))
         values = pipe.execute()
         reads = dict(zip(keys, values))
-        if outbox is not None:
-            reads[OUTBOX_LEN] = values[-1]
+        reads[OUTBOX_LEN] = values[-1]
         return reads
 
     def _answer(self, incoming: Incoming, reads: dict | None = None) -> tuple[list[Reply], str]:
@@ -502,9 +496,7 @@ class Dispatcher:
 
     # -- human handoff --------------------------------------------------------------------
     def _handoff(self, incoming: Incoming, session: Session, pre: list[Reply]) -> list[Reply] | None:
-        desk = self.services.extras.get("handoff")
-        if desk is None:
-            return None
+        desk = self.services.handoff
         state = desk.state_of(incoming.user_key, session.reads)
         if state.timed_out:
             pre.append(Text("人工服务已结束（超时），智能助手继续为您服务。"))

@@ -16,11 +16,10 @@ import requests
 
 from app import create_app
 from bot.channels.wechat_oa import WeChatChannel
-from bot.conversation.contract import Services
 from bot.core.jobs import JobRunner
 from bot.core.messages import Text
 from bot.core.settings import load_settings
-from bot.runtime import Runtime, citizen_services
+from bot.runtime import Runtime, build_services
 from tests.wechat.wx import FakeWeChat
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,8 +115,7 @@ def settings_for(redis_hub, sim_url: str = f"http://127.0.0.1:{SIM_PORT}", **wec
 def build_test_runtime(redis_hub, dispatcher, services: bool = False, **wechat) -> Runtime:
     """`services`: the real citizen services (outbox, handoff desk, ...), as the agent API needs."""
     settings = settings_for(redis_hub, **wechat)
-    extras = Services(settings=settings, adapters=None, identity=None,
-                      extras=citizen_services(settings, redis_hub)) if services else None
+    extras = build_services(settings, redis_hub, adapters=None, identity=None, menu=None) if services else None
     return Runtime(settings=settings, hub=redis_hub, nlu=None, adapters=None, identity=None, sessions=None,
                    dispatcher=dispatcher, services=extras)
 

@@ -48,7 +48,7 @@ Outcome = CallOutcome | BadLine
 class HotlineIngestor:
     def __init__(self, runtime, workers: int = 4):
         self.nlu = runtime.nlu
-        self.routing = runtime.services.extras["service_settings"].complaint_routing
+        self.routing = runtime.services.service_settings.complaint_routing
         self.min_confidence = runtime.settings.nlu.clarify_below
         self.orders = HotlineWorkOrders(runtime.adapters.workorders, runtime.hub)
         self.workers = max(1, workers)

@@ -28,7 +28,7 @@ def build_channel(runtime) -> WeChatChannel:
     channel = WeChatChannel(runtime, runtime.wechat)
     # Messages that are not answers (an agent's, during a handoff) reach WeChat citizens through
     # this channel; without a sender the Outbox would only store them.
-    outbox = (getattr(getattr(runtime, "services", None), "extras", None) or {}).get("outbox")
+    outbox = runtime.services.outbox if runtime.services is not None else None
     if outbox is not None:
         outbox.register(CHANNEL, channel.send_outbox)
     return channel
