@@ -23,7 +23,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field, replace
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from bot.conversation.contract import Handler, Result, Services, Slot, SlotInvalid, Turn
 from bot.conversation.error_replies import ErrorReplies
@@ -189,11 +189,11 @@ class Dispatcher:
         reads[OUTBOX_LEN] = values[-1]
         return reads
 
-    def _answer(self, incoming: Incoming, reads: dict | None = None) -> tuple[list[Reply], str]:
+    def _answer(self, incoming: Incoming, reads: Mapping[str, str | None]) -> tuple[list[Reply], str]:
+        """The turn's replies. `reads` are its prefetched Redis values (_prefetch): each store
+        takes what it needs from them instead of asking Redis again."""
         key = incoming.user_key
-        reads = reads or {}
         session = self.sessions.load(key, reads)
-        session.reads = reads
         pre: list[Reply] = []
         incoming, cut = _cap_text(incoming)
         if cut:
@@ -201,7 +201,7 @@ class Dispatcher:
         if session.expired:
             pre.append(Text("之前的办理步骤已超时，已为您清除，我们重新开始吧。"))
 
-        quiet = self._handoff(incoming, session, pre)
+        quiet = self._handoff(incoming, session, reads, pre)
         if quiet is not None:
             return quiet, "handoff"
 
@@ -213,15 +213,16 @@ class Dispatcher:
         # Names, ID numbers and codes given while binding never go into the history
         # (it travels with complaints and handoffs).
         session.remember("citizen", "[身份核验信息]" if binding else mask_text(incoming.text or f"[{incoming.kind}]"))
-        replies, intent = self._route(incoming, session, msg)
+        replies, intent = self._route(incoming, session, msg, reads)
         replies = self._page(replies, session)
         for r in replies:
             session.remember("bot", mask_text(to_plain_text(r)))
         self.sessions.save(key, session)
         return pre + replies, intent
 
-    def _route(self, incoming: Incoming, session: Session, msg: Message) -> tuple[list[Reply], str]:
-        citizen = self.identity.get(incoming.user_key, session.reads)
+    def _route(self, incoming: Incoming, session: Session, msg: Message,
+               reads: Mapping[str, str | None]) -> tuple[list[Reply], str]:
+        citizen = self.identity.get(incoming.user_key, reads)
         form = session.form
         intent = msg.intent
 
@@ -495,9 +496,10 @@ class Dispatcher:
         return any(f != own for f in found)
 
     # -- human handoff --------------------------------------------------------------------
-    def _handoff(self, incoming: Incoming, session: Session, pre: list[Reply]) -> list[Reply] | None:
+    def _handoff(self, incoming: Incoming, session: Session, reads: Mapping[str, str | None],
+                 pre: list[Reply]) -> list[Reply] | None:
         desk = self.services.handoff
-        state = desk.state_of(incoming.user_key, session.reads)
+        state = desk.state_of(incoming.user_key, reads)
         if state.timed_out:
             pre.append(Text("人工服务已结束（超时），智能助手继续为您服务。"))
         if not state.in_handoff:

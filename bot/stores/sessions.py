@@ -45,8 +45,6 @@ class Session:
     history: list[list[str]] = field(default_factory=list)  # last messages, masked: [who, text]
     updated_at: float = 0.0
     expired: bool = False                               # set on load when an old state timed out
-    # This turn's reads, fetched at once before the turn (bot.conversation.dispatcher._prefetch); never stored.
-    reads: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def remember(self, who: str, text: str) -> None:
         self.history.append([who, text[:200]])
