@@ -83,7 +83,7 @@ def build_services(settings: Settings, hub: RedisHub, *, adapters: Adapters | No
     return Services(
         settings=settings, adapters=adapters, identity=identity, service_settings=service_settings,
         catalogue=load_catalogue(), office_hours=OfficeHours(service_settings.office_hours, clock), menu=menu,
-        outbox=outbox, handoff=HandoffDesk(hub, service_settings.handoff, outbox), callbacks=CallbackTasks(hub),
+        outbox=outbox, handoff=HandoffDesk(hub, service_settings.handoff, outbox), callbacks=CallbackTasks(hub, outbox),
         ratings=RatingBook(hub), binding_guard=BindingGuard(hub, service_settings.binding), clock=clock)
 
 

@@ -5,7 +5,7 @@
             it never reaches the client, Redis or a log (wechat-protocol.md §3.1).
     chat    Authorization: Bearer <token>, {"text"} → {"messages": [to_json(reply), ...]}
             Messages waiting in the Outbox (an agent's, during a handoff) come first: the
-            mini-program cannot be pushed to, so they go out with the next answer.
+            mini-program cannot be pushed to, so the dispatcher puts them before its answer.
 
 Tokens are `secrets.token_urlsafe(32)`; Redis keeps only their SHA-256
 (`mp:sess:<sha256>` → openid), with an idle expiry renewed on use and an
@@ -72,7 +72,6 @@ def _json_field(name: str, limit: int) -> str | None:
 def create_blueprint(runtime) -> Blueprint:
     wechat_login = runtime.wechat.login
     sessions = MpSessions(runtime.hub)
-    outbox = runtime.services.outbox if runtime.services is not None else None
     bp = Blueprint("miniprogram", __name__)
 
     @bp.post("/api/mp/login")
@@ -100,9 +99,6 @@ def create_blueprint(runtime) -> Blueprint:
         if text is None:
             return jsonify(error=f"need {{\"text\": \"...\"}} of at most {MAX_TEXT_CHARS} characters"), 400
         incoming = Incoming(channel=CHANNEL, user_id=openid, text=text)
-        replies = runtime.dispatcher.handle(incoming)
-        # Drained after the turn, so that what the turn itself queued is not left behind.
-        waiting = outbox.drain(incoming.user_key) if outbox is not None else []
-        return jsonify(messages=[to_json(r) for r in [*waiting, *replies]])
+        return jsonify(messages=[to_json(r) for r in runtime.dispatcher.handle(incoming)])
 
     return bp

@@ -4,8 +4,8 @@ Opened by a 不满意/非常不满意 rating and by a handoff request outside of
 hours. A task says what it is about (what was served, by which department, when,
 the rating), and how to reach the citizen: a 12345 work order that holds the
 phone number they left (the task keeps only the masked number), and/or this
-conversation (agents write to it through bot/web/agent.py, which never shows the
-channel id). Tasks hold no raw phone or ID number.
+conversation (`write_to_citizen`, through the Outbox; the agents' API never shows
+the channel id). Tasks hold no raw phone or ID number.
 """
 from __future__ import annotations
 
@@ -13,15 +13,21 @@ import json
 import secrets
 import time
 
+from bot.core.messages import Text
 from bot.core.privacy import mask_text
 from bot.core.redis_hub import RedisHub
+from bot.stores.outbox import Outbox
 
 MAX_NOTES = 10
 
+# What write_to_citizen() did.
+SENT, NO_TASK, UNREACHABLE = "sent", "no_task", "unreachable"
+
 
 class CallbackTasks:
-    def __init__(self, hub: RedisHub):
+    def __init__(self, hub: RedisHub, outbox: Outbox):
         self.hub = hub
+        self.outbox = outbox
 
     def _task(self, task_id: str) -> str:
         return self.hub.key("callback", task_id)
@@ -70,6 +76,18 @@ class CallbackTasks:
             notes.append(mask_text(text)[:300])
             self._save(doc)
         return True
+
+    def write_to_citizen(self, task_id: str, text: str) -> str:
+        """The department's message to the citizen, in their chat, noted on the task: SENT; NO_TASK
+        when the task is unknown or closed; UNREACHABLE after the citizen unsubscribed."""
+        task = self.get(task_id)
+        if task is None or task["status"] != "open":
+            return NO_TASK
+        if not task.get("user_key"):
+            return UNREACHABLE
+        self.outbox.send(task["user_key"], [Text(f"【{task['department']}回访】{mask_text(text)}")])
+        self.add_note(task_id, f"已在对话中留言：{text}")
+        return SENT
 
     def close(self, task_id: str, outcome: str = "") -> bool:
         doc = self.get(task_id)

@@ -3,7 +3,8 @@ reply during a handoff, "the agent has closed the conversation", a call-back not
 
 The contract:
 
-- `send(user_key, replies)`: from anywhere (agent API, workers). When a sender is
+- `send(user_key, replies)`: from the stores that speak for a person (the handoff
+  desk, the call-back tasks), in any process. When a sender is
   registered in this process for the channel (the part of user_key before ":"),
   it is called at once; when there is none, or it raises, the replies wait in a
   Redis list (kept OUTBOX_TTL_S) — nothing is lost.
@@ -12,9 +13,9 @@ The contract:
   raises when it could not deliver. Registering also delivers what waited for
   that channel.
 - `drain(user_key)`: what waited, oldest first, removed atomically (each reply is
-  handed out once, even with several workers). The dispatcher drains at the start
-  of each turn, so a citizen gets what waited with the answer to their next
-  message; a polling channel (mini-program) may drain too.
+  handed out once, even with several workers). Only the dispatcher drains, once a
+  turn has its answer, so a citizen of any channel gets what waited with the answer
+  to their next message (the mini-program, which cannot be pushed to, that way).
 """
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ import time
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from bot.core.messages import Text
-from bot.core.privacy import mask_text
+from bot.stores.callbacks import NO_TASK, UNREACHABLE
 from bot.stores.handoff import HANDOFF_DEPARTMENT
 from handlers.ratings import rating_prompt
 
@@ -128,14 +128,11 @@ def create_blueprint() -> Blueprint:
         data = body()
         text = message_text(data)
         agent_name(data)
-        services = _runtime().services
-        task = services.callbacks.get(task_id)
-        if task is None or task["status"] != "open":
+        done = _runtime().services.callbacks.write_to_citizen(task_id, text)
+        if done == NO_TASK:
             abort(404)
-        if not task.get("user_key"):
+        if done == UNREACHABLE:
             abort(409, description="the citizen can no longer be reached in the chat")
-        services.outbox.send(task["user_key"], [Text(f"【{task['department']}回访】{mask_text(text)}")])
-        services.callbacks.add_note(task_id, f"已在对话中留言：{text}")
         return jsonify(sent=True)
 
     @bp.post("/callbacks/<task_id>/close")

@@ -56,7 +56,7 @@ def test_ratings_are_counted_per_intent_department_and_level(redis_hub):
 
 
 def test_callback_tasks_open_and_close(redis_hub):
-    tasks = CallbackTasks(redis_hub)
+    tasks = CallbackTasks(redis_hub, Outbox(redis_hub))
     task_id = tasks.open(reason="bad_rating", user_key="c:u", department="生态环境局", intent="file_complaint",
                          note="联系电话13880000001")
     [task] = tasks.open_tasks()

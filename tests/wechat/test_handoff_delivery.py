@@ -9,8 +9,9 @@ from flask import Flask
 
 from bot.channels import miniprogram
 from bot.core.messages import Text
+from bot.runtime import build_runtime
 from handlers.ratings import rating_prompt
-from tests.wechat.conftest import FakeDispatcher, build_test_runtime
+from tests.wechat.conftest import FakeDispatcher, settings_for
 from tests.wechat.test_miniprogram import login
 from tests.wechat.wx import text_fields
 
@@ -95,7 +96,9 @@ def test_nothing_to_say_is_success_never_an_empty_content(make_app, mode):
 
 
 def test_the_mini_program_gets_waiting_messages_with_its_next_answer(redis_hub, sim):
-    runtime = build_test_runtime(redis_hub, FakeDispatcher(answer=lambda _i: []), services=True)
+    # The real dispatcher: it alone drains the Outbox, and puts what waited before its answer
+    # (while a person handles the conversation its own answer is empty: no NLU, no backend).
+    runtime = build_runtime(settings_for(redis_hub))
     app = Flask(__name__)
     app.register_blueprint(miniprogram.create_blueprint(runtime))
     client = app.test_client()
