@@ -1,4 +1,11 @@
-"""Builds every long-lived part of the assistant once, for the web app and the workers."""
+"""The composition root: builds every long-lived part of the assistant once, for the web app,
+the workers and the scripts, and is the one place that wires handlers and adapters into the rest.
+
+    settings ─► Redis hub, adapters, stores, NLU client ─► Services (what handlers get)
+             ─► handlers (handlers.registry) ─► Dispatcher (one turn)
+             ─► channels, each given the dispatcher's callables and its own settings:
+                wechat_oa (webhook + late answers), miniprogram, hotline
+"""
 from __future__ import annotations
 
 import logging
@@ -6,6 +13,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from adapters import Adapters, build_adapters
+from bot.channels.hotline import HotlineIngestor
+from bot.channels.miniprogram import MiniProgram
+from bot.channels.wechat_oa import CHANNEL as WECHAT_OA, WeChatOA, build_wechat_oa
 from bot.city.office_hours import OfficeHours
 from bot.city.service_catalogue import load_catalogue
 from bot.city.service_settings import load_service_settings
@@ -15,6 +25,7 @@ from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
 from bot.core import metrics
 from bot.core.clock import CLOCK, Clock
+from bot.core.errors import ConfigError
 from bot.core.logs import configure_logging
 from bot.core.redis_hub import RedisHub
 from bot.core.settings import Settings
@@ -44,11 +55,41 @@ class Runtime:
     dispatcher: Dispatcher
     services: Services
 
+    # The channels are built on first use: the web app and the worker need them (app.create_app
+    # builds them before any request), the scripts do not.
     @cached_property
     def wechat(self) -> WeChatClient:
-        """The WeChat API client of this process, built on first use (the `wechat:` settings are
-        read and checked then: the web app and the worker need them, the scripts do not)."""
+        """The WeChat API client of this process (the `wechat:` settings are read and checked here)."""
         return build_client(self.settings, self.hub)
+
+    @cached_property
+    def wechat_oa(self) -> WeChatOA:
+        """The Official Account channel: the webhook and its late answers. Also the Outbox's
+        sender for WeChat citizens: an agent's message goes out as a customer-service message."""
+        if self.wechat.settings.rescue_after_s <= self.settings.conversation.lock_ttl_s:
+            # Sooner, a worker could re-run a turn its web process is still running.
+            raise ConfigError("wechat.rescue_after_s", "must be longer than conversation.lock_ttl_s")
+        channel = build_wechat_oa(handle=self.dispatcher.handle, forget=self.dispatcher.forget_user,
+                                  intents=self.dispatcher.intents, client=self.wechat, hub=self.hub,
+                                  data_key=self.settings.security.data_key)
+        if self.services is not None:
+            self.services.outbox.register(WECHAT_OA, channel.late.send_outbox)
+        return channel
+
+    @cached_property
+    def miniprogram(self) -> MiniProgram:
+        return MiniProgram(handle=self.dispatcher.handle, login=self.wechat.login, hub=self.hub)
+
+    def hotline(self, workers: int = 4) -> HotlineIngestor:
+        """A hotline ingestor (12345 transcripts) working on `workers` calls at once."""
+        return HotlineIngestor(parse=self.nlu.parse, routing=self.services.service_settings.complaint_routing,
+                               min_confidence=self.settings.nlu.clarify_below, workorders=self.adapters.workorders,
+                               hub=self.hub, workers=workers)
+
+    def open_channels(self) -> None:
+        """Build the web app's channels now, in one thread, before any request: their settings
+        are checked (a wrong one stops the start) and WeChat becomes the Outbox's sender."""
+        self.wechat_oa, self.miniprogram   # noqa: B018 (built and cached)
 
 
 def build_runtime(settings: Settings, clock: Clock = CLOCK) -> Runtime:

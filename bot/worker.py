@@ -2,8 +2,8 @@
 
 It builds its own Runtime (the dispatcher, for queued and rescued turns) and serves
 the job stream of bot.core.jobs as one consumer of the shared group; SIGTERM/SIGINT finish
-the job at hand and stop. Building the WeChat channel also registers it as the
-Outbox sender for "wechat_oa" here, so messages that waited for a sender go out.
+the job at hand and stop. Building the WeChat channel (Runtime.wechat_oa) also registers it
+as the Outbox sender for "wechat_oa" here, so messages that waited for a sender go out.
 """
 from __future__ import annotations
 
@@ -21,10 +21,8 @@ log = logging.getLogger("bot.worker")
 
 def job_handlers(runtime) -> tuple[JobQueue, dict[str, JobHandler]]:
     """Every job kind and who runs it (an explicit list: one line per producer)."""
-    from bot.channels.wechat_oa import build_channel
-
-    wechat = build_channel(runtime)
-    return wechat.jobs, {**wechat.job_handlers()}
+    late = runtime.wechat_oa.late
+    return late.jobs, {**late.job_handlers()}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from tqdm import tqdm  # noqa: E402
 
-from bot.channels.hotline import HotlineIngestor, Summary, read_jsonl  # noqa: E402
+from bot.channels.hotline import Summary, read_jsonl  # noqa: E402
 from bot.core.errors import ConfigError  # noqa: E402
 from bot.core.settings import load_settings  # noqa: E402
 from bot.nlu.client import NluUnavailable  # noqa: E402
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     summary = Summary()
     started = time.time()
-    ingestor = HotlineIngestor(runtime, workers=args.workers)
+    ingestor = runtime.hotline(workers=args.workers)
     with path.open("rb") as source, (out / "calls.jsonl").open("w", encoding="utf-8") as calls, \
             tqdm(total=count_calls(path), unit="call", file=sys.stderr, disable=args.no_progress) as bar:
         for outcome in ingestor.outcomes(read_jsonl(source)):

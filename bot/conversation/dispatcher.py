@@ -118,6 +118,11 @@ class Dispatcher:
         self.prefix_owner = {p: h.intent for h in handlers.values() for p in h.owns_prefixes}
 
     # -- public ---------------------------------------------------------------------------
+    @property
+    def intents(self) -> frozenset[str]:
+        """The intents it serves (a channel may start one directly, e.g. from a menu click)."""
+        return frozenset(self.handlers)
+
     def handle(self, incoming: Incoming) -> list[Reply]:
         started = time.perf_counter()
         outcome, intent = "ok", "-"

@@ -17,7 +17,7 @@ import logging
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from bot.channels.hotline.ingest import HotlineIngestor, Summary, errors_of
+from bot.channels.hotline.ingest import Summary, errors_of
 from bot.channels.hotline.transcripts import read_array, read_jsonl
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def create_blueprint() -> Blueprint:
         except BodyError as e:
             return jsonify(error=str(e)), 400
         try:
-            outcomes = list(HotlineIngestor(runtime, workers=WORKERS).outcomes(items))
+            outcomes = list(runtime.hotline(workers=WORKERS).outcomes(items))
         except Exception:  # the ingestor reports per call; this is for what it did not foresee
             log.exception("hotline ingestion over HTTP failed")
             return jsonify(error="temporarily unavailable"), 503

@@ -64,7 +64,7 @@ def by_id(outcomes) -> dict[str, dict]:
 
 @pytest.fixture
 def ingestor(stack_runtime):
-    return HotlineIngestor(stack_runtime, workers=4)
+    return stack_runtime.hotline(workers=4)
 
 
 @pytest.fixture

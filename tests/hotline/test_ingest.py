@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.channels.hotline import RESULT_KEYS, BadLine, HotlineIngestor, read_array, read_jsonl
+from bot.channels.hotline import RESULT_KEYS, BadLine, read_array, read_jsonl
 from bot.core.settings import load_settings
 from bot.runtime import build_runtime
 from tests.fixtures.stack import stack_overrides
@@ -81,13 +81,13 @@ def test_reingesting_creates_no_second_work_order(ingestor, stack_settings, redi
     assert s1["work_orders_created"] == 2
 
     # Same file again: the orders are found, none is filed.
-    again, s2 = run(HotlineIngestor(build_runtime(stack_settings)), read_jsonl(lines))
+    again, s2 = run(build_runtime(stack_settings).hotline(), read_jsonl(lines))
     assert (s2["work_orders_created"], s2["work_orders_existing"]) == (0, 2)
     # Even where this deployment's memory is gone (another Redis prefix), the
     # idempotency key derived from call_id stops a second order at the backend.
     other = load_settings(env={}, overrides=stack_overrides(
         redis_hub, rasa_server, sandbox, {"redis.key_prefix": redis_hub.prefix + "other:"}))
-    third, _ = run(HotlineIngestor(build_runtime(other)), read_jsonl(lines))
+    third, _ = run(build_runtime(other).hotline(), read_jsonl(lines))
 
     assert sandbox.stats("workorders").get("created", 0) == created_before + 2
     orders = [[o.result["work_order"] and o.result["work_order"]["order_no"] for o in run_]
@@ -139,7 +139,7 @@ def test_district_from_the_words_and_an_id_failing_its_check_is_flagged(ingestor
 def test_nlu_unavailable_fails_each_call_with_a_reason_and_the_run_goes_on(redis_hub, rasa_server, sandbox):
     settings = load_settings(env={}, overrides=stack_overrides(
         redis_hub, rasa_server, sandbox, {"nlu.url": "http://127.0.0.1:9", "nlu.timeout_s": 0.2}))
-    dead = HotlineIngestor(build_runtime(settings))
+    dead = build_runtime(settings).hotline()
     text = to_jsonl(sample_calls(unique_tag())[:3] + ["not json"])
     outcomes, summary = run(dead, read_jsonl(text.splitlines()))
     assert len(outcomes) == 4
@@ -163,5 +163,5 @@ def test_output_follows_input_order_whatever_the_pool(stack_runtime, workers):
     tag = unique_tag()
     calls = [call(f"ORD{i:02d}-{tag}", text) for i, text in
              enumerate(["请问护照怎么办理", "我想知道公积金余额", "你好", "结婚登记要带什么材料"] * 4)]
-    outcomes, _ = run(HotlineIngestor(stack_runtime, workers=workers), read_array(calls))
+    outcomes, _ = run(stack_runtime.hotline(workers=workers), read_array(calls))
     assert [o.result["call_id"] for o in outcomes] == [c["call_id"] for c in calls]

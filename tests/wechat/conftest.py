@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from app import create_app
-from bot.channels.wechat_oa import WeChatChannel
+from bot.channels.wechat_oa import LateAnswers, WeChatWebhook
 from bot.core.jobs import JobRunner
 from bot.core.messages import Text
 from bot.core.settings import load_settings
@@ -86,6 +86,8 @@ def sim(sim_process):
 class FakeDispatcher:
     """Answers `echo:<text>` (or what `answer` returns) and records what it was asked."""
 
+    intents = frozenset()   # no intent of its own: a menu click's key is all a channel may start
+
     def __init__(self, answer=None, delay_s: float = 0.0):
         self.calls = []
         self.forgotten = []
@@ -128,7 +130,8 @@ class ChannelApp:
         self.runtime = build_test_runtime(redis_hub, self.dispatcher, services, **wechat)
         self.app = create_app(runtime=self.runtime)
         self.client = self.app.test_client()
-        self.channel: WeChatChannel = self.app.blueprints["wechat_oa"].channel
+        self.webhook: WeChatWebhook = self.runtime.wechat_oa.webhook
+        self.late: LateAnswers = self.runtime.wechat_oa.late
         self.wx = FakeWeChat()
         self.hub = redis_hub
 
@@ -139,7 +142,7 @@ class ChannelApp:
     def worker_thread(self):
         """A job worker serving this app's stream in the background (turn_mode=queue needs one)."""
         stop = threading.Event()
-        runner = JobRunner(self.channel.jobs, self.channel.job_handlers(), consumer="test-worker")
+        runner = JobRunner(self.late.jobs, self.late.job_handlers(), consumer="test-worker")
         thread = threading.Thread(target=runner.run_forever, args=(stop.is_set, 100))
         thread.start()
         try:
@@ -150,7 +153,7 @@ class ChannelApp:
 
     def run_jobs(self, until, timeout_s: float = 20.0) -> None:
         """Serve the job stream in this process until `until()` holds."""
-        runner = JobRunner(self.channel.jobs, self.channel.job_handlers(), consumer="test-worker")
+        runner = JobRunner(self.late.jobs, self.late.job_handlers(), consumer="test-worker")
         deadline = time.monotonic() + timeout_s
         while not until():
             assert time.monotonic() < deadline, "jobs did not finish in time"

@@ -76,7 +76,7 @@ def test_retries_across_separate_processes_share_one_turn(redis_hub, sim):
 
 def test_a_push_orphaned_by_a_dead_process_is_answered_by_the_retry(wapp):
     fields = text_fields("孤儿")
-    record = wapp.channel.records.key(read_message({k: str(v) for k, v in fields.items()}).dedup_key)
+    record = wapp.webhook.records.key(read_message({k: str(v) for k, v in fields.items()}).dedup_key)
     # A process claimed it a minute ago and died before answering.
     wapp.hub.text.hset(record, mapping={"state": "running", "started": f"{time.time() - 60:.3f}"})
     r = wapp.send(fields)
@@ -87,7 +87,7 @@ def test_a_push_orphaned_by_a_dead_process_is_answered_by_the_retry(wapp):
 def test_a_push_still_running_inside_the_budget_is_not_taken_over(make_app):
     wapp = make_app(reply_budget_s=0.5)
     fields = text_fields("还在跑")
-    record = wapp.channel.records.key(read_message({k: str(v) for k, v in fields.items()}).dedup_key)
+    record = wapp.webhook.records.key(read_message({k: str(v) for k, v in fields.items()}).dedup_key)
     wapp.hub.text.hset(record, mapping={"state": "running", "started": f"{time.time():.3f}"})
     r = wapp.send(fields)
     assert r.data == b"success" and wapp.dispatcher.calls == []
@@ -113,10 +113,10 @@ def test_a_failure_after_the_turn_ran_is_answered_by_the_retry_without_running_i
     """Once the dispatcher has answered, the answer is kept: WeChat's retry sends it and the
     turn (which may have changed the citizen's state) never runs twice."""
     if step == "render":
-        _fail_once(wapp.channel, "_reply")
+        _fail_once(wapp.webhook, "_reply")
     else:   # the finishing pipeline (reply, pages, customer-service window)
-        _fail_once(wapp.channel.customer_service, "note_user_action")
-    wapp.channel.users.park("oUser_1", "等着的答复")
+        _fail_once(wapp.webhook.customer_service, "note_user_action")
+    wapp.late.users.park("oUser_1", "等着的答复")
     push = wapp.wx.push(text_fields("再试一次"))
     assert wapp.wx.send(wapp.client, push).status_code == 503
     retry = wapp.wx.send(wapp.client, push)
@@ -124,12 +124,12 @@ def test_a_failure_after_the_turn_ran_is_answered_by_the_retry_without_running_i
     assert "等着的答复" in content and "echo:再试一次" in content
     assert len(wapp.dispatcher.calls) == 1
     assert wapp.wx.send(wapp.client, push).data == retry.data      # and the next retry: the same bytes
-    assert wapp.channel.users.take_parked("oUser_1") == []            # shown once, not parked again
+    assert wapp.late.users.take_parked("oUser_1") == []            # shown once, not parked again
 
 
 def test_a_waiting_retry_sends_the_answer_its_first_copy_could_not(make_app):
     wapp = make_app(dispatcher=FakeDispatcher(delay_s=0.5))
-    _fail_once(wapp.channel, "_reply")
+    _fail_once(wapp.webhook, "_reply")
     push = wapp.wx.push(text_fields("第一份没发出去"))
     results = {}
     first = threading.Thread(target=lambda: results.__setitem__("first", wapp.wx.send(wapp.app.test_client(), push)))
@@ -145,7 +145,7 @@ def test_a_waiting_retry_sends_the_answer_its_first_copy_could_not(make_app):
 def test_a_waiting_retry_takes_over_when_the_first_copy_fails_before_the_turn(wapp):
     """The first copy fails before the dispatcher ran and releases the push: the retry already
     waiting for it runs it, rather than answering `success` and losing the message."""
-    _fail_once(wapp.channel, "_answer", delay_s=0.5)
+    _fail_once(wapp.webhook, "_answer", delay_s=0.5)
     push = wapp.wx.push(text_fields("别丢了"))
     results = {}
     first = threading.Thread(target=lambda: results.__setitem__("first", wapp.wx.send(wapp.app.test_client(), push)))

@@ -5,9 +5,8 @@ conversation the bot has nothing to say: WeChat gets `success`, never an empty C
 from __future__ import annotations
 
 import pytest
-from flask import Flask
 
-from bot.channels import miniprogram
+from app import create_app
 from bot.core.messages import Text
 from bot.runtime import build_runtime
 from handlers.ratings import rating_prompt
@@ -75,7 +74,7 @@ def test_agent_messages_wechat_will_not_take_come_with_the_citizens_next_reply(h
     happ.desk.open(f"wechat_oa:{openid}", [])
     ticket = happ.desk.take_next("A07")["ticket"]
     happ.desk.agent_says(ticket, "A07", "请问您要咨询哪项业务？")
-    happ.run_jobs(until=lambda: happ.channel.jobs.waiting()["stream"] == 0)
+    happ.run_jobs(until=lambda: happ.late.jobs.waiting()["stream"] == 0)
     assert sim.received("custom") == []                     # WeChat was not even asked
     r = happ.send(text_fields("公积金", openid=openid))      # during the handoff: no answer of the bot's
     assert r.status_code == 200
@@ -99,9 +98,7 @@ def test_the_mini_program_gets_waiting_messages_with_its_next_answer(redis_hub, 
     # The real dispatcher: it alone drains the Outbox, and puts what waited before its answer
     # (while a person handles the conversation its own answer is empty: no NLU, no backend).
     runtime = build_runtime(settings_for(redis_hub))
-    app = Flask(__name__)
-    app.register_blueprint(miniprogram.create_blueprint(runtime))
-    client = app.test_client()
+    client = create_app(runtime=runtime).test_client()
     token = login(client, "sandbox:oMpHandoff_1").get_json()["token"]
     desk = runtime.services.handoff
     desk.open("miniprogram:oMpHandoff_1", [])

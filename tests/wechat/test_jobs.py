@@ -134,13 +134,13 @@ def test_worker_process_delivers_and_stops_on_sigterm(redis_hub, sim):
     from tests.wechat.conftest import ChannelApp
 
     wapp = ChannelApp(redis_hub)
-    wapp.channel.customer_service.note_user_action("oWorker_1", "message")
+    wapp.late.customer_service.note_user_action("oWorker_1", "message")
     env = {**os.environ, "APP__redis__key_prefix": json.dumps(redis_hub.prefix),   # APP__ values are YAML
            "WECHAT_API_BASE_URL": sim.url, "REDIS_URL": redis_hub.url}
     proc = subprocess.Popen([sys.executable, "-m", "bot.worker", "--block-ms", "200"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        wapp.channel.hand_late_answer("oWorker_1", "由工作进程送达")
+        wapp.late.hand_late_answer("oWorker_1", "由工作进程送达")
         deadline = time.monotonic() + 20
         while not sim.received("custom"):
             if time.monotonic() > deadline or proc.poll() is not None:

@@ -132,9 +132,9 @@ def test_location_event_is_not_stored(wapp):
 
 def test_unsubscribe_forgets_the_citizen(wapp):
     openid = "oLeaving_1"
-    wapp.channel.users.park(openid, "an old answer")
-    wapp.channel.users.store_pages(openid, ["page 2"])
-    wapp.channel.customer_service.note_user_action(openid, "message")
+    wapp.late.users.park(openid, "an old answer")
+    wapp.late.users.store_pages(openid, ["page 2"])
+    wapp.late.customer_service.note_user_action(openid, "message")
     wapp.send(text_fields("你好", openid=openid))
     assert list(wapp.hub.text.scan_iter(match=f"{wapp.hub.prefix}wx:u:{openid}:*"))
     r = wapp.send(event_fields("unsubscribe", openid=openid))
@@ -250,7 +250,7 @@ def test_continue_keeps_parked_answers_for_the_next_reply(make_app):
     wapp = make_app(dispatcher=_say("\n".join("很长的一行" * 30 for _ in range(20))))
     openid = "oPages_1"
     wapp.send(text_fields("办事指南", openid=openid))
-    wapp.channel.park_answer(openid, "迟到的答复")
+    wapp.late.park_answer(openid, "迟到的答复")
     page = wapp.wx.reply_fields(wapp.send(text_fields("更多", openid=openid)))["Content"]
     assert "迟到的答复" not in page and len(page.encode()) <= MAX_CONTENT_BYTES
     content = wapp.wx.reply_fields(wapp.send(text_fields("你好", openid=openid)))["Content"]

@@ -4,18 +4,15 @@ from __future__ import annotations
 import logging
 
 import pytest
-from flask import Flask
 
-from bot.channels import miniprogram
+from app import create_app
 from tests.wechat.conftest import FakeDispatcher, build_test_runtime
 
 
 @pytest.fixture
 def mp(redis_hub, sim):
     dispatcher = FakeDispatcher()
-    app = Flask(__name__)
-    app.register_blueprint(miniprogram.create_blueprint(build_test_runtime(redis_hub, dispatcher)))
-    client = app.test_client()
+    client = create_app(runtime=build_test_runtime(redis_hub, dispatcher)).test_client()
     client.dispatcher = dispatcher
     return client
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bot.channels.wechat_oa.channel import DELIVER_JOB
+from bot.channels.wechat_oa.late import DELIVER_JOB
 from bot.core.sealing import Sealer
 from bot.core.jobs import JobQueue, JobRunner
 from bot.core.messages import Text
@@ -53,8 +53,8 @@ def test_nothing_a_citizen_typed_is_kept_in_the_clear(make_app, sim, turn_mode):
     with wapp.worker_thread():
         r = wapp.send(text_fields(ID_NUMBER, openid=openid))        # a cached reply and "更多" pages
     assert ID_NUMBER in wapp.wx.reply_fields(r)["Content"]
-    wapp.channel.park_answer(openid, f"证件号{ID_NUMBER}的办件已受理")  # a parked answer
-    wapp.channel.hand_late_answer(openid, f"证件号{ID_NUMBER}")        # a job on the stream
+    wapp.late.park_answer(openid, f"证件号{ID_NUMBER}的办件已受理")  # a parked answer
+    wapp.late.hand_late_answer(openid, f"证件号{ID_NUMBER}")        # a job on the stream
     stored = everything_stored(wapp.hub)
     assert ID_NUMBER not in stored and PHONE not in stored and "证件号" not in stored
     # ... and all of it still works: the next page, the parked answer.
@@ -69,12 +69,12 @@ def test_a_queued_turn_and_a_deferred_one_are_sealed_while_they_wait(make_app, s
     the stream; inline mode: the deferred turn waits in the delayed set."""
     wapp = make_app(turn_mode="queue", reply_budget_s=0.3)
     wapp.send(text_fields(f"绑定 {ID_NUMBER}", openid="oPrivate_2"))
-    assert wapp.channel.jobs.waiting()["stream"] == 1
+    assert wapp.late.jobs.waiting()["stream"] == 1
     assert ID_NUMBER not in everything_stored(wapp.hub)
 
     slow = make_app(dispatcher=FakeDispatcher(delay_s=1.0), reply_budget_s=0.3)
     slow.send(text_fields(f"绑定 {ID_NUMBER}", openid="oPrivate_3"))
-    assert slow.channel.jobs.waiting()["delayed"] == 1
+    assert slow.late.jobs.waiting()["delayed"] == 1
     assert ID_NUMBER not in everything_stored(slow.hub)
 
 

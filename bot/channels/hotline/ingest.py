@@ -12,10 +12,11 @@ import logging
 from collections import Counter, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Mapping
 
 from adapters.errors import BackendError, failure_kind
-from bot.nlu.client import NluUnavailable
+from bot.core.redis_hub import RedisHub
+from bot.nlu.client import NluUnavailable, Parse
 
 from bot.channels.hotline.transcripts import BadLine, Call
 from bot.channels.hotline.understanding import analyse, parse_caller_turns
@@ -46,17 +47,21 @@ Outcome = CallOutcome | BadLine
 
 
 class HotlineIngestor:
-    def __init__(self, runtime, workers: int = 4):
-        self.nlu = runtime.nlu
-        self.routing = runtime.services.service_settings.complaint_routing
-        self.min_confidence = runtime.settings.nlu.clarify_below
-        self.orders = HotlineWorkOrders(runtime.adapters.workorders, runtime.hub)
+    """`parse`: the NLU's (bot.nlu); `routing`: complaint topic → department; `min_confidence`:
+    the chat's clarification threshold; `workorders`: the 12345 work-order backend."""
+
+    def __init__(self, *, parse: Callable[[str], Parse], routing: Mapping[str, str], min_confidence: float,
+                 workorders, hub: RedisHub, workers: int = 4):
+        self.parse = parse
+        self.routing = routing
+        self.min_confidence = min_confidence
+        self.orders = HotlineWorkOrders(workorders, hub)
         self.workers = max(1, workers)
 
     def process(self, call: Call) -> CallOutcome:
         """One call, start to end. Never raises: a failure is the outcome's reason."""
         try:
-            turns = parse_caller_turns(call, self.nlu.parse)
+            turns = parse_caller_turns(call, self.parse)
         except NluUnavailable as e:
             log.warning("hotline call %s (line %d): NLU unavailable: %s", call.call_id, call.line, e)
             return CallOutcome(call.line, call.call_id, failure=f"NLU unavailable: {e}", nlu_failed=True)

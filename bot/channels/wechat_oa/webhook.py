@@ -1,4 +1,5 @@
-"""The WeChat Official Account channel: one push in, one passive reply out, in budget, once.
+"""The WeChat Official Account webhook (the web side): one push in, one passive reply out,
+in budget, once.
 
     POST /wechat ─► query checks (signature, timestamp window)      403
                  ─► body ≤ 64 KiB                                     413
@@ -6,62 +7,52 @@
                  ─► turn record + replay check (one Redis round trip): a replayed query
                     string is refused (403); a retry waits for the first copy's reply
                     and sends it again
-                 ─► route: dispatcher / channel's own answer / forget / ignore
+                 ─► route: the conversation / channel's own answer / forget / ignore
                  ─► in budget: the answer; past it: "on its way" + a customer-service
-                    message later (job stream); long answers in pages ("回复更多");
+                    message later (late.py); long answers in pages ("回复更多");
                     nothing to say (a person handles the conversation): `success`
                  ─► the answer is kept in the turn record, then the passive reply XML,
                     encrypted when the push was
 
-Also the Outbox sender for "wechat_oa": agents' messages during a handoff go out as
-customer-service messages, like late answers (`send_outbox`).
-
-Built once per process by `create_blueprint` (web) and by `bot.worker` (jobs).
+Its whole view of the assistant is two callables, `handle(incoming) -> replies` and
+`forget(user_key)` (unsubscribe), and the intents a menu click may start. Built once per
+process by the runtime (bot.runtime), beside the late-answer side it hands overruns to.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import time
-import uuid
 from dataclasses import dataclass
+from typing import Callable
 
 from prometheus_client import Counter
 
 from bot.channels.wechat_oa import render
 from bot.channels.wechat_oa.crypto import DecryptError, MessageCrypto
-from bot.channels.wechat_oa.routing import Dispatch, Forget, Ignore, Say, route, window_opened_by
-from bot.core.sealing import Sealer
-from bot.wechat_api.settings import WeChatSettings
+from bot.channels.wechat_oa.late import LateAnswers
+from bot.channels.wechat_oa.routing import CHANNEL, Dispatch, Forget, Ignore, Say, route, window_opened_by
 from bot.channels.wechat_oa.signing import (RequestRefused, SignedQuery, check_fresh, check_msg_signature,
                                             check_query_signature, check_url_verification, read_query)
-from bot.channels.wechat_oa.turns import (RECLAIM, REPLAY, RESUME, RETRY, TURN_JOB, Answer, InlineTurns,
-                                          QueuedTurns, TurnRecords, incoming_from_dict, incoming_to_dict)
-from bot.channels.wechat_oa.liveness import Liveness
-from bot.channels.wechat_oa.user_state import ALIVE, CLAIMED, DEFERRED_KEEP_S, RUNNING, UserState
+from bot.channels.wechat_oa.turns import RECLAIM, REPLAY, RESUME, RETRY, Answer, InlineTurns, TurnRecords
+from bot.channels.wechat_oa.user_state import UserState
 from bot.channels.wechat_oa.xml_in import BadMessage, WeChatMessage, parse_fields, parse_message
-from bot.core.jobs import JobQueue
-from bot.core.messages import Incoming
+from bot.core.messages import Incoming, Reply
 from bot.core.redis_hub import RedisHub
-from bot.wechat_api import Outcome, WeChatClient
+from bot.core.sealing import Sealer
+from bot.wechat_api import CustomerService
+from bot.wechat_api.settings import WeChatSettings
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
-DELIVER_JOB = "wechat_oa.deliver"
-RESCUE_JOB = "wechat_oa.rescue"
-_OPENID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 ON_ITS_WAY = "您的问题正在办理中，结果稍后会发消息告诉您，请留意。"
-EARLIER_ANSWER = "【您之前咨询的结果】"
-GAVE_UP = "抱歉，您刚才的问题办理超时，没有得到结果。请重新发送一次，或回复“人工”转人工服务。"
-# A rescue job finding the turn still held by a live process looks again this many times
-# (every rescue_after_s: 10 minutes by default) before it gives up.
-RESCUE_LOOKS = 10
 RENDER_MARGIN_S = 0.05     # kept from the budget for rendering and encrypting the reply
 
 PUSHES = Counter("wechat_pushes_total", "WeChat pushes to /wechat by outcome", ["outcome"])
-LATE = Counter("wechat_late_answers_total", "Answers delivered after the passive reply", ["outcome"])
+
+Handle = Callable[[Incoming], "list[Reply]"]
+ForgetUser = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -78,37 +69,28 @@ class BodyTooLarge(Exception):
     pass
 
 
-class WeChatChannel:
-    def __init__(self, runtime, wechat: WeChatClient):
-        hub: RedisHub = runtime.hub
-        settings: WeChatSettings = wechat.settings
+class WeChatWebhook:
+    def __init__(self, *, handle: Handle, forget: ForgetUser, intents: frozenset[str], settings: WeChatSettings,
+                 customer_service: CustomerService, hub: RedisHub, sealer: Sealer, users: UserState,
+                 late: LateAnswers):
         self.settings = settings
         self.hub = hub
-        self.dispatcher = runtime.dispatcher
+        self.forget_user = forget
+        self.customer_service = customer_service
         self.crypto = MessageCrypto(settings.token, settings.aes_key, settings.app_id) if settings.aes_key else None
-        self.customer_service = wechat.customer_service
-        # Citizens' words and our answers are stored sealed under the data key (sealing.py).
-        sealer = Sealer(runtime.settings.security.data_key)
-        self.jobs = JobQueue(hub, settings.jobs.stream, max_tries=settings.jobs.max_tries,
-                             backoff_s=settings.jobs.backoff_s, visibility_s=settings.jobs.visibility_s,
-                             sealer=sealer, max_len=settings.jobs.max_len, dead_ttl_s=settings.jobs.dead_ttl_s)
         # Within the budget every first copy finishes its record (answer or "on its way");
         # one still running well after that belongs to a process that died. A signed query
         # string is remembered as long as its timestamp could pass the window check.
         self.records = TurnRecords(hub, sealer, settings.dedup_ttl_s, orphaned_after_s=settings.reply_budget_s + 3,
                                    replay_ttl_s=2 * settings.timestamp_window_s + 60)
-        self.users = UserState(hub, sealer, continuation_ttl_s=settings.continuation_ttl_s,
-                               parked_ttl_s=settings.parked_ttl_s)
-        self.queued = QueuedTurns(hub, self.jobs, sealer, settings.dedup_ttl_s)
-        self.inline = InlineTurns(self.dispatcher, render.replies_to_text, self.note_deferred, self._late_answer,
+        self.users = users
+        self.late = late
+        self.inline = InlineTurns(handle, render.replies_to_text, late.note_deferred, late.late_answer,
                                   settings.inline_threads)
-        self.runner = self.inline if settings.turn_mode == "inline" else self.queued
-        self.rescue_after_s = settings.rescue_after_s
-        self.liveness = Liveness(hub)
-        self.rescue_looks = RESCUE_LOOKS
-        # The intents a CLICK key or a QR scene may start: the menu's keys and the dispatcher's own.
+        self.runner = self.inline if settings.turn_mode == "inline" else late.queued
+        # The intents a CLICK key or a QR scene may start: the menu's keys and the conversation's own.
         self.intents = frozenset(b["key"] for top in settings.menu for b in (top.get("sub_button") or [top])
-                                 if b["type"] == "click") | frozenset(getattr(self.dispatcher, "handlers", None) or ())
+                                 if b["type"] == "click") | intents
 
     # -- GET /wechat ---------------------------------------------------------------------------
     def verify(self, args) -> HttpAnswer:
@@ -291,159 +273,10 @@ class WeChatChannel:
 
     # -- unsubscribe -----------------------------------------------------------------------------
     def forget(self, openid: str) -> None:
-        """Everything about the citizen: the dispatcher's data and ours (WeChat's rule)."""
-        self.dispatcher.forget_user(f"wechat_oa:{openid}")
+        """Everything about the citizen: the conversation's data and ours (WeChat's rule)."""
+        self.forget_user(f"{CHANNEL}:{openid}")
         self.users.forget(openid)
         self.customer_service.forget(openid)
-
-    # -- late answers (web side: hand over; worker side: deliver) -------------------------------
-    def hand_late_answer(self, openid: str, text: str, *, notice: bool = False, at: float | None = None) -> None:
-        """A customer-service message for the citizen, through the job stream. `notice`: not an
-        answer to a question of theirs (an agent's message), so parked without the heading.
-        `at`: when the turn it answers began (an unsubscribe since then cancels it)."""
-        if text.strip():
-            self.jobs.enqueue(DELIVER_JOB, {"openid": openid, "text": text, "at": at or time.time(),
-                                            **({"notice": True} if notice else {})})
-
-    def _forgotten_since_queued(self, openid: str, payload: dict) -> bool:
-        """The citizen unsubscribed after this job was queued: it must not run (nor recreate data)."""
-        gone = self.users.forgotten_since(openid)
-        if gone is not None and float(payload.get("at") or 0) <= gone:
-            LATE.labels("forgotten").inc()
-            return True
-        return False
-
-    def note_deferred(self, incoming: Incoming) -> str:
-        """Web side (inline mode), a turn overran its budget: keep it on record, sealed, with a
-        job due after `rescue_after_s`, so that a worker runs it if this process dies first."""
-        turn_id = uuid.uuid4().hex
-        self.users.note_deferred(incoming.user_id, turn_id, self.rescue_after_s + DEFERRED_KEEP_S)
-        alive = self.users.alive_key(incoming.user_id, turn_id)
-        self.liveness.hold(alive)
-        try:
-            self.jobs.enqueue(RESCUE_JOB, {"turn": turn_id, "incoming": incoming_to_dict(incoming),
-                                           "at": time.time(), "looks": 1}, delay_s=self.rescue_after_s)
-        except Exception:
-            self.liveness.release(alive)   # no rescue job: nothing to keep alive for
-            raise
-        return turn_id
-
-    def _late_answer(self, incoming: Incoming, text: str, turn_id: str | None) -> None:
-        """Web side (inline mode): the overrun turn has its answer. It is settled on the turn's
-        record first, so that from then on a failure loses nothing: the rescue job delivers what
-        the record holds once this process lets go of the turn."""
-        openid = incoming.user_id
-        if turn_id is None:                        # never recorded (Redis failed at the time)
-            self.hand_late_answer(openid, text)
-            return
-        # If settling fails (Redis), the turn stays held, and its rescue job gives up with an
-        # apology rather than run it a second time.
-        owned = self.users.settle_deferred(openid, turn_id, text, self.rescue_after_s + DEFERRED_KEEP_S)
-        try:
-            if not owned:
-                # A worker took the turn over (this process was thought dead): its answer goes out.
-                LATE.labels("superseded").inc()
-                return
-            self.hand_late_answer(openid, text)
-            self.users.drop_deferred(openid, turn_id)
-        finally:
-            self.liveness.release(self.users.alive_key(openid, turn_id))
-
-    def rescue_turn(self, payload: dict) -> None:
-        """Job: a deferred turn whose answer never came and whose web process stopped holding it
-        (it died): run it again, once."""
-        incoming = incoming_from_dict(payload["incoming"])
-        openid, turn_id = incoming.user_id, payload["turn"]
-        if self._forgotten_since_queued(openid, payload):
-            return
-        got = self.users.claim_deferred(openid, turn_id)
-        if got is None:
-            return        # answered by its own process (or the citizen unsubscribed)
-        if got == ALIVE:
-            looks = int(payload.get("looks") or 1)
-            if looks < self.rescue_looks:
-                # Its web process is alive, the turn slow or still waiting for a thread: look again later.
-                self.jobs.enqueue(RESCUE_JOB, {"turn": turn_id, "incoming": payload["incoming"],
-                                               "at": payload.get("at"), "looks": looks + 1},
-                                  delay_s=self.rescue_after_s)
-                return
-            # Held that long, the turn is stuck. Running it here could do things twice: the citizen
-            # is told instead, and an answer the stuck turn still finds later is not sent.
-            log.error("an overrun turn held for %d s by a live process; the citizen is asked to try again",
-                      looks * self.rescue_after_s)
-            LATE.labels("given_up").inc()
-            self.users.drop_deferred(openid, turn_id)
-            self.hand_late_answer(openid, GAVE_UP, at=payload.get("at"))
-            return
-        if got == RUNNING:
-            # An earlier try stopped in the middle of the turn: never twice.
-            log.warning("a rescued turn stopped midway; not run again")
-            self.users.drop_deferred(openid, turn_id)
-            return
-        if got == CLAIMED:
-            LATE.labels("rescued").inc()
-            got = render.replies_to_text(self.dispatcher.handle(incoming))
-            self.users.keep_deferred_answer(openid, turn_id, got)    # for this job's retries
-        if got.strip():
-            self.deliver({"openid": openid, "text": got, "at": payload.get("at"), "_job_id": payload.get("_job_id"),
-                          "_attempt": payload.get("_attempt", 1)})
-        self.users.drop_deferred(openid, turn_id)
-
-    def send_outbox(self, openid: str, replies: list) -> None:
-        """Outbox sender for "wechat_oa" (an agent's messages during a handoff, its closing
-        prompt): delivered like a late answer, or parked for the citizen's next message."""
-        if not _OPENID.fullmatch(openid):
-            log.warning("outbox message for a malformed WeChat user id dropped")
-            return
-        self.hand_late_answer(openid, render.replies_to_text(replies), notice=True)
-
-    def deliver(self, payload: dict) -> None:
-        """Job: one customer-service message with the answer (its first page), or park it."""
-        openid, text = payload["openid"], payload["text"]
-        if not text.strip() or self._forgotten_since_queued(openid, payload):
-            return
-        notice = bool(payload.get("notice"))
-        sent_marker = self.hub.key("wx", "delivered", payload.get("_job_id") or uuid.uuid4().hex)
-        if not self.hub.text.set(sent_marker, "1", nx=True, ex=86400):
-            # An earlier try stopped after claiming this delivery: it may have gone out. Never twice:
-            # keep it for the citizen's next reply instead.
-            self.park_answer(openid, text, notice=notice)
-            LATE.labels("parked").inc()
-            return
-        pages = render.paginate(text)
-        try:
-            outcome = self.customer_service.send_text(openid, pages[0])
-        except Exception:
-            self.hub.text.delete(sent_marker)      # not sent: the job's retry may send it
-            if payload.get("_attempt", 1) >= self.jobs.max_tries:
-                self.park_answer(openid, text, notice=notice)    # the last try: dead-lettered, yet not lost
-                LATE.labels("parked").inc()
-            raise
-        if outcome is Outcome.SENT:
-            self.users.store_pages(openid, pages[1:])
-        else:
-            # No window, no quota, or no answer from WeChat: it waits for the citizen's next message.
-            self.park_answer(openid, text, notice=notice)
-        LATE.labels(outcome.value).inc()
-
-    def park_answer(self, openid: str, text: str, *, notice: bool = False) -> None:
-        """Keep a message for the citizen's next reply. A late answer goes under a heading;
-        a notice (an agent's message) carries its own."""
-        self.users.park(openid, text if notice else f"{EARLIER_ANSWER}\n\n{text}")
-
-    def run_queued_turn(self, payload: dict) -> None:
-        """Job (turn_mode=queue): the turn itself; a late result is delivered like any other."""
-        incoming = incoming_from_dict(payload["incoming"])
-        if self._forgotten_since_queued(incoming.user_id, payload):
-            return
-        text = render.replies_to_text(self.dispatcher.handle(incoming))
-        if not self.queued.hand_over(payload["ticket"], text):
-            # A job of its own: when WeChat fails, that job is retried, not the citizen's turn
-            # (which may have filed a complaint or booked a slot).
-            self.hand_late_answer(incoming.user_id, text, at=payload.get("at"))
-
-    def job_handlers(self) -> dict:
-        return {DELIVER_JOB: self.deliver, TURN_JOB: self.run_queued_turn, RESCUE_JOB: self.rescue_turn}
 
 
 class _Progress:
