@@ -24,12 +24,12 @@ def create_app(settings: Settings | None = None, *, overrides: Mapping[str, Any]
     runtime.open_channels()
     app.extensions["runtime"] = runtime
 
-    app.register_blueprint(health.create_blueprint())
-    app.register_blueprint(nlu.create_blueprint())
+    app.register_blueprint(health.bp)
+    app.register_blueprint(nlu.bp)
     app.register_blueprint(wechat.bp)
     app.register_blueprint(miniprogram.bp)
-    app.register_blueprint(agent.create_blueprint())
-    app.register_blueprint(hotline.create_blueprint())
+    app.register_blueprint(agent.bp)
+    app.register_blueprint(hotline.bp)
 
     @app.errorhandler(404)
     def not_found(_e):

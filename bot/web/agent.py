@@ -20,16 +20,13 @@ from __future__ import annotations
 import hmac
 import time
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 
 from bot.core.messages import Text
 from bot.stores.callbacks import NO_TASK, UNREACHABLE
 from bot.stores.handoff import HANDOFF_DEPARTMENT
+from bot.web import runtime
 from handlers.ratings import rating_prompt
-
-
-def _runtime():
-    return current_app.extensions["runtime"]
 
 
 def _public(ticket: dict) -> dict:
@@ -44,105 +41,115 @@ def _public_task(task: dict) -> dict:
     return out
 
 
-def create_blueprint() -> Blueprint:
-    bp = Blueprint("agent_api", __name__, url_prefix="/api/agent")
+bp = Blueprint("agent_api", __name__, url_prefix="/api/agent")
 
-    @bp.before_request
-    def require_api_key():
-        expected = _runtime().settings.security.admin_api_key
-        given = request.headers.get("X-Api-Key", "")
-        if not hmac.compare_digest(given.encode(), expected.encode()):
-            abort(401)
 
-    def body() -> dict:
-        data = request.get_json(silent=True)
-        return data if isinstance(data, dict) else {}
+@bp.before_request
+def require_api_key():
+    expected = runtime().settings.security.admin_api_key
+    given = request.headers.get("X-Api-Key", "")
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        abort(401)
 
-    def agent_name(data: dict) -> str:
-        agent = str(data.get("agent") or "").strip()
-        if not agent or len(agent) > 32:
-            abort(400, description="agent (1-32 characters) is required")
-        return agent
 
-    def message_text(data: dict) -> str:
-        text = str(data.get("text") or "").strip()
-        if not text or len(text) > 1000:
-            abort(400, description="text (1-1000 characters) is required")
-        return text
+def body() -> dict:
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
 
-    @bp.post("/next")
-    def take_next():
-        desk = _runtime().services.handoff
-        ticket = desk.take_next(agent_name(body()))
-        if ticket is None:
-            return jsonify(ticket=None, waiting=0)
-        return jsonify(ticket=_public(ticket), transcript=desk.transcript(ticket["ticket"]),
-                       waited_s=round(time.time() - ticket["opened_at"], 1))
 
-    @bp.get("/queue")
-    def queue():
-        return jsonify(waiting=_runtime().services.handoff.waiting())
+def agent_name(data: dict) -> str:
+    agent = str(data.get("agent") or "").strip()
+    if not agent or len(agent) > 32:
+        abort(400, description="agent (1-32 characters) is required")
+    return agent
 
-    @bp.get("/conversations/<ticket>")
-    def conversation(ticket: str):
-        desk = _runtime().services.handoff
-        doc = desk.ticket(ticket)
-        if doc is None:
-            abort(404)
-        return jsonify(ticket=_public(doc), transcript=desk.transcript(ticket))
 
-    @bp.post("/conversations/<ticket>/messages")
-    def send(ticket: str):
-        data = body()
-        text = message_text(data)
-        if not _runtime().services.handoff.agent_says(ticket, agent_name(data), text):
-            abort(409, description="the conversation is not open (not taken, closed or timed out)")
-        return jsonify(sent=True)
+def message_text(data: dict) -> str:
+    text = str(data.get("text") or "").strip()
+    if not text or len(text) > 1000:
+        abort(400, description="text (1-1000 characters) is required")
+    return text
 
-    @bp.post("/conversations/<ticket>/close")
-    def close(ticket: str):
-        agent_name(body())
-        rt = _runtime()
-        desk = rt.services.handoff
-        doc = desk.ticket(ticket)
-        if doc is None:
-            abort(404)
-        user_key = doc["user_key"]
-        # The session is the citizen's: change it under their lock, like a turn does.
-        with rt.dispatcher.lock.hold(user_key):
-            session = rt.sessions.load(user_key)
-            prompt = rating_prompt("人工服务已结束，请为本次服务评价（回复编号）：")
-            session.last_served = {"intent": "request_human", "label": "人工客服", "department": HANDOFF_DEPARTMENT,
-                                   "at": rt.dispatcher.clock.time(), "prompted": True}
-            session.choices = [[c.label, c.reply] for c in prompt.options]
-            rt.sessions.save(user_key, session)
-            desk.close_by_agent(ticket, [Text("工作人员已结束本次人工服务，智能助手继续为您服务。"), prompt])
-        return jsonify(closed=True)
 
-    @bp.get("/callbacks")
-    def callbacks():
-        return jsonify(callbacks=[_public_task(t) for t in _runtime().services.callbacks.open_tasks()])
+@bp.post("/next")
+def take_next():
+    desk = runtime().services.handoff
+    ticket = desk.take_next(agent_name(body()))
+    if ticket is None:
+        return jsonify(ticket=None, waiting=0)
+    return jsonify(ticket=_public(ticket), transcript=desk.transcript(ticket["ticket"]),
+                   waited_s=round(time.time() - ticket["opened_at"], 1))
 
-    @bp.post("/callbacks/<task_id>/messages")
-    def write_to_citizen(task_id: str):
-        data = body()
-        text = message_text(data)
-        agent_name(data)
-        done = _runtime().services.callbacks.write_to_citizen(task_id, text)
-        if done == NO_TASK:
-            abort(404)
-        if done == UNREACHABLE:
-            abort(409, description="the citizen can no longer be reached in the chat")
-        return jsonify(sent=True)
 
-    @bp.post("/callbacks/<task_id>/close")
-    def close_callback(task_id: str):
-        if not _runtime().services.callbacks.close(task_id, str(body().get("outcome") or "")):
-            abort(404)
-        return jsonify(closed=True)
+@bp.get("/queue")
+def queue():
+    return jsonify(waiting=runtime().services.handoff.waiting())
 
-    @bp.get("/ratings")
-    def ratings():
-        return jsonify(ratings=_runtime().services.ratings.counts())
 
-    return bp
+@bp.get("/conversations/<ticket>")
+def conversation(ticket: str):
+    desk = runtime().services.handoff
+    doc = desk.ticket(ticket)
+    if doc is None:
+        abort(404)
+    return jsonify(ticket=_public(doc), transcript=desk.transcript(ticket))
+
+
+@bp.post("/conversations/<ticket>/messages")
+def send(ticket: str):
+    data = body()
+    text = message_text(data)
+    if not runtime().services.handoff.agent_says(ticket, agent_name(data), text):
+        abort(409, description="the conversation is not open (not taken, closed or timed out)")
+    return jsonify(sent=True)
+
+
+@bp.post("/conversations/<ticket>/close")
+def close(ticket: str):
+    agent_name(body())
+    rt = runtime()
+    desk = rt.services.handoff
+    doc = desk.ticket(ticket)
+    if doc is None:
+        abort(404)
+    user_key = doc["user_key"]
+    # The session is the citizen's: change it under their lock, like a turn does.
+    with rt.dispatcher.lock.hold(user_key):
+        session = rt.sessions.load(user_key)
+        prompt = rating_prompt("人工服务已结束，请为本次服务评价（回复编号）：")
+        session.last_served = {"intent": "request_human", "label": "人工客服", "department": HANDOFF_DEPARTMENT,
+                               "at": rt.dispatcher.clock.time(), "prompted": True}
+        session.choices = [[c.label, c.reply] for c in prompt.options]
+        rt.sessions.save(user_key, session)
+        desk.close_by_agent(ticket, [Text("工作人员已结束本次人工服务，智能助手继续为您服务。"), prompt])
+    return jsonify(closed=True)
+
+
+@bp.get("/callbacks")
+def callbacks():
+    return jsonify(callbacks=[_public_task(t) for t in runtime().services.callbacks.open_tasks()])
+
+
+@bp.post("/callbacks/<task_id>/messages")
+def write_to_citizen(task_id: str):
+    data = body()
+    text = message_text(data)
+    agent_name(data)
+    done = runtime().services.callbacks.write_to_citizen(task_id, text)
+    if done == NO_TASK:
+        abort(404)
+    if done == UNREACHABLE:
+        abort(409, description="the citizen can no longer be reached in the chat")
+    return jsonify(sent=True)
+
+
+@bp.post("/callbacks/<task_id>/close")
+def close_callback(task_id: str):
+    if not runtime().services.callbacks.close(task_id, str(body().get("outcome") or "")):
+        abort(404)
+    return jsonify(closed=True)
+
+
+@bp.get("/ratings")
+def ratings():
+    return jsonify(ratings=runtime().services.ratings.counts())

@@ -14,11 +14,12 @@ import hmac
 import json
 import logging
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.channels.hotline.ingest import Summary, errors_of
 from bot.channels.hotline.transcripts import read_array, read_jsonl
+from bot.web import runtime
 
 log = logging.getLogger(__name__)
 
@@ -62,31 +63,29 @@ def _key_ok(expected: str) -> bool:
     return bool(given) and bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
 
 
-def create_blueprint() -> Blueprint:
-    bp = Blueprint("hotline_api", __name__)
+bp = Blueprint("hotline_api", __name__)
 
-    @bp.post("/api/hotline/transcripts")
-    def ingest_transcripts():
-        runtime = current_app.extensions["runtime"]
-        if not _key_ok(runtime.settings.security.admin_api_key):
-            return jsonify(error="unauthorized: X-Api-Key with the admin API key required"), 401
-        try:
-            raw = request.get_data(cache=False)
-        except RequestEntityTooLarge:
-            return jsonify(error="request body too large"), 413
-        try:
-            items = decode_body(raw)
-        except BodyError as e:
-            return jsonify(error=str(e)), 400
-        try:
-            outcomes = list(runtime.hotline(workers=WORKERS).outcomes(items))
-        except Exception:  # the ingestor reports per call; this is for what it did not foresee
-            log.exception("hotline ingestion over HTTP failed")
-            return jsonify(error="temporarily unavailable"), 503
-        summary = Summary()
-        for o in outcomes:
-            summary.add(o)
-        results = [o.result for o in outcomes if getattr(o, "result", None) is not None]
-        return jsonify(results=results, errors=errors_of(outcomes), summary=summary.as_dict())
 
-    return bp
+@bp.post("/api/hotline/transcripts")
+def ingest_transcripts():
+    rt = runtime()
+    if not _key_ok(rt.settings.security.admin_api_key):
+        return jsonify(error="unauthorized: X-Api-Key with the admin API key required"), 401
+    try:
+        raw = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        return jsonify(error="request body too large"), 413
+    try:
+        items = decode_body(raw)
+    except BodyError as e:
+        return jsonify(error=str(e)), 400
+    try:
+        outcomes = list(rt.hotline(workers=WORKERS).outcomes(items))
+    except Exception:  # the ingestor reports per call; this is for what it did not foresee
+        log.exception("hotline ingestion over HTTP failed")
+        return jsonify(error="temporarily unavailable"), 503
+    summary = Summary()
+    for o in outcomes:
+        summary.add(o)
+    results = [o.result for o in outcomes if getattr(o, "result", None) is not None]
+    return jsonify(results=results, errors=errors_of(outcomes), summary=summary.as_dict())

@@ -15,7 +15,7 @@ KEY = {"X-Api-Key": "sandbox-admin-key"}
 def client(fake_runtime):
     app = Flask(__name__)
     app.extensions["runtime"] = fake_runtime
-    app.register_blueprint(agent.create_blueprint())
+    app.register_blueprint(agent.bp)
     return app.test_client()
 
 

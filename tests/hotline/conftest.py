@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from bot.channels.hotline import HotlineIngestor, Summary
-from bot.web.hotline import create_blueprint
 
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE / "hotline_sample.jsonl"
@@ -69,6 +68,4 @@ def ingestor(stack_runtime):
 
 @pytest.fixture
 def hotline_app(stack_app):
-    if "hotline_api" not in stack_app.blueprints:   # until app.py registers it
-        stack_app.register_blueprint(create_blueprint())
     return stack_app
