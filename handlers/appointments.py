@@ -42,6 +42,7 @@ class BookAppointment(Handler):
     label = "预约办事大厅"
     department = "政务服务管理局"
     needs_identity = True
+    commands = {"取消预约": {"action": "cancel"}, "我的预约": {"action": "list"}, "查看预约": {"action": "list"}}
 
     # -- start ----------------------------------------------------------------------------------
     def begin(self, turn: Turn) -> Result | None:

@@ -19,7 +19,7 @@ class QueryEndorsementStatus(Handler):
     owns_prefixes = ("CJ",)
     slots = (
         Slot("application_no", "请告诉我签注的受理编号（CJ开头，共16位，在受理回执上）。",
-             validate=validators.application_no(("CJ",)), optional=True),
+             validate=validators.application_no(("CJ",)), optional=True, prefill=validators.application_no_in),
     )
 
     def handle(self, turn: Turn) -> Result:

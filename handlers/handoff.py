@@ -25,6 +25,7 @@ class RequestHuman(Handler):
     intent = "request_human"
     label = "转人工客服"
     department = HANDOFF_DEPARTMENT
+    commands = {"人工": {}, "转人工": {}, "人工客服": {}}
 
     def begin(self, turn: Turn) -> Result | None:
         services = turn.services

@@ -28,6 +28,8 @@ class BindIdentity(Handler):
     intent = "bind_identity"
     label = "实名认证（绑定身份）"
     department = "政务服务管理局"
+    identity_gate = True
+    commands = {w: {"action": "unbind"} for w in ("解除绑定", "解绑", "取消绑定", "解除实名绑定")}
     slots = (
         Slot("person_name", "请输入您身份证上的姓名。", validate=validators.person_name, free_text=True),
         Slot("id_number", "请输入您本人的18位身份证号（只用于核实身份，加密保存）。",

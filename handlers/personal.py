@@ -151,7 +151,8 @@ class QueryBusinessRegistration(Handler):
     needs_identity = True
     owns_prefixes = ("QY",)
     slots = (Slot("application_no", "请告诉我登记的受理编号（QY开头）。",
-                  validate=validators.application_no(("QY",)), optional=True),)
+                  validate=validators.application_no(("QY",)), optional=True,
+                  prefill=validators.application_no_in),)
 
     def handle(self, turn: Turn) -> Result:
         market = turn.services.adapters.market_regulation

@@ -21,6 +21,7 @@ def _with_rating_prompt(turn: Turn, text: str) -> Result:
 
 class Greet(Handler):
     intent = "greet"
+    commands = {"菜单": {}, "主菜单": {}, "帮助": {}}
 
     def handle(self, turn: Turn) -> Result:
         menu = turn.services.menu.choices("您好，我是成都市民服务助手。请直接说要办的事，或回复编号选择：")

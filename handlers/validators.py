@@ -51,6 +51,12 @@ def _real_date(yyyymmdd: str) -> bool:
 # did not extract it, so that a mistyped number gets a precise answer).
 APPLICATION_NO_ATTEMPT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{8,18}(?!\d)")
 
+
+def application_no_in(text: str) -> str | None:
+    """An attempt at an application number in the text, upper-cased (Slot.prefill)."""
+    attempt = APPLICATION_NO_ATTEMPT.search(text)
+    return attempt.group(0).upper() if attempt else None
+
 def phone(value: str) -> str:
     m = PHONE.search(value)
     if not m or not is_valid_phone(m.group(0)):

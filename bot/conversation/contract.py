@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
 
 from bot.core.clock import CLOCK, Clock
 from bot.core.messages import Incoming, Reply, Text
@@ -49,6 +49,9 @@ class Slot:
     sensitive: bool = False                     # never echoed back unmasked
     optional: bool = False                      # validated when given, never asked for
     skip_words: tuple[str, ...] = ()            # answers that skip the slot (given to validate, not a cancel)
+    # A value found in the request's own words when NLU found none (validated like an answer, so
+    # a mistyped application number gets a precise reply rather than a question).
+    prefill: Callable[[str], str | None] | None = None
 
 
 @dataclass
@@ -120,6 +123,12 @@ class Handler:
     department: ClassVar[str | None] = None  # who serves it (for ratings)
     label: ClassVar[str] = ""                # short Chinese name, used in menus and clarifications
     owns_prefixes: ClassVar[tuple[str, ...]] = ()  # application-number prefixes that mean this intent
+    # Fixed words that mean this intent whatever NLU thinks (the exact message, punctuation ignored),
+    # each with the entities it carries: {"解绑": {"action": "unbind"}}.
+    commands: ClassVar[Mapping[str, Mapping[str, str]]] = {}
+    # The handler that binds a citizen's identity: a request that needs one goes there first and
+    # resumes once it reports `Result(bound=True)`. Exactly one handler is the gate.
+    identity_gate: ClassVar[bool] = False
     # The dispatcher keeps the citizen's own messages while this handler's form is open, masked,
     # in form.data["said"] (a complaint's work order carries them; the bot's replies never).
     keeps_citizen_lines: ClassVar[bool] = False

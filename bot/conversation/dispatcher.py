@@ -37,7 +37,6 @@ from bot.nlu.normalise import normalise
 from bot.stores.handoff import END_WORDS, HANDOFF_DEPARTMENT
 from bot.stores.identity import IdentityStore
 from bot.stores.sessions import Form, Session, SessionStore, UserBusy, UserLock
-from handlers.validators import APPLICATION_NO_ATTEMPT
 
 log = logging.getLogger(__name__)
 
@@ -74,17 +73,6 @@ OUTBOX_LEN = "#outbox-len"
 _DIRECT = re.compile(r"^/([a-z_]+)(\{.*\})?$")
 _BARE_VALUE = re.compile(r"[\dA-Za-z\s:：.\-]+")
 
-# Fixed words that mean one thing whatever NLU thinks (exact message, punctuation ignored).
-COMMANDS: dict[str, tuple[str, dict]] = {
-    "解除绑定": ("bind_identity", {"action": "unbind"}), "解绑": ("bind_identity", {"action": "unbind"}),
-    "取消绑定": ("bind_identity", {"action": "unbind"}), "解除实名绑定": ("bind_identity", {"action": "unbind"}),
-    "取消预约": ("book_appointment", {"action": "cancel"}), "我的预约": ("book_appointment", {"action": "list"}),
-    "查看预约": ("book_appointment", {"action": "list"}),
-    "人工": ("request_human", {}), "转人工": ("request_human", {}), "人工客服": ("request_human", {}),
-    "评价": ("rate_service", {}), "我要评价": ("rate_service", {}),
-    "菜单": ("greet", {}), "主菜单": ("greet", {}), "帮助": ("greet", {}),
-}
-
 NOT_OWN_ID = ("为保护个人信息，只能查询您本人（已实名绑定）的业务，不能查询他人的身份证号。"
               "如需办理他人的事项，请本人查询或携带委托材料到窗口办理。")
 
@@ -116,6 +104,11 @@ class Dispatcher:
         self.page_size = page_size
         self.clock = clock
         self.prefix_owner = {p: h.intent for h in handlers.values() for p in h.owns_prefixes}
+        self.commands = _commands(handlers.values())
+        gates = [h for h in handlers.values() if h.identity_gate]
+        if len(gates) > 1:
+            raise ValueError(f"two identity gates: {', '.join(h.intent for h in gates)}")
+        self.gate = gates[0] if gates else None
 
     # -- public ---------------------------------------------------------------------------
     @property
@@ -214,7 +207,7 @@ class Dispatcher:
         if isinstance(msg, list):           # NLU down or nothing to read: a menu instead
             self.sessions.save(key, session)
             return pre + msg, "-"
-        binding = session.form is not None and session.form.intent == "bind_identity"
+        binding = session.form is not None and self.gate is not None and session.form.intent == self.gate.intent
         # Names, ID numbers and codes given while binding never go into the history
         # (it travels with complaints and handoffs).
         session.remember("citizen", "[身份核验信息]" if binding else mask_text(incoming.text or f"[{incoming.kind}]"))
@@ -278,7 +271,7 @@ class Dispatcher:
         direct = _DIRECT.match(text)
         if direct:
             return Message(text, direct.group(1), _direct_entities(direct.group(2)), deliberate=True)
-        command = COMMANDS.get(re.sub(r"[\s。！!，,？?~]+", "", text))
+        command = self.commands.get(re.sub(r"[\s。！!，,？?~]+", "", text))
         if command:
             return Message(text, command[0], dict(command[1]), deliberate=True)
         if incoming.intent:
@@ -370,16 +363,17 @@ class Dispatcher:
                 msg = replace(msg, entities={k: v for k, v in msg.entities.items() if k != "id_number"},
                               text=ID_LIKE.sub("", msg.text))
             if citizen is None:
-                binder = self.handlers["bind_identity"]
+                if self.gate is None:
+                    raise LookupError(f"{handler.intent} needs a bound citizen and no handler is the identity gate")
+                binder = self.gate
                 session.pending_after_binding = {"intent": handler.intent, "entities": msg.entities, "text": msg.text}
                 pre.append(Text("查询个人信息前需要先核实您的身份（只需一次）。"))
                 return pre + self._start(binder, session, None, incoming, Message(""))
         form = Form(intent=handler.intent)
         for slot in handler.slots:
             value = msg.entities.get(slot.name)
-            if not value and slot.name == "application_no":
-                attempt = APPLICATION_NO_ATTEMPT.search(msg.text)   # validated below: a typo gets a precise answer
-                value = attempt.group(0).upper() if attempt else None
+            if not value and slot.prefill is not None:
+                value = slot.prefill(msg.text)   # validated below: a typo gets a precise answer
             if value:
                 form.slots[slot.name] = value
         session.form = form
@@ -460,7 +454,7 @@ class Dispatcher:
         replies = list(result.replies)
         if not result.keep_form:
             session.form = None
-            if handler.intent == "bind_identity" and not result.bound:
+            if handler.identity_gate and not result.bound:
                 session.pending_after_binding = None   # binding ended without success: nothing to resume
         if result.served is not None:
             session.last_served = {"intent": handler.intent, "label": handler.label, "at": self.clock.time(),
@@ -574,6 +568,18 @@ class Dispatcher:
         reply = self.menu.choices(lead)
         self._remember_choices([reply], session)
         return reply
+
+
+def _commands(handlers: Iterable[Handler]) -> dict[str, tuple[str, dict]]:
+    """The command words the handlers declare: word -> (intent, entities). A word claimed twice
+    stops the start."""
+    table: dict[str, tuple[str, dict]] = {}
+    for h in handlers:
+        for word, entities in h.commands.items():
+            if word in table:
+                raise ValueError(f"the command {word!r} is claimed by {table[word][0]} and {h.intent}")
+            table[word] = (h.intent, dict(entities))
+    return table
 
 
 def _cap_text(incoming: Incoming) -> tuple[Incoming, bool]:

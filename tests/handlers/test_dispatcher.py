@@ -408,3 +408,47 @@ def test_replies_waiting_in_the_outbox_come_with_the_next_answer(chat, fake_runt
     replies = chat.send("你好")
     assert replies[0] == Text("【社会保险事业管理局回访】您好") and isinstance(replies[-1], Choices)
     assert len(chat.send("你好")) == 1            # once
+
+
+def _dispatcher_with(fake_runtime, *extra):
+    """A dispatcher like the runtime's, with extra handlers."""
+    from bot.conversation.dispatcher import Dispatcher
+    d = fake_runtime.dispatcher
+    handlers = {**d.handlers, **{h.intent: h for h in extra}}
+    return Dispatcher(nlu=d.nlu, sessions=d.sessions, lock=d.lock, identity=d.identity, handlers=handlers,
+                      services=d.services, clarify_below=d.clarify_below, error_replies=d.errors, menu=d.menu,
+                      page_size=d.page_size, clock=d.clock)
+
+
+def test_command_words_and_the_identity_gate_come_from_the_handlers(fake_runtime):
+    from bot.conversation.contract import Handler, Result
+
+    class LibraryCard(Handler):
+        intent = "query_library_card"
+        commands = {"借书证": {"action": "show"}}
+
+        def handle(self, turn):
+            return Result.say(f"借书证（{turn.entities.get('action')}）")
+
+    dispatcher = _dispatcher_with(fake_runtime, LibraryCard())
+    reply = dispatcher.handle(Incoming(channel="test", user_id="u-cmd", text="借书证！"))
+    assert reply == [Text("借书证（show）")]
+    assert dispatcher.commands["解绑"] == ("bind_identity", {"action": "unbind"})
+    assert dispatcher.gate is dispatcher.handlers["bind_identity"]
+
+
+def test_a_command_word_claimed_twice_or_a_second_identity_gate_stops_the_start(fake_runtime):
+    from bot.conversation.contract import Handler
+
+    class Unbinder(Handler):
+        intent = "unbind_everything"
+        commands = {"解绑": {}}
+
+    class SecondGate(Handler):
+        intent = "bind_face"
+        identity_gate = True
+
+    with pytest.raises(ValueError, match="解绑.*bind_identity and unbind_everything"):
+        _dispatcher_with(fake_runtime, Unbinder())
+    with pytest.raises(ValueError, match="two identity gates"):
+        _dispatcher_with(fake_runtime, SecondGate())
