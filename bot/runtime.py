@@ -39,7 +39,7 @@ from bot.stores.ratings import RatingBook
 from bot.stores.sessions import SessionStore, UserLock
 from bot.wechat_api import WeChatClient, build_client
 from handlers.common import BACKEND_NAMES
-from handlers.registry import MENU_ORDER, build_handlers
+from handlers.registry import MENU_INTENT, MENU_ORDER, build_handlers
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +82,10 @@ class Runtime:
 
     def hotline(self, workers: int = 4) -> HotlineIngestor:
         """A hotline ingestor (12345 transcripts) working on `workers` calls at once."""
+        purposes = frozenset(i for i, h in self.dispatcher.handlers.items() if h.purpose)
         return HotlineIngestor(parse=self.nlu.parse, routing=self.services.service_settings.complaint_routing,
-                               min_confidence=self.settings.nlu.clarify_below, workorders=self.adapters.workorders,
-                               hub=self.hub, workers=workers)
+                               min_confidence=self.settings.nlu.clarify_below, purposes=purposes,
+                               workorders=self.adapters.workorders, hub=self.hub, workers=workers)
 
     def open_channels(self) -> None:
         """Build the web app's channels now, in one thread, before any request: their settings
@@ -105,7 +106,7 @@ def build_runtime(settings: Settings, clock: Clock = CLOCK) -> Runtime:
     nlu = NluClient(settings.nlu, hub)
     handlers = build_handlers()
     services = build_services(settings, hub, adapters=adapters, identity=identity,
-                              menu=MainMenu(handlers, MENU_ORDER), clock=clock)
+                              menu=MainMenu(handlers, MENU_ORDER, MENU_INTENT), clock=clock)
     dispatcher = Dispatcher(nlu=nlu, sessions=sessions, lock=lock, identity=identity, handlers=handlers,
                             services=services, clarify_below=settings.nlu.clarify_below, clock=clock,
                             error_replies=ErrorReplies(BACKEND_NAMES), menu=services.menu,

@@ -24,6 +24,7 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 class NearbyHalls(Handler):
     intent = "nearby_halls"
     label = ""
+    purpose = False      # only a channel sends it (a WeChat location)
     department = "政务服务管理局"
 
     def handle(self, turn: Turn) -> Result:

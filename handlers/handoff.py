@@ -26,6 +26,7 @@ class RequestHuman(Handler):
     label = "转人工客服"
     department = HANDOFF_DEPARTMENT
     commands = {"人工": {}, "转人工": {}, "人工客服": {}}
+    purpose = False      # on the hotline the caller already talks to a person
 
     def begin(self, turn: Turn) -> Result | None:
         services = turn.services

@@ -39,6 +39,7 @@ def rating_prompt(lead: str = "请为本次服务评价：") -> Choices:
 class RateService(Handler):
     intent = "rate_service"
     label = ""   # answers a prompt; not a menu entry
+    ends_forms = False   # a rating never ends what the citizen is doing
     commands = {"评价": {}, "我要评价": {}}
 
     def handle(self, turn: Turn) -> Result:

@@ -47,7 +47,9 @@ def build_handlers() -> dict[str, Handler]:
     return {h.intent: h for h in handlers}
 
 
-# Order of the main menu (numbered choices on greeting, confusion and NLU outage).
+# The intent that answers with the main menu, and the menu's order (numbered choices on greeting,
+# confusion and NLU outage).
+MENU_INTENT = "greet"
 MENU_ORDER = [
     "query_my_affairs", "query_housing_fund", "query_social_security", "query_medical_insurance",
     "query_endorsement_status", "query_business_registration", "query_utility_bill",

@@ -21,6 +21,7 @@ def _with_rating_prompt(turn: Turn, text: str) -> Result:
 
 class Greet(Handler):
     intent = "greet"
+    small_talk, purpose = True, False
     commands = {"菜单": {}, "主菜单": {}, "帮助": {}}
 
     def handle(self, turn: Turn) -> Result:
@@ -30,6 +31,7 @@ class Greet(Handler):
 
 class Goodbye(Handler):
     intent = "goodbye"
+    ends_forms, purpose = False, False
 
     def handle(self, turn: Turn) -> Result:
         return _with_rating_prompt(turn, "好的，再见！有需要随时找我。")
@@ -37,6 +39,7 @@ class Goodbye(Handler):
 
 class Thank(Handler):
     intent = "thank"
+    small_talk, purpose = True, False
 
     def handle(self, turn: Turn) -> Result:
         return _with_rating_prompt(turn, "不客气，能帮到您就好。还有其他事情可以随时找我。")
@@ -44,6 +47,7 @@ class Thank(Handler):
 
 class BotChallenge(Handler):
     intent = "bot_challenge"
+    small_talk, purpose = True, False
 
     def handle(self, turn: Turn) -> Result:
         return Result.say("我是成都市民服务的智能助手，不是真人。需要工作人员帮忙时，回复“转人工”即可；"
@@ -52,6 +56,7 @@ class BotChallenge(Handler):
 
 class OutOfScope(Handler):
     intent = "out_of_scope"
+    ends_forms, purpose = False, False
 
     def handle(self, turn: Turn) -> Result:
         menu = turn.services.menu.choices("这个问题我帮不上忙，我只负责政务服务。您可以问我：")
@@ -60,6 +65,7 @@ class OutOfScope(Handler):
 
 class StrayAnswer(Handler):
     """An answer (是的 / 不是 / a bare number) when no question is open."""
+    answers_the_bot, purpose = True, False
 
     def __init__(self, intent: str):
         self.intent = intent

@@ -15,7 +15,7 @@ import yaml
 
 from bot.city.complaint_topics import TOPICS
 from bot.core.settings import load_settings
-from handlers.registry import CHANNEL_ONLY_INTENTS, MENU_ORDER, SPEC_INTENTS, build_handlers
+from handlers.registry import CHANNEL_ONLY_INTENTS, MENU_INTENT, MENU_ORDER, SPEC_INTENTS, build_handlers
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT.parent / "shared" / "spec" / "intents.md"
@@ -54,6 +54,7 @@ def test_every_intent_has_a_handler_and_channel_only_intents_are_declared():
 def test_menu_and_application_prefixes_name_real_handlers():
     handlers = build_handlers()
     assert [i for i in MENU_ORDER if i not in handlers] == []
+    assert MENU_INTENT in handlers
     prefixes = [p for h in handlers.values() for p in h.owns_prefixes]
     assert len(prefixes) == len(set(prefixes)), "two handlers claim one application-number prefix"
 

@@ -126,6 +126,11 @@ class Handler:
     # Fixed words that mean this intent whatever NLU thinks (the exact message, punctuation ignored),
     # each with the entities it carries: {"解绑": {"action": "unbind"}}.
     commands: ClassVar[Mapping[str, Mapping[str, str]]] = {}
+    # What kind of message the intent is, for the dispatcher while a form is open and for the hotline:
+    answers_the_bot: ClassVar[bool] = False  # 是的 / 不是 / a bare value: an answer, never a new request
+    small_talk: ClassVar[bool] = False       # answered without closing an open form (its question is asked again)
+    ends_forms: ClassVar[bool] = True        # a confident request of this intent replaces an open form
+    purpose: ClassVar[bool] = True           # says why a citizen calls (the hotline's main and secondary intents)
     # The handler that binds a citizen's identity: a request that needs one goes there first and
     # resumes once it reports `Result(bound=True)`. Exactly one handler is the gate.
     identity_gate: ClassVar[bool] = False

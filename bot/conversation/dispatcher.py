@@ -40,10 +40,6 @@ from bot.stores.sessions import Form, Session, SessionStore, UserBusy, UserLock
 
 log = logging.getLogger(__name__)
 
-# Intents that answer the bot rather than ask for something new.
-ANSWER_INTENTS = {"inform", "affirm", "deny"}
-# Small talk answered without closing an open form (its question is asked again).
-CHAT_INTENTS = {"greet", "thank", "bot_challenge"}
 CANCEL_WORDS = {"取消", "算了", "不办了", "退出", "不用了", "结束", "cancel", "q", "quit", "不弄了", "不查了", "不要了",
                 "再见", "拜拜"}
 # Next page of a long list. (WeChat's own "继续" continues a reply cut at its byte limit.)
@@ -51,8 +47,6 @@ MORE_WORDS = {"更多", "下一页", "还有吗", "more"}
 MAX_REPROMPTS = 3
 # How sure NLU must be before a message counts as a new request in the middle of a form.
 INTERRUPT_CONFIDENCE = 0.7
-# Intents that never end an open form: they do not ask for anything to be done.
-NEVER_INTERRUPT = {"out_of_scope", "rate_service", "goodbye"}
 # How long after an answer a bare refinement ("上个月的") still refers to it.
 FOLLOW_UP_S = 600
 # Longer messages are cut to this before anything reads them (NLU, forms, history):
@@ -105,6 +99,10 @@ class Dispatcher:
         self.clock = clock
         self.prefix_owner = {p: h.intent for h in handlers.values() for p in h.owns_prefixes}
         self.commands = _commands(handlers.values())
+        # The kinds of intent, as the handlers declare them (Handler.answers_the_bot, ...).
+        self.answer_intents = frozenset(i for i, h in handlers.items() if h.answers_the_bot)
+        self.small_talk = frozenset(i for i, h in handlers.items() if h.small_talk)
+        self.steady = frozenset(i for i, h in handlers.items() if not h.ends_forms)   # never end an open form
         gates = [h for h in handlers.values() if h.identity_gate]
         if len(gates) > 1:
             raise ValueError(f"two identity gates: {', '.join(h.intent for h in gates)}")
@@ -232,7 +230,7 @@ class Dispatcher:
             session.pending_after_binding = None
             return [Text("好的，已取消。还有什么可以帮您？")], "cancel"
 
-        if form and not msg.answer and intent in CHAT_INTENTS and self._is_small_talk(msg, form):
+        if form and not msg.answer and intent in self.small_talk and self._is_small_talk(msg, form):
             return self._run_simple(intent, session, citizen, incoming, msg), intent
 
         if form and not self._interrupts(msg, form):
@@ -330,18 +328,18 @@ class Dispatcher:
     def _interrupts(self, msg: Message, form: Form) -> bool:
         """Does this message start something new rather than answer the open form?"""
         intent = msg.intent
-        if msg.answer or intent is None or intent in ANSWER_INTENTS or intent == FALLBACK_INTENT:
+        if msg.answer or intent is None or intent in self.answer_intents or intent == FALLBACK_INTENT:
             return False
         if _BARE_VALUE.fullmatch(msg.text):
             return False   # a bare number or code is an answer (a verification code is no new request)
-        if intent in CHAT_INTENTS or intent not in self.handlers:
+        if intent in self.small_talk or intent not in self.handlers:
             return False
         if intent == form.intent:
             return bool(msg.deliberate and msg.entities.get("action"))  # e.g. "取消预约" inside a booking
         if msg.parse is None:
             return True   # a menu choice, a command word or the channel: deliberate
         slot = self._asked_slot(form)
-        if (slot and slot.free_text) or intent in NEVER_INTERRUPT:
+        if (slot and slot.free_text) or intent in self.steady:
             # A name or a description is whatever the citizen writes: NLU's reading of it
             # ("李芳" -> out_of_scope, "公积金中心态度差" -> query_housing_fund) is no new request.
             return False
@@ -548,15 +546,14 @@ class Dispatcher:
         return self._page([page], session)
 
     def _clarify(self, parse: Parse, session: Session, entities: dict) -> list[Reply]:
-        likely = [name for name, _ in parse.ranking
-                  if name in self.handlers and name not in ANSWER_INTENTS | CHAT_INTENTS | {"out_of_scope"}
-                  and self.handlers[name].label][:2]
+        # Only services with a label: small talk, answers and out_of_scope have none.
+        likely = [name for name, _ in parse.ranking if name in self.handlers and self.handlers[name].label][:2]
         if not likely:
             return self._not_understood(session)
         carry = {k: v for k, v in entities.items() if k in DIRECT_ENTITIES}
         suffix = json.dumps(carry, ensure_ascii=False) if carry else ""
         options = tuple(Choice(self.handlers[i].label, f"/{i}{suffix}") for i in likely)
-        options += (Choice("都不是，看看全部服务", "/greet"),)
+        options += (self.menu.choice("都不是，看看全部服务"),)
         reply = Choices("我不太确定您想办哪件事，是下面哪一项？（回复编号）", options)
         self._remember_choices([reply], session)
         return [reply]

@@ -2,10 +2,16 @@
 these pin the rules; test_ingest.py checks them on the real model)."""
 from __future__ import annotations
 
-from bot.channels.hotline.understanding import (PURPOSE_INTENTS, TurnParse, complaint_topic, decide_intents,
-                                       masked_entities)
+from bot.channels.hotline.understanding import TurnParse, complaint_topic, decide_intents as decide, masked_entities
 from bot.nlu.client import Entity, Parse
-from handlers.registry import SPEC_INTENTS
+from handlers.registry import build_handlers
+
+# What the runtime gives the hotline: the intents whose handlers say they are a purpose.
+PURPOSES = frozenset(i for i, h in build_handlers().items() if h.purpose)
+
+
+def decide_intents(understood):
+    return decide(understood, PURPOSES)
 
 
 def turns(*specs) -> list[TurnParse]:
@@ -16,8 +22,10 @@ def turns(*specs) -> list[TurnParse]:
     return out
 
 
-def test_purpose_intents_are_spec_intents():
-    assert PURPOSE_INTENTS <= set(SPEC_INTENTS)
+def test_the_purposes_are_the_requests_never_small_talk_answers_or_a_person():
+    queries = {i for i in build_handlers() if i.startswith("query_")}
+    assert PURPOSES == queries | {"bind_identity", "book_appointment", "ask_service_guide", "file_complaint",
+                                  "rate_service"}
 
 
 def test_a_complaint_is_main_and_other_purposes_secondary_in_the_order_said():

@@ -48,13 +48,15 @@ Outcome = CallOutcome | BadLine
 
 class HotlineIngestor:
     """`parse`: the NLU's (bot.nlu); `routing`: complaint topic → department; `min_confidence`:
-    the chat's clarification threshold; `workorders`: the 12345 work-order backend."""
+    the chat's clarification threshold; `purposes`: the intents that say why a citizen calls;
+    `workorders`: the 12345 work-order backend."""
 
     def __init__(self, *, parse: Callable[[str], Parse], routing: Mapping[str, str], min_confidence: float,
-                 workorders, hub: RedisHub, workers: int = 4):
+                 purposes: frozenset[str], workorders, hub: RedisHub, workers: int = 4):
         self.parse = parse
         self.routing = routing
         self.min_confidence = min_confidence
+        self.purposes = purposes
         self.orders = HotlineWorkOrders(workorders, hub)
         self.workers = max(1, workers)
 
@@ -66,7 +68,7 @@ class HotlineIngestor:
             log.warning("hotline call %s (line %d): NLU unavailable: %s", call.call_id, call.line, e)
             return CallOutcome(call.line, call.call_id, failure=f"NLU unavailable: {e}", nlu_failed=True)
         try:
-            analysis = analyse(call, turns, self.routing, self.min_confidence)
+            analysis = analyse(call, turns, self.routing, self.min_confidence, self.purposes)
             filed = self.orders.file(call, analysis) if analysis.is_complaint else None
         except BackendError as e:
             log.warning("hotline call %s (line %d): work order not filed: %s", call.call_id, call.line, e)

@@ -28,15 +28,9 @@ from bot.channels.hotline.transcripts import Call
 COMPLAINT = "file_complaint"
 # Turns the NLU placed in no service: they may still describe a complaint's problem.
 UNPLACED = ("out_of_scope", FALLBACK_INTENT)
-PURPOSE_INTENTS = frozenset({
-    "bind_identity", "query_my_affairs", "query_housing_fund", "query_social_security",
-    "query_medical_insurance", "query_endorsement_status", "query_business_registration",
-    "query_utility_bill", "book_appointment", "ask_service_guide", COMPLAINT, "rate_service",
-})
 # "Where is my matter" is what a follow-up question about a specific query
-# ("那大概哪天能去拿？") is often parsed as; next to the specific query it adds nothing.
-SPECIFIC_QUERIES = frozenset(i for i in PURPOSE_INTENTS if i.startswith("query_") and i != "query_my_affairs")
-
+# ("那大概哪天能去拿？") is often parsed as; next to a specific query it adds nothing.
+GENERIC_QUERY = "query_my_affairs"
 
 
 @dataclass
@@ -71,9 +65,10 @@ def parse_caller_turns(call: Call, parse: Callable[[str], Parse]) -> list[TurnPa
     return [TurnParse(i, text, parse(text)) for i, text in enumerate(call.caller_texts())]
 
 
-def analyse(call: Call, turns: list[TurnParse], routing: dict[str, str], min_confidence: float) -> Analysis:
+def analyse(call: Call, turns: list[TurnParse], routing: dict[str, str], min_confidence: float,
+            purposes: frozenset[str]) -> Analysis:
     understood = [t for t in turns if t.parse.intent != FALLBACK_INTENT and t.parse.confidence >= min_confidence]
-    intent, secondary = decide_intents(understood)
+    intent, secondary = decide_intents(understood, purposes)
     topic = department = None
     complaint_text = ""
     if intent == COMPLAINT:
@@ -86,15 +81,17 @@ def analyse(call: Call, turns: list[TurnParse], routing: dict[str, str], min_con
 
 
 # -- intents ------------------------------------------------------------------------------------
-def decide_intents(understood: list[TurnParse]) -> tuple[str, list[str]]:
+def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str]) -> tuple[str, list[str]]:
+    """The call's main intent and the other purposes. `purpose_intents`: the intents that say why
+    a citizen calls (the handlers declare them: Handler.purpose)."""
     evidence: dict[str, float] = {}
     first_said: dict[str, int] = {}
     for t in understood:
         evidence[t.parse.intent] = evidence.get(t.parse.intent, 0.0) + t.parse.confidence
         first_said.setdefault(t.parse.intent, t.index)
-    purposes = [i for i in evidence if i in PURPOSE_INTENTS]
-    if any(i in SPECIFIC_QUERIES for i in purposes) and "query_my_affairs" in purposes:
-        purposes.remove("query_my_affairs")
+    purposes = [i for i in evidence if i in purpose_intents]
+    if GENERIC_QUERY in purposes and any(i.startswith("query_") and i != GENERIC_QUERY for i in purposes):
+        purposes.remove(GENERIC_QUERY)
     if not purposes:
         if not evidence:
             return FALLBACK_INTENT, []
