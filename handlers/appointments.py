@@ -21,8 +21,9 @@ from adapters.errors import BackendError, BusinessError, Conflict, NotFound
 from bot.city.districts import find_district
 from bot.city.service_catalogue import Catalogue
 from bot.conversation.contract import Handler, Result, Turn
+from bot.conversation.words import KEEP
 from bot.core.messages import Card, Choice, Choices, ListReply, Text
-from handlers.common import KEEP, date_with_weekday, read_yes_no, today
+from handlers.common import date_with_weekday, read_yes_no, today
 from handlers.dates import parse_day, parse_time, part_of_day
 
 CANCEL_BOOKING_WORDS = ("取消预约", "退掉预约", "不去了", "预约取消", "撤销预约")

@@ -12,9 +12,10 @@ binding after a confirmation.
 from __future__ import annotations
 
 from bot.conversation.contract import Handler, Result, Slot, SlotInvalid, Turn
+from bot.conversation.words import KEEP
 from bot.core.messages import Choice, Choices
 from handlers import validators
-from handlers.common import KEEP, read_yes_no
+from handlers.common import read_yes_no
 
 UNBIND_WORDS = ("解除绑定", "解绑", "取消绑定", "解除实名", "换绑", "删除我的信息", "注销绑定")
 RESEND_WORDS = ("重新发送", "重发", "再发", "没收到", "收不到")

@@ -28,20 +28,19 @@ from typing import Iterable, Mapping
 from bot.conversation.contract import Handler, Result, Services, Slot, SlotInvalid, Turn
 from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
+from bot.conversation.words import CANCEL_WORDS, END_WORDS
 from bot.core import metrics
 from bot.core.clock import CLOCK, Clock
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
 from bot.core.privacy import APPLICATION_NO, ID_LIKE, compact, mask_text, redact_text
 from bot.nlu.client import FALLBACK_INTENT, NluClient, NluUnavailable, Parse
 from bot.nlu.normalise import normalise
-from bot.stores.handoff import END_WORDS, HANDOFF_DEPARTMENT
+from bot.stores.handoff import HANDOFF_DEPARTMENT
 from bot.stores.identity import IdentityStore
 from bot.stores.sessions import Form, Session, SessionStore, UserBusy, UserLock
 
 log = logging.getLogger(__name__)
 
-CANCEL_WORDS = {"取消", "算了", "不办了", "退出", "不用了", "结束", "cancel", "q", "quit", "不弄了", "不查了", "不要了",
-                "再见", "拜拜"}
 # Next page of a long list. (WeChat's own "继续" continues a reply cut at its byte limit.)
 MORE_WORDS = {"更多", "下一页", "还有吗", "more"}
 MAX_REPROMPTS = 3

@@ -27,8 +27,6 @@ from bot.core.privacy import mask_text
 from bot.core.redis_hub import RedisHub
 from bot.stores.outbox import Outbox
 
-# What a citizen types to leave the human conversation.
-END_WORDS = {"结束人工", "退出人工", "结束对话", "不用人工了", "结束", "退出"}
 HANDOFF_DEPARTMENT = "12345 热线办公室"
 
 
