@@ -28,7 +28,7 @@ from typing import Iterable, Mapping
 from bot.conversation.contract import Handler, Result, Services, Slot, SlotInvalid, Turn
 from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
-from bot.conversation.words import CANCEL_WORDS, END_WORDS
+from bot.conversation.words import CANCEL_WORDS, END_WORDS, asks_for_more
 from bot.core import metrics
 from bot.core.clock import CLOCK, Clock
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
@@ -41,8 +41,6 @@ from bot.stores.sessions import Form, Session, SessionStore, UserBusy, UserLock
 
 log = logging.getLogger(__name__)
 
-# Next page of a long list. (WeChat's own "继续" continues a reply cut at its byte limit.)
-MORE_WORDS = {"更多", "下一页", "还有吗", "more"}
 MAX_REPROMPTS = 3
 # How sure NLU must be before a message counts as a new request in the middle of a form.
 INTERRUPT_CONFIDENCE = 0.7
@@ -221,7 +219,7 @@ class Dispatcher:
         form = session.form
         intent = msg.intent
 
-        if msg.text.strip().lower() in MORE_WORDS and session.more and not msg.deliberate:
+        if asks_for_more(msg.text) and session.more and not msg.deliberate:
             return self._more(session), "more"
 
         if form and self._cancels(msg, form):

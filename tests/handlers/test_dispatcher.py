@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from bot.conversation.words import MORE_WORDS
 from bot.core.messages import Choices, Incoming, ListReply, Text
 from bot.nlu.client import NluUnavailable
 from tests.conversations.chat import CST, LI, WANG, Chat, affairs_of
@@ -110,6 +111,17 @@ def test_an_expired_conversation_starts_afresh(chat, redis_hub):
     time.sleep(0.01)
     reply = chat.say("510104198506122310")
     assert "已超时" in reply and "验证码" not in reply
+
+
+@pytest.mark.parametrize("word", sorted(MORE_WORDS))
+def test_every_paging_word_pages_a_long_list(chat, fake_runtime, word):
+    """The same words take a WeChat reply's next page (tests/wechat/test_messages.py)."""
+    fake_runtime.dispatcher.page_size = 3
+    chat.bind(WANG)
+    chat.send("我的办件")
+    chat.send(word)
+    nxt = next(r for r in chat.replies if isinstance(r, ListReply))
+    assert nxt.title.endswith("（续）") and len(nxt.items) >= 1
 
 
 def test_long_lists_come_a_page_at_a_time(chat, fake_runtime):

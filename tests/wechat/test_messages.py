@@ -6,6 +6,7 @@ import time
 import pytest
 
 from bot.channels.wechat_oa.render import MAX_CONTENT_BYTES, MORE_NOTE
+from bot.conversation.words import MORE_WORDS
 from bot.core.messages import Choice, Choices, Text
 from tests.wechat.wx import ACCOUNT, event_fields, next_msgid, text_fields
 
@@ -186,10 +187,12 @@ def test_more_without_pages_of_ours_goes_to_the_dispatcher(wapp):
     assert [i.text for i in wapp.dispatcher.calls] == ["更多"]
 
 
-def test_the_old_word_still_takes_the_next_page(make_app):
+@pytest.mark.parametrize("word", sorted(MORE_WORDS) + ["More"])
+def test_every_paging_word_takes_the_next_page(make_app, word):
+    """The same words page the dispatcher's lists (tests/handlers/test_dispatcher.py)."""
     wapp = make_app(dispatcher=_say("\n".join("很长的一行" * 30 for _ in range(20))))
     wapp.send(text_fields("办事指南"))
-    page = wapp.wx.reply_fields(wapp.send(text_fields("继续")))["Content"]
+    page = wapp.wx.reply_fields(wapp.send(text_fields(word)))["Content"]
     assert page.startswith("很长的一行") and len(wapp.dispatcher.calls) == 1
 
 

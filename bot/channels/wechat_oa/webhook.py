@@ -37,6 +37,7 @@ from bot.channels.wechat_oa.signing import (RequestRefused, SignedQuery, check_f
 from bot.channels.wechat_oa.turns import RECLAIM, REPLAY, RESUME, RETRY, Answer, InlineTurns, TurnRecords
 from bot.channels.wechat_oa.user_state import UserState
 from bot.channels.wechat_oa.xml_in import BadMessage, WeChatMessage, parse_fields, parse_message
+from bot.conversation.words import asks_for_more
 from bot.core.messages import Incoming, Reply
 from bot.core.redis_hub import RedisHub
 from bot.core.sealing import Sealer
@@ -255,7 +256,7 @@ class WeChatWebhook:
     def _dispatch(self, msg: WeChatMessage, action: Dispatch, deadline: float,
                   progress: "_Progress") -> tuple[str, str]:
         progress.changed = True      # from here on, running it again could do things twice
-        if msg.msg_type == "text" and msg.get("Content").strip() in render.MORE_WORDS:
+        if msg.msg_type == "text" and asks_for_more(msg.get("Content")):
             # "更多": the rest of a long reply first; without one, the dispatcher's next page.
             page = self.users.next_page(msg.openid)
             if page is not None:
