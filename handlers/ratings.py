@@ -41,6 +41,10 @@ class RateService(Handler):
     label = ""   # answers a prompt; not a menu entry
     ends_forms = False   # a rating never ends what the citizen is doing
     commands = {"评价": {}, "我要评价": {}}
+    takes_ratings = True
+
+    def ask(self, lead: str) -> Choices:
+        return rating_prompt(lead)
 
     def handle(self, turn: Turn) -> Result:
         if turn.form.step == "contact":

@@ -131,6 +131,9 @@ class Handler:
     small_talk: ClassVar[bool] = False       # answered without closing an open form (its question is asked again)
     ends_forms: ClassVar[bool] = True        # a confident request of this intent replaces an open form
     purpose: ClassVar[bool] = True           # says why a citizen calls (the hotline's main and secondary intents)
+    # The handler that takes a 好差评 rating: after a person served the citizen, the dispatcher asks
+    # for one with its `ask()` (Dispatcher.hand_back).
+    takes_ratings: ClassVar[bool] = False
     # The handler that binds a citizen's identity: a request that needs one goes there first and
     # resumes once it reports `Result(bound=True)`. Exactly one handler is the gate.
     identity_gate: ClassVar[bool] = False
@@ -146,6 +149,10 @@ class Handler:
         """Right after this handler served the citizen, does this message only refine
         that request (e.g. "还没办完的" after the ledger)?"""
         return False
+
+    def ask(self, lead: str) -> Reply:
+        """A question whose answers start this intent (the rating handler's: the levels as choices)."""
+        raise NotImplementedError
 
     def begin(self, turn: Turn) -> Result | None:
         """Called once when the form starts, before any slot is asked for. A Result

@@ -35,7 +35,7 @@ from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply,
 from bot.core.privacy import APPLICATION_NO, ID_LIKE, compact, mask_text, redact_text
 from bot.nlu.client import FALLBACK_INTENT, NluClient, NluUnavailable, Parse
 from bot.nlu.normalise import normalise
-from bot.stores.handoff import HANDOFF_DEPARTMENT
+from bot.stores.handoff import SERVED_BY_PEOPLE
 from bot.stores.identity import IdentityStore
 from bot.stores.sessions import Form, Session, SessionStore, UserBusy, UserLock
 
@@ -104,6 +104,7 @@ class Dispatcher:
         if len(gates) > 1:
             raise ValueError(f"two identity gates: {', '.join(h.intent for h in gates)}")
         self.gate = gates[0] if gates else None
+        self.rater = next((h for h in handlers.values() if h.takes_ratings), None)
 
     # -- public ---------------------------------------------------------------------------
     @property
@@ -151,6 +152,27 @@ class Dispatcher:
             self.sessions.save(user_key, session)
         except Exception:
             log.warning("could not clear the session after an error", exc_info=True)
+
+    def hand_back(self, ticket: str) -> bool:
+        """An agent ends a human conversation (the agents' API; an operators' console the same
+        way): under the citizen's lock, as a turn would, the session records the human service as
+        served and its rating prompt as asked, and the citizen gets the closing words with the
+        prompt. False when there is no such ticket."""
+        desk = self.services.handoff
+        doc = desk.ticket(ticket)
+        if doc is None:
+            return False
+        user_key = doc["user_key"]
+        replies: list[Reply] = [Text("工作人员已结束本次人工服务，智能助手继续为您服务。")]
+        if self.rater is not None:
+            replies.append(self.rater.ask("人工服务已结束，请为本次服务评价（回复编号）："))
+        with self.lock.hold(user_key):
+            session = self.sessions.load(user_key)
+            session.last_served = {**SERVED_BY_PEOPLE, "at": self.clock.time(), "prompted": True}
+            self._remember_choices(replies, session)
+            self.sessions.save(user_key, session)
+            desk.close_by_agent(ticket, replies)
+        return True
 
     def forget_user(self, user_key: str) -> None:
         """Delete everything we hold about a channel user (WeChat unsubscribe)."""
@@ -501,8 +523,7 @@ class Dispatcher:
         text = (incoming.text or "").strip()
         if re.sub(r"[\s。！!]+", "", text) in END_WORDS:
             desk.close_by_citizen(incoming.user_key, state.ticket)
-            session.last_served = {"intent": "request_human", "label": "人工客服", "department": HANDOFF_DEPARTMENT,
-                                   "at": self.clock.time()}
+            session.last_served = {**SERVED_BY_PEOPLE, "at": self.clock.time()}
             self.sessions.save(incoming.user_key, session)
             return pre + [Text("已结束人工服务，智能助手继续为您服务。")]
         desk.note_citizen_message(incoming.user_key, state.ticket, text or f"[{incoming.kind}]")

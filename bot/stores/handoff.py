@@ -28,6 +28,8 @@ from bot.core.redis_hub import RedisHub
 from bot.stores.outbox import Outbox
 
 HANDOFF_DEPARTMENT = "12345 热线办公室"
+# How a conversation served by a person is remembered for its rating (Session.last_served).
+SERVED_BY_PEOPLE = {"intent": "request_human", "label": "人工客服", "department": HANDOFF_DEPARTMENT}
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,8 @@ import time
 
 from flask import Blueprint, abort, jsonify, request
 
-from bot.core.messages import Text
 from bot.stores.callbacks import NO_TASK, UNREACHABLE
-from bot.stores.handoff import HANDOFF_DEPARTMENT
 from bot.web import runtime
-from handlers.ratings import rating_prompt
 
 
 def _public(ticket: dict) -> dict:
@@ -107,21 +104,8 @@ def send(ticket: str):
 @bp.post("/conversations/<ticket>/close")
 def close(ticket: str):
     agent_name(body())
-    rt = runtime()
-    desk = rt.services.handoff
-    doc = desk.ticket(ticket)
-    if doc is None:
+    if not runtime().dispatcher.hand_back(ticket):
         abort(404)
-    user_key = doc["user_key"]
-    # The session is the citizen's: change it under their lock, like a turn does.
-    with rt.dispatcher.lock.hold(user_key):
-        session = rt.sessions.load(user_key)
-        prompt = rating_prompt("人工服务已结束，请为本次服务评价（回复编号）：")
-        session.last_served = {"intent": "request_human", "label": "人工客服", "department": HANDOFF_DEPARTMENT,
-                               "at": rt.dispatcher.clock.time(), "prompted": True}
-        session.choices = [[c.label, c.reply] for c in prompt.options]
-        rt.sessions.save(user_key, session)
-        desk.close_by_agent(ticket, [Text("工作人员已结束本次人工服务，智能助手继续为您服务。"), prompt])
     return jsonify(closed=True)
 
 
