@@ -8,13 +8,13 @@
                    (an application number decides the handler by its prefix;
                     a low-confidence parse gets a clarifying question instead)
              ──► identity gate (someone else's ID number: refused, nothing queried)
-             ──► begin() ──► slots (prompt, validate, re-prompt) ──► handle()
+             ──► begin() ──► slots (forms.py: prompt, validate, re-prompt) ──► handle()
              ──► replies: long lists paged ("更多"), every ID and phone number masked,
                    after whatever waited in the outbox (an agent's message no channel could push)
 
 Errors from backends become replies that tell the citizen what to do; nothing
-escapes as an exception to the channel (an unexpected one also ends the open form). An empty reply list means "say nothing"
-(the citizen is talking to a person).
+escapes as an exception to the channel (an unexpected one also ends the open form).
+An empty reply list means "say nothing" (the citizen is talking to a person).
 """
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
-from bot.conversation.contract import Handler, Result, Services, Slot, SlotInvalid, Turn
+from bot.conversation import forms
+from bot.conversation.contract import Handler, Result, Services, Slot, Turn
 from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
 from bot.conversation.words import CANCEL_WORDS, END_WORDS, asks_for_more
@@ -41,7 +42,6 @@ from bot.stores.sessions import Form, Session, SessionStore, UserBusy, UserLock
 
 log = logging.getLogger(__name__)
 
-MAX_REPROMPTS = 3
 # How sure NLU must be before a message counts as a new request in the middle of a form.
 INTERRUPT_CONFIDENCE = 0.7
 # How long after an answer a bare refinement ("上个月的") still refers to it.
@@ -49,8 +49,6 @@ FOLLOW_UP_S = 600
 # Longer messages are cut to this before anything reads them (NLU, forms, history):
 # WeChat allows ~64 KiB, and nothing a citizen asks for needs more.
 MAX_TEXT_CHARS = 500
-# How many of the citizen's own messages a form keeps (Handler.keeps_citizen_lines).
-MAX_KEPT_LINES = 20
 # Metric labels besides the handlers' intents: a label is never text the citizen typed.
 TURN_LABELS = {"-", "more", "cancel", "handoff", "unknown", FALLBACK_INTENT}
 # Entities a choice or typed "/intent{...}" may carry (never identifiers).
@@ -324,10 +322,7 @@ class Dispatcher:
 
     # -- forms ----------------------------------------------------------------------------
     def _asked_slot(self, form: Form) -> Slot | None:
-        handler = self.handlers.get(form.intent)
-        if handler is None or form.step != "slots" or not form.asking:
-            return None
-        return next((s for s in handler.slots if s.name == form.asking), None)
+        return forms.asked_slot(self.handlers.get(form.intent), form)
 
     def _cancels(self, msg: Message, form: Form) -> bool:
         text = msg.text.strip().lower().rstrip("。!！")
@@ -386,15 +381,9 @@ class Dispatcher:
                 session.pending_after_binding = {"intent": handler.intent, "entities": msg.entities, "text": msg.text}
                 pre.append(Text("查询个人信息前需要先核实您的身份（只需一次）。"))
                 return pre + self._start(binder, session, None, incoming, Message(""))
-        form = Form(intent=handler.intent)
-        for slot in handler.slots:
-            value = msg.entities.get(slot.name)
-            if not value and slot.prefill is not None:
-                value = slot.prefill(msg.text)   # validated below: a typo gets a precise answer
-            if value:
-                form.slots[slot.name] = value
+        form = forms.open_form(handler, msg.entities, msg.text)
         session.form = form
-        self._keep_line(handler, form, msg)
+        forms.keep_line(handler, form, msg.text)
         turn = self._turn_for(form, session, citizen, incoming, msg)
         began = self._run(handler, handler.begin, turn)
         if began is not None:
@@ -403,51 +392,19 @@ class Dispatcher:
 
     def _continue(self, form: Form, session: Session, citizen, incoming: Incoming, msg: Message) -> list[Reply]:
         handler = self.handlers[form.intent]
-        self._keep_line(handler, form, msg)
-        slot = self._asked_slot(form)
-        if slot is not None:
-            value = msg.entities.get(slot.name)
-            if not value and (slot.free_text or slot.validate or slot.skip_words):
-                value = msg.text
-            if value:
-                form.slots[slot.name] = value
-        if form.step == "slots":   # a message may answer more than the question asked
-            for other in handler.slots:
-                if other.name not in form.slots and msg.entities.get(other.name):
-                    form.slots[other.name] = msg.entities[other.name]
+        forms.keep_line(handler, form, msg.text)
+        forms.take_answer(handler, form, msg.entities, msg.text)
         return self._fill_and_run(handler, form, session, citizen, incoming, msg)
-
-    @staticmethod
-    def _keep_line(handler: Handler, form: Form, msg: Message) -> None:
-        """The citizen's own words while this form is open (masked), for handlers that pass them on."""
-        if handler.keeps_citizen_lines and msg.text:
-            said = form.data.setdefault("said", [])
-            if len(said) < MAX_KEPT_LINES:
-                said.append(mask_text(msg.text))
 
     def _fill_and_run(self, handler: Handler, form: Form, session: Session, citizen, incoming: Incoming,
                       msg: Message) -> list[Reply]:
         if form.step == "slots":
-            for slot in handler.slots:
-                value = form.slots.get(slot.name)
-                if value is None:
-                    if slot.optional:
-                        continue
-                    form.asking = slot.name
-                    return [Text(slot.prompt)]
-                if slot.validate and value != "":
-                    try:
-                        form.slots[slot.name] = slot.validate(value)
-                    except SlotInvalid as bad:
-                        del form.slots[slot.name]
-                        form.reprompts += 1
-                        form.asking = slot.name
-                        if form.reprompts > MAX_REPROMPTS:
-                            session.form = None
-                            session.pending_after_binding = None
-                            return [Text(str(bad)), Text("输入有误的次数较多，已退出本次办理。需要时可以重新开始。")]
-                        return [Text(str(bad))]
-            form.asking = None
+            question = forms.next_question(handler, form)
+            if question is not None:
+                if question.give_up:
+                    session.form = None
+                    session.pending_after_binding = None
+                return question.replies
         turn = self._turn_for(form, session, citizen, incoming, msg)
         result = self._run(handler, handler.handle, turn)
         return self._after(handler, result, session, incoming)
