@@ -5,7 +5,7 @@ transcripts, 12345 categories). A complaint scores the summed length of the
 words it contains per topic (a longer word is a more specific signal: 夜间施工
 beats 施工); the best score wins, ties go to the earlier topic in TOPICS, and
 no match at all is `other`, which the 12345 office triages by hand. Keep the
-words short and unambiguous; add a test in tests/handlers/test_complaints.py
+words short and unambiguous; add a test in tests/city/test_city.py
 for every word added because of a misrouted complaint.
 """
 from __future__ import annotations

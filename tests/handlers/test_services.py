@@ -5,7 +5,7 @@ import re
 import pytest
 
 from bot.core.messages import Card, Choices
-from tests.conversations.chat import CHEN, LI, LIU, WANG, ZHAO, affairs_of
+from tests.fixtures.chat import CHEN, LI, LIU, WANG, ZHAO, affairs_of
 from tests.fixtures.clock import DATES
 
 
