@@ -177,7 +177,7 @@ class WorkOrderStep:
 @dataclass(frozen=True)
 class WorkOrder:
     order_no: str                  # GD...
-    topic: str                     # noise / property / … (intents.md)
+    topic: str                     # noise / property / … (docs/contracts.md)
     department: str
     summary: str
     district: str

@@ -1,4 +1,4 @@
-"""The explicit list of handlers, one per intent of ../shared/spec/intents.md.
+"""The explicit list of handlers, one per intent of the project's intent list (docs/contracts.md).
 
 Adding an intent (docs/handlers.md has the full recipe): write its handler
 class, add it to build_handlers() below and to SPEC_INTENTS (or, for an intent
@@ -21,7 +21,7 @@ from handlers.personal import (QueryBusinessRegistration, QueryHousingFund, Quer
 from handlers.ratings import RateService
 from handlers.smalltalk import BotChallenge, Goodbye, Greet, OutOfScope, StrayAnswer, Thank
 
-# The intents of ../shared/spec/intents.md (a copy, so a checkout alone can run
+# The intents of the project's specification (docs/contracts.md; a copy, so a checkout alone can run
 # the consistency test; the test compares it with the spec when the spec is there).
 SPEC_INTENTS = (
     "greet", "goodbye", "thank", "affirm", "deny", "inform", "bot_challenge", "request_human", "out_of_scope",

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make ingest FILE=path.jsonl [OUT=dir]`: ingest 12345 hotline transcripts.
 
-Reads the JSON Lines file (format: shared/spec/interfaces.md), understands each
+Reads the JSON Lines file (format: docs/contracts.md, docs/hotline.md), understands each
 call with the assistant's NLU, files complaints as 12345 work orders (once per
 call_id, however often the file is ingested), and writes
 

@@ -1,7 +1,7 @@
 """Fails when the intent names of nlu_data/, handlers/ and the spec disagree.
 
-- every intent of the spec (../shared/spec/intents.md, copied in handlers.registry.SPEC_INTENTS
-  so that a checkout alone can run this) has NLU training data and a handler;
+- every intent of the spec (the lead's specification, summarised in docs/contracts.md and copied in
+  handlers.registry.SPEC_INTENTS so that a checkout alone can run this) has NLU training data and a handler;
 - nlu_data/ trains no intent that the spec does not name;
 - a handler without training data must be declared channel-only (CHANNEL_ONLY_INTENTS,
   e.g. nearby_halls from a WeChat location message), and those have no training data;

@@ -2,7 +2,7 @@
 
     login   {"code": wx.login() code} → sns/jscode2session → our own opaque token
             {"token", "expires_in"}. WeChat's session_key is dropped on the spot:
-            it never reaches the client, Redis or a log (wechat-protocol.md §3.1).
+            it never reaches the client, Redis or a log (docs/wechat.md, WeChat's rules: mini-program login).
     chat    Authorization: Bearer <token>, {"text"} → {"messages": [to_json(reply), ...]}
             Messages waiting in the Outbox (an agent's, during a handoff) come first: the
             mini-program cannot be pushed to, so the dispatcher puts them before its answer.

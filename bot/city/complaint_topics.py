@@ -1,4 +1,4 @@
-"""Which topic a complaint is about, by keyword rules (the topics of intents.md).
+"""Which topic a complaint is about, by keyword rules (the topics of docs/contracts.md).
 
 Each topic lists words citizens actually use (the spec's examples, hotline
 transcripts, 12345 categories). A complaint scores the summed length of the

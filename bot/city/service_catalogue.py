@@ -14,7 +14,7 @@ import yaml
 
 CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
 
-# The life-cycle themes every catalogue must cover (issue 5), in menu order.
+# The life-cycle themes every catalogue must cover, in menu order.
 # Files may add further themes (e.g. 养老与救助) after these.
 THEMES = ("教育", "医疗", "就业", "住房", "婚育收养", "证件办理", "公用事业", "企业开办")
 

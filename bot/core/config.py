@@ -7,7 +7,7 @@ from the environment; in production every secret must be an `!env` without a
 default, so no secret ever lives in the repository.
 
 Besides `!env`, two kinds of override exist, both from the environment:
-- the variables of ../shared/spec/interfaces.md (REDIS_URL, NLU_URL, WECHAT_*), and
+- the variables of the interfaces (docs/contracts.md: REDIS_URL, NLU_URL, WECHAT_*), and
 - `APP__section__key=value` for any other setting (value parsed as YAML).
 
 Every setting is validated here; a wrong or missing one raises ConfigError
@@ -76,7 +76,7 @@ def _set_path(tree: dict, path: list[str], value: Any) -> None:
     node[path[-1]] = value
 
 
-# interfaces.md: these variables override the settings they name.
+# The interfaces' variables (docs/contracts.md) override the settings they name.
 NAMED_ENV = {
     "REDIS_URL": "redis.url",
     "NLU_URL": "nlu.url",

@@ -1,6 +1,6 @@
 """Citizens' identifiers: validation, masking for display, redaction for logs.
 
-Rules (see ../shared/reference/wechat-protocol.md §6):
+Rules (the personal-information rules of docs/wechat.md, WeChat's rules):
 - resident ID numbers follow GB 11643-1999 with an ISO 7064 MOD 11-2 check character;
 - shown as the first 3 and last 4 characters around 11 asterisks;
 - mobile numbers shown as 138****0001;

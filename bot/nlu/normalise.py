@@ -46,7 +46,7 @@ def normalise(text: str) -> str:
     text = _SPACES.sub(" ", text).strip()
     text = _INNER_SPACE.sub("", text)
     text = text.lower()
-    # Identifiers are upper-case by contract (intents.md): restore them.
+    # Identifiers are upper-case by contract (docs/contracts.md): restore them.
     text = re.sub(r"(?<![a-z])([a-z]{2})(\d{14})(?!\d)", lambda m: m.group(1).upper() + m.group(2), text)
     text = re.sub(r"(?<!\d)(\d{17})x(?![a-z0-9])", r"\1X", text)
     return text

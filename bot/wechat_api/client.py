@@ -3,7 +3,7 @@
 `call()` is the only place that talks to WeChat. A token WeChat rejects
 (40001/40014/42001) is refreshed once and the call repeated once; a second
 rejection is an error. wechatpy instead retries without bound, which burns the
-daily token quota (wechat-protocol.md §0).
+daily token quota (docs/wechat.md, WeChat's rules: access_token).
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Mini-program login: `sns/jscode2session` turns a wx.login() code into an openid.
 
 Called directly (no access_token needed): wechatpy's `code_to_session` fetches
-a token first and sends it with the secret in the query (wechat-protocol.md §0).
+a token first and sends it with the secret in the query (docs/wechat.md, WeChat's rules: mini-program login).
 The session_key it returns is WeChat's secret with the citizen's device: it is
 handed back to the caller only to be dropped or kept server-side, never sent on.
 """

@@ -155,7 +155,7 @@ def _leaf(button, path: str, name_limit: int) -> dict:
         raise ConfigError(f"{path}.type", f"must be one of {', '.join(BUTTON_TYPES)}")
     if kind == "click":
         key = button.get("key")
-        # A CLICK key is an intent name (../shared/spec/intents.md): it becomes Incoming.intent.
+        # A CLICK key is an intent name (docs/contracts.md): it becomes Incoming.intent.
         if not isinstance(key, str) or not re.fullmatch(r"[a-z][a-z_]{0,63}", key):
             raise ConfigError(f"{path}.key", "must be an intent name (lower-case letters and _)")
         return {"type": "click", "name": name, "key": key}

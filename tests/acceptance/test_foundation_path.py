@@ -1,6 +1,6 @@
 """The foundation's path end to end, through the real parts: a signed WeChat
 message → channel → Rasa → dispatcher → handler → exit-entry adapter → sandbox
-backend over HTTP → passive reply (issue 2, point 5)."""
+backend over HTTP → passive reply."""
 import hashlib
 import time
 

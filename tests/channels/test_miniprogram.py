@@ -1,4 +1,4 @@
-"""Mini-program login and chat (interfaces.md; wechat-protocol.md §3.1)."""
+"""Mini-program login and chat (docs/contracts.md; docs/wechat.md, WeChat's rules: mini-program login)."""
 from __future__ import annotations
 
 import logging

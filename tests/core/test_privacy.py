@@ -4,7 +4,7 @@ import pytest
 
 from bot.core.privacy import (id_check_char, is_valid_id_number, mask_id_number, mask_phone, mask_text, redact_text)
 
-# Vectors from ../shared/reference/wechat-protocol.md §6.3 and the seeded citizens.
+# Vectors of GB 11643-1999's check character, and the seeded citizens.
 VALID = ["11010519491231002X", "440524188001010014", "34052419800101001X", "370101190102039973",
          "510104198506122310", "510107199203084525", "510122197811250069", "11010520000229003X",
          "440306199507151287"]

@@ -1,4 +1,4 @@
-"""Fast checks of the NLU training data and of the held-out evaluation file (issue 3).
+"""Fast checks of the NLU training data and of the held-out evaluation file.
 
 No Rasa needed: only PyYAML and the standard library. The Rasa YAML is parsed here directly
 (the ``- `` lines of the ``examples: |`` blocks) so that this runs in the application's

@@ -1,4 +1,4 @@
-"""The seeded world holds the citizens of shared/spec/sandbox.md with exactly
+"""The seeded world holds the citizens of the sandbox specification (docs/contracts.md) with exactly
 their facts, and its own data is consistent."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The simulator's contracts (interfaces.md), the API client's other calls, and the menu."""
+"""The simulator's contracts (docs/contracts.md), the API client's other calls, and the menu."""
 from __future__ import annotations
 
 import json
@@ -22,7 +22,7 @@ from tests.fixtures.wx import APP_ID
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# ../shared/spec/intents.md: the names a CLICK key may carry.
+# The intent names a CLICK key may carry (docs/contracts.md).
 INTENTS = {"greet", "goodbye", "thank", "affirm", "deny", "inform", "bot_challenge", "request_human",
            "out_of_scope", "bind_identity", "query_my_affairs", "query_housing_fund", "query_social_security",
            "query_medical_insurance", "query_endorsement_status", "query_business_registration",
@@ -34,7 +34,7 @@ def api(redis_hub, sim):
     return WeChatApi(sim.url, APP_ID, "sandbox-secret", RedisHub(TEST_REDIS_URL, redis_hub.prefix))
 
 
-# -- jscode2session (interfaces.md) -----------------------------------------------------------
+# -- jscode2session (docs/contracts.md) -----------------------------------------------------------
 
 def test_sandbox_code_is_accepted_once(api):
     session = Login(api).code_to_session("sandbox:oMini_1")

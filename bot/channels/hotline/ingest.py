@@ -24,7 +24,7 @@ from bot.channels.hotline.work_orders import HotlineWorkOrders
 
 log = logging.getLogger(__name__)
 
-# The keys of one result (calls.jsonl), in this order: the interface of shared/spec/interfaces.md.
+# The keys of one result (calls.jsonl), in this order: the interface of docs/contracts.md.
 RESULT_KEYS = ("call_id", "intent", "secondary_intents", "topic", "department", "district", "entities",
                "work_order")
 

@@ -1,4 +1,4 @@
-"""Reading and checking hotline transcripts (the format of shared/spec/interfaces.md).
+"""Reading and checking hotline transcripts (the format of docs/contracts.md, docs/hotline.md).
 
 One call a line (JSON Lines), or the calls of a JSON array (the HTTP API). Every
 item becomes either a `Call` or a `BadLine` carrying its line number and the

@@ -1,4 +1,4 @@
-"""What each WeChat message or event means for the assistant (wechat-protocol.md §1.3).
+"""What each WeChat message or event means for the assistant (docs/wechat.md, WeChat's rules: messages and events).
 
 `route(msg)` returns one action:
 

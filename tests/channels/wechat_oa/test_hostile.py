@@ -1,4 +1,4 @@
-"""Hostile and broken pushes (wechat-protocol.md §1.7, §1.8, §5): refused with 4xx or `success`,
+"""Hostile and broken pushes (docs/wechat.md, WeChat's rules: plaintext mode, hostile XML): refused with 4xx or `success`,
 never a 500, and the dispatcher never runs."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every message and event type, in plaintext, compatible and safe mode (wechat-protocol.md §1.3, §7.2)."""
+"""Every message and event type, in plaintext, compatible and safe mode (docs/wechat.md, WeChat's rules: messages and events)."""
 from __future__ import annotations
 
 import time

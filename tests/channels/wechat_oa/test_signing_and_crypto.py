@@ -1,4 +1,4 @@
-"""The official vectors of wechat-protocol.md §1.1 and §1.6, and the strict checks around them."""
+"""WeChat's official vectors for signatures and encryption (docs/wechat.md, WeChat's rules), and the strict checks around them."""
 from __future__ import annotations
 
 import base64

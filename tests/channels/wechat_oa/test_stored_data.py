@@ -1,5 +1,5 @@
 """What the channel keeps in Redis: citizens' words and our answers only sealed under the data
-key, streams capped, dead letters expiring (PIPL art. 19/51; wechat-protocol.md §6)."""
+key, streams capped, dead letters expiring (PIPL art. 19/51; docs/wechat.md, What is kept)."""
 from __future__ import annotations
 
 import time
