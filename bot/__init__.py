@@ -13,7 +13,9 @@
 
 The rule: a module imports from its own room and from rooms on lower floors, never from a
 higher one; rooms of one floor may import each other, but never in a cycle. A room is an entry
-below: a folder or module of bot/, or a top-level package. tests/test_architecture.py holds it.
+below: a folder or module of bot/, or a top-level package. Only the roof builds the adapters and
+the handlers (build_adapters, build_handlers); lower floors may read the adapters' error taxonomy,
+never a handler. tests/test_architecture.py holds it.
 """
 
 FLOORS = (

@@ -155,6 +155,22 @@ def test_the_ground_floor_imports_nothing_of_ours():
             assert [t for _, t in imports(name, path, set(found)) if not t.startswith("bot.core")] == [], name
 
 
+def test_only_the_roof_builds_the_adapters_and_the_handlers():
+    """The composition root alone wires handlers and adapters into the rest: nothing below the roof
+    calls build_adapters() or build_handlers() (the adapters' error taxonomy may be read lower down)."""
+    roof = set(floor_map(ROOT)[-1])
+    builders = {"build_adapters", "build_handlers"}
+    found = modules(ROOT)
+    for name, path in found.items():
+        if room_of(name, list(roof)) or name in ("adapters", "handlers.registry"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                assert not builders & {a.name for a in node.names}, f"{name} imports a builder"
+            if isinstance(node, ast.Name):
+                assert node.id not in builders, f"{name} calls {node.id}"
+
+
 def test_the_sandbox_stands_on_the_ground_floor_only():
     """The fake government backends share our identifier shapes and clock, nothing else of ours."""
     found = modules(ROOT)
