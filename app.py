@@ -6,11 +6,9 @@ from typing import Any, Mapping
 
 from flask import Flask, jsonify
 
-from bot import agent_api, health, nlu_api
-from bot.channels import miniprogram, wechat_oa
-from bot.hotline import api as hotline_api
+from bot.core.settings import Settings, load_settings
 from bot.runtime import Runtime, build_runtime
-from bot.settings import Settings, load_settings
+from bot.web import agent, health, hotline, miniprogram, nlu, wechat
 
 log = logging.getLogger(__name__)
 
@@ -23,14 +21,15 @@ def create_app(settings: Settings | None = None, *, overrides: Mapping[str, Any]
         runtime = build_runtime(settings)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = runtime.settings.app.max_body_bytes
+    runtime.open_channels()
     app.extensions["runtime"] = runtime
 
-    app.register_blueprint(health.create_blueprint())
-    app.register_blueprint(nlu_api.create_blueprint())
-    app.register_blueprint(wechat_oa.create_blueprint(runtime))
-    app.register_blueprint(miniprogram.create_blueprint(runtime))
-    app.register_blueprint(agent_api.create_blueprint())
-    app.register_blueprint(hotline_api.create_blueprint())
+    app.register_blueprint(health.bp)
+    app.register_blueprint(nlu.bp)
+    app.register_blueprint(wechat.bp)
+    app.register_blueprint(miniprogram.bp)
+    app.register_blueprint(agent.bp)
+    app.register_blueprint(hotline.bp)
 
     @app.errorhandler(404)
     def not_found(_e):

@@ -22,8 +22,8 @@ from adapters.medical_insurance import MedicalInsuranceAdapter
 from adapters.social_insurance import SocialInsuranceAdapter
 from adapters.utilities import UtilitiesAdapter
 from adapters.workorders import WorkordersAdapter
-from bot.errors import ConfigError
-from bot.redis_conn import RedisHub
+from bot.core.errors import ConfigError
+from bot.core.redis_hub import RedisHub
 
 # The explicit list (no directory scanning): adding a backend means adding it here.
 ADAPTER_CLASSES: dict[str, type[BackendAdapter]] = {

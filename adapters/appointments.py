@@ -12,7 +12,7 @@ from adapters.auth import HeaderKeyAuth
 from adapters.base import BackendAdapter
 from adapters.parsing import date as parse_date, json_body, local_datetime, text
 from adapters.records import Affair, Booking, ServiceHall, TimeSlot
-from bot.config import Section
+from bot.core.config import Section
 
 STATUS = {"BOOKED": "已预约", "CANCELLED": "已取消", "COMPLETED": "已完成"}
 ID_HEADER = "X-Id-Number"

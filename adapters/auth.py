@@ -20,7 +20,7 @@ import redis
 import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 
-from bot.redis_conn import RedisHub
+from bot.core.redis_hub import RedisHub
 
 log = logging.getLogger("adapters.auth")
 

@@ -31,11 +31,11 @@ from adapters.errors import (
     failure_kind,
 )
 from adapters.records import Affair
-from bot.config import Section
-from bot.errors import ConfigError
-from bot.logs import install_redaction
-from bot.privacy import normalise_id_number, redact_text
-from bot.redis_conn import RedisHub
+from bot.core.config import Section
+from bot.core.errors import ConfigError
+from bot.core.logs import install_redaction
+from bot.core.privacy import normalise_id_number, redact_text
+from bot.core.redis_hub import RedisHub
 
 T = TypeVar("T")
 
@@ -55,7 +55,7 @@ COMMON_SETTINGS = (
 # No adapter puts an ID or phone number in a URL (they travel in bodies or
 # headers; the sandbox refuses them in URLs). urllib3 still logs full URLs at
 # DEBUG, so as a second line every log record is redacted where it is made
-# (bot/logs.py).
+# (bot/core/logs.py).
 install_redaction()
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import redis
 
 from adapters.errors import CircuitOpen
-from bot.redis_conn import RedisHub
+from bot.core.redis_hub import RedisHub
 
 log = logging.getLogger("adapters.breaker")
 

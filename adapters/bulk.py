@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Generic, Hashable, Iterator, Sequence, TypeVar
 
 from adapters.errors import BackendError, BadResponse, ListingIncomplete, RateLimited
-from bot.config import Section
+from bot.core.config import Section
 
 T = TypeVar("T")
 log = logging.getLogger("adapters.bulk")

@@ -22,7 +22,7 @@ from adapters.bulk import BULK_SETTINGS, BulkSettings, Listing, Pacer, Page
 from adapters.errors import BadResponse
 from adapters.parsing import date, json_body, money, month, text
 from adapters.records import DeathRegistration, DibaoHousehold, DibaoMember
-from bot.config import Section
+from bot.core.config import Section
 
 COOKIE = "MZSESSIONID"
 DEATH_COLUMNS = ("登记编号", "姓名", "性别", "公民身份号码", "死亡日期", "登记日期", "登记机关", "行政区划")

@@ -10,7 +10,7 @@ from adapters.base import BackendAdapter
 from adapters.errors import BadResponse
 from adapters.parsing import date, json_body, local_datetime, text
 from adapters.records import Affair, EndorsementApplication
-from bot.config import Section
+from bot.core.config import Section
 
 STATUS = {"01": "已受理", "02": "审批中", "03": "制证中", "04": "已制证待领取", "05": "已领取", "06": "不予批准"}
 REGION = {"HKMO": "港澳", "TWN": "台湾"}

@@ -7,7 +7,7 @@ from adapters.base import BackendAdapter
 from adapters.errors import BadResponse, NotFound
 from adapters.parsing import date, json_body, local_datetime, money, month, text
 from adapters.records import Affair, HousingFundAccount
-from bot.config import Section
+from bot.core.config import Section
 
 ACCOUNT_STATUS = {"01": "正常缴存", "02": "封存", "03": "销户"}
 NOT_FOUND_CODES = ("1004",)

@@ -6,8 +6,8 @@ from adapters.base import BackendAdapter
 from adapters.errors import BadResponse
 from adapters.parsing import json_body
 from adapters.records import CodeSent, IdentityMatch
-from bot.config import Section
-from bot.errors import ConfigError
+from bot.core.config import Section
+from bot.core.errors import ConfigError
 
 
 class IdentityAdapter(BackendAdapter):

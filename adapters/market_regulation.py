@@ -15,7 +15,7 @@ from adapters.base import BackendAdapter
 from adapters.bulk import BULK_SETTINGS, BulkSettings, Listing, Pacer, Page
 from adapters.parsing import date, json_body, local_datetime, money, text
 from adapters.records import Affair, BusinessRegistration, CompanyOfficer
-from bot.config import Section
+from bot.core.config import Section
 
 STATE = {"ACCEPTED": "已受理", "REVIEWING": "审查中", "APPROVED": "已核准", "REJECTED": "已驳回", "LICENSED": "已发照"}
 COMPANY_STATUS = {"EXISTING": "存续", "DEREGISTERED": "注销", "REVOKED": "吊销"}

@@ -8,7 +8,7 @@ from adapters.base import BackendAdapter
 from adapters.errors import BadResponse
 from adapters.parsing import json_body, local_datetime, money, text
 from adapters.records import Affair, MedicalInsuranceAccount, Reimbursement
-from bot.config import Section
+from bot.core.config import Section
 
 CLAIM_STATUS = {"SUBMITTED": "已提交", "REVIEWING": "审核中", "SETTLED": "已结算", "REJECTED": "审核不通过"}
 CLAIM_DONE = ("SETTLED", "REJECTED")

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from bot.privacy import mask_id_number
+from bot.core.privacy import mask_id_number
 
 CST = dt.timezone(dt.timedelta(hours=8), "CST")
 
@@ -179,7 +179,7 @@ class WorkOrderStep:
 @dataclass(frozen=True)
 class WorkOrder:
     order_no: str                  # GD...
-    topic: str                     # noise / property / … (intents.md)
+    topic: str                     # noise / property / … (docs/contracts.md)
     department: str
     summary: str
     district: str

@@ -17,7 +17,7 @@ from adapters.bulk import BULK_SETTINGS, BulkSettings, Listing, Pacer, Page
 from adapters.errors import BadResponse, BusinessError, NotFound
 from adapters.parsing import date, local_datetime, money, month, xml_body, xml_fields
 from adapters.records import Affair, PayrollPeriod, PensionPayment, SocialInsuranceAccount
-from bot.config import Section
+from bot.core.config import Section
 
 INSURED_STATUS = {"1": "正常参保", "2": "暂停缴费", "3": "已退休"}
 SCHEMES = {"110": "城镇职工基本养老保险", "170": "城乡居民基本养老保险"}

@@ -11,7 +11,7 @@ from adapters.base import BackendAdapter
 from adapters.errors import BadResponse
 from adapters.parsing import date, fen, json_body, month, text
 from adapters.records import CST, Affair, UtilityBill
-from bot.config import Section
+from bot.core.config import Section
 
 KIND = {"WATER": "水费", "POWER": "电费", "GAS": "燃气费"}
 

@@ -11,7 +11,7 @@ from adapters.base import BackendAdapter
 from adapters.errors import BadResponse
 from adapters.parsing import json_body, local_datetime, text
 from adapters.records import Affair, WorkOrder, WorkOrderStep
-from bot.config import Section
+from bot.core.config import Section
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 ID_HEADER = "X-Citizen-Id"
@@ -52,7 +52,7 @@ class WorkordersAdapter(BackendAdapter):
         idempotency_key never files a second order. id_number links it to the
         bound citizen (None for anonymous or hotline filings); contact_phone may
         be None when the citizen left none. Mask ID numbers in
-        `content` before calling (bot.privacy.mask_text): the content is stored as is."""
+        `content` before calling (bot.core.privacy.mask_text): the content is stored as is."""
         if not isinstance(idempotency_key, str) or not idempotency_key.strip():
             raise ValueError("idempotency_key is required")
         body = {"topic": topic, "department": department, "content": content, "district": district}

@@ -1,29 +1,45 @@
-"""Builds every long-lived part of the assistant once, for the web app and the workers."""
+"""The composition root: builds every long-lived part of the assistant once, for the web app,
+the workers and the scripts, and is the one place that wires handlers and adapters into the rest.
+
+    settings ─► Redis hub, adapters, stores, NLU client ─► Services (what handlers get)
+             ─► handlers (handlers.registry) ─► Dispatcher (one turn)
+             ─► channels, each given the dispatcher's callables and its own settings:
+                wechat_oa (webhook + late answers), miniprogram, hotline
+"""
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 
-from adapters import build_adapters
-from bot import metrics
-from bot.binding_guard import BindingGuard
-from bot.callbacks import CallbackTasks
-from bot.clock import CLOCK, Clock
-from bot.dispatcher import Dispatcher, ErrorReplies, MainMenu
-from bot.handoff import HandoffDesk, OfficeHours
-from bot.identity_store import IdentityStore
-from bot.logs import configure_logging
-from bot.nlu_client import NluClient
-from bot.outbox import Outbox
-from bot.ratings import RatingBook
-from bot.redis_conn import RedisHub
-from bot.service_settings import load_service_settings
-from bot.sessions import SessionStore, UserLock
-from bot.settings import Settings
-from handlers.base import Services
+from adapters import Adapters, build_adapters
+from bot.channels.hotline import HotlineIngestor
+from bot.channels.miniprogram import MiniProgram
+from bot.channels.wechat_oa import CHANNEL as WECHAT_OA, WeChatOA, build_wechat_oa
+from bot.city.office_hours import OfficeHours
+from bot.city.service_catalogue import load_catalogue
+from bot.city.service_settings import load_service_settings
+from bot.conversation.contract import Services
+from bot.conversation.dispatcher import Dispatcher
+from bot.conversation.error_replies import ErrorReplies
+from bot.conversation.menu import MainMenu
+from bot.core import metrics
+from bot.core.clock import CLOCK, Clock
+from bot.core.errors import ConfigError
+from bot.core.logs import configure_logging
+from bot.core.redis_hub import RedisHub
+from bot.core.settings import Settings
+from bot.nlu.client import NluClient
+from bot.stores.binding_guard import BindingGuard
+from bot.stores.callbacks import CallbackTasks
+from bot.stores.handoff import HandoffDesk
+from bot.stores.identity import IdentityStore
+from bot.stores.outbox import Outbox
+from bot.stores.ratings import RatingBook
+from bot.stores.sessions import SessionStore, UserLock
+from bot.wechat_api import WeChatClient, build_client
 from handlers.common import BACKEND_NAMES
-from handlers.registry import MENU_ORDER, build_handlers
-from handlers.service_catalogue import load_catalogue
+from handlers.registry import MENU_INTENT, MENU_ORDER, build_handlers
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +49,48 @@ class Runtime:
     settings: Settings
     hub: RedisHub
     nlu: NluClient
-    adapters: object
+    adapters: Adapters
     identity: IdentityStore
     sessions: SessionStore
     dispatcher: Dispatcher
     services: Services
+
+    # The channels are built on first use: the web app and the worker need them (app.create_app
+    # builds them before any request), the scripts do not.
+    @cached_property
+    def wechat(self) -> WeChatClient:
+        """The WeChat API client of this process (the `wechat:` settings are read and checked here)."""
+        return build_client(self.settings, self.hub)
+
+    @cached_property
+    def wechat_oa(self) -> WeChatOA:
+        """The Official Account channel: the webhook and its late answers. Also the Outbox's
+        sender for WeChat citizens: an agent's message goes out as a customer-service message."""
+        if self.wechat.settings.rescue_after_s <= self.settings.conversation.lock_ttl_s:
+            # Sooner, a worker could re-run a turn its web process is still running.
+            raise ConfigError("wechat.rescue_after_s", "must be longer than conversation.lock_ttl_s")
+        channel = build_wechat_oa(handle=self.dispatcher.handle, forget=self.dispatcher.forget_user,
+                                  intents=self.dispatcher.intents, client=self.wechat, hub=self.hub,
+                                  data_key=self.settings.security.data_key)
+        if self.services is not None:
+            self.services.outbox.register(WECHAT_OA, channel.late.send_outbox)
+        return channel
+
+    @cached_property
+    def miniprogram(self) -> MiniProgram:
+        return MiniProgram(handle=self.dispatcher.handle, login=self.wechat.login, hub=self.hub)
+
+    def hotline(self, workers: int = 4) -> HotlineIngestor:
+        """A hotline ingestor (12345 transcripts) working on `workers` calls at once."""
+        purposes = frozenset(i for i, h in self.dispatcher.handlers.items() if h.purpose)
+        return HotlineIngestor(parse=self.nlu.parse, routing=self.services.service_settings.complaint_routing,
+                               min_confidence=self.settings.nlu.clarify_below, purposes=purposes,
+                               workorders=self.adapters.workorders, hub=self.hub, workers=workers)
+
+    def open_channels(self) -> None:
+        """Build the web app's channels now, in one thread, before any request: their settings
+        are checked (a wrong one stops the start) and WeChat becomes the Outbox's sender."""
+        self.wechat_oa, self.miniprogram   # noqa: B018 (built and cached)
 
 
 def build_runtime(settings: Settings, clock: Clock = CLOCK) -> Runtime:
@@ -52,34 +105,28 @@ def build_runtime(settings: Settings, clock: Clock = CLOCK) -> Runtime:
     lock = UserLock(hub, settings.conversation.lock_ttl_s, settings.conversation.lock_wait_s)
     nlu = NluClient(settings.nlu, hub)
     handlers = build_handlers()
-    menu = MainMenu(handlers, MENU_ORDER)
-    services = Services(settings=settings, adapters=adapters, identity=identity, clock=clock,
-                        extras={"menu": menu, "hub": hub, **citizen_services(settings, hub, clock)})
+    services = build_services(settings, hub, adapters=adapters, identity=identity,
+                              menu=MainMenu(handlers, MENU_ORDER, MENU_INTENT), clock=clock)
     dispatcher = Dispatcher(nlu=nlu, sessions=sessions, lock=lock, identity=identity, handlers=handlers,
                             services=services, clarify_below=settings.nlu.clarify_below, clock=clock,
-                            error_replies=ErrorReplies(BACKEND_NAMES), menu=menu,
-                            page_size=services.extras["service_settings"].ledger.page_size)
+                            error_replies=ErrorReplies(BACKEND_NAMES), menu=services.menu,
+                            page_size=services.service_settings.ledger.page_size)
     return Runtime(settings, hub, nlu, adapters, identity, sessions, dispatcher, services)
 
 
-def citizen_services(settings: Settings, hub: RedisHub, clock: Clock = CLOCK) -> dict:
-    """The stores and settings the handlers use besides the adapters (Services.extras).
-    Checked here, at start-up: a bad setting or catalogue file stops the start."""
+def build_services(settings: Settings, hub: RedisHub, *, adapters: Adapters | None, identity: IdentityStore | None,
+                   menu: MainMenu | None, clock: Clock = CLOCK) -> Services:
+    """The stores and settings the handlers use besides the adapters. Checked here, at start-up:
+    a bad setting or catalogue file stops the start. (A test of one channel may leave out the
+    adapters, the identity store and the menu.)"""
     service_settings = load_service_settings(settings.extra)
     watch_calendar(service_settings.office_hours.calendar, clock)
-    outbox = Outbox(hub, settings.security.data_key)
-    extras = {
-        "service_settings": service_settings,
-        "catalogue": load_catalogue(),
-        "office_hours": OfficeHours(service_settings.office_hours, clock),
-        "outbox": outbox,   # channels that can push register a sender here (outbox.register)
-        "handoff": HandoffDesk(hub, service_settings.handoff, outbox),
-        "callbacks": CallbackTasks(hub),
-        "ratings": RatingBook(hub),
-        "binding_guard": BindingGuard(hub, service_settings.binding),
-    }
-    extras["forget_hooks"] = [extras[k].forget_user for k in ("handoff", "outbox", "callbacks", "binding_guard")]
-    return extras
+    outbox = Outbox(hub, settings.security.data_key)   # channels that can push register a sender here
+    return Services(
+        settings=settings, adapters=adapters, identity=identity, service_settings=service_settings,
+        catalogue=load_catalogue(), office_hours=OfficeHours(service_settings.office_hours, clock), menu=menu,
+        outbox=outbox, handoff=HandoffDesk(hub, service_settings.handoff, outbox), callbacks=CallbackTasks(hub, outbox),
+        ratings=RatingBook(hub), binding_guard=BindingGuard(hub, service_settings.binding), clock=clock)
 
 
 def watch_calendar(calendar, clock: Clock, days_ahead: int = 30) -> None:

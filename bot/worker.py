@@ -1,9 +1,9 @@
 """One worker process for deferred jobs: `python -m bot.worker` (start as many as needed).
 
 It builds its own Runtime (the dispatcher, for queued and rescued turns) and serves
-the job stream of bot.jobs as one consumer of the shared group; SIGTERM/SIGINT finish
-the job at hand and stop. Building the WeChat channel also registers it as the
-Outbox sender for "wechat_oa" here, so messages that waited for a sender go out.
+the job stream of bot.core.jobs as one consumer of the shared group; SIGTERM/SIGINT finish
+the job at hand and stop. Building the WeChat channel (Runtime.wechat_oa) also registers it
+as the Outbox sender for "wechat_oa" here, so messages that waited for a sender go out.
 """
 from __future__ import annotations
 
@@ -13,18 +13,16 @@ import signal
 import sys
 import threading
 
-from bot.errors import ConfigError
-from bot.jobs import JobHandler, JobQueue, JobRunner
+from bot.core.errors import ConfigError
+from bot.core.jobs import JobHandler, JobQueue, JobRunner
 
 log = logging.getLogger("bot.worker")
 
 
 def job_handlers(runtime) -> tuple[JobQueue, dict[str, JobHandler]]:
     """Every job kind and who runs it (an explicit list: one line per producer)."""
-    from bot.channels.wechat_oa import build_channel
-
-    wechat = build_channel(runtime)
-    return wechat.jobs, {**wechat.job_handlers()}
+    late = runtime.wechat_oa.late
+    return late.jobs, {**late.job_handlers()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from bot.runtime import build_runtime
-    from bot.settings import load_settings
+    from bot.core.settings import load_settings
 
     try:
         runtime = build_runtime(load_settings())

@@ -18,12 +18,13 @@ import hashlib
 import secrets
 
 from adapters.errors import BackendError, BusinessError, Conflict, NotFound
-from bot.messages import Card, Choice, Choices, ListReply, Text
-from handlers import validators
-from handlers.base import Handler, Result, Turn
-from handlers.common import KEEP, date_with_weekday, read_yes_no, today
+from bot.city.districts import find_district
+from bot.city.service_catalogue import Catalogue
+from bot.conversation.contract import Handler, Result, Turn
+from bot.conversation.words import KEEP
+from bot.core.messages import Card, Choice, Choices, ListReply, Text
+from handlers.common import date_with_weekday, read_yes_no, today
 from handlers.dates import parse_day, parse_time, part_of_day
-from handlers.service_catalogue import Catalogue
 
 CANCEL_BOOKING_WORDS = ("取消预约", "退掉预约", "不去了", "预约取消", "撤销预约")
 LIST_BOOKING_WORDS = ("我的预约", "查看预约", "查预约", "预约记录", "约了什么")
@@ -42,6 +43,7 @@ class BookAppointment(Handler):
     label = "预约办事大厅"
     department = "政务服务管理局"
     needs_identity = True
+    commands = {"取消预约": {"action": "cancel"}, "我的预约": {"action": "list"}, "查看预约": {"action": "list"}}
 
     # -- start ----------------------------------------------------------------------------------
     def begin(self, turn: Turn) -> Result | None:
@@ -55,9 +57,9 @@ class BookAppointment(Handler):
         item = self._item_from(turn, turn.entities.get("service_item")) or self._item_from(turn, text)
         if item:
             form.data["item"] = item
-        district = turn.entities.get("district") or validators.find_district(text)
+        district = turn.entities.get("district") or find_district(text)
         if district:
-            form.data["district"] = validators.find_district(district) or district
+            form.data["district"] = find_district(district) or district
         day = parse_day(text, today(turn))
         if day:
             form.data["date"] = day.isoformat()
@@ -170,10 +172,9 @@ class BookAppointment(Handler):
     def _ask_date(self, turn: Turn, prompt: str | None) -> Result:
         turn.form.step = "date"
         day, days = today(turn), []
-        hours = turn.services.extras.get("office_hours")
         while len(days) < DAYS_OFFERED:
             day += dt.timedelta(days=1)
-            if hours is None or hours.is_workday(day):
+            if turn.services.office_hours.is_workday(day):
                 days.append(day)
         text = prompt or "您想哪天去办理？可以说“明天”“下周一”或“12月3日”，也可以回复编号："
         return Result([Choices(text, tuple(Choice(date_with_weekday(d), d.isoformat()) for d in days))],
@@ -346,7 +347,7 @@ class BookAppointment(Handler):
             if hall_id == text.upper() or name in text or (len(text) >= 4 and text in name):
                 turn.form.data["hall_name"] = name
                 return hall_id
-        district = validators.find_district(text)
+        district = find_district(text)
         matches = [(i, n) for i, n in options.items() if district and n.startswith(district)]
         if len(matches) == 1:
             turn.form.data["hall_name"] = matches[0][1]
@@ -363,5 +364,4 @@ class BookAppointment(Handler):
         first = today(turn) + dt.timedelta(days=1)
         if not (first <= day <= today(turn) + dt.timedelta(days=BOOKABLE_DAYS)):
             return False
-        hours = turn.services.extras.get("office_hours")
-        return hours is None or hours.is_workday(day)
+        return turn.services.office_hours.is_workday(day)

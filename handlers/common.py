@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from handlers.base import Turn
+from bot.conversation.contract import Turn
+from bot.conversation.words import KEEP, NO_WORDS, YES_WORDS
 
 # How citizens know each backend (error replies, ledger notes).
 BACKEND_NAMES = {
@@ -14,14 +15,6 @@ BACKEND_NAMES = {
     "utilities": "水电气缴费系统", "appointments": "大厅预约系统", "workorders": "12345工单系统",
 }
 
-# The district of a work order whose place named none: the 12345 office assigns it.
-CITY_WIDE = "成都市"
-
-# The reply of a "keep it" choice (keep the binding, keep the booking). Not a cancel word of the
-# dispatcher: "不用了" would be read as "cancel" and answered "已取消".
-KEEP = "保留"
-YES_WORDS = ("确认", "确定", "是的", "是", "对", "好的", "好", "可以", "行", "嗯", "没问题", "同意", "提交", "ok", "OK")
-NO_WORDS = ("不是", "不对", "不用", "不要", "算了", "否", "不", "先不", "不确认", "取消", "错了", KEEP)
 
 
 def yuan(amount: Decimal | float | str) -> str:

@@ -13,12 +13,13 @@ import re
 import secrets
 
 from adapters.errors import NotFound
-from bot.messages import Card, Choice, Choices, ListReply
-from bot.privacy import APPLICATION_NO, mask_phone, mask_text
+from bot.city.complaint_topics import TOPIC_NAMES, classify
+from bot.city.districts import CITY_WIDE, find_district
+from bot.conversation.contract import Handler, Result, Slot, SlotInvalid, Turn
+from bot.core.messages import Card, Choice, Choices, ListReply
+from bot.core.privacy import APPLICATION_NO, mask_phone, mask_text
 from handlers import validators
-from handlers.base import Handler, Result, Slot, SlotInvalid, Turn
-from handlers.common import CITY_WIDE, datetime_cn, read_yes_no, today
-from handlers.complaint_topics import TOPIC_NAMES, classify
+from handlers.common import datetime_cn, read_yes_no, today
 from handlers.personal import NOT_FOUND_APPLICATION
 
 SKIP_CONTACT = ("不留", "不用", "不方便", "没有", "跳过", "匿名", "不想留")
@@ -94,7 +95,7 @@ class FileComplaint(Handler):
         slots = turn.slots
         topic = classify(f"{slots['content']} {slots['location']}")
         department = turn.services.service_settings.complaint_routing[topic]
-        district = (validators.find_district(slots["location"]) or validators.find_district(slots["content"])
+        district = (find_district(slots["location"]) or find_district(slots["content"])
                     or CITY_WIDE)
         return topic, department, district
 

@@ -5,9 +5,9 @@ citizen's applications still in progress (or the latest one).
 """
 from __future__ import annotations
 
-from bot.messages import Card
+from bot.conversation.contract import Handler, Result, Slot, Turn
+from bot.core.messages import Card
 from handlers import validators
-from handlers.base import Handler, Result, Slot, Turn
 from handlers.personal import application_card, own_applications
 
 
@@ -19,7 +19,7 @@ class QueryEndorsementStatus(Handler):
     owns_prefixes = ("CJ",)
     slots = (
         Slot("application_no", "请告诉我签注的受理编号（CJ开头，共16位，在受理回执上）。",
-             validate=validators.application_no(("CJ",)), optional=True),
+             validate=validators.application_no(("CJ",)), optional=True, prefill=validators.application_no_in),
     )
 
     def handle(self, turn: Turn) -> Result:

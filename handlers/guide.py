@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 
-from bot.messages import Card, Choice, Choices, Text
-from handlers.base import Handler, Result, Turn
-from handlers.service_catalogue import Catalogue, LifeEvent, ServiceItem
+from bot.city.service_catalogue import Catalogue, LifeEvent, ServiceItem
+from bot.conversation.contract import Handler, Result, Turn
+from bot.core.messages import Card, Choice, Choices, Text
 
 # Question type -> words that ask it. Checked in this order; several may apply.
 QUESTION_WORDS: dict[str, tuple[str, ...]] = {

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import math
 
-from bot.messages import ListReply
-from handlers.base import Handler, Result, Turn
+from bot.conversation.contract import Handler, Result, Turn
+from bot.core.messages import ListReply
 
 EARTH_RADIUS_KM = 6371.0
 SHOWN = 3
@@ -24,6 +24,7 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 class NearbyHalls(Handler):
     intent = "nearby_halls"
     label = ""
+    purpose = False      # only a channel sends it (a WeChat location)
     department = "政务服务管理局"
 
     def handle(self, turn: Turn) -> Result:

@@ -1,7 +1,7 @@
 """request_human: a person takes over.
 
 Within office hours (config `office_hours`, clock injectable for tests) the
-conversation joins the agents' queue (bot.handoff.HandoffDesk) and the bot stays
+conversation joins the agents' queue (bot.stores.handoff.HandoffDesk) and the bot stays
 quiet until the agent closes it, the citizen says “结束人工”, or it times out.
 Outside office hours: a 12345 work order asking for a call-back, plus a
 call-back task; the citizen is told when to expect the call.
@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from bot.handoff import HANDOFF_DEPARTMENT
-from bot.privacy import mask_phone, mask_text
+from bot.city.districts import CITY_WIDE
+from bot.conversation.contract import Handler, Result, SlotInvalid, Turn
+from bot.core.privacy import mask_phone, mask_text
+from bot.stores.handoff import HANDOFF_DEPARTMENT
 from handlers import validators
-from handlers.base import Handler, Result, SlotInvalid, Turn
-from handlers.common import CITY_WIDE, WEEKDAYS_CN
+from handlers.common import WEEKDAYS_CN
 
 SKIP_WORDS = ("不留", "不用", "不方便", "没有", "跳过")
 
@@ -24,6 +25,8 @@ class RequestHuman(Handler):
     intent = "request_human"
     label = "转人工客服"
     department = HANDOFF_DEPARTMENT
+    commands = {"人工": {}, "转人工": {}, "人工客服": {}}
+    purpose = False      # on the hotline the caller already talks to a person
 
     def begin(self, turn: Turn) -> Result | None:
         services = turn.services

@@ -6,15 +6,16 @@
 
 Wrong codes (per user and per ID number) and name/ID mismatches (per user)
 count towards a lock-out, and codes are sent at most every resend_after_s per
-user and per ID number (bot.binding_guard, in Redis). "解除绑定" removes the
+user and per ID number (bot.stores.binding_guard, in Redis). "解除绑定" removes the
 binding after a confirmation.
 """
 from __future__ import annotations
 
-from bot.messages import Choice, Choices
+from bot.conversation.contract import Handler, Result, Slot, SlotInvalid, Turn
+from bot.conversation.words import KEEP
+from bot.core.messages import Choice, Choices
 from handlers import validators
-from handlers.base import Handler, Result, Slot, SlotInvalid, Turn
-from handlers.common import KEEP, read_yes_no
+from handlers.common import read_yes_no
 
 UNBIND_WORDS = ("解除绑定", "解绑", "取消绑定", "解除实名", "换绑", "删除我的信息", "注销绑定")
 RESEND_WORDS = ("重新发送", "重发", "再发", "没收到", "收不到")
@@ -28,6 +29,8 @@ class BindIdentity(Handler):
     intent = "bind_identity"
     label = "实名认证（绑定身份）"
     department = "政务服务管理局"
+    identity_gate = True
+    commands = {w: {"action": "unbind"} for w in ("解除绑定", "解绑", "取消绑定", "解除实名绑定")}
     slots = (
         Slot("person_name", "请输入您身份证上的姓名。", validate=validators.person_name, free_text=True),
         Slot("id_number", "请输入您本人的18位身份证号（只用于核实身份，加密保存）。",

@@ -2,7 +2,7 @@
 
 The backends are asked in parallel with one deadline (adapters.fanout); what
 arrived in time is shown, and the backends that did not answer are named, so an
-incomplete list never looks complete. Plain-word filters (bot.ledger_filters)
+incomplete list never looks complete. Plain-word filters (handlers.ledger_filters)
 narrow it: "还没办完的", "上个月在武侯区办的", "公积金的".
 """
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 
 from adapters.fanout import collect_affairs
-from bot.ledger_filters import parse_filter
-from bot.messages import ListReply, Text
-from handlers.base import Handler, Result, Turn
+from bot.conversation.contract import Handler, Result, Turn
+from bot.core.messages import ListReply, Text
 from handlers.common import BACKEND_NAMES, date_cn, datetime_cn, today
+from handlers.ledger_filters import parse_filter
 
 WHY = {"timeout": "响应超时", "unavailable": "暂时无法访问", "circuit_open": "暂时无法访问", "auth": "接口异常",
        "bad_response": "返回异常", "error": "查询出错"}

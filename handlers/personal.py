@@ -10,9 +10,9 @@ NotFound for both).
 from __future__ import annotations
 
 from adapters.errors import NotFound
-from bot.messages import Card, ListReply, Text
+from bot.conversation.contract import Handler, Result, Slot, Turn
+from bot.core.messages import Card, ListReply, Text
 from handlers import validators
-from handlers.base import Handler, Result, Slot, Turn
 from handlers.common import date_cn, datetime_cn, month_cn, today, yuan
 
 PROGRESS_WORDS = ("提取", "贷款", "进度", "办理", "办到", "审批", "到账")
@@ -151,7 +151,8 @@ class QueryBusinessRegistration(Handler):
     needs_identity = True
     owns_prefixes = ("QY",)
     slots = (Slot("application_no", "请告诉我登记的受理编号（QY开头）。",
-                  validate=validators.application_no(("QY",)), optional=True),)
+                  validate=validators.application_no(("QY",)), optional=True,
+                  prefill=validators.application_no_in),)
 
     def handle(self, turn: Turn) -> Result:
         market = turn.services.adapters.market_regulation

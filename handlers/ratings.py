@@ -1,7 +1,7 @@
 """rate_service: 好差评 after a served request, five levels.
 
 The dispatcher remembers the last served request (intent, label, department,
-time) in the session; a rating counts for that request once (bot.ratings.RatingBook:
+time) in the session; a rating counts for that request once (bot.stores.ratings.RatingBook:
 Redis + Prometheus). 不满意 / 非常不满意 (config `ratings.callback_levels`) also
 open a call-back task for the department, and the citizen is asked for a phone
 number (optional): one given goes into a 12345 work order (the task shows it
@@ -13,12 +13,13 @@ import datetime as dt
 import json
 
 from adapters.errors import BackendError
-from bot.messages import Choice, Choices, Text
-from bot.privacy import mask_phone
-from bot.ratings import LEVELS, level_from_text
+from bot.city.districts import CITY_WIDE
+from bot.city.ratings import LEVELS, level_from_text
+from bot.conversation.contract import Handler, Result, SlotInvalid, Turn
+from bot.core.messages import Choice, Choices, Text
+from bot.core.privacy import mask_phone
 from handlers import validators
-from handlers.base import Handler, Result, SlotInvalid, Turn
-from handlers.common import CITY_WIDE, datetime_cn, now
+from handlers.common import datetime_cn, now
 
 SKIP_WORDS = ("不留", "不用", "不方便", "没有", "跳过", "不想留")
 MAX_COMMENTS = 2   # then the contact question is not asked again
@@ -38,6 +39,12 @@ def rating_prompt(lead: str = "请为本次服务评价：") -> Choices:
 class RateService(Handler):
     intent = "rate_service"
     label = ""   # answers a prompt; not a menu entry
+    ends_forms = False   # a rating never ends what the citizen is doing
+    commands = {"评价": {}, "我要评价": {}}
+    takes_ratings = True
+
+    def ask(self, lead: str) -> Choices:
+        return rating_prompt(lead)
 
     def handle(self, turn: Turn) -> Result:
         if turn.form.step == "contact":

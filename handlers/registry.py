@@ -1,4 +1,4 @@
-"""The explicit list of handlers, one per intent of ../shared/spec/intents.md.
+"""The explicit list of handlers, one per intent of the project's intent list (docs/contracts.md).
 
 Adding an intent (docs/handlers.md has the full recipe): write its handler
 class, add it to build_handlers() below and to SPEC_INTENTS (or, for an intent
@@ -7,8 +7,8 @@ nlu_data/; tests/test_consistency.py checks that all of them agree.
 """
 from __future__ import annotations
 
+from bot.conversation.contract import Handler
 from handlers.appointments import BookAppointment
-from handlers.base import Handler
 from handlers.complaints import FileComplaint
 from handlers.endorsement import QueryEndorsementStatus
 from handlers.guide import AskServiceGuide
@@ -21,7 +21,7 @@ from handlers.personal import (QueryBusinessRegistration, QueryHousingFund, Quer
 from handlers.ratings import RateService
 from handlers.smalltalk import BotChallenge, Goodbye, Greet, OutOfScope, StrayAnswer, Thank
 
-# The intents of ../shared/spec/intents.md (a copy, so a checkout alone can run
+# The intents of the project's specification (docs/contracts.md; a copy, so a checkout alone can run
 # the consistency test; the test compares it with the spec when the spec is there).
 SPEC_INTENTS = (
     "greet", "goodbye", "thank", "affirm", "deny", "inform", "bot_challenge", "request_human", "out_of_scope",
@@ -47,7 +47,9 @@ def build_handlers() -> dict[str, Handler]:
     return {h.intent: h for h in handlers}
 
 
-# Order of the main menu (numbered choices on greeting, confusion and NLU outage).
+# The intent that answers with the main menu, and the menu's order (numbered choices on greeting,
+# confusion and NLU outage).
+MENU_INTENT = "greet"
 MENU_ORDER = [
     "query_my_affairs", "query_housing_fund", "query_social_security", "query_medical_insurance",
     "query_endorsement_status", "query_business_registration", "query_utility_bill",

@@ -5,9 +5,9 @@ served request: the session remembers it was asked).
 """
 from __future__ import annotations
 
-from bot.messages import Text
-from bot.privacy import is_valid_id_number
-from handlers.base import Handler, Result, Turn
+from bot.conversation.contract import Handler, Result, Turn
+from bot.core.messages import Text
+from bot.core.privacy import is_valid_id_number
 from handlers.ratings import rating_prompt
 
 
@@ -21,6 +21,8 @@ def _with_rating_prompt(turn: Turn, text: str) -> Result:
 
 class Greet(Handler):
     intent = "greet"
+    small_talk, purpose = True, False
+    commands = {"菜单": {}, "主菜单": {}, "帮助": {}}
 
     def handle(self, turn: Turn) -> Result:
         menu = turn.services.menu.choices("您好，我是成都市民服务助手。请直接说要办的事，或回复编号选择：")
@@ -29,6 +31,7 @@ class Greet(Handler):
 
 class Goodbye(Handler):
     intent = "goodbye"
+    ends_forms, purpose = False, False
 
     def handle(self, turn: Turn) -> Result:
         return _with_rating_prompt(turn, "好的，再见！有需要随时找我。")
@@ -36,6 +39,7 @@ class Goodbye(Handler):
 
 class Thank(Handler):
     intent = "thank"
+    small_talk, purpose = True, False
 
     def handle(self, turn: Turn) -> Result:
         return _with_rating_prompt(turn, "不客气，能帮到您就好。还有其他事情可以随时找我。")
@@ -43,6 +47,7 @@ class Thank(Handler):
 
 class BotChallenge(Handler):
     intent = "bot_challenge"
+    small_talk, purpose = True, False
 
     def handle(self, turn: Turn) -> Result:
         return Result.say("我是成都市民服务的智能助手，不是真人。需要工作人员帮忙时，回复“转人工”即可；"
@@ -51,6 +56,7 @@ class BotChallenge(Handler):
 
 class OutOfScope(Handler):
     intent = "out_of_scope"
+    ends_forms, purpose = False, False
 
     def handle(self, turn: Turn) -> Result:
         menu = turn.services.menu.choices("这个问题我帮不上忙，我只负责政务服务。您可以问我：")
@@ -59,6 +65,7 @@ class OutOfScope(Handler):
 
 class StrayAnswer(Handler):
     """An answer (是的 / 不是 / a bare number) when no question is open."""
+    answers_the_bot, purpose = True, False
 
     def __init__(self, intent: str):
         self.intent = intent

@@ -4,10 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-# The identifier shapes are bot.privacy's: the one definition.
-from bot import clock
-from bot.privacy import APPLICATION_NO, ID_LIKE, PHONE, compact, is_valid_id_number, is_valid_phone
-from handlers.base import SlotInvalid
+# The identifier shapes are bot.core.privacy's: the one definition.
+from bot.conversation.contract import SlotInvalid
+from bot.core import clock
+from bot.core.privacy import APPLICATION_NO, ID_LIKE, PHONE, compact, is_valid_id_number, is_valid_phone
 
 APPLICATION_PREFIX = {
     "CJ": "exit_entry", "QY": "market_regulation", "GJ": "housing_fund", "SB": "social_insurance",
@@ -51,21 +51,11 @@ def _real_date(yyyymmdd: str) -> bool:
 # did not extract it, so that a mistyped number gets a precise answer).
 APPLICATION_NO_ATTEMPT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{8,18}(?!\d)")
 
-DISTRICTS = ("锦江区", "青羊区", "金牛区", "武侯区", "成华区", "龙泉驿区", "青白江区", "新都区", "温江区",
-             "双流区", "郫都区", "新津区", "高新区", "天府新区")
 
-
-def find_district(text: str | None) -> str | None:
-    """The first district named in text, as its full name (武侯 -> 武侯区)."""
-    text = text or ""
-    best: tuple[int, str] | None = None
-    for d in DISTRICTS:
-        for form in (d, d[:-1]):
-            i = text.find(form)
-            if i >= 0 and (best is None or i < best[0]):
-                best = (i, d)
-    return best[1] if best else None
-
+def application_no_in(text: str) -> str | None:
+    """An attempt at an application number in the text, upper-cased (Slot.prefill)."""
+    attempt = APPLICATION_NO_ATTEMPT.search(text)
+    return attempt.group(0).upper() if attempt else None
 
 def phone(value: str) -> str:
     m = PHONE.search(value)

@@ -1,2 +1,2 @@
 """Local stand-ins for the government backends (see docs/adapters.md and
-../shared/spec/sandbox.md). `python -m sandbox` starts them all."""
+docs/contracts.md, sandbox/data/citizens.yaml). `python -m sandbox` starts them all."""

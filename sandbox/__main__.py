@@ -18,7 +18,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # `python sandbox/__main__.py` from the repository root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.privacy import redact_text  # noqa: E402
+from bot.core.privacy import redact_text  # noqa: E402
 from sandbox.backends import BACKEND_CLASSES  # noqa: E402
 from sandbox.control import ControlApp  # noqa: E402
 from sandbox.data import load_world  # noqa: E402

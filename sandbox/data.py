@@ -9,8 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.clock import ENV_VAR, clock_from
-from bot.workdays import WorkCalendar
+from bot.core.clock import ENV_VAR, clock_from
+from bot.core.workdays import WorkCalendar
 from sandbox import population
 from sandbox.exchange import LazyExchange
 

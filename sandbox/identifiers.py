@@ -1,12 +1,12 @@
 """Identifiers the sandbox makes up: resident ID numbers (GB 11643, the check
-character from bot.privacy, the one definition) and unified social credit
+character from bot.core.privacy, the one definition) and unified social credit
 codes of companies (统一社会信用代码, GB 32100-2015, with the organisation
 code's own check character from GB 11714)."""
 from __future__ import annotations
 
 import datetime as dt
 
-from bot.privacy import id_check_char
+from bot.core.privacy import id_check_char
 
 # GB 32100: 31 characters (no I, O, Z, S, V), weights 3^i mod 31.
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"

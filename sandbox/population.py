@@ -45,7 +45,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # `python sandbox/population.py` from the repository root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.privacy import mask_id_number  # noqa: E402
+from bot.core.privacy import mask_id_number  # noqa: E402
 from sandbox.identifiers import resident_id, uscc  # noqa: E402
 
 SEED = 20261101

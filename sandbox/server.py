@@ -9,7 +9,7 @@ import threading
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
-from bot.privacy import redact_text
+from bot.core.privacy import redact_text
 
 log = logging.getLogger("sandbox.http")
 

@@ -31,8 +31,8 @@ import requests  # noqa: E402
 
 from adapters import build_adapters  # noqa: E402
 from adapters.fanout import collect_affairs, shutdown  # noqa: E402
-from bot.config import load_raw  # noqa: E402
-from bot.redis_conn import RedisHub  # noqa: E402
+from bot.core.config import load_raw  # noqa: E402
+from bot.core.redis_hub import RedisHub  # noqa: E402
 from sandbox.ports import backend_urls  # noqa: E402
 from scripts.benchstats import percentile  # noqa: E402
 

@@ -40,8 +40,8 @@ import requests  # noqa: E402
 
 from adapters import build_adapters  # noqa: E402
 from adapters.errors import NotFound  # noqa: E402
-from bot.config import load_raw  # noqa: E402
-from bot.redis_conn import RedisHub  # noqa: E402
+from bot.core.config import load_raw  # noqa: E402
+from bot.core.redis_hub import RedisHub  # noqa: E402
 from sandbox.data import load_world  # noqa: E402
 from sandbox.population import SEED, SIZE, generate  # noqa: E402
 from sandbox.ports import backend_urls  # noqa: E402

@@ -28,10 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from adapters.fanout import collect_affairs  # noqa: E402
-from bot.messages import Incoming  # noqa: E402
-from bot.redis_conn import RedisHub  # noqa: E402
+from bot.core.messages import Incoming  # noqa: E402
+from bot.core.redis_hub import RedisHub  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
+from bot.core.settings import load_settings  # noqa: E402
 from sandbox.ports import backend_urls  # noqa: E402
 from scripts import nlu_model  # noqa: E402
 from scripts.benchstats import percentile  # noqa: E402

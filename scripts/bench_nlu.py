@@ -28,10 +28,10 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.nlu_client import NluClient  # noqa: E402
-from bot.normalise import normalise  # noqa: E402
-from bot.redis_conn import RedisHub  # noqa: E402
-from bot.settings import NluSettings  # noqa: E402
+from bot.nlu.client import NluClient  # noqa: E402
+from bot.nlu.normalise import normalise  # noqa: E402
+from bot.core.redis_hub import RedisHub  # noqa: E402
+from bot.core.settings import NluSettings  # noqa: E402
 from scripts.benchstats import percentile  # noqa: E402
 
 

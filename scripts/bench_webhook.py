@@ -574,7 +574,7 @@ def markdown_table(info: dict) -> str:
 
 def _delete_prefix(prefix: str) -> None:
     try:
-        from bot.redis_conn import RedisHub
+        from bot.core.redis_hub import RedisHub
         RedisHub(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), prefix).delete_prefix()
     except Exception as e:  # a benchmark must still print its figures
         print(f"could not delete the benchmark's Redis keys ({prefix}*): {e}")

@@ -27,6 +27,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sandbox.ports import backend_urls  # noqa: E402
 from scripts import nlu_model  # noqa: E402
 
 PY = str(ROOT / ".venv" / "bin" / "python")
@@ -175,11 +176,26 @@ def anchor_clock() -> None:
     """APP_CLOCK (a moved date for every part) anchored once here, so that the web app, the
     workers, the sandbox and the simulator all agree on the moment however late each starts."""
     if os.environ.get("APP_CLOCK"):
-        from bot.clock import clock_from
+        from bot.core.clock import clock_from
         try:
             os.environ["APP_CLOCK"] = clock_from(os.environ["APP_CLOCK"]).spec() or ""
         except ValueError as e:
             raise SystemExit(f"APP_CLOCK: {e}") from None
+
+
+def sandbox_backends_env(port_base: int, env: dict[str, str]) -> dict[str, str]:
+    """The app's backend URLs for a sandbox on `port_base`: config.yaml's sandbox profile names
+    the default ports (9101–9110), so another SANDBOX_PORT_BASE must reach the app too, or it would
+    call whatever listens on the default ports. Only in the sandbox profile, and never over a
+    URL the environment already sets."""
+    if env.get("APP_PROFILE", "sandbox") != "sandbox":
+        return {}
+    out = {}
+    for name, url in backend_urls(port_base).items():
+        var = f"APP__BACKENDS__{name.upper()}__BASE_URL"
+        if name != "control" and var not in env:
+            out[var] = url
+    return out
 
 
 def build_parts() -> list[Part]:
@@ -196,7 +212,8 @@ def build_parts() -> list[Part]:
 
     metrics_dir = Path(tempfile.mkdtemp(prefix="gov-metrics-"))
     app_env = {"REDIS_URL": redis_url, "NLU_URL": nlu_urls, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-               "WECHAT_API_BASE_URL": os.environ.get("WECHAT_API_BASE_URL", f"http://127.0.0.1:{sim_port}")}
+               "WECHAT_API_BASE_URL": os.environ.get("WECHAT_API_BASE_URL", f"http://127.0.0.1:{sim_port}"),
+               **sandbox_backends_env(port_base, dict(os.environ))}
 
     parts: list[Part] = []
     if (p := redis_part(redis_url)) is not None:

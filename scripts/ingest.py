@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make ingest FILE=path.jsonl [OUT=dir]`: ingest 12345 hotline transcripts.
 
-Reads the JSON Lines file (format: shared/spec/interfaces.md), understands each
+Reads the JSON Lines file (format: docs/contracts.md, docs/hotline.md), understands each
 call with the assistant's NLU, files complaints as 12345 work orders (once per
 call_id, however often the file is ingested), and writes
 
@@ -30,11 +30,11 @@ sys.path.insert(0, str(ROOT))
 
 from tqdm import tqdm  # noqa: E402
 
-from bot.errors import ConfigError  # noqa: E402
-from bot.hotline import HotlineIngestor, Summary, read_jsonl  # noqa: E402
-from bot.nlu_client import NluUnavailable  # noqa: E402
+from bot.channels.hotline import Summary, read_jsonl  # noqa: E402
+from bot.core.errors import ConfigError  # noqa: E402
+from bot.core.settings import load_settings  # noqa: E402
+from bot.nlu.client import NluUnavailable  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
 
 MAX_LISTED = 30   # bad lines / failed calls printed; summary.json has them all
 
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     summary = Summary()
     started = time.time()
-    ingestor = HotlineIngestor(runtime, workers=args.workers)
+    ingestor = runtime.hotline(workers=args.workers)
     with path.open("rb") as source, (out / "calls.jsonl").open("w", encoding="utf-8") as calls, \
             tqdm(total=count_calls(path), unit="call", file=sys.stderr, disable=args.no_progress) as bar:
         for outcome in ingestor.outcomes(read_jsonl(source)):
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {"file": str(path), "started_at": dt.datetime.fromtimestamp(started).astimezone().isoformat(),
               "elapsed_s": round(finished - started, 3), **summary.as_dict()}
     (out / "summary.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    routing = runtime.services.extras["service_settings"].complaint_routing
+    routing = runtime.services.service_settings.complaint_routing
     print_summary(report, routing, path, out)
     return 1 if summary.failed_calls else 0
 

@@ -12,7 +12,7 @@ by intent (each intent's examples are shuffled with ``--seed`` and dealt round-r
 fold a model is trained from scratch with ``rasa train nlu`` (same config, in a temporary
 folder) on the other folds plus every non-intent block (regexes, lookup tables, synonyms), and
 evaluated on the held-back fold exactly as ``scripts/nlu_eval.py`` evaluates a file (texts
-normalised with ``bot.normalise.normalise``, same scoring rules -- see that script's docstring).
+normalised with ``bot.nlu.normalise.normalise``, same scoring rules -- see that script's docstring).
 
 It prints and writes ``<out>/nlu-crossval-<timestamp>.json`` with the same flat keys as
 nlu_eval (``intent.accuracy``, ``intent.macro_f1``, ``intent.per_intent``,

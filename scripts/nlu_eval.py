@@ -8,7 +8,7 @@ Runs in the NLU virtualenv (the one that has Rasa), from the repository root:
 
 The model is loaded in-process (``rasa.core.agent.Agent.load``) and every message is parsed with
 ``await agent.parse_message(text)``. Unless ``--raw`` is given, each text first goes through
-``bot.normalise.normalise`` -- exactly what the application does before it calls Rasa.
+``bot.nlu.normalise.normalise`` -- exactly what the application does before it calls Rasa.
 
 Scoring rules
 -------------
@@ -57,7 +57,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from bot.normalise import normalise  # noqa: E402
+from bot.nlu.normalise import normalise  # noqa: E402
 
 FALLBACK = "nlu_fallback"
 OOS = "out_of_scope"
@@ -334,7 +334,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--model", required=True, help="trained model .tar.gz")
     ap.add_argument("--data", required=True, help="Rasa NLU YAML file (or folder) to evaluate on")
     ap.add_argument("--out", default="reports", help="folder for the JSON report (default reports/)")
-    ap.add_argument("--raw", action="store_true", help="do not apply bot.normalise.normalise first")
+    ap.add_argument("--raw", action="store_true", help="do not apply bot.nlu.normalise.normalise first")
     ap.add_argument("--sweep", action="store_true", help="also replay fallback thresholds")
     ap.add_argument("--errors", action="store_true", help="print every misclassified message")
     args = ap.parse_args(argv)

@@ -5,6 +5,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-# Fixtures of real parts: Redis, the Rasa server, the sandbox backends, the whole stack.
+# Fixtures of real parts: Redis, the Rasa server, the sandbox backends, the whole stack, the WeChat
+# simulator and the channel apps on top of it, the hotline's sample calls. Shared helpers are in
+# tests/fixtures/ too (chat.py: a citizen talking; fake_nlu.py: the keyword NLU stand-in; wx.py: pushes).
 pytest_plugins = ["tests.fixtures.clock", "tests.fixtures.redis", "tests.fixtures.nlu", "tests.fixtures.sandbox",
-                  "tests.fixtures.stack"]
+                  "tests.fixtures.stack", "tests.fixtures.wechat", "tests.fixtures.hotline"]

@@ -1,11 +1,11 @@
-"""Mini-program channel: POST /api/mp/login and POST /api/mp/chat (interfaces.md).
+"""Mini-program channel: what POST /api/mp/login and POST /api/mp/chat do (bot/web/miniprogram.py).
 
     login   {"code": wx.login() code} → sns/jscode2session → our own opaque token
             {"token", "expires_in"}. WeChat's session_key is dropped on the spot:
-            it never reaches the client, Redis or a log (wechat-protocol.md §3.1).
+            it never reaches the client, Redis or a log (docs/wechat.md, WeChat's rules: mini-program login).
     chat    Authorization: Bearer <token>, {"text"} → {"messages": [to_json(reply), ...]}
             Messages waiting in the Outbox (an agent's, during a handoff) come first: the
-            mini-program cannot be pushed to, so they go out with the next answer.
+            mini-program cannot be pushed to, so the dispatcher puts them before its answer.
 
 Tokens are `secrets.token_urlsafe(32)`; Redis keeps only their SHA-256
 (`mp:sess:<sha256>` → openid), with an idle expiry renewed on use and an
@@ -15,18 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import secrets
 import time
+from typing import Callable
 
-from flask import Blueprint, jsonify, request
-
-from bot.channels.wechat_oa.config import load_wechat_settings
-from bot.messages import Incoming, to_json
-from bot.wechat_api import WeChatError, build_api
-from bot.wechat_api.mp_login import InvalidLoginCode, code_to_session
-
-log = logging.getLogger(__name__)
+from bot.core.messages import Incoming, Reply
+from bot.core.redis_hub import RedisHub
+from bot.wechat_api.mp_login import Login
 
 CHANNEL = "miniprogram"
 SESSION_ABSOLUTE_S = 7 * 24 * 3600
@@ -62,49 +57,24 @@ class MpSessions:
         return doc["openid"]
 
 
-def _json_field(name: str, limit: int) -> str | None:
-    doc = request.get_json(silent=True)
-    value = doc.get(name) if isinstance(doc, dict) else None
-    if not isinstance(value, str) or not value.strip() or len(value) > limit:
-        return None
-    return value
+class MiniProgram:
+    """The mini-program's side of the assistant: our own login tokens on top of wx.login(), and
+    one turn per chat message. Its whole view of the assistant is `handle`."""
 
+    def __init__(self, *, handle: Callable[[Incoming], list[Reply]], login: Login, hub: RedisHub):
+        self.handle = handle
+        self.wechat_login = login
+        self.sessions = MpSessions(hub)
 
-def create_blueprint(runtime) -> Blueprint:
-    wechat = load_wechat_settings(runtime.settings.wechat, production=runtime.settings.is_production)
-    api = build_api(wechat, runtime.hub)
-    sessions = MpSessions(runtime.hub)
-    outbox = (getattr(getattr(runtime, "services", None), "extras", None) or {}).get("outbox")
-    bp = Blueprint("miniprogram", __name__)
+    def log_in(self, code: str) -> str:
+        """Our token for a wx.login() code; raises InvalidLoginCode, or WeChatError when WeChat
+        does not answer. WeChat's session_key ends here."""
+        session = self.wechat_login.code_to_session(code)
+        return self.sessions.issue(session.openid, session.unionid)
 
-    @bp.post("/api/mp/login")
-    def login():
-        code = _json_field("code", MAX_CODE_CHARS)
-        if code is None:
-            return jsonify(error="need {\"code\": \"...\"}"), 400
-        try:
-            session = code_to_session(api, code)
-        except InvalidLoginCode:
-            return jsonify(error="invalid or used login code"), 401
-        except WeChatError as e:
-            log.warning("jscode2session failed: %s", e)
-            return jsonify(error="WeChat login is temporarily unavailable"), 503
-        token = sessions.issue(session.openid, session.unionid)   # session.session_key ends here
-        return jsonify(token=token, expires_in=SESSION_IDLE_S)
+    def openid(self, token: str) -> str | None:
+        """The citizen a token stands for (None: unknown or expired)."""
+        return self.sessions.openid(token)
 
-    @bp.post("/api/mp/chat")
-    def chat():
-        auth = request.headers.get("Authorization", "")
-        openid = sessions.openid(auth[7:].strip()) if auth.startswith("Bearer ") and len(auth) < 200 else None
-        if openid is None:
-            return jsonify(error="not logged in"), 401
-        text = _json_field("text", MAX_TEXT_CHARS)
-        if text is None:
-            return jsonify(error=f"need {{\"text\": \"...\"}} of at most {MAX_TEXT_CHARS} characters"), 400
-        incoming = Incoming(channel=CHANNEL, user_id=openid, text=text)
-        replies = runtime.dispatcher.handle(incoming)
-        # Drained after the turn, so that what the turn itself queued is not left behind.
-        waiting = outbox.drain(incoming.user_key) if outbox is not None else []
-        return jsonify(messages=[to_json(r) for r in [*waiting, *replies]])
-
-    return bp
+    def chat(self, openid: str, text: str) -> list[Reply]:
+        return self.handle(Incoming(channel=CHANNEL, user_id=openid, text=text))

@@ -1,24 +1,46 @@
-"""The WeChat API client: access_token, customer-service, template/subscribe messages, menu, login.
+"""The WeChat API: one client per process, built once, with a sub-API per concern (as wechatpy's
+client is), all through one HTTP path (client.py: timeouts, the shared access_token, one
+bounded retry, one error taxonomy).
 
-    api = build_api(wechat_settings, hub)
-    CustomerService(api, hub).send_text(openid, "...")
+    client = build_client(settings, hub)
+    client.customer_service.send_text(openid, "...")     # 客服 messages, within WeChat's window
+    client.notices.send_template(openid, template_id, {...})
+    client.menu.publish(client.settings.menu)
+    client.login.code_to_session(code)                   # mini-program wx.login()
 
 The base URL comes from `wechat.api_base_url`: the simulator (sandbox/wechat_sim)
 in the sandbox, https://api.weixin.qq.com in production.
 """
 from __future__ import annotations
 
-from bot.redis_conn import RedisHub
+from bot.core.redis_hub import RedisHub
+from bot.core.settings import Settings
 from bot.wechat_api.client import WeChatApi
 from bot.wechat_api.customer_service import CustomerService, Outcome
 from bot.wechat_api.errors import WeChatApiError, WeChatError, WeChatUnavailable
+from bot.wechat_api.menu import Menu
+from bot.wechat_api.mp_login import Login
 from bot.wechat_api.notices import Notices, SubscriptionRefused
+from bot.wechat_api.settings import WeChatSettings, load_wechat_settings
 
-__all__ = ["WeChatApi", "CustomerService", "Outcome", "Notices", "SubscriptionRefused", "WeChatError",
-           "WeChatApiError", "WeChatUnavailable", "build_api"]
+__all__ = ["WeChatClient", "WeChatApi", "CustomerService", "Outcome", "Notices", "SubscriptionRefused", "Menu",
+           "Login", "WeChatError", "WeChatApiError", "WeChatUnavailable", "WeChatSettings", "build_client"]
 
 
-def build_api(wechat, hub: RedisHub) -> WeChatApi:
-    """`wechat` is the channel's WeChatSettings (bot.channels.wechat_oa.config)."""
-    return WeChatApi(wechat.api_base_url, wechat.app_id, wechat.app_secret, hub,
-                     timeout=(wechat.api_connect_timeout_s, wechat.api_read_timeout_s))
+class WeChatClient:
+    """The Official Account's API: `.customer_service`, `.notices`, `.menu`, `.login`; `.settings`
+    are the `wechat:` settings it was built from."""
+
+    def __init__(self, settings: WeChatSettings, hub: RedisHub):
+        self.settings = settings
+        self.api = WeChatApi(settings.api_base_url, settings.app_id, settings.app_secret, hub,
+                             timeout=(settings.api_connect_timeout_s, settings.api_read_timeout_s))
+        self.customer_service = CustomerService(self.api, hub)
+        self.notices = Notices(self.api)
+        self.menu = Menu(self.api)
+        self.login = Login(self.api)
+
+
+def build_client(settings: Settings, hub: RedisHub) -> WeChatClient:
+    """Read and check the `wechat:` settings and build the client (ConfigError on a wrong one)."""
+    return WeChatClient(load_wechat_settings(settings.wechat, production=settings.is_production), hub)

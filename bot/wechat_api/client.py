@@ -3,7 +3,7 @@
 `call()` is the only place that talks to WeChat. A token WeChat rejects
 (40001/40014/42001) is refreshed once and the call repeated once; a second
 rejection is an error. wechatpy instead retries without bound, which burns the
-daily token quota (wechat-protocol.md §0).
+daily token quota (docs/wechat.md, WeChat's rules: access_token).
 """
 from __future__ import annotations
 
@@ -13,15 +13,15 @@ from typing import Any
 
 import requests
 
-from bot.logs import install_redaction
-from bot.redis_conn import RedisHub
+from bot.core.logs import install_redaction
+from bot.core.redis_hub import RedisHub
 from bot.wechat_api.errors import WeChatApiError, WeChatUnavailable
 from bot.wechat_api.token import TokenStore
 
 TOKEN_REJECTED = frozenset({40001, 40014, 42001})
 
 # urllib3 logs each URL at DEBUG; ours carry the token, the secret or a login code,
-# which the record factory of bot/logs.py redacts.
+# which the record factory of bot/core/logs.py redacts.
 install_redaction()
 
 

@@ -1,7 +1,7 @@
 """Customer-service (客服) messages within WeChat's window and quota.
 
 WeChat lets an account write to a citizen only after the citizen did something
-(wechat-protocol.md §2.1): a message opens 48 h for 5 messages; a menu click,
+(docs/wechat.md, WeChat's rules: customer-service messages): a message opens 48 h for 5 messages; a menu click,
 a follow or a QR scan opens 1 min for 3 (where no window is open). We count the allowance ourselves in
 Redis, so an answer that cannot go out is known before calling WeChat; when
 WeChat disagrees (45015 window closed, 45047 quota used up) we believe it,
@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import logging
 
-from bot.redis_conn import RedisHub
+from bot.core.redis_hub import RedisHub
 from bot.wechat_api.client import WeChatApi
 from bot.wechat_api.errors import WeChatApiError, WeChatUnavailable
 

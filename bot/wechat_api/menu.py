@@ -4,7 +4,7 @@
     python -m bot.wechat_api.menu show        # what WeChat has now (cgi-bin/menu/get)
     python -m bot.wechat_api.menu print       # the JSON that publish would send
 
-The menu is checked when settings load (bot.channels.wechat_oa.config): at most
+The menu is checked when settings load (bot.wechat_api.settings): at most
 3 top-level buttons of at most 5 sub-buttons, WeChat's name lengths, and CLICK
 keys that are intent names — a click arrives as Incoming(intent=<key>).
 """
@@ -17,16 +17,20 @@ import sys
 from bot.wechat_api.client import WeChatApi
 
 
-def menu_body(menu) -> dict:
-    return {"button": [dict(b) for b in menu]}
+class Menu:
+    def __init__(self, api: WeChatApi):
+        self.api = api
 
+    @staticmethod
+    def body(menu) -> dict:
+        """What cgi-bin/menu/create takes for `menu` (the checked `wechat.menu`)."""
+        return {"button": [dict(b) for b in menu]}
 
-def publish(api: WeChatApi, menu) -> None:
-    api.call("POST", "cgi-bin/menu/create", body=menu_body(menu))
+    def publish(self, menu) -> None:
+        self.api.call("POST", "cgi-bin/menu/create", body=self.body(menu))
 
-
-def current(api: WeChatApi) -> dict:
-    return api.call("GET", "cgi-bin/menu/get")
+    def current(self) -> dict:
+        return self.api.call("GET", "cgi-bin/menu/get")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,28 +38,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=("publish", "show", "print"))
     args = parser.parse_args(argv)
 
-    from bot.channels.wechat_oa.config import load_wechat_settings
-    from bot.errors import ConfigError
-    from bot.redis_conn import RedisHub
-    from bot.settings import load_settings
-    from bot.wechat_api import WeChatError, build_api
+    from bot.core.errors import ConfigError
+    from bot.core.redis_hub import RedisHub
+    from bot.core.settings import load_settings
+    from bot.wechat_api import WeChatError, build_client
 
     try:
         settings = load_settings()
-        wechat = load_wechat_settings(settings.wechat, production=settings.is_production)
+        client = build_client(settings, RedisHub(settings.redis.url, settings.redis.key_prefix))
     except ConfigError as e:
         print(f"configuration error: {e}", file=sys.stderr)
         return 2
+    wechat = client.settings
     if args.action == "print":
-        print(json.dumps(menu_body(wechat.menu), ensure_ascii=False, indent=2))
+        print(json.dumps(Menu.body(wechat.menu), ensure_ascii=False, indent=2))
         return 0
-    api = build_api(wechat, RedisHub(settings.redis.url, settings.redis.key_prefix))
     try:
         if args.action == "publish":
-            publish(api, wechat.menu)
+            client.menu.publish(wechat.menu)
             print(f"menu published to {wechat.api_base_url} ({len(wechat.menu)} top-level buttons)")
         else:
-            print(json.dumps(current(api), ensure_ascii=False, indent=2))
+            print(json.dumps(client.menu.current(), ensure_ascii=False, indent=2))
     except WeChatError as e:
         print(f"WeChat refused: {e}", file=sys.stderr)
         return 1

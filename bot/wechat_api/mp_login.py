@@ -1,7 +1,7 @@
 """Mini-program login: `sns/jscode2session` turns a wx.login() code into an openid.
 
 Called directly (no access_token needed): wechatpy's `code_to_session` fetches
-a token first and sends it with the secret in the query (wechat-protocol.md §0).
+a token first and sends it with the secret in the query (docs/wechat.md, WeChat's rules: mini-program login).
 The session_key it returns is WeChat's secret with the citizen's device: it is
 handed back to the caller only to be dropped or kept server-side, never sent on.
 """
@@ -26,15 +26,19 @@ class MpSession:
     session_key: str = field(default="", repr=False)
 
 
-def code_to_session(api: WeChatApi, code: str) -> MpSession:
-    try:
-        data = api.call("GET", "sns/jscode2session", with_token=False, params={
-            **api.app_credentials(), "js_code": code, "grant_type": "authorization_code"})
-    except WeChatApiError as e:
-        if e.errcode in BAD_CODE:
-            raise InvalidLoginCode(str(e.errcode)) from None
-        raise
-    openid = data.get("openid")
-    if not isinstance(openid, str) or not openid:
-        raise InvalidLoginCode("no openid")
-    return MpSession(openid=openid, unionid=data.get("unionid"), session_key=data.get("session_key", ""))
+class Login:
+    def __init__(self, api: WeChatApi):
+        self.api = api
+
+    def code_to_session(self, code: str) -> MpSession:
+        try:
+            data = self.api.call("GET", "sns/jscode2session", with_token=False, params={
+                **self.api.app_credentials(), "js_code": code, "grant_type": "authorization_code"})
+        except WeChatApiError as e:
+            if e.errcode in BAD_CODE:
+                raise InvalidLoginCode(str(e.errcode)) from None
+            raise
+        openid = data.get("openid")
+        if not isinstance(openid, str) or not openid:
+            raise InvalidLoginCode("no openid")
+        return MpSession(openid=openid, unionid=data.get("unionid"), session_key=data.get("session_key", ""))

@@ -10,7 +10,7 @@ of fetching their own. Tokens come from `cgi-bin/stable_token` (which, unlike
 `cgi-bin/token`, does not invalidate the token other components are using) and
 are cached for 300 s less than their life, so a cached token is always valid.
 wechatpy keeps the expiry per process and refreshes without a lock, which is
-why this module exists (wechat-protocol.md §2.4).
+why this module exists (docs/wechat.md, WeChat's rules: access_token).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import secrets
 import time
 from typing import Callable
 
-from bot.redis_conn import RedisHub
+from bot.core.redis_hub import RedisHub
 from bot.wechat_api.errors import WeChatUnavailable
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from bot.privacy import ID_LIKE, PHONE
+from bot.core.privacy import ID_LIKE, PHONE
 from sandbox.data import World
 from sandbox.faults import Fault, FaultBoard, Stats
 from sandbox.quotas import Quota

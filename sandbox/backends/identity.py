@@ -17,7 +17,7 @@ import time
 
 from werkzeug.routing import Rule
 
-from bot.privacy import mask_phone
+from bot.core.privacy import mask_phone
 from sandbox import credentials
 from sandbox.backends.base import SandboxBackend
 

@@ -16,7 +16,7 @@ import re
 
 from werkzeug.routing import Rule
 
-from bot.privacy import mask_phone
+from bot.core.privacy import mask_phone
 from sandbox import credentials
 from sandbox.backends.base import SandboxBackend
 from sandbox.data import local_time, now_local, today_local

@@ -17,7 +17,7 @@ codes, records everything it receives, and can be told to misbehave:
     POST /__sim/interactions {"openid", "action"}   a citizen wrote/clicked: opens the window
     POST /__sim/reset                           forget everything
 
-Credentials: WECHAT_APP_ID / WECHAT_APP_SECRET, sandbox defaults from interfaces.md.
+Credentials: WECHAT_APP_ID / WECHAT_APP_SECRET, sandbox defaults of config.yaml (docs/contracts.md).
 """
 from sandbox.wechat_sim.app import create_sim_app
 

@@ -11,7 +11,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from bot.clock import ENV_VAR, clock_from
+from bot.core.clock import ENV_VAR, clock_from
 
 TOKEN_LIFE_S = 7200
 OLD_TOKEN_GRACE_S = 300          # a replaced cgi-bin/token token still works this long

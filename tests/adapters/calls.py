@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from adapters.errors import NotFound
-from bot.clock import CLOCK
+from bot.core.clock import CLOCK
 from tests.fixtures.clock import working_day_after
 from tests.adapters.seeds import CHEN, LI, LIU, UNKNOWN, WANG, ZHAO
 

@@ -11,7 +11,7 @@ import copy
 import pytest
 
 from adapters import ADAPTER_CLASSES, build_adapters
-from bot.config import load_raw
+from bot.core.config import load_raw
 
 FAST = {
     "connect_timeout_s": 0.5,

@@ -1,4 +1,4 @@
-"""The seeded citizens of shared/spec/sandbox.md (and three extras), for tests."""
+"""The seeded citizens (docs/contracts.md) and three extras, for tests."""
 WANG = "510104198506122310"     # 王建国 13880000001
 LI = "510107199203084525"       # 李芳 13880000002
 ZHAO = "510122197811250069"     # 赵丽 13880000003 (one pension: 城镇职工)

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.errors import BusinessError, Conflict, NotFound
 from tests.adapters.conftest import StatsDelta
-from bot.clock import CLOCK
+from bot.core.clock import CLOCK
 from tests.adapters.seeds import ALL_IDS, LI, WANG
 from tests.fixtures.clock import day_off_after, working_day_after
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from adapters.errors import BackendTimeout, BackendUnavailable, BadResponse, CircuitOpen, NotFound
-from bot.redis_conn import RedisHub
+from bot.core.redis_hub import RedisHub
 from tests.adapters.conftest import StatsDelta, backend_settings
 from tests.adapters.seeds import CHEN, WANG
 
@@ -100,7 +100,7 @@ def test_another_process_sees_the_open_circuit(make_adapter, sandbox, redis_hub)
         "import json, sys\n"
         "from adapters.exit_entry import ExitEntryAdapter\n"
         "from adapters.errors import CircuitOpen\n"
-        "from bot.redis_conn import RedisHub\n"
+        "from bot.core.redis_hub import RedisHub\n"
         "a = ExitEntryAdapter(json.loads(sys.argv[1]), RedisHub(sys.argv[2], sys.argv[3]), 'sandbox')\n"
         "try:\n"
         "    a.application('CJ20261101000123', None); print('called')\n"

@@ -21,7 +21,7 @@ from adapters.errors import (
     RateLimited,
     failure_kind,
 )
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
 from tests.adapters.conftest import StatsDelta
 from tests.adapters.seeds import SUN_XIAOMEI, ZHANG_GUILAN, ZHAO, ZHOU_DEMING
 

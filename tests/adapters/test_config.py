@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from adapters import build_adapters
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
 from tests.adapters.conftest import backend_settings, config_backends
 
 
@@ -53,14 +53,14 @@ def test_production_refuses_the_sandbox_sms_shortcut(sandbox, redis_hub):
 def test_config_yaml_keeps_the_shortcut_out_of_production():
     assert config_backends()["identity"]["sandbox_sms_shortcut"] is True
     import yaml  # the production profile as written, without resolving its !env values
-    from bot.config import DEFAULT_CONFIG_FILE, _Loader
+    from bot.core.config import DEFAULT_CONFIG_FILE, _Loader
     doc = yaml.load(DEFAULT_CONFIG_FILE.read_text(encoding="utf-8"), Loader=_Loader)
     assert doc["profiles"]["production"]["backends"]["identity"]["sandbox_sms_shortcut"] is False
 
 
 def test_production_takes_the_civil_affairs_credentials_from_the_environment():
     import yaml
-    from bot.config import DEFAULT_CONFIG_FILE, EnvRef, _Loader
+    from bot.core.config import DEFAULT_CONFIG_FILE, EnvRef, _Loader
     doc = yaml.load(DEFAULT_CONFIG_FILE.read_text(encoding="utf-8"), Loader=_Loader)
     civil = doc["profiles"]["production"]["backends"]["civil_affairs"]
     assert all(isinstance(civil[k], EnvRef) and not civil[k].has_default for k in ("base_url", "account", "password"))

@@ -37,7 +37,7 @@ def test_logs_never_hold_ids_or_phones(adapters, sandbox, caplog):
     url_lines = [r.getMessage() for r in caplog.records if r.name.startswith("urllib3") and '"' in r.getMessage()]
     assert len(url_lines) >= 25  # urllib3's request lines were captured ("GET /path?query HTTP/1.1" 200 …)
     for line in url_lines:
-        # Redaction (bot/logs.py) is the second line of defence; the URLs themselves hold no
+        # Redaction (bot/core/logs.py) is the second line of defence; the URLs themselves hold no
         # identifier, so it never has anything to replace in them.
         assert "<ID_NUMBER>" not in line and "<PHONE>" not in line, line
     for message in messages:

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from adapters import base
-from bot.privacy import ID_LIKE, PHONE
+from bot.core.privacy import ID_LIKE, PHONE
 from sandbox.ports import BACKENDS
 from tests.adapters.calls import every_call_with_an_identifier
 from tests.adapters.seeds import ALL_IDS, ALL_PHONES, LI, UNKNOWN, WANG

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from bot.messages import Card, Choices
-from tests.conversations.chat import CHEN, LI, LIU, WANG, ZHAO, affairs_of
+from bot.core.messages import Card, Choices
+from tests.fixtures.chat import CHEN, LI, LIU, WANG, ZHAO, affairs_of
 from tests.fixtures.clock import DATES
 
 

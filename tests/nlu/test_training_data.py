@@ -1,4 +1,4 @@
-"""Fast checks of the NLU training data and of the held-out evaluation file (issue 3).
+"""Fast checks of the NLU training data and of the held-out evaluation file.
 
 No Rasa needed: only PyYAML and the standard library. The Rasa YAML is parsed here directly
 (the ``- `` lines of the ``examples: |`` blocks) so that this runs in the application's
@@ -20,8 +20,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from bot.normalise import normalise  # noqa: E402
-from bot.privacy import id_check_char  # noqa: E402
+from bot.nlu.normalise import normalise  # noqa: E402
+from bot.core.privacy import id_check_char  # noqa: E402
 from scripts import nlu_eval  # noqa: E402
 
 NLU_DIR = os.path.join(ROOT, "nlu_data", "nlu")

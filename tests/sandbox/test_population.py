@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.privacy import ID_LIKE, is_valid_id_number
+from bot.core.privacy import ID_LIKE, is_valid_id_number
 from sandbox.data import load_world
 from sandbox.identifiers import is_valid_uscc
 from sandbox.population import AS_OF, SEED, SIZE, add_months, generate, month_of

@@ -50,7 +50,7 @@ def test_sigterm_stops_it_cleanly_and_logs_are_redacted(tmp_path):
 def test_a_moved_date_reaches_the_sandbox_process(tmp_path):
     """APP_CLOCK, as `make run` hands it to every part, is the sandbox's today; the control
     port moves it again and back. (Numbers dated by the moved day: test_p09_handoff.)"""
-    from bot.clock import CITY_TZ, Clock
+    from bot.core.clock import CITY_TZ, Clock
     import datetime as dt
     import os
 

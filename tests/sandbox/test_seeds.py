@@ -1,10 +1,10 @@
-"""The seeded world holds the citizens of shared/spec/sandbox.md with exactly
+"""The seeded world holds the citizens of the sandbox specification (docs/contracts.md) with exactly
 their facts, and its own data is consistent."""
 from __future__ import annotations
 
 import re
 
-from bot.privacy import is_valid_id_number, is_valid_phone
+from bot.core.privacy import is_valid_id_number, is_valid_phone
 from sandbox.data import load_world
 from sandbox.identifiers import is_valid_uscc
 

@@ -1,82 +1,53 @@
-"""WeChat Official Account channel: GET/POST /wechat (docs/wechat.md).
+"""WeChat Official Account channel (docs/wechat.md): the webhook of GET/POST /wechat, and the
+answers that reach a citizen after its passive reply.
 
-    config.py      the `wechat:` settings, validated at start-up
-    signing.py     signatures, timestamp window          crypto.py    safe/compatible mode AES
-    xml_in.py      hostile-proof XML reading, fields      routing.py   message/event → action
+    webhook.py     the web side: one push in, one passive reply out, in budget, once
+    late.py        the late-answer side: customer-service messages through the job stream
+                   (deliver, rescue, queued turns), and the Outbox sender (agents' messages)
+    signing.py     signatures, timestamp window          crypto.py     safe/compatible mode AES
+    xml_in.py      hostile-proof XML reading, fields      routing.py    message/event → action
     render.py      reply text, XML, pages of 2048 bytes   user_state.py per-citizen keys
     turns.py       exactly once (turn records), the budget (inline or queued turns)
-    sealing.py     what is kept in Redis is sealed under the data key
-    channel.py     the request flow, unsubscribe, late answers (jobs for bot.worker),
-                   the Outbox sender (agents' messages)
+    liveness.py    a web process's hold on the turns it is still running
+
+The channel sees the assistant through two callables (`handle`, `forget`); its settings and
+API are the WeChat client's (bot.wechat_api). The HTTP routes are bot/web/wechat.py.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from dataclasses import dataclass
 
-from bot.channels.wechat_oa.channel import MAX_BODY_BYTES, HttpAnswer, WeChatChannel
-from bot.channels.wechat_oa.config import load_wechat_settings
+from bot.channels.wechat_oa.late import Handle, LateAnswers
 from bot.channels.wechat_oa.routing import CHANNEL
-from bot.errors import ConfigError
+from bot.channels.wechat_oa.turns import QueuedTurns
+from bot.channels.wechat_oa.user_state import UserState
+from bot.channels.wechat_oa.webhook import ForgetUser, WeChatWebhook
+from bot.core.jobs import JobQueue
+from bot.core.redis_hub import RedisHub
+from bot.core.sealing import Sealer
+from bot.wechat_api import WeChatClient
 
-__all__ = ["create_blueprint", "build_channel", "WeChatChannel"]
-
-
-def build_channel(runtime) -> WeChatChannel:
-    settings = load_wechat_settings(runtime.settings.wechat, production=runtime.settings.is_production)
-    if settings.rescue_after_s <= runtime.settings.conversation.lock_ttl_s:
-        # Sooner, a worker could re-run a turn its web process is still running.
-        raise ConfigError("wechat.rescue_after_s", "must be longer than conversation.lock_ttl_s")
-    channel = WeChatChannel(runtime, settings)
-    # Messages that are not answers (an agent's, during a handoff) reach WeChat citizens through
-    # this channel; without a sender the Outbox would only store them.
-    outbox = (getattr(getattr(runtime, "services", None), "extras", None) or {}).get("outbox")
-    if outbox is not None:
-        outbox.register(CHANNEL, channel.send_outbox)
-    return channel
+__all__ = ["CHANNEL", "WeChatOA", "WeChatWebhook", "LateAnswers", "build_wechat_oa"]
 
 
-def create_blueprint(runtime) -> Blueprint:
-    channel = build_channel(runtime)
-    bp = Blueprint("wechat_oa", __name__)
-    bp.channel = channel    # for tests and operators
-
-    @bp.get("/wechat")
-    def verify():
-        return _response(channel.verify(request.args))
-
-    @bp.post("/wechat")
-    def receive():
-        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-            return _response(HttpAnswer(413, "request body too large"))
-        return _response(channel.receive(request.args, _read_body))
-
-    return bp
+@dataclass(frozen=True)
+class WeChatOA:
+    webhook: WeChatWebhook     # the web side
+    late: LateAnswers          # the late-answer side (its jobs are what bot.worker serves)
 
 
-def _read_body(limit: int) -> bytes:
-    """At most limit+1 bytes, so that a longer body is seen to be too long.
-
-    With Content-Length, Werkzeug's stream stops there. Without one (chunked,
-    `wsgi.input_terminated` set by gunicorn and the dev server) Werkzeug would
-    silently truncate at MAX_CONTENT_LENGTH, so read the server's stream directly.
-    """
-    env = request.environ
-    if request.content_length is None and env.get("wsgi.input_terminated"):
-        stream = env["wsgi.input"]
-    elif request.content_length is None:
-        return b""      # no length and not terminated: WSGI gives no safe way to read it
-    else:
-        stream = request.stream
-    chunks, size = [], 0
-    while size <= limit:
-        chunk = stream.read(limit + 1 - size)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)
-
-
-def _response(answer: HttpAnswer) -> Response:
-    mimetype = answer.content_type
-    return Response(answer.body, status=answer.status, mimetype=mimetype)
+def build_wechat_oa(*, handle: Handle, forget: ForgetUser, intents: frozenset[str], client: WeChatClient,
+                    hub: RedisHub, data_key: bytes) -> WeChatOA:
+    """Both sides, sharing the job stream and the per-citizen state."""
+    settings = client.settings
+    # Citizens' words and our answers are stored sealed under the data key (bot.core.sealing).
+    sealer = Sealer(data_key)
+    jobs = JobQueue(hub, settings.jobs.stream, max_tries=settings.jobs.max_tries, backoff_s=settings.jobs.backoff_s,
+                    visibility_s=settings.jobs.visibility_s, sealer=sealer, max_len=settings.jobs.max_len,
+                    dead_ttl_s=settings.jobs.dead_ttl_s)
+    users = UserState(hub, sealer, continuation_ttl_s=settings.continuation_ttl_s, parked_ttl_s=settings.parked_ttl_s)
+    queued = QueuedTurns(hub, jobs, sealer, settings.dedup_ttl_s)
+    late = LateAnswers(handle, client.customer_service, hub, jobs, users, queued, settings.rescue_after_s)
+    webhook = WeChatWebhook(handle=handle, forget=forget, intents=intents, settings=settings,
+                            customer_service=client.customer_service, hub=hub, sealer=sealer, users=users, late=late)
+    return WeChatOA(webhook, late)

@@ -1,4 +1,4 @@
-"""Safe/compatible mode message encryption (AES-256-CBC), per wechat-protocol.md §1.6.
+"""Safe/compatible mode message encryption (AES-256-CBC), as docs/wechat.md summarises it (WeChat's rules: encryption).
 
     Encrypt = base64(AES-CBC(key, iv=key[:16], pkcs7_32(random16 || len32be(xml) || xml || appid)))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from bot.redis_conn import RedisHub
+from bot.core.redis_hub import RedisHub
 
 log = logging.getLogger(__name__)
 

@@ -1,22 +1,21 @@
 """Replies out: the dispatcher's replies as WeChat text, passive reply XML, long-text pages.
 
 WeChat shows only text in a passive reply here, so choices become numbered
-lines (bot.messages.to_plain_text) and the citizen answers with the number.
+lines (bot.core.messages.to_plain_text) and the citizen answers with the number.
 A text reply's content may hold at most 2048 bytes: longer answers are cut
 into pages at line ends; the first goes out with a "reply 更多" note and the
-rest wait in Redis (user_state.py). "更多" is also the dispatcher's word for the
-next page of a long list, so citizens learn one word: the channel's pages, when
-there are any, come first.
+rest wait in Redis (user_state.py). The words that ask for them are the
+conversation's (bot.conversation.words.MORE_WORDS), which also page the
+dispatcher's long lists: the channel's pages, when there are any, come first.
 """
 from __future__ import annotations
 
 import time
 from typing import Iterable
 
-from bot.messages import Reply, to_plain_text
+from bot.core.messages import Reply, to_plain_text
 
 MAX_CONTENT_BYTES = 2048
-MORE_WORDS = ("更多", "继续")     # "继续" was the word before; still understood
 MORE_NOTE = "\n\n（内容较长，回复“更多”查看）"
 SUCCESS = "success"    # "received, no reply" — never encrypted
 

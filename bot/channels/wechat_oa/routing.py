@@ -1,4 +1,4 @@
-"""What each WeChat message or event means for the assistant (wechat-protocol.md §1.3).
+"""What each WeChat message or event means for the assistant (docs/wechat.md, WeChat's rules: messages and events).
 
 `route(msg)` returns one action:
 
@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.channels.wechat_oa.xml_in import BadMessage, WeChatMessage
-from bot.messages import Incoming
+from bot.core.messages import Incoming
 
 CHANNEL = "wechat_oa"
 _INTENT = re.compile(r"[a-z][a-z_]{0,63}")

@@ -1,6 +1,6 @@
 """Signature and freshness checks of WeChat's query strings.
 
-Stricter than wechatpy's `check_signature` (see wechat-protocol.md §0): every
+Stricter than wechatpy's `check_signature` (docs/wechat.md, WeChat's rules: signatures): every
 parameter must be present and well-formed, signatures are lower-case hex only
 and compared in constant time, and the timestamp must be within a window.
 """

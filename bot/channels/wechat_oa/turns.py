@@ -40,10 +40,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Callable
 
-from bot.sealing import Sealer
-from bot.jobs import JobQueue
-from bot.messages import Incoming
-from bot.redis_conn import RedisHub
+from bot.core.jobs import JobQueue
+from bot.core.messages import Incoming
+from bot.core.redis_hub import RedisHub
+from bot.core.sealing import Sealer
 
 log = logging.getLogger(__name__)
 
@@ -182,14 +182,15 @@ class TurnRecords:
 Deferral = Callable[[Incoming], "str | None"]           # incoming -> turn id (None: not recorded)
 LateAnswer = Callable[[Incoming, str, "str | None"], None]   # (incoming, text, turn id)
 RenderReplies = Callable[[list], str]
+Handle = Callable[[Incoming], list]
 
 
 class InlineTurns:
-    """Runs the dispatcher in this process; an overrun is recorded by `on_defer` and its
+    """Runs the turn (`handle`) in this process; an overrun is recorded by `on_defer` and its
     answer goes to `on_late`."""
 
-    def __init__(self, dispatcher, render: RenderReplies, on_defer: Deferral, on_late: LateAnswer, threads: int):
-        self.dispatcher = dispatcher
+    def __init__(self, handle: Handle, render: RenderReplies, on_defer: Deferral, on_late: LateAnswer, threads: int):
+        self.handle = handle
         self.render = render
         self.on_defer = on_defer
         self.on_late = on_late
@@ -208,7 +209,7 @@ class InlineTurns:
 
         def turn() -> None:
             try:
-                text = self.render(self.dispatcher.handle(incoming))
+                text = self.render(self.handle(incoming))
             except Exception:     # handle() never raises; rendering a reply might
                 log.exception("rendering a turn's replies failed")
                 text = "抱歉，系统出了点问题，请稍后再试。"

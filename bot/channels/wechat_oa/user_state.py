@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import time
 
-from bot.sealing import Sealer
-from bot.redis_conn import RedisHub
+from bot.core.sealing import Sealer
+from bot.core.redis_hub import RedisHub
 
 DEFERRED_KEEP_S = 86400    # how long a deferred turn waits for a worker to look at it
 

@@ -4,7 +4,7 @@ WeChat never sends a DTD, entities, attributes or repeated fields, so any of
 those means the body is not from WeChat. The parser is expat driven directly:
 it refuses DTDs and entities (after a byte search that rejects them before
 parsing at all), keeps only the top-level leaf fields as strings, and bounds
-the depth. Then the fields are validated (wechat-protocol.md §5), so that the
+the depth. Then the fields are validated (docs/wechat.md, WeChat's rules: hostile XML), so that the
 rest of the channel only ever sees well-formed values. Every problem is a
 `BadMessage`.
 """

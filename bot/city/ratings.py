@@ -1,0 +1,22 @@
+"""好差评: the five levels of the national rating scheme for government services, and the plain
+words citizens use for them. The counts are kept by bot.stores.ratings (RatingBook)."""
+from __future__ import annotations
+
+LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
+
+# Checked in this order: "非常不满意" contains "不满意" and "满意".
+_WORDS = (
+    ("非常不满意", "非常不满意"), ("很不满意", "非常不满意"), ("特别不满意", "非常不满意"),
+    ("不满意", "不满意"), ("差评", "不满意"), ("不太满意", "不满意"),
+    ("非常满意", "非常满意"), ("很满意", "非常满意"), ("特别满意", "非常满意"),
+    ("基本满意", "基本满意"), ("还行", "基本满意"), ("一般", "基本满意"),
+    ("满意", "满意"), ("好评", "满意"),
+)
+
+
+def level_from_text(text: str | None) -> str | None:
+    text = (text or "").strip()
+    for word, level in _WORDS:
+        if word in text:
+            return level
+    return None

@@ -1,0 +1,163 @@
+"""What a handler is: the intent it serves, the slots it needs, and `handle()`.
+
+A handler never touches Redis or HTTP itself: it gets the filled slots, the
+bound citizen (if any), the adapters and the stores (`turn.services`) through
+`Turn`, and returns replies in a `Result`. The dispatcher owns everything around
+it (locking, session, NLU, slot filling, identity gate, errors), so handlers test
+without a network.
+
+A request runs: `begin()` once (may answer at once) -> slots asked and validated
+-> `handle()`; a handler with a dialogue of its own sets `turn.form.step` and
+returns `keep_form=True`, and the next message comes back to `handle()`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
+
+from bot.core.clock import CLOCK, Clock
+from bot.core.messages import Incoming, Reply, Text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from adapters import Adapters
+    from bot.city.office_hours import OfficeHours
+    from bot.city.service_catalogue import Catalogue
+    from bot.city.service_settings import ServiceSettings
+    from bot.conversation.menu import MainMenu
+    from bot.core.settings import Settings
+    from bot.nlu.client import Parse
+    from bot.stores.binding_guard import BindingGuard
+    from bot.stores.callbacks import CallbackTasks
+    from bot.stores.handoff import HandoffDesk
+    from bot.stores.identity import Citizen, IdentityStore
+    from bot.stores.outbox import Outbox
+    from bot.stores.ratings import RatingBook
+    from bot.stores.sessions import Form, Session
+
+
+class SlotInvalid(Exception):
+    """The citizen's answer cannot fill the slot; the message says why (shown to them)."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    name: str                                   # entity name it is filled from
+    prompt: str                                 # the question asked when it is missing
+    validate: Callable[[str], str] | None = None  # returns the clean value or raises SlotInvalid
+    free_text: bool = False                     # may the whole message fill it (e.g. a name)?
+    sensitive: bool = False                     # never echoed back unmasked
+    optional: bool = False                      # validated when given, never asked for
+    skip_words: tuple[str, ...] = ()            # answers that skip the slot (given to validate, not a cancel)
+    # A value found in the request's own words when NLU found none (validated like an answer, so
+    # a mistyped application number gets a precise reply rather than a question).
+    prefill: Callable[[str], str | None] | None = None
+
+
+@dataclass
+class Services:
+    """Everything a handler may use besides the turn itself, built once by the runtime (or by a
+    test). Handlers reach Redis only through these stores, and backends only through `adapters`."""
+    settings: Settings
+    adapters: Adapters                 # one client per government backend
+    identity: IdentityStore            # who a channel user has proven to be
+    service_settings: ServiceSettings  # complaint routing, office hours, handoff, ratings, ledger, binding
+    catalogue: Catalogue               # 办事指南: items and life-event bundles
+    office_hours: OfficeHours
+    menu: MainMenu
+    outbox: Outbox                     # messages that are not an answer (the dispatcher drains it)
+    handoff: HandoffDesk
+    callbacks: CallbackTasks
+    ratings: RatingBook
+    binding_guard: BindingGuard
+    clock: Clock = CLOCK               # what day it is (bot.core.clock): never the system clock directly
+
+    def forget_user(self, user_key: str) -> None:
+        """Unsubscribe: every store here that keeps something about the citizen forgets it."""
+        for store in (self.handoff, self.outbox, self.callbacks, self.binding_guard):
+            store.forget_user(user_key)
+
+
+@dataclass
+class Turn:
+    incoming: Incoming
+    text: str                       # the citizen's text (normalised by NLU when parsed)
+    parse: "Parse | None"
+    slots: dict[str, str]
+    form: "Form"
+    session: "Session"
+    citizen: "Citizen | None"
+    services: Services
+    entities: dict[str, str] = field(default_factory=dict)   # what NLU (or a choice) found in this message
+
+    @property
+    def intent(self) -> str:
+        return self.form.intent
+
+    @property
+    def user_key(self) -> str:
+        return self.incoming.user_key
+
+    @property
+    def said_intent(self) -> str | None:
+        """The intent NLU read in this very message (e.g. affirm / deny while confirming)."""
+        return self.parse.intent if self.parse is not None else None
+
+
+@dataclass
+class Result:
+    replies: list[Reply]
+    keep_form: bool = False          # the conversation stays in this handler (form.step says where)
+    served: dict[str, Any] | None = None   # a request was served: {"department": ...} for ratings
+    bound: bool = False              # the citizen has just been bound (resume what waited)
+
+    @classmethod
+    def say(cls, *texts: str, **kw: Any) -> "Result":
+        return cls([Text(t) for t in texts], **kw)
+
+
+class Handler:
+    intent: ClassVar[str]
+    slots: ClassVar[tuple[Slot, ...]] = ()
+    needs_identity: ClassVar[bool] = False   # personal data: only for a verified citizen
+    department: ClassVar[str | None] = None  # who serves it (for ratings)
+    label: ClassVar[str] = ""                # short Chinese name, used in menus and clarifications
+    owns_prefixes: ClassVar[tuple[str, ...]] = ()  # application-number prefixes that mean this intent
+    # Fixed words that mean this intent whatever NLU thinks (the exact message, punctuation ignored),
+    # each with the entities it carries: {"解绑": {"action": "unbind"}}.
+    commands: ClassVar[Mapping[str, Mapping[str, str]]] = {}
+    # What kind of message the intent is, for the dispatcher while a form is open and for the hotline:
+    answers_the_bot: ClassVar[bool] = False  # 是的 / 不是 / a bare value: an answer, never a new request
+    small_talk: ClassVar[bool] = False       # answered without closing an open form (its question is asked again)
+    ends_forms: ClassVar[bool] = True        # a confident request of this intent replaces an open form
+    purpose: ClassVar[bool] = True           # says why a citizen calls (the hotline's main and secondary intents)
+    # The handler that takes a 好差评 rating: after a person served the citizen, the dispatcher asks
+    # for one with its `ask()` (Dispatcher.hand_back).
+    takes_ratings: ClassVar[bool] = False
+    # The handler that binds a citizen's identity: a request that needs one goes there first and
+    # resumes once it reports `Result(bound=True)`. Exactly one handler is the gate.
+    identity_gate: ClassVar[bool] = False
+    # The dispatcher keeps the citizen's own messages while this handler's form is open, masked,
+    # in form.data["said"] (a complaint's work order carries them; the bot's replies never).
+    keeps_citizen_lines: ClassVar[bool] = False
+
+    def needs_identity_for(self, entities: dict[str, str], text: str) -> bool:
+        """Whether this request needs a bound citizen (some intents only sometimes do)."""
+        return self.needs_identity
+
+    def follows_up(self, text: str, today: dt.date) -> bool:
+        """Right after this handler served the citizen, does this message only refine
+        that request (e.g. "还没办完的" after the ledger)?"""
+        return False
+
+    def ask(self, lead: str) -> Reply:
+        """A question whose answers start this intent (the rating handler's: the levels as choices)."""
+        raise NotImplementedError
+
+    def begin(self, turn: Turn) -> Result | None:
+        """Called once when the form starts, before any slot is asked for. A Result
+        ends (or redirects) the request right away; None goes on to slot filling."""
+        return None
+
+    def handle(self, turn: Turn) -> Result:  # pragma: no cover - abstract
+        raise NotImplementedError

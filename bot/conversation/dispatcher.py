@@ -1,0 +1,592 @@
+"""The one place that owns a turn: lock, session, NLU, slot filling, handler, errors.
+
+    Incoming ──► per-user lock ──► text cut to MAX_TEXT_CHARS ──► session
+             ──► in a human handoff? (stay quiet, forward)
+             ──► understand: a numbered choice / command word / channel intent / NLU
+                   (NLU down: an open form takes the text as it is; otherwise the menu)
+             ──► cancel? ──► form in progress? continue it : pick handler
+                   (an application number decides the handler by its prefix;
+                    a low-confidence parse gets a clarifying question instead)
+             ──► identity gate (someone else's ID number: refused, nothing queried)
+             ──► begin() ──► slots (forms.py: prompt, validate, re-prompt) ──► handle()
+             ──► replies: long lists paged ("更多"), every ID and phone number masked,
+                   after whatever waited in the outbox (an agent's message no channel could push)
+
+Errors from backends become replies that tell the citizen what to do; nothing
+escapes as an exception to the channel (an unexpected one also ends the open form).
+An empty reply list means "say nothing" (the citizen is talking to a person).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Mapping
+
+from bot.conversation import forms
+from bot.conversation.contract import Handler, Result, Services, Slot, Turn
+from bot.conversation.error_replies import ErrorReplies
+from bot.conversation.menu import MainMenu
+from bot.conversation.words import CANCEL_WORDS, END_WORDS, asks_for_more
+from bot.core import metrics
+from bot.core.clock import CLOCK, Clock
+from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
+from bot.core.privacy import APPLICATION_NO, ID_LIKE, compact, mask_text, redact_text
+from bot.nlu.client import FALLBACK_INTENT, NluClient, NluUnavailable, Parse
+from bot.nlu.normalise import normalise
+from bot.stores.handoff import SERVED_BY_PEOPLE
+from bot.stores.identity import IdentityStore
+from bot.stores.sessions import Form, Session, SessionStore, UserBusy, UserLock
+
+log = logging.getLogger(__name__)
+
+# How sure NLU must be before a message counts as a new request in the middle of a form.
+INTERRUPT_CONFIDENCE = 0.7
+# How long after an answer a bare refinement ("上个月的") still refers to it.
+FOLLOW_UP_S = 600
+# Longer messages are cut to this before anything reads them (NLU, forms, history):
+# WeChat allows ~64 KiB, and nothing a citizen asks for needs more.
+MAX_TEXT_CHARS = 500
+# Metric labels besides the handlers' intents: a label is never text the citizen typed.
+TURN_LABELS = {"-", "more", "cancel", "handoff", "unknown", FALLBACK_INTENT}
+# Entities a choice or typed "/intent{...}" may carry (never identifiers).
+DIRECT_ENTITIES = {"application_no", "district", "service_item", "theme", "level", "action"}
+
+# Key of the prefetched outbox length among a turn's reads (not a Redis key).
+OUTBOX_LEN = "#outbox-len"
+
+# "/intent" or '/intent{"entity": "value"}' chooses an intent without NLU
+# (menu choices and clarifications send these).
+_DIRECT = re.compile(r"^/([a-z_]+)(\{.*\})?$")
+_BARE_VALUE = re.compile(r"[\dA-Za-z\s:：.\-]+")
+
+NOT_OWN_ID = ("为保护个人信息，只能查询您本人（已实名绑定）的业务，不能查询他人的身份证号。"
+              "如需办理他人的事项，请本人查询或携带委托材料到窗口办理。")
+
+
+@dataclass
+class Message:
+    """What the citizen's message means for this turn."""
+    text: str
+    intent: str | None = None
+    entities: dict[str, str] = field(default_factory=dict)
+    parse: Parse | None = None
+    answer: bool = False       # a choice picked while a form is open: always an answer
+    deliberate: bool = False   # a choice, a command word or the channel chose the intent
+
+
+class Dispatcher:
+    def __init__(self, *, nlu: NluClient, sessions: SessionStore, lock: UserLock, identity: IdentityStore,
+                 handlers: dict[str, Handler], services: Services, clarify_below: float,
+                 error_replies: ErrorReplies, menu: MainMenu, page_size: int = 8, clock: Clock = CLOCK):
+        self.nlu = nlu
+        self.sessions = sessions
+        self.lock = lock
+        self.identity = identity
+        self.handlers = handlers
+        self.services = services
+        self.clarify_below = clarify_below
+        self.errors = error_replies
+        self.menu = menu
+        self.page_size = page_size
+        self.clock = clock
+        self.prefix_owner = {p: h.intent for h in handlers.values() for p in h.owns_prefixes}
+        self.commands = _commands(handlers.values())
+        # The kinds of intent, as the handlers declare them (Handler.answers_the_bot, ...).
+        self.answer_intents = frozenset(i for i, h in handlers.items() if h.answers_the_bot)
+        self.small_talk = frozenset(i for i, h in handlers.items() if h.small_talk)
+        self.steady = frozenset(i for i, h in handlers.items() if not h.ends_forms)   # never end an open form
+        gates = [h for h in handlers.values() if h.identity_gate]
+        if len(gates) > 1:
+            raise ValueError(f"two identity gates: {', '.join(h.intent for h in gates)}")
+        self.gate = gates[0] if gates else None
+        self.rater = next((h for h in handlers.values() if h.takes_ratings), None)
+
+    # -- public ---------------------------------------------------------------------------
+    @property
+    def intents(self) -> frozenset[str]:
+        """The intents it serves (a channel may start one directly, e.g. from a menu click)."""
+        return frozenset(self.handlers)
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        started = time.perf_counter()
+        outcome, intent = "ok", "-"
+        try:
+            with self.lock.hold(incoming.user_key):
+                try:
+                    replies, intent = self._turn(incoming)
+                    return [mask_reply(r) for r in replies]
+                except Exception:  # the error hook: the citizen always gets an answer
+                    outcome = "error"
+                    log.exception("turn failed (channel=%s)", incoming.channel)
+                    # Whatever step failed would fail again on the next message: start afresh.
+                    self._drop_form(incoming.user_key)
+                    return [Text("抱歉，系统出了点问题，您的消息没有处理成功，刚才的办理步骤已结束。"
+                                 "请稍后重新开始，或回复“人工”联系工作人员。")]
+        except UserBusy:
+            outcome = "busy"
+            return [Text("您的上一条消息还在处理中，请稍等几秒再发。")]
+        except Exception:  # the lock itself failed (Redis): nothing was read or changed
+            outcome = "error"
+            log.exception("turn failed (channel=%s)", incoming.channel)
+            return [Text("抱歉，系统出了点问题，您的消息没有处理成功。请稍后再试，或回复“人工”联系工作人员。")]
+        finally:
+            metrics.TURNS.labels(incoming.channel, self._label(intent), outcome).inc()
+            metrics.TURN_SECONDS.observe(time.perf_counter() - started)
+
+    def _label(self, intent: str | None) -> str:
+        """A metric label: only intents we serve (a typed "/anything" must not grow the metrics)."""
+        return intent if intent in self.handlers or intent in TURN_LABELS else "unknown"
+
+    def _drop_form(self, user_key: str) -> None:
+        """After an unexpected error: forget the open form (best effort, the error is logged already)."""
+        try:
+            session = self.sessions.load(user_key)
+            session.form = None
+            session.pending_after_binding = None
+            session.choices = []
+            self.sessions.save(user_key, session)
+        except Exception:
+            log.warning("could not clear the session after an error", exc_info=True)
+
+    def hand_back(self, ticket: str) -> bool:
+        """An agent ends a human conversation (the agents' API; an operators' console the same
+        way): under the citizen's lock, as a turn would, the session records the human service as
+        served and its rating prompt as asked, and the citizen gets the closing words with the
+        prompt. False when there is no such ticket."""
+        desk = self.services.handoff
+        doc = desk.ticket(ticket)
+        if doc is None:
+            return False
+        user_key = doc["user_key"]
+        replies: list[Reply] = [Text("工作人员已结束本次人工服务，智能助手继续为您服务。")]
+        if self.rater is not None:
+            replies.append(self.rater.ask("人工服务已结束，请为本次服务评价（回复编号）："))
+        with self.lock.hold(user_key):
+            session = self.sessions.load(user_key)
+            session.last_served = {**SERVED_BY_PEOPLE, "at": self.clock.time(), "prompted": True}
+            self._remember_choices(replies, session)
+            self.sessions.save(user_key, session)
+            desk.close_by_agent(ticket, replies)
+        return True
+
+    def forget_user(self, user_key: str) -> None:
+        """Delete everything we hold about a channel user (WeChat unsubscribe)."""
+        self.sessions.delete(user_key)
+        self.identity.unbind(user_key)
+        self.services.forget_user(user_key)
+
+    # -- one turn -------------------------------------------------------------------------
+    def _turn(self, incoming: Incoming) -> tuple[list[Reply], str]:
+        reads = self._prefetch(incoming.user_key)
+        replies, intent = self._answer(incoming, reads)
+        # Messages no channel could push (an agent's reply) come first. Drained only once the turn
+        # succeeded: a failed turn leaves them waiting.
+        waiting = []
+        if reads.get(OUTBOX_LEN, 1):
+            waiting = self.services.outbox.drain(incoming.user_key)
+        return waiting + replies, intent
+
+    def _prefetch(self, user_key: str) -> dict:
+        """Everything a turn reads before it knows what to do — session, handoff state,
+        binding, waiting messages — in one Redis round trip instead of six."""
+        keys = [k for store in (self.sessions, self.services.handoff, self.identity) for k in store.read_keys(user_key)]
+        pipe = self.sessions.hub.text.pipeline(transaction=False)
+        for k in keys:
+            pipe.get(k)
+        pipe.llen(self.services.outbox.length_key(user_key))
+        values = pipe.execute()
+        reads = dict(zip(keys, values))
+        reads[OUTBOX_LEN] = values[-1]
+        return reads
+
+    def _answer(self, incoming: Incoming, reads: Mapping[str, str | None]) -> tuple[list[Reply], str]:
+        """The turn's replies. `reads` are its prefetched Redis values (_prefetch): each store
+        takes what it needs from them instead of asking Redis again."""
+        key = incoming.user_key
+        session = self.sessions.load(key, reads)
+        pre: list[Reply] = []
+        incoming, cut = _cap_text(incoming)
+        if cut:
+            pre.append(Text(f"您的消息较长，我只读了前 {MAX_TEXT_CHARS} 个字。"))
+        if session.expired:
+            pre.append(Text("之前的办理步骤已超时，已为您清除，我们重新开始吧。"))
+
+        quiet = self._handoff(incoming, session, reads, pre)
+        if quiet is not None:
+            return quiet, "handoff"
+
+        msg = self._understand(incoming, session)
+        if isinstance(msg, list):           # NLU down or nothing to read: a menu instead
+            self.sessions.save(key, session)
+            return pre + msg, "-"
+        binding = session.form is not None and self.gate is not None and session.form.intent == self.gate.intent
+        # Names, ID numbers and codes given while binding never go into the history
+        # (it travels with complaints and handoffs).
+        session.remember("citizen", "[身份核验信息]" if binding else mask_text(incoming.text or f"[{incoming.kind}]"))
+        replies, intent = self._route(incoming, session, msg, reads)
+        replies = self._page(replies, session)
+        for r in replies:
+            session.remember("bot", mask_text(to_plain_text(r)))
+        self.sessions.save(key, session)
+        return pre + replies, intent
+
+    def _route(self, incoming: Incoming, session: Session, msg: Message,
+               reads: Mapping[str, str | None]) -> tuple[list[Reply], str]:
+        citizen = self.identity.get(incoming.user_key, reads)
+        form = session.form
+        intent = msg.intent
+
+        if asks_for_more(msg.text) and session.more and not msg.deliberate:
+            return self._more(session), "more"
+
+        if form and self._cancels(msg, form):
+            session.form = None
+            session.pending_after_binding = None
+            return [Text("好的，已取消。还有什么可以帮您？")], "cancel"
+
+        if form and not msg.answer and intent in self.small_talk and self._is_small_talk(msg, form):
+            return self._run_simple(intent, session, citizen, incoming, msg), intent
+
+        if form and not self._interrupts(msg, form):
+            return self._continue(form, session, citizen, incoming, msg), form.intent
+
+        # An application number names its backend: CJ… is an endorsement whatever the words around it.
+        owner = None if msg.deliberate else self._prefix_owner(msg)
+        follow_up = self._follow_up(msg, session)
+        if owner:
+            intent = msg.intent = owner
+        elif follow_up:
+            intent = msg.intent = follow_up
+        elif msg.parse is not None and not msg.deliberate and (intent == FALLBACK_INTENT or self._low(msg)):
+            return self._clarify(msg.parse, session, msg.entities), FALLBACK_INTENT
+
+        handler = self.handlers.get(intent)
+        if handler is None:
+            return self._not_understood(session), "unknown"
+        # A new request replaces the open form, and with it whatever waited for a binding.
+        session.form = None
+        session.pending_after_binding = None
+        return self._start(handler, session, citizen, incoming, msg), intent
+
+    # -- understanding a message ----------------------------------------------------------
+    def _understand(self, incoming: Incoming, session: Session) -> Message | list[Reply]:
+        text = (incoming.text or "").strip()
+        picked = self._picked_choice(text, session)
+        session.choices = []
+        if picked is not None:
+            direct = _DIRECT.match(picked)
+            if direct:
+                return Message(text, direct.group(1), _direct_entities(direct.group(2)), deliberate=True)
+            if session.form:
+                return Message(picked, answer=True, deliberate=True)
+            text = picked
+        direct = _DIRECT.match(text)
+        if direct:
+            return Message(text, direct.group(1), _direct_entities(direct.group(2)), deliberate=True)
+        command = self.commands.get(re.sub(r"[\s。！!，,？?~]+", "", text))
+        if command:
+            return Message(text, command[0], dict(command[1]), deliberate=True)
+        if incoming.intent:
+            return Message(text, incoming.intent, dict(incoming.entities), deliberate=True)
+        if not text:
+            return [self._menu(session, "我只能看懂文字消息，请把您要办的事用文字告诉我。")]
+        try:
+            parse = self.nlu.parse(text)
+        except NluUnavailable as e:
+            log.warning("NLU unavailable: %s", e)
+            if session.form:
+                # Filling a form (name, ID number, code, phone, a description) needs no NLU.
+                return Message(normalise(text))
+            # Without NLU a numbered menu still works: its replies are direct intents.
+            return [self._menu(session, "智能问答暂时不可用，请回复数字选择要办的事：")]
+        return Message(parse.text, parse.intent, {**parse.entity_values(), **incoming.entities}, parse)
+
+    def _follow_up(self, msg: Message, session: Session) -> str | None:
+        """The request just served, when this message only refines it ("还没办完的" after the ledger)."""
+        served = session.last_served
+        if msg.deliberate or not served or self.clock.time() - served.get("at", 0) > FOLLOW_UP_S:
+            return None
+        handler = self.handlers.get(served.get("intent"))
+        return handler.intent if handler is not None and handler.follows_up(msg.text, self.clock.today()) else None
+
+    def _low(self, msg: Message) -> bool:
+        return msg.parse is not None and msg.parse.confidence < self.clarify_below
+
+    def _prefix_owner(self, msg: Message) -> str | None:
+        number = msg.entities.get("application_no") or ""
+        m = APPLICATION_NO.search(number.upper()) or APPLICATION_NO.search(msg.text.upper())
+        return self.prefix_owner.get(m.group(1)) if m else None
+
+    # -- forms ----------------------------------------------------------------------------
+    def _asked_slot(self, form: Form) -> Slot | None:
+        return forms.asked_slot(self.handlers.get(form.intent), form)
+
+    def _cancels(self, msg: Message, form: Form) -> bool:
+        text = msg.text.strip().lower().rstrip("。!！")
+        if msg.answer:
+            return False   # a choice the form offered ("保留", "取消") is the form's to read
+        slot = self._asked_slot(form)
+        if slot and any(w in text for w in slot.skip_words):
+            return False   # "不留" answers "留个电话吗", it does not cancel the complaint
+        return text in CANCEL_WORDS or (msg.intent == "deny" and form.step == "slots" and not msg.answer)
+
+    def _is_small_talk(self, msg: Message, form: Form) -> bool:
+        slot = self._asked_slot(form)
+        if slot is not None and slot.free_text:
+            return False
+        return msg.parse is None or msg.parse.confidence >= 0.8
+
+    def _interrupts(self, msg: Message, form: Form) -> bool:
+        """Does this message start something new rather than answer the open form?"""
+        intent = msg.intent
+        if msg.answer or intent is None or intent in self.answer_intents or intent == FALLBACK_INTENT:
+            return False
+        if _BARE_VALUE.fullmatch(msg.text):
+            return False   # a bare number or code is an answer (a verification code is no new request)
+        if intent in self.small_talk or intent not in self.handlers:
+            return False
+        if intent == form.intent:
+            return bool(msg.deliberate and msg.entities.get("action"))  # e.g. "取消预约" inside a booking
+        if msg.parse is None:
+            return True   # a menu choice, a command word or the channel: deliberate
+        slot = self._asked_slot(form)
+        if (slot and slot.free_text) or intent in self.steady:
+            # A name or a description is whatever the citizen writes: NLU's reading of it
+            # ("李芳" -> out_of_scope, "公积金中心态度差" -> query_housing_fund) is no new request.
+            return False
+        if msg.parse.confidence < max(self.clarify_below, INTERRUPT_CONFIDENCE):
+            return False
+        # An answer that fills the asked slot is an answer, whatever the intent says.
+        if form.asking and msg.parse.entity(form.asking):
+            return False
+        return True
+
+    def _start(self, handler: Handler, session: Session, citizen, incoming: Incoming, msg: Message) -> list[Reply]:
+        pre: list[Reply] = []
+        if handler.needs_identity_for(msg.entities, msg.text):
+            if self._foreign_id(msg, citizen):
+                if citizen is not None:
+                    log.info("refused a personal query naming another ID number (intent=%s)", handler.intent)
+                    return [Text(NOT_OWN_ID)]
+                pre.append(Text("为保护个人信息，只能查询本人的业务，消息中的证件号不会被用于查询。"))
+                msg = replace(msg, entities={k: v for k, v in msg.entities.items() if k != "id_number"},
+                              text=ID_LIKE.sub("", msg.text))
+            if citizen is None:
+                if self.gate is None:
+                    raise LookupError(f"{handler.intent} needs a bound citizen and no handler is the identity gate")
+                binder = self.gate
+                session.pending_after_binding = {"intent": handler.intent, "entities": msg.entities, "text": msg.text}
+                pre.append(Text("查询个人信息前需要先核实您的身份（只需一次）。"))
+                return pre + self._start(binder, session, None, incoming, Message(""))
+        form = forms.open_form(handler, msg.entities, msg.text)
+        session.form = form
+        forms.keep_line(handler, form, msg.text)
+        turn = self._turn_for(form, session, citizen, incoming, msg)
+        began = self._run(handler, handler.begin, turn)
+        if began is not None:
+            return pre + self._after(handler, began, session, incoming)
+        return pre + self._fill_and_run(handler, form, session, citizen, incoming, msg)
+
+    def _continue(self, form: Form, session: Session, citizen, incoming: Incoming, msg: Message) -> list[Reply]:
+        handler = self.handlers[form.intent]
+        forms.keep_line(handler, form, msg.text)
+        forms.take_answer(handler, form, msg.entities, msg.text)
+        return self._fill_and_run(handler, form, session, citizen, incoming, msg)
+
+    def _fill_and_run(self, handler: Handler, form: Form, session: Session, citizen, incoming: Incoming,
+                      msg: Message) -> list[Reply]:
+        if form.step == "slots":
+            question = forms.next_question(handler, form)
+            if question is not None:
+                if question.give_up:
+                    session.form = None
+                    session.pending_after_binding = None
+                return question.replies
+        turn = self._turn_for(form, session, citizen, incoming, msg)
+        result = self._run(handler, handler.handle, turn)
+        return self._after(handler, result, session, incoming)
+
+    def _turn_for(self, form: Form, session: Session, citizen, incoming: Incoming, msg: Message) -> Turn:
+        return Turn(incoming=incoming, text=msg.text, parse=msg.parse, slots=form.slots, form=form,
+                    session=session, citizen=citizen, services=self.services, entities=dict(msg.entities))
+
+    def _run(self, handler: Handler, step, turn: Turn) -> Result | None:
+        try:
+            return step(turn)
+        except Exception as e:  # backend trouble becomes advice, not a crash
+            reply = self.errors.reply_for(e, handler)
+            if reply is None:
+                raise
+            metrics.HANDLER_ERRORS.labels(handler.intent, type(e).__name__).inc()
+            log.warning("handler %s: %s: %s", handler.intent, type(e).__name__, redact_text(str(e)))
+            return Result([reply])
+
+    def _after(self, handler: Handler, result: Result, session: Session, incoming: Incoming) -> list[Reply]:
+        replies = list(result.replies)
+        if not result.keep_form:
+            session.form = None
+            if handler.identity_gate and not result.bound:
+                session.pending_after_binding = None   # binding ended without success: nothing to resume
+        if result.served is not None:
+            session.last_served = {"intent": handler.intent, "label": handler.label, "at": self.clock.time(),
+                                   **result.served}
+        if result.bound and session.pending_after_binding:
+            pending = session.pending_after_binding
+            session.pending_after_binding = None
+            citizen = self.identity.get(incoming.user_key)
+            nxt = self.handlers.get(pending["intent"])
+            if nxt is not None and citizen is not None:
+                replies += self._start(nxt, session, citizen, incoming,
+                                       Message(pending.get("text") or "", nxt.intent, pending.get("entities") or {}))
+        self._remember_choices(replies, session)
+        return replies
+
+    def _run_simple(self, intent: str, session: Session, citizen, incoming: Incoming, msg: Message) -> list[Reply]:
+        handler = self.handlers[intent]
+        saved = session.form
+        turn = self._turn_for(Form(intent=intent), session, citizen, incoming, msg)
+        replies = list(self._run(handler, handler.handle, turn).replies)
+        session.form = saved
+        slot = self._asked_slot(saved) if saved else None
+        if slot is not None:
+            replies.append(Text(slot.prompt))
+        elif saved:
+            replies.append(Text("我们继续刚才的办理：请回答上面的问题，或回复“取消”结束。"))
+        self._remember_choices(replies, session)
+        return replies
+
+    @staticmethod
+    def _foreign_id(msg: Message, citizen) -> bool:
+        """An ID number in the message that is not the bound citizen's own."""
+        found = {compact(m.group(0)) for m in ID_LIKE.finditer(msg.text)}
+        entity = str(msg.entities.get("id_number") or "")
+        if ID_LIKE.fullmatch(entity):   # NLU sometimes tags a house number as id_number
+            found.add(compact(entity))
+        own = compact(citizen.id_number) if citizen else None
+        return any(f != own for f in found)
+
+    # -- human handoff --------------------------------------------------------------------
+    def _handoff(self, incoming: Incoming, session: Session, reads: Mapping[str, str | None],
+                 pre: list[Reply]) -> list[Reply] | None:
+        desk = self.services.handoff
+        state = desk.state_of(incoming.user_key, reads)
+        if state.timed_out:
+            pre.append(Text("人工服务已结束（超时），智能助手继续为您服务。"))
+        if not state.in_handoff:
+            return None
+        text = (incoming.text or "").strip()
+        if re.sub(r"[\s。！!]+", "", text) in END_WORDS:
+            desk.close_by_citizen(incoming.user_key, state.ticket)
+            session.last_served = {**SERVED_BY_PEOPLE, "at": self.clock.time()}
+            self.sessions.save(incoming.user_key, session)
+            return pre + [Text("已结束人工服务，智能助手继续为您服务。")]
+        desk.note_citizen_message(incoming.user_key, state.ticket, text or f"[{incoming.kind}]")
+        return pre   # the bot stays quiet: a person is answering
+
+    # -- choices, paging, clarification, menu ----------------------------------------------
+    @staticmethod
+    def _remember_choices(replies: Iterable[Reply], session: Session) -> None:
+        for r in replies:
+            if isinstance(r, Choices):
+                session.choices = [[c.label, c.reply] for c in r.options]
+
+    @staticmethod
+    def _picked_choice(text: str, session: Session) -> str | None:
+        """The reply of the offered choice the citizen picked: by number, or by typing its label."""
+        if not session.choices:
+            return None
+        m = re.fullmatch(r"\s*(\d{1,2})\s*[.。、]?\s*", text)
+        if m and 1 <= int(m.group(1)) <= len(session.choices):
+            return session.choices[int(m.group(1)) - 1][1]
+        return next((reply for label, reply in session.choices if label == text), None)
+
+    def _page(self, replies: list[Reply], session: Session) -> list[Reply]:
+        """Long lists go out a page at a time; "更多" shows the next page."""
+        out = []
+        for r in replies:
+            if isinstance(r, ListReply) and len(r.items) > self.page_size:
+                rest = r.items[self.page_size:]
+                session.more = {"title": r.title, "items": list(rest), "footer": r.footer}
+                r = ListReply(r.title, r.items[:self.page_size], f"还有 {len(rest)} 条，回复“更多”查看。")
+            out.append(r)
+        return out
+
+    def _more(self, session: Session) -> list[Reply]:
+        more, session.more = session.more, None
+        title = more["title"] if more["title"].endswith("（续）") else f"{more['title']}（续）"
+        page = ListReply(title, tuple(more["items"]), more.get("footer", ""))
+        return self._page([page], session)
+
+    def _clarify(self, parse: Parse, session: Session, entities: dict) -> list[Reply]:
+        # Only services with a label: small talk, answers and out_of_scope have none.
+        likely = [name for name, _ in parse.ranking if name in self.handlers and self.handlers[name].label][:2]
+        if not likely:
+            return self._not_understood(session)
+        carry = {k: v for k, v in entities.items() if k in DIRECT_ENTITIES}
+        suffix = json.dumps(carry, ensure_ascii=False) if carry else ""
+        options = tuple(Choice(self.handlers[i].label, f"/{i}{suffix}") for i in likely)
+        options += (self.menu.choice("都不是，看看全部服务"),)
+        reply = Choices("我不太确定您想办哪件事，是下面哪一项？（回复编号）", options)
+        self._remember_choices([reply], session)
+        return [reply]
+
+    def _not_understood(self, session: Session) -> list[Reply]:
+        return [self._menu(session, "抱歉，我没有看懂。您可以换个说法，或者选择要办的事：")]
+
+    def _menu(self, session: Session, lead: str) -> Choices:
+        reply = self.menu.choices(lead)
+        self._remember_choices([reply], session)
+        return reply
+
+
+def _commands(handlers: Iterable[Handler]) -> dict[str, tuple[str, dict]]:
+    """The command words the handlers declare: word -> (intent, entities). A word claimed twice
+    stops the start."""
+    table: dict[str, tuple[str, dict]] = {}
+    for h in handlers:
+        for word, entities in h.commands.items():
+            if word in table:
+                raise ValueError(f"the command {word!r} is claimed by {table[word][0]} and {h.intent}")
+            table[word] = (h.intent, dict(entities))
+    return table
+
+
+def _cap_text(incoming: Incoming) -> tuple[Incoming, bool]:
+    """The message cut to MAX_TEXT_CHARS (and whether it was cut)."""
+    text = incoming.text or ""
+    if len(text) <= MAX_TEXT_CHARS:
+        return incoming, False
+    cut = text[:MAX_TEXT_CHARS]
+    if re.match(r"[0-9A-Za-z]", text[MAX_TEXT_CHARS]):
+        # Never keep half an identifier: a cut ID or phone number no longer looks like one to masking.
+        cut = re.sub(r"[0-9A-Za-z\-\s]+$", "", cut)
+    return replace(incoming, text=cut), True
+
+
+def _direct_entities(raw: str | None) -> dict[str, str]:
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: str(v) for k, v in data.items() if k in DIRECT_ENTITIES}
+
+
+def mask_reply(reply: Reply) -> Reply:
+    """The last safety net: no reply leaves with a whole ID or phone number in it."""
+    if isinstance(reply, Text):
+        return Text(mask_text(reply.text))
+    if isinstance(reply, Choices):
+        return Choices(mask_text(reply.prompt), tuple(Choice(mask_text(c.label), c.reply) for c in reply.options))
+    if isinstance(reply, Card):
+        return Card(mask_text(reply.title), tuple((mask_text(k), mask_text(v)) for k, v in reply.fields),
+                    mask_text(reply.footer))
+    if isinstance(reply, ListReply):
+        return ListReply(mask_text(reply.title), tuple(mask_text(i) for i in reply.items), mask_text(reply.footer))
+    return reply

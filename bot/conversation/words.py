@@ -1,0 +1,34 @@
+"""The control words: what a citizen types to steer the conversation rather than to ask for
+something. One list of each, so that a word means the same to every part that reads it.
+
+    cancel      ends the open form                     (the dispatcher, a form open)
+    more        the next page, when there is one       (a channel's pages of a long reply first,
+                                                        then the dispatcher's pages of a long list)
+    end         ends a conversation with a person      (the dispatcher, during a handoff)
+    yes / no    answer a confirmation                  (handlers.common.read_yes_no)
+    keep        the reply of a "keep it" choice        (keep the binding, keep the booking)
+
+A cancel word is read as the whole message (lower-cased, final 。!！ dropped); an end word as
+the whole message with spaces and 。！! removed; a more word as the whole message, lower-cased.
+"""
+from __future__ import annotations
+
+# "继续" is the word WeChat citizens learned for a reply cut at 2048 bytes; "更多" the one every
+# footer now says. Without a page waiting, each is an ordinary message (to NLU "继续" is a yes).
+MORE_WORDS = frozenset({"更多", "继续", "下一页", "还有吗", "more"})
+
+
+def asks_for_more(text: str | None) -> bool:
+    return (text or "").strip().lower() in MORE_WORDS
+
+CANCEL_WORDS = frozenset({"取消", "算了", "不办了", "退出", "不用了", "结束", "cancel", "q", "quit", "不弄了", "不查了",
+                          "不要了", "再见", "拜拜"})
+
+# What a citizen types to leave the human conversation.
+END_WORDS = frozenset({"结束人工", "退出人工", "结束对话", "不用人工了", "结束", "退出"})
+
+# The reply of a "keep it" choice. Not a cancel word: "不用了" would be read as "cancel" and
+# answered "已取消".
+KEEP = "保留"
+YES_WORDS = ("确认", "确定", "是的", "是", "对", "好的", "好", "可以", "行", "嗯", "没问题", "同意", "提交", "ok", "OK")
+NO_WORDS = ("不是", "不对", "不用", "不要", "算了", "否", "不", "先不", "不确认", "取消", "错了", KEEP)

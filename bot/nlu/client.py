@@ -1,0 +1,206 @@
+"""Client of the Rasa NLU server (`rasa run --enable-api`, POST /model/parse).
+
+Texts are normalised first (bot.nlu.normalise), their identifiers swapped for
+stand-ins (bot.nlu.identifiers: Rasa never sees an ID or phone number), and
+parses are cached in Redis keyed by the model's fingerprint and that text, so a
+new model never serves an old model's answers. Several Rasa servers may be
+given (`nlu.url` as a comma-separated list): one Rasa process parses one text
+at a time, so more processes mean more parses per second; calls rotate over
+them and skip one that does not answer. When none can be reached the caller
+gets NluUnavailable and degrades to the numbered menu.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+import requests
+
+from bot.core import metrics
+from bot.nlu.identifiers import mask_identifiers
+from bot.nlu.normalise import normalise
+from bot.core.redis_hub import RedisHub
+from bot.core.settings import NluSettings
+
+log = logging.getLogger(__name__)
+
+FALLBACK_INTENT = "nlu_fallback"
+
+
+class NluUnavailable(Exception):
+    """The NLU server did not answer (down, timeout, or a malformed answer)."""
+
+
+@dataclass(frozen=True)
+class Entity:
+    entity: str
+    value: str
+    start: int | None = None
+    end: int | None = None
+
+
+@dataclass(frozen=True)
+class Parse:
+    text: str                                   # the normalised text Rasa saw
+    intent: str
+    confidence: float
+    ranking: tuple[tuple[str, float], ...] = ()
+    entities: tuple[Entity, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def entity(self, name: str) -> str | None:
+        for e in self.entities:
+            if e.entity == name:
+                return e.value
+        return None
+
+    def entity_values(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for e in self.entities:
+            out.setdefault(e.entity, e.value)
+        return out
+
+    @classmethod
+    def from_rasa(cls, text: str, body: dict) -> "Parse":
+        try:
+            intent = body.get("intent") or {}
+            ranking = tuple((r["name"], float(r["confidence"])) for r in body.get("intent_ranking") or [])
+            entities = tuple(
+                Entity(e["entity"], str(e.get("value", "")), e.get("start"), e.get("end"))
+                for e in body.get("entities") or []
+            )
+            return cls(text, intent.get("name") or FALLBACK_INTENT, float(intent.get("confidence") or 0.0),
+                       ranking, entities, body)
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise NluUnavailable(f"malformed parse from NLU server: {e}") from e
+
+
+class NluClient:
+    FINGERPRINT_TTL_S = 30.0
+
+    def __init__(self, settings: NluSettings, hub: RedisHub):
+        self.settings = settings
+        self.hub = hub
+        self.urls = [u.strip().rstrip("/") for u in settings.url.split(",") if u.strip()]
+        self._next_url = itertools.cycle(range(len(self.urls)))
+        self._http = requests.Session()
+        # gunicorn threads share this session: one pooled connection per thread and server.
+        self._http.mount("http://", requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32))
+        self._fp_lock = threading.Lock()
+        self._fingerprint: str | None = None
+        self._fp_checked = 0.0
+
+    # -- server status ---------------------------------------------------------------------
+    def status(self) -> dict:
+        """/status of the first server that answers."""
+        error: Exception | None = None
+        for url in self.urls:
+            try:
+                r = self._http.get(f"{url}/status", timeout=(0.5, self.settings.timeout_s))
+                r.raise_for_status()
+                return r.json()
+            except (requests.RequestException, ValueError) as e:
+                error = e
+        raise NluUnavailable(f"NLU server status: {type(error).__name__}") from error
+
+    def fingerprint(self) -> str:
+        """The loaded model's identity (its file name carries the training fingerprint)."""
+        now = time.monotonic()
+        if self._fingerprint and now - self._fp_checked < self.FINGERPRINT_TTL_S:
+            return self._fingerprint
+        with self._fp_lock:
+            if self._fingerprint and now - self._fp_checked < self.FINGERPRINT_TTL_S:
+                return self._fingerprint
+            st = self.status()
+            model = st.get("model_file") or json.dumps(st.get("fingerprint"), sort_keys=True)
+            self._fingerprint = hashlib.sha1(str(model).encode()).hexdigest()[:16]
+            self._fp_checked = now
+            return self._fingerprint
+
+    def ready(self) -> bool:
+        try:
+            status = self.status()
+            return bool(status.get("model_file") or status.get("fingerprint"))
+        except NluUnavailable:
+            return False
+
+    # -- parsing ----------------------------------------------------------------------------
+    def parse(self, text: str) -> Parse:
+        started = time.perf_counter()
+        try:
+            return self._parse(normalise(text))
+        finally:
+            metrics.NLU_PARSE_SECONDS.observe(time.perf_counter() - started)
+
+    def _parse(self, norm: str) -> Parse:
+        masked = mask_identifiers(norm)
+        fp = self.fingerprint()
+        key = self.hub.key("nlu", fp, hashlib.sha1(masked.text.encode("utf-8")).hexdigest())
+        body = self._cache_get(key)
+        if body is not None:
+            metrics.NLU_CACHE.labels("hit").inc()
+            return self._restore(norm, masked, body)
+        metrics.NLU_CACHE.labels("miss").inc()
+        body = self._post_parse(masked.text)
+        parse = self._restore(norm, masked, body)  # a malformed answer is never cached
+        self._cache_set(key, body)
+        return parse
+
+    @staticmethod
+    def _restore(norm: str, masked, body: dict) -> Parse:
+        try:
+            return Parse.from_rasa(norm, masked.restore(body))
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise NluUnavailable(f"malformed parse from NLU server: {type(e).__name__}") from e
+
+    def _post_parse(self, text: str) -> dict:
+        start = next(self._next_url)
+        for i in range(len(self.urls)):
+            url = self.urls[(start + i) % len(self.urls)]
+            try:
+                r = self._http.post(f"{url}/model/parse", json={"text": text},
+                                    timeout=(0.5, self.settings.timeout_s))
+                break
+            except requests.Timeout as e:
+                # A slow server is busy, not gone: trying another would double the load.
+                metrics.NLU_ERRORS.labels("timeout").inc()
+                raise NluUnavailable("NLU server timed out") from e
+            except requests.RequestException as e:
+                metrics.NLU_ERRORS.labels("unreachable").inc()
+                self._fingerprint = None  # a restarted server may bring another model
+                if i == len(self.urls) - 1:
+                    raise NluUnavailable(f"NLU server unreachable: {type(e).__name__}") from e
+        if r.status_code != 200:
+            metrics.NLU_ERRORS.labels(f"http_{r.status_code}").inc()
+            raise NluUnavailable(f"NLU server answered HTTP {r.status_code}")
+        try:
+            body = r.json()
+        except ValueError as e:
+            metrics.NLU_ERRORS.labels("malformed").inc()
+            raise NluUnavailable("NLU server answered something that is not JSON") from e
+        if not isinstance(body, dict):
+            raise NluUnavailable("NLU server answered an unexpected JSON shape")
+        return body
+
+    # The cache is an optimisation: Redis trouble must not stop parsing.
+    def _cache_get(self, key: str) -> dict | None:
+        try:
+            raw = self.hub.text.get(key)
+            return json.loads(raw) if raw else None
+        except (redis.RedisError, ValueError):
+            return None
+
+    def _cache_set(self, key: str, body: dict) -> None:
+        if self.settings.cache_ttl_s <= 0:
+            return
+        try:
+            self.hub.text.set(key, json.dumps(body, ensure_ascii=False), ex=self.settings.cache_ttl_s)
+        except redis.RedisError:
+            log.warning("NLU cache write failed", exc_info=False)

@@ -1,0 +1,109 @@
+"""Identifiers are swapped for fixed stand-ins before a text reaches Rasa.
+
+"CJ20261101000123 办到哪了" and "CJ20261020000456 办到哪了" mean the same thing;
+the digits matter to the backend, not to the intent. So before parsing, each
+application number, ID number, mobile number and 6-digit code is replaced by a
+stand-in of the same shape and length, and afterwards the entities found at
+those positions get the citizen's real value back. Two gains:
+
+- the Rasa server (and its logs) never sees a citizen's ID or phone number;
+- texts that differ only in such numbers share one parse-cache entry.
+
+Stand-ins keep the length, so every offset Rasa reports is valid in the
+original text too.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core.privacy import APPLICATION_NO, ID_LIKE, PHONE
+
+
+def _digits_from(stand_in: str):
+    """Replace the digits (and an ID's X) of a match, right-aligned, by those of
+    `stand_in`; separators and any prefix letters stay, so the length does too."""
+    def replace(m: re.Match) -> str:
+        src = list(m.group(0))
+        fill = list(stand_in)
+        for i in range(len(src) - 1, -1, -1):
+            if (src[i].isdigit() or src[i] in "Xx") and fill:
+                src[i] = fill.pop()
+        return "".join(src)
+    return replace
+
+
+# The application number keeps its two-letter prefix: it names the backend
+# (CJ exit-entry, QY business registration, ...), which the intent depends on.
+_PATTERNS = (
+    ("application_no", APPLICATION_NO, lambda m: m.group(1) + "20261101000001"),
+    ("id_number", ID_LIKE, _digits_from("110101199001011237")),
+    ("phone", PHONE, _digits_from("8613900001111")),
+    ("verification_code", re.compile(r"(?<![0-9A-Za-z])\d{6}(?![0-9A-Za-z])"), lambda m: "246810"),
+)
+IDENTIFIER_ENTITIES = frozenset(name for name, _, _ in _PATTERNS)
+_SHAPE = {name: pattern for name, pattern, _ in _PATTERNS}
+
+
+def _well_formed(entity: dict) -> bool:
+    """DIET sometimes tags short numbers (88, 12345) as id_number: an identifier
+    entity counts only when its value has the identifier's shape. (Whether an ID's
+    check character verifies is the slot validator's business: the citizen is told.)"""
+    shape = _SHAPE.get(entity.get("entity", ""))
+    return shape is None or bool(shape.fullmatch(str(entity.get("value", ""))))
+
+
+def clean_entities(entities: list[dict]) -> list[dict]:
+    """Drop malformed identifiers; keep one entity per span (DIET and the regex
+    extractor both report identifiers: the regex copy wins)."""
+    kept: dict[tuple, dict] = {}
+    for e in entities:
+        if not _well_formed(e):
+            continue
+        span = (e.get("entity"), e.get("start"), e.get("end"))
+        if span not in kept or e.get("extractor") == "RegexEntityExtractor":
+            kept[span] = e
+    return list(kept.values())
+
+
+@dataclass(frozen=True)
+class Masked:
+    original: str
+    text: str                               # what Rasa sees
+    spans: tuple[tuple[int, int], ...]      # where stand-ins were put
+
+    def restore(self, body: dict) -> dict:
+        """Rasa's parse of `text`, turned into a parse of `original`."""
+        out = dict(body)
+        out["text"] = self.original
+        if not self.spans:
+            out["entities"] = clean_entities(body.get("entities") or [])
+            return out
+        entities = []
+        for e in body.get("entities") or []:
+            e = dict(e)
+            start, end = e.get("start"), e.get("end")
+            if isinstance(start, int) and isinstance(end, int) and self._overlaps(start, end):
+                if e.get("entity") in IDENTIFIER_ENTITIES or e.get("value") == self.text[start:end]:
+                    e["value"] = self.original[start:end]
+            entities.append(e)
+        out["entities"] = clean_entities(entities)
+        return out
+
+    def _overlaps(self, start: int, end: int) -> bool:
+        return any(start < b and a < end for a, b in self.spans)
+
+
+def mask_identifiers(text: str) -> Masked:
+    spans: list[tuple[int, int]] = []
+    chars = list(text)
+    for _name, pattern, stand_in in _PATTERNS:
+        for m in pattern.finditer(text):
+            a, b = m.span()
+            if any(a < y and x < b for x, y in spans):
+                continue  # already covered by a longer identifier
+            replacement = stand_in(m)
+            assert len(replacement) == b - a
+            chars[a:b] = replacement
+            spans.append((a, b))
+    return Masked(text, "".join(chars), tuple(sorted(spans)))

@@ -1,0 +1,19 @@
+"""The HTTP surface: one module-level blueprint per module (as Flask's tutorial app has them),
+registered by app.create_app(). Routes reach the assistant through `runtime()`, the one accessor;
+what they do is the channels' and the stores' business, the routes only read and answer HTTP.
+
+    health       GET /healthz, /readyz, /metrics
+    wechat       GET/POST /wechat: the Official Account's webhook
+    miniprogram  POST /api/mp/login, /api/mp/chat
+    agent        /api/agent/...: the JSON API of human agents (call-centre systems)
+    hotline      POST /api/hotline/transcripts
+    nlu          POST /api/nlu/parse
+"""
+from __future__ import annotations
+
+from flask import current_app
+
+
+def runtime():
+    """The application's Runtime (bot.runtime), put in place by app.create_app()."""
+    return current_app.extensions["runtime"]

@@ -1,0 +1,60 @@
+"""Point 7 — appointments: item, hall, date, slot; confirm; cancel; never double-booked."""
+import re
+
+from tests.fixtures.chat import LIU, WANG
+
+
+def _to_confirmation(c, item_words="预约办事大厅"):
+    c.say(item_words)
+    if "事项" in c.text():
+        c.say("居住证")
+    if "已经预约了" in c.text():
+        c.say("1")    # 改约到其他时间
+    c.say("1")    # hall
+    c.say("1")    # date
+    c.say("1")    # slot
+    assert "请确认预约信息" in c.text()
+
+
+def test_book_and_cancel(talk):
+    c = talk()
+    c.bind(WANG)
+    _to_confirmation(c)
+    number = re.search(r"YY\d{14}", c.say("确认")).group(0)
+    assert "预约成功" in c.text() and "请携带" in c.text()
+    assert number in c.say("我的预约")
+    c.say("取消预约")
+    if "要取消哪个" in c.text():
+        c.say(number)
+    assert f"已取消预约 {number}" in c.say("确定")
+
+
+def test_never_double_booked(talk, stack_runtime, redis_hub, sandbox):
+    c = talk()
+    c.bind(LIU)
+    _to_confirmation(c)
+    key = redis_hub.key("session", c.user_key)
+    pending = redis_hub.text.get(key)
+    created = sandbox.stats("appointments")["created"]
+    first = re.search(r"YY\d{14}", c.say("确认")).group(0)
+    redis_hub.text.set(key, pending)                 # the same confirmation arrives again
+    second = re.search(r"YY\d{14}", c.say("确认")).group(0)
+    assert second == first and sandbox.stats("appointments")["created"] == created + 1
+    _to_confirmation(c)                               # a new request for the same slot
+    assert "原预约" in c.text()                       # offered as a reschedule of the booking held
+    assert "已经预约过这个时段" in c.say("确认")
+    assert [b.booking_no for b in stack_runtime.adapters.appointments.bookings(LIU[1])
+            if b.item == "居住证" and b.status == "已预约"] == [first]
+    stack_runtime.adapters.appointments.cancel(first, LIU[1])
+
+
+def test_appointments_system_down_midway(talk, sandbox):
+    c = talk()
+    c.bind(WANG)
+    c.say("预约办事大厅")
+    c.say("居住证")
+    c.say("1")                                       # hall
+    sandbox.fault("appointments", "down")
+    assert "大厅预约系统暂时无法访问" in c.say("1")     # the day: its free slots cannot be read
+    sandbox.reset()
+    assert "什么事项" in c.say("预约办事大厅")          # back up: a fresh start works

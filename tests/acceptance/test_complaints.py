@@ -1,0 +1,43 @@
+"""Point 8 — complaints: what / where / when / contact, topic, department from
+the routing table, a 12345 work order with the masked conversation, the GD
+number, and progress by GD number."""
+import re
+
+from tests.fixtures.chat import LI, WANG
+
+
+def test_complaint_filed_routed_and_followed(talk, stack_runtime):
+    c = talk()
+    c.bind(WANG)
+    assert "发生了什么" in c.say("我要投诉")
+    c.say("小区旁边的工地每天夜间施工，噪音太大")
+    c.say("锦江区东大街100号附近")
+    c.say("这一周每天晚上11点以后")
+    card = c.say("13880000001")
+    assert "噪音扰民" in card and "生态环境局" in card and "138****0001" in card
+    filed = c.say("确认")
+    order_no = re.search(r"GD\d{14}", filed).group(0)
+    order = stack_runtime.adapters.workorders.get(order_no, WANG[1])
+    assert order.topic == "noise" and order.department == "生态环境局" and order.district == "锦江区"
+    assert "13880000001" not in order.summary and "【对话记录】" in order.summary
+    assert "助手：" not in order.summary and "身份核验" not in order.summary   # the citizen's words only
+    progress = c.say(order_no)
+    assert order_no in progress and "已受理" in progress
+
+
+def test_other_topics_go_to_the_hotline_office(talk):
+    c = talk()
+    c.say("我要反映个问题")
+    c.say("邻居家的狗每天乱叫")
+    c.say("青羊区某小区")
+    c.say("最近一个月")
+    c.say("不留")
+    assert "12345 热线办公室" in c.text()
+    assert "GD" in c.say("确认")
+
+
+def test_progress_of_someone_elses_order_is_like_a_missing_one(talk):
+    c = talk()
+    c.bind(WANG)
+    assert c.say("GD20261028000988") == c.say("GD20261028999999")   # 李芳's / nobody's
+    assert LI[0] not in c.text()

@@ -1,0 +1,31 @@
+"""Point 10 — ratings: a 好差评 prompt after a served request, five levels, a call-back
+for 不满意 / 非常不满意, counts per intent and department."""
+from bot.core.messages import Choices
+from tests.fixtures.chat import WANG
+
+
+def test_prompt_after_a_served_request_and_counts(talk, stack_runtime):
+    c = talk()
+    c.bind(WANG)
+    c.say("公积金余额")
+    c.send("谢谢")
+    prompt = next(r for r in c.replies if isinstance(r, Choices))
+    assert [o.label for o in prompt.options] == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
+    assert "感谢您的评价" in c.say("2")
+    book = stack_runtime.services.ratings
+    assert book.count("query_housing_fund", "住房公积金管理中心", "满意") == 1
+
+
+def test_a_bad_rating_opens_a_call_back(talk, stack_runtime):
+    c = talk()
+    c.bind(WANG)
+    c.say("社保缴费记录")
+    assert "已登记回访" in c.say("非常不满意")
+    assert stack_runtime.services.ratings.count("query_social_security", "社会保险事业管理局", "非常不满意") == 1
+    [task] = stack_runtime.services.callbacks.open_tasks()
+    assert task["department"] == "社会保险事业管理局" and task["reason"] == "bad_rating"
+    assert task["what"] == "社保查询" and task["served_at"]
+    reply = c.say("13880000001")                      # how to reach the citizen: optional, shown masked
+    assert "138****0001" in reply and "13880000001" not in reply and "工单号 GD" in reply
+    [task] = stack_runtime.services.callbacks.open_tasks()
+    assert task["phone_masked"] == "138****0001" and task["order_no"] in reply

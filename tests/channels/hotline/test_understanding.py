@@ -1,0 +1,74 @@
+"""The rules that turn per-turn parses into a call's intents and topic (no model needed:
+these pin the rules; test_ingest.py checks them on the real model)."""
+from __future__ import annotations
+
+from bot.channels.hotline.understanding import TurnParse, complaint_topic, decide_intents as decide, masked_entities
+from bot.nlu.client import Entity, Parse
+from handlers.registry import build_handlers
+
+# What the runtime gives the hotline: the intents whose handlers say they are a purpose.
+PURPOSES = frozenset(i for i, h in build_handlers().items() if h.purpose)
+
+
+def decide_intents(understood):
+    return decide(understood, PURPOSES)
+
+
+def turns(*specs) -> list[TurnParse]:
+    """specs: (text, intent, confidence[, entities])"""
+    out = []
+    for i, (text, intent, conf, *ents) in enumerate(specs):
+        out.append(TurnParse(i, text, Parse(text, intent, conf, entities=tuple(ents[0]) if ents else ())))
+    return out
+
+
+def test_the_purposes_are_the_requests_never_small_talk_answers_or_a_person():
+    queries = {i for i in build_handlers() if i.startswith("query_")}
+    assert PURPOSES == queries | {"bind_identity", "book_appointment", "ask_service_guide", "file_complaint",
+                                  "rate_service"}
+
+
+def test_a_complaint_is_main_and_other_purposes_secondary_in_the_order_said():
+    t = turns(("公积金余额", "query_housing_fund", 0.97), ("医保", "query_medical_insurance", 0.9),
+              ("谢谢", "thank", 0.9), ("投诉油烟", "file_complaint", 0.6))
+    assert decide_intents(t) == ("file_complaint", ["query_housing_fund", "query_medical_insurance"])
+
+
+def test_most_evidence_wins_ties_to_the_first_said():
+    t = turns(("a", "ask_service_guide", 0.9), ("b", "query_social_security", 0.95), ("c", "ask_service_guide", 0.8))
+    assert decide_intents(t) == ("ask_service_guide", ["query_social_security"])
+    t = turns(("a", "book_appointment", 0.9), ("b", "ask_service_guide", 0.9))
+    assert decide_intents(t) == ("book_appointment", ["ask_service_guide"])
+
+
+def test_the_generic_affairs_query_gives_way_to_a_specific_one():
+    t = turns(("签注进度", "query_endorsement_status", 0.98), ("哪天能拿", "query_my_affairs", 0.8))
+    assert decide_intents(t) == ("query_endorsement_status", [])
+    assert decide_intents(turns(("我的办件", "query_my_affairs", 0.9))) == ("query_my_affairs", [])
+
+
+def test_calls_without_a_purpose():
+    assert decide_intents(turns(("讲个笑话", "out_of_scope", 0.9), ("你好", "greet", 0.7))) == ("out_of_scope", [])
+    assert decide_intents([]) == ("nlu_fallback", [])
+
+
+def test_the_first_complaint_turn_with_a_topic_decides():
+    t = turns(("茶楼每天晚上打麻将到两点", "file_complaint", 0.77), ("清江东路，靠近公交站", "file_complaint", 1.0))
+    assert complaint_topic(t) == ("noise", "茶楼每天晚上打麻将到两点")
+    t = turns(("我要投诉", "file_complaint", 0.9), ("小区电梯坏了", "file_complaint", 0.9))
+    assert complaint_topic(t)[0] == "property"
+    assert complaint_topic(turns(("我要投诉一件事", "file_complaint", 0.9)))[0] == "other"
+
+
+def test_entities_masked_deduplicated_and_invalid_ids_flagged():
+    t = turns(("我的电话13982104576，身份证510105197911032628", "inform", 0.99,
+               [Entity("phone", "13982104576"), Entity("phone", "13982104576"), Entity("id_number", "12345")]),
+              ("另一个号510105197911032621", "inform", 0.99, [Entity("district", "武侯")]))
+    entities, contact, invalid = masked_entities(t)
+    assert entities == [
+        {"entity": "phone", "value": "139****4576"},
+        {"entity": "id_number", "value": "510***********2628", "valid": True},
+        {"entity": "district", "value": "武侯区"},
+        {"entity": "id_number", "value": "510***********2621", "valid": False},
+    ]
+    assert contact == "13982104576" and invalid == 1

@@ -1,0 +1,153 @@
+"""The city's parts, without Redis or network: complaint topics, 好差评 levels, the catalogue,
+office hours and the holiday calendar, and the checks of the service settings."""
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from adapters.records import CST
+from bot.city.complaint_topics import KEYWORDS, TOPICS, classify
+from bot.city.office_hours import OfficeHours
+from bot.city.ratings import level_from_text
+from bot.city.service_catalogue import THEMES, LifeEvent, ServiceItem, load_catalogue
+from bot.city.service_settings import load_service_settings
+from bot.core.errors import ConfigError
+from bot.core.settings import load_settings
+from bot.core.workdays import WorkCalendar
+from tests.fixtures.clock import clock_at
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# -- complaint topics --------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, topic", [
+    ("小区旁边工地夜间施工噪音太吵", "noise"), ("楼下广场舞声音太大", "noise"), ("茶楼打麻将到半夜", "noise"),
+    ("物业不作为，电梯坏了没人修", "property"), ("老板拖欠工资三个月", "wages"), ("楼顶私搭乱建彩钢房", "illegal_building"),
+    ("垃圾三天没人清运", "sanitation"), ("饭店油烟太大", "sanitation"), ("公交改线后很不方便", "traffic"),
+    ("门口长期占道停车", "traffic"), ("健身房预付卡跑路", "consumer"), ("小区突然停水了", "utilities_outage"),
+    ("孩子入学学位不够", "education"), ("医院乱收费", "healthcare"), ("邻居家的狗老是乱叫", "other"),
+])
+def test_complaint_topics(text, topic):
+    assert classify(text) == topic
+
+
+def test_every_topic_has_rules_and_a_route():
+    assert set(KEYWORDS) == set(TOPICS) - {"other"}
+    routing = load_settings(env={}).extra["complaint_routing"]
+    assert set(routing) == set(TOPICS)
+    assert routing["noise"] == "生态环境局" and routing["other"] == "12345 热线办公室"
+
+
+# -- ratings -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, level", [("非常满意", "非常满意"), ("满意", "满意"), ("基本满意", "基本满意"),
+                                         ("不满意", "不满意"), ("非常不满意", "非常不满意"), ("差评", "不满意"),
+                                         ("给个好评", "满意"), ("哈哈", None)])
+def test_rating_levels(text, level):
+    assert level_from_text(text) == level
+
+
+# -- catalogue -----------------------------------------------------------------------------------------
+def test_catalogue_covers_themes_items_and_nlu_names():
+    cat = load_catalogue()
+    assert len(cat.items) >= 40
+    assert set(THEMES) <= set(cat.themes)
+    names = [line.strip() for line in (ROOT / "nlu_data" / "service_items.txt").read_text().splitlines() if line.strip()]
+    assert [n for n in names if n not in cat.items] == []
+    for item in cat.items.values():
+        assert item.materials and item.where and item.hours and item.fee and item.time_limit and item.online
+    assert {"生孩子", "结婚", "退休", "开公司", "买房", "失业"} <= set(cat.events)
+    assert [s.item for s in cat.events["生孩子"].steps][:4] == ["生育登记", "出生登记", "新生儿落户", "城乡居民医保参保"]
+
+
+@pytest.mark.parametrize("text, name, kind", [
+    ("结婚登记要什么材料", "结婚登记", ServiceItem), ("领证要带什么", "结婚登记", ServiceItem),
+    ("生孩子要办哪些事", "生孩子", LifeEvent), ("开公司要办什么", "开公司", LifeEvent),
+    ("失业金怎么领", "失业金申领", ServiceItem), ("身份证丢了怎么办", "身份证补领", ServiceItem),
+])
+def test_catalogue_finds_items_and_events(text, name, kind):
+    found = load_catalogue().find(text)
+    assert isinstance(found, kind) and found.name == name
+
+
+# -- office hours and settings ---------------------------------------------------------------------------
+def hours_at(when: dt.datetime, overrides: dict | None = None) -> OfficeHours:
+    settings = load_settings(env={}, overrides=overrides)
+    return OfficeHours(load_service_settings(settings.extra).office_hours, clock_at(when))
+
+
+@pytest.mark.parametrize("when, open_", [
+    (dt.datetime(2026, 11, 27, 10, 0, tzinfo=CST), True),     # Friday morning
+    (dt.datetime(2026, 11, 27, 17, 0, tzinfo=CST), False),    # closing time
+    (dt.datetime(2026, 11, 28, 10, 0, tzinfo=CST), False),    # Saturday
+    (dt.datetime(2026, 10, 2, 10, 0, tzinfo=CST), False),     # National Day holiday
+    (dt.datetime(2026, 10, 10, 10, 0, tzinfo=CST), True),     # a Saturday worked in exchange
+    (dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.timezone.utc), True),  # 10:00 in Chengdu
+    (dt.datetime(2026, 12, 31, 10, 0, tzinfo=CST), True),     # the last day of the year, a Thursday
+    # 2027's notice is not in the package yet: the days the law fixes still count.
+    (dt.datetime(2027, 1, 1, 10, 0, tzinfo=CST), False),      # New Year's Day
+    (dt.datetime(2027, 2, 8, 10, 0, tzinfo=CST), False),      # 初三 of the Spring Festival
+])
+def test_office_hours(when, open_):
+    assert hours_at(when).is_open() is open_
+
+
+@pytest.mark.parametrize("when, next_open", [
+    (dt.datetime(2026, 11, 27, 18, 0, tzinfo=CST), dt.date(2026, 11, 30)),   # Friday evening -> Monday
+    (dt.datetime(2026, 9, 30, 18, 0, tzinfo=CST), dt.date(2026, 10, 8)),     # the National Day week
+    (dt.datetime(2026, 10, 9, 18, 0, tzinfo=CST), dt.date(2026, 10, 10)),    # a Saturday worked in exchange
+    (dt.datetime(2026, 12, 31, 18, 0, tzinfo=CST), dt.date(2027, 1, 4)),     # across the year boundary
+])
+def test_next_opening(when, next_open):
+    nxt = hours_at(when).next_open()
+    assert (nxt.date(), nxt.hour) == (next_open, 9)
+
+
+def test_the_settings_give_a_year_the_package_does_not_know():
+    # When 2027's notice is out before the package has it, an operator writes its days in.
+    overrides = {"office_hours.holidays": ["2027-02-09", "2027-02-10"], "office_hours.extra_workdays": ["2027-02-20"],
+                 "office_hours.calendar_years": [2027]}
+    assert not hours_at(dt.datetime(2027, 2, 9, 10, 0, tzinfo=CST), overrides).is_open()
+    assert hours_at(dt.datetime(2027, 2, 20, 10, 0, tzinfo=CST), overrides).is_open()       # a Saturday
+    assert hours_at(dt.datetime(2027, 2, 9, 10, 0, tzinfo=CST)).is_open()                   # not given: a Tuesday
+    hours = hours_at(dt.datetime(2026, 12, 20, 10, 0, tzinfo=CST), overrides)
+    assert hours.s.calendar.uncovered_from(dt.date(2026, 12, 20)) is None
+
+
+def test_the_settings_correct_a_day_of_the_package():
+    overrides = {"office_hours.extra_workdays": ["2026-10-02"], "office_hours.holidays": ["2026-11-27"]}
+    assert hours_at(dt.datetime(2026, 10, 2, 10, 0, tzinfo=CST), overrides).is_open()
+    assert not hours_at(dt.datetime(2026, 11, 27, 10, 0, tzinfo=CST), overrides).is_open()
+
+
+def test_a_day_both_off_and_worked_is_refused():
+    settings = load_settings(env={}, overrides={"office_hours.extra_workdays": ["2026-11-27"],
+                                                "office_hours.holidays": ["2026-11-27"]})
+    with pytest.raises(ConfigError) as err:
+        load_service_settings(settings.extra)
+    assert "2026-11-27" in str(err.value)
+
+
+@pytest.mark.parametrize("today, uncovered, days_ahead", [
+    (dt.date(2026, 11, 1), None, 61),                  # 2026 is known to its last day
+    (dt.date(2026, 12, 3), dt.date(2027, 1, 1), 29),   # within 30 days of an unknown year
+    (dt.date(2027, 3, 1), dt.date(2027, 3, 1), 0),
+])
+def test_how_far_the_calendar_reaches(today, uncovered, days_ahead):
+    calendar = WorkCalendar()
+    assert calendar.uncovered_from(today, 30) == uncovered
+    assert calendar.days_covered_ahead(today) == days_ahead
+
+
+@pytest.mark.parametrize("override, setting", [
+    ({"complaint_routing.noise": None}, "complaint_routing"),
+    ({"office_hours.open": "9am"}, "office_hours.open"),
+    ({"office_hours.timezone": "Mars/Base"}, "office_hours.timezone"),
+    ({"ratings.callback_levels": ["很差"]}, "ratings.callback_levels"),
+    ({"ledger.deadline_s": 0}, "ledger.deadline_s"),
+    ({"identity_binding.max_failures": 0}, "identity_binding.max_failures"),
+])
+def test_bad_service_settings_name_the_setting(override, setting):
+    settings = load_settings(env={}, overrides=override)
+    with pytest.raises(ConfigError) as err:
+        load_service_settings(settings.extra)
+    assert err.value.path.startswith(setting)

@@ -1,0 +1,466 @@
+"""The dispatcher's mechanics with a keyword NLU stand-in, on real Redis and the
+real sandbox: identity gate, refusals, slot filling, cancel, clarification,
+expiry, paging, masking, the lock, NLU outage, handoff and ratings."""
+import datetime as dt
+import logging
+import re
+import time
+
+import pytest
+
+from bot.conversation.words import MORE_WORDS
+from bot.core.messages import Choices, Incoming, ListReply, Text
+from bot.nlu.client import NluUnavailable
+from tests.fixtures.chat import CST, LI, WANG, Chat, affairs_of
+from tests.fixtures.clock import DATES, at
+
+OFFICE_OPEN = dt.datetime(2026, 11, 27, 10, 0, tzinfo=CST)     # Friday 10:00
+OFFICE_CLOSED = dt.datetime(2026, 11, 28, 20, 0, tzinfo=CST)   # Saturday evening
+
+
+def test_identity_gate_binds_then_answers_the_original_question(chat):
+    first = chat.say("公积金余额多少")
+    assert "先核实您的身份" in first and "姓名" in first
+    assert "身份证号" in chat.say("王建国")
+    sent = chat.say("510104198506122310")
+    assert "138****0001" in sent and "13880000001" not in sent
+    done = chat.say("123456")
+    assert "身份核验成功" in done and "510***********2310" in done
+    assert "52,340.56 元" in done and "2,400.00 元" in done   # the waiting question, answered
+
+
+def test_someone_elses_id_is_refused_without_any_query(chat, sandbox):
+    chat.bind(WANG)
+    before = sandbox.stats("housing_fund")["requests"]
+    reply = chat.say(f"帮我查一下{LI[1]}的公积金")
+    assert "只能查询您本人" in reply and LI[1] not in reply
+    assert sandbox.stats("housing_fund")["requests"] == before
+    # The citizen's own number is fine.
+    assert "52,340.56" in chat.say(f"查{WANG[1]}的公积金")
+
+
+def test_someone_elses_application_answers_like_a_missing_one(chat):
+    chat.bind(WANG)
+    others = chat.say("签注进度 CJ20261020000456")        # 李芳's
+    missing = chat.say("签注进度 CJ20261020999999")       # nobody's
+    assert others == missing and "没有查到" in others
+
+
+def test_malformed_application_number_gets_a_precise_answer(chat):
+    chat.bind(WANG)
+    assert "日期不对" in chat.say("签注进度 CJ20261301000123")
+    assert "16" in chat.say("签注进度 CJ2026110100012") or "14位" in chat.text()
+
+
+def test_wrong_codes_lock_the_binding(chat, fake_runtime):
+    chat.say("实名认证")
+    chat.say("王建国")
+    chat.say(WANG[1])
+    replies = [chat.say("654321") for _ in range(5)]
+    assert "还可以再试 4 次" in replies[0] and "还可以再试 1 次" in replies[3]
+    assert "已暂停" in replies[4] and "30 分钟" in replies[4]
+    # Even the right code is refused now, and from another account with the same ID too.
+    assert "已暂停" in chat.say("实名认证")
+    other = Chat(fake_runtime)
+    other.say("实名认证")
+    other.say("王建国")
+    assert "已暂停" in other.say(WANG[1])
+    assert fake_runtime.identity.get(chat.user_key) is None
+
+
+def test_unbinding(chat, fake_runtime):
+    chat.bind(WANG)
+    assert "确定要解除" in chat.say("解除绑定")
+    assert "已解除绑定" in chat.say("1")
+    assert fake_runtime.identity.get(chat.user_key) is None
+    assert "核实您的身份" in chat.say("公积金")
+
+
+def test_invalid_id_is_reprompted_then_the_form_gives_up(chat):
+    chat.say("实名认证")
+    chat.say("王建国")
+    assert "校验不通过" in chat.say("510104198506122311")
+    assert "18位" in chat.say("12345")
+    chat.say("510104198506122311")
+    assert "已退出本次办理" in chat.say("510104198506122311")
+
+
+def test_cancel_at_any_point(chat):
+    chat.say("我要投诉")
+    chat.say("楼下烧烤油烟太大")
+    assert "已取消" in chat.say("取消")
+    chat.say("实名认证")
+    assert "已取消" in chat.say("算了")
+    assert "已取消" not in chat.say("你好")
+
+
+def test_low_confidence_asks_with_the_two_likeliest_services(chat, fake_runtime):
+    fake_runtime.dispatcher.nlu.low_confidence["那个钱的事"] = (
+        ("query_housing_fund", 0.31), ("query_social_security", 0.22), ("greet", 0.1))
+    chat.send("那个钱的事")
+    [reply] = chat.replies
+    assert isinstance(reply, Choices) and [c.label for c in reply.options] == [
+        "公积金查询", "社保查询", "都不是，看看全部服务"]
+    assert "核实您的身份" in chat.say("1")   # the choice leads to the housing-fund query
+
+
+def test_an_expired_conversation_starts_afresh(chat, redis_hub):
+    chat.say("实名认证")
+    chat.say("王建国")
+    redis_hub.text.pexpire(redis_hub.key("session", chat.user_key), 1)   # as if 30 minutes passed
+    time.sleep(0.01)
+    reply = chat.say("510104198506122310")
+    assert "已超时" in reply and "验证码" not in reply
+
+
+@pytest.mark.parametrize("word", sorted(MORE_WORDS))
+def test_every_paging_word_pages_a_long_list(chat, fake_runtime, word):
+    """The same words take a WeChat reply's next page (tests/channels/wechat_oa/test_messages.py)."""
+    fake_runtime.dispatcher.page_size = 3
+    chat.bind(WANG)
+    chat.send("我的办件")
+    chat.send(word)
+    nxt = next(r for r in chat.replies if isinstance(r, ListReply))
+    assert nxt.title.endswith("（续）") and len(nxt.items) >= 1
+
+
+def test_long_lists_come_a_page_at_a_time(chat, fake_runtime):
+    fake_runtime.dispatcher.page_size = 3
+    chat.bind(WANG)
+    chat.send("我的办件")
+    page = next(r for r in chat.replies if isinstance(r, ListReply))
+    assert len(page.items) == 3 and "回复“更多”" in page.footer
+    chat.send("更多")
+    nxt = next(r for r in chat.replies if isinstance(r, ListReply))
+    assert nxt.title.endswith("（续）") and not nxt.title.endswith("（续）（续）") and len(nxt.items) == 3
+    # Other tests may have added matters for this citizen in the shared sandbox:
+    # page on until the list ends, and count that every item came exactly once.
+    seen = list(page.items) + list(nxt.items)
+    for _ in range(20):
+        if "更多" not in nxt.footer:
+            break
+        chat.send("更多")
+        nxt = next(r for r in chat.replies if isinstance(r, ListReply))
+        assert len(nxt.items) >= 1 and "（续）（续）" not in nxt.title
+        seen += list(nxt.items)
+    assert "更多" not in nxt.footer
+    assert len(seen) == len(set(seen))
+    total = int(re.search(r"共 (\d+) 件", page.title).group(1))
+    assert len(seen) == total
+
+
+def test_numbers_are_masked_in_replies_and_absent_from_logs(chat, caplog):
+    caplog.set_level(logging.DEBUG)
+    chat.say("我要投诉")
+    chat.say("我是13880000009，身份证510104198506122310，楼下工地半夜施工太吵")
+    chat.say("武侯区玉林路")
+    chat.say("每天晚上")
+    card = chat.say("13880000009")
+    assert "138****0009" in card and "510***********2310" in card
+    assert "13880000009" not in card and "510104198506122310" not in card
+    logged = caplog.text + "".join(str(r.args) for r in caplog.records)
+    assert "13880000009" not in logged and "510104198506122310" not in logged
+
+
+def test_one_message_at_a_time_per_citizen(chat, fake_runtime):
+    fake_runtime.dispatcher.lock.wait_s = 0.1
+    with fake_runtime.dispatcher.lock.hold(chat.user_key):
+        assert "还在处理中" in chat.say("你好")
+
+
+def test_without_nlu_the_numbered_menu_still_works(chat, fake_runtime):
+    class Down:
+        def parse(self, text):
+            raise NluUnavailable("down")
+    fake_runtime.dispatcher.nlu = Down()
+    assert "暂时不可用" in chat.say("公积金")
+    assert "核实您的身份" in chat.say("2")   # menu entry 2: 公积金查询
+
+
+def test_backend_down_in_the_middle_of_a_conversation(chat, sandbox):
+    chat.bind(WANG)
+    assert "52,340.56" in chat.say("公积金")
+    sandbox.fault("housing_fund", "down")
+    assert "公积金中心系统暂时无法访问" in chat.say("公积金")
+    ledger = chat.say("我的办件")
+    assert "公积金中心系统" in ledger and "可能不完整" in ledger and "CJ20261101000123" in ledger
+    sandbox.reset()
+
+
+@pytest.mark.parametrize("when", [
+    pytest.param(OFFICE_OPEN, id="friday"),
+    pytest.param(at("2026-12-31T10:00"), id="last-day-of-the-year"),
+    pytest.param(at("2026-10-10T10:00"), id="a-saturday-worked-in-exchange"),
+])
+def test_handoff_in_office_hours_keeps_the_bot_quiet(chat, fake_runtime, travel, when):
+    travel(when)
+    assert "已为您转接人工客服" in chat.say("转人工")
+    assert chat.send("我的签注怎么还没好") == []
+    desk = fake_runtime.services.handoff
+    ticket = desk.take_next("A07")
+    assert ticket["user_key"] == chat.user_key
+    assert "我的签注怎么还没好" in [line["text"] for line in desk.transcript(ticket["ticket"])]
+    assert "已结束人工服务" in chat.say("结束人工")
+    assert "打个分" in chat.say("谢谢")   # the human service is rated too
+
+
+@pytest.mark.parametrize("when, agents_back", [
+    pytest.param(OFFICE_CLOSED, "11月30日（周一）09:00", id="saturday-evening"),
+    pytest.param(at("2026-12-31T17:30"), "1月4日（周一）09:00", id="new-years-eve"),
+    pytest.param(at("2027-01-01T10:00"), "1月4日（周一）09:00", id="new-years-day"),
+    pytest.param(at("2026-10-02T10:00"), "10月8日（周四）09:00", id="national-day"),
+])
+def test_handoff_outside_office_hours_files_a_call_back(chat, fake_runtime, travel, when, agents_back):
+    travel(when)
+    assert "非工作时间" in chat.say("转人工")
+    reply = chat.say("13880000009")
+    assert "工单号 GD" in reply and agents_back in reply
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["reason"] == "handoff_after_hours" and task["order_no"] in reply
+
+
+def test_ratings_after_a_served_request(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("公积金")
+    assert "打个分" in chat.say("谢谢")
+    assert "感谢您的评价" in chat.say("1")
+    book = fake_runtime.services.ratings
+    assert book.count("query_housing_fund", "住房公积金管理中心", "非常满意") == 1
+    chat.say("社保")
+    assert "已登记回访" in chat.say("非常不满意")
+    assert book.count("query_social_security", "社会保险事业管理局", "非常不满意") == 1
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["department"] == "社会保险事业管理局"
+    assert "这个对话" in chat.say("不留")      # how the department will reach the citizen
+    assert "还没有办理" in chat.say("满意")   # nothing left to rate: not counted twice
+
+
+def test_nearby_halls_from_a_location_message(chat):
+    reply = chat.say("天府广场", kind="location", location=(30.6570, 104.0650), intent="nearby_halls")
+    assert reply.index("锦江区出入境接待大厅") < reply.index("公里") or "锦江区" in reply.splitlines()[1]
+    assert reply.count("地址：") == 3
+
+
+def test_forget_user_deletes_binding_session_and_handoff(chat, fake_runtime, redis_hub, travel):
+    travel(OFFICE_OPEN)
+    chat.bind(WANG)
+    chat.say("转人工")
+    fake_runtime.dispatcher.forget_user(chat.user_key)
+    assert fake_runtime.identity.get(chat.user_key) is None
+    assert not fake_runtime.services.handoff.state_of(chat.user_key).in_handoff
+    assert redis_hub.text.get(redis_hub.key("session", chat.user_key)) is None
+
+
+def test_channel_intent_needs_no_nlu(chat, fake_runtime):
+    calls = fake_runtime.dispatcher.nlu.calls
+    fake_runtime.dispatcher.handle(Incoming(channel="test", user_id=chat.user_id, kind="location",
+                                            location=(30.57, 104.06), intent="nearby_halls"))
+    assert fake_runtime.dispatcher.nlu.calls == calls
+
+
+def test_what_is_typed_while_binding_stays_out_of_the_history(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("公积金")
+    history = fake_runtime.sessions.load(chat.user_key).history
+    said = " ".join(text for who, text in history if who == "citizen")
+    assert "王建国" not in said and "510104" not in said and "123456" not in said
+    assert "公积金" in said
+
+
+def test_a_free_text_answer_is_never_taken_for_a_new_request(chat):
+    chat.say("我要投诉")
+    # Reads like a housing-fund query to NLU, but it answers "what happened?".
+    assert "在哪里" in chat.say("公积金中心窗口工作人员态度很差")
+
+
+@pytest.mark.parametrize("when", DATES)
+def test_a_ledger_filter_right_after_the_ledger_refines_it(chat, fake_runtime, travel, when):
+    today = travel(when).date()
+    chat.bind(WANG)
+    chat.say("我的办件")
+    fake_runtime.dispatcher.nlu.low_confidence.clear()
+    keep, drop = affairs_of(fake_runtime, WANG[1], "武侯区", today)
+    reply = chat.say("上个月在武侯区办的")
+    assert all(ref in reply for ref in keep) and not any(ref in reply for ref in drop)
+    assert keep or "没有符合条件" in reply
+    assert "52,340.56" in chat.say("公积金余额")   # a new question is not taken for a filter
+
+
+# -- review fixes ---------------------------------------------------------------------------------
+
+class _NluDown:
+    def parse(self, text):
+        raise NluUnavailable("down")
+
+
+def test_without_nlu_an_open_form_goes_on(chat, fake_runtime):
+    chat.say("公积金余额")                         # binding first, the question waits
+    fake_runtime.dispatcher.nlu = _NluDown()
+    assert "身份证号" in chat.say("王建国")
+    assert "138****0001" in chat.say(WANG[1])
+    done = chat.say("１２３４５６")                  # full-width digits too, as NLU would normalise them
+    assert "身份核验成功" in done and "52,340.56" in done
+    assert "暂时不可用" in chat.say("公积金")       # with no form open: the numbered menu
+    chat.say("10")                                 # 投诉建议, chosen from it
+    assert "在哪里" in chat.say("楼下烧烤店油烟太大")   # and the complaint form goes on without NLU
+
+
+def _count_codes(fake_runtime) -> list:
+    sent = []
+    identity = fake_runtime.adapters.identity
+    original = identity.send_code
+
+    def counting(id_number):
+        sent.append(id_number)
+        return original(id_number)
+    identity.send_code = counting
+    return sent
+
+
+def test_cancelling_and_starting_again_sends_no_new_code(chat, fake_runtime):
+    sent = _count_codes(fake_runtime)
+    for _ in range(3):
+        chat.say("实名认证")
+        chat.say("王建国")
+        reply = chat.say(WANG[1])
+        assert "138****0001" in reply
+        chat.say("取消")
+    other = Chat(fake_runtime)                     # another account, the same citizen's ID number
+    other.say("实名认证")
+    other.say("王建国")
+    assert "验证码刚刚已发送" in other.say(WANG[1])
+    assert len(sent) == 1
+    # The citizen's own new form uses the code on its way.
+    chat.say("实名认证")
+    chat.say("王建国")
+    assert "验证码刚刚已发送" in chat.say(WANG[1])
+    assert "身份核验成功" in chat.say("123456")
+
+
+def test_wrong_names_lock_only_the_account_that_typed_them(chat, fake_runtime):
+    stranger = Chat(fake_runtime)
+    stranger.say("实名认证")
+    for _ in range(5):
+        stranger.say("王建华")
+        stranger.say(WANG[1])
+    assert "已暂停" in stranger.text()
+    assert "已暂停" in stranger.say("实名认证")
+    assert "身份核验成功" in chat.bind(WANG)      # the owner is not locked out
+
+
+def test_keeping_the_binding_is_not_answered_with_cancelled(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("解除绑定")
+    reply = chat.say("2")                          # 暂不解除
+    assert "已保留" in reply and "已取消" not in reply
+    assert fake_runtime.identity.get(chat.user_key) is not None
+
+
+def test_typed_commands_never_become_metric_labels(chat):
+    from prometheus_client import REGISTRY
+
+    def count(intent):
+        return REGISTRY.get_sample_value("dispatcher_turns_total",
+                                         {"channel": "test", "intent": intent, "outcome": "ok"}) or 0
+    before = count("unknown")
+    assert "没有看懂" in chat.say("/made_up_by_the_citizen")
+    assert count("made_up_by_the_citizen") == 0 and count("unknown") == before + 1
+
+
+def test_an_unexpected_error_ends_the_open_form(chat, fake_runtime):
+    binder = fake_runtime.dispatcher.handlers["bind_identity"]
+    binder.handle = lambda turn: 1 / 0             # a bug, not a backend error
+    chat.say("实名认证")
+    chat.say("王建国")
+    reply = chat.say(WANG[1])
+    assert "没有处理成功" in reply and "重新开始" in reply
+    session = fake_runtime.sessions.load(chat.user_key)
+    assert session.form is None and session.pending_after_binding is None
+    del binder.handle
+    assert "姓名" in chat.say("实名认证")           # a fresh start works
+
+
+def test_a_new_request_drops_the_question_waiting_for_the_binding(chat):
+    chat.say("公积金余额")                         # waits for the binding
+    chat.say("王建国")
+    assert "120元" in chat.say("办护照收费吗")      # something else instead
+    done = chat.bind(WANG)                         # much later
+    assert "身份核验成功" in done and "52,340.56" not in done
+
+
+def test_long_messages_are_cut_before_nlu(chat, fake_runtime):
+    nlu = fake_runtime.dispatcher.nlu
+    reply = chat.say("我要投诉" + "楼下烧烤店油烟太大，" * 400 + WANG[1])
+    assert max(len(t) for t in nlu.texts) <= 500
+    assert "只读了前 500 个字" in reply and "在哪里" in reply
+    # A cut never leaves half an ID number (it would escape masking).
+    from bot.conversation.dispatcher import MAX_TEXT_CHARS, _cap_text
+    text = "投" * (MAX_TEXT_CHARS - 5) + WANG[1]
+    cut, was_cut = _cap_text(Incoming(channel="test", user_id="u", text=text))
+    assert was_cut and cut.text == "投" * (MAX_TEXT_CHARS - 5)
+
+
+def test_a_bad_rating_asks_how_to_reach_the_citizen(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("社保")
+    asked = chat.say("不满意")
+    assert "已登记回访" in asked and "手机号" in asked
+    assert "已记下您的意见" in chat.say("等了很久也没有人回复")
+    reply = chat.say("13880000009")
+    assert "138****0009" in reply and "13880000009" not in reply and "工单号 GD" in reply
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["what"] == "社保查询" and task["department"] == "社会保险事业管理局" and task["level"] == "不满意"
+    assert task["served_at"] and task["phone_masked"] == "138****0009" and task["notes"] == ["等了很久也没有人回复"]
+    order = fake_runtime.adapters.workorders.get(task["order_no"], WANG[1])
+    assert order.contact_phone_masked and "社保查询" in order.summary
+
+
+def test_replies_waiting_in_the_outbox_come_with_the_next_answer(chat, fake_runtime):
+    fake_runtime.services.outbox.send(chat.user_key, [Text("【社会保险事业管理局回访】您好")])
+    replies = chat.send("你好")
+    assert replies[0] == Text("【社会保险事业管理局回访】您好") and isinstance(replies[-1], Choices)
+    assert len(chat.send("你好")) == 1            # once
+
+
+def _dispatcher_with(fake_runtime, *extra):
+    """A dispatcher like the runtime's, with extra handlers."""
+    from bot.conversation.dispatcher import Dispatcher
+    d = fake_runtime.dispatcher
+    handlers = {**d.handlers, **{h.intent: h for h in extra}}
+    return Dispatcher(nlu=d.nlu, sessions=d.sessions, lock=d.lock, identity=d.identity, handlers=handlers,
+                      services=d.services, clarify_below=d.clarify_below, error_replies=d.errors, menu=d.menu,
+                      page_size=d.page_size, clock=d.clock)
+
+
+def test_command_words_and_the_identity_gate_come_from_the_handlers(fake_runtime):
+    from bot.conversation.contract import Handler, Result
+
+    class LibraryCard(Handler):
+        intent = "query_library_card"
+        commands = {"借书证": {"action": "show"}}
+
+        def handle(self, turn):
+            return Result.say(f"借书证（{turn.entities.get('action')}）")
+
+    dispatcher = _dispatcher_with(fake_runtime, LibraryCard())
+    reply = dispatcher.handle(Incoming(channel="test", user_id="u-cmd", text="借书证！"))
+    assert reply == [Text("借书证（show）")]
+    assert dispatcher.commands["解绑"] == ("bind_identity", {"action": "unbind"})
+    assert dispatcher.gate is dispatcher.handlers["bind_identity"]
+
+
+def test_a_command_word_claimed_twice_or_a_second_identity_gate_stops_the_start(fake_runtime):
+    from bot.conversation.contract import Handler
+
+    class Unbinder(Handler):
+        intent = "unbind_everything"
+        commands = {"解绑": {}}
+
+    class SecondGate(Handler):
+        intent = "bind_face"
+        identity_gate = True
+
+    with pytest.raises(ValueError, match="解绑.*bind_identity and unbind_everything"):
+        _dispatcher_with(fake_runtime, Unbinder())
+    with pytest.raises(ValueError, match="two identity gates"):
+        _dispatcher_with(fake_runtime, SecondGate())

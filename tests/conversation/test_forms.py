@@ -1,0 +1,66 @@
+"""The form engine on its own: slots pre-filled, asked in order, validated, given up on."""
+from __future__ import annotations
+
+from bot.conversation import forms
+from bot.conversation.contract import Handler, Slot, SlotInvalid
+from bot.core.messages import Text
+from handlers import validators
+
+
+def _no_digits(value: str) -> str:
+    if any(c.isdigit() for c in value):
+        raise SlotInvalid("不要数字。")
+    return value
+
+
+class Passport(Handler):
+    intent = "query_passport"
+    keeps_citizen_lines = True
+    slots = (
+        Slot("application_no", "受理编号？", validate=validators.application_no(("HZ",)), optional=True,
+             prefill=validators.application_no_in),
+        Slot("person_name", "姓名？", validate=_no_digits, free_text=True),
+        Slot("district", "哪个区？"),
+    )
+
+
+def test_a_new_form_takes_what_the_request_already_says():
+    form = forms.open_form(Passport(), {"district": "武侯区"}, "hz20261101000123 的进度")
+    assert form.intent == "query_passport" and form.step == "slots"
+    assert form.slots == {"application_no": "HZ20261101000123", "district": "武侯区"}
+
+
+def test_slots_are_asked_in_order_and_an_optional_one_never():
+    handler = Passport()
+    form = forms.open_form(handler, {}, "护照进度")
+    assert forms.next_question(handler, form).replies == [Text("姓名？")]
+    assert forms.asked_slot(handler, form).name == "person_name"
+    forms.take_answer(handler, form, {"district": "青羊区"}, "王建国")   # answers two questions at once
+    assert forms.next_question(handler, form) is None and form.asking is None
+    assert form.slots == {"person_name": "王建国", "district": "青羊区"}
+
+
+def test_an_invalid_answer_is_asked_again_with_the_reason_then_given_up():
+    handler = Passport()
+    form = forms.open_form(handler, {"district": "青羊区"}, "护照进度")
+    forms.next_question(handler, form)
+    for _ in range(forms.MAX_REPROMPTS):
+        forms.take_answer(handler, form, {}, "王建国2")
+        question = forms.next_question(handler, form)
+        assert question.replies == [Text("不要数字。")] and not question.give_up
+        assert "person_name" not in form.slots and form.asking == "person_name"
+    forms.take_answer(handler, form, {}, "王建国3")
+    question = forms.next_question(handler, form)
+    assert question.give_up and question.replies == [Text("不要数字。"), Text(forms.GIVE_UP)]
+
+
+def test_a_form_keeps_the_citizens_own_words_masked_and_bounded():
+    handler = Passport()
+    form = forms.open_form(handler, {}, "")
+    for i in range(forms.MAX_KEPT_LINES + 5):
+        forms.keep_line(handler, form, f"第{i}句 510104198506122310")
+    assert len(form.data["said"]) == forms.MAX_KEPT_LINES
+    assert all("510104198506122310" not in line for line in form.data["said"])
+    other = Handler()
+    forms.keep_line(other, form, "不记")
+    assert len(form.data["said"]) == forms.MAX_KEPT_LINES

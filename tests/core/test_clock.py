@@ -1,0 +1,100 @@
+"""The application's one clock (bot.core.clock): moved to a date, time runs on; children agree;
+production refuses it; start-up says when next year's holidays are unknown."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+import pytest
+
+from bot.core import metrics
+from bot.core.clock import CITY_TZ, CLOCK, Clock, clock_from
+from bot.core.errors import ConfigError
+from bot.runtime import build_runtime
+from bot.core.settings import load_settings
+from tests.core.test_config import PROD_ENV
+
+SPRING = dt.datetime(2027, 2, 8, 10, 0, tzinfo=CITY_TZ)
+
+
+def test_a_moved_clock_keeps_running():
+    clock = Clock()
+    clock.move_to(SPRING)
+    first = clock.time()
+    time.sleep(0.05)
+    assert clock.today() == dt.date(2027, 2, 8)
+    assert 0.04 < clock.time() - first < 1        # not frozen: delayed work still comes due
+    clock.move_to(None)
+    assert abs(clock.time() - time.time()) < 0.01 and not clock.moved
+
+
+def test_a_child_process_gets_the_same_moment_however_late_it_starts():
+    parent = Clock()
+    parent.move_to(SPRING)
+    spec = parent.spec()
+    assert "@" in spec
+    time.sleep(0.2)                                 # the child starts later ...
+    child = clock_from(spec)
+    assert abs(child.time() - parent.time()) < 0.01  # ... and still agrees to the millisecond
+
+
+def test_a_date_without_a_zone_is_beijing_time():
+    assert clock_from("2027-02-08T10:00:00").now().hour == 10
+
+
+@pytest.mark.parametrize("bad", ["next tuesday", "2027-02-30T10:00", "2027-02-08T10:00@soon"])
+def test_a_wrong_override_names_the_setting(bad):
+    with pytest.raises(ConfigError, match=r"clock\.at"):
+        load_settings(env={"APP_CLOCK": bad})
+
+
+# Everything else production needs from the environment, so that only the clock is wrong.
+FULL_PROD_ENV = {**PROD_ENV, **{f"{name}_BASE_URL": f"https://{name.lower()}.gov.example" for name in (
+    "IDENTITY", "HOUSING_FUND", "SOCIAL_INSURANCE", "MEDICAL_INSURANCE", "EXIT_ENTRY", "MARKET_REGULATION",
+    "UTILITIES", "APPOINTMENTS", "WORKORDERS", "CIVIL_AFFAIRS")}, **{name: "x" * 24 for name in (
+    "IDENTITY_API_KEY", "HOUSING_FUND_APP_KEY", "HOUSING_FUND_APP_SECRET", "SOCIAL_INSURANCE_USERNAME",
+    "SOCIAL_INSURANCE_PASSWORD", "MEDICAL_INSURANCE_CLIENT_ID", "MEDICAL_INSURANCE_CLIENT_SECRET",
+    "EXIT_ENTRY_API_KEY", "MARKET_REGULATION_API_KEY", "UTILITIES_API_KEY", "APPOINTMENTS_API_KEY",
+    "WORKORDERS_API_KEY", "CIVIL_AFFAIRS_ACCOUNT", "CIVIL_AFFAIRS_PASSWORD")}}
+
+
+def test_production_refuses_a_moved_clock():
+    with pytest.raises(ConfigError, match=r"clock\.at: the clock cannot be moved in production"):
+        load_settings(env={**FULL_PROD_ENV, "APP_CLOCK": "2027-02-08T10:00:00+08:00"})
+    assert load_settings(env=FULL_PROD_ENV).clock_at is None
+
+
+def test_the_runtime_moves_the_process_clock_from_the_settings(redis_hub):
+    settings = load_settings(env={"APP_CLOCK": "2027-02-08T10:00:00+08:00"},
+                             overrides={"redis.url": redis_hub.url, "redis.key_prefix": redis_hub.prefix})
+    try:
+        runtime = build_runtime(settings)
+        assert CLOCK.today() == dt.date(2027, 2, 8)
+        assert runtime.services.clock is CLOCK and runtime.dispatcher.clock is CLOCK
+        assert not runtime.services.office_hours.is_open()     # 初三 of the Spring Festival
+    finally:
+        CLOCK.move_to(None)
+
+
+@pytest.mark.parametrize("when, warned, days_ahead", [
+    (dt.datetime(2026, 12, 3, 10, 0, tzinfo=CITY_TZ), True, 29),    # 2027 is within 30 days
+    (dt.datetime(2026, 11, 1, 10, 0, tzinfo=CITY_TZ), False, 61),
+])
+def test_start_up_warns_when_next_years_holidays_are_unknown(redis_hub, travel, caplog, when, warned, days_ahead):
+    travel(when)
+    settings = load_settings(env={}, overrides={"redis.url": redis_hub.url, "redis.key_prefix": redis_hub.prefix})
+    with caplog.at_level(logging.WARNING, logger="bot.runtime"):
+        build_runtime(settings)
+    assert any("2027" in r.getMessage() and "calendar_years" in r.getMessage() for r in caplog.records) is warned
+    assert f"workday_calendar_days_ahead {days_ahead}.0" in metrics.render_latest().decode()
+
+
+def test_the_settings_that_give_next_year_silence_the_warning(redis_hub, travel, caplog):
+    travel(dt.datetime(2026, 12, 3, 10, 0, tzinfo=CITY_TZ))
+    settings = load_settings(env={}, overrides={"redis.url": redis_hub.url, "redis.key_prefix": redis_hub.prefix,
+                                                "office_hours.calendar_years": [2027]})
+    with caplog.at_level(logging.WARNING, logger="bot.runtime"):
+        build_runtime(settings)
+    assert not [r for r in caplog.records if "calendar_years" in r.getMessage()]
+    assert "workday_calendar_days_ahead 394.0" in metrics.render_latest().decode()

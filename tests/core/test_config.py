@@ -1,0 +1,62 @@
+import pytest
+
+from bot.core.errors import ConfigError
+from bot.core.settings import load_settings
+
+PROD_ENV = {
+    "APP_PROFILE": "production", "REDIS_URL": "redis://10.0.0.5:6379/0", "NLU_URL": "http://10.0.0.6:5005",
+    "DATA_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "HASH_PEPPER": "a-long-production-pepper",
+    "ADMIN_API_KEY": "k", "WECHAT_TOKEN": "t", "WECHAT_APP_ID": "wx1", "WECHAT_APP_SECRET": "s",
+    "WECHAT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+}
+
+
+def test_sandbox_profile_needs_no_environment():
+    s = load_settings(env={})
+    assert s.profile == "sandbox"
+    assert s.redis.url == "redis://127.0.0.1:6379/0"
+    assert s.nlu.url == "http://127.0.0.1:5005"
+    assert s.wechat.str("token") == "sandbox-token"
+
+
+def test_environment_overrides_named_settings():
+    s = load_settings(env={"NLU_URL": "http://10.1.1.1:5005", "WECHAT_TOKEN": "other"})
+    assert s.nlu.url == "http://10.1.1.1:5005"
+    assert s.wechat.str("token") == "other"
+
+
+def test_generic_override():
+    s = load_settings(env={"APP__NLU__TIMEOUT_S": "0.7"})
+    assert s.nlu.timeout_s == 0.7
+
+
+def test_production_missing_secret_names_it():
+    env = dict(PROD_ENV)
+    del env["WECHAT_APP_SECRET"]
+    with pytest.raises(ConfigError, match=r"wechat\.app_secret: environment variable WECHAT_APP_SECRET"):
+        load_settings(env=env)
+
+
+def test_wrong_value_names_the_setting():
+    with pytest.raises(ConfigError, match=r"nlu\.timeout_s"):
+        load_settings(env={"APP__NLU__TIMEOUT_S": "fast"})
+    with pytest.raises(ConfigError, match=r"redis\.url"):
+        load_settings(env={"REDIS_URL": "http://not-redis"})
+    with pytest.raises(ConfigError, match=r"APP_PROFILE"):
+        load_settings(env={"APP_PROFILE": "staging"})
+
+
+def test_production_refuses_secret_written_in_file(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    from pathlib import Path
+    text = Path("config.yaml").read_text(encoding="utf-8").replace(
+        "token: !env WECHAT_TOKEN", "token: literal-secret")
+    cfg.write_text(text, encoding="utf-8")
+    env = {k: v for k, v in PROD_ENV.items() if k != "WECHAT_TOKEN"}
+    with pytest.raises(ConfigError, match=r"wechat\.token: a secret must come from the environment"):
+        load_settings(cfg, env=env)
+
+
+def test_short_data_key_rejected():
+    with pytest.raises(ConfigError, match=r"security\.data_key"):
+        load_settings(env={"DATA_KEY": "c2hvcnQ="})

@@ -1,0 +1,55 @@
+"""Handler parts without Redis or network: the ledger's plain-word filters and reading dates and times."""
+import datetime as dt
+
+import pytest
+
+from adapters.records import CST, Affair
+from handlers.dates import parse_day, parse_time
+from handlers.ledger_filters import parse_filter
+
+TODAY = dt.date(2026, 11, 27)   # a Friday
+
+
+def affair(domain="公积金", done=False, district="武侯区", updated=dt.datetime(2026, 10, 18, 14, 20, tzinfo=CST)):
+    return Affair(domain=domain, item="x", status="s", stage="s", place="p", district=district, updated_at=updated,
+                  next_step="", ref_no="GJ20261015000311", done=done, backend="housing_fund")
+
+
+# -- ledger filters ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, keeps, drops", [
+    ("还没办完的", affair(done=False), affair(done=True)),
+    ("办完的", affair(done=True), affair(done=False)),
+    ("上个月在武侯区办的", affair(), affair(district="锦江区")),
+    ("上个月在武侯区办的", affair(), affair(updated=dt.datetime(2026, 9, 30, tzinfo=CST))),
+    ("公积金的", affair(), affair(domain="社保")),
+    ("签注办到哪了", affair(domain="出入境"), affair(domain="公积金")),
+    ("最近一周的", affair(updated=dt.datetime(2026, 11, 25, tzinfo=CST)), affair()),
+    ("10月份的", affair(), affair(updated=dt.datetime(2026, 11, 2, tzinfo=CST))),
+    ("高新的", affair(district="高新区"), affair()),
+])
+def test_ledger_filter_plain_words(text, keeps, drops):
+    f = parse_filter(text, TODAY)
+    assert f.keeps(keeps) and not f.keeps(drops)
+
+
+def test_ledger_filter_understood_words_and_empty_filter():
+    f = parse_filter("上个月在武侯区办的还没办完的公积金", TODAY)
+    assert f.words == ("公积金", "未办结", "上个月", "武侯区")
+    assert f.since == dt.date(2026, 10, 1) and f.until == dt.date(2026, 10, 31)
+    assert parse_filter("我的办件", TODAY).empty
+
+
+# -- dates ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, day", [
+    ("明天", dt.date(2026, 11, 28)), ("后天上午", dt.date(2026, 11, 29)), ("下周一", dt.date(2026, 11, 30)),
+    ("周三", dt.date(2026, 12, 2)), ("12月3日", dt.date(2026, 12, 3)), ("2026-12-01", dt.date(2026, 12, 1)),
+    ("1月5号", dt.date(2027, 1, 5)), ("3号", dt.date(2026, 12, 3)), ("随便", None),
+])
+def test_parse_day(text, day):
+    assert parse_day(text, TODAY) == day
+
+
+@pytest.mark.parametrize("text, hhmm", [("09:30", "09:30"), ("9点半", "09:30"), ("下午2点", "14:00"), ("十点", "10:00"),
+                                        ("早点", None)])
+def test_parse_time(text, hhmm):
+    assert parse_time(text) == hhmm

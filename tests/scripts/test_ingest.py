@@ -1,0 +1,101 @@
+"""scripts/ingest.py (`make ingest`) end to end, as a subprocess against the test stack."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.hotline import RAW_SECRETS, sample_calls, to_jsonl, unique_tag
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULT_KEYS = ["call_id", "intent", "secondary_intents", "topic", "department", "district", "entities", "work_order"]
+SUMMARY_KEYS = {"file", "started_at", "elapsed_s", "calls_read", "ingested", "bad_lines", "failed_calls",
+                "nlu_failures", "by_intent", "by_topic", "by_department", "work_orders_created",
+                "work_orders_existing", "invalid_id_numbers"}
+
+
+@pytest.fixture
+def cli_env(redis_hub, rasa_server, sandbox_clean):
+    """The environment `make ingest` would see, pointed at the test services."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APP__")}
+    env.update({
+        "REDIS_URL": redis_hub.url, "NLU_URL": rasa_server.url,
+        "APP__redis__key_prefix": json.dumps(redis_hub.prefix),   # a YAML string: the prefix holds colons
+        "APP__backends__workorders__base_url": sandbox_clean.urls["workorders"],
+    })
+    env.pop("APP_PROFILE", None)
+    return env
+
+
+def ingest(env, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "scripts/ingest.py", *map(str, args)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_ingest_writes_calls_and_summary(cli_env, tmp_path):
+    source = tmp_path / "calls.jsonl"
+    calls = sample_calls(unique_tag())
+    source.write_text(to_jsonl(calls[:2] + ['{"call_id": 1}'] + calls[2:]), encoding="utf-8")
+    out = tmp_path / "out"
+
+    done = ingest(cli_env, "--file", source, "--out", out)
+    assert done.returncode == 0, done.stderr
+    results = [json.loads(line) for line in (out / "calls.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["call_id"] for r in results] == [c["call_id"] for c in calls]
+    assert all(list(r) == RESULT_KEYS for r in results)
+    assert [r["intent"] for r in results] == ["file_complaint", "query_housing_fund", "query_endorsement_status",
+                                              "file_complaint", "ask_service_guide"]
+    assert [r["department"] for r in results] == ["生态环境局", None, None, "住房和城乡建设局", None]
+
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert set(summary) == SUMMARY_KEYS
+    assert (summary["calls_read"], summary["ingested"], summary["work_orders_created"]) == (6, 5, 2)
+    assert summary["bad_lines"] == [{"line": 3, "reason": "call_id must be a non-empty string"}]
+
+    printed = done.stdout
+    assert "calls read" in printed and "line 3: call_id must be a non-empty string" in printed
+    assert "noise → 生态环境局" in printed and "work orders created" in printed
+    for secret in RAW_SECRETS:
+        assert secret not in printed + done.stderr + (out / "calls.jsonl").read_text(encoding="utf-8")
+
+    again = ingest(cli_env, "--file", source, "--out", tmp_path / "again")
+    assert again.returncode == 0, again.stderr
+    second = json.loads((tmp_path / "again" / "summary.json").read_text(encoding="utf-8"))
+    assert (second["work_orders_created"], second["work_orders_existing"]) == (0, 2)
+
+
+def test_default_out_is_a_new_folder_under_reports(cli_env, tmp_path):
+    source = tmp_path / "one.jsonl"
+    source.write_text(to_jsonl(sample_calls(unique_tag())[1:2]), encoding="utf-8")
+    reports_existed = (ROOT / "reports").exists()
+    done = ingest(cli_env, "--file", source, "--no-progress")
+    assert done.returncode == 0, done.stderr
+    line = next(x for x in done.stdout.splitlines() if x.startswith("Wrote "))
+    folder = Path(line.split()[1]).parent
+    try:
+        assert folder.parent == ROOT / "reports" and folder.name.startswith("ingest-")
+        assert (folder / "calls.jsonl").is_file() and (folder / "summary.json").is_file()
+    finally:
+        for f in folder.iterdir():
+            f.unlink()
+        folder.rmdir()
+        if not reports_existed and not any(folder.parent.iterdir()):
+            folder.parent.rmdir()
+
+
+def test_a_service_that_does_not_answer_is_named(cli_env, tmp_path):
+    source = tmp_path / "one.jsonl"
+    source.write_text(to_jsonl(sample_calls()[:1]), encoding="utf-8")
+    done = ingest({**cli_env, "NLU_URL": "http://127.0.0.1:9"}, "--file", source, "--out", tmp_path / "out")
+    assert done.returncode == 3
+    assert "NLU server at http://127.0.0.1:9" in done.stderr and "make run" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_missing_file(cli_env, tmp_path):
+    done = ingest(cli_env, "--file", tmp_path / "nope.jsonl")
+    assert done.returncode == 2 and "no such file" in done.stderr
