@@ -24,7 +24,7 @@ from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
 from bot.core import metrics
-from bot.core.clock import CLOCK, Clock
+from bot.core.clock import CLOCK
 from bot.core.errors import ConfigError
 from bot.core.logs import configure_logging
 from bot.core.redis_hub import RedisHub
@@ -93,11 +93,11 @@ class Runtime:
         self.wechat_oa, self.miniprogram   # noqa: B018 (built and cached)
 
 
-def build_runtime(settings: Settings, clock: Clock = CLOCK) -> Runtime:
+def build_runtime(settings: Settings) -> Runtime:
     configure_logging(settings.app.log_level)
     if settings.clock_at:
-        clock.move_to(settings.clock_at)
-        log.warning("the clock is moved: it is %s for this process (clock.at)", clock.now().isoformat())
+        CLOCK.move_to(settings.clock_at)
+        log.warning("the clock is moved: it is %s for this process (clock.at)", CLOCK.now().isoformat())
     hub = RedisHub(settings.redis.url, settings.redis.key_prefix)
     adapters = build_adapters(settings.backends, hub, settings.profile)
     identity = IdentityStore(hub, settings.security.data_key, settings.security.hash_pepper)
@@ -106,40 +106,40 @@ def build_runtime(settings: Settings, clock: Clock = CLOCK) -> Runtime:
     nlu = NluClient(settings.nlu, hub)
     handlers = build_handlers()
     services = build_services(settings, hub, adapters=adapters, identity=identity,
-                              menu=MainMenu(handlers, MENU_ORDER, MENU_INTENT), clock=clock)
+                              menu=MainMenu(handlers, MENU_ORDER, MENU_INTENT))
     dispatcher = Dispatcher(nlu=nlu, sessions=sessions, lock=lock, identity=identity, handlers=handlers,
-                            services=services, clarify_below=settings.nlu.clarify_below, clock=clock,
+                            services=services, clarify_below=settings.nlu.clarify_below,
                             error_replies=ErrorReplies(BACKEND_NAMES), menu=services.menu,
                             page_size=services.service_settings.ledger.page_size)
     return Runtime(settings, hub, nlu, adapters, identity, sessions, dispatcher, services)
 
 
 def build_services(settings: Settings, hub: RedisHub, *, adapters: Adapters | None, identity: IdentityStore | None,
-                   menu: MainMenu | None, clock: Clock = CLOCK) -> Services:
+                   menu: MainMenu | None) -> Services:
     """The stores and settings the handlers use besides the adapters. Checked here, at start-up:
     a bad setting or catalogue file stops the start. (A test of one channel may leave out the
     adapters, the identity store and the menu.)"""
     service_settings = load_service_settings(settings.extra)
-    watch_calendar(service_settings.office_hours.calendar, clock)
+    watch_calendar(service_settings.office_hours.calendar)
     outbox = Outbox(hub, settings.security.data_key)   # channels that can push register a sender here
     return Services(
         settings=settings, adapters=adapters, identity=identity, service_settings=service_settings,
-        catalogue=load_catalogue(), office_hours=OfficeHours(service_settings.office_hours, clock), menu=menu,
+        catalogue=load_catalogue(), office_hours=OfficeHours(service_settings.office_hours), menu=menu,
         outbox=outbox, handoff=HandoffDesk(hub, service_settings.handoff, outbox), callbacks=CallbackTasks(hub, outbox),
-        ratings=RatingBook(hub), binding_guard=BindingGuard(hub, service_settings.binding), clock=clock)
+        ratings=RatingBook(hub), binding_guard=BindingGuard(hub, service_settings.binding))
 
 
-def watch_calendar(calendar, clock: Clock, days_ahead: int = 30) -> None:
+def watch_calendar(calendar, days_ahead: int = 30) -> None:
     """Warn at start-up when next year's holidays are not known yet, and keep a metric of it.
 
     Never a failing /readyz: that would take every instance out of the load balancer at once,
     while the only harm is that a holiday may be taken for a working day."""
     def refresh() -> None:
-        metrics.CALENDAR_DAYS_AHEAD.set(calendar.days_covered_ahead(clock.today()))
+        metrics.CALENDAR_DAYS_AHEAD.set(calendar.days_covered_ahead(CLOCK.today()))
 
     refresh()
     metrics.refresh_on_scrape("calendar", refresh)
-    missing = calendar.uncovered_from(clock.today(), days_ahead)
+    missing = calendar.uncovered_from(CLOCK.today(), days_ahead)
     if missing is not None:
         log.warning("office hours: the holiday calendar does not know %d yet (%s is within %d days); "
                     "until it does, only the holidays the law fixes count, without that year's extra days "

@@ -22,8 +22,9 @@ from bot.city.districts import find_district
 from bot.city.service_catalogue import Catalogue
 from bot.conversation.contract import Handler, Result, Turn
 from bot.conversation.words import KEEP
+from bot.core import clock
 from bot.core.messages import Card, Choice, Choices, ListReply, Text
-from handlers.common import date_with_weekday, read_yes_no, today
+from handlers.common import date_with_weekday, read_yes_no
 from handlers.dates import parse_day, parse_time, part_of_day
 
 CANCEL_BOOKING_WORDS = ("取消预约", "退掉预约", "不去了", "预约取消", "撤销预约")
@@ -60,7 +61,7 @@ class BookAppointment(Handler):
         district = turn.entities.get("district") or find_district(text)
         if district:
             form.data["district"] = find_district(district) or district
-        day = parse_day(text, today(turn))
+        day = parse_day(text, clock.today())
         if day:
             form.data["date"] = day.isoformat()
         if part_of_day(text):
@@ -93,7 +94,7 @@ class BookAppointment(Handler):
                 return self._ask_hall(turn, "没有找到这个大厅，请回复编号选择：")
             turn.form.data["hall_id"] = hall
         elif step == "date":
-            day = parse_day(turn.text, today(turn))
+            day = parse_day(turn.text, clock.today())
             if day is None:
                 return self._ask_date(turn, "没看懂日期，可以说“明天”“下周一”或“12月3日”，也可以回复编号：")
             turn.form.data["date"] = day.isoformat()
@@ -171,7 +172,7 @@ class BookAppointment(Handler):
 
     def _ask_date(self, turn: Turn, prompt: str | None) -> Result:
         turn.form.step = "date"
-        day, days = today(turn), []
+        day, days = clock.today(), []
         while len(days) < DAYS_OFFERED:
             day += dt.timedelta(days=1)
             if turn.services.office_hours.is_workday(day):
@@ -361,7 +362,7 @@ class BookAppointment(Handler):
         return start if start in options else None
 
     def _bookable_day(self, turn: Turn, day: dt.date) -> bool:
-        first = today(turn) + dt.timedelta(days=1)
-        if not (first <= day <= today(turn) + dt.timedelta(days=BOOKABLE_DAYS)):
+        first = clock.today() + dt.timedelta(days=1)
+        if not (first <= day <= clock.today() + dt.timedelta(days=BOOKABLE_DAYS)):
             return False
         return turn.services.office_hours.is_workday(day)

@@ -64,10 +64,3 @@ def read_yes_no(turn: Turn) -> bool | None:
         return True
     return None
 
-
-def today(turn: Turn) -> dt.date:
-    return turn.services.clock.today()
-
-
-def now(turn: Turn) -> dt.datetime:
-    return turn.services.clock.now()

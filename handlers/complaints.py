@@ -16,10 +16,11 @@ from adapters.errors import NotFound
 from bot.city.complaint_topics import TOPIC_NAMES, classify
 from bot.city.districts import CITY_WIDE, find_district
 from bot.conversation.contract import Handler, Result, Slot, SlotInvalid, Turn
+from bot.core import clock
 from bot.core.messages import Card, Choice, Choices, ListReply
 from bot.core.privacy import APPLICATION_NO, mask_phone, mask_text
 from handlers import validators
-from handlers.common import datetime_cn, read_yes_no, today
+from handlers.common import datetime_cn, read_yes_no
 from handlers.personal import NOT_FOUND_APPLICATION
 
 SKIP_CONTACT = ("不留", "不用", "不方便", "没有", "跳过", "匿名", "不想留")
@@ -136,7 +137,7 @@ class FileComplaint(Handler):
     def _progress(self, turn: Turn) -> Result:
         workorders = turn.services.adapters.workorders
         number = order_number(turn.entities.get("application_no"), turn.text)
-        day = today(turn)
+        day = clock.today()
         if number:
             try:
                 order = workorders.get(number, turn.citizen.id_number)

@@ -1,6 +1,6 @@
 """request_human: a person takes over.
 
-Within office hours (config `office_hours`, clock injectable for tests) the
+Within office hours (config `office_hours`, on the application's clock, bot.core.clock) the
 conversation joins the agents' queue (bot.stores.handoff.HandoffDesk) and the bot stays
 quiet until the agent closes it, the citizen says “结束人工”, or it times out.
 Outside office hours: a 12345 work order asking for a call-back, plus a

@@ -11,8 +11,9 @@ import datetime as dt
 
 from adapters.fanout import collect_affairs
 from bot.conversation.contract import Handler, Result, Turn
+from bot.core import clock
 from bot.core.messages import ListReply, Text
-from handlers.common import BACKEND_NAMES, date_cn, datetime_cn, today
+from handlers.common import BACKEND_NAMES, date_cn, datetime_cn
 from handlers.ledger_filters import parse_filter
 
 WHY = {"timeout": "响应超时", "unavailable": "暂时无法访问", "circuit_open": "暂时无法访问", "auth": "接口异常",
@@ -35,7 +36,7 @@ class QueryMyAffairs(Handler):
         services = turn.services
         deadline = services.service_settings.ledger.deadline_s
         result = collect_affairs(services.adapters, turn.citizen.id_number, deadline)
-        day = today(turn)
+        day = clock.today()
         wanted = parse_filter(turn.text, day)
         affairs = sorted(wanted.apply(result.affairs), key=lambda a: (a.done, -a.updated_at.timestamp()))
         replies = []

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from adapters.errors import NotFound
 from bot.conversation.contract import Handler, Result, Slot, Turn
+from bot.core import clock
 from bot.core.messages import Card, ListReply, Text
 from handlers import validators
-from handlers.common import date_cn, datetime_cn, month_cn, today, yuan
+from handlers.common import date_cn, datetime_cn, month_cn, yuan
 
 PROGRESS_WORDS = ("提取", "贷款", "进度", "办理", "办到", "审批", "到账")
 
@@ -39,7 +40,7 @@ def own_applications(turn: Turn, *, one, many, card, nothing: str, department: s
         if not apps:
             return Result.say(nothing, served={"department": department})
         apps = [a for a in apps if not a.done] or apps[:1]
-    day = today(turn)
+    day = clock.today()
     return Result([card(a, day) for a in apps[:MAX_CARDS]], served={"department": department})
 
 
@@ -81,7 +82,7 @@ class QueryHousingFund(Handler):
         affairs = turn.services.adapters.housing_fund.affairs(turn.citizen.id_number)
         if not affairs:
             return Text("您目前没有公积金提取、贷款等办理中的业务。")
-        day = today(turn)
+        day = clock.today()
         items = tuple(f"{a.item}：{a.status}（{a.stage}），{datetime_cn(a.updated_at, day)}更新。下一步：{a.next_step}"
                       for a in sorted(affairs, key=lambda a: a.updated_at, reverse=True))
         return ListReply("公积金业务办理进度", items)
@@ -134,7 +135,7 @@ class QueryMedicalInsurance(Handler):
             return Result.say("没有查到您的医保参保信息。城乡居民医保每年9-12月集中参保，可在“天府通办”App办理。",
                               served={"department": self.department})
         fields = [("参保类型", acct.insured_type), ("参保状态", acct.status), ("个人账户余额", yuan(acct.balance))]
-        day = today(turn)
+        day = clock.today()
         claims = sorted(acct.reimbursements, key=lambda c: c.updated_at, reverse=True)[:3]
         for c in claims:
             fields.append((f"{c.visit_type}报销（{date_cn(c.submitted_on, day)}）",
@@ -186,7 +187,7 @@ class QueryUtilityBill(Handler):
             what = "、".join(sorted(asked, key=self.KINDS.index)) or "水电气"
             return Result.say(f"没有查到您名下的{what}账户。户名不是本人的账户需要户主本人查询，"
                               "或在“天府通办”生活缴费中按户号查询。", served={"department": self.department})
-        day = today(turn)
+        day = clock.today()
         unpaid = sorted((b for b in bills if not b.paid), key=lambda b: b.due_date)
         if not unpaid:
             latest = max(bills, key=lambda b: b.period)

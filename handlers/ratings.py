@@ -16,10 +16,11 @@ from adapters.errors import BackendError
 from bot.city.districts import CITY_WIDE
 from bot.city.ratings import LEVELS, level_from_text
 from bot.conversation.contract import Handler, Result, SlotInvalid, Turn
+from bot.core import clock
 from bot.core.messages import Choice, Choices, Text
 from bot.core.privacy import mask_phone
 from handlers import validators
-from handlers.common import datetime_cn, now
+from handlers.common import datetime_cn
 
 SKIP_WORDS = ("不留", "不用", "不方便", "没有", "跳过", "不想留")
 MAX_COMMENTS = 2   # then the contact question is not asked again
@@ -112,6 +113,6 @@ class RateService(Handler):
         d = turn.form.data
         when = ""
         if d.get("served_at"):
-            when = f"（{datetime_cn(dt.datetime.fromtimestamp(d['served_at'], now(turn).tzinfo))}）"
+            when = f"（{datetime_cn(dt.datetime.fromtimestamp(d['served_at'], clock.now().tzinfo))}）"
         return (f"市民对智能助手办理的“{d['what']}”{when}评价为“{d['level']}”，请{d['department']}回电了解情况。"
                 f"回访任务 {d['task_id']}。")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # `python sandbox/__main__.py` from the repository root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.core.clock import ENV_VAR, clock_from  # noqa: E402
 from bot.core.privacy import redact_text  # noqa: E402
 from sandbox.backends import BACKEND_CLASSES  # noqa: E402
 from sandbox.control import ControlApp  # noqa: E402
@@ -62,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--population-seed", type=int, default=SEED, help="its random seed")
     args = parser.parse_args(argv)
     _setup_logging(args.log_level)
+    try:
+        clock_from(os.environ.get(ENV_VAR))   # what bot.core.clock.CLOCK was moved to, if anything
+    except ValueError as e:
+        parser.error(f"{ENV_VAR}: {e}")
 
     world = load_world(population_size=args.population_size, population_seed=args.population_seed)
     faults, stats = FaultBoard(), Stats()

@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from sandbox import data
+from bot.core.clock import CLOCK
 from sandbox.faults import FaultBoard, Stats
 from sandbox.server import BackendServer
 
@@ -128,20 +128,20 @@ class ControlApp:
         return _json({"revoked": revoke()})
 
     def get_clock(self, request):
-        now = data.CLOCK.now()
-        return _json({"now": now.isoformat(), "today": now.date().isoformat(), "moved": data.CLOCK.moved})
+        now = CLOCK.now()
+        return _json({"now": now.isoformat(), "today": now.date().isoformat(), "moved": CLOCK.moved})
 
     def move_clock(self, request):
         try:
             body = json.loads(request.get_data(as_text=True) or "{}")
-            data.CLOCK.move_to(str(body["at"]))
+            CLOCK.move_to(str(body["at"]))
         except (ValueError, TypeError, KeyError) as e:
             return _json({"error": f"expected {{\"at\": \"<ISO date-time>\"}}: {e}"}, 400)
-        log.info("clock moved to %s", data.CLOCK.now().isoformat())
+        log.info("clock moved to %s", CLOCK.now().isoformat())
         return self.get_clock(request)
 
     def reset_clock(self, request):
-        data.CLOCK.move_to(None)
+        CLOCK.move_to(None)
         return self.get_clock(request)
 
 

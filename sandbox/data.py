@@ -3,13 +3,12 @@ and the synthetic population behind the bulk listings (exchange.py, built lazily
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from bot.core.clock import ENV_VAR, clock_from
+from bot.core.clock import CLOCK
 from bot.core.workdays import WorkCalendar
 from sandbox import population
 from sandbox.exchange import LazyExchange
@@ -17,10 +16,9 @@ from sandbox.exchange import LazyExchange
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CST = dt.timezone(dt.timedelta(hours=8), "CST")  # Beijing time, no DST
 
-# The sandbox's "today": the wall clock, or the date APP_CLOCK moves it to (the same
-# value the app's processes get, so that all of them agree on the day). Tests move it
-# through the control port (POST /__clock).
-CLOCK = clock_from(os.environ.get(ENV_VAR))
+# The sandbox's "today" is the process's clock (bot.core.clock.CLOCK): the wall clock, or the
+# date APP_CLOCK moves it to (the same value the app's processes get, so that all of them
+# agree on the day). Tests move it through the control port (POST /__clock).
 # Halls and offices follow the State Council's schedule of holidays and 调休 days.
 CALENDAR = WorkCalendar()
 

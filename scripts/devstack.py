@@ -174,7 +174,7 @@ def rasa_parts(nlu_url: str, model: Path, count: int) -> tuple[list[Part], str]:
 
 def anchor_clock() -> None:
     """APP_CLOCK (a moved date for every part) anchored once here, so that the web app, the
-    workers, the sandbox and the simulator all agree on the moment however late each starts."""
+    workers and the sandbox all agree on the moment however late each starts."""
     if os.environ.get("APP_CLOCK"):
         from bot.core.clock import clock_from
         try:

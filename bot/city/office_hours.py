@@ -6,18 +6,17 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.city.service_settings import OfficeHoursSettings
-from bot.core.clock import CLOCK, Clock
+from bot.core.clock import CLOCK
 
 WEEKDAY_NAMES = "一二三四五六日"
 
 
 class OfficeHours:
-    def __init__(self, settings: OfficeHoursSettings, clock: Clock = CLOCK):
+    def __init__(self, settings: OfficeHoursSettings):
         self.s = settings
-        self.clock = clock
 
     def now(self) -> dt.datetime:
-        return self.clock.now().astimezone(self.s.timezone)
+        return CLOCK.now().astimezone(self.s.timezone)
 
     def is_workday(self, day: dt.date) -> bool:
         return self.s.calendar.is_workday(day, self.s.weekdays)

@@ -16,7 +16,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
 
-from bot.core.clock import CLOCK, Clock
 from bot.core.messages import Incoming, Reply, Text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -70,7 +69,6 @@ class Services:
     callbacks: CallbackTasks
     ratings: RatingBook
     binding_guard: BindingGuard
-    clock: Clock = CLOCK               # what day it is (bot.core.clock): never the system clock directly
 
     def forget_user(self, user_key: str) -> None:
         """Unsubscribe: every store here that keeps something about the citizen forgets it."""

@@ -31,7 +31,7 @@ from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
 from bot.conversation.words import CANCEL_WORDS, END_WORDS, asks_for_more
 from bot.core import metrics
-from bot.core.clock import CLOCK, Clock
+from bot.core.clock import CLOCK
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
 from bot.core.privacy import APPLICATION_NO, ID_LIKE, compact, mask_text, redact_text
 from bot.nlu.client import FALLBACK_INTENT, NluClient, NluUnavailable, Parse
@@ -80,7 +80,7 @@ class Message:
 class Dispatcher:
     def __init__(self, *, nlu: NluClient, sessions: SessionStore, lock: UserLock, identity: IdentityStore,
                  handlers: dict[str, Handler], services: Services, clarify_below: float,
-                 error_replies: ErrorReplies, menu: MainMenu, page_size: int = 8, clock: Clock = CLOCK):
+                 error_replies: ErrorReplies, menu: MainMenu, page_size: int = 8):
         self.nlu = nlu
         self.sessions = sessions
         self.lock = lock
@@ -91,7 +91,6 @@ class Dispatcher:
         self.errors = error_replies
         self.menu = menu
         self.page_size = page_size
-        self.clock = clock
         self.prefix_owner = {p: h.intent for h in handlers.values() for p in h.owns_prefixes}
         self.commands = _commands(handlers.values())
         # The kinds of intent, as the handlers declare them (Handler.answers_the_bot, ...).
@@ -166,7 +165,7 @@ class Dispatcher:
             replies.append(self.rater.ask("人工服务已结束，请为本次服务评价（回复编号）："))
         with self.lock.hold(user_key):
             session = self.sessions.load(user_key)
-            session.last_served = {**SERVED_BY_PEOPLE, "at": self.clock.time(), "prompted": True}
+            session.last_served = {**SERVED_BY_PEOPLE, "at": CLOCK.time(), "prompted": True}
             self._remember_choices(replies, session)
             self.sessions.save(user_key, session)
             desk.close_by_agent(ticket, replies)
@@ -307,10 +306,10 @@ class Dispatcher:
     def _follow_up(self, msg: Message, session: Session) -> str | None:
         """The request just served, when this message only refines it ("还没办完的" after the ledger)."""
         served = session.last_served
-        if msg.deliberate or not served or self.clock.time() - served.get("at", 0) > FOLLOW_UP_S:
+        if msg.deliberate or not served or CLOCK.time() - served.get("at", 0) > FOLLOW_UP_S:
             return None
         handler = self.handlers.get(served.get("intent"))
-        return handler.intent if handler is not None and handler.follows_up(msg.text, self.clock.today()) else None
+        return handler.intent if handler is not None and handler.follows_up(msg.text, CLOCK.today()) else None
 
     def _low(self, msg: Message) -> bool:
         return msg.parse is not None and msg.parse.confidence < self.clarify_below
@@ -431,7 +430,7 @@ class Dispatcher:
             if handler.identity_gate and not result.bound:
                 session.pending_after_binding = None   # binding ended without success: nothing to resume
         if result.served is not None:
-            session.last_served = {"intent": handler.intent, "label": handler.label, "at": self.clock.time(),
+            session.last_served = {"intent": handler.intent, "label": handler.label, "at": CLOCK.time(),
                                    **result.served}
         if result.bound and session.pending_after_binding:
             pending = session.pending_after_binding
@@ -480,7 +479,7 @@ class Dispatcher:
         text = (incoming.text or "").strip()
         if re.sub(r"[\s。！!]+", "", text) in END_WORDS:
             desk.close_by_citizen(incoming.user_key, state.ticket)
-            session.last_served = {**SERVED_BY_PEOPLE, "at": self.clock.time()}
+            session.last_served = {**SERVED_BY_PEOPLE, "at": CLOCK.time()}
             self.sessions.save(incoming.user_key, session)
             return pre + [Text("已结束人工服务，智能助手继续为您服务。")]
         desk.note_citizen_message(incoming.user_key, state.ticket, text or f"[{incoming.kind}]")

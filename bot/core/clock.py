@@ -1,23 +1,26 @@
 """The application's one clock: what day and time it is for the city.
 
 Everything that asks "what day is it" (ledger filters, office hours, appointments,
-dates in replies, the sandbox's "today") asks the Clock. Normally it is the wall
-clock in Beijing time. A test or a demo moves it to another date with the setting
-`clock.at` (environment `APP_CLOCK`): the date moves, and time keeps running from
-there, so delayed jobs still come due. The production profile refuses an override.
+dates in replies, the sandbox's "today") asks the process's one `CLOCK` here, never
+a clock handed in as a parameter. Normally it is the wall clock in Beijing time. A
+demo moves it to another date with `APP_CLOCK` (read when this module is imported,
+and again by the settings as `clock.at`); tests move it with the `travel` fixture.
+The date moves, and time keeps running from there, so delayed jobs still come due.
+The production profile refuses an override (the settings stop the start).
 
 Why not patch time process-wide (time-machine)? Protocol time must stay real: WeChat
 signs pushes with the real time and the webhook checks that window, and Redis
 stamps stream entries with its own clock. Only the calendar moves.
 
-Processes of their own (sandbox, WeChat simulator, worker, ingest) share one moved
-date: the parent hands them `APP_CLOCK` anchored to the real instant it was read,
-`2027-02-08T10:00:00+08:00@1796000000.0`, so that each child computes the same offset
-however late it starts.
+Processes of their own (sandbox, worker, ingest) share one moved date: the parent
+(scripts/devstack.py, what `make run` runs) hands them `APP_CLOCK` anchored to the
+real instant it was read, `2027-02-08T10:00:00+08:00@1796000000.0`, so that each child
+computes the same offset however late it starts.
 """
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from zoneinfo import ZoneInfo
 
@@ -94,9 +97,18 @@ def clock_from(spec: str | None) -> Clock:
     return clock
 
 
-# The process's clock. The runtime moves it when the settings say so (clock.at);
-# tests move it with tests/fixtures/clock.py and put it back afterwards.
-CLOCK = Clock()
+def _process_clock() -> Clock:
+    try:
+        return clock_from(os.environ.get(ENV_VAR))
+    except ValueError:
+        # Refused by name where it is read: the settings (clock.at) and the sandbox's start.
+        return Clock()
+
+
+# The process's clock, where its parent process (make run) put it. The runtime moves it
+# when the settings say so (clock.at, also from a config file); tests move it with
+# tests/fixtures/clock.py and put it back afterwards.
+CLOCK = _process_clock()
 
 
 def today() -> dt.date:

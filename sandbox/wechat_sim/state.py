@@ -11,16 +11,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from bot.core.clock import ENV_VAR, clock_from
-
 TOKEN_LIFE_S = 7200
 OLD_TOKEN_GRACE_S = 300          # a replaced cgi-bin/token token still works this long
 MESSAGE_ALLOWANCE = (5, 48 * 3600)
 SHORT_ALLOWANCE = (3, 60)
-
-
-# The calendar the app's processes share (APP_CLOCK), for the dates of what was received.
-CLOCK = clock_from(os.environ.get(ENV_VAR))
 
 
 @dataclass
@@ -76,8 +70,7 @@ class SimState:
             body = {**body, "secret": "***"}
         with self.lock:
             self.counts[kind] = self.counts.get(kind, 0) + 1
-            # "at" on the calendar the app's processes share (APP_CLOCK); tokens and windows keep real time.
-            self.received.append({"kind": kind, "at": CLOCK.time(), "query": safe_query, "body": body})
+            self.received.append({"kind": kind, "at": time.time(), "query": safe_query, "body": body})
 
     def take_fault(self, table: dict, kind: str) -> dict | None:
         """The fault set for `kind`, counting down its `times` (None: for ever)."""

@@ -14,7 +14,6 @@ from bot.city.service_settings import load_service_settings
 from bot.core.errors import ConfigError
 from bot.core.settings import load_settings
 from bot.core.workdays import WorkCalendar
-from tests.fixtures.clock import clock_at
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,9 +69,14 @@ def test_catalogue_finds_items_and_events(text, name, kind):
 
 
 # -- office hours and settings ---------------------------------------------------------------------------
-def hours_at(when: dt.datetime, overrides: dict | None = None) -> OfficeHours:
-    settings = load_settings(env={}, overrides=overrides)
-    return OfficeHours(load_service_settings(settings.extra).office_hours, clock_at(when))
+@pytest.fixture
+def hours_at(travel):
+    """Office hours as the settings (with `overrides`) give them, the clock moved to `when`."""
+    def build(when: dt.datetime, overrides: dict | None = None) -> OfficeHours:
+        travel(when)
+        settings = load_settings(env={}, overrides=overrides)
+        return OfficeHours(load_service_settings(settings.extra).office_hours)
+    return build
 
 
 @pytest.mark.parametrize("when, open_", [
@@ -87,7 +91,7 @@ def hours_at(when: dt.datetime, overrides: dict | None = None) -> OfficeHours:
     (dt.datetime(2027, 1, 1, 10, 0, tzinfo=CST), False),      # New Year's Day
     (dt.datetime(2027, 2, 8, 10, 0, tzinfo=CST), False),      # 初三 of the Spring Festival
 ])
-def test_office_hours(when, open_):
+def test_office_hours(hours_at, when, open_):
     assert hours_at(when).is_open() is open_
 
 
@@ -97,12 +101,12 @@ def test_office_hours(when, open_):
     (dt.datetime(2026, 10, 9, 18, 0, tzinfo=CST), dt.date(2026, 10, 10)),    # a Saturday worked in exchange
     (dt.datetime(2026, 12, 31, 18, 0, tzinfo=CST), dt.date(2027, 1, 4)),     # across the year boundary
 ])
-def test_next_opening(when, next_open):
+def test_next_opening(hours_at, when, next_open):
     nxt = hours_at(when).next_open()
     assert (nxt.date(), nxt.hour) == (next_open, 9)
 
 
-def test_the_settings_give_a_year_the_package_does_not_know():
+def test_the_settings_give_a_year_the_package_does_not_know(hours_at):
     # When 2027's notice is out before the package has it, an operator writes its days in.
     overrides = {"office_hours.holidays": ["2027-02-09", "2027-02-10"], "office_hours.extra_workdays": ["2027-02-20"],
                  "office_hours.calendar_years": [2027]}
@@ -113,7 +117,7 @@ def test_the_settings_give_a_year_the_package_does_not_know():
     assert hours.s.calendar.uncovered_from(dt.date(2026, 12, 20)) is None
 
 
-def test_the_settings_correct_a_day_of_the_package():
+def test_the_settings_correct_a_day_of_the_package(hours_at):
     overrides = {"office_hours.extra_workdays": ["2026-10-02"], "office_hours.holidays": ["2026-11-27"]}
     assert hours_at(dt.datetime(2026, 10, 2, 10, 0, tzinfo=CST), overrides).is_open()
     assert not hours_at(dt.datetime(2026, 11, 27, 10, 0, tzinfo=CST), overrides).is_open()

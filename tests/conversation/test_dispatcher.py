@@ -429,7 +429,7 @@ def _dispatcher_with(fake_runtime, *extra):
     handlers = {**d.handlers, **{h.intent: h for h in extra}}
     return Dispatcher(nlu=d.nlu, sessions=d.sessions, lock=d.lock, identity=d.identity, handlers=handlers,
                       services=d.services, clarify_below=d.clarify_below, error_replies=d.errors, menu=d.menu,
-                      page_size=d.page_size, clock=d.clock)
+                      page_size=d.page_size)
 
 
 def test_command_words_and_the_identity_gate_come_from_the_handlers(fake_runtime):

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from bot.core import metrics
-from bot.core.clock import CITY_TZ, CLOCK, Clock, clock_from
+from bot.core.clock import CITY_TZ, CLOCK, ENV_VAR, Clock, clock_from
 from bot.core.errors import ConfigError
 from bot.runtime import build_runtime
 from bot.core.settings import load_settings
 from tests.core.test_config import PROD_ENV
 
 SPRING = dt.datetime(2027, 2, 8, 10, 0, tzinfo=CITY_TZ)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_moved_clock_keeps_running():
@@ -37,6 +42,24 @@ def test_a_child_process_gets_the_same_moment_however_late_it_starts():
     time.sleep(0.2)                                 # the child starts later ...
     child = clock_from(spec)
     assert abs(child.time() - parent.time()) < 0.01  # ... and still agrees to the millisecond
+
+
+@pytest.mark.parametrize("spec, today, moved", [
+    (None, None, False),                                         # the wall clock
+    (SPRING.isoformat(), "2027-02-08", True),
+    ("next tuesday", None, False),                               # refused by the settings, not here
+])
+def test_a_process_starts_on_the_date_its_parent_gave(spec, today, moved):
+    """One clock per process, read from APP_CLOCK as the process starts: the sandbox, a worker or
+    a script that never builds a runtime is already on the shared date."""
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    if spec:
+        env[ENV_VAR] = spec
+    walls = {dt.datetime.now(CITY_TZ).date().isoformat()}
+    out = subprocess.run([sys.executable, "-c", "from bot.core.clock import CLOCK, today; print(today(), CLOCK.moved)"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=30, check=True).stdout.split()
+    walls.add(dt.datetime.now(CITY_TZ).date().isoformat())      # in case midnight passed meanwhile
+    assert out[1] == str(moved) and (out[0] == today if today else out[0] in walls)
 
 
 def test_a_date_without_a_zone_is_beijing_time():
@@ -71,7 +94,7 @@ def test_the_runtime_moves_the_process_clock_from_the_settings(redis_hub):
     try:
         runtime = build_runtime(settings)
         assert CLOCK.today() == dt.date(2027, 2, 8)
-        assert runtime.services.clock is CLOCK and runtime.dispatcher.clock is CLOCK
+        assert runtime.services.office_hours.now().date() == dt.date(2027, 2, 8)
         assert not runtime.services.office_hours.is_open()     # 初三 of the Spring Festival
     finally:
         CLOCK.move_to(None)

@@ -49,7 +49,7 @@ def test_sigterm_stops_it_cleanly_and_logs_are_redacted(tmp_path):
 
 def test_a_moved_date_reaches_the_sandbox_process(tmp_path):
     """APP_CLOCK, as `make run` hands it to every part, is the sandbox's today; the control
-    port moves it again and back. (Numbers dated by the moved day: test_p09_handoff.)"""
+    port moves it again and back. (Numbers dated by the moved day: tests/acceptance/test_handoff.py.)"""
     from bot.core.clock import CITY_TZ, Clock
     import datetime as dt
     import os
@@ -74,3 +74,10 @@ def test_a_moved_date_reaches_the_sandbox_process(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_a_date_it_cannot_read_stops_the_sandbox_by_name():
+    import os
+    done = subprocess.run([sys.executable, "-m", "sandbox", "--port-base", str(PORT_BASE + 370)], cwd=ROOT,
+                          env={**os.environ, "APP_CLOCK": "next tuesday"}, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "APP_CLOCK: 'next tuesday' is not an ISO date-time" in done.stderr
