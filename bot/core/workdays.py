@@ -20,10 +20,11 @@ from typing import Iterable
 import chinese_calendar
 import holidays
 
-# What the package knows, read once: its tables are plain dicts of date -> name.
-_PACKAGE_HOLIDAYS = frozenset(chinese_calendar.holidays)
-_PACKAGE_WORKDAYS = frozenset(chinese_calendar.workdays)
-PACKAGE_YEARS = frozenset(d.year for d in _PACKAGE_HOLIDAYS)
+# What the package knows, read once: its tables are plain dicts of date -> name. A calendar
+# takes them as parameters, so that a test can say which year the known notices end with.
+PACKAGE_HOLIDAYS = frozenset(chinese_calendar.holidays)
+PACKAGE_WORKDAYS = frozenset(chinese_calendar.workdays)
+PACKAGE_YEARS = frozenset(d.year for d in PACKAGE_HOLIDAYS)
 
 
 @lru_cache(maxsize=16)
@@ -33,21 +34,30 @@ def statutory_holidays(year: int) -> frozenset[dt.date]:
 
 
 class WorkCalendar:
+    """The package's notices (`package_holidays`, `package_workdays`: by default what the installed
+    chinese-calendar knows), with the settings' corrections (`holidays`, `workdays`) and the years
+    the settings give in full (`years`)."""
+
     def __init__(self, holidays: Iterable[dt.date] = (), workdays: Iterable[dt.date] = (),
-                 years: Iterable[int] = ()):
+                 years: Iterable[int] = (), *, package_holidays: Iterable[dt.date] = PACKAGE_HOLIDAYS,
+                 package_workdays: Iterable[dt.date] = PACKAGE_WORKDAYS):
         self.extra_holidays = frozenset(holidays)
         self.extra_workdays = frozenset(workdays)
         both = self.extra_holidays & self.extra_workdays
         if both:
             raise ValueError(f"{min(both)} is both a holiday and a working day")
+        self.package_holidays = frozenset(package_holidays)
+        self.package_workdays = frozenset(package_workdays)
+        self.package_years = frozenset(d.year for d in self.package_holidays)
         # A few corrected days do not make a year known: only `years` says the settings give it whole.
-        self.years = PACKAGE_YEARS | frozenset(years)
+        self.given_years = frozenset(years)
+        self.years = self.package_years | self.given_years
 
     def is_holiday(self, day: dt.date) -> bool:
         """A day off by the schedule (not an ordinary weekend)."""
         if day in self.extra_workdays:
             return False
-        if day in self.extra_holidays or day in _PACKAGE_HOLIDAYS:
+        if day in self.extra_holidays or day in self.package_holidays:
             return True
         return not self.covers(day) and day in statutory_holidays(day.year)
 
@@ -55,7 +65,7 @@ class WorkCalendar:
         """A weekend day worked in exchange for a holiday (调休)."""
         if day in self.extra_holidays:
             return False
-        return day in self.extra_workdays or day in _PACKAGE_WORKDAYS
+        return day in self.extra_workdays or day in self.package_workdays
 
     def is_workday(self, day: dt.date, weekdays: Iterable[int] = (1, 2, 3, 4, 5)) -> bool:
         """A working day, for a place open on the given ISO weekdays (Monday = 1)."""

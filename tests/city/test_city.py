@@ -1,5 +1,6 @@
 """The city's parts, without Redis or network: complaint topics, 好差评 levels, the catalogue,
 office hours and the holiday calendar, and the checks of the service settings."""
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from bot.city.service_settings import load_service_settings
 from bot.core.errors import ConfigError
 from bot.core.settings import load_settings
 from bot.core.workdays import WorkCalendar
+from tests.fixtures.clock import calendar_known_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,13 +71,18 @@ def test_catalogue_finds_items_and_events(text, name, kind):
 
 
 # -- office hours and settings ---------------------------------------------------------------------------
+# The calendars of these tests know the notices up to 2026's, whatever the package's version.
+KNOWN_UNTIL = 2026
+
+
 @pytest.fixture
 def hours_at(travel):
     """Office hours as the settings (with `overrides`) give them, the clock moved to `when`."""
     def build(when: dt.datetime, overrides: dict | None = None) -> OfficeHours:
         travel(when)
         settings = load_settings(env={}, overrides=overrides)
-        return OfficeHours(load_service_settings(settings.extra).office_hours)
+        hours = load_service_settings(settings.extra).office_hours
+        return OfficeHours(dataclasses.replace(hours, calendar=calendar_known_until(KNOWN_UNTIL, hours.calendar)))
     return build
 
 
@@ -137,9 +144,19 @@ def test_a_day_both_off_and_worked_is_refused():
     (dt.date(2027, 3, 1), dt.date(2027, 3, 1), 0),
 ])
 def test_how_far_the_calendar_reaches(today, uncovered, days_ahead):
-    calendar = WorkCalendar()
+    calendar = calendar_known_until(KNOWN_UNTIL)
     assert calendar.uncovered_from(today, 30) == uncovered
     assert calendar.days_covered_ahead(today) == days_ahead
+
+
+@pytest.mark.parametrize("last", [2024, 2025, 2026])
+def test_the_calendar_takes_the_notices_it_knows_as_parameters(last):
+    calendar = calendar_known_until(last)
+    assert calendar.uncovered_from(dt.date(last, 12, 3), 30) == dt.date(last + 1, 1, 1)
+    assert calendar.days_covered_ahead(dt.date(last, 12, 3)) == 29
+    # The package's own days of a year it is not given: only the law's days count there.
+    assert WorkCalendar().is_makeup_workday(dt.date(2026, 10, 10))
+    assert calendar.is_makeup_workday(dt.date(2026, 10, 10)) is (last >= 2026)   # a Saturday worked for 国庆
 
 
 @pytest.mark.parametrize("override, setting", [

@@ -15,6 +15,7 @@ import pytest
 from bot.core import metrics
 from bot.core.clock import CITY_TZ, CLOCK, ENV_VAR, Clock, clock_from
 from bot.core.errors import ConfigError
+from bot.core.workdays import PACKAGE_YEARS
 from bot.runtime import build_runtime
 from bot.core.settings import load_settings
 from tests.core.test_config import PROD_ENV
@@ -100,24 +101,31 @@ def test_the_runtime_moves_the_process_clock_from_the_settings(redis_hub):
         CLOCK.move_to(None)
 
 
+# The runtime's calendar is the installed package's: the dates below follow the last year it knows
+# (2026 for chinese-calendar 1.11.0), so that an upgrade moves them instead of breaking the tests.
+LAST = max(PACKAGE_YEARS)
+
+
 @pytest.mark.parametrize("when, warned, days_ahead", [
-    (dt.datetime(2026, 12, 3, 10, 0, tzinfo=CITY_TZ), True, 29),    # 2027 is within 30 days
-    (dt.datetime(2026, 11, 1, 10, 0, tzinfo=CITY_TZ), False, 61),
+    (dt.datetime(LAST, 12, 3, 10, 0, tzinfo=CITY_TZ), True, 29),    # next year is within 30 days
+    (dt.datetime(LAST, 11, 1, 10, 0, tzinfo=CITY_TZ), False, 61),
 ])
 def test_start_up_warns_when_next_years_holidays_are_unknown(redis_hub, travel, caplog, when, warned, days_ahead):
     travel(when)
     settings = load_settings(env={}, overrides={"redis.url": redis_hub.url, "redis.key_prefix": redis_hub.prefix})
     with caplog.at_level(logging.WARNING, logger="bot.runtime"):
         build_runtime(settings)
-    assert any("2027" in r.getMessage() and "calendar_years" in r.getMessage() for r in caplog.records) is warned
+    assert any(str(LAST + 1) in r.getMessage() and "calendar_years" in r.getMessage()
+               for r in caplog.records) is warned
     assert f"workday_calendar_days_ahead {days_ahead}.0" in metrics.render_latest().decode()
 
 
 def test_the_settings_that_give_next_year_silence_the_warning(redis_hub, travel, caplog):
-    travel(dt.datetime(2026, 12, 3, 10, 0, tzinfo=CITY_TZ))
+    travel(dt.datetime(LAST, 12, 3, 10, 0, tzinfo=CITY_TZ))
     settings = load_settings(env={}, overrides={"redis.url": redis_hub.url, "redis.key_prefix": redis_hub.prefix,
-                                                "office_hours.calendar_years": [2027]})
+                                                "office_hours.calendar_years": [LAST + 1]})
     with caplog.at_level(logging.WARNING, logger="bot.runtime"):
         build_runtime(settings)
     assert not [r for r in caplog.records if "calendar_years" in r.getMessage()]
-    assert "workday_calendar_days_ahead 394.0" in metrics.render_latest().decode()
+    through = (dt.date(LAST + 1, 12, 31) - dt.date(LAST, 12, 3)).days + 1     # 394 from 2026-12-03
+    assert f"workday_calendar_days_ahead {through}.0" in metrics.render_latest().decode()
