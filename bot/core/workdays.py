@@ -5,11 +5,13 @@ chinese-calendar package carries it (upgrade the package when a new year is out)
 The settings can add or correct days, and name the years they give in full while
 the package lags (`office_hours.holidays`, `extra_workdays`, `calendar_years`).
 
-For a year nobody has given yet, the statutory holidays that the law fixes (元旦,
-春节 from 除夕 to 初三, 清明, 劳动节, 端午, 中秋, 国庆) still count, computed by the
-holidays package from the lunar calendar; only the extra days and the 调休 swaps
-of that year's notice are unknown. `uncovered_from()` tells start-up (a warning)
-and the metrics (`workday_calendar_days_ahead`) that such a year is near.
+For a year the package does not know, the statutory holidays that the law fixes
+(元旦, 春节 from 除夕 to 初三, 清明, 劳动节, 端午, 中秋, 国庆) still count, computed by
+the holidays package from the lunar calendar, and the settings add that year's extra
+days and 调休 swaps (a working day they name overrides a statutory one). Naming the
+year in `calendar_years` says only that the settings give it in full: it silences the
+warning, never the law's days. `uncovered_from()` tells start-up (a warning) and the
+metrics (`workday_calendar_days_ahead`) that a year nobody has given is near.
 """
 from __future__ import annotations
 
@@ -57,9 +59,12 @@ class WorkCalendar:
         """A day off by the schedule (not an ordinary weekend)."""
         if day in self.extra_workdays:
             return False
-        if day in self.extra_holidays or day in self.package_holidays:
+        if day in self.extra_holidays:
             return True
-        return not self.covers(day) and day in statutory_holidays(day.year)
+        if day.year in self.package_years:
+            return day in self.package_holidays
+        # A year the package lacks, whether or not the settings name it in calendar_years.
+        return day in statutory_holidays(day.year)
 
     def is_makeup_workday(self, day: dt.date) -> bool:
         """A weekend day worked in exchange for a holiday (调休)."""

@@ -117,6 +117,10 @@ def test_the_settings_give_a_year_the_package_does_not_know(hours_at):
     # When 2027's notice is out before the package has it, an operator writes its days in.
     overrides = {"office_hours.holidays": ["2027-02-09", "2027-02-10"], "office_hours.extra_workdays": ["2027-02-20"],
                  "office_hours.calendar_years": [2027]}
+    # The days the law fixes still close the offices without being written in.
+    assert not hours_at(dt.datetime(2027, 1, 1, 10, 0, tzinfo=CST), overrides).is_open()     # 元旦, a Friday
+    assert not hours_at(dt.datetime(2027, 2, 8, 10, 0, tzinfo=CST), overrides).is_open()     # 初三, a Monday
+    assert hours_at(dt.datetime(2027, 1, 4, 10, 0, tzinfo=CST), overrides).is_open()          # a Monday
     assert not hours_at(dt.datetime(2027, 2, 9, 10, 0, tzinfo=CST), overrides).is_open()
     assert hours_at(dt.datetime(2027, 2, 20, 10, 0, tzinfo=CST), overrides).is_open()       # a Saturday
     assert hours_at(dt.datetime(2027, 2, 9, 10, 0, tzinfo=CST)).is_open()                   # not given: a Tuesday
