@@ -29,10 +29,17 @@ PACKAGE_WORKDAYS = frozenset(chinese_calendar.workdays)
 PACKAGE_YEARS = frozenset(d.year for d in PACKAGE_HOLIDAYS)
 
 
+# The law's holidays, by the names the holidays package gives them in Chinese. Its other entries
+# are a year's 调休 days off ("休息日（由 2026-01-04 调休）"), copied from notices it knows: those
+# belong to the notice, which a calendar takes from chinese-calendar or the settings, never here.
+STATUTORY_NAMES = frozenset({"元旦", "农历除夕", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"})
+
+
 @lru_cache(maxsize=16)
 def statutory_holidays(year: int) -> frozenset[dt.date]:
     """The days off the law fixes for a year, without that year's swaps."""
-    return frozenset(holidays.China(years=year, observed=False))
+    days = holidays.China(years=year, observed=False, language="zh_CN")
+    return frozenset(d for d in days if STATUTORY_NAMES.intersection(days.get_list(d)))
 
 
 class WorkCalendar:

@@ -14,7 +14,7 @@ from bot.city.service_catalogue import THEMES, LifeEvent, ServiceItem, load_cata
 from bot.city.service_settings import load_service_settings
 from bot.core.errors import ConfigError
 from bot.core.settings import load_settings
-from bot.core.workdays import WorkCalendar
+from bot.core.workdays import WorkCalendar, statutory_holidays
 from tests.fixtures.clock import calendar_known_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,6 +151,23 @@ def test_how_far_the_calendar_reaches(today, uncovered, days_ahead):
     calendar = calendar_known_until(KNOWN_UNTIL)
     assert calendar.uncovered_from(today, 30) == uncovered
     assert calendar.days_covered_ahead(today) == days_ahead
+
+
+@pytest.mark.parametrize("year", [2026, 2027, 2030])
+def test_the_law_fixes_thirteen_days_off_a_year(year):
+    # 元旦 1, 春节 4 (除夕 to 初三), 清明 1, 劳动节 2, 端午 1, 中秋 1, 国庆 3 (the 2024 revision).
+    days = statutory_holidays(year)
+    assert len(days) == 13 and dt.date(year, 1, 1) in days and dt.date(year, 10, 3) in days
+
+
+def test_a_year_the_notices_lack_gets_no_days_off_from_another_notice():
+    # The holidays package knows 2026's 调休 days off (01-02, 02-20, 02-23, 05-05, 10-06, 10-07);
+    # a calendar whose notices end with 2025 must not take them for the law's.
+    calendar = calendar_known_until(2025)
+    for swapped in ("2026-01-02", "2026-02-20", "2026-02-23", "2026-05-05", "2026-10-06", "2026-10-07"):
+        assert not calendar.is_holiday(dt.date.fromisoformat(swapped)), swapped
+        assert calendar.is_workday(dt.date.fromisoformat(swapped)), swapped
+    assert calendar.is_holiday(dt.date(2026, 1, 1)) and calendar.is_holiday(dt.date(2026, 2, 16))   # 元旦, 除夕
 
 
 @pytest.mark.parametrize("last", [2024, 2025, 2026])
