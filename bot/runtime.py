@@ -134,11 +134,9 @@ def watch_calendar(calendar, days_ahead: int = 30) -> None:
 
     Never a failing /readyz: that would take every instance out of the load balancer at once,
     while the only harm is that a holiday may be taken for a working day."""
-    def refresh() -> None:
-        metrics.CALENDAR_DAYS_AHEAD.set(calendar.days_covered_ahead(CLOCK.today()))
-
-    refresh()
-    metrics.refresh_on_scrape("calendar", refresh)
+    # Days from today whose holidays are known (0: not even today's year), as of each scrape.
+    metrics.computed_gauge("workday_calendar_days_ahead", "Days ahead covered by the known holiday calendar",
+                           lambda: calendar.days_covered_ahead(CLOCK.today()))
     missing = calendar.uncovered_from(CLOCK.today(), days_ahead)
     if missing is not None:
         log.warning("office hours: the holiday calendar does not know %d yet (%s is within %d days); "

@@ -1,14 +1,22 @@
 """Prometheus metrics, one definition per name for the whole process.
 
 Under gunicorn with several workers set PROMETHEUS_MULTIPROC_DIR (the dev stack
-does) so that /metrics adds up every worker's counts.
+does) so that /metrics adds up every worker's counts. Figures that describe the
+present rather than count events (how far the holiday calendar reaches) are
+computed when /metrics is read (`computed_gauge`), by the process answering it.
 """
 from __future__ import annotations
 
+import logging
 import os
+from typing import Callable
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client import CONTENT_TYPE_LATEST  # noqa: F401  (re-exported for the endpoint)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+log = logging.getLogger(__name__)
 
 NLU_CACHE = Counter("nlu_cache_requests_total", "NLU parse cache lookups", ["result"])  # hit | miss
 NLU_PARSE_SECONDS = Histogram("nlu_parse_seconds", "Time to parse one text, cache included",
@@ -19,28 +27,51 @@ TURN_SECONDS = Histogram("dispatcher_turn_seconds", "Time to answer one message"
                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8))
 HANDLER_ERRORS = Counter("handler_errors_total", "Turns that ended in an error reply", ["intent", "error"])
 RATINGS = Counter("service_ratings_total", "好差评 ratings", ["intent", "department", "level"])
-# Days from today that the office-hours calendar knows the holidays of (0: not even today's year).
-CALENDAR_DAYS_AHEAD = Gauge("workday_calendar_days_ahead", "Days ahead covered by the known holiday calendar",
-                            multiprocess_mode="min")
 
 
-# Figures computed when scraped (set_function does not reach /metrics under multiprocess mode).
-_REFRESHERS: dict[str, object] = {}
+class ComputedGauges(Collector):
+    """Gauges whose value is computed at each scrape, on today's date as the clock has it then.
+
+    A Gauge would need setting before each scrape, and under multiprocess mode it lives in a file
+    per process that outlives the process (its last value kept for ever by any mode but
+    "liveall"). These are never stored: nothing stale, nothing to clean up."""
+
+    def __init__(self):
+        self._gauges: dict[str, tuple[str, Callable[[], float]]] = {}
+        self._failing: dict[str, str] = {}
+
+    def set(self, name: str, documentation: str, compute: Callable[[], float]) -> None:
+        self._gauges[name] = (documentation, compute)
+
+    def describe(self):
+        return []            # nothing to check at registration (and compute nothing then)
+
+    def collect(self):
+        for name, (documentation, compute) in list(self._gauges.items()):
+            try:
+                value = float(compute())
+            except Exception as e:   # one figure that cannot be computed must not cost the others
+                if self._failing.get(name) != repr(e):   # once per distinct failure, not every scrape
+                    log.warning("metric %s could not be computed: %r", name, e)
+                self._failing[name] = repr(e)
+                continue
+            self._failing.pop(name, None)
+            yield GaugeMetricFamily(name, documentation, value=value)
 
 
-def refresh_on_scrape(name: str, fn) -> None:
-    """Run fn() before each /metrics render (one per name: a later runtime replaces it)."""
-    _REFRESHERS[name] = fn
+COMPUTED = ComputedGauges()
+REGISTRY.register(COMPUTED)
+
+
+def computed_gauge(name: str, documentation: str, compute: Callable[[], float]) -> None:
+    """A gauge computed by compute() at each scrape (one per name: a later runtime replaces it)."""
+    COMPUTED.set(name, documentation, compute)
 
 
 def render_latest() -> bytes:
-    for fn in list(_REFRESHERS.values()):
-        try:
-            fn()
-        except Exception:   # a figure that cannot be computed must not cost the others
-            pass
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+        registry.register(COMPUTED)
         return generate_latest(registry)
     return generate_latest()

@@ -129,3 +129,40 @@ def test_the_settings_that_give_next_year_silence_the_warning(redis_hub, travel,
     assert not [r for r in caplog.records if "calendar_years" in r.getMessage()]
     through = (dt.date(LAST + 1, 12, 31) - dt.date(LAST, 12, 3)).days + 1     # 394 from 2026-12-03
     assert f"workday_calendar_days_ahead {through}.0" in metrics.render_latest().decode()
+
+
+def test_the_calendar_metric_is_computed_when_read_under_multiprocess_mode(redis_hub, travel, tmp_path, monkeypatch):
+    """/metrics as gunicorn's workers serve it: the figure follows the clock moved after start-up."""
+    from app import create_app
+    travel(dt.datetime(LAST, 11, 1, 10, 0, tzinfo=CITY_TZ))
+    settings = load_settings(env={}, overrides={"redis.url": redis_hub.url, "redis.key_prefix": redis_hub.prefix})
+    client = create_app(runtime=build_runtime(settings)).test_client()
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    assert "workday_calendar_days_ahead 61.0" in client.get("/metrics").get_data(as_text=True)
+    travel(dt.datetime(LAST, 12, 3, 10, 0, tzinfo=CITY_TZ))
+    assert "workday_calendar_days_ahead 29.0" in client.get("/metrics").get_data(as_text=True)
+    travel(dt.datetime(LAST + 1, 1, 2, 10, 0, tzinfo=CITY_TZ))
+    assert "workday_calendar_days_ahead 0.0" in client.get("/metrics").get_data(as_text=True)
+
+
+def test_a_process_that_has_gone_leaves_no_calendar_figure_behind(tmp_path):
+    """Under multiprocess mode a Gauge keeps a file per process after the process is gone; the
+    computed figure is never stored."""
+    script = ("from bot.core.workdays import WorkCalendar; from bot.runtime import watch_calendar; "
+              "from bot.core import metrics; watch_calendar(WorkCalendar()); "
+              "assert b'workday_calendar_days_ahead' in metrics.render_latest()")
+    subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, timeout=60,
+                   env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)})
+    assert not [f.name for f in tmp_path.iterdir() if f.name.startswith("gauge")]
+
+
+def test_a_figure_that_cannot_be_computed_is_logged_and_costs_no_other(caplog):
+    metrics.computed_gauge("test_broken_figure", "a figure that fails", lambda: 1 / 0)
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot.core.metrics"):
+            text = metrics.render_latest().decode()
+        assert "test_broken_figure" not in text and "dispatcher_turns_total" in text
+        assert any("test_broken_figure" in r.getMessage() and "ZeroDivisionError" in r.getMessage()
+                   for r in caplog.records)
+    finally:
+        metrics.COMPUTED._gauges.pop("test_broken_figure", None)
