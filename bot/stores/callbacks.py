@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 
+from bot.core.clock import CLOCK
 from bot.core.messages import Text
 from bot.core.privacy import mask_text
 from bot.core.redis_hub import RedisHub
@@ -35,11 +35,12 @@ class CallbackTasks:
     def open(self, *, reason: str, user_key: str, department: str, intent: str, note: str = "",
              order_no: str | None = None, what: str = "", served_at: float | None = None,
              level: str | None = None, phone_masked: str | None = None) -> str:
-        task_id = "CB" + time.strftime("%Y%m%d") + secrets.token_hex(4).upper()
+        # Numbered by the city's date on the application's clock, as the served_at it refers to.
+        task_id = "CB" + CLOCK.now().strftime("%Y%m%d") + secrets.token_hex(4).upper()
         doc = {"id": task_id, "reason": reason, "user_key": user_key, "department": department,
                "intent": intent, "what": what or intent, "served_at": served_at, "level": level,
                "note": mask_text(note), "notes": [], "order_no": order_no, "phone_masked": phone_masked,
-               "opened_at": time.time(), "status": "open"}
+               "opened_at": CLOCK.time(), "status": "open"}
         pipe = self.hub.text.pipeline()
         pipe.set(self._task(task_id), json.dumps(doc, ensure_ascii=False))
         pipe.zadd(self.hub.key("callbacks", "open"), {task_id: doc["opened_at"]})
@@ -93,7 +94,7 @@ class CallbackTasks:
         doc = self.get(task_id)
         if doc is None or doc["status"] != "open":
             return False
-        doc.update(status="closed", closed_at=time.time(), outcome=mask_text(outcome))
+        doc.update(status="closed", closed_at=CLOCK.time(), outcome=mask_text(outcome))
         pipe = self.hub.text.pipeline()
         pipe.set(self._task(task_id), json.dumps(doc, ensure_ascii=False))
         pipe.zrem(self.hub.key("callbacks", "open"), task_id)

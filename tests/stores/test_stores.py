@@ -1,7 +1,9 @@
 """The Redis-backed stores of the citizen services (real Redis, test prefix)."""
+import datetime as dt
 import time
 
 from bot.city.service_settings import BindingSettings, HandoffSettings
+from bot.core.clock import CITY_TZ, CLOCK
 from bot.core.messages import Choice, Choices, Text
 from bot.stores.binding_guard import BindingGuard
 from bot.stores.callbacks import CallbackTasks
@@ -9,6 +11,7 @@ from bot.stores.handoff import HandoffDesk
 from bot.stores.outbox import Outbox
 from bot.stores.ratings import RatingBook
 from bot.stores.sessions import Form, Session, SessionStore
+from tests.fixtures.clock import at
 
 KEY = b"k" * 32
 
@@ -62,6 +65,20 @@ def test_callback_tasks_open_and_close(redis_hub):
     [task] = tasks.open_tasks()
     assert task["id"] == task_id and "138****0001" in task["note"]
     assert tasks.close(task_id, "已回访") and tasks.open_tasks() == []
+
+
+def test_callback_tasks_are_dated_by_the_citys_day_on_the_moved_clock(redis_hub, travel):
+    # 07:30 in Chengdu on New Year's Day is still 2026-12-31 in UTC (the servers' zone).
+    travel(at("2027-01-01T07:30"))
+    tasks = CallbackTasks(redis_hub, Outbox(redis_hub))
+    task_id = tasks.open(reason="after_hours", user_key="c:u", department="12345热线", intent="request_human",
+                         served_at=CLOCK.time())
+    assert task_id.startswith("CB20270101")
+    tasks.close(task_id, "已回访")
+    task = tasks.get(task_id)
+    opened, closed = (dt.datetime.fromtimestamp(task[k], CITY_TZ) for k in ("opened_at", "closed_at"))
+    assert opened.date() == closed.date() == dt.date(2027, 1, 1) and opened <= closed
+    assert 0 <= task["opened_at"] - task["served_at"] < 5     # one time base with what was served
 
 
 def test_outbox_keeps_replies_for_channels_without_push(redis_hub):
