@@ -1,19 +1,28 @@
 """Point 7 — appointments: item, hall, date, slot; confirm; cancel; never double-booked."""
 import re
 
-from tests.fixtures.chat import LIU, WANG
+import pytest
+
+from tests.fixtures.chat import LIU, WANG, number_of, offered, roomy_slot
+from tests.fixtures.clock import DATES
 
 
-def _to_confirmation(c, item_words="预约办事大厅"):
-    c.say(item_words)
+def _to_confirmation(c, day: str | None = None, start: str | None = None) -> tuple[str, str]:
+    """To the confirmation at the first hall, on `day` at `start` if given, else on the first day
+    offered at the first slot with room for two (so that it is still offered once booked, whatever
+    the unseen citizens took on this date); returns (day, start)."""
+    c.say("预约办事大厅")
     if "事项" in c.text():
         c.say("居住证")
     if "已经预约了" in c.text():
         c.say("1")    # 改约到其他时间
     c.say("1")    # hall
-    c.say("1")    # date
-    c.say("1")    # slot
+    day = day or offered(c.replies)[0].reply
+    c.say(number_of(c.replies, day))
+    start = start or roomy_slot(c.replies)
+    c.say(number_of(c.replies, start))
     assert "请确认预约信息" in c.text()
+    return day, start
 
 
 def test_book_and_cancel(talk):
@@ -29,10 +38,12 @@ def test_book_and_cancel(talk):
     assert f"已取消预约 {number}" in c.say("确定")
 
 
-def test_never_double_booked(talk, stack_runtime, redis_hub, sandbox):
+@pytest.mark.parametrize("when", DATES)
+def test_never_double_booked(talk, stack_runtime, redis_hub, sandbox, travel, when):
+    travel(when)
     c = talk()
     c.bind(LIU)
-    _to_confirmation(c)
+    day, start = _to_confirmation(c)
     key = redis_hub.key("session", c.user_key)
     pending = redis_hub.text.get(key)
     created = sandbox.stats("appointments")["created"]
@@ -40,8 +51,8 @@ def test_never_double_booked(talk, stack_runtime, redis_hub, sandbox):
     redis_hub.text.set(key, pending)                 # the same confirmation arrives again
     second = re.search(r"YY\d{14}", c.say("确认")).group(0)
     assert second == first and sandbox.stats("appointments")["created"] == created + 1
-    _to_confirmation(c)                               # a new request for the same slot
-    assert "原预约" in c.text()                       # offered as a reschedule of the booking held
+    _to_confirmation(c, day, start)                   # a new request for the same slot
+    assert "原预约" in c.text() and start in c.text()  # offered as a reschedule of the booking held
     assert "已经预约过这个时段" in c.say("确认")
     assert [b.booking_no for b in stack_runtime.adapters.appointments.bookings(LIU[1])
             if b.item == "居住证" and b.status == "已预约"] == [first]

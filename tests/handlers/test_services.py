@@ -5,7 +5,7 @@ import re
 import pytest
 
 from bot.core.messages import Card, Choices
-from tests.fixtures.chat import CHEN, LI, LIU, WANG, ZHAO, affairs_of
+from tests.fixtures.chat import CHEN, LI, LIU, WANG, ZHAO, affairs_of, number_of, offered, roomy_slot
 from tests.fixtures.clock import DATES
 
 
@@ -74,18 +74,26 @@ def test_guide_life_event_bundle(chat):
     assert "生育津贴办事指南" in chat.say("6")
 
 
-def _book_first_free(chat) -> str:
-    chat.say("预约办理居住证")
-    chat.say("1")   # hall
-    chat.say("1")   # day
-    chat.say("1")   # slot
-    return chat.text()
+def _book_first_free(chat, day: str | None = None, start: str | None = None) -> tuple[str, str]:
+    """From the hall (the first) to the confirmation, on `day` at `start` if given, else on the
+    first day offered at the first slot with room for two; returns (day, start). After “您已经预约了…”
+    it answers 改约 first."""
+    if "已经预约了" not in chat.text():
+        chat.say("预约办理居住证")
+    else:
+        chat.say("1")                                   # 改约到其他时间
+    chat.say("1")                                       # hall
+    day = day or offered(chat.replies)[0].reply
+    chat.say(number_of(chat.replies, day))
+    start = start or roomy_slot(chat.replies)
+    chat.say(number_of(chat.replies, start))
+    return day, start
 
 
 def test_appointment_book_then_cancel(chat):
     chat.bind(WANG)
-    confirm = _book_first_free(chat)
-    assert "请确认预约信息" in confirm and "居住证" in confirm
+    _book_first_free(chat)
+    assert "请确认预约信息" in chat.text() and "居住证" in chat.text()
     booked = chat.say("确认")
     number = re.search(r"YY\d{14}", booked).group(0)
     assert number in chat.say("我的预约")
@@ -95,9 +103,11 @@ def test_appointment_book_then_cancel(chat):
     assert f"已取消预约 {number}" in chat.say("确定")
 
 
-def test_a_confirmation_is_never_booked_twice(chat, fake_runtime, redis_hub, sandbox):
+@pytest.mark.parametrize("when", DATES)
+def test_a_confirmation_is_never_booked_twice(chat, fake_runtime, redis_hub, sandbox, travel, when):
+    travel(when)
     chat.bind(LIU)
-    _book_first_free(chat)
+    day, start = _book_first_free(chat)
     key = redis_hub.key("session", chat.user_key)
     before_confirming = redis_hub.text.get(key)
     created = sandbox.stats("appointments")["created"]
@@ -109,11 +119,8 @@ def test_a_confirmation_is_never_booked_twice(chat, fake_runtime, redis_hub, san
     # A new request for the same item offers to reschedule; the very same slot is refused by the
     # appointment system, and the booking held is kept.
     assert "已经预约了“居住证”" in chat.say("预约办理居住证")
-    chat.say("1")   # 改约
-    chat.say("1")   # hall
-    chat.say("1")   # day
-    chat.say("1")   # slot: the one already held
-    assert "请确认预约信息" in chat.text() and "原预约" in chat.text()
+    _book_first_free(chat, day, start)                  # 改约 to the very slot already held
+    assert "请确认预约信息" in chat.text() and "原预约" in chat.text() and start in chat.text()
     assert "已经预约过这个时段" in chat.say("确认")
     active = [b for b in fake_runtime.adapters.appointments.bookings(LIU[1]) if b.status == "已预约"]
     assert [b.booking_no for b in active].count(first) == 1
