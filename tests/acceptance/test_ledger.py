@@ -3,7 +3,7 @@ with a note where a backend did not answer."""
 import pytest
 
 from bot.core.messages import ListReply
-from tests.fixtures.chat import WANG, affairs_of
+from tests.fixtures.chat import WANG, affairs_in, windows
 from tests.fixtures.clock import DATES
 
 
@@ -25,11 +25,11 @@ def test_filters_in_plain_words(talk, stack_runtime, travel, when):
     c.say("我的办件")
     open_ = c.say("还没办完的")
     assert "CJ20261101000123" in open_ and "GJ20261015000311" not in open_
-    keep, drop = affairs_of(stack_runtime, WANG[1], "武侯区", today)
-    last_month = c.say("上个月在武侯区办的")
-    assert all(ref in last_month for ref in keep) and not any(ref in last_month for ref in drop)
-    if not keep:
-        assert "没有符合条件" in last_month
+    for words, (first, last) in windows(today).items():
+        keep, drop = affairs_in(stack_runtime, WANG[1], "武侯区", first, last)
+        reply = c.say(f"{words}在武侯区办的")
+        assert all(ref in reply for ref in keep) and not any(ref in reply for ref in drop), words
+        assert ("没有符合条件" in reply) == (not keep), words
 
 
 def test_a_backend_that_does_not_answer_is_named(talk, sandbox):

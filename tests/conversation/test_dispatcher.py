@@ -11,7 +11,7 @@ import pytest
 from bot.conversation.words import MORE_WORDS
 from bot.core.messages import Choices, Incoming, ListReply, Text
 from bot.nlu.client import NluUnavailable
-from tests.fixtures.chat import CST, LI, WANG, Chat, affairs_of
+from tests.fixtures.chat import CST, LI, WANG, Chat, affairs_in, windows
 from tests.fixtures.clock import DATES, at
 
 OFFICE_OPEN = dt.datetime(2026, 11, 27, 10, 0, tzinfo=CST)     # Friday 10:00
@@ -279,10 +279,11 @@ def test_a_ledger_filter_right_after_the_ledger_refines_it(chat, fake_runtime, t
     chat.bind(WANG)
     chat.say("我的办件")
     fake_runtime.dispatcher.nlu.low_confidence.clear()
-    keep, drop = affairs_of(fake_runtime, WANG[1], "武侯区", today)
-    reply = chat.say("上个月在武侯区办的")
-    assert all(ref in reply for ref in keep) and not any(ref in reply for ref in drop)
-    assert keep or "没有符合条件" in reply
+    for words, (first, last) in windows(today).items():
+        keep, drop = affairs_in(fake_runtime, WANG[1], "武侯区", first, last)
+        reply = chat.say(f"{words}在武侯区办的")
+        assert all(ref in reply for ref in keep) and not any(ref in reply for ref in drop), words
+        assert keep or "没有符合条件" in reply, words
     assert "52,340.56" in chat.say("公积金余额")   # a new question is not taken for a filter
 
 

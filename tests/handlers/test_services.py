@@ -5,8 +5,8 @@ import re
 import pytest
 
 from bot.core.messages import Card, Choices
-from tests.fixtures.chat import CHEN, LI, LIU, WANG, ZHAO, affairs_of, number_of, offered, roomy_slot
-from tests.fixtures.clock import DATES
+from tests.fixtures.chat import CHEN, LI, LIU, WANG, ZHAO, affairs_in, number_of, offered, roomy_slot, windows
+from tests.fixtures.clock import DATES, at
 
 
 def test_housing_fund_social_and_medical_insurance(chat):
@@ -49,10 +49,29 @@ def test_ledger_filters_in_plain_words(chat, fake_runtime, travel, when):
     chat.bind(WANG)
     assert "港澳 个人旅游签注" in chat.say("还没办完的")
     assert "公积金提取（租房）" not in chat.text()
-    keep, drop = affairs_of(fake_runtime, WANG[1], "武侯区", today)
-    last_month = chat.say("上个月在武侯区办的")
-    assert all(ref in last_month for ref in keep) and not any(ref in last_month for ref in drop)
-    assert ("公积金提取（租房）" in last_month) == ("GJ20261015000311" in keep)
+    for words, (first, last) in windows(today).items():
+        keep, drop = affairs_in(fake_runtime, WANG[1], "武侯区", first, last)
+        reply = chat.say(f"{words}在武侯区办的")
+        assert all(ref in reply for ref in keep) and not any(ref in reply for ref in drop), words
+        assert ("公积金提取（租房）" in reply) == ("GJ20261015000311" in keep), words
+        assert ("没有符合条件" in reply) == (not keep), words
+
+
+# Days on which each window reaches the seeded matters in 武侯区 (updated 2026-10-12 and 10-18), so
+# that keeping them is shown, also across the year boundary.
+@pytest.mark.parametrize("when, words", [
+    pytest.param(at("2026-11-20T10:00"), "上个月", id="last-month-2026-11-20"),
+    pytest.param(at("2027-01-01T10:00"), "去年", id="last-year-2027-01-01"),
+    pytest.param(at("2027-01-05T10:00"), "最近三个月", id="three-months-2027-01-05"),
+])
+def test_a_window_that_reaches_the_seeded_matters_keeps_them(chat, fake_runtime, travel, when, words):
+    today = travel(when).date()
+    chat.bind(WANG)
+    chat.say("我的办件")
+    keep, drop = affairs_in(fake_runtime, WANG[1], "武侯区", *windows(today)[words])
+    assert {"GJ20261015000311", "YB20261008000077"} <= keep and "CJ20261101000123" in drop
+    reply = chat.say(f"{words}在武侯区办的")
+    assert all(ref in reply for ref in keep) and not any(ref in reply for ref in drop)
 
 
 def test_guide_answers_the_question_asked(chat):
