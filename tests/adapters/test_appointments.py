@@ -8,15 +8,26 @@ import uuid
 import pytest
 
 from adapters.errors import BusinessError, Conflict, NotFound
+from tests.adapters import calls
 from tests.adapters.conftest import StatsDelta
 from bot.core.clock import CLOCK
 from tests.adapters.seeds import ALL_IDS, LI, WANG
-from tests.fixtures.clock import day_off_after, working_day_after
+from tests.fixtures.clock import at, day_off_after, working_day_after
 
 
 def next_working_day(days_ahead: int = 1) -> dt.date:
     """A day the halls open, counted from the sandbox's own today."""
     return working_day_after(CLOCK.today(), days_ahead)
+
+
+@pytest.mark.parametrize("when", [
+    pytest.param(at("2026-02-09T10:00"), id="a-week-before-the-spring-festival"),
+    pytest.param(at("2026-02-14T10:00"), id="a-saturday-worked-before-nine-days-off"),
+])
+def test_the_wire_tests_book_a_day_the_halls_offer_around_a_long_holiday(adapters, sandbox, travel, when):
+    travel(when)
+    day = calls.next_working_day()
+    assert adapters.appointments.free_slots("护照", "H006", day), day
 
 
 def key() -> str:
