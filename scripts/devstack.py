@@ -172,15 +172,21 @@ def rasa_parts(nlu_url: str, model: Path, count: int) -> tuple[list[Part], str]:
     return parts, ",".join(urls)
 
 
-def anchor_clock() -> None:
+def anchor_clock(env=os.environ) -> str | None:
     """APP_CLOCK (a moved date for every part) anchored once here, so that the web app, the
-    workers and the sandbox all agree on the moment however late each starts."""
-    if os.environ.get("APP_CLOCK"):
-        from bot.core.clock import clock_from
-        try:
-            os.environ["APP_CLOCK"] = clock_from(os.environ["APP_CLOCK"]).spec() or ""
-        except ValueError as e:
-            raise SystemExit(f"APP_CLOCK: {e}") from None
+    workers and the sandbox all agree on the moment however late each starts. Printed, so
+    that a process started beside the stack (make ingest) can be given the same moment."""
+    if not env.get("APP_CLOCK"):
+        return None
+    from bot.core.clock import clock_from
+    try:
+        clock = clock_from(env["APP_CLOCK"])
+    except ValueError as e:
+        raise SystemExit(f"APP_CLOCK: {e}") from None
+    env["APP_CLOCK"] = spec = clock.spec() or ""
+    print(f"clock: every part is moved to {clock.now():%Y-%m-%d %H:%M} (time runs on). To give another "
+          f"process the same moment, start it with\n    APP_CLOCK='{spec}' make ingest FILE=…", flush=True)
+    return spec
 
 
 def sandbox_backends_env(port_base: int, env: dict[str, str]) -> dict[str, str]:

@@ -18,7 +18,6 @@ the ingestion needs does not answer.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 import time
@@ -31,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from tqdm import tqdm  # noqa: E402
 
 from bot.channels.hotline import Summary, read_jsonl  # noqa: E402
+from bot.core.clock import CLOCK  # noqa: E402
 from bot.core.errors import ConfigError  # noqa: E402
 from bot.core.settings import load_settings  # noqa: E402
 from bot.nlu.client import NluUnavailable  # noqa: E402
@@ -51,7 +51,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def default_out_dir() -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = CLOCK.now().strftime("%Y%m%d-%H%M%S")      # the stack's date (APP_CLOCK), Beijing time
     out = ROOT / "reports" / f"ingest-{stamp}"
     n = 2
     while out.exists():
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.out or default_out_dir()
     out.mkdir(parents=True, exist_ok=True)
     summary = Summary()
-    started = time.time()
+    started, started_at = time.time(), CLOCK.now()
     ingestor = runtime.hotline(workers=args.workers)
     with path.open("rb") as source, (out / "calls.jsonl").open("w", encoding="utf-8") as calls, \
             tqdm(total=count_calls(path), unit="call", file=sys.stderr, disable=args.no_progress) as bar:
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             bar.update(1)
 
     finished = time.time()
-    report = {"file": str(path), "started_at": dt.datetime.fromtimestamp(started).astimezone().isoformat(),
+    report = {"file": str(path), "started_at": started_at.isoformat(),
               "elapsed_s": round(finished - started, 3), **summary.as_dict()}
     (out / "summary.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     routing = runtime.services.service_settings.complaint_routing

@@ -1,9 +1,12 @@
 """`make run` (scripts/devstack.py): the app reaches the sandbox on whatever port base it was started."""
 from __future__ import annotations
 
+import datetime as dt
+
+from bot.core.clock import CITY_TZ, clock_from
 from bot.core.settings import load_settings
 from sandbox.ports import BACKENDS, port_of
-from scripts.devstack import sandbox_backends_env
+from scripts.devstack import anchor_clock, sandbox_backends_env
 
 
 def test_the_app_is_given_the_sandboxs_ports_for_another_port_base():
@@ -17,3 +20,14 @@ def test_a_url_set_in_the_environment_stays_and_other_profiles_get_nothing():
     env = sandbox_backends_env(20500, {"APP__BACKENDS__IDENTITY__BASE_URL": "http://10.0.0.5:9101"})
     assert "APP__BACKENDS__IDENTITY__BASE_URL" not in env and "APP__BACKENDS__WORKORDERS__BASE_URL" in env
     assert sandbox_backends_env(20500, {"APP_PROFILE": "production"}) == {}
+
+
+def test_a_moved_date_is_anchored_once_and_printed_for_the_processes_started_beside(capsys):
+    env = {"APP_CLOCK": "2027-02-08T10:00:00+08:00"}
+    spec = anchor_clock(env)
+    printed = capsys.readouterr().out
+    assert env["APP_CLOCK"] == spec and "@" in spec
+    assert f"APP_CLOCK='{spec}' make ingest" in printed and "2027-02-08 10:00" in printed
+    # A process given that value later (make ingest) is on the same moment as the stack's parts.
+    assert abs(clock_from(spec).now() - dt.datetime(2027, 2, 8, 10, 0, tzinfo=CITY_TZ)) < dt.timedelta(seconds=5)
+    assert anchor_clock({}) is None and capsys.readouterr().out == ""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.clock import clock_from
 from tests.fixtures.hotline import RAW_SECRETS, sample_calls, to_jsonl, unique_tag
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,17 +69,21 @@ def test_ingest_writes_calls_and_summary(cli_env, tmp_path):
     assert (second["work_orders_created"], second["work_orders_existing"]) == (0, 2)
 
 
-def test_default_out_is_a_new_folder_under_reports(cli_env, tmp_path):
+def test_default_out_is_a_new_folder_under_reports_dated_by_the_stacks_clock(cli_env, tmp_path):
     source = tmp_path / "one.jsonl"
     source.write_text(to_jsonl(sample_calls(unique_tag())[1:2]), encoding="utf-8")
     reports_existed = (ROOT / "reports").exists()
-    done = ingest(cli_env, "--file", source, "--no-progress")
+    # The anchored APP_CLOCK `make run` prints, given to `make ingest` beside it.
+    spec = clock_from("2027-02-08T10:00:00+08:00").spec()
+    done = ingest({**cli_env, "APP_CLOCK": spec}, "--file", source, "--no-progress")
     assert done.returncode == 0, done.stderr
     line = next(x for x in done.stdout.splitlines() if x.startswith("Wrote "))
     folder = Path(line.split()[1]).parent
     try:
-        assert folder.parent == ROOT / "reports" and folder.name.startswith("ingest-")
+        assert folder.parent == ROOT / "reports" and folder.name.startswith("ingest-20270208-10")
         assert (folder / "calls.jsonl").is_file() and (folder / "summary.json").is_file()
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        assert summary["started_at"].startswith("2027-02-08T10:0") and summary["started_at"].endswith("+08:00")
     finally:
         for f in folder.iterdir():
             f.unlink()
