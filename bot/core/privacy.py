@@ -124,3 +124,24 @@ def redact_text(text: str) -> str:
 def keyed_hash(pepper: bytes, value: str) -> str:
     """Stable pseudonym for lookups and log correlation; not reversible without the pepper."""
     return hmac.new(pepper, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+# The one keyed hash for pseudonyms (audit records, repeat callers, partners): HMAC-SHA256 under
+# PSEUDONYM_KEY, with the kind of value mixed in so that an ID number and a phone never share one.
+_DEV_PSEUDONYM_KEY = "development-pseudonym-key (never in production)"
+
+
+def _pseudonym_key() -> bytes:
+    import os   # read on each call: tests and scripts set the environment after import
+    key = os.environ.get("PSEUDONYM_KEY", "")
+    if os.environ.get("APP_PROFILE") == "production" and (len(key) < 16 or key == _DEV_PSEUDONYM_KEY):
+        raise RuntimeError("PSEUDONYM_KEY (at least 16 characters) is required in production")
+    return (key or _DEV_PSEUDONYM_KEY).encode("utf-8")
+
+
+def pseudonym(kind: str, value: str) -> str:
+    """A stable pseudonym of `value` ("id_number", "phone", …): the same citizen gives the same
+    string, and nobody without PSEUDONYM_KEY can go back. Identifiers are compacted first, so
+    that "138 0013 8000" and "13800138000" are one caller."""
+    value = compact(value) if kind in ("id_number", "phone") else value.strip()
+    return hmac.new(_pseudonym_key(), f"{kind}:{value}".encode("utf-8"), hashlib.sha256).hexdigest()[:32]
