@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 APP_STAMP := $(VENV)/.installed
 NLU_STAMP := $(NLU_VENV)/.installed
 
-.PHONY: run test install model nlu-eval nlu-crossval ingest menu bench clean help
+.PHONY: run test install model nlu-eval nlu-crossval ingest menu bench clean help user
 
 help:
 	@echo "make run                 start everything and serve http://127.0.0.1:8000 (Ctrl-C stops)"
@@ -17,6 +17,7 @@ help:
 	@echo "make model               train the NLU model if nlu_data/ changed"
 	@echo "make nlu-eval DATA=f.yml evaluate the model on a held-out Rasa NLU file"
 	@echo "make nlu-crossval        5-fold cross-validation of the training data"
+	@echo "make user NAME=… ROLE=agent|department|office|admin [DEPT=…]  a console account (prints a one-time password)"
 
 install: $(APP_STAMP) $(NLU_STAMP)
 
@@ -63,3 +64,8 @@ menu: $(APP_STAMP)
 # Benchmarks against a running `make run` (see docs/benchmarks.md).
 bench: $(APP_STAMP)
 	$(PY) scripts/bench_e2e.py --n 1000
+
+# An operator's account for the console (/console/login); prints its one-time password.
+user: $(APP_STAMP)
+	@test -n "$(NAME)" -a -n "$(ROLE)" || (echo "usage: make user NAME=… ROLE=agent|department|office|admin [DEPT=…]" && exit 2)
+	$(PY) scripts/make_user.py --name "$(NAME)" --role "$(ROLE)" $(if $(DEPT),--dept "$(DEPT)")

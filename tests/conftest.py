@@ -9,4 +9,5 @@ if str(ROOT) not in sys.path:
 # simulator and the channel apps on top of it, the hotline's sample calls. Shared helpers are in
 # tests/fixtures/ too (chat.py: a citizen talking; fake_nlu.py: the keyword NLU stand-in; wx.py: pushes).
 pytest_plugins = ["tests.fixtures.clock", "tests.fixtures.redis", "tests.fixtures.nlu", "tests.fixtures.sandbox",
-                  "tests.fixtures.stack", "tests.fixtures.wechat", "tests.fixtures.hotline"]
+                  "tests.fixtures.stack", "tests.fixtures.wechat", "tests.fixtures.hotline",
+                  "tests.fixtures.records"]

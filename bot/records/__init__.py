@@ -1,0 +1,19 @@
+"""Durable records that people search: operators' accounts, the audit of personal-data reads, the
+messages the bot did not understand, and ratings. SQLAlchemy over SQLite by default (a file under
+data/, nothing to install), PostgreSQL where several hosts share them (DATABASE_URL).
+
+    db = open_database()                       # DATABASE_URL, or sqlite:///data/records.sqlite3
+    db.migrate()                               # Alembic: the schema to its newest revision
+    AccountBook(db).create("wang", "office")   # → the one-time password
+    AuditLog(db).record(backend="housing_fund", operation="account", citizen_id="5101…", …)
+
+Redis keeps the hot state (console sessions among it); these are the records people look back on.
+"""
+from bot.records.accounts import AccountBook, LoginRefused, ROLES
+from bot.records.audit import AuditLog
+from bot.records.db import Database, open_database
+from bot.records.kept import KeptMessages
+from bot.records.rating_records import RatingRecords
+
+__all__ = ["AccountBook", "AuditLog", "Database", "KeptMessages", "LoginRefused", "ROLES", "RatingRecords",
+           "open_database"]

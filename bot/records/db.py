@@ -1,0 +1,72 @@
+"""The database of the durable records: one engine per process, migrations by Alembic."""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Mapping
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_URL = f"sqlite:///{ROOT / 'data' / 'records.sqlite3'}"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def database_url(env: Mapping[str, str] | None = None) -> str:
+    env = os.environ if env is None else env
+    return env.get("DATABASE_URL") or DEFAULT_URL
+
+
+class Database:
+    def __init__(self, url: str, *, schema: str | None = None):
+        """`schema`: a PostgreSQL schema to work in (its search_path), e.g. one per test run."""
+        self.url = url
+        kwargs: dict = {"pool_pre_ping": True}
+        if url.startswith("sqlite"):
+            path = url.split("///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"check_same_thread": False}
+        elif schema:
+            kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
+        self.schema = schema
+        self.engine: Engine = create_engine(url, **kwargs)
+        if url.startswith("sqlite"):
+            @event.listens_for(self.engine, "connect")
+            def _pragmas(conn, _record):   # several workers write: wait for the lock, don't fail
+                conn.execute("PRAGMA busy_timeout = 5000")
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One unit of work: committed at the end, rolled back on an exception."""
+        with self._sessions() as s:
+            with s.begin():
+                yield s
+
+    def migrate(self) -> None:
+        """Bring the schema to Alembic's newest revision (a no-op when it is there)."""
+        from alembic import command
+        from alembic.config import Config
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
+    db = Database(url or database_url())
+    if migrate:
+        db.migrate()
+    return db
