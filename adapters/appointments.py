@@ -9,7 +9,7 @@ import hashlib
 from urllib.parse import quote
 
 from adapters.auth import HeaderKeyAuth
-from adapters.base import BackendAdapter
+from adapters.base import BackendAdapter, personal_read
 from adapters.parsing import date as parse_date, json_body, local_datetime, text
 from adapters.records import Affair, Booking, ServiceHall, TimeSlot
 from bot.core.config import Section
@@ -104,10 +104,12 @@ class AppointmentsAdapter(BackendAdapter):
                              idempotency_key=f"cancel-{booking_no}-{digest}",
                              parse=lambda r: self._booking(json_body(r)["booking"]))
 
+    @personal_read
     def bookings(self, id_number: str) -> list[Booking]:
         return self._request("GET", "/appt/v1/bookings", op="bookings", headers={ID_HEADER: self._id(id_number)},
                              parse=lambda r: [self._booking(b) for b in json_body(r)["bookings"]])
 
+    @personal_read
     def affairs(self, id_number: str) -> list[Affair]:
         return [Affair(
             domain=self.domain, item=f"预约：{b.item}", status=b.status,

@@ -5,7 +5,9 @@ its public methods (see docs/adapters.md, "How to add a backend").
 """
 from __future__ import annotations
 
+import functools
 import http.cookiejar
+import inspect
 import logging
 import threading
 import time
@@ -31,6 +33,7 @@ from adapters.errors import (
     failure_kind,
 )
 from adapters.records import Affair
+from bot.core import access
 from bot.core.config import Section
 from bot.core.errors import ConfigError
 from bot.core.logs import install_redaction
@@ -126,6 +129,35 @@ def _retry_after(value: str | None) -> float | None:
 def _no_retry() -> Retry:
     return Retry(total=0, connect=0, read=False, status=0, other=0, redirect=0,
                  raise_on_status=False, raise_on_redirect=False)
+
+
+def personal_read(method: Callable[..., T]) -> Callable[..., T]:
+    """Marks an adapter method that reads a citizen's records (its `id_number` argument): each call
+    leaves one audit record (bot.core.access), whatever its outcome; a read made of other reads
+    (affairs() listing applications()) is one."""
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def audited(self, *args, **kwargs):
+        id_number = signature.bind(self, *args, **kwargs).arguments.get("id_number")
+        with access.one_read() as outermost:
+            if not outermost or not id_number:
+                return method(self, *args, **kwargs)
+            try:
+                result = method(self, *args, **kwargs)
+            except NotFound:
+                access.note_read(backend=self.name, operation=method.__name__, citizen_id=id_number,
+                                 outcome="not_found")
+                raise
+            except BackendError as e:
+                access.note_read(backend=self.name, operation=method.__name__, citizen_id=id_number,
+                                 outcome=failure_kind(e))
+                raise
+            access.note_read(backend=self.name, operation=method.__name__, citizen_id=id_number)
+            return result
+
+    audited.personal_read = True
+    return audited
 
 
 class BackendAdapter:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from adapters.auth import HeaderKeyAuth
-from adapters.base import BackendAdapter
+from adapters.base import BackendAdapter, personal_read
 from adapters.errors import BadResponse
 from adapters.parsing import date, json_body, local_datetime, text
 from adapters.records import Affair, EndorsementApplication
@@ -40,6 +40,7 @@ class ExitEntryAdapter(BackendAdapter):
             next_step=text(d["tsxx"]),
         )
 
+    @personal_read
     def application(self, application_no: str, id_number: str | None) -> EndorsementApplication:
         """One endorsement application (CJ number). With id_number, another
         person's application raises NotFound exactly like a missing one.
@@ -50,12 +51,14 @@ class ExitEntryAdapter(BackendAdapter):
                              op="application", headers=headers,
                              parse=lambda r: self._application(self._data(r)))
 
+    @personal_read
     def applications(self, id_number: str) -> list[EndorsementApplication]:
         """All of the citizen's endorsement applications (maybe [])."""
         return self._request("GET", "/crj/api/v1/endorsements", op="applications",
                              headers={ID_HEADER: self._id(id_number)},
                              parse=lambda r: [self._application(d) for d in self._data(r)["items"]])
 
+    @personal_read
     def affairs(self, id_number: str) -> list[Affair]:
         return [Affair(
             domain=self.domain, item=f"{a.region} {a.endorsement_type}", status=a.status, stage=a.stage,

@@ -7,6 +7,7 @@ failed. One backend's failure never fails the ledger.
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import threading
@@ -55,7 +56,8 @@ def run_concurrently(calls: Mapping[str, Callable[[], Any]], deadline_s: float,
     Returns ({name: result or the exception it raised}, {names still running}).
     """
     pool = pool or _executor()
-    futures: dict[Future, str] = {pool.submit(fn): name for name, fn in calls.items()}
+    # Each call runs in a copy of the caller's context: who is reading (bot.core.access) goes along.
+    futures: dict[Future, str] = {pool.submit(contextvars.copy_context().run, fn): name for name, fn in calls.items()}
     done, not_done = wait(futures, timeout=max(0.0, deadline_s))
     results: dict[str, Any] = {}
     for future in done:

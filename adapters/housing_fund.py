@@ -3,7 +3,7 @@ an envelope whose code "0000" means success and "1004" no account."""
 from __future__ import annotations
 
 from adapters.auth import HmacSignatureAuth
-from adapters.base import BackendAdapter
+from adapters.base import BackendAdapter, personal_read
 from adapters.errors import BadResponse, NotFound
 from adapters.parsing import date, json_body, local_datetime, money, month, text
 from adapters.records import Affair, HousingFundAccount
@@ -30,6 +30,7 @@ class HousingFundAdapter(BackendAdapter):
             raise BadResponse(self.name, f"unexpected code {body['code']!r}")
         return body["data"]
 
+    @personal_read
     def account(self, id_number: str) -> HousingFundAccount:
         """The citizen's housing-fund account; NotFound when there is none."""
         def parse(response):
@@ -42,6 +43,7 @@ class HousingFundAdapter(BackendAdapter):
         return self._request("POST", "/gjj/open/v2/account/query", op="account", idempotent=True,
                              json={"zjhm": self._id(id_number)}, parse=parse)
 
+    @personal_read
     def affairs(self, id_number: str) -> list[Affair]:
         """Withdrawals, loans… (GJ numbers); [] when the citizen has none."""
         def parse(response):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from adapters.auth import HeaderKeyAuth
-from adapters.base import BackendAdapter
+from adapters.base import BackendAdapter, personal_read
 from adapters.errors import BadResponse
 from adapters.parsing import json_body
 from adapters.records import CodeSent, IdentityMatch
@@ -30,6 +30,7 @@ class IdentityAdapter(BackendAdapter):
             raise BadResponse(self.name, f"unexpected code {body.get('code')!r}")
         return body["data"]
 
+    @personal_read
     def verify(self, name: str, id_number: str) -> IdentityMatch:
         """Do this name and ID number belong together? A wrong name and an unknown
         ID give the same IdentityMatch(matched=False, phone_masked=None)."""

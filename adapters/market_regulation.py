@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from adapters.auth import HeaderKeyAuth
-from adapters.base import BackendAdapter
+from adapters.base import BackendAdapter, personal_read
 from adapters.bulk import BULK_SETTINGS, BulkSettings, Listing, Pacer, Page
 from adapters.parsing import date, json_body, local_datetime, money, text
 from adapters.records import Affair, BusinessRegistration, CompanyOfficer
@@ -44,17 +44,20 @@ class MarketRegulationAdapter(BackendAdapter):
             submitted_on=date(d["submitted"]), updated_at=local_datetime(d["updated"]), next_step=text(d["hint"]),
         )
 
+    @personal_read
     def registration(self, application_no: str, id_number: str) -> BusinessRegistration:
         """One registration (QY number) applied for by this citizen; NotFound otherwise."""
         return self._request("GET", f"/scjg/v1/registrations/{quote(application_no.strip().upper(), safe='')}",
                              op="registration", headers={ID_HEADER: self._id(id_number)},
                              parse=lambda r: self._registration(json_body(r)["registration"]))
 
+    @personal_read
     def registrations(self, id_number: str) -> list[BusinessRegistration]:
         return self._request("GET", "/scjg/v1/registrations", op="registrations",
                              headers={ID_HEADER: self._id(id_number)},
                              parse=lambda r: [self._registration(d) for d in json_body(r)["registrations"]])
 
+    @personal_read
     def affairs(self, id_number: str) -> list[Affair]:
         return [Affair(
             domain=self.domain, item=f"{r.registration_type}（{r.company_name}）", status=r.status,

@@ -4,7 +4,7 @@ money as JSON numbers (read exactly, as Decimal), claim states as codes."""
 from __future__ import annotations
 
 from adapters.auth import ClientCredentialsAuth
-from adapters.base import BackendAdapter
+from adapters.base import BackendAdapter, personal_read
 from adapters.errors import BadResponse
 from adapters.parsing import json_body, local_datetime, money, text
 from adapters.records import Affair, MedicalInsuranceAccount, Reimbursement
@@ -58,6 +58,7 @@ class MedicalInsuranceAdapter(BackendAdapter):
             updated_at=local_datetime(c["updateTime"]), note=text(c["remark"]),
         )
 
+    @personal_read
     def account(self, id_number: str) -> MedicalInsuranceAccount:
         """Personal-account balance and recent reimbursements; NotFound when not insured."""
         def parse(response):
@@ -70,6 +71,7 @@ class MedicalInsuranceAdapter(BackendAdapter):
         return self._request("POST", "/api/yb/v1/insured/account", op="account", idempotent=True,
                              json={"idNo": self._id(id_number)}, parse=parse)
 
+    @personal_read
     def affairs(self, id_number: str) -> list[Affair]:
         """Reimbursement claims (YB numbers)."""
         def parse(response):

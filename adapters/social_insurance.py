@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 from requests.auth import HTTPBasicAuth
 
-from adapters.base import BackendAdapter
+from adapters.base import BackendAdapter, personal_read
 from adapters.bulk import BULK_SETTINGS, BulkSettings, Listing, Pacer, Page
 from adapters.errors import BadResponse, BusinessError, NotFound
 from adapters.parsing import date, local_datetime, money, month, xml_body, xml_fields
@@ -57,6 +57,7 @@ class SocialInsuranceAdapter(BackendAdapter):
             raise BadResponse(self.name, f"unexpected retcode {code!r}")
         return root
 
+    @personal_read
     def account(self, id_number: str) -> SocialInsuranceAccount:
         """Pension months paid, gaps, status; NotFound when not insured (yet)."""
         def parse(response):
@@ -75,6 +76,7 @@ class SocialInsuranceAdapter(BackendAdapter):
             )
         return self._query("/si/ws/person/query", "account", id_number, parse)
 
+    @personal_read
     def affairs(self, id_number: str) -> list[Affair]:
         def parse(response):
             items = self._root(response).find("list")

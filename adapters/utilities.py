@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from adapters.auth import HeaderKeyAuth
-from adapters.base import BackendAdapter
+from adapters.base import BackendAdapter, personal_read
 from adapters.errors import BadResponse
 from adapters.parsing import date, fen, json_body, month, text
 from adapters.records import CST, Affair, UtilityBill
@@ -36,6 +36,7 @@ class UtilitiesAdapter(BackendAdapter):
             paid={"PAID": True, "UNPAID": False}[b["status"]],
         )
 
+    @personal_read
     def bills(self, id_number: str) -> list[UtilityBill]:
         """Every bill of the citizen (paid and unpaid), all pages.
         BadResponse if the backend keeps paging past max_pages."""
@@ -62,6 +63,7 @@ class UtilitiesAdapter(BackendAdapter):
             cursor = text(cursor)
         return [self._bill(b) for b in body["bills"]], cursor
 
+    @personal_read
     def affairs(self, id_number: str) -> list[Affair]:
         return [Affair(
             domain=self.domain, item=f"{b.kind}（{b.period}）", status="已缴费" if b.paid else "待缴费",

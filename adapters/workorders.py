@@ -7,7 +7,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from adapters.auth import HeaderKeyAuth
-from adapters.base import BackendAdapter
+from adapters.base import BackendAdapter, personal_read
 from adapters.errors import BadResponse
 from adapters.parsing import json_body, local_datetime, text
 from adapters.records import Affair, WorkOrder, WorkOrderStep
@@ -64,6 +64,7 @@ class WorkordersAdapter(BackendAdapter):
                              idempotency_key=idempotency_key.strip(),
                              parse=lambda r: self._order(self._body(r)["order"]))
 
+    @personal_read
     def get(self, order_no: str, id_number: str | None) -> WorkOrder:
         """One order with its progress steps. With id_number, an order of another
         citizen raises NotFound like a missing one; None looks it up by number
@@ -72,6 +73,7 @@ class WorkordersAdapter(BackendAdapter):
         return self._request("GET", f"/gd/api/orders/{quote(order_no.strip().upper(), safe='')}", op="get",
                              headers=headers, parse=lambda r: self._order(self._body(r)["order"]))
 
+    @personal_read
     def orders(self, id_number: str) -> list[WorkOrder]:
         """All of the citizen's orders, newest first (every page)."""
         def parse(response) -> tuple[list[WorkOrder], int]:
@@ -88,6 +90,7 @@ class WorkordersAdapter(BackendAdapter):
                 return out
         raise BadResponse(self.name, f"orders: more than {self.max_pages} pages")
 
+    @personal_read
     def affairs(self, id_number: str) -> list[Affair]:
         return [Affair(
             domain=self.domain, item=f"12345 工单：{o.summary}", status=o.status,

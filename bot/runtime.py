@@ -23,13 +23,14 @@ from bot.conversation.contract import Services
 from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
-from bot.core import metrics
+from bot.core import access, metrics
 from bot.core.clock import CLOCK
 from bot.core.errors import ConfigError
 from bot.core.logs import configure_logging
 from bot.core.redis_hub import RedisHub
 from bot.core.settings import Settings
 from bot.nlu.client import NluClient
+from bot.records import Records, open_database
 from bot.stores.binding_guard import BindingGuard
 from bot.stores.callbacks import CallbackTasks
 from bot.stores.handoff import HandoffDesk
@@ -54,6 +55,7 @@ class Runtime:
     sessions: SessionStore
     dispatcher: Dispatcher
     services: Services
+    records: Records | None = None
 
     # The channels are built on first use: the web app and the worker need them (app.create_app
     # builds them before any request), the scripts do not.
@@ -104,18 +106,29 @@ def build_runtime(settings: Settings) -> Runtime:
     sessions = SessionStore(hub, settings.conversation.ttl_s, settings.security.data_key)
     lock = UserLock(hub, settings.conversation.lock_ttl_s, settings.conversation.lock_wait_s)
     nlu = NluClient(settings.nlu, hub)
+    records = build_records(settings)
     handlers = build_handlers()
     services = build_services(settings, hub, adapters=adapters, identity=identity,
-                              menu=MainMenu(handlers, MENU_ORDER, MENU_INTENT))
+                              menu=MainMenu(handlers, MENU_ORDER, MENU_INTENT), records=records)
     dispatcher = Dispatcher(nlu=nlu, sessions=sessions, lock=lock, identity=identity, handlers=handlers,
                             services=services, clarify_below=settings.nlu.clarify_below,
                             error_replies=ErrorReplies(BACKEND_NAMES), menu=services.menu,
-                            page_size=services.service_settings.ledger.page_size)
-    return Runtime(settings, hub, nlu, adapters, identity, sessions, dispatcher, services)
+                            page_size=services.service_settings.ledger.page_size,
+                            keep_not_understood=records.kept.keep)
+    return Runtime(settings, hub, nlu, adapters, identity, sessions, dispatcher, services, records)
+
+
+def build_records(settings: Settings) -> Records:
+    """The durable records (records.url, else SQLite under data/), migrated to the newest schema;
+    every read of a citizen's records in a backend is audited into them from here on."""
+    url = str((settings.extra.get("records") or {}).get("url") or "") or None
+    records = Records.over(open_database(url))
+    access.set_sink(records.audit.record)
+    return records
 
 
 def build_services(settings: Settings, hub: RedisHub, *, adapters: Adapters | None, identity: IdentityStore | None,
-                   menu: MainMenu | None) -> Services:
+                   menu: MainMenu | None, records: Records | None = None) -> Services:
     """The stores and settings the handlers use besides the adapters. Checked here, at start-up:
     a bad setting or catalogue file stops the start. (A test of one channel may leave out the
     adapters, the identity store and the menu.)"""
@@ -126,7 +139,7 @@ def build_services(settings: Settings, hub: RedisHub, *, adapters: Adapters | No
         settings=settings, adapters=adapters, identity=identity, service_settings=service_settings,
         catalogue=load_catalogue(), office_hours=OfficeHours(service_settings.office_hours), menu=menu,
         outbox=outbox, handoff=HandoffDesk(hub, service_settings.handoff, outbox), callbacks=CallbackTasks(hub, outbox),
-        ratings=RatingBook(hub), binding_guard=BindingGuard(hub, service_settings.binding))
+        ratings=RatingBook(hub, records.ratings if records else None), binding_guard=BindingGuard(hub, service_settings.binding))
 
 
 def watch_calendar(calendar, days_ahead: int = 30) -> None:

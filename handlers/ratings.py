@@ -58,7 +58,7 @@ class RateService(Handler):
             return Result([rating_prompt("请选择您对本次服务的评价：")])
         services = turn.services
         department = served.get("department") or "12345 热线办公室"
-        services.ratings.record(served["intent"], department, level)
+        rating_id = services.ratings.record(served["intent"], department, level, channel=turn.incoming.channel)
         turn.session.last_served = None
         if level not in services.service_settings.ratings.callback_levels:
             return Result.say("感谢您的评价！我们会继续改进。还有其他需要可以随时找我。")
@@ -67,8 +67,9 @@ class RateService(Handler):
             reason="bad_rating", user_key=turn.user_key, department=department, intent=served["intent"],
             what=what, served_at=served.get("at"), level=level, order_no=served.get("order_no"),
             note=f"市民对“{what}”的评价：{level}")
+        services.ratings.attach(rating_id, callback_id=task_id)
         turn.form.step = "contact"
-        turn.form.data.update(task_id=task_id, department=department, what=what, level=level,
+        turn.form.data.update(task_id=task_id, rating_id=rating_id, department=department, what=what, level=level,
                               served_at=served.get("at"), comments=0)
         return Result([Text(f"很抱歉没能让您满意，我们已登记回访，{department}会在1个工作日内联系您了解情况。"),
                        Text(self._ask_phone(department))], keep_form=True)
@@ -92,6 +93,7 @@ class RateService(Handler):
                 return Result.say("请输入11位手机号；不想留电话请回复“不留”。", keep_form=True)
             # Not a number: what the citizen did not like goes to whoever calls back.
             services.callbacks.add_note(data["task_id"], text)
+            services.ratings.attach(data.get("rating_id"), comment=text)
             data["comments"] += 1
             if data["comments"] >= MAX_COMMENTS:
                 return Result.say("已记下您的意见。" + in_chat)

@@ -23,14 +23,14 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from bot.conversation import forms
 from bot.conversation.contract import Handler, Result, Services, Slot, Turn
 from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
 from bot.conversation.words import CANCEL_WORDS, END_WORDS, asks_for_more
-from bot.core import metrics
+from bot.core import access, metrics
 from bot.core.clock import CLOCK
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
 from bot.core.privacy import APPLICATION_NO, ID_LIKE, compact, mask_text, redact_text
@@ -50,6 +50,9 @@ FOLLOW_UP_S = 600
 # WeChat allows ~64 KiB, and nothing a citizen asks for needs more.
 MAX_TEXT_CHARS = 500
 # Metric labels besides the handlers' intents: a label is never text the citizen typed.
+# The bot reads a citizen's records for the citizen's own query (bot.core.access, the audit).
+BOT_READER = access.Reader("bot", "bot", "citizen_query")
+OUT_OF_SCOPE = "out_of_scope"
 TURN_LABELS = {"-", "more", "cancel", "handoff", "unknown", FALLBACK_INTENT}
 # Entities a choice or typed "/intent{...}" may carry (never identifiers).
 DIRECT_ENTITIES = {"application_no", "district", "service_item", "theme", "level", "action"}
@@ -80,8 +83,12 @@ class Message:
 class Dispatcher:
     def __init__(self, *, nlu: NluClient, sessions: SessionStore, lock: UserLock, identity: IdentityStore,
                  handlers: dict[str, Handler], services: Services, clarify_below: float,
-                 error_replies: ErrorReplies, menu: MainMenu, page_size: int = 8):
+                 error_replies: ErrorReplies, menu: MainMenu, page_size: int = 8,
+                 keep_not_understood: Callable[..., None] | None = None):
         self.nlu = nlu
+        # keep(text=, channel=, kind=, intents=): every fallback and out-of-scope message goes
+        # there (bot.records.KeptMessages, which masks it) for people to label.
+        self.keep_not_understood = keep_not_understood
         self.sessions = sessions
         self.lock = lock
         self.identity = identity
@@ -113,7 +120,7 @@ class Dispatcher:
         started = time.perf_counter()
         outcome, intent = "ok", "-"
         try:
-            with self.lock.hold(incoming.user_key):
+            with self.lock.hold(incoming.user_key), access.reading_as(BOT_READER):
                 try:
                     replies, intent = self._turn(incoming)
                     return [mask_reply(r) for r in replies]
@@ -226,6 +233,7 @@ class Dispatcher:
         # (it travels with complaints and handoffs).
         session.remember("citizen", "[身份核验信息]" if binding else mask_text(incoming.text or f"[{incoming.kind}]"))
         replies, intent = self._route(incoming, session, msg, reads)
+        self._keep_if_not_understood(incoming, msg, intent)
         replies = self._page(replies, session)
         for r in replies:
             session.remember("bot", mask_text(to_plain_text(r)))
@@ -501,6 +509,24 @@ class Dispatcher:
         if m and 1 <= int(m.group(1)) <= len(session.choices):
             return session.choices[int(m.group(1)) - 1][1]
         return next((reply for label, reply in session.choices if label == text), None)
+
+    def _keep_if_not_understood(self, incoming: Incoming, msg: Message, intent: str) -> None:
+        """Keep a message the model did not understand (a fallback: a clarifying question or the
+        menu) or judged out of scope, with the three likeliest intents. Never fails the turn."""
+        if self.keep_not_understood is None or msg.parse is None or msg.deliberate:
+            return
+        if intent in (FALLBACK_INTENT, "unknown"):
+            kind = "fallback"
+        elif intent == OUT_OF_SCOPE:
+            kind = "out_of_scope"
+        else:
+            return
+        ranking = [{"name": n, "confidence": c} for n, c in msg.parse.ranking[:3]]
+        try:
+            self.keep_not_understood(text=incoming.text or msg.parse.text, channel=incoming.channel,
+                                     kind=kind, intents=ranking)
+        except Exception:   # the records database is down: the citizen still gets the answer
+            log.exception("could not keep a %s message (channel=%s)", kind, incoming.channel)
 
     def _page(self, replies: list[Reply], session: Session) -> list[Reply]:
         """Long lists go out a page at a time; "更多" shows the next page."""

@@ -9,11 +9,28 @@ data/, nothing to install), PostgreSQL where several hosts share them (DATABASE_
 
 Redis keeps the hot state (console sessions among it); these are the records people look back on.
 """
-from bot.records.accounts import AccountBook, LoginRefused, ROLES
+from dataclasses import dataclass
+
+from bot.records.accounts import ROLES, AccountBook, LoginRefused, Operator
 from bot.records.audit import AuditLog
-from bot.records.db import Database, open_database
+from bot.records.db import Database, database_url, open_database
 from bot.records.kept import KeptMessages
 from bot.records.rating_records import RatingRecords
 
-__all__ = ["AccountBook", "AuditLog", "Database", "KeptMessages", "LoginRefused", "ROLES", "RatingRecords",
-           "open_database"]
+
+@dataclass
+class Records:
+    """The record books over one database (built once by the runtime)."""
+    db: Database
+    accounts: AccountBook
+    audit: AuditLog
+    kept: KeptMessages
+    ratings: RatingRecords
+
+    @classmethod
+    def over(cls, db: Database) -> "Records":
+        return cls(db, AccountBook(db), AuditLog(db), KeptMessages(db), RatingRecords(db))
+
+
+__all__ = ["AccountBook", "AuditLog", "Database", "KeptMessages", "LoginRefused", "Operator", "ROLES",
+           "RatingRecords", "Records", "database_url", "open_database"]

@@ -17,10 +17,25 @@ class RatingRecords:
         self.db = db
 
     def add(self, *, intent: str, department: str, level: str, comment: str = "", channel: str = "",
-            callback_id: str | None = None) -> None:
+            callback_id: str | None = None) -> int:
+        """Keep one evaluation; answers its id (the comment and call-back often come a turn later)."""
         with self.db.session() as s:
-            s.add(RatingRecord(at=CLOCK.time(), intent=intent, department=department, level=level,
-                               comment=mask_text(comment or "")[:1000], channel=channel, callback_id=callback_id))
+            r = RatingRecord(at=CLOCK.time(), intent=intent, department=department, level=level,
+                             comment=mask_text(comment or "")[:1000], channel=channel, callback_id=callback_id)
+            s.add(r)
+            s.flush()
+            return r.id
+
+    def attach(self, rating_id: int, *, comment: str | None = None, callback_id: str | None = None) -> None:
+        """Add the citizen's comment (appended, masked) or the call-back it opened."""
+        with self.db.session() as s:
+            r = s.get(RatingRecord, rating_id)
+            if r is None:
+                return
+            if comment:
+                r.comment = "\n".join(x for x in (r.comment, mask_text(comment.strip())) if x)[:1000]
+            if callback_id:
+                r.callback_id = callback_id
 
     def search(self, *, department: str | None = None, level: str | None = None, limit: int = 500) -> list[dict]:
         q = select(RatingRecord).order_by(RatingRecord.id.desc()).limit(limit)
