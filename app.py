@@ -8,7 +8,10 @@ from flask import Flask, jsonify
 
 from bot.core.settings import Settings, load_settings
 from bot.runtime import Runtime, build_runtime
-from bot.web import agent, health, hotline, miniprogram, nlu, wechat
+import hashlib
+import hmac
+
+from bot.web import agent, console, health, hotline, miniprogram, nlu, wechat
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,15 @@ def create_app(settings: Settings | None = None, *, overrides: Mapping[str, Any]
     app.register_blueprint(miniprogram.bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(hotline.bp)
+    # The console's session cookie is signed with a key derived from the data key (a secret of
+    # the environment in production); CSRF tokens are checked on the console's forms only.
+    app.config["SECRET_KEY"] = hmac.new(runtime.settings.security.data_key, b"console-session-cookie",
+                                        hashlib.sha256).hexdigest()
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=runtime.settings.is_production, WTF_CSRF_CHECK_DEFAULT=False,
+                      WTF_CSRF_TIME_LIMIT=None)
+    console.csrf.init_app(app)
+    app.register_blueprint(console.bp)
 
     @app.errorhandler(404)
     def not_found(_e):

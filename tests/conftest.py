@@ -16,4 +16,4 @@ os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='records-')}/r
 # tests/fixtures/ too (chat.py: a citizen talking; fake_nlu.py: the keyword NLU stand-in; wx.py: pushes).
 pytest_plugins = ["tests.fixtures.clock", "tests.fixtures.redis", "tests.fixtures.nlu", "tests.fixtures.sandbox",
                   "tests.fixtures.stack", "tests.fixtures.wechat", "tests.fixtures.hotline",
-                  "tests.fixtures.records"]
+                  "tests.fixtures.records", "tests.fixtures.console"]

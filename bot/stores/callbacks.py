@@ -98,8 +98,14 @@ class CallbackTasks:
         pipe = self.hub.text.pipeline()
         pipe.set(self._task(task_id), json.dumps(doc, ensure_ascii=False))
         pipe.zrem(self.hub.key("callbacks", "open"), task_id)
+        pipe.zadd(self.hub.key("callbacks", "closed"), {task_id: doc["closed_at"]})
         pipe.execute()
         return True
+
+    def closed_tasks(self, limit: int = 100) -> list[dict]:
+        """The most recently closed tasks, with their outcome."""
+        ids = self.hub.text.zrevrange(self.hub.key("callbacks", "closed"), 0, limit - 1)
+        return [t for t in (self.get(i) for i in ids) if t]
 
     def forget_user(self, user_key: str) -> None:
         """Unsubscribe: open tasks stay (the office still owes the call) but lose the channel id."""

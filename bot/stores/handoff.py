@@ -125,6 +125,23 @@ class HandoffDesk:
     def waiting(self) -> int:
         return int(self.hub.text.zcard(self._queue))
 
+    def queue(self, limit: int = 50) -> list[dict]:
+        """The waiting conversations, oldest first (what the console's desk lists)."""
+        tickets = self.hub.text.zrange(self._queue, 0, limit - 1)
+        return [d for d in (self.ticket(t) for t in tickets) if d and d.get("state") != "active"]
+
+    def taken_by(self, agent: str) -> list[dict]:
+        """The conversations `agent` has taken and that are still open."""
+        key = self.hub.key("handoff", "agent", agent)
+        out = []
+        for t in sorted(self.hub.text.smembers(key)):
+            doc = self.ticket(t)
+            if doc and doc.get("state") == "active" and doc.get("agent") == agent:
+                out.append(doc)
+            else:
+                self.hub.text.srem(key, t)
+        return out
+
     def ticket(self, ticket: str) -> dict | None:
         raw = self.hub.text.get(self._ticket(ticket))
         return json.loads(raw) if raw else None
@@ -149,6 +166,8 @@ class HandoffDesk:
             pipe.expire(self._user(doc["user_key"]), ttl)
             pipe.expire(self._transcript(ticket), ttl + 60)
             pipe.rpush(self._transcript(ticket), self._line("system", f"工作人员 {agent} 已接入"))
+            pipe.sadd(self.hub.key("handoff", "agent", agent), ticket)
+            pipe.expire(self.hub.key("handoff", "agent", agent), ttl + 60)
             pipe.execute()
             self.outbox.send(doc["user_key"], [Text("工作人员已接入，请直接描述您的问题。")])
             return doc

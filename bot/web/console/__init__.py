@@ -1,0 +1,42 @@
+"""The operators' console: server-rendered pages at /console/ for people with their own accounts.
+
+    auth        login, the one-time password's change, logout; sessions in Redis that expire
+    desk        the handoff desk (queue, take, masked history, reply, hand back) and call-back tasks
+    work        work orders: list and filter, a department's own only, transfer (转办), merge
+    records     what the bot did not understand (label, export as Rasa NLU YAML), ratings, audit,
+                accounts
+    dashboard   charts (matplotlib, CJK font) with their numbers
+
+Every form carries a CSRF token (Flask-WTF) and every POST without one is refused. Roles:
+agent, department (scoped to its own department), office, admin (bot.records.accounts.ROLES).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
+csrf = CSRFProtect()
+
+
+@bp.before_request
+def _csrf():
+    csrf.protect()     # every POST, PUT, PATCH, DELETE of the console (the JSON APIs have keys)
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_refused(e):
+    return render_template("console/error.html", code=400, message="表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试。"), 400
+
+
+@bp.errorhandler(403)
+def _forbidden(_e):
+    return render_template("console/error.html", code=403, message="您的账号无权查看此页面。"), 403
+
+
+@bp.errorhandler(404)
+def _not_found(_e):
+    return render_template("console/error.html", code=404, message="没有找到。"), 404
+
+
+from bot.web.console import auth, dashboard, desk, records, work  # noqa: E402,F401  (routes of bp)

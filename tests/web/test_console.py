@@ -1,0 +1,151 @@
+"""The operators' console over HTTP: logins, the one-time password, CSRF, roles and a department's
+scope, the handoff desk, call-backs, labelling fallbacks, the audit search. (The browser tests are
+in tests/console/.)"""
+import datetime as dt
+
+import yaml
+
+from bot.core import access
+from tests.fixtures.chat import CST, LI, WANG, Chat
+from tests.fixtures.console import NEW_PASSWORD, Operator
+
+
+def test_a_stranger_is_sent_to_the_login_page(console_app):
+    client = console_app.test_client()
+    for page in ("/console/", "/console/desk", "/console/audit", "/console/fallbacks"):
+        r = client.get(page)
+        assert r.status_code == 302 and r.headers["Location"].startswith("/console/login")
+
+
+def test_a_one_time_password_must_be_changed_before_anything_else(console_app, fake_runtime):
+    otp = fake_runtime.records.accounts.create("first.login", "office")
+    who = Operator(console_app, "first.login", otp)
+    assert who.login().headers["Location"] == "/console/password"
+    assert who.get("/console/fallbacks").headers["Location"] == "/console/password"
+    r = who.post("/console/password", {"old": otp, "new": "short", "again": "short"}, form_page="/console/password")
+    assert "至少" in r.get_data(as_text=True)
+    r = who.post("/console/password", {"old": otp, "new": NEW_PASSWORD, "again": NEW_PASSWORD},
+                 form_page="/console/password")
+    assert r.status_code == 302 and who.get("/console/").status_code == 302     # logged out: log in again
+    assert who.login(otp).status_code == 401
+    assert who.login(NEW_PASSWORD).status_code == 302
+    assert who.get("/console/fallbacks").status_code == 200
+
+
+def test_a_wrong_password_is_refused_and_repeated_ones_lock_the_account(console_app, fake_runtime):
+    otp = fake_runtime.records.accounts.create("locked.out", "agent")
+    who = Operator(console_app, "locked.out", otp)
+    for _ in range(5):
+        assert who.login("wrong").status_code == 401
+    r = who.login(otp)
+    assert r.status_code == 401 and "锁定" in r.get_data(as_text=True)
+
+
+def test_a_post_without_the_csrf_token_is_refused(operator):
+    office = operator("office")
+    r = office.client.post("/console/fallbacks/label", data={"key": "x", "intent": "greet"})
+    assert r.status_code == 400 and "CSRF" in r.get_data(as_text=True)
+    r = office.client.post("/console/logout")
+    assert r.status_code == 400
+    assert office.get("/console/").status_code == 200          # still logged in
+    # And the login form itself.
+    assert console_app_login_without_token(office) == 400
+
+
+def console_app_login_without_token(who):
+    fresh = who.client.application.test_client()
+    return fresh.post("/console/login", data={"name": who.name, "password": who.password}).status_code
+
+
+def test_roles_open_their_own_pages_only(operator):
+    agent, dept, admin = operator("agent"), operator("department", "教育局"), operator("admin")
+    assert agent.get("/console/desk").status_code == 200
+    assert agent.get("/console/audit").status_code == 403
+    assert agent.get("/console/fallbacks").status_code == 403
+    assert dept.get("/console/desk").status_code == 403
+    assert dept.get("/console/accounts").status_code == 403
+    assert admin.get("/console/accounts").status_code == 200
+
+
+def test_a_session_ends_after_its_idle_timeout(operator, fake_runtime, redis_hub):
+    agent = operator("agent")
+    assert agent.get("/console/desk").status_code == 200
+    for key in redis_hub.text.scan_iter(redis_hub.key("console", "session", "*")):
+        redis_hub.text.delete(key)          # what the expiry does after console.idle_timeout_s
+    assert agent.get("/console/desk").status_code == 302
+
+
+def test_the_handoff_desk_takes_a_conversation_replies_and_hands_it_back(operator, fake_runtime, travel):
+    travel(dt.datetime(2026, 11, 27, 10, 0, tzinfo=CST))          # a Friday morning: agents answer
+    citizen = Chat(fake_runtime)
+    pushed = []   # the channel's push sender, as the WeChat channel registers one
+    fake_runtime.services.outbox.register("test", lambda user_id, replies: pushed.extend(replies))
+    citizen.say("转人工")
+    agent = operator("agent")
+    page = agent.get("/console/desk").get_data(as_text=True)
+    assert 'id="queue"' in page
+    r = agent.post("/console/desk/take", form_page="/console/desk")
+    ticket_page = r.headers["Location"]
+    assert ticket_page.startswith("/console/desk/")
+    citizen.say("我的电话是13880000009，想问社保转移")
+    page = agent.get(ticket_page).get_data(as_text=True)
+    assert "138****0009" in page and "13880000009" not in page
+    agent.post(ticket_page + "/reply", {"text": "您好，请问转出地是哪里？"}, form_page=ticket_page)
+    assert "【人工客服】您好，请问转出地是哪里？" in _texts(pushed)
+    r = agent.post(ticket_page + "/hand-back", form_page=ticket_page)
+    assert r.status_code == 302 and "请为本次服务评价" in "".join(_texts(pushed))
+    # Another agent cannot open someone else's conversation.
+    assert operator("agent").get(ticket_page).status_code in (403, 404)
+
+
+def _texts(replies):
+    from bot.core.messages import to_plain_text
+    return [to_plain_text(r) for r in replies]
+
+
+def test_a_department_sees_its_own_call_backs_and_ratings_only(operator, fake_runtime):
+    citizen = Chat(fake_runtime)
+    citizen.bind(WANG)
+    citizen.say("公积金")
+    citizen.say("非常不满意")
+    citizen.say("不留")
+    mine, other = operator("department", "住房公积金管理中心"), operator("department", "教育局")
+    assert "公积金查询" in mine.get("/console/callbacks").get_data(as_text=True)
+    assert "公积金查询" not in other.get("/console/callbacks").get_data(as_text=True)
+    assert "query_housing_fund" in mine.get("/console/ratings").get_data(as_text=True)
+    page = other.get("/console/ratings?department=住房公积金管理中心").get_data(as_text=True)
+    assert "query_housing_fund" not in page
+    [task] = [t for t in fake_runtime.services.callbacks.open_tasks() if t["department"] == "住房公积金管理中心"]
+    assert other.post(f"/console/callbacks/{task['id']}/close", {"outcome": "x"}).status_code == 403
+    assert mine.post(f"/console/callbacks/{task['id']}/close", {"outcome": "已电话回访"}).status_code == 302
+    assert "已电话回访" in mine.get("/console/callbacks").get_data(as_text=True)
+
+
+def test_fallbacks_are_labelled_and_exported_as_rasa_nlu_yaml(operator, fake_runtime):
+    Chat(fake_runtime).say("我家的猫走丢了快帮我找找看")
+    Chat(fake_runtime).say("我家的猫走丢了，快帮我找找看！")
+    office = operator("office")
+    page = office.get("/console/fallbacks").get_data(as_text=True)
+    assert "我家的猫走丢了" in page
+    [key] = [g["key"] for g in fake_runtime.records.kept.by_frequency() if "猫走丢" in g["text"]]
+    assert office.post("/console/fallbacks/label", {"key": key, "intent": "no_such_intent"}).status_code == 400
+    assert office.post("/console/fallbacks/label", {"key": key, "intent": "request_human"}).status_code == 302
+    doc = yaml.safe_load(office.get("/console/fallbacks/export.yml").get_data(as_text=True))
+    [entry] = [e for e in doc["nlu"] if e["intent"] == "request_human"]
+    assert "猫走丢" in entry["examples"]
+
+
+def test_the_admin_searches_the_audit_by_citizen_and_by_account(operator, fake_runtime):
+    citizen = Chat(fake_runtime)
+    citizen.bind(LI)
+    citizen.say("公积金")
+    with access.reading_as(access.Reader("account:someone", "agent", "agent_view")):
+        fake_runtime.adapters.housing_fund.account(WANG[1])
+    admin = operator("admin")
+    page = admin.get(f"/console/audit?citizen={LI[1]}").get_data(as_text=True)
+    assert "housing_fund" in page and "市民本人查询" in page and LI[1] not in page
+    page = admin.get("/console/audit?account=someone").get_data(as_text=True)
+    assert "account:someone" in page and WANG[1] not in page
+    # A department sees only reads made for its own department.
+    dept = operator("department", "教育局")
+    assert "account:someone" not in dept.get("/console/audit?account=someone").get_data(as_text=True)
