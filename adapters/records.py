@@ -191,7 +191,7 @@ class WorkOrder:
 
     @property
     def done(self) -> bool:
-        return self.status in ("已办结", "已回访")
+        return self.status in ("已办结", "已回访", "已合并")
 
 
 # --- bulk exchange between departments (adapters/bulk.py) ------------------------------------

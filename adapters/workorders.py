@@ -1,5 +1,6 @@
 """12345 hotline work-order system (工单): create (with an Idempotency-Key),
-progress of one order, the citizen's orders (paged by page number). The
+progress of one order, the citizen's orders (paged by page number); and the 12345 office's own
+operations: list by department and status, transfer (转办), merge a duplicate. The
 citizen's ID number travels in the body (create) or the X-Citizen-Id header
 (queries), never in the URL."""
 from __future__ import annotations
@@ -89,6 +90,35 @@ class WorkordersAdapter(BackendAdapter):
             if not page or len(out) >= total:
                 return out
         raise BadResponse(self.name, f"orders: more than {self.max_pages} pages")
+
+    # -- the 12345 office's operations (the console) ----------------------------------------------
+    def staff_orders(self, department: str | None = None, status: str | None = None) -> list[WorkOrder]:
+        """Every order of a department (or all) in a status (or any), newest first (every page)."""
+        def parse(response) -> tuple[list[WorkOrder], int]:
+            body = self._body(response)
+            return [self._order(o) for o in body["orders"]], int(body["total"])
+
+        params = {k: v for k, v in (("dept", department), ("state", status)) if v}
+        out: list[WorkOrder] = []
+        for page_no in range(1, self.max_pages * 10 + 1):
+            page, total = self._request("GET", "/gd/api/staff/orders", op="staff_orders", parse=parse,
+                                        params={**params, "pageNo": page_no, "pageSize": 20})
+            out.extend(page)
+            if not page or len(out) >= total:
+                return out
+        raise BadResponse(self.name, "staff_orders: too many pages")
+
+    def transfer(self, order_no: str, department: str, reason: str = "") -> WorkOrder:
+        """Re-route an order to another department (转办). Conflict when it is closed or already theirs."""
+        return self._request("POST", f"/gd/api/orders/{quote(order_no.strip().upper(), safe='')}/transfer",
+                             op="transfer", json={"dept": department, "reason": reason}, idempotent=True,
+                             parse=lambda r: self._order(self._body(r)["order"]))
+
+    def merge(self, order_no: str, into: str) -> WorkOrder:
+        """Merge a duplicate order into the one it repeats; answers the duplicate (now 已合并)."""
+        return self._request("POST", f"/gd/api/orders/{quote(order_no.strip().upper(), safe='')}/merge",
+                             op="merge", json={"into": into.strip().upper()}, idempotent=True,
+                             parse=lambda r: self._order(self._body(r)["order"]))
 
     @personal_read
     def affairs(self, id_number: str) -> list[Affair]:

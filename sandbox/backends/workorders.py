@@ -7,6 +7,12 @@ An order filed with a citizen's ID (citizenId in the body) answers 404 to
 anyone asking with another ID; queries carry the ID in the X-Citizen-Id header
 (never in the URL: 400 IDENTIFIER_IN_URL); asking for one order without an ID
 is allowed (the hotline's own staff and anonymous filings).
+
+The 12345 office's own operations (its staff, not citizens): list orders by department and
+status (GET /gd/api/staff/orders?dept=&state=&pageNo=&pageSize=, at most 20 a page), transfer
+a wrongly routed order to another department (转办: POST …/orders/<no>/transfer {"dept", "reason"}),
+and merge a duplicate into the order it repeats (POST …/orders/<no>/merge {"into"}; the duplicate
+becomes 已合并 and the kept order notes it).
 """
 from __future__ import annotations
 
@@ -22,6 +28,9 @@ from sandbox.backends.base import SandboxBackend
 from sandbox.data import local_time, now_local, today_local
 
 MAX_PAGE_SIZE = 3
+MAX_STAFF_PAGE_SIZE = 20
+MERGED = "已合并"
+CLOSED = ("已办结", "已回访", MERGED)
 FMT = "%Y-%m-%d %H:%M:%S"
 ID_HEADER = "X-Citizen-Id"
 
@@ -48,6 +57,9 @@ class WorkordersBackend(SandboxBackend):
             Rule("/gd/api/orders", endpoint="create", methods=["POST"]),
             Rule("/gd/api/orders", endpoint="list_orders", methods=["GET"]),
             Rule("/gd/api/orders/<order_no>", endpoint="one", methods=["GET"]),
+            Rule("/gd/api/staff/orders", endpoint="staff_orders", methods=["GET"]),
+            Rule("/gd/api/orders/<order_no>/transfer", endpoint="transfer", methods=["POST"]),
+            Rule("/gd/api/orders/<order_no>/merge", endpoint="merge", methods=["POST"]),
         ]
 
     def authenticate(self, request, endpoint):
@@ -120,3 +132,56 @@ class WorkordersBackend(SandboxBackend):
                           key=lambda o: o["created"], reverse=True)
             page = [self._wire(o) for o in mine[(page_no - 1) * size: page_no * size]]
         return self.json({"result": "ok", "pageNo": page_no, "pageSize": size, "total": len(mine), "orders": page})
+
+    # -- the 12345 office's operations --------------------------------------------------------------
+    def staff_orders(self, request):
+        dept, state = request.args.get("dept") or None, request.args.get("state") or None
+        try:
+            page_no = max(1, int(request.args.get("pageNo", 1)))
+            size = min(max(1, int(request.args.get("pageSize", MAX_STAFF_PAGE_SIZE))), MAX_STAFF_PAGE_SIZE)
+        except ValueError:
+            return self._error("E400", "分页参数错误", 400)
+        with self.lock:
+            found = sorted((o for o in self.orders.values()
+                            if (dept is None or o["department"] == dept) and (state is None or o["status"] == state)),
+                           key=lambda o: o["created"], reverse=True)
+            page = [self._wire(o) for o in found[(page_no - 1) * size: page_no * size]]
+        return self.json({"result": "ok", "pageNo": page_no, "pageSize": size, "total": len(found), "orders": page})
+
+    def transfer(self, request, order_no):
+        body = self.body_json(request)
+        dept, reason = str(body.get("dept") or "").strip(), str(body.get("reason") or "").strip()
+        if not dept:
+            return self._error("E400", "缺少字段: dept", 400)
+        with self.lock:
+            o = self.orders.get(order_no)
+            if not o:
+                return self._error("E404", "工单不存在", 404)
+            if o["status"] in CLOSED:
+                return self._error("E409", "工单已办结或已合并，不能转办", 409)
+            if o["department"] == dept:
+                return self._error("E409", "已是该部门的工单", 409)
+            before, o["department"] = o["department"], dept
+            o["steps"].append({"at": now_local(), "stage": "转办", "department": "12345热线办公室",
+                               "note": f"由{before}转至{dept}" + (f"：{reason}" if reason else "")})
+            self.stats.add(self.name, "transferred")
+            return self.json({"result": "ok", "order": self._wire(o)})
+
+    def merge(self, request, order_no):
+        into = str(self.body_json(request).get("into") or "").strip().upper()
+        with self.lock:
+            dup, kept = self.orders.get(order_no), self.orders.get(into)
+            if not dup or not kept:
+                return self._error("E404", "工单不存在", 404)
+            if dup is kept:
+                return self._error("E409", "不能与自身合并", 409)
+            if dup["status"] in CLOSED or kept["status"] == MERGED:
+                return self._error("E409", "工单已办结或已合并，不能合并", 409)
+            now = now_local()
+            dup["status"] = MERGED
+            dup["steps"].append({"at": now, "stage": MERGED, "department": "12345热线办公室",
+                                 "note": f"与{into}重复，已并入该工单"})
+            kept["steps"].append({"at": now, "stage": "合并", "department": "12345热线办公室",
+                                  "note": f"并入重复工单{order_no}"})
+            self.stats.add(self.name, "merged")
+            return self.json({"result": "ok", "order": self._wire(dup), "into": self._wire(kept)})

@@ -62,3 +62,39 @@ def test_an_order_without_a_contact_phone(adapters):
                                        uuid.uuid4().hex)
     assert order.contact_phone_masked is None
     assert adapters.workorders.get(order.order_no, None).order_no == order.order_no
+
+
+# -- the 12345 office's operations ---------------------------------------------------------------
+def test_staff_list_orders_by_department_and_status(adapters):
+    mine = create(adapters)
+    listed = adapters.workorders.staff_orders(department="生态环境局")
+    assert mine.order_no in [o.order_no for o in listed]
+    assert {o.department for o in listed} == {"生态环境局"}
+    assert {o.status for o in adapters.workorders.staff_orders(status="处理中")} == {"处理中"}
+    everyone = adapters.workorders.staff_orders()
+    assert {o.order_no for o in listed} < {o.order_no for o in everyone}
+    assert len({o.order_no for o in everyone}) == len(everyone)
+
+
+def test_transfer_re_routes_an_order_and_notes_it(adapters):
+    order = create(adapters)
+    moved = adapters.workorders.transfer(order.order_no, "城市管理和综合执法局", "施工扬尘归城管")
+    assert moved.department == "城市管理和综合执法局" and moved.steps[-1].stage == "转办"
+    assert "生态环境局" in moved.steps[-1].note and "施工扬尘归城管" in moved.steps[-1].note
+    from adapters.errors import Conflict
+    with pytest.raises(Conflict):      # already theirs
+        adapters.workorders.transfer(order.order_no, "城市管理和综合执法局")
+    with pytest.raises(NotFound):
+        adapters.workorders.transfer("GD20000101000001", "教育局")
+
+
+def test_merge_a_duplicate_into_the_order_it_repeats(adapters):
+    kept, dup = create(adapters), create(adapters)
+    merged = adapters.workorders.merge(dup.order_no, kept.order_no)
+    assert merged.status == "已合并" and merged.done and kept.order_no in merged.steps[-1].note
+    assert dup.order_no in adapters.workorders.get(kept.order_no, None).steps[-1].note
+    from adapters.errors import Conflict
+    with pytest.raises(Conflict):
+        adapters.workorders.merge(dup.order_no, kept.order_no)
+    with pytest.raises(Conflict):
+        adapters.workorders.merge(kept.order_no, kept.order_no)

@@ -149,3 +149,51 @@ def test_the_admin_searches_the_audit_by_citizen_and_by_account(operator, fake_r
     # A department sees only reads made for its own department.
     dept = operator("department", "教育局")
     assert "account:someone" not in dept.get("/console/audit?account=someone").get_data(as_text=True)
+
+
+# -- point 3: work orders --------------------------------------------------------------------------------
+def _file(runtime, department="生态环境局", topic="noise", district="武侯区"):
+    import uuid
+    return runtime.adapters.workorders.create(topic=topic, department=department, content="夜间施工噪音，电话13880000009",
+                                              district=district, contact_phone="13880000009", id_number=None,
+                                              idempotency_key=uuid.uuid4().hex)
+
+
+def test_a_department_sees_its_own_orders_and_gets_403_for_another_departments(operator, fake_runtime):
+    ours, theirs = _file(fake_runtime), _file(fake_runtime, department="教育局", topic="education")
+    dept = operator("department", "生态环境局")
+    page = dept.get("/console/workorders?department=教育局").get_data(as_text=True)
+    assert ours.order_no in page and theirs.order_no not in page
+    assert dept.get(f"/console/workorders/{ours.order_no}").status_code == 200
+    assert dept.get(f"/console/workorders/{theirs.order_no}").status_code == 403
+    assert dept.post(f"/console/workorders/{ours.order_no}/transfer", {"department": "教育局"}).status_code == 403
+    assert "13880000009" not in dept.get(f"/console/workorders/{ours.order_no}").get_data(as_text=True)
+
+
+def test_the_office_filters_transfers_and_merges(operator, fake_runtime):
+    order, dup = _file(fake_runtime, district="青羊区"), _file(fake_runtime, district="青羊区")
+    office = operator("office")
+    page = office.get("/console/workorders?district=青羊区&topic=noise").get_data(as_text=True)
+    assert order.order_no in page and dup.order_no in page
+    assert order.order_no not in office.get("/console/workorders?district=武侯区").get_data(as_text=True)
+    assert order.order_no not in office.get("/console/workorders?status=已办结").get_data(as_text=True)
+    r = office.post(f"/console/workorders/{order.order_no}/transfer",
+                    {"department": "城市管理和综合执法局", "reason": "扬尘"})
+    assert r.status_code == 302
+    page = office.get(f"/console/workorders/{order.order_no}").get_data(as_text=True)
+    assert "城市管理和综合执法局" in page and "转办" in page
+    office.post(f"/console/workorders/{dup.order_no}/merge", {"into": order.order_no})
+    assert "已合并" in office.get(f"/console/workorders/{dup.order_no}").get_data(as_text=True)
+    r = office.post(f"/console/workorders/{dup.order_no}/merge", {"into": order.order_no})
+    assert "不能合并" in office.get(r.headers["Location"]).get_data(as_text=True)
+
+
+def test_orders_past_their_topics_time_limit_stand_out(operator, fake_runtime, travel, sandbox):
+    travel(dt.datetime(2026, 11, 23, 10, 0, tzinfo=CST))
+    noise, wages = _file(fake_runtime, topic="noise"), _file(fake_runtime, topic="wages", department="人力资源和社会保障局")
+    travel(dt.datetime(2026, 11, 27, 10, 0, tzinfo=CST))      # 4 days on: noise allows 3, wages 5
+    office = operator("office")
+    page = office.get("/console/workorders?overdue=1").get_data(as_text=True)
+    assert noise.order_no in page and wages.order_no not in page
+    assert "超期" in office.get(f"/console/workorders/{noise.order_no}").get_data(as_text=True)
+    assert "超期" not in office.get(f"/console/workorders/{wages.order_no}").get_data(as_text=True)

@@ -15,8 +15,17 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from bot.core.privacy import mask_text
+
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates")
 csrf = CSRFProtect()
+
+
+@bp.record_once
+def _mask_every_page(state):
+    """Whatever a page prints goes through mask_text: an ID or phone number in a work order's text,
+    a citizen's message or a note is shown masked even where the record holds it raw."""
+    state.app.jinja_env.finalize = lambda value: mask_text(value) if isinstance(value, str) else value
 
 
 @bp.before_request
