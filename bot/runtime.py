@@ -38,6 +38,7 @@ from bot.stores.identity import IdentityStore
 from bot.stores.outbox import Outbox
 from bot.stores.ratings import RatingBook
 from bot.stores.sessions import SessionStore, UserLock
+from bot.stores.turn_stats import TurnStats
 from bot.wechat_api import WeChatClient, build_client
 from handlers.common import BACKEND_NAMES
 from handlers.registry import MENU_INTENT, MENU_ORDER, build_handlers
@@ -114,7 +115,7 @@ def build_runtime(settings: Settings) -> Runtime:
                             services=services, clarify_below=settings.nlu.clarify_below,
                             error_replies=ErrorReplies(BACKEND_NAMES), menu=services.menu,
                             page_size=services.service_settings.ledger.page_size,
-                            keep_not_understood=records.kept.keep)
+                            keep_not_understood=records.kept.keep, count_turn=TurnStats(hub).add)
     return Runtime(settings, hub, nlu, adapters, identity, sessions, dispatcher, services, records)
 
 

@@ -84,11 +84,14 @@ class Dispatcher:
     def __init__(self, *, nlu: NluClient, sessions: SessionStore, lock: UserLock, identity: IdentityStore,
                  handlers: dict[str, Handler], services: Services, clarify_below: float,
                  error_replies: ErrorReplies, menu: MainMenu, page_size: int = 8,
-                 keep_not_understood: Callable[..., None] | None = None):
+                 keep_not_understood: Callable[..., None] | None = None,
+                 count_turn: Callable[..., None] | None = None):
         self.nlu = nlu
         # keep(text=, channel=, kind=, intents=): every fallback and out-of-scope message goes
         # there (bot.records.KeptMessages, which masks it) for people to label.
         self.keep_not_understood = keep_not_understood
+        # count(channel=, intent=, fallback=, seconds=): the dashboard's daily figures (TurnStats).
+        self.count_turn = count_turn
         self.sessions = sessions
         self.lock = lock
         self.identity = identity
@@ -139,8 +142,15 @@ class Dispatcher:
             log.exception("turn failed (channel=%s)", incoming.channel)
             return [Text("抱歉，系统出了点问题，您的消息没有处理成功。请稍后再试，或回复“人工”联系工作人员。")]
         finally:
+            seconds = time.perf_counter() - started
             metrics.TURNS.labels(incoming.channel, self._label(intent), outcome).inc()
-            metrics.TURN_SECONDS.observe(time.perf_counter() - started)
+            metrics.TURN_SECONDS.observe(seconds)
+            if self.count_turn is not None:
+                try:
+                    self.count_turn(channel=incoming.channel, intent=self._label(intent),
+                                    fallback=intent in (FALLBACK_INTENT, "unknown"), seconds=seconds)
+                except Exception:   # Redis trouble: the figures miss a turn, the citizen misses nothing
+                    log.warning("could not count the turn", exc_info=True)
 
     def _label(self, intent: str | None) -> str:
         """A metric label: only intents we serve (a typed "/anything" must not grow the metrics)."""

@@ -2,7 +2,7 @@
 comment (masked), and the call-back a bad one opened."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.core.clock import CLOCK
 from bot.core.privacy import mask_text
@@ -45,3 +45,14 @@ class RatingRecords:
             q = q.where(RatingRecord.level == level)
         with self.db.session() as s:
             return [{f: getattr(r, f) for f in FIELDS} for r in s.scalars(q)]
+
+    def counts(self, *, department: str | None = None, since: float | None = None) -> list[dict]:
+        """[{intent, department, level, count}] of the records (a department's own with `department`)."""
+        q = (select(RatingRecord.intent, RatingRecord.department, RatingRecord.level, func.count(RatingRecord.id))
+             .group_by(RatingRecord.intent, RatingRecord.department, RatingRecord.level))
+        if department:
+            q = q.where(RatingRecord.department == department)
+        if since is not None:
+            q = q.where(RatingRecord.at >= since)
+        with self.db.session() as s:
+            return [{"intent": i, "department": d, "level": lv, "count": n} for i, d, lv, n in s.execute(q)]

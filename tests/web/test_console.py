@@ -197,3 +197,23 @@ def test_orders_past_their_topics_time_limit_stand_out(operator, fake_runtime, t
     assert noise.order_no in page and wages.order_no not in page
     assert "超期" in office.get(f"/console/workorders/{noise.order_no}").get_data(as_text=True)
     assert "超期" not in office.get(f"/console/workorders/{wages.order_no}").get_data(as_text=True)
+
+
+# -- point 5: the dashboard -----------------------------------------------------------------------------
+def test_the_dashboard_draws_its_charts_with_the_numbers_beside(operator, fake_runtime):
+    import base64
+    import re
+    citizen = Chat(fake_runtime, channel="wechat_oa")
+    citizen.say("我家的猫走丢了快帮我找找看")
+    citizen.say("讲个笑话")
+    office = operator("office")
+    page = office.get("/console/dashboard").get_data(as_text=True)
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    assert len(images) == 7
+    assert all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
+    from bot.stores.turn_stats import TurnStats
+    [day] = TurnStats(fake_runtime.hub).days(1)
+    assert day["channels"]["wechat_oa"] == 2 and day["fallbacks"] >= 1
+    assert "<td>wechat_oa</td>" not in page and "<th>wechat_oa</th>" in page
+    assert "熔断器" in page and "closed" in page
+    assert operator("agent").get("/console/dashboard").status_code == 403
