@@ -70,6 +70,7 @@ class RequestHuman(Handler):
 
     @staticmethod
     def _content(turn: Turn) -> str:
-        lines = ["市民在非工作时间申请人工服务，请在工作时间回电。", "【对话记录】"]
-        lines += [f"{'市民' if who == 'citizen' else '助手'}：{text}" for who, text in turn.session.history[-10:]]
+        # Only the citizen's own words (masked): the bot's replies may quote their records.
+        lines = ["市民在非工作时间申请人工服务，请在工作时间回电。", "【市民留言】"]
+        lines += [f"市民：{text}" for who, text in turn.session.history[-10:] if who == "citizen"]
         return mask_text("\n".join(lines))

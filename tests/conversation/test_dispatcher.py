@@ -219,6 +219,19 @@ def test_handoff_outside_office_hours_files_a_call_back(chat, fake_runtime, trav
     assert task["reason"] == "handoff_after_hours" and task["order_no"] in reply
 
 
+def test_after_hours_call_back_order_carries_only_the_citizens_words_masked(chat, fake_runtime, travel):
+    chat.bind(WANG)
+    assert "52,340.56" in chat.say("公积金")            # the bot's reply quotes personal figures
+    travel(OFFICE_CLOSED)
+    chat.say("我的身份证 5101-0419-8506-1223-10 查不到东西 转人工")
+    reply = chat.say("138 8000 0009")
+    order_no = re.search(r"GD\d{14}", reply).group(0)
+    summary = fake_runtime.adapters.workorders.get(order_no, None).summary
+    assert "查不到东西" in summary and "公积金" in summary      # what the citizen said
+    assert "52,340.56" not in summary and "身份核验成功" not in summary and "助手" not in summary
+    assert "19850612" not in re.sub(r"[^0-9]", "", summary) and "510***********2310" in summary
+
+
 def test_ratings_after_a_served_request(chat, fake_runtime):
     chat.bind(WANG)
     chat.say("公积金")
