@@ -32,9 +32,10 @@ class BindIdentity(Handler):
     identity_gate = True
     commands = {w: {"action": "unbind"} for w in ("解除绑定", "解绑", "取消绑定", "解除实名绑定")}
     slots = (
-        Slot("person_name", "请输入您身份证上的姓名。", validate=validators.person_name, free_text=True),
+        Slot("person_name", "请输入您身份证上的姓名。", validate=validators.person_name, free_text=True,
+             recognise=validators.person_name_in),
         Slot("id_number", "请输入您本人的18位身份证号（只用于核实身份，加密保存）。",
-             validate=validators.id_number, sensitive=True),
+             validate=validators.id_number, sensitive=True, recognise=validators.id_number_in),
     )
 
     # -- start ----------------------------------------------------------------------------------

@@ -366,20 +366,21 @@ class Dispatcher:
     def _start(self, handler: Handler, session: Session, citizen, incoming: Incoming, msg: Message) -> list[Reply]:
         pre: list[Reply] = []
         if handler.needs_identity_for(msg.entities, msg.text):
-            if self._foreign_id(msg, citizen):
-                if citizen is not None:
-                    log.info("refused a personal query naming another ID number (intent=%s)", handler.intent)
-                    return [Text(NOT_OWN_ID)]
-                pre.append(Text("为保护个人信息，只能查询本人的业务，消息中的证件号不会被用于查询。"))
-                msg = replace(msg, entities={k: v for k, v in msg.entities.items() if k != "id_number"},
-                              text=ID_LIKE.sub("", msg.text))
+            if citizen is not None and self._foreign_id(msg, citizen):
+                log.info("refused a personal query naming another ID number (intent=%s)", handler.intent)
+                return [Text(NOT_OWN_ID)]
             if citizen is None:
                 if self.gate is None:
                     raise LookupError(f"{handler.intent} needs a bound citizen and no handler is the identity gate")
                 binder = self.gate
-                session.pending_after_binding = {"intent": handler.intent, "entities": msg.entities, "text": msg.text}
+                # The request waits without any identifier; the binding form takes the name and ID
+                # number the message carries ("我叫王建国，身份证5101…，帮我查下公积金"): they are
+                # checked against each other and an SMS code before anything is queried.
+                session.pending_after_binding = {
+                    "intent": handler.intent, "text": ID_LIKE.sub("", msg.text),
+                    "entities": {k: v for k, v in msg.entities.items() if k != "id_number"}}
                 pre.append(Text("查询个人信息前需要先核实您的身份（只需一次）。"))
-                return pre + self._start(binder, session, None, incoming, Message(""))
+                return pre + self._start(binder, session, None, incoming, Message(msg.text))
         form = forms.open_form(handler, msg.entities, msg.text)
         session.form = form
         forms.keep_line(handler, form, msg.text)
