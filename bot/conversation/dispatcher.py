@@ -29,7 +29,7 @@ from bot.conversation import forms
 from bot.conversation.contract import Handler, Result, Services, Slot, Turn
 from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
-from bot.conversation.words import CANCEL_WORDS, END_WORDS, asks_for_more
+from bot.conversation.words import END_WORDS, asks_for_more, says_cancel
 from bot.core import metrics
 from bot.core.clock import CLOCK
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
@@ -330,7 +330,7 @@ class Dispatcher:
         slot = self._asked_slot(form)
         if slot and any(w in text for w in slot.skip_words):
             return False   # "不留" answers "留个电话吗", it does not cancel the complaint
-        return text in CANCEL_WORDS or (msg.intent == "deny" and form.step == "slots" and not msg.answer)
+        return says_cancel(text) or (msg.intent == "deny" and form.step == "slots" and not msg.answer)
 
     def _is_small_talk(self, msg: Message, form: Form) -> bool:
         slot = self._asked_slot(form)
