@@ -61,6 +61,8 @@ OUTBOX_LEN = "#outbox-len"
 # (menu choices and clarifications send these).
 _DIRECT = re.compile(r"^/([a-z_]+)(\{.*\})?$")
 _BARE_VALUE = re.compile(r"[\dA-Za-z\s:：.\-]+")
+# A question, not an answer: what makes a message in a free-text slot a new request.
+_ASKS = re.compile(r"[吗？?]|什么|哪|怎么|多久|几点|多少|咋|啥|如何|能不能|可不可以|是不是|要不要|有没有")
 
 NOT_OWN_ID = ("为保护个人信息，只能查询您本人（已实名绑定）的业务，不能查询他人的身份证号。"
               "如需办理他人的事项，请本人查询或携带委托材料到窗口办理。")
@@ -243,6 +245,7 @@ class Dispatcher:
 
         if form and self._cancels(msg, form):
             session.form = None
+            session.parked = None
             session.pending_after_binding = None
             return [Text("好的，已取消。还有什么可以帮您？")], "cancel"
 
@@ -265,10 +268,37 @@ class Dispatcher:
         handler = self.handlers.get(intent)
         if handler is None:
             return self._not_understood(session), "unknown"
-        # A new request replaces the open form, and with it whatever waited for a binding.
-        session.form = None
+        if form is not None:
+            return self._aside(form, handler, session, citizen, incoming, msg), intent
         session.pending_after_binding = None
         return self._start(handler, session, citizen, incoming, msg), intent
+
+    def _aside(self, form: Form, handler: Handler, session: Session, citizen, incoming: Incoming,
+               msg: Message) -> list[Reply]:
+        """A new request in the middle of a form: answered, and the form offered back (at once when
+        the answer took one turn, else when the new request's own form ends) while the session lives."""
+        if (citizen is None and self.gate is not None and form.intent == self.gate.intent
+                and handler.needs_identity_for(msg.entities, msg.text)):
+            # A personal question while binding: it waits for the binding instead of restarting it.
+            session.pending_after_binding = {"intent": handler.intent, "text": ID_LIKE.sub("", msg.text),
+                                             "entities": {k: v for k, v in msg.entities.items() if k != "id_number"}}
+            return [Text(f"完成实名认证后马上为您办理“{handler.label or handler.intent}”。")] + self._offer_back(form)
+        pending = session.pending_after_binding
+        session.form = None
+        session.pending_after_binding = None
+        replies = self._start(handler, session, citizen, incoming, msg)
+        if session.form is None:
+            session.form, session.pending_after_binding = form, pending
+            return replies + self._offer_back(form)
+        session.parked = form
+        return replies
+
+    def _offer_back(self, form: Form) -> list[Reply]:
+        handler = self.handlers.get(form.intent)
+        label = re.sub(r"（.*?）", "", handler.label) if handler and handler.label else "办理"
+        slot = self._asked_slot(form)
+        ask = slot.prompt if slot is not None else "请回答上面的问题"
+        return [Text(f"继续刚才的{label}吗？{ask}（回复“取消”结束）")]
 
     # -- understanding a message ----------------------------------------------------------
     def _understand(self, incoming: Incoming, session: Session) -> Message | list[Reply]:
@@ -334,7 +364,7 @@ class Dispatcher:
 
     def _is_small_talk(self, msg: Message, form: Form) -> bool:
         slot = self._asked_slot(form)
-        if slot is not None and slot.free_text:
+        if slot is not None and slot.free_text and not _ASKS.search(msg.text):
             return False
         return msg.parse is None or msg.parse.confidence >= 0.8
 
@@ -352,9 +382,12 @@ class Dispatcher:
         if msg.parse is None:
             return True   # a menu choice, a command word or the channel: deliberate
         slot = self._asked_slot(form)
-        if (slot and slot.free_text) or intent in self.steady:
+        if intent in self.steady:
+            return False
+        if slot and slot.free_text and not _ASKS.search(msg.text):
             # A name or a description is whatever the citizen writes: NLU's reading of it
-            # ("李芳" -> out_of_scope, "公积金中心态度差" -> query_housing_fund) is no new request.
+            # ("李芳" -> out_of_scope, "公积金中心态度差" -> query_housing_fund) is no new request;
+            # a question is ("顺便问下 办居住证在哪办").
             return False
         if msg.parse.confidence < max(self.clarify_below, INTERRUPT_CONFIDENCE):
             return False
@@ -428,6 +461,9 @@ class Dispatcher:
         replies = list(result.replies)
         if not result.keep_form:
             session.form = None
+            if session.parked is not None and not result.bound:
+                session.form, session.parked = session.parked, None   # the form set aside comes back
+                replies += self._offer_back(session.form)
             if handler.identity_gate and not result.bound:
                 session.pending_after_binding = None   # binding ended without success: nothing to resume
         if result.served is not None:

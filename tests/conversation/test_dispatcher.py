@@ -396,11 +396,21 @@ def test_an_unexpected_error_ends_the_open_form(chat, fake_runtime):
     assert "姓名" in chat.say("实名认证")           # a fresh start works
 
 
-def test_a_new_request_drops_the_question_waiting_for_the_binding(chat):
+def test_a_question_in_the_middle_of_the_binding_is_answered_and_the_binding_offered_back(chat):
     chat.say("公积金余额")                         # waits for the binding
     chat.say("王建国")
-    assert "120元" in chat.say("办护照收费吗")      # something else instead
-    done = chat.bind(WANG)                         # much later
+    aside = chat.say("办护照收费吗")                # something else in between
+    assert "120元" in aside and "继续刚才的实名认证吗" in aside and "身份证号" in aside
+    chat.say(WANG[1])                              # the name given before is still held
+    done = chat.say("123456")
+    assert "身份核验成功" in done and "52,340.56" in done   # and the waiting question is answered
+
+
+def test_cancelling_drops_the_form_and_the_question_waiting_for_it(chat):
+    chat.say("公积金余额")
+    chat.say("王建国")
+    assert "已取消" in chat.say("算了 不弄了")
+    done = chat.bind(WANG)
     assert "身份核验成功" in done and "52,340.56" not in done
 
 
