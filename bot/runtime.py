@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from adapters import Adapters, build_adapters
+from bot.core.privacy import configure_pseudonyms
 from bot.channels.hotline import HotlineIngestor
 from bot.channels.miniprogram import MiniProgram
 from bot.channels.wechat_oa import CHANNEL as WECHAT_OA, WeChatOA, build_wechat_oa
@@ -95,6 +96,7 @@ class Runtime:
 
 def build_runtime(settings: Settings) -> Runtime:
     configure_logging(settings.app.log_level)
+    configure_pseudonyms(settings.security.hash_pepper)
     if settings.clock_at:
         CLOCK.move_to(settings.clock_at)
         log.warning("the clock is moved: it is %s for this process (clock.at)", CLOCK.now().isoformat())

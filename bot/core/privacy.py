@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import hmac
+import os
 import re
 from dataclasses import dataclass
 
@@ -260,3 +261,28 @@ def redact_text(text: str) -> str:
 def keyed_hash(pepper: bytes, value: str) -> str:
     """Stable pseudonym for lookups and log correlation; not reversible without the pepper."""
     return hmac.new(pepper, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+# The key of every pseudonym: the deployment's HASH_PEPPER (security.hash_pepper, from the
+# environment), set by the runtime at start (configure_pseudonyms); read from the environment when
+# nothing configured it (a script, a backend adapter used alone).
+_PSEUDONYM_KEY: bytes | None = None
+
+
+def configure_pseudonyms(key: bytes) -> None:
+    global _PSEUDONYM_KEY
+    if not key:
+        raise ValueError("the pseudonym key must not be empty")
+    _PSEUDONYM_KEY = key
+
+
+def pseudonym(kind: str, value: str) -> str:
+    """THE keyed hash of an identifier (kind: "id_number", "phone", "user", ...) for anything that
+    must find or correlate it without holding it: Redis keys, idempotency keys, headers, logs.
+    An ID number has few enough possible values (a birth date, a region, a sequence) that a plain
+    hash is reversed by trying them: without the key, this one is not. Identifiers are compacted
+    first, so every written shape of one number gives one pseudonym."""
+    key = _PSEUDONYM_KEY or os.environ.get("HASH_PEPPER", "").encode() or b"sandbox-pepper"
+    if kind in ("id_number", "phone"):
+        value = compact(value)
+    return hmac.new(key, f"{kind}\0{value}".encode("utf-8"), hashlib.sha256).hexdigest()[:32]
