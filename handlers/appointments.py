@@ -136,8 +136,9 @@ class BookAppointment(Handler):
         """Item, district, day and part of day the message names, the last mention winning
         ("不是锦江区，是青羊区", "日期改成周五", "上午去不了 改下午嘛"): several at once, in any order,
         each replacing what was held (and what depended on it). True when anything changed."""
-        text = (turn.text or "").strip()
-        if not text or _CHOICE_REPLY.fullmatch(text):
+        # The words as written: NLU's normalised text has lost the spaces between clauses.
+        text = ((turn.incoming.text if turn.incoming is not None else None) or turn.text or "").strip()
+        if not text or _CHOICE_REPLY.fullmatch(text) or _CHOICE_REPLY.fullmatch((turn.text or "").strip()):
             return False   # a number or an offered choice's reply: the step reads it
         data, given = turn.form.data, {}
         given["item"] = _last_mention(text, lambda t: self._item_from(turn, t))

@@ -77,6 +77,11 @@ class Message:
     parse: Parse | None = None
     answer: bool = False       # a choice picked while a form is open: always an answer
     deliberate: bool = False   # a choice, a command word or the channel chose the intent
+    said: str | None = None    # the citizen's words as written (spaces kept: "实名认证 张卫"), for shapes
+
+    @property
+    def words(self) -> str:
+        return self.said if self.said is not None else self.text
 
 
 class Dispatcher:
@@ -328,10 +333,10 @@ class Dispatcher:
             log.warning("NLU unavailable: %s", e)
             if session.form:
                 # Filling a form (name, ID number, code, phone, a description) needs no NLU.
-                return Message(normalise(text))
+                return Message(normalise(text), said=text)
             # Without NLU a numbered menu still works: its replies are direct intents.
             return [self._menu(session, "智能问答暂时不可用，请回复数字选择要办的事：")]
-        return Message(parse.text, parse.intent, {**parse.entity_values(), **incoming.entities}, parse)
+        return Message(parse.text, parse.intent, {**parse.entity_values(), **incoming.entities}, parse, said=text)
 
     def _follow_up(self, msg: Message, session: Session) -> str | None:
         """The request just served, when this message only refines it ("还没办完的" after the ledger)."""
@@ -413,8 +418,8 @@ class Dispatcher:
                     "intent": handler.intent, "text": ID_LIKE.sub("", msg.text),
                     "entities": {k: v for k, v in msg.entities.items() if k != "id_number"}}
                 pre.append(Text("查询个人信息前需要先核实您的身份（只需一次）。"))
-                return pre + self._start(binder, session, None, incoming, Message(msg.text))
-        form = forms.open_form(handler, msg.entities, msg.text)
+                return pre + self._start(binder, session, None, incoming, Message(msg.text, said=msg.said))
+        form = forms.open_form(handler, msg.entities, msg.text, said=msg.words)
         session.form = form
         forms.keep_line(handler, form, msg.text)
         turn = self._turn_for(form, session, citizen, incoming, msg)
@@ -426,7 +431,7 @@ class Dispatcher:
     def _continue(self, form: Form, session: Session, citizen, incoming: Incoming, msg: Message) -> list[Reply]:
         handler = self.handlers[form.intent]
         forms.keep_line(handler, form, msg.text)
-        forms.take_answer(handler, form, msg.entities, msg.text)
+        forms.take_answer(handler, form, msg.entities, msg.text, said=msg.words)
         return self._fill_and_run(handler, form, session, citizen, incoming, msg)
 
     def _fill_and_run(self, handler: Handler, form: Form, session: Session, citizen, incoming: Incoming,

@@ -37,9 +37,11 @@ class Question:
     give_up: bool = False      # too many invalid answers: the form ends
 
 
-def open_form(handler: Handler, entities: dict[str, str], text: str) -> Form:
+def open_form(handler: Handler, entities: dict[str, str], text: str, said: str | None = None) -> Form:
+    """`said`: the message as the citizen wrote it (shapes read it: NLU's normalised `text` has
+    lost the spaces between words)."""
     form = Form(intent=handler.intent)
-    recognised = _recognise(handler, text)
+    recognised = _recognise(handler, text if said is None else said)
     for slot in handler.slots:
         value = recognised.get(slot.name)
         if not value and slot.recognise is None:
@@ -85,22 +87,23 @@ def asked_slot(handler: Handler | None, form: Form) -> Slot | None:
     return next((s for s in handler.slots if s.name == form.asking), None)
 
 
-def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: str) -> None:
+def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: str, said: str | None = None) -> None:
     slot = asked_slot(handler, form)
-    recognised = _recognise(handler, text) if form.step == "slots" else {}
+    said = text if said is None else said
+    recognised = _recognise(handler, said) if form.step == "slots" else {}
     form.slots.update(recognised)   # several at once, in any order; a new value corrects an old one
     if slot is not None and slot.name not in recognised:
         value = entities.get(slot.name) if slot.recognise is None else None
         if not value and slot.skip_words and any(w in text for w in slot.skip_words):
             value = text
-        if not value and (not recognised or _says_more(text)) and (
+        if not value and (not recognised or _says_more(said)) and (
                 slot.free_text or (slot.validate and slot.recognise is None)):
             value = text
             if slot.validate and slot.recognise is not None:
                 # The whole message as a free-text answer: kept only when it passes (a message the
                 # bot did not understand is asked again, and never counts towards a lock-out).
                 try:
-                    value = slot.validate(text)
+                    value = slot.validate(said)
                 except SlotInvalid:
                     value = None
         if value:
