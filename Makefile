@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 APP_STAMP := $(VENV)/.installed
 NLU_STAMP := $(NLU_VENV)/.installed
 
-.PHONY: run test install model nlu-eval nlu-crossval ingest menu bench clean help user browser
+.PHONY: run test install model nlu-eval nlu-crossval forms-eval ingest menu bench clean help user browser
 
 help:
 	@echo "make run                 start everything and serve http://127.0.0.1:8000 (Ctrl-C stops)"
@@ -17,6 +17,7 @@ help:
 	@echo "make model               train the NLU model if nlu_data/ changed"
 	@echo "make nlu-eval DATA=f.yml evaluate the model on a held-out Rasa NLU file"
 	@echo "make nlu-crossval        5-fold cross-validation of the training data"
+	@echo "make forms-eval          score the forms on the held-out conversations (real stack)"
 	@echo "make user NAME=… ROLE=agent|department|office|admin [DEPT=…]  a console account (prints a one-time password)"
 
 install: $(APP_STAMP) $(NLU_STAMP)
@@ -50,6 +51,10 @@ nlu-eval: install
 
 nlu-crossval: install
 	$(NLU_VENV)/bin/python scripts/nlu_crossval.py --folds 5 --out reports/
+
+forms-eval: install
+	$(PY) scripts/nlu_model.py ensure >/dev/null
+	$(PY) scripts/forms_eval.py --out reports/forms_eval.json $(ARGS)
 
 clean:
 	rm -rf logs reports .pytest_cache

@@ -5,7 +5,6 @@ never in the URL."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from urllib.parse import quote
 
 from adapters.auth import HeaderKeyAuth
@@ -13,6 +12,7 @@ from adapters.base import BackendAdapter, personal_read
 from adapters.parsing import date as parse_date, json_body, local_datetime, text
 from adapters.records import Affair, Booking, ServiceHall, TimeSlot
 from bot.core.config import Section
+from bot.core.privacy import pseudonym
 
 STATUS = {"BOOKED": "已预约", "CANCELLED": "已取消", "COMPLETED": "已完成"}
 ID_HEADER = "X-Id-Number"
@@ -97,8 +97,9 @@ class AppointmentsAdapter(BackendAdapter):
         result). NotFound for someone else's; Conflict for one already used."""
         booking_no, id_number = booking_no.strip().upper(), self._id(id_number)
         # One citizen cancelling one booking is one intent however often it is
-        # retried; the key says so (the ID only as a digest: headers get logged).
-        digest = hashlib.sha256(f"{booking_no}|{id_number}".encode()).hexdigest()[:20]
+        # retried; the key says so (the ID only as a keyed pseudonym: headers get logged, and a
+        # plain digest of an ID number is reversed by trying birth dates).
+        digest = pseudonym("id_number", id_number)[:20]
         return self._request("POST", f"/appt/v1/bookings/{quote(booking_no, safe='')}/cancel",
                              op="cancel", json={"idNumber": id_number},
                              idempotency_key=f"cancel-{booking_no}-{digest}",

@@ -13,6 +13,7 @@ from adapters.errors import BadResponse
 from adapters.parsing import json_body, local_datetime, text
 from adapters.records import Affair, WorkOrder, WorkOrderStep
 from bot.core.config import Section
+from bot.core.privacy import mask_text
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 ID_HEADER = "X-Citizen-Id"
@@ -52,11 +53,12 @@ class WorkordersAdapter(BackendAdapter):
         """File a work order (GD number). Retried safely: the same
         idempotency_key never files a second order. id_number links it to the
         bound citizen (None for anonymous or hotline filings); contact_phone may
-        be None when the citizen left none. Mask ID numbers in
-        `content` before calling (bot.core.privacy.mask_text): the content is stored as is."""
+        be None when the citizen left none. Every ID and phone number in `content` is masked
+        here whatever the caller did (bot.core.privacy.mask_text): the order is read by people
+        in other departments; the phone to call back travels only in contact_phone."""
         if not isinstance(idempotency_key, str) or not idempotency_key.strip():
             raise ValueError("idempotency_key is required")
-        body = {"topic": topic, "department": department, "content": content, "district": district}
+        body = {"topic": topic, "department": department, "content": mask_text(content), "district": district}
         if contact_phone and contact_phone.strip():
             body["contactPhone"] = contact_phone.strip()
         if id_number is not None:

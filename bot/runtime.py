@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from adapters import Adapters, build_adapters
+from bot.core.privacy import configure_pseudonyms
 from bot.channels.hotline import HotlineIngestor
 from bot.channels.miniprogram import MiniProgram
 from bot.channels.wechat_oa import CHANNEL as WECHAT_OA, WeChatOA, build_wechat_oa
@@ -99,6 +100,7 @@ class Runtime:
 
 def build_runtime(settings: Settings) -> Runtime:
     configure_logging(settings.app.log_level)
+    configure_pseudonyms(settings.security.hash_pepper)
     if settings.clock_at:
         CLOCK.move_to(settings.clock_at)
         log.warning("the clock is moved: it is %s for this process (clock.at)", CLOCK.now().isoformat())
@@ -123,8 +125,6 @@ def build_runtime(settings: Settings) -> Runtime:
 def build_records(settings: Settings) -> Records:
     """The durable records (records.url, else SQLite under data/), migrated to the newest schema;
     every read of a citizen's records in a backend is audited into them from here on."""
-    if settings.is_production:
-        pseudonym("start-up", "check")   # raises now, not at the first audit, without PSEUDONYM_KEY
     url = str((settings.extra.get("records") or {}).get("url") or "") or None
     records = Records.over(open_database(url))
     access.set_sink(records.audit.record)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 
 from adapters.errors import BackendError, BusinessError, Conflict, NotFound
@@ -32,6 +33,21 @@ LIST_BOOKING_WORDS = ("我的预约", "查看预约", "查预约", "预约记录
 RESCHEDULE = "改约"
 DAYS_OFFERED = 5        # working days offered as choices
 BOOKABLE_DAYS = 14      # how far ahead the halls take bookings (from tomorrow)
+
+
+# A number, an ISO date, a time or a hall id: the reply of an offered choice, read by the step.
+_CHOICE_REPLY = re.compile(r"[\dA-Za-z\s:：.\-_]+|确认|取消|" + "|".join(map(re.escape, ("改约到其他时间", "保留"))))
+_CLAUSE = re.compile(r"[\s，,。.；;！!？?、]+")
+
+
+def _last_mention(text: str, read):
+    """What `read` finds in the last clause of `text` that names something: in a correction the
+    later words win ("不是锦江区，是青羊区")."""
+    for clause in reversed([c for c in _CLAUSE.split(text) if c]):
+        value = read(clause)
+        if value:
+            return value
+    return None
 
 
 def _when(booking, with_end: bool = False) -> str:
@@ -70,6 +86,8 @@ class BookAppointment(Handler):
 
     def handle(self, turn: Turn) -> Result:
         step = turn.form.step
+        if step in ("item", "hall", "date", "slot", "confirm") and self._take_given(turn):
+            return self._next(turn)   # what the message gave (or corrected) first; then what is missing
         if step == "cancel_pick":
             return self._cancel_pick(turn)
         if step == "cancel_confirm":
@@ -112,6 +130,34 @@ class BookAppointment(Handler):
                 return Result.say("好的，这次预约没有提交。需要时再找我。")
             return self._book(turn)
         return self._next(turn)
+
+    # -- taking what the citizen gives, at any step ---------------------------------------------
+    def _take_given(self, turn: Turn) -> bool:
+        """Item, district, day and part of day the message names, the last mention winning
+        ("不是锦江区，是青羊区", "日期改成周五", "上午去不了 改下午嘛"): several at once, in any order,
+        each replacing what was held (and what depended on it). True when anything changed."""
+        # The words as written: NLU's normalised text has lost the spaces between clauses.
+        text = ((turn.incoming.text if turn.incoming is not None else None) or turn.text or "").strip()
+        if not text or _CHOICE_REPLY.fullmatch(text) or _CHOICE_REPLY.fullmatch((turn.text or "").strip()):
+            return False   # a number or an offered choice's reply: the step reads it
+        data, given = turn.form.data, {}
+        given["item"] = _last_mention(text, lambda t: self._item_from(turn, t))
+        district = _last_mention(text, find_district)
+        given["district"] = district
+        day = _last_mention(text, lambda t: parse_day(t, clock.today()))
+        given["date"] = day.isoformat() if day else None
+        given["part"] = _last_mention(text, part_of_day)
+        changed = {k: v for k, v in given.items() if v and v != data.get(k)}
+        if not changed:
+            return False
+        data.update(changed)
+        drop = {"item": ("hall_id", "hall_name", "hall_options", "start", "held"),
+                "district": ("hall_id", "hall_name", "hall_options", "start"),
+                "date": ("start",), "part": ("start",)}
+        for key in changed:
+            for dependent in drop[key]:
+                data.pop(dependent, None)
+        return True
 
     # -- asking for what is missing ------------------------------------------------------------
     def _next(self, turn: Turn) -> Result:

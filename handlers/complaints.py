@@ -66,7 +66,7 @@ class FileComplaint(Handler):
         Slot("location", "问题发生在哪里？请说明区和具体地点（如：武侯区玉林路某小区）。", free_text=True),
         Slot("when", "大概是什么时候发生的？（如：每天晚上10点以后、昨天下午）", free_text=True),
         Slot("contact", "方便留一个手机号吗？便于承办部门联系和回复您。不想留请回复“不留”。",
-             validate=contact, skip_words=SKIP_CONTACT),
+             validate=contact, skip_words=SKIP_CONTACT, recognise=validators.phone_in),
     )
 
     def needs_identity_for(self, entities: dict, text: str) -> bool:

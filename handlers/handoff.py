@@ -38,6 +38,8 @@ class RequestHuman(Handler):
                               "回复“结束人工”可回到智能助手。")
         turn.form.step = "phone"
         turn.form.data["form_id"] = secrets.token_hex(8)
+        if validators.phone_in(turn.text or ""):   # "转人工，我电话是152…": the number is already given
+            return self.handle(turn)
         return Result.say(f"现在是非工作时间（人工服务：{hours.describe()}）。请留一个方便接听的手机号，"
                           "工作人员会在上班后给您回电；不想留电话请回复“不留”。", keep_form=True)
 
@@ -70,6 +72,7 @@ class RequestHuman(Handler):
 
     @staticmethod
     def _content(turn: Turn) -> str:
-        lines = ["市民在非工作时间申请人工服务，请在工作时间回电。", "【对话记录】"]
-        lines += [f"{'市民' if who == 'citizen' else '助手'}：{text}" for who, text in turn.session.history[-10:]]
+        # Only the citizen's own words (masked): the bot's replies may quote their records.
+        lines = ["市民在非工作时间申请人工服务，请在工作时间回电。", "【市民留言】"]
+        lines += [f"市民：{text}" for who, text in turn.session.history[-10:] if who == "citizen"]
         return mask_text("\n".join(lines))

@@ -32,9 +32,10 @@ class BindIdentity(Handler):
     identity_gate = True
     commands = {w: {"action": "unbind"} for w in ("解除绑定", "解绑", "取消绑定", "解除实名绑定")}
     slots = (
-        Slot("person_name", "请输入您身份证上的姓名。", validate=validators.person_name, free_text=True),
+        Slot("person_name", "请输入您身份证上的姓名。", validate=validators.person_name, free_text=True,
+             recognise=validators.person_name_in),
         Slot("id_number", "请输入您本人的18位身份证号（只用于核实身份，加密保存）。",
-             validate=validators.id_number, sensitive=True),
+             validate=validators.id_number, sensitive=True, recognise=validators.id_number_in),
     )
 
     # -- start ----------------------------------------------------------------------------------
@@ -99,8 +100,12 @@ class BindIdentity(Handler):
             form.data.update(phone_masked=phone, id_hash=id_hash)
             return Result.say(f"身份信息核对无误。验证码刚刚已发送到您登记的手机 {phone}，请回复短信中的6位验证码"
                               f"（{wait} 秒后可回复“重新发送”）。", keep_form=True)
+        if guard.daily_cap_reached(id_hash, guard.phone_of_today(id_hash)):
+            return Result.say("今天发送验证码的次数已达上限，为保护您的手机不被打扰，请明天再试。"
+                              "如有急事可拨打12345热线。")
         sent = services.adapters.identity.send_code(turn.slots["id_number"])
         guard.code_sent(turn.user_key, id_hash, sent.phone_masked)
+        guard.count_daily(id_hash, sent.phone_masked)
         form.step = "code"
         form.data.update(phone_masked=sent.phone_masked, id_hash=id_hash)
         minutes = _minutes(sent.expires_in_s)
@@ -117,14 +122,17 @@ class BindIdentity(Handler):
             code = validators.verification_code(text)
         except SlotInvalid:
             return Result.say("验证码是6位数字，请查看短信后回复；没收到可回复“重新发送”。", keep_form=True)
-        locked = services.binding_guard.locked_for(turn.user_key, id_hash)
-        if locked:
-            return self._locked(locked)
+        guard = services.binding_guard
+        # The check is reserved before it is made (atomic across accounts and processes): eight
+        # accounts guessing at once get no more than max_failures checks between them.
+        left = guard.reserve_check(turn.user_key, id_hash)
+        if left < 0:
+            return self._locked(guard.locked_for(turn.user_key, id_hash) or guard.settings.lock_s)
         id_number = turn.slots["id_number"]
         if not services.adapters.identity.check_code(id_number, code):
-            left = services.binding_guard.failure(turn.user_key, id_hash)
             if left == 0:
-                return self._locked(services.binding_guard.settings.lock_s)
+                guard.lock_now(turn.user_key, id_hash)
+                return self._locked(guard.settings.lock_s)
             return Result.say(f"验证码不正确，还可以再试 {left} 次。", keep_form=True)
         services.binding_guard.succeeded(turn.user_key, id_hash)
         citizen = services.identity.bind(turn.user_key, id_number, turn.slots["person_name"], form.data["phone_masked"])

@@ -71,6 +71,8 @@ class RateService(Handler):
         turn.form.step = "contact"
         turn.form.data.update(task_id=task_id, rating_id=rating_id, department=department, what=what, level=level,
                               served_at=served.get("at"), comments=0)
+        if validators.phone_in(turn.incoming.text if turn.incoming is not None else turn.text or ""):
+            return self._contact(turn)   # "不满意 电话 173 9645 2081": the number is already given
         return Result([Text(f"很抱歉没能让您满意，我们已登记回访，{department}会在1个工作日内联系您了解情况。"),
                        Text(self._ask_phone(department))], keep_form=True)
 
@@ -87,7 +89,7 @@ class RateService(Handler):
         if _skips(text):
             return Result.say(in_chat)
         try:
-            phone = validators.phone(text)
+            phone = validators.phone(turn.incoming.text if turn.incoming is not None and turn.incoming.text else text)
         except SlotInvalid:
             if any(c.isdigit() for c in text):
                 return Result.say("请输入11位手机号；不想留电话请回复“不留”。", keep_form=True)

@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 # The identifier shapes are bot.core.privacy's: the one definition.
+from bot.city.person_names import find_person_name, looks_like_bare_name
 from bot.conversation.contract import SlotInvalid
 from bot.core import clock
 from bot.core.privacy import APPLICATION_NO, ID_LIKE, PHONE, compact, is_valid_id_number, is_valid_phone
@@ -16,7 +17,8 @@ APPLICATION_PREFIX = {
 
 
 def id_number(value: str) -> str:
-    m = ID_LIKE.search(value)
+    found = ID_LIKE.finditer(value)
+    m = found[-1] if found else None   # the last one: "输错了，应该是5101…" corrects the first
     if not m:
         raise SlotInvalid("身份证号应为18位（最后一位可能是X），请再输入一次。")
     v = compact(m.group(0))
@@ -58,7 +60,8 @@ def application_no_in(text: str) -> str | None:
     return attempt.group(0).upper() if attempt else None
 
 def phone(value: str) -> str:
-    m = PHONE.search(value)
+    found = PHONE.finditer(value)
+    m = found[-1] if found else None   # the last one: "138… 哦不对 是139…" corrects the first
     if not m or not is_valid_phone(m.group(0)):
         raise SlotInvalid("手机号应为11位数字，请再输入一次。")
     return compact(m.group(0))
@@ -72,8 +75,22 @@ def verification_code(value: str) -> str:
 
 
 def person_name(value: str) -> str:
-    v = re.sub(r"^(我叫|我是|姓名[:：]?|名字[:：]?)", "", value.strip())
-    v = v.strip(" ，。,.")
-    if not re.fullmatch(r"[\u4e00-\u9fff·]{2,15}", v):
+    v = find_person_name(value) or looks_like_bare_name(value)
+    if not v:
         raise SlotInvalid("请输入身份证上的中文姓名。")
     return v
+
+
+# Slot.recognise: a slot's value found by its shape anywhere in a message (None when absent).
+def id_number_in(text: str) -> str | None:
+    found = ID_LIKE.finditer(text)
+    return found[-1].value if found else None
+
+
+def phone_in(text: str) -> str | None:
+    found = PHONE.finditer(text)
+    return found[-1].value if found else None
+
+
+def person_name_in(text: str) -> str | None:
+    return find_person_name(text)

@@ -50,6 +50,8 @@ class BindingSettings:
     max_failures: int
     lock_s: int
     resend_after_s: int
+    daily_codes_per_id: int = 5      # verification SMS a day for one ID number (any account)
+    daily_codes_per_phone: int = 5   # ... and to one phone on file (any ID number, any account)
 
 
 @dataclass(frozen=True)
@@ -136,5 +138,6 @@ def load_service_settings(extra: dict) -> ServiceSettings:
         ratings=RatingSettings(frozenset(levels)),
         ledger=LedgerSettings(le.num("deadline_s", lo=0.2, hi=30), le.int("page_size", lo=3, hi=30)),
         binding=BindingSettings(bi.int("max_failures", lo=1, hi=20), bi.int("lock_s", lo=60),
-                                bi.int("resend_after_s", lo=0)),
+                                bi.int("resend_after_s", lo=0), bi.int("daily_codes_per_id", 5, lo=1, hi=100),
+                                bi.int("daily_codes_per_phone", 5, lo=1, hi=100)),
     )

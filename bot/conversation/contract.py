@@ -51,6 +51,11 @@ class Slot:
     # A value found in the request's own words when NLU found none (validated like an answer, so
     # a mistyped application number gets a precise reply rather than a question).
     prefill: Callable[[str], str | None] | None = None
+    # This slot's value wherever it sits in ANY message of the form, found by its shape (an ID
+    # number, a phone, a name after 我叫…): several slots fill from one message in any order, a
+    # value sent while another slot was asked is kept, and a later one replaces an earlier one
+    # (a correction: "不对，名字是李芳"). Its validator then runs at once.
+    recognise: Callable[[str], str | None] | None = None
 
 
 @dataclass

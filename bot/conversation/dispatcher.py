@@ -29,7 +29,7 @@ from bot.conversation import forms
 from bot.conversation.contract import Handler, Result, Services, Slot, Turn
 from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
-from bot.conversation.words import CANCEL_WORDS, END_WORDS, asks_for_more
+from bot.conversation.words import END_WORDS, asks_for_more, says_cancel
 from bot.core import access, metrics
 from bot.core.clock import CLOCK
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
@@ -64,6 +64,8 @@ OUTBOX_LEN = "#outbox-len"
 # (menu choices and clarifications send these).
 _DIRECT = re.compile(r"^/([a-z_]+)(\{.*\})?$")
 _BARE_VALUE = re.compile(r"[\dA-Za-z\s:：.\-]+")
+# A question, not an answer: what makes a message in a free-text slot a new request.
+_ASKS = re.compile(r"[吗？?]|什么|哪|怎么|多久|几点|多少|咋|啥|如何|能不能|可不可以|是不是|要不要|有没有")
 
 NOT_OWN_ID = ("为保护个人信息，只能查询您本人（已实名绑定）的业务，不能查询他人的身份证号。"
               "如需办理他人的事项，请本人查询或携带委托材料到窗口办理。")
@@ -78,6 +80,11 @@ class Message:
     parse: Parse | None = None
     answer: bool = False       # a choice picked while a form is open: always an answer
     deliberate: bool = False   # a choice, a command word or the channel chose the intent
+    said: str | None = None    # the citizen's words as written (spaces kept: "实名认证 张卫"), for shapes
+
+    @property
+    def words(self) -> str:
+        return self.said if self.said is not None else self.text
 
 
 class Dispatcher:
@@ -261,6 +268,7 @@ class Dispatcher:
 
         if form and self._cancels(msg, form):
             session.form = None
+            session.parked = None
             session.pending_after_binding = None
             return [Text("好的，已取消。还有什么可以帮您？")], "cancel"
 
@@ -283,10 +291,37 @@ class Dispatcher:
         handler = self.handlers.get(intent)
         if handler is None:
             return self._not_understood(session), "unknown"
-        # A new request replaces the open form, and with it whatever waited for a binding.
-        session.form = None
+        if form is not None:
+            return self._aside(form, handler, session, citizen, incoming, msg), intent
         session.pending_after_binding = None
         return self._start(handler, session, citizen, incoming, msg), intent
+
+    def _aside(self, form: Form, handler: Handler, session: Session, citizen, incoming: Incoming,
+               msg: Message) -> list[Reply]:
+        """A new request in the middle of a form: answered, and the form offered back (at once when
+        the answer took one turn, else when the new request's own form ends) while the session lives."""
+        if (citizen is None and self.gate is not None and form.intent == self.gate.intent
+                and handler.needs_identity_for(msg.entities, msg.text)):
+            # A personal question while binding: it waits for the binding instead of restarting it.
+            session.pending_after_binding = {"intent": handler.intent, "text": ID_LIKE.sub("", msg.text),
+                                             "entities": {k: v for k, v in msg.entities.items() if k != "id_number"}}
+            return [Text(f"完成实名认证后马上为您办理“{handler.label or handler.intent}”。")] + self._offer_back(form)
+        pending = session.pending_after_binding
+        session.form = None
+        session.pending_after_binding = None
+        replies = self._start(handler, session, citizen, incoming, msg)
+        if session.form is None:
+            session.form, session.pending_after_binding = form, pending
+            return replies + self._offer_back(form)
+        session.parked = form
+        return replies
+
+    def _offer_back(self, form: Form) -> list[Reply]:
+        handler = self.handlers.get(form.intent)
+        label = re.sub(r"（.*?）", "", handler.label) if handler and handler.label else "办理"
+        slot = self._asked_slot(form)
+        ask = slot.prompt if slot is not None else "请回答上面的问题"
+        return [Text(f"继续刚才的{label}吗？{ask}（回复“取消”结束）")]
 
     # -- understanding a message ----------------------------------------------------------
     def _understand(self, incoming: Incoming, session: Session) -> Message | list[Reply]:
@@ -316,10 +351,10 @@ class Dispatcher:
             log.warning("NLU unavailable: %s", e)
             if session.form:
                 # Filling a form (name, ID number, code, phone, a description) needs no NLU.
-                return Message(normalise(text))
+                return Message(normalise(text), said=text)
             # Without NLU a numbered menu still works: its replies are direct intents.
             return [self._menu(session, "智能问答暂时不可用，请回复数字选择要办的事：")]
-        return Message(parse.text, parse.intent, {**parse.entity_values(), **incoming.entities}, parse)
+        return Message(parse.text, parse.intent, {**parse.entity_values(), **incoming.entities}, parse, said=text)
 
     def _follow_up(self, msg: Message, session: Session) -> str | None:
         """The request just served, when this message only refines it ("还没办完的" after the ledger)."""
@@ -348,11 +383,11 @@ class Dispatcher:
         slot = self._asked_slot(form)
         if slot and any(w in text for w in slot.skip_words):
             return False   # "不留" answers "留个电话吗", it does not cancel the complaint
-        return text in CANCEL_WORDS or (msg.intent == "deny" and form.step == "slots" and not msg.answer)
+        return says_cancel(text) or (msg.intent == "deny" and form.step == "slots" and not msg.answer)
 
     def _is_small_talk(self, msg: Message, form: Form) -> bool:
         slot = self._asked_slot(form)
-        if slot is not None and slot.free_text:
+        if slot is not None and slot.free_text and not _ASKS.search(msg.text):
             return False
         return msg.parse is None or msg.parse.confidence >= 0.8
 
@@ -370,9 +405,12 @@ class Dispatcher:
         if msg.parse is None:
             return True   # a menu choice, a command word or the channel: deliberate
         slot = self._asked_slot(form)
-        if (slot and slot.free_text) or intent in self.steady:
+        if intent in self.steady:
+            return False
+        if slot and slot.free_text and not _ASKS.search(msg.text):
             # A name or a description is whatever the citizen writes: NLU's reading of it
-            # ("李芳" -> out_of_scope, "公积金中心态度差" -> query_housing_fund) is no new request.
+            # ("李芳" -> out_of_scope, "公积金中心态度差" -> query_housing_fund) is no new request;
+            # a question is ("顺便问下 办居住证在哪办").
             return False
         if msg.parse.confidence < max(self.clarify_below, INTERRUPT_CONFIDENCE):
             return False
@@ -384,21 +422,22 @@ class Dispatcher:
     def _start(self, handler: Handler, session: Session, citizen, incoming: Incoming, msg: Message) -> list[Reply]:
         pre: list[Reply] = []
         if handler.needs_identity_for(msg.entities, msg.text):
-            if self._foreign_id(msg, citizen):
-                if citizen is not None:
-                    log.info("refused a personal query naming another ID number (intent=%s)", handler.intent)
-                    return [Text(NOT_OWN_ID)]
-                pre.append(Text("为保护个人信息，只能查询本人的业务，消息中的证件号不会被用于查询。"))
-                msg = replace(msg, entities={k: v for k, v in msg.entities.items() if k != "id_number"},
-                              text=ID_LIKE.sub("", msg.text))
+            if citizen is not None and self._foreign_id(msg, citizen):
+                log.info("refused a personal query naming another ID number (intent=%s)", handler.intent)
+                return [Text(NOT_OWN_ID)]
             if citizen is None:
                 if self.gate is None:
                     raise LookupError(f"{handler.intent} needs a bound citizen and no handler is the identity gate")
                 binder = self.gate
-                session.pending_after_binding = {"intent": handler.intent, "entities": msg.entities, "text": msg.text}
+                # The request waits without any identifier; the binding form takes the name and ID
+                # number the message carries ("我叫王建国，身份证5101…，帮我查下公积金"): they are
+                # checked against each other and an SMS code before anything is queried.
+                session.pending_after_binding = {
+                    "intent": handler.intent, "text": ID_LIKE.sub("", msg.text),
+                    "entities": {k: v for k, v in msg.entities.items() if k != "id_number"}}
                 pre.append(Text("查询个人信息前需要先核实您的身份（只需一次）。"))
-                return pre + self._start(binder, session, None, incoming, Message(""))
-        form = forms.open_form(handler, msg.entities, msg.text)
+                return pre + self._start(binder, session, None, incoming, Message(msg.text, said=msg.said))
+        form = forms.open_form(handler, msg.entities, msg.text, said=msg.words)
         session.form = form
         forms.keep_line(handler, form, msg.text)
         turn = self._turn_for(form, session, citizen, incoming, msg)
@@ -410,7 +449,7 @@ class Dispatcher:
     def _continue(self, form: Form, session: Session, citizen, incoming: Incoming, msg: Message) -> list[Reply]:
         handler = self.handlers[form.intent]
         forms.keep_line(handler, form, msg.text)
-        forms.take_answer(handler, form, msg.entities, msg.text)
+        forms.take_answer(handler, form, msg.entities, msg.text, said=msg.words)
         return self._fill_and_run(handler, form, session, citizen, incoming, msg)
 
     def _fill_and_run(self, handler: Handler, form: Form, session: Session, citizen, incoming: Incoming,
@@ -445,6 +484,9 @@ class Dispatcher:
         replies = list(result.replies)
         if not result.keep_form:
             session.form = None
+            if session.parked is not None and not result.bound:
+                session.form, session.parked = session.parked, None   # the form set aside comes back
+                replies += self._offer_back(session.form)
             if handler.identity_gate and not result.bound:
                 session.pending_after_binding = None   # binding ended without success: nothing to resume
         if result.served is not None:

@@ -1,10 +1,13 @@
 """Forms: filling the slots a handler declares, one question at a time.
 
     open_form()     a new form for a request, its slots pre-filled from the request itself
-                    (NLU's entities, else each slot's `prefill`)
-    take_answer()   a message while a slot is asked: the asked slot, and any other it fills
-    next_question() the slots in order: the first one missing is asked, the first invalid one
-                    is asked again with the validator's reason; None once all are filled and valid
+                    (shapes: each slot's `recognise`; then NLU's entities, else `prefill`)
+    take_answer()   any message while the form is open: every slot whose shape the message
+                    carries (a new value replaces an old one: a correction), then the asked slot
+                    from NLU's entities or, for a free-text slot, the whole message
+    next_question() every filled slot validated first (a wrong check character is pointed out at
+                    once, whatever was asked), then the first missing one is asked; None once all
+                    are filled and valid
     asked_slot()    the slot the open form is asking for
     keep_line()     the citizen's own words while the form is open, for handlers that pass them on
 
@@ -14,11 +17,12 @@ session (bot.stores.sessions.Form).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.conversation.contract import Handler, Slot, SlotInvalid
 from bot.core.messages import Reply, Text
-from bot.core.privacy import mask_text
+from bot.core.privacy import find_identifiers, mask_text
 from bot.stores.sessions import Form
 
 MAX_REPROMPTS = 3
@@ -33,15 +37,48 @@ class Question:
     give_up: bool = False      # too many invalid answers: the form ends
 
 
-def open_form(handler: Handler, entities: dict[str, str], text: str) -> Form:
+def open_form(handler: Handler, entities: dict[str, str], text: str, said: str | None = None) -> Form:
+    """`said`: the message as the citizen wrote it (shapes read it: NLU's normalised `text` has
+    lost the spaces between words)."""
     form = Form(intent=handler.intent)
+    recognised = _recognise(handler, text if said is None else said)
     for slot in handler.slots:
-        value = entities.get(slot.name)
+        value = recognised.get(slot.name)
+        if not value and slot.recognise is None:
+            value = entities.get(slot.name)
         if not value and slot.prefill is not None:
             value = slot.prefill(text)   # validated like an answer: a typo gets a precise reply
         if value:
             form.slots[slot.name] = value
     return form
+
+
+# Words that only introduce an identifier ("电话 181…", "我身份证是…"): no answer of their own.
+_INTRODUCERS = re.compile(r"电话|手机|号码|联系方式|联系|身份证|证件|号|我的|我|是|这个|打|找|[\s\W_]")
+
+
+def _says_more(text: str) -> bool:
+    """Does the message say something besides its identifiers (then it may answer a free-text
+    question too: "我是138…，楼下工地半夜施工太吵" describes the problem)?"""
+    return len(_INTRODUCERS.sub("", mask_text_away(text))) >= 3
+
+
+def mask_text_away(text: str) -> str:
+    out, last = [], 0
+    for f in find_identifiers(text):
+        out.append(text[last:f.start])
+        last = f.end
+    return "".join(out) + text[last:]
+
+
+def _recognise(handler: Handler, text: str) -> dict[str, str]:
+    found = {}
+    for slot in handler.slots:
+        if slot.recognise is not None and text:
+            value = slot.recognise(text)
+            if value:
+                found[slot.name] = value
+    return found
 
 
 def asked_slot(handler: Handler | None, form: Form) -> Slot | None:
@@ -50,39 +87,54 @@ def asked_slot(handler: Handler | None, form: Form) -> Slot | None:
     return next((s for s in handler.slots if s.name == form.asking), None)
 
 
-def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: str) -> None:
+def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: str, said: str | None = None) -> None:
     slot = asked_slot(handler, form)
-    if slot is not None:
-        value = entities.get(slot.name)
-        if not value and (slot.free_text or slot.validate or slot.skip_words):
+    said = text if said is None else said
+    recognised = _recognise(handler, said) if form.step == "slots" else {}
+    form.slots.update(recognised)   # several at once, in any order; a new value corrects an old one
+    if slot is not None and slot.name not in recognised:
+        value = entities.get(slot.name) if slot.recognise is None else None
+        if not value and slot.skip_words and any(w in text for w in slot.skip_words):
             value = text
+        if not value and (not recognised or _says_more(said)) and (
+                slot.free_text or (slot.validate and slot.recognise is None)):
+            value = text
+            if slot.validate and slot.recognise is not None:
+                # The whole message as a free-text answer: kept only when it passes (a message the
+                # bot did not understand is asked again, and never counts towards a lock-out).
+                try:
+                    value = slot.validate(said)
+                except SlotInvalid:
+                    value = None
         if value:
             form.slots[slot.name] = value
     if form.step == "slots":   # a message may answer more than the question asked
         for other in handler.slots:
-            if other.name not in form.slots and entities.get(other.name):
+            if other.name not in form.slots and other.recognise is None and entities.get(other.name):
                 form.slots[other.name] = entities[other.name]
 
 
 def next_question(handler: Handler, form: Form) -> Question | None:
-    """What to ask next, validating the filled slots in order; None when the handler may run."""
+    """What to ask next, validating the filled slots first (all of them, whatever was asked);
+    None when the handler may run. Only a value that is wrong (a recognised ID number whose check
+    character fails, a malformed code) counts towards giving up, never a message not understood."""
     for slot in handler.slots:
         value = form.slots.get(slot.name)
-        if value is None:
-            if slot.optional:
-                continue
+        if value is None or not slot.validate or value == "":
+            continue
+        try:
+            form.slots[slot.name] = slot.validate(value)
+        except SlotInvalid as bad:
+            del form.slots[slot.name]
+            form.reprompts += 1
+            form.asking = slot.name
+            if form.reprompts > MAX_REPROMPTS:
+                return Question([Text(str(bad)), Text(GIVE_UP)], give_up=True)
+            return Question([Text(str(bad))])
+    for slot in handler.slots:
+        if form.slots.get(slot.name) is None and not slot.optional:
             form.asking = slot.name
             return Question([Text(slot.prompt)])
-        if slot.validate and value != "":
-            try:
-                form.slots[slot.name] = slot.validate(value)
-            except SlotInvalid as bad:
-                del form.slots[slot.name]
-                form.reprompts += 1
-                form.asking = slot.name
-                if form.reprompts > MAX_REPROMPTS:
-                    return Question([Text(str(bad)), Text(GIVE_UP)], give_up=True)
-                return Question([Text(str(bad))])
     form.asking = None
     return None
 

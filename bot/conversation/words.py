@@ -8,10 +8,13 @@ something. One list of each, so that a word means the same to every part that re
     yes / no    answer a confirmation                  (handlers.common.read_yes_no)
     keep        the reply of a "keep it" choice        (keep the binding, keep the booking)
 
-A cancel word is read as the whole message (lower-cased, final 。!！ dropped); an end word as
+A cancel word is read as the whole message (lower-cased, final 。!！ dropped), or a cancel phrase
+in a short message (says_cancel); an end word as
 the whole message with spaces and 。！! removed; a more word as the whole message, lower-cased.
 """
 from __future__ import annotations
+
+import re
 
 # "继续" is the word WeChat citizens learned for a reply cut at 2048 bytes; "更多" the one every
 # footer now says. Without a page waiting, each is an ordinary message (to NLU "继续" is a yes).
@@ -23,6 +26,22 @@ def asks_for_more(text: str | None) -> bool:
 
 CANCEL_WORDS = frozenset({"取消", "算了", "不办了", "退出", "不用了", "结束", "cancel", "q", "quit", "不弄了", "不查了",
                           "不要了", "再见", "拜拜"})
+
+# A short message that says "stop this" in a sentence ("算了 不投诉了 邻居不好弄", "莫办了 取消嘛",
+# "不约了 下回再说"): also a cancel. Not "取消预约" (a request of its own) and not in a long
+# message (a complaint may well say "物业取消了停车位").
+_CANCEL_PHRASE = re.compile(r"取消(?!预约)|算了|算咯|退出|不(?:用|要|想)?(?:办|约|弄|投诉|登记|认证|绑定?|查|预约|留言|填)了|"
+                            r"莫(?:办|弄|约|搞)了|不搞了")
+CANCEL_PHRASE_MAX_CHARS = 16
+
+
+def says_cancel(text: str | None) -> bool:
+    """Is the whole message a cancel word, or a short sentence that cancels?"""
+    text = (text or "").strip().lower().rstrip("。!！")
+    if text in CANCEL_WORDS:
+        return True
+    return len(re.sub(r"\s", "", text)) <= CANCEL_PHRASE_MAX_CHARS and bool(_CANCEL_PHRASE.search(text))
+
 
 # What a citizen types to leave the human conversation.
 END_WORDS = frozenset({"结束人工", "退出人工", "结束对话", "不用人工了", "结束", "退出"})

@@ -11,37 +11,176 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import hmac
+import os
 import re
+from dataclasses import dataclass
 
 from bot.core import clock
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 
-# The shapes in which citizens write identifiers: the one definition used for
-# masking, log redaction, NLU stand-ins and slot validation.
-# - an 18-character ID, valid or not (a mistyped one is still someone's), possibly
-#   grouped 6-8-4 or 6-4-4-4 with spaces or dashes, possibly right after letters
-#   ("sfz5101..."); one ending in X may run straight into the next number (a phone);
-ID_LIKE = re.compile(r"(?<!\d)\d{6}[-\s]?(?:\d{8}|\d{4}[- ]\d{4})[-\s]?\d{3}(?:[Xx](?![Xx])|\d(?![\dXx]))")
-# - a mainland mobile, possibly with +86, 86 or 0086 and grouped 3-4-4 by spaces, dashes or
-#   two dots (one dot alone is a decimal: 1500000.0000 is an amount);
-PHONE = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[-\s]?)?1[3-9]\d(?:[-\s]?\d{4}[-\s]?\d{4}|\.\d{4}\.\d{4})(?!\d)")
+# The shapes in which citizens write identifiers: the ONE definition used for validation,
+# masking, log redaction, the NLU stand-ins and the hotline. An identifier is read from a chain
+# of digit groups (find_identifiers below):
+# - digits full-width or ASCII, or spoken as Chinese numerals (幺三八… in a transcript: a run of
+#   at least three numerals is read as digits, so that 第一 or 一下 are never numbers);
+# - groups joined by up to three separators: spaces (also the ideographic one), tabs, dashes,
+#   dots, mixed any way ("5101 0719-9203.0845 25"); a line break ends a chain (lists, addresses);
+#   dots count only when there are at least two (one dot alone is a decimal: 131.12345678);
+# - an ID number: 17 digits then a digit or X/x (valid or not: a mistyped one is still someone's),
+#   possibly right after letters ("sfz5101...") and, when it ends in X, straight before the next
+#   number (a phone);
+# - a mainland mobile: 1[3-9] and 9 more digits, possibly after +86, 86 or 0086.
+_NUMERALS = "零〇一幺二两三四五六七八九"
+_NUMERAL_DIGIT = dict(zip(_NUMERALS, "0011223456789"))
+_NUMERAL_RUN = re.compile(rf"[{_NUMERALS}](?:[ \t\u3000\-－.．]{{0,3}}[{_NUMERALS}]){{2,}}")
+_CANON = str.maketrans("０１２３４５６７８９Ｘｘ\u3000－．＋", "0123456789Xx -.+")
+_GROUP = re.compile(r"\d+(?:[ \t.\-]{0,3}[Xx](?![A-Za-z]))?")
+_GAP = re.compile(r"[ \t.\-]{1,3}")
+_PHONE_DIGITS = re.compile(r"(?:0086|86)?(1[3-9]\d{9})")
+_ID_DIGITS = re.compile(r"\d{17}[\dX]")
 # - an application number: 2 letters naming the backend + date + sequence.
 APPLICATION_NO = re.compile(r"(?<![A-Za-z0-9])(CJ|QY|GJ|SB|YB|GD|YY)\d{14}(?!\d)")
 
 
-# Digits and X typed full-width (a Chinese IME's default), read as the ASCII they stand for.
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
+def canonical(text: str) -> str:
+    """The text with every character an identifier may be written in turned into ASCII digits,
+    X, space, dash, dot or plus — character for character, so every position stays valid."""
+    text = text.translate(_CANON)
+    if any(c in _NUMERAL_DIGIT for c in text):
+        text = _NUMERAL_RUN.sub(lambda m: "".join(_NUMERAL_DIGIT.get(c, c) for c in m.group(0)), text)
+    return text
 
 
 def ascii_digits(text: str) -> str:
-    return text.translate(_FULL_WIDTH)
+    return canonical(text)
+
+
+def is_identifier_char(ch: str) -> bool:
+    """A character that carries a digit (or an ID's X) of an identifier, however written."""
+    return ch.isdigit() or ch in "XxＸｘ" or ch in _NUMERAL_DIGIT
+
+
+@dataclass(frozen=True)
+class Found:
+    """One identifier in a text: kind "id_number" or "phone", its span in the text as written,
+    and its value (an ID: 18 characters, X upper-case; a phone: the bare 11 digits)."""
+    kind: str
+    start: int
+    end: int
+    raw: str
+    value: str
+
+    # The parts of re.Match that callers use, so a Found can stand where a match did.
+    def group(self, n: int = 0) -> str:
+        return self.raw
+
+    def span(self) -> tuple[int, int]:
+        return self.start, self.end
+
+
+def find_identifiers(text: str) -> list[Found]:
+    """Every ID number and mobile number in `text`, in order, however grouped or written."""
+    if not text:
+        return []
+    canon = canonical(text)
+    groups = list(_GROUP.finditer(canon))
+    found: list[Found] = []
+    chain: list[re.Match] = []
+    for g in groups + [None]:
+        if g is not None and chain:
+            gap = canon[chain[-1].end():g.start()]
+            joined = (gap == "" and chain[-1].group(0)[-1] in "Xx") or _GAP.fullmatch(gap)
+            if joined:
+                chain.append(g)
+                continue
+        if chain:
+            found += _read_chain(text, canon, chain)
+        chain = [g] if g is not None else []
+    return found
+
+
+def _read_chain(text: str, canon: str, chain: list[re.Match]) -> list[Found]:
+    out, i = [], 0
+    while i < len(chain):
+        hit = _id_from(text, canon, chain, i) or _phone_from(text, canon, chain, i)
+        if hit is None:
+            i += 1
+            continue
+        found, i = hit
+        out.append(found)
+    return out
+
+
+def _dots_ok(canon: str, chain: list[re.Match], i: int, j: int) -> bool:
+    gaps = [canon[chain[k].end():chain[k + 1].start()] for k in range(i, j)]
+    return sum("." in g for g in gaps) != 1
+
+
+def _id_from(text, canon, chain, i):
+    digits = ""
+    for j in range(i, len(chain)):
+        digits += re.sub(r"[\s.\-]", "", chain[j].group(0)).upper()
+        if len(digits) > 18 or ("X" in digits and not digits.endswith("X")):
+            return None
+        if len(digits) == 18 and _ID_DIGITS.fullmatch(digits) and _dots_ok(canon, chain, i, j):
+            a, b = chain[i].start(), chain[j].end()
+            return Found("id_number", a, b, text[a:b], digits), j + 1
+    return None
+
+
+def _phone_from(text, canon, chain, i):
+    digits = ""
+    for j in range(i, len(chain)):
+        if "X" in chain[j].group(0).upper():
+            return None
+        digits += chain[j].group(0)
+        if len(digits) > 15:
+            return None
+        m = _PHONE_DIGITS.fullmatch(digits)
+        if m and (len(digits) == 11 or not _PHONE_DIGITS.fullmatch(digits + (chain[j + 1].group(0)
+                                                                           if j + 1 < len(chain) else "x"))):
+            if not _dots_ok(canon, chain, i, j):
+                return None
+            a, b = chain[i].start(), chain[j].end()
+            if len(digits) > 11 and a > 0 and canon[a - 1] == "+":
+                a -= 1
+            return Found("phone", a, b, text[a:b], m.group(1)), j + 1
+    return None
+
+
+class IdentifierShape:
+    """One kind of identifier with the parts of re.Pattern that callers use (search, finditer,
+    fullmatch, sub), all answered by find_identifiers."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def finditer(self, text: str) -> list[Found]:
+        return [f for f in find_identifiers(text) if f.kind == self.kind]
+
+    def search(self, text: str) -> Found | None:
+        return next(iter(self.finditer(text)), None)
+
+    def fullmatch(self, text: str) -> Found | None:
+        found = self.finditer(text)
+        return found[0] if len(found) == 1 and found[0].span() == (0, len(text)) else None
+
+    def sub(self, repl, text: str) -> str:
+        return _replace(text, {self.kind: repl if callable(repl) else (lambda f: repl)})
+
+
+ID_LIKE = IdentifierShape("id_number")
+PHONE = IdentifierShape("phone")
 
 
 def compact(value: str) -> str:
     """An identifier without its separators (and +86), upper-cased: the form backends get."""
-    value = re.sub(r"[-\s.]", "", ascii_digits(value).strip()).upper()
+    found = find_identifiers(value.strip())
+    if len(found) == 1:
+        return found[0].value
+    value = re.sub(r"[-\s.]", "", canonical(value).strip()).upper()
     if value.startswith("+86"):
         value = value[3:]
     elif value.startswith("0086"):
@@ -93,20 +232,19 @@ def mask_phone(value: str) -> str:
     return value[:3] + "****" + value[-4:]
 
 
-def _replace(pattern: re.Pattern, text: str, repl) -> str:
-    """pattern.sub, matching full-width digits as ASCII while leaving the rest of the text as
-    written (the translation keeps every character's position)."""
+def _replace(text: str, how: dict) -> str:
+    """Each identifier of a kind in `how` replaced by how[kind](found); the rest as written."""
     out, last = [], 0
-    for m in pattern.finditer(ascii_digits(text)):
-        out += [text[last:m.start()], repl(m)]
-        last = m.end()
+    for f in find_identifiers(text):
+        if f.kind in how:
+            out += [text[last:f.start], how[f.kind](f)]
+            last = f.end
     return "".join(out) + text[last:] if out else text
 
 
 def mask_text(text: str) -> str:
     """Mask every ID-like and phone number inside free text (for replies and work orders)."""
-    text = _replace(ID_LIKE, text, lambda m: mask_id_number(m.group(0)))
-    return _replace(PHONE, text, lambda m: mask_phone(m.group(0)))
+    return _replace(text, {"id_number": lambda f: mask_id_number(f.value), "phone": lambda f: mask_phone(f.value)})
 
 
 # Credentials that travel in URLs (WeChat's access_token, app secret, login code)
@@ -116,8 +254,7 @@ _SECRET_PARAM = re.compile(r"((?:access_token|secret|appsecret|js_code|session_k
 
 def redact_text(text: str) -> str:
     """Replace identifiers and URL credentials with placeholders: the form used in logs."""
-    text = _replace(ID_LIKE, text, lambda m: "<ID_NUMBER>")
-    text = _replace(PHONE, text, lambda m: "<PHONE>")
+    text = _replace(text, {"id_number": lambda f: "<ID_NUMBER>", "phone": lambda f: "<PHONE>"})
     return _SECRET_PARAM.sub(r"\1***", text) if "=" in text else text
 
 
@@ -126,22 +263,31 @@ def keyed_hash(pepper: bytes, value: str) -> str:
     return hmac.new(pepper, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
-# The one keyed hash for pseudonyms (audit records, repeat callers, partners): HMAC-SHA256 under
-# PSEUDONYM_KEY, with the kind of value mixed in so that an ID number and a phone never share one.
-_DEV_PSEUDONYM_KEY = "development-pseudonym-key (never in production)"
+# The key of every pseudonym: the deployment's HASH_PEPPER (security.hash_pepper, from the
+# environment), set by the runtime at start (configure_pseudonyms); read from the environment when
+# nothing configured it (a script, a backend adapter used alone).
+_PSEUDONYM_KEY: bytes | None = None
 
 
-def _pseudonym_key() -> bytes:
-    import os   # read on each call: tests and scripts set the environment after import
-    key = os.environ.get("PSEUDONYM_KEY", "")
-    if os.environ.get("APP_PROFILE") == "production" and (len(key) < 16 or key == _DEV_PSEUDONYM_KEY):
-        raise RuntimeError("PSEUDONYM_KEY (at least 16 characters) is required in production")
-    return (key or _DEV_PSEUDONYM_KEY).encode("utf-8")
+def configure_pseudonyms(key: bytes) -> None:
+    global _PSEUDONYM_KEY
+    if not key:
+        raise ValueError("the pseudonym key must not be empty")
+    _PSEUDONYM_KEY = key
 
 
 def pseudonym(kind: str, value: str) -> str:
-    """A stable pseudonym of `value` ("id_number", "phone", …): the same citizen gives the same
-    string, and nobody without PSEUDONYM_KEY can go back. Identifiers are compacted first, so
-    that "138 0013 8000" and "13800138000" are one caller."""
-    value = compact(value) if kind in ("id_number", "phone") else value.strip()
-    return hmac.new(_pseudonym_key(), f"{kind}:{value}".encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+    """THE keyed hash of an identifier (kind: "id_number", "phone", "user", ...) for anything that
+    must find or correlate it without holding it: Redis keys, idempotency keys, headers, logs.
+    An ID number has few enough possible values (a birth date, a region, a sequence) that a plain
+    hash is reversed by trying them: without the key, this one is not. Identifiers are compacted
+    first, so every written shape of one number gives one pseudonym."""
+    key = _PSEUDONYM_KEY or os.environ.get("HASH_PEPPER", "").encode()
+    if not key:
+        # A script of a production deployment must not quietly key pseudonyms differently.
+        if os.environ.get("APP_PROFILE") == "production":
+            raise RuntimeError("HASH_PEPPER is required in production: it keys every pseudonym")
+        key = b"sandbox-pepper"
+    if kind in ("id_number", "phone"):
+        value = compact(value)
+    return hmac.new(key, f"{kind}\0{value}".encode("utf-8"), hashlib.sha256).hexdigest()[:32]

@@ -17,7 +17,7 @@ import json
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import redis
@@ -25,7 +25,7 @@ import requests
 
 from bot.core import metrics
 from bot.nlu.identifiers import mask_identifiers
-from bot.nlu.normalise import normalise
+from bot.nlu.normalise import normalise_with_offsets, to_citizen_span
 from bot.core.redis_hub import RedisHub
 from bot.core.settings import NluSettings
 
@@ -54,6 +54,7 @@ class Parse:
     ranking: tuple[tuple[str, float], ...] = ()
     entities: tuple[Entity, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    said: str = ""                              # the citizen's text: entity offsets refer to it
 
     def entity(self, name: str) -> str | None:
         for e in self.entities:
@@ -80,6 +81,22 @@ class Parse:
                        ranking, entities, body)
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise NluUnavailable(f"malformed parse from NLU server: {e}") from e
+
+    def in_citizen_text(self, said: str, where: list[int]) -> "Parse":
+        """This parse with every entity span moved from the normalised text to the citizen's."""
+        def move(start, end):
+            if isinstance(start, int) and isinstance(end, int):
+                return to_citizen_span(where, said, start, end)
+            return start, end
+        entities = tuple(replace(e, start=move(e.start, e.end)[0], end=move(e.start, e.end)[1]) for e in self.entities)
+        raw = dict(self.raw)
+        raw_entities = []
+        for e in raw.get("entities") or []:
+            e = dict(e)
+            e["start"], e["end"] = move(e.get("start"), e.get("end"))
+            raw_entities.append(e)
+        raw["entities"], raw["text"] = raw_entities, said
+        return replace(self, entities=entities, raw=raw, said=said)
 
 
 class NluClient:
@@ -135,7 +152,8 @@ class NluClient:
     def parse(self, text: str) -> Parse:
         started = time.perf_counter()
         try:
-            return self._parse(normalise(text))
+            norm, where = normalise_with_offsets(text)
+            return self._parse(norm).in_citizen_text(text, where)
         finally:
             metrics.NLU_PARSE_SECONDS.observe(time.perf_counter() - started)
 

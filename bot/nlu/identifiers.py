@@ -17,17 +17,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.core.privacy import APPLICATION_NO, ID_LIKE, PHONE
+from bot.core.privacy import APPLICATION_NO, ID_LIKE, PHONE, is_identifier_char
 
 
 def _digits_from(stand_in: str):
-    """Replace the digits (and an ID's X) of a match, right-aligned, by those of
+    """Replace the digits (also full-width or Chinese numerals, and an ID's X) of a match, right-aligned, by those of
     `stand_in`; separators and any prefix letters stay, so the length does too."""
     def replace(m: re.Match) -> str:
         src = list(m.group(0))
         fill = list(stand_in)
         for i in range(len(src) - 1, -1, -1):
-            if (src[i].isdigit() or src[i] in "Xx") and fill:
+            if is_identifier_char(src[i]) and fill:
                 src[i] = fill.pop()
         return "".join(src)
     return replace

@@ -6,6 +6,7 @@ and application numbers match and the cache key is stable.
 """
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 
@@ -40,13 +41,60 @@ def normalise(text: str) -> str:
       trailing x of an ID number) and lower-cased elsewhere (GJJ -> gjj)
     - runs of whitespace collapsed; whitespace inside digit/CJK runs removed
     """
+    return normalise_with_offsets(text)[0]
+
+
+def normalise_with_offsets(text: str) -> tuple[str, list[int]]:
+    """normalise(text), and for each of its characters the position in `text` it came from:
+    what turns an entity span found in the normalised text into one in the citizen's text."""
     if not text:
-        return ""
-    text = unicodedata.normalize("NFC", to_half_width(text))
-    text = _SPACES.sub(" ", text).strip()
-    text = _INNER_SPACE.sub("", text)
-    text = text.lower()
-    # Identifiers are upper-case by contract (docs/contracts.md): restore them.
-    text = re.sub(r"(?<![a-z])([a-z]{2})(\d{14})(?!\d)", lambda m: m.group(1).upper() + m.group(2), text)
-    text = re.sub(r"(?<!\d)(\d{17})x(?![a-z0-9])", r"\1X", text)
-    return text
+        return "", []
+    half = to_half_width(text)
+    chars = list(half)
+    where = list(range(len(half)))
+    nfc = unicodedata.normalize("NFC", half)
+    if nfc != half:
+        where = _align(half, nfc, where)
+        chars = list(nfc)
+    # Runs of whitespace become one space; none at either end.
+    kept_c, kept_w = [], []
+    for ch, w in zip(chars, where):
+        if ch.isspace() and _SPACES.fullmatch(ch):
+            if not kept_c or kept_c[-1] == " ":
+                continue
+            ch = " "
+        kept_c.append(ch)
+        kept_w.append(w)
+    if kept_c and kept_c[-1] == " ":
+        kept_c.pop(), kept_w.pop()
+    joined = "".join(kept_c)
+    drop = {i for m in _INNER_SPACE.finditer(joined) for i in range(m.start(), m.end())}
+    chars = [c for i, c in enumerate(kept_c) if i not in drop]
+    where = [w for i, w in enumerate(kept_w) if i not in drop]
+    lowered_c, lowered_w = [], []
+    for ch, w in zip(chars, where):
+        for low in ch.lower():   # a few letters lower-case to two characters
+            lowered_c.append(low)
+            lowered_w.append(w)
+    out = "".join(lowered_c)
+    # Identifiers are upper-case by contract (docs/contracts.md): restore them (same length).
+    out = re.sub(r"(?<![a-z])([a-z]{2})(\d{14})(?!\d)", lambda m: m.group(1).upper() + m.group(2), out)
+    out = re.sub(r"(?<!\d)(\d{17})x(?![a-z0-9])", r"\1X", out)
+    return out, lowered_w
+
+
+def _align(before: str, after: str, where: list[int]) -> list[int]:
+    """Positions for `after` (an NFC form of `before`): composed characters take the position of
+    the first character they were composed from."""
+    out = [0] * len(after)
+    for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        for k in range(b1, b2):
+            out[k] = where[min(a1 + (k - b1), a2 - 1)] if a2 > a1 else where[max(a1 - 1, 0)]
+    return out
+
+
+def to_citizen_span(where: list[int], text: str, start: int, end: int) -> tuple[int, int]:
+    """A span of the normalised text as the span of the citizen's `text` it came from."""
+    if not where or start >= len(where) or end <= start:
+        return start, end
+    return where[start], where[min(end, len(where)) - 1] + 1

@@ -42,6 +42,7 @@ class Session:
     last_served: dict[str, Any] | None = None            # {"intent", "department", "at", "prompted"}
     pending_after_binding: dict[str, Any] | None = None  # intent + entities + text to resume once bound
     more: dict[str, Any] | None = None                   # the rest of a long list: {"title", "items", "footer"}
+    parked: Form | None = None                           # a form set aside for a new request, offered back after it
     history: list[list[str]] = field(default_factory=list)  # last messages, masked: [who, text]
     updated_at: float = 0.0
     expired: bool = False                               # set on load when an old state timed out
@@ -54,7 +55,7 @@ class Session:
         # Built by hand: dataclasses.asdict deep-copies every value, on every turn.
         d = {"form": self.form.__dict__ if self.form else None, "choices": self.choices,
              "last_served": self.last_served, "pending_after_binding": self.pending_after_binding,
-             "more": self.more, "history": self.history, "updated_at": self.updated_at}
+             "more": self.more, "parked": self.parked.__dict__ if self.parked else None, "history": self.history, "updated_at": self.updated_at}
         return json.dumps(d, ensure_ascii=False)
 
     @classmethod
@@ -64,7 +65,7 @@ class Session:
         choices = [c if isinstance(c, list) else [c, c] for c in d.get("choices") or []]
         return cls(form=form, choices=choices, last_served=d.get("last_served"),
                    pending_after_binding=d.get("pending_after_binding"), more=d.get("more"),
-                   history=d.get("history") or [], updated_at=d.get("updated_at", 0.0))
+                   parked=Form(**d["parked"]) if d.get("parked") else None, history=d.get("history") or [], updated_at=d.get("updated_at", 0.0))
 
 
 class SessionStore:

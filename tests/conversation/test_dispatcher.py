@@ -80,7 +80,10 @@ def test_invalid_id_is_reprompted_then_the_form_gives_up(chat):
     chat.say("实名认证")
     chat.say("王建国")
     assert "校验不通过" in chat.say("510104198506122311")
-    assert "18位" in chat.say("12345")
+    # Not understood is asked again and never counts towards giving up; only wrong numbers do.
+    for _ in range(6):
+        assert "18位" in chat.say("12345") and "已退出" not in chat.text()
+    chat.say("510104198506122311")
     chat.say("510104198506122311")
     assert "已退出本次办理" in chat.say("510104198506122311")
 
@@ -154,8 +157,7 @@ def test_numbers_are_masked_in_replies_and_absent_from_logs(chat, caplog):
     chat.say("我要投诉")
     chat.say("我是13880000009，身份证510104198506122310，楼下工地半夜施工太吵")
     chat.say("武侯区玉林路")
-    chat.say("每天晚上")
-    card = chat.say("13880000009")
+    card = chat.say("每天晚上")   # the phone in the first message is the contact: not asked again
     assert "138****0009" in card and "510***********2310" in card
     assert "13880000009" not in card and "510104198506122310" not in card
     logged = caplog.text + "".join(str(r.args) for r in caplog.records)
@@ -217,6 +219,19 @@ def test_handoff_outside_office_hours_files_a_call_back(chat, fake_runtime, trav
     assert "工单号 GD" in reply and agents_back in reply
     [task] = fake_runtime.services.callbacks.open_tasks()
     assert task["reason"] == "handoff_after_hours" and task["order_no"] in reply
+
+
+def test_after_hours_call_back_order_carries_only_the_citizens_words_masked(chat, fake_runtime, travel):
+    chat.bind(WANG)
+    assert "52,340.56" in chat.say("公积金")            # the bot's reply quotes personal figures
+    travel(OFFICE_CLOSED)
+    chat.say("我的身份证 5101-0419-8506-1223-10 查不到东西 转人工")
+    reply = chat.say("138 8000 0009")
+    order_no = re.search(r"GD\d{14}", reply).group(0)
+    summary = fake_runtime.adapters.workorders.get(order_no, None).summary
+    assert "查不到东西" in summary and "公积金" in summary      # what the citizen said
+    assert "52,340.56" not in summary and "身份核验成功" not in summary and "助手" not in summary
+    assert "19850612" not in re.sub(r"[^0-9]", "", summary) and "510***********2310" in summary
 
 
 def test_ratings_after_a_served_request(chat, fake_runtime):
@@ -381,11 +396,21 @@ def test_an_unexpected_error_ends_the_open_form(chat, fake_runtime):
     assert "姓名" in chat.say("实名认证")           # a fresh start works
 
 
-def test_a_new_request_drops_the_question_waiting_for_the_binding(chat):
+def test_a_question_in_the_middle_of_the_binding_is_answered_and_the_binding_offered_back(chat):
     chat.say("公积金余额")                         # waits for the binding
     chat.say("王建国")
-    assert "120元" in chat.say("办护照收费吗")      # something else instead
-    done = chat.bind(WANG)                         # much later
+    aside = chat.say("办护照收费吗")                # something else in between
+    assert "120元" in aside and "继续刚才的实名认证吗" in aside and "身份证号" in aside
+    chat.say(WANG[1])                              # the name given before is still held
+    done = chat.say("123456")
+    assert "身份核验成功" in done and "52,340.56" in done   # and the waiting question is answered
+
+
+def test_cancelling_drops_the_form_and_the_question_waiting_for_it(chat):
+    chat.say("公积金余额")
+    chat.say("王建国")
+    assert "已取消" in chat.say("算了 不弄了")
+    done = chat.bind(WANG)
     assert "身份核验成功" in done and "52,340.56" not in done
 
 

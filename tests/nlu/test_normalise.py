@@ -18,3 +18,32 @@ def test_normalise(raw, expected):
 
 def test_keeps_chinese_punctuation_and_emoji():
     assert normalise("社保？😀") == "社保？😀"
+
+
+@pytest.mark.parametrize("said", [
+    "预约取号 锦江", "  公积金　　查询 ", "ＣＪ２０２６１１０１０００１２３ 这个签注", "身份证 5101 0419 8506 1223 1x 谢谢",
+    "我叫 欧阳 娜娜", "GJJ   余额\n查询", "e\u0301 cafe\u0301 预约",
+])
+def test_every_normalised_character_points_back_to_the_one_it_came_from(said):
+    from bot.nlu.normalise import normalise_with_offsets, to_half_width
+    import unicodedata
+    norm, where = normalise_with_offsets(said)
+    assert norm == normalise(said) and len(where) == len(norm)
+    assert where == sorted(where)
+    for ch, w in zip(norm, where):
+        source = unicodedata.normalize("NFC", to_half_width(said[w:w + 2])).lower()
+        assert ch.lower() in source
+
+
+def test_an_entity_span_refers_to_the_citizens_text():
+    from bot.nlu.client import Entity, Parse
+    from bot.nlu.normalise import normalise_with_offsets
+    said = "预约取号 锦江"
+    norm, where = normalise_with_offsets(said)
+    start = norm.index("锦江")
+    parse = Parse(norm, "book_appointment", 0.9, entities=(Entity("district", "锦江", start, start + 2),),
+                  raw={"entities": [{"entity": "district", "value": "锦江", "start": start, "end": start + 2}]})
+    moved = parse.in_citizen_text(said, where)
+    [e] = moved.entities
+    assert said[e.start:e.end] == "锦江" and moved.said == said
+    assert said[moved.raw["entities"][0]["start"]:moved.raw["entities"][0]["end"]] == "锦江"

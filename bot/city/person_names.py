@@ -1,0 +1,134 @@
+"""A person's name in what a citizen writes: "我叫欧阳娜娜", "名字叫罗小燕", "张伟 5101…", "姓名：夏侯明轩，男".
+
+    find_person_name(text)        the name the message gives, or None
+    looks_like_bare_name(text)    the whole message is a name (also one without a Han surname:
+                                  格桑拉姆, 买买提·艾力), for when the name was just asked for
+
+Deterministic on purpose: a name sits beside an ID or a phone number, after a prefix (我叫,
+名字叫/是, 姓名, 本人, 我是, 全名, 叫我, 是), or alone in a segment of the message; it starts
+with a known surname (compound ones first: 欧阳 is a surname, not 欧 + 阳), and a segment that
+explains a character ("刘备的刘", "伟大的伟") or names something else (…区, …路) is no name.
+"""
+from __future__ import annotations
+
+import re
+
+from bot.core.privacy import find_identifiers
+
+COMPOUND_SURNAMES = (
+    "欧阳 司马 上官 诸葛 慕容 皇甫 令狐 夏侯 东方 闻人 尉迟 公孙 宇文 澹台 钟离 呼延 端木 长孙 南宫 西门 独孤 "
+    "轩辕 司徒 申屠 太史 万俟 赫连 拓跋 百里 东郭 公冶 濮阳 单于 淳于 仲孙 司空 亓官 左丘 梁丘 谷梁 段干 "
+    "巫马 公西 漆雕 壤驷 乐正 宰父 微生 羊舌 梁丘 第五 鲜于 闾丘 司寇 子车 颛孙 公良 呼延 慕容 东门 北宫"
+).split()
+# Single-character surnames in common use (the national household register's top few hundred).
+SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+    "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施"
+    "文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷"
+    "盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷"
+    "晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆"
+    "乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿狄"
+    "计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况宿鲜印逯隆茹诸战慕危玉银亢嵇"
+    "哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
+) - set("查要想")   # 查 (zhā) and friends are far more often verbs than surnames
+# Characters and words that end a name written without a separator ("杨敏帮我绑定", "刘德华就行").
+_STOP = re.compile(r"(帮|我|要|想|的|在|来|就|也|呢|啊|吧|嘛|哈|哦|噻|了|先生|女士|同志|小姐|老师|身份|证件|电话|"
+                   r"手机|号码|联系|谢谢|麻烦|请|办|查|绑|认证|实名|验证|登录|男|女|，|。|、)")
+# Where a name is announced. Longest first: "名字叫" before "名字", "我的名字是" before "我是".
+_PREFIXES = sorted("""我叫 我的名字是 我的名字叫 名字叫 名字是 名字 姓名是 姓名叫 姓名 全名是 全名 真名是 真名 本人叫 本人是
+                      本人 我是 叫我 应该是 改成 改为 是""".split(), key=len, reverse=True)
+_PREFIX = re.compile("(?:" + "|".join(_PREFIXES) + r")[\s:：,，]*")
+_NOT_A_NAME_END = re.compile(r"(区|县|市|路|街|号|镇|乡|村|院|局|中心|大厅|证|码|卡|费|金|保|店|楼|厂|站)$")
+_HAN = "\u4e00-\u9fff"
+_SEGMENT = re.compile(rf"[{_HAN}·•]+")
+# Everyday words that begin with a surname's character (谢谢, 方便, 应该…): never a name.
+_COMMON_START = re.compile(r"^(谢谢|麻烦|方便|安全|应该|时间|马上|关于|还有|只是|可以|要是|就是|因为|所以|但是|不过|然后|"
+                           r"如果|一下|都是|正在|顺便|对了|师傅|老师|工作|单位|公司|小区|物业|社区|街道|政府|国家|金额|"
+                           r"余额|费用|平时|万一|高新|双流|温江|成华|金牛|武侯|锦江|青羊|龙泉|新都|郫都|天府|简阳|东西|"
+                           r"上班|下班|上午|下午|明天|后天|今天|昨天|前天|周一|周末|高兴|刚才|刚刚|查询|查一|查下|"
+                           r"全名|全部|全都|程序|程度|成功|成都|安排|向你|向您|于是|时候|常见|常用|连续|连着|任何|任务|"
+                           r"欧阳|司马|上官|诸葛)$|^(谢谢|麻烦|方便|安全|应该|马上|关于|顺便|对了|东西|平时|万一|刚才|"
+                           r"查询|查一|查下|全名|成功|时候|任何|明天|后天|今天|昨天|前天|上午|下午|时间|高新|双流|温江|"
+                           r"成华|金牛|武侯|锦江|青羊|龙泉|新都|郫都|天府|简阳|上班|下班|还有|可以|就是|但是|如果|都是|"
+                           r"工作|单位|公司|小区|物业|社区|街道|政府|周[一二三四五六日末])")
+# A character explained ("刘备的刘", "伟大的伟", "三个石头那个磊", "木子李", "大小的小").
+_EXPLAINS = re.compile(rf"[{_HAN}]+的[{_HAN}]$|那个[{_HAN}]$|^(木子|弓长|耳东|口天|立早|草头|三点水)[{_HAN}]$")
+
+
+def _surname_of(name: str) -> str | None:
+    for s in COMPOUND_SURNAMES:
+        if name.startswith(s):
+            return s
+    return name[0] if name[:1] in SURNAMES else None
+
+
+def _trim(segment: str) -> str:
+    """The name at the start of a segment: cut at the first stop word after the surname."""
+    surname = _surname_of(segment) or ""
+    m = _STOP.search(segment, len(surname) or 1)
+    return segment[:m.start()] if m else segment
+
+
+def _plausible(name: str, need_surname: bool = True) -> bool:
+    if "·" in name or "•" in name:   # 买买提·艾力: a transliterated name
+        parts = re.split(r"[·•]", name)
+        return all(1 <= len(p) <= 6 for p in parts) and 3 <= len(name) <= 15
+    surname = _surname_of(name)
+    if _NOT_A_NAME_END.search(name) or _EXPLAINS.search(name) or _COMMON_START.search(name):
+        return False
+    if surname is None:
+        return not need_surname and 2 <= len(name) <= 6
+    given = len(name) - len(surname)
+    return 1 <= given <= (3 if len(surname) == 1 else 3)
+
+
+def _joined_single_characters(text: str) -> str:
+    """"张 晓 峰" -> "张晓峰": single characters spelled out one by one."""
+    return re.sub(rf"(?<![{_HAN}])([{_HAN}])(?:\s+([{_HAN}]))(?:\s+([{_HAN}]))?(?![{_HAN}])",
+                  lambda m: "".join(g for g in m.groups() if g), text)
+
+
+def _without_identifiers(text: str) -> str:
+    out, last = [], 0
+    for f in find_identifiers(text):
+        out += [text[last:f.start], " ， "]
+        last = f.end
+    return "".join(out) + text[last:]
+
+
+def find_person_name(text: str | None) -> str | None:
+    """The person's name this message gives (the last one when it gives several, as in
+    "我是皇甫先生，全名皇甫俊杰"), or None."""
+    if not text:
+        return None
+    text = _joined_single_characters(_without_identifiers(text.strip()))
+    found: list[tuple[int, str]] = []
+    for m in _PREFIX.finditer(text):
+        after = _SEGMENT.match(text, m.end())
+        if after:
+            name = _trim(after.group(0))
+            if _plausible(name, need_surname="·" not in name):
+                found.append((m.start(), name))
+    for seg in _SEGMENT.finditer(text):
+        segment = seg.group(0)
+        if _EXPLAINS.search(segment) or _COMMON_START.search(segment):
+            continue
+        # A segment that is itself a name ("张伟", "上官云帆"), or starts with one ("杨敏帮我绑定").
+        if _surname_of(segment):
+            name = _trim(segment)
+            if _plausible(name) and (len(name) == len(segment) or _STOP.match(segment, len(name))):
+                found.append((seg.start(), name))
+    if not found:
+        return None
+    return sorted(found)[-1][1]
+
+
+def looks_like_bare_name(text: str | None) -> str | None:
+    """The whole message as a name, when it is nothing else: 2–6 Han characters (or a name with
+    a middle dot), no identifiers, no stop words."""
+    if not text:
+        return None
+    bare = re.sub(r"[\s。.!！]+", "", _joined_single_characters(text.strip()))
+    if not re.fullmatch(rf"[{_HAN}·•]{{2,15}}", bare) or _STOP.search(bare) or _NOT_A_NAME_END.search(bare):
+        return None
+    return bare if _plausible(bare, need_surname=False) else None

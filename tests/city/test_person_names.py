@@ -1,0 +1,44 @@
+"""Person names as citizens write them (issue 12 point 4): compound surnames, 我叫/名字叫/我是
+prefixes, a name beside an ID or a phone number, explanations of a character, no name at all."""
+import pytest
+
+from bot.city.person_names import find_person_name, looks_like_bare_name
+
+
+@pytest.mark.parametrize("said, name", [
+    ("我叫欧阳娜娜", "欧阳娜娜"),
+    ("名字叫罗小燕", "罗小燕"),
+    ("我是司徒静", "司徒静"),
+    ("我叫 南宫月", "南宫月"),
+    ("姓名：独孤求败，男", "独孤求败"),
+    ("本人轩辕明", "轩辕明"),
+    ("马丽 510104198506122310", "马丽"),
+    ("510104198506122310 马丽", "马丽"),
+    ("5101 0419 8506 1223 10，马丽", "马丽"),
+    ("何勇 电话13880000001", "何勇"),
+    ("我叫马丽，身份证510104198506122310，帮我查下公积金", "马丽"),
+    ("不对，名字是韩梅梅", "韩梅梅"),
+    ("打错了 是韩梅梅", "韩梅梅"),
+    ("我是钱先生，全名钱多多", "钱多多"),
+    ("杜甫，杜甫的杜", "杜甫"),
+    ("叫我郑爽就行", "郑爽"),
+    ("我姓唐 唐糖", "唐糖"),
+    ("陆 小 凤", "陆小凤"),
+    ("姓名杨过帮我绑定", "杨过"),
+])
+def test_the_name_is_found(said, name):
+    assert find_person_name(said) == name
+
+
+@pytest.mark.parametrize("said", [
+    "我要实名认证", "谢谢", "麻烦快点", "为啥要填身份证", "方便的话帮我查下", "你们几点上班", "510104198506122310",
+    "高新区", "明天上午", "验证码123456", "马上就好", "应该是这个",
+])
+def test_no_name_where_there_is_none(said):
+    assert find_person_name(said) is None
+
+
+def test_a_bare_name_without_a_han_surname_is_taken_when_it_is_the_whole_answer():
+    assert looks_like_bare_name("扎西多吉") == "扎西多吉"
+    assert looks_like_bare_name("阿依古丽·买买提") == "阿依古丽·买买提"
+    assert looks_like_bare_name("帮我查一下") is None and looks_like_bare_name("13880000001") is None
