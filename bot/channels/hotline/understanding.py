@@ -15,14 +15,17 @@ How the main intent is chosen (docs/hotline.md has the reasons):
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import Callable
 
-from bot.city.complaint_topics import classify
+from bot.city.complaint_topics import best_topic, scores as topic_scores
 from bot.city.districts import find_district
 from bot.core.privacy import ID_LIKE, PHONE, compact, is_valid_id_number, mask_id_number, mask_phone, mask_text
 from bot.nlu.client import FALLBACK_INTENT, Parse
 
+from bot.channels.hotline.gazetteer import Place, gazetteer
 from bot.channels.hotline.transcripts import Call
 
 COMPLAINT = "file_complaint"
@@ -54,6 +57,7 @@ class Analysis:
     complaint_text: str = field(default="", repr=False)            # the complaint turn that decided the topic
     invalid_id_numbers: int = 0
     turns: list[TurnParse] = field(default_factory=list, repr=False)
+    place: Place | None = None      # the place named (gazetteer), for the city's picture
 
     @property
     def is_complaint(self) -> bool:
@@ -72,12 +76,13 @@ def analyse(call: Call, turns: list[TurnParse], routing: dict[str, str], min_con
     topic = department = None
     complaint_text = ""
     if intent == COMPLAINT:
-        topic, complaint_text = complaint_topic(turns)
+        topic, complaint_text = complaint_topic(call, turns)
         department = routing.get(topic) or routing["other"]
     entities, contact_phone, invalid_ids = masked_entities(turns)
+    place = call_place(call, turns)
     return Analysis(intent=intent, secondary_intents=secondary, topic=topic, department=department,
-                    district=call_district(call, turns), entities=entities, contact_phone=contact_phone,
-                    complaint_text=complaint_text, invalid_id_numbers=invalid_ids, turns=turns)
+                    district=call_district(call, turns, place), entities=entities, contact_phone=contact_phone,
+                    complaint_text=complaint_text, invalid_id_numbers=invalid_ids, turns=turns, place=place)
 
 
 # -- intents ------------------------------------------------------------------------------------
@@ -105,28 +110,63 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str])
 
 
 # -- complaint topic ----------------------------------------------------------------------------
-def complaint_topic(turns: list[TurnParse]) -> tuple[str, str]:
-    """(topic, the text that decided it). The caller describes the problem first;
-    later turns answer the agent's questions (where, when), whose words are
-    landmarks, not the problem (清江东路靠近公交站 is not a traffic complaint).
-    So the earliest caller turn that may describe the problem decides: a turn read
-    as a complaint, or one the NLU could not place in any service (callers describe
-    a nuisance in words the model may not link to a complaint: 茶楼打麻将到两点).
-    Failing that, all those turns together; failing that, `other`."""
-    describing = [t for t in turns if t.parse.intent in (COMPLAINT, *UNPLACED)]
-    for t in describing:
-        topic = classify(t.text)
-        if topic != "other":
-            return topic, t.text
-    complaint_turns = [t for t in turns if t.parse.intent == COMPLAINT]
-    joined = "，".join(t.text for t in describing)
-    return classify(joined), (complaint_turns[0].text if complaint_turns else "")
+# How much a turn's words count towards the topic. The caller's description of the problem counts
+# most; the agent's turns count too (agents restate the problem: 您反映的是夜间施工噪音); an answer
+# to "where?" counts least (its landmarks are not the problem: 靠近公交站的那家 is not about buses).
+WEIGHT_COMPLAINT, WEIGHT_UNPLACED, WEIGHT_OTHER_CALLER, WEIGHT_AGENT, WEIGHT_PLACE_ANSWER = 1.0, 0.8, 0.5, 0.4, 0.25
+ASKS_WHERE = re.compile(r"(哪里|哪儿|哪个|什么地方|具体位置|地址|哪条|哪个小区|在哪)")
 
 
-# -- district -----------------------------------------------------------------------------------
-def call_district(call: Call, turns: list[TurnParse]) -> str | None:
-    """The transcript's district; else one the NLU tagged; else one named in the
-    caller's words; else one the agent named (e.g. while confirming the place)."""
+def complaint_topic(call: Call, turns: list[TurnParse]) -> tuple[str, str]:
+    """(topic, the caller's words that say most about it), from the whole call: every turn's
+    topic words, weighted by what the turn is (a complaint, an unplaced description, an answer to
+    "where?", the agent's restatement) and summed. `other` only when no turn names a problem of
+    the routing table (the 12345 office triages it by hand)."""
+    by_text = {t.text: t for t in turns}
+    totals: dict[str, float] = {}
+    best_turn, best_turn_score = "", 0.0
+    previous_agent = ""
+    for turn in call.turns:
+        text = turn.text.strip()
+        if not text:
+            continue
+        if turn.speaker == "agent":
+            weight = WEIGHT_AGENT
+            previous_agent = text
+        else:
+            parsed = by_text.get(text)
+            intent = parsed.parse.intent if parsed else FALLBACK_INTENT
+            weight = (WEIGHT_COMPLAINT if intent == COMPLAINT else
+                      WEIGHT_UNPLACED if intent in UNPLACED else WEIGHT_OTHER_CALLER)
+            if ASKS_WHERE.search(previous_agent):
+                weight = min(weight, WEIGHT_PLACE_ANSWER)
+        turn_scores = topic_scores(text)
+        for topic, score in turn_scores.items():
+            totals[topic] = totals.get(topic, 0.0) + weight * score
+        if turn.speaker == "caller" and turn_scores and weight * max(turn_scores.values()) > best_turn_score:
+            best_turn, best_turn_score = text, weight * max(turn_scores.values())
+    topic = best_topic(totals)
+    if not best_turn:
+        complaint_turns = [t.text for t in turns if t.parse.intent == COMPLAINT]
+        best_turn = complaint_turns[0] if complaint_turns else (turns[0].text if turns else "")
+    return topic, best_turn
+
+
+# -- district and place -----------------------------------------------------------------------
+def call_place(call: Call, turns: list[TurnParse]) -> Place | None:
+    """The first place the caller names (a district, 街道, street, landmark: gazetteer.py), else
+    the first the agent names (agents repeat the place back: 您说的是龙泉驿区的汽车城是吧)."""
+    g = gazetteer()
+    for text in [t.text for t in turns] + [x.text for x in call.turns if x.speaker == "agent"]:
+        place = g.first_place(text)
+        if place is not None:
+            return place
+    return None
+
+
+def call_district(call: Call, turns: list[TurnParse], place: Place | None = None) -> str | None:
+    """The transcript's district; else one the NLU tagged; else the district of the place named
+    (None for a place outside the city's 14 districts: the 12345 office triages it)."""
     if call.district:
         return call.district
     for t in turns:
@@ -135,8 +175,8 @@ def call_district(call: Call, turns: list[TurnParse]) -> str | None:
                 named = find_district(e.value)
                 if named:
                     return named
-    return (find_district(" ".join(t.text for t in turns))
-            or find_district(" ".join(x.text for x in call.turns if x.speaker == "agent")))
+    place = place if place is not None else call_place(call, turns)
+    return place.district if place else None
 
 
 # -- entities -----------------------------------------------------------------------------------
@@ -158,7 +198,8 @@ def masked_entities(turns: list[TurnParse]) -> tuple[list[dict], str | None, int
             return
         seen.add((kind, entry.pop("_key")))
         if kind == "phone" and contact is None:
-            contact = raw.strip()
+            # The form backends take (11 digits): callers' 186-2830-5147, +86 186 2830 5147 …
+            contact = compact(raw)
         if kind == "id_number" and not entry["valid"]:
             invalid_ids += 1
         out.append(entry)

@@ -165,3 +165,21 @@ def test_output_follows_input_order_whatever_the_pool(stack_runtime, workers):
              enumerate(["请问护照怎么办理", "我想知道公积金余额", "你好", "结婚登记要带什么材料"] * 4)]
     outcomes, _ = run(stack_runtime.hotline(workers=workers), read_array(calls))
     assert [o.result["call_id"] for o in outcomes] == [c["call_id"] for c in calls]
+
+
+@pytest.mark.parametrize("said", ["186-2830-5147", "186 2830 5147", "+86 186-2830-5147", "１８６２８３０５１４７"])
+def test_a_phone_in_any_written_format_never_stops_the_filing(ingestor, stack_runtime, said):
+    c = call(f"PHONE-{unique_tag()}", "我要投诉，我们院子这个月停了四次电了，供电那边也没个说法。",
+             "就在龙泉驿那边，汽车城旁边的小区。", f"我的电话是{said}。")
+    [outcome] = list(ingestor.outcomes(read_array([c])))
+    assert outcome.failure is None and outcome.note is None
+    order = stack_runtime.adapters.workorders.get(outcome.result["work_order"]["order_no"], None)
+    assert order.contact_phone_masked == "186****5147"
+
+
+def test_a_work_order_system_unavailable_for_a_moment_is_tried_again(ingestor, sandbox_clean):
+    sandbox_clean.fault("workorders", "error_503", times=3)      # more than the adapter's own retries
+    c = call(f"RETRY-{unique_tag()}", "我要投诉，楼下的烧烤店油烟太大了，天天晚上熏得窗子都打不开。")
+    [outcome] = list(ingestor.outcomes(read_array([c])))
+    assert outcome.failure is None and outcome.result["work_order"]["order_no"].startswith("GD")
+    assert sandbox_clean.stats("workorders").get("created", 0) >= 1

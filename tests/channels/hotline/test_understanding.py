@@ -3,6 +3,7 @@ these pin the rules; test_ingest.py checks them on the real model)."""
 from __future__ import annotations
 
 from bot.channels.hotline.understanding import TurnParse, complaint_topic, decide_intents as decide, masked_entities
+from bot.channels.hotline.transcripts import read_array
 from bot.nlu.client import Entity, Parse
 from handlers.registry import build_handlers
 
@@ -52,12 +53,35 @@ def test_calls_without_a_purpose():
     assert decide_intents([]) == ("nlu_fallback", [])
 
 
-def test_the_first_complaint_turn_with_a_topic_decides():
-    t = turns(("茶楼每天晚上打麻将到两点", "file_complaint", 0.77), ("清江东路，靠近公交站", "file_complaint", 1.0))
-    assert complaint_topic(t) == ("noise", "茶楼每天晚上打麻将到两点")
-    t = turns(("我要投诉", "file_complaint", 0.9), ("小区电梯坏了", "file_complaint", 0.9))
-    assert complaint_topic(t)[0] == "property"
-    assert complaint_topic(turns(("我要投诉一件事", "file_complaint", 0.9)))[0] == "other"
+def a_call(*said: tuple[str, str]):
+    """A Call from (speaker, text) pairs."""
+    [c] = read_array([{"call_id": "U1", "started_at": "2026-11-02T10:00:00+08:00", "duration_s": 60,
+                       "turns": [{"speaker": sp, "text": tx} for sp, tx in said]}])
+    return c
+
+
+def topic_of(said, intents):
+    """complaint_topic of a call; `intents`: the caller turns' parses, in order."""
+    c = a_call(*said)
+    t = turns(*[(text, intent, 0.9) for text, intent in zip(c.caller_texts(), intents)])
+    return complaint_topic(c, t)
+
+
+def test_the_whole_call_decides_the_topic_an_answer_to_where_counts_least():
+    said = [("agent", "请讲"), ("caller", "茶楼每天晚上打麻将到两点"), ("agent", "具体在哪里？"),
+            ("caller", "清江东路，靠近公交站")]
+    assert topic_of(said, ["file_complaint", "file_complaint"]) == ("noise", "茶楼每天晚上打麻将到两点")
+    said = [("caller", "我要投诉"), ("caller", "小区电梯坏了")]
+    assert topic_of(said, ["file_complaint", "file_complaint"])[0] == "property"
+    assert topic_of([("caller", "我要投诉一件事")], ["file_complaint"])[0] == "other"
+
+
+def test_the_problem_said_over_several_turns_and_restated_by_the_agent():
+    said = [("caller", "我要反映个事，我们这边有个工地"), ("agent", "工地怎么了？"),
+            ("caller", "每天晚上十一点多了还在打桩"), ("agent", "您反映的是夜间施工扰民的问题对吧")]
+    assert topic_of(said, ["file_complaint", "inform"])[0] == "noise"
+    said = [("caller", "我们院子这个月停了四次电了"), ("caller", "问了供电所也没个说法")]
+    assert topic_of(said, ["file_complaint", "inform"])[0] == "utilities_outage"
 
 
 def test_entities_masked_deduplicated_and_invalid_ids_flagged():
