@@ -23,6 +23,7 @@ import argparse
 import json
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -36,6 +37,7 @@ from bot.channels.hotline import Summary, read_jsonl  # noqa: E402
 from bot.channels.hotline.charts import ChartsUnavailable, write_charts  # noqa: E402
 from bot.channels.hotline.checkpoint import Checkpoint, prefix_hash  # noqa: E402
 from bot.channels.hotline.picture import CityPicture, Heard  # noqa: E402
+from bot.channels.hotline.shared import SharedFile  # noqa: E402
 from bot.core.clock import CLOCK  # noqa: E402
 from bot.core.errors import ConfigError  # noqa: E402
 from bot.core.settings import load_settings  # noqa: E402
@@ -54,6 +56,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                    help="log level on stderr (default WARNING: keeps the progress bar readable)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--shared", action="store_true",
+                   help="share the file with other processes run the same way (Redis Streams); each "
+                        "writes the results of the lines it did to its own --out")
     p.add_argument("--resume", action="store_true",
                    help="go on where an interrupted run into the same --out stopped")
     return p.parse_args(argv)
@@ -160,7 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     summary = Summary.restore(start.summary) if start else Summary()
     started, started_at = time.time(), CLOCK.now()
     ingestor = runtime.hotline(workers=args.workers)
-    interrupted = run_file(ingestor, path, out, summary, start, progress=not args.no_progress)
+    if args.shared:
+        interrupted = run_shared(ingestor, SharedFile(runtime.hub, path), out, summary)
+    else:
+        interrupted = run_file(ingestor, path, out, summary, start, progress=not args.no_progress)
 
     finished = time.time()
     report = {"file": str(path), "started_at": started_at.isoformat(),
@@ -202,6 +210,50 @@ def write_picture(out: Path) -> None:
           + "".join(f", {c}" for c in charts))
 
 
+def run_shared(ingestor, shared: SharedFile, out: Path, summary: Summary) -> int | None:
+    """This process's share of a file fed to a Redis Stream (bot/channels/hotline/shared.py).
+    Results in line order of what this process did. Interrupted: its unacknowledged lines go to
+    the other processes (or to the next run with --shared) once idle long enough."""
+    feeder = threading.Thread(target=shared.feed_if_needed, name="hotline-feeder", daemon=True)
+    feeder.start()
+    entry_of: dict[int, bytes] = {}
+
+    def items():
+        for entry_id, line, raw in shared.lines():
+            parsed = list(read_jsonl([raw], first_line=line))
+            if not parsed:          # a blank line: nothing to do
+                shared.ack(entry_id)
+                continue
+            entry_of[line] = entry_id
+            yield parsed[0]
+
+    previous = signal.signal(signal.SIGTERM, _raise_stop)
+    last = None
+    try:
+        with (out / "calls.jsonl").open("a", encoding="utf-8") as calls, \
+                (out / "heard.jsonl").open("a", encoding="utf-8") as heard, \
+                (out / "queries.jsonl").open("a", encoding="utf-8") as queries:
+            try:
+                for outcome in ingestor.outcomes(items()):
+                    summary.add(outcome)
+                    result = getattr(outcome, "result", None)
+                    if result is not None:
+                        calls.write(json.dumps(result, ensure_ascii=False) + "\n")
+                        heard.write(json.dumps(outcome.heard.as_dict(), ensure_ascii=False) + "\n")
+                        if outcome.query:
+                            queries.write(json.dumps(outcome.query, ensure_ascii=False) + "\n")
+                    calls.flush()
+                    heard.flush()
+                    shared.ack(entry_of.pop(outcome.line))
+                    last = outcome.line
+            except (KeyboardInterrupt, _Stop):
+                return last or 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    feeder.join(timeout=5)
+    return None
+
+
 def resume_problem(start: Checkpoint | None, path: Path) -> str | None:
     if start is None:
         return "no progress.json there (start without --resume)"
@@ -224,7 +276,8 @@ def run_file(ingestor, path: Path, out: Path, summary: Summary, start: Checkpoin
     digest = prefix_hash(path, offset)      # of the part done, to go on from
     calls_path, heard_path = out / "calls.jsonl", out / "heard.jsonl"
     if start:       # results written after the last checkpoint are redone
-        for p, size in ((calls_path, start.calls_bytes), (heard_path, start.heard_bytes)):
+        for p, size in ((calls_path, start.calls_bytes), (heard_path, start.heard_bytes),
+                        (out / "queries.jsonl", start.queries_bytes)):
             with p.open("a+b") as f:
                 f.truncate(size)
     ends: dict[int, tuple[int, object]] = {}      # line -> (offset after it, digest up to it)
@@ -241,17 +294,18 @@ def run_file(ingestor, path: Path, out: Path, summary: Summary, start: Checkpoin
 
     done = {"offset": offset, "line": line, "digest": digest.copy()}
 
-    def checkpoint(calls, heard, finished: bool = False) -> None:
-        calls.flush()
-        heard.flush()
+    def checkpoint(calls, heard, queries, finished: bool = False) -> None:
+        for f in (calls, heard, queries):
+            f.flush()
         Checkpoint(str(path), done["offset"], done["line"], done["digest"].hexdigest(), calls.tell(),
-                   summary.as_dict(), finished, heard.tell()).save(out)
+                   summary.as_dict(), finished, heard.tell(), queries.tell()).save(out)
 
     previous = signal.signal(signal.SIGTERM, _raise_stop)
     total = count_calls(path)
     try:
         with path.open("rb") as source, calls_path.open("a", encoding="utf-8") as calls, \
                 heard_path.open("a", encoding="utf-8") as heard, \
+                (out / "queries.jsonl").open("a", encoding="utf-8") as queries, \
                 tqdm(total=total, initial=min(summary.calls_read, total), unit="call", file=sys.stderr,
                      disable=not progress) as bar:
             source.seek(offset)
@@ -263,6 +317,8 @@ def run_file(ingestor, path: Path, out: Path, summary: Summary, start: Checkpoin
                     if result is not None:
                         calls.write(json.dumps(result, ensure_ascii=False) + "\n")
                         heard.write(json.dumps(outcome.heard.as_dict(), ensure_ascii=False) + "\n")
+                        if outcome.query:
+                            queries.write(json.dumps(outcome.query, ensure_ascii=False) + "\n")
                     # Blank lines yield nothing: the position is the end of this outcome's line.
                     done["offset"], done["digest"] = ends.pop(outcome.line)
                     done["line"] = outcome.line
@@ -270,14 +326,14 @@ def run_file(ingestor, path: Path, out: Path, summary: Summary, start: Checkpoin
                         del ends[n]
                     bar.update(1)
                     if time.monotonic() - last_saved >= CHECKPOINT_EVERY_S:
-                        checkpoint(calls, heard)
+                        checkpoint(calls, heard, queries)
                         last_saved = time.monotonic()
                 # Trailing blank lines: the whole file is done.
                 done["offset"], done["line"], done["digest"] = read["offset"], read["line"], digest.copy()
-                checkpoint(calls, heard, finished=True)
+                checkpoint(calls, heard, queries, finished=True)
                 return None
             except (KeyboardInterrupt, _Stop):
-                checkpoint(calls, heard)
+                checkpoint(calls, heard, queries)
                 return done["line"]
     finally:
         signal.signal(signal.SIGTERM, previous)

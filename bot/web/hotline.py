@@ -3,7 +3,7 @@
 Same format as the file of `make ingest` (JSON Lines, Content-Type
 application/x-ndjson or text/plain), or a JSON array of call objects. Requires
 `X-Api-Key: <security.admin_api_key>`. Answers
-    200 {"results": [...], "errors": [{"line": n, "reason": ...}], "summary": {...}}
+    200 {"results": [...], "errors": [{"line": n, "reason": ...}], "queries": [...], "summary": {...}}
     400 empty body, 401 no valid key, 411 neither a length nor chunked, 413 body over
     app.max_body_bytes (chunked bodies too: read whole or refused whole, never cut),
     503 when something unexpected broke (never a 500 with a traceback).
@@ -99,7 +99,8 @@ def ingest_transcripts():
     for o in outcomes:
         summary.add(o)
     results = [o.result for o in outcomes if getattr(o, "result", None) is not None]
-    return jsonify(results=results, errors=errors_of(outcomes), summary=summary.as_dict())
+    queries = [o.query for o in outcomes if getattr(o, "query", None)]
+    return jsonify(results=results, errors=errors_of(outcomes), queries=queries, summary=summary.as_dict())
 
 
 def _too_large(limit: int):

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULT_KEYS = ["call_id", "intent", "secondary_intents", "topic", "department", "district", "entities", "work_order"]
 SUMMARY_KEYS = {"file", "started_at", "elapsed_s", "calls_read", "ingested", "bad_lines", "failed_calls",
                 "nlu_failures", "by_intent", "by_topic", "by_department", "work_orders_created",
-                "work_orders_existing", "invalid_id_numbers", "reused_call_ids", "notes"}
+                "work_orders_existing", "invalid_id_numbers", "reused_call_ids", "notes", "queries_answered", "call_backs_needed"}
 EVAL_CALLS = ROOT / "tests" / "channels" / "hotline" / "eval" / "calls.jsonl"
 
 
@@ -177,3 +177,30 @@ def test_a_reused_call_id_in_a_later_file_is_refused_and_reported(cli_env, tmp_p
     assert summary["failed_calls"][0]["reason"].startswith("call_id already used by a different call")
     assert (tmp_path / "b" / "calls.jsonl").read_text(encoding="utf-8") == ""
     assert sandbox_clean.stats("workorders").get("created", 0) == before
+
+
+def test_two_processes_share_one_file_each_line_done_once(cli_env, tmp_path, sandbox_clean):
+    calls = _tagged_eval_calls(unique_tag())[:60]
+    source = tmp_path / "calls.jsonl"
+    source.write_text(to_jsonl(calls[:30] + ["", "{broken"] + calls[30:]), encoding="utf-8")
+    before = sandbox_clean.stats("workorders").get("created", 0)
+    procs = [subprocess.Popen([sys.executable, "scripts/ingest.py", "--file", str(source), "--out",
+                               str(tmp_path / f"out{i}"), "--shared", "--no-progress", "--workers", "2"],
+                              cwd=ROOT, env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for i in range(2)]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    done = []
+    bad = []
+    for i in range(2):
+        out = tmp_path / f"out{i}"
+        done += [json.loads(line)["call_id"] for line in (out / "calls.jsonl").read_text(encoding="utf-8").splitlines()]
+        bad += json.loads((out / "summary.json").read_text(encoding="utf-8"))["bad_lines"]
+    assert sorted(done) == sorted(c["call_id"] for c in calls)          # every call, once
+    assert [b["line"] for b in bad] == [32]                               # the file's own line number
+    results = []
+    for i in range(2):
+        results += [json.loads(x) for x in (tmp_path / f"out{i}" / "calls.jsonl").read_text(encoding="utf-8").splitlines()]
+    orders = [r["work_order"]["order_no"] for r in results if r["work_order"]]
+    assert len(orders) == len(set(orders)) == sandbox_clean.stats("workorders").get("created", 0) - before

@@ -29,7 +29,7 @@ def test_json_lines_with_a_bad_line(client, key):
     r = client.post(PATH, data=body.encode(), headers={**key, "Content-Type": "application/x-ndjson"})
     assert r.status_code == 200
     data = r.get_json()
-    assert set(data) == {"results", "errors", "summary"}
+    assert set(data) == {"results", "errors", "queries", "summary"}
     assert [x["call_id"] for x in data["results"]] == [calls[0]["call_id"], calls[1]["call_id"]]
     assert all(set(x) == set(RESULT_KEYS) for x in data["results"])
     assert data["results"][0]["topic"] == "noise" and data["results"][0]["work_order"]["order_no"].startswith("GD")

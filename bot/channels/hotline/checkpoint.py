@@ -28,6 +28,7 @@ class Checkpoint:
     summary: dict
     finished: bool = False
     heard_bytes: int = 0    # size of heard.jsonl (the picture's input) at that point
+    queries_bytes: int = 0  # size of queries.jsonl at that point
 
     def save(self, out: Path) -> None:
         tmp = out / (NAME + ".tmp")
