@@ -4,7 +4,7 @@ Same format as the file of `make ingest` (JSON Lines, Content-Type
 application/x-ndjson or text/plain), or a JSON array of call objects. Requires
 `X-Api-Key: <security.admin_api_key>`. Answers
     200 {"results": [...], "errors": [{"line": n, "reason": ...}], "queries": [...], "summary": {...}}
-    400 empty body, 401 no valid key, 411 neither a length nor chunked, 413 body over
+    400 empty body (or neither a length nor chunked), 401 no valid key, 413 body over
     app.max_body_bytes (chunked bodies too: read whole or refused whole, never cut),
     503 when something unexpected broke (never a 500 with a traceback).
 `line` is the line of the body, or the position in the array (from 1).
@@ -78,8 +78,6 @@ def ingest_transcripts():
     limit = rt.settings.app.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         return _too_large(limit)
-    if request.content_length is None and not request.environ.get("wsgi.input_terminated"):
-        return jsonify(error="Content-Length or chunked transfer encoding required"), 411
     try:
         raw = read_limited(limit)
     except RequestEntityTooLarge:
