@@ -224,6 +224,8 @@ def run_shared(ingestor, shared: SharedFile, out: Path, summary: Summary) -> int
             if not parsed:          # a blank line: nothing to do
                 shared.ack(entry_id)
                 continue
+            if line in entry_of:    # handed out again while this process still works on it
+                continue
             entry_of[line] = entry_id
             yield parsed[0]
 
@@ -244,7 +246,11 @@ def run_shared(ingestor, shared: SharedFile, out: Path, summary: Summary) -> int
                             queries.write(json.dumps(outcome.query, ensure_ascii=False) + "\n")
                     calls.flush()
                     heard.flush()
-                    shared.ack(entry_of.pop(outcome.line))
+                    entry_id = entry_of.pop(outcome.line, None)
+                    if entry_id is None:
+                        print(f"ingest: line {outcome.line} done twice in this process", file=sys.stderr)
+                    else:
+                        shared.ack(entry_id)
                     last = outcome.line
             except (KeyboardInterrupt, _Stop):
                 return last or 0

@@ -7,7 +7,7 @@ Every process started on the same file (same content, wherever it lies) joins th
 - every process reads entries through one consumer group, so each line is handed to one process;
   it acknowledges a line once its outcome is written, and a line left unacknowledged by a process
   that died is claimed by another after `CLAIM_IDLE_MS`;
-- a process stops when every line is fed and acknowledged.
+- a process stops when every line is fed and handed out and it has finished its own.
 
 Work orders are never filed twice: the work-order memory and idempotency key (work_orders.py)
 guard a line processed again after a crash, and the call registry a call_id seen twice. Each
@@ -43,7 +43,7 @@ def file_id(path: Path) -> str:
 class SharedFile:
     def __init__(self, hub: RedisHub, path: Path, consumer: str | None = None):
         self.hub, self.path = hub, path
-        self.r = hub.binary
+        self.r = hub.raw
         fid = file_id(path)
         self.stream = hub.key("hotline", "shared", fid, "lines")
         self.meta = hub.key("hotline", "shared", fid, "meta")      # fed, total, acked
@@ -102,14 +102,12 @@ class SharedFile:
         self.r.xack(self.stream, GROUP, entry_id)
 
     def nothing_left_for_me(self) -> bool:
-        """Every line fed and handed out, and none held by another process (which may still die and
-        leave it to be claimed). Lines this process holds are its own to finish and acknowledge."""
+        """Every line fed and handed out, and none to take over (lines are taken over at the top of
+        each round in lines()). Lines another live process holds are its own to finish; those of a
+        process that dies are taken over by one still running once idle for CLAIM_IDLE_MS, or by
+        the next run with --shared."""
         if self.r.hget(self.meta, "total") is None:
             return False
         last = self.r.xinfo_stream(self.stream)["last-generated-id"]
         group = next(g for g in self.r.xinfo_groups(self.stream) if g["name"] in (GROUP, GROUP.encode()))
-        if group["last-delivered-id"] != last:
-            return False
-        pending = self.r.xpending(self.stream, GROUP)
-        me = self.consumer.encode()
-        return all(c["name"] in (me, self.consumer) for c in pending.get("consumers") or [])
+        return group["last-delivered-id"] == last
