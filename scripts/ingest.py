@@ -262,7 +262,7 @@ def run_shared(ingestor, shared: SharedFile, out: Path, summary: Summary) -> int
 
 def resume_problem(start: Checkpoint | None, path: Path) -> str | None:
     if start is None:
-        return "no progress.json there (start without --resume)"
+        return None         # stopped before the first checkpoint: nothing was done, start from the top
     if start.finished:
         return "that run finished (start a new one, into another --out)"
     if path.stat().st_size < start.offset or prefix_hash(path, start.offset).hexdigest() != start.prefix_sha256:
@@ -309,9 +309,10 @@ def run_file(ingestor, path: Path, out: Path, summary: Summary, start: Checkpoin
     previous = signal.signal(signal.SIGTERM, _raise_stop)
     total = count_calls(path)
     try:
-        with path.open("rb") as source, calls_path.open("a", encoding="utf-8") as calls, \
-                heard_path.open("a", encoding="utf-8") as heard, \
-                (out / "queries.jsonl").open("a", encoding="utf-8") as queries, \
+        mode = "a" if start else "w"        # a fresh run (or one stopped before its first checkpoint)
+        with path.open("rb") as source, calls_path.open(mode, encoding="utf-8") as calls, \
+                heard_path.open(mode, encoding="utf-8") as heard, \
+                (out / "queries.jsonl").open(mode, encoding="utf-8") as queries, \
                 tqdm(total=total, initial=min(summary.calls_read, total), unit="call", file=sys.stderr,
                      disable=not progress) as bar:
             source.seek(offset)
@@ -350,4 +351,8 @@ def _raise_stop(*_args) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:       # before the calls started (or after they ended): nothing half done
+        print("ingest: interrupted", file=sys.stderr)
+        sys.exit(130)
