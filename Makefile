@@ -64,8 +64,8 @@ clean:
 	rm -rf logs reports .pytest_cache
 
 ingest: $(APP_STAMP)
-	@test -n "$(FILE)" || (echo "usage: make ingest FILE=path.jsonl [OUT=dir] [RESUME=1]" && exit 2)
-	$(PY) scripts/ingest.py --file "$(FILE)" $(if $(OUT),--out "$(OUT)") $(if $(RESUME),--resume)
+	@test -n "$(FILE)" || (echo "usage: make ingest FILE=path.jsonl [OUT=dir] [RESUME=1] [SHARED=1]" && exit 2)
+	$(PY) scripts/ingest.py --file "$(FILE)" $(if $(OUT),--out "$(OUT)") $(if $(RESUME),--resume) $(if $(SHARED),--shared)
 
 # Purpose / topic / department / district accuracy of the hotline on a labelled set
 # (tests/channels/hotline/eval/ is the held-out one; docs/hotline.md).
