@@ -94,20 +94,26 @@ def analyse(call: Call, turns: list[TurnParse], routing: dict[str, str], min_con
 
 # -- intents ------------------------------------------------------------------------------------
 # A caller asking for something to be handled (the mark of a complaint, whatever the grammar) …
+# A complaint made before (之前投诉的, 上次反映的) is a follow-up: a question about its progress.
+_BEFORE = r"(?<!之前)(?<!上次)(?<!以前)(?<!已经)(?<!前几天)(?<!上个月)(?<!之前就)"
 ASKS_TO_HANDLE = re.compile(
-    r"投诉|举报|曝光|反映(一下|个|下|个事|些)?|管一管|管一下|管管|没人管|不管|处理一下|处理下|来处理|"
+    _BEFORE + r"投诉|" + _BEFORE + r"举报|曝光|" + _BEFORE + r"反映(一下|个|下|个事|些)?|管一管|管一下|管管|没人管|不管|处理一下|处理下|来处理|"
     r"尽快处理|解决一下|帮忙解决|帮我们解决|来看一下|来看看|查处|整治|整改|制止|取缔|督促|协调一下|"
     r"给个说法|讨个说法|维权|要求.{0,6}(处理|整改|赔|退|解决)|希望.{0,8}(处理|解决|管|整改)")
 # … and one asking to know something (a question, however annoyed).
 ASKS_TO_KNOW = re.compile(
     r"想问|问一下|问下|问问|咨询|请问|了解一下|查一下|查下|查查|帮我查|怎么办理|怎么弄|怎么搞|怎么申请|"
     r"需要.{0,4}(什么|啥|哪些)|要带|要不要|能不能|可不可以|多少|好多|几号|哪天|余额|进度|到账|什么时候|"
-    r"好久|多久|哪里办|在哪|[吗嘛呢没][？?]?$|[？?]$")
+    r"好久|多久|哪里办|在哪|[吗嘛呢没][？?]?$|[？?]$|"
+    # Sichuanese: 咋个 (how), 啥子 (what), 嗦 (so it's …?), 不晓得 (don't know if)
+    r"咋个|啥子|啥情况|什么情况|嗦|不晓得|是不是|有没有")
 
 
 # What a query is about, in the words callers use (the intents of docs/contracts.md): a complaint-
 # sounding question naming one of these is that query. Longer words first: 医保 before 保.
 QUERY_SUBJECTS: tuple[tuple[str, re.Pattern], ...] = (
+    # A work order or matter already filed: its progress (before any subject it is about).
+    ("query_my_affairs", re.compile(r"GD\d{6,}|工单|之前投诉|上次投诉|之前反映|上次反映")),
     ("query_housing_fund", re.compile(r"公积金|公基金|住房基金|缴存|提取")),
     ("query_medical_insurance", re.compile(r"医保|医疗保险|报销|医保卡|门特|门慢|异地就医")),
     ("query_social_security", re.compile(r"社保|养老保险|养老金|退休金|失业金|失业保险|工伤保险|社保卡|断缴|补缴")),

@@ -96,3 +96,24 @@ def test_entities_masked_deduplicated_and_invalid_ids_flagged():
         {"entity": "id_number", "value": "510***********2621", "valid": False},
     ]
     assert contact == "13982104576" and invalid == 1
+
+
+def test_an_annoyed_question_about_a_service_is_that_query_whatever_the_model_says():
+    t = turns(("医保报销的钱怎么还没到账，都两个月了", "file_complaint", 0.99), ("好嘛，谢谢", "thank", 0.9))
+    assert decide_intents(t) == ("query_medical_insurance", [])
+    t = turns(("你们这个水费咋个这么贵哦，我想查一下账单", "file_complaint", 0.9),)
+    assert decide_intents(t) == ("query_utility_bill", [])
+    t = turns(("办个体户营业执照要带啥子东西嘛，窗口那个人态度差得很", "file_complaint", 0.9),)
+    assert decide_intents(t)[0] in ("query_business_registration", "ask_service_guide")
+
+
+def test_a_complaint_asked_to_be_handled_stays_main_a_follow_up_of_one_is_a_progress_query():
+    t = turns(("我想问下公积金余额", "query_housing_fund", 0.95), ("还有我要投诉楼下烧烤油烟", "file_complaint", 0.8))
+    assert decide_intents(t) == ("file_complaint", ["query_housing_fund"])
+    t = turns(("我之前投诉那个美容院不退卡的，工单号是GD20261112004519，想问下现在啥子情况了", "file_complaint", 0.9),)
+    assert decide_intents(t) == ("query_my_affairs", [])
+
+
+def test_a_problem_mentioned_on_the_way_does_not_make_the_call_a_complaint():
+    t = turns(("我想问一下护照怎么办理", "ask_service_guide", 0.97), ("上次去那个窗口排了两个小时的队", "file_complaint", 0.6))
+    assert decide_intents(t) == ("ask_service_guide", ["file_complaint"])
