@@ -73,7 +73,7 @@ PLACES = ["春熙路", "簇锦街道", "龙泉驿", "玉林小区", "天府广�
 FILLERS = ["那个", "就是说", "嗯", "咋个说呢", "你晓得嘛", "哎呀", "反正", "真的是", "这个事情", "我跟你讲"]
 
 
-def generate(path: Path, n: int, distinct: int, seed: int = 7) -> int:
+def generate(path: Path, n: int, distinct: int, seed: int = 7, unique: bool = False) -> int:
     """n calls in JSON Lines; returns the number of distinct caller texts."""
     rng = random.Random(seed)
     pool = []
@@ -88,7 +88,7 @@ def generate(path: Path, n: int, distinct: int, seed: int = 7) -> int:
         for i in range(n):
             day = 1 + i % 28
             turns = [{"speaker": "agent", "text": "您好，12345热线，请讲。"},
-                     {"speaker": "caller", "text": rng.choice(pool)},
+                     {"speaker": "caller", "text": rng.choice(pool) + (f"，我是第{i}个打电话说这个的" if unique else "")},
                      {"speaker": "agent", "text": "好的，还有其他问题吗？"},
                      {"speaker": "caller", "text": rng.choice(follow)}]
             call = {"call_id": f"BENCH{i:06d}-{seed}", "started_at": f"2026-11-{day:02d}T10:00:00+08:00",
@@ -149,15 +149,19 @@ def main() -> int:
     p.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     p.add_argument("--port-base", type=int, default=int(os.environ.get("SANDBOX_PORT_BASE", "26500")))
     p.add_argument("--interrupt-after", type=float, default=20.0)
+    p.add_argument("--unique", action="store_true",
+                   help="every call's first caller turn different (every call costs a parse, as real calls do)")
+    p.add_argument("--no-resume", action="store_true", help="skip the interrupt-and-resume run")
     args = p.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-hotline-"))
     file, half = tmp / "calls.jsonl", tmp / "half.jsonl"
-    generate(file, args.calls, args.distinct)
+    generate(file, args.calls, args.distinct, unique=args.unique)
     lines = file.read_text(encoding="utf-8").splitlines(keepends=True)
     half.write_text("".join(lines[: len(lines) // 2]), encoding="utf-8")
     texts = distinct_texts(file)
 
+    prefixes: list[str] = []
     sandbox = subprocess.Popen([PY, "-m", "sandbox", "--host", "127.0.0.1", "--port-base", str(args.port_base)],
                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -177,7 +181,6 @@ def main() -> int:
         results["rasa"] = {"distinct_texts": len(texts), "parses_per_s": round(rate, 1),
                            "parse_time_s": round(len(texts) / rate, 1)}
         print(json.dumps({"rasa": results["rasa"]}), flush=True)
-        prefixes = []
         for name, src, prefix in (("half_cold", half, None), ("cold", file, None), ("warm", file, "same")):
             if prefix != "same":
                 prefixes.append(f"bench-hotline:{uuid.uuid4().hex[:8]}:")
@@ -186,6 +189,11 @@ def main() -> int:
             results[name] = {"calls": n, "wall_s": round(wall, 1), "calls_per_s": round(n / wall, 1),
                              "peak_rss_mib": round(peak), "exit": rc}
             print(json.dumps({name: results[name]}), flush=True)
+        cold = results["cold"]["wall_s"]
+        results["intake_overhead"] = round(cold / results["rasa"]["parse_time_s"] - 1, 3)
+        print(json.dumps({"intake_overhead": results["intake_overhead"]}), flush=True)
+        if args.no_resume:
+            return 0
         # Interrupt a cold run, then resume it.
         prefixes.append(f"bench-hotline:{uuid.uuid4().hex[:8]}:")
         env = env_for(prefixes[-1])
@@ -198,15 +206,12 @@ def main() -> int:
                              "ingested": summary["ingested"], "work_orders_created": summary["work_orders_created"],
                              "work_orders_existing": summary["work_orders_existing"]}
         print(json.dumps({"resume": results["resume"]}), flush=True)
-        cold = results["cold"]["wall_s"]
-        results["intake_overhead"] = round(cold / results["rasa"]["parse_time_s"] - 1, 3)
-        print(json.dumps(results, indent=1))
+    finally:
         import redis
         r = redis.Redis.from_url(args.redis_url)
         for prefix in prefixes:
             for k in r.scan_iter(match=prefix + "*", count=1000):
                 r.delete(k)
-    finally:
         sandbox.terminate()
         sandbox.wait(15)
     return 0
