@@ -123,7 +123,17 @@ def rasa_rate(nlu_url: str, texts: list[str], workers: int) -> float:
 
 
 def ingest(env: dict, file: Path, out: Path, workers: int, *extra: str, interrupt_after: float | None = None):
-    """(wall seconds, peak RSS MiB, exit code) of one scripts/ingest.py run."""
+    """(wall seconds, peak RSS MiB, exit code) of one scripts/ingest.py run; a run that finds a
+    service not (yet) answering (exit 3, e.g. the sandbox still starting its backends) is retried."""
+    for _ in range(5):
+        wall, peak, rc = _ingest_once(env, file, out, workers, *extra, interrupt_after=interrupt_after)
+        if rc != 3:
+            break
+        time.sleep(3)
+    return wall, peak, rc
+
+
+def _ingest_once(env: dict, file: Path, out: Path, workers: int, *extra: str, interrupt_after: float | None = None):
     started = time.perf_counter()
     # The child reports its own peak (ru_maxrss of RUSAGE_SELF) as it exits: one figure per run.
     proc = subprocess.Popen([PY, "-c", PEAK_WRAPPER, "scripts/ingest.py", "--file", str(file), "--out", str(out), "--no-progress",
@@ -134,7 +144,7 @@ def ingest(env: dict, file: Path, out: Path, workers: int, *extra: str, interrup
         proc.send_signal(signal.SIGINT)
     _, err = proc.communicate()
     wall = time.perf_counter() - started
-    if proc.returncode not in (0, 1, 130):
+    if proc.returncode not in (0, 1, 3, 130):
         sys.exit(f"ingest failed ({proc.returncode}):\n{err[-2000:]}")
     peak = [line for line in err.splitlines() if line.startswith("PEAK_RSS_KIB ")]
     return wall, int(peak[-1].split()[1]) / 1024 if peak else float("nan"), proc.returncode
