@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 APP_STAMP := $(VENV)/.installed
 NLU_STAMP := $(NLU_VENV)/.installed
 
-.PHONY: run test install model nlu-eval nlu-crossval forms-eval ingest menu bench clean help user browser
+.PHONY: run test install fonts model nlu-eval nlu-crossval forms-eval ingest hotline-eval menu bench clean help user browser
 
 help:
 	@echo "make run                 start everything and serve http://127.0.0.1:8000 (Ctrl-C stops)"
@@ -19,8 +19,18 @@ help:
 	@echo "make nlu-crossval        5-fold cross-validation of the training data"
 	@echo "make forms-eval          score the forms on the held-out conversations (real stack)"
 	@echo "make user NAME=… ROLE=agent|department|office|admin [DEPT=…]  a console account (prints a one-time password)"
+	@echo "make hotline-eval FILE=calls.jsonl GOLD=gold.jsonl  accuracy of the hotline's understanding"
 
-install: $(APP_STAMP) $(NLU_STAMP)
+install: $(APP_STAMP) $(NLU_STAMP) fonts
+
+# The CJK font of the hotline's charts (WenQuanYi Micro Hei): without one, Chinese labels would
+# be drawn as empty boxes. Installed from the system's packages once; skipped when present.
+fonts:
+	@fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || { \
+	  echo "installing fonts-wqy-microhei (the charts' CJK font)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q fonts-wqy-microhei >/dev/null || \
+	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q fonts-wqy-microhei >/dev/null; }; }
 
 $(APP_STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -60,8 +70,14 @@ clean:
 	rm -rf logs reports .pytest_cache
 
 ingest: $(APP_STAMP)
-	@test -n "$(FILE)" || (echo "usage: make ingest FILE=path.jsonl [OUT=dir]" && exit 2)
-	$(PY) scripts/ingest.py --file "$(FILE)" $(if $(OUT),--out "$(OUT)")
+	@test -n "$(FILE)" || (echo "usage: make ingest FILE=path.jsonl [OUT=dir] [RESUME=1] [SHARED=1]" && exit 2)
+	$(PY) scripts/ingest.py --file "$(FILE)" $(if $(OUT),--out "$(OUT)") $(if $(RESUME),--resume) $(if $(SHARED),--shared)
+
+# Purpose / topic / department / district accuracy of the hotline on a labelled set
+# (tests/channels/hotline/eval/ is the held-out one; docs/hotline.md).
+hotline-eval: $(APP_STAMP)
+	@test -n "$(FILE)" -a -n "$(GOLD)" || (echo "usage: make hotline-eval FILE=calls.jsonl GOLD=gold.jsonl" && exit 2)
+	$(PY) scripts/hotline_eval.py --file "$(FILE)" --gold "$(GOLD)" $(if $(MISSES),--misses) $(if $(START_NLU),--start-nlu)
 
 menu: $(APP_STAMP)
 	$(PY) -m bot.wechat_api.menu publish

@@ -3,8 +3,9 @@
 Same format as the file of `make ingest` (JSON Lines, Content-Type
 application/x-ndjson or text/plain), or a JSON array of call objects. Requires
 `X-Api-Key: <security.hotline_api_key>` (HOTLINE_API_KEY: the hotline system's own key). Answers
-    200 {"results": [...], "errors": [{"line": n, "reason": ...}], "summary": {...}}
-    400 empty or undecodable body, 401 no valid key, 413 body over app.max_body_bytes,
+    200 {"results": [...], "errors": [{"line": n, "reason": ...}], "queries": [...], "summary": {...}}
+    400 empty body (or neither a length nor chunked), 401 no valid key, 413 body over
+    app.max_body_bytes (chunked bodies too: read whole or refused whole, never cut),
     503 when something unexpected broke (never a 500 with a traceback).
 `line` is the line of the body, or the position in the array (from 1).
 """
@@ -20,6 +21,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from bot.channels.hotline.ingest import Summary, errors_of
 from bot.channels.hotline.transcripts import read_array, read_jsonl
 from bot.web import runtime
+from bot.web.bodies import read_limited
 
 log = logging.getLogger(__name__)
 
@@ -31,31 +33,33 @@ class BodyError(ValueError):
 
 
 def decode_body(raw: bytes) -> list:
-    """The calls and bad lines of a request body; BodyError when there is nothing to read."""
-    try:
-        text = raw.decode("utf-8").lstrip("\ufeff")
-    except UnicodeDecodeError:
-        raise BodyError("body is not UTF-8 text") from None
-    stripped = text.strip()
+    """The calls and bad lines of a request body; BodyError only when there is nothing to read.
+
+    A body that is one JSON array (or one JSON object) as a whole is that; anything else is JSON
+    Lines, read line by line exactly as `make ingest` reads a file: a line that is not UTF-8, or
+    a first line that merely starts with `[`, is one bad line, never the whole body refused."""
+    raw = raw.removeprefix(b"\xef\xbb\xbf")     # a UTF-8 byte-order mark
+    stripped = raw.strip()
     if not stripped:
         raise BodyError("empty body: send JSON Lines (one call a line) or a JSON array of calls")
-    if stripped.startswith("["):
-        try:
-            calls = json.loads(stripped)
-        except (ValueError, RecursionError):
-            raise BodyError("body starts like a JSON array but is not valid JSON") from None
-        if not calls:
-            raise BodyError("the JSON array holds no calls")
-        return list(read_array(calls))
-    if stripped.startswith("{"):
-        try:   # one call, possibly pretty-printed over several lines
-            one = json.loads(stripped)
-        except (ValueError, RecursionError):
-            one = None  # several lines of JSON Lines
-        if isinstance(one, dict):
-            return list(read_array([one]))
+    if stripped[:1] in (b"[", b"{"):
+        whole = _whole_json(stripped)
+        if isinstance(whole, list):
+            if not whole:
+                raise BodyError("the JSON array holds no calls")
+            return list(read_array(whole))
+        if isinstance(whole, dict):     # one call, possibly pretty-printed over several lines
+            return list(read_array([whole]))
     # Split on "\n" only: a JSON string may hold U+2028, which splitlines() would cut.
-    return list(read_jsonl(line.rstrip("\r") for line in text.split("\n")))
+    return list(read_jsonl(line.rstrip(b"\r") for line in raw.split(b"\n")))
+
+
+def _whole_json(body: bytes) -> object:
+    """The body as one JSON value, or None when it is not one (then it is read as JSON Lines)."""
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return None
 
 
 def _key_ok(expected: str) -> bool:
@@ -71,10 +75,15 @@ def ingest_transcripts():
     rt = runtime()
     if not _key_ok(rt.settings.security.hotline_api_key):
         return jsonify(error="unauthorized: X-Api-Key with the hotline API key (HOTLINE_API_KEY) required"), 401
+    limit = rt.settings.app.max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        return _too_large(limit)
     try:
-        raw = request.get_data(cache=False)
+        raw = read_limited(limit)
     except RequestEntityTooLarge:
-        return jsonify(error="request body too large"), 413
+        return _too_large(limit)
+    if len(raw) > limit:     # a chunked body longer than the limit: refused whole, never cut
+        return _too_large(limit)
     try:
         items = decode_body(raw)
     except BodyError as e:
@@ -88,4 +97,10 @@ def ingest_transcripts():
     for o in outcomes:
         summary.add(o)
     results = [o.result for o in outcomes if getattr(o, "result", None) is not None]
-    return jsonify(results=results, errors=errors_of(outcomes), summary=summary.as_dict())
+    queries = [o.query for o in outcomes if getattr(o, "query", None)]
+    return jsonify(results=results, errors=errors_of(outcomes), queries=queries, summary=summary.as_dict())
+
+
+def _too_large(limit: int):
+    return jsonify(error=f"request body larger than {limit} bytes: nothing was ingested; send it in parts "
+                         "or as a file with `make ingest`"), 413

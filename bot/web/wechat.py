@@ -6,6 +6,7 @@ from flask import Blueprint, Response, request
 
 from bot.channels.wechat_oa.webhook import MAX_BODY_BYTES, HttpAnswer, WeChatWebhook
 from bot.web import runtime
+from bot.web.bodies import read_limited
 
 bp = Blueprint("wechat_oa", __name__)
 
@@ -23,31 +24,7 @@ def verify():
 def receive():
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         return _response(HttpAnswer(413, "request body too large"))
-    return _response(webhook().receive(request.args, _read_body))
-
-
-def _read_body(limit: int) -> bytes:
-    """At most limit+1 bytes, so that a longer body is seen to be too long.
-
-    With Content-Length, Werkzeug's stream stops there. Without one (chunked,
-    `wsgi.input_terminated` set by gunicorn and the dev server) Werkzeug would
-    silently truncate at MAX_CONTENT_LENGTH, so read the server's stream directly.
-    """
-    env = request.environ
-    if request.content_length is None and env.get("wsgi.input_terminated"):
-        stream = env["wsgi.input"]
-    elif request.content_length is None:
-        return b""      # no length and not terminated: WSGI gives no safe way to read it
-    else:
-        stream = request.stream
-    chunks, size = [], 0
-    while size <= limit:
-        chunk = stream.read(limit + 1 - size)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)
+    return _response(webhook().receive(request.args, read_limited))
 
 
 def _response(answer: HttpAnswer) -> Response:

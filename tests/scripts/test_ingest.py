@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULT_KEYS = ["call_id", "intent", "secondary_intents", "topic", "department", "district", "entities", "work_order"]
 SUMMARY_KEYS = {"file", "started_at", "elapsed_s", "calls_read", "ingested", "bad_lines", "failed_calls",
                 "nlu_failures", "by_intent", "by_topic", "by_department", "work_orders_created",
-                "work_orders_existing", "invalid_id_numbers"}
+                "work_orders_existing", "invalid_id_numbers", "reused_call_ids", "notes", "queries_answered", "call_backs_needed"}
+EVAL_CALLS = ROOT / "tests" / "channels" / "hotline" / "eval" / "calls.jsonl"
 
 
 @pytest.fixture
@@ -104,3 +107,100 @@ def test_a_service_that_does_not_answer_is_named(cli_env, tmp_path):
 def test_a_missing_file(cli_env, tmp_path):
     done = ingest(cli_env, "--file", tmp_path / "nope.jsonl")
     assert done.returncode == 2 and "no such file" in done.stderr
+
+
+def _tagged_eval_calls(tag: str) -> list[dict]:
+    calls = [json.loads(line) for line in EVAL_CALLS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for c in calls:
+        c["call_id"] += f"-{tag}"
+    return calls
+
+
+def test_interrupted_then_resumed_files_nothing_twice(cli_env, tmp_path, sandbox_clean):
+    calls = _tagged_eval_calls(unique_tag())
+    source = tmp_path / "calls.jsonl"
+    source.write_text(to_jsonl(calls[:40] + ["{broken"] + calls[40:]), encoding="utf-8")
+    out = tmp_path / "out"
+    before = sandbox_clean.stats("workorders").get("created", 0)
+
+    proc = subprocess.Popen([sys.executable, "scripts/ingest.py", "--file", str(source), "--out", str(out),
+                             "--no-progress", "--workers", "2"], cwd=ROOT, env=cli_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (out / "progress.json").exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    first = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert 0 < first["interrupted_at_line"] < len(calls) + 1
+    assert "RESUME=1" in stderr
+
+    done = ingest(cli_env, "--file", source, "--out", out, "--resume", "--no-progress")
+    assert done.returncode == 0, done.stderr
+    results = [json.loads(line) for line in (out / "calls.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["call_id"] for r in results] == [c["call_id"] for c in calls]       # each once, in order
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["calls_read"] == len(calls) + 1 and summary["ingested"] == len(calls)
+    assert [b["line"] for b in summary["bad_lines"]] == [41]
+    orders = [r["work_order"]["order_no"] for r in results if r["work_order"]]
+    assert len(orders) == len(set(orders)) > 0
+    assert sandbox_clean.stats("workorders").get("created", 0) - before == len(orders)
+
+    again = ingest(cli_env, "--file", source, "--out", out, "--resume")
+    assert again.returncode == 2 and "finished" in again.stderr
+
+
+def test_resume_refuses_another_file(cli_env, tmp_path):
+    source = tmp_path / "calls.jsonl"
+    source.write_text(to_jsonl(sample_calls(unique_tag())), encoding="utf-8")
+    out = tmp_path / "out"
+    from bot.channels.hotline.checkpoint import Checkpoint
+    out.mkdir()
+    (out / "calls.jsonl").write_text("", encoding="utf-8")
+    Checkpoint(str(source), 10, 1, "0" * 64, 0, {}).save(out)
+    r = ingest(cli_env, "--file", source, "--out", out, "--resume")
+    assert r.returncode == 2 and "not the file that run read" in r.stderr
+
+
+def test_a_reused_call_id_in_a_later_file_is_refused_and_reported(cli_env, tmp_path, sandbox_clean):
+    first = sample_calls(unique_tag())[0]
+    (tmp_path / "a.jsonl").write_text(to_jsonl([first]), encoding="utf-8")
+    assert ingest(cli_env, "--file", tmp_path / "a.jsonl", "--out", tmp_path / "a").returncode == 0
+    other = dict(first, turns=[{"speaker": "caller", "text": "我要投诉，小区门口的垃圾好几天没人清运了，臭得很。"}])
+    (tmp_path / "b.jsonl").write_text(to_jsonl([other]), encoding="utf-8")
+    before = sandbox_clean.stats("workorders").get("created", 0)
+    r = ingest(cli_env, "--file", tmp_path / "b.jsonl", "--out", tmp_path / "b")
+    assert r.returncode == 1
+    summary = json.loads((tmp_path / "b" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["reused_call_ids"] == 1 and summary["ingested"] == 0
+    assert summary["failed_calls"][0]["reason"].startswith("call_id already used by a different call")
+    assert (tmp_path / "b" / "calls.jsonl").read_text(encoding="utf-8") == ""
+    assert sandbox_clean.stats("workorders").get("created", 0) == before
+
+
+def test_two_processes_share_one_file_each_line_done_once(cli_env, tmp_path, sandbox_clean):
+    calls = _tagged_eval_calls(unique_tag())[:60]
+    source = tmp_path / "calls.jsonl"
+    source.write_text(to_jsonl(calls[:30] + ["", "{broken"] + calls[30:]), encoding="utf-8")
+    before = sandbox_clean.stats("workorders").get("created", 0)
+    procs = [subprocess.Popen([sys.executable, "scripts/ingest.py", "--file", str(source), "--out",
+                               str(tmp_path / f"out{i}"), "--shared", "--no-progress", "--workers", "2"],
+                              cwd=ROOT, env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for i in range(2)]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    done = []
+    bad = []
+    for i in range(2):
+        out = tmp_path / f"out{i}"
+        done += [json.loads(line)["call_id"] for line in (out / "calls.jsonl").read_text(encoding="utf-8").splitlines()]
+        bad += json.loads((out / "summary.json").read_text(encoding="utf-8"))["bad_lines"]
+    assert sorted(done) == sorted(c["call_id"] for c in calls)          # every call, once
+    assert [b["line"] for b in bad] == [32]                               # the file's own line number
+    results = []
+    for i in range(2):
+        results += [json.loads(x) for x in (tmp_path / f"out{i}" / "calls.jsonl").read_text(encoding="utf-8").splitlines()]
+    orders = [r["work_order"]["order_no"] for r in results if r["work_order"]]
+    assert len(orders) == len(set(orders)) == sandbox_clean.stats("workorders").get("created", 0) - before

@@ -18,8 +18,13 @@ from adapters.errors import BackendError, failure_kind
 from bot.core.redis_hub import RedisHub
 from bot.nlu.client import NluUnavailable, Parse
 
+from bot.core.privacy import compact, keyed_hash
+
+from bot.channels.hotline.picture import Heard, place_key
+from bot.channels.hotline.queries import act_on_query
+from bot.channels.hotline.registry import CallRegistry, Claim
 from bot.channels.hotline.transcripts import BadLine, Call
-from bot.channels.hotline.understanding import analyse, parse_caller_turns
+from bot.channels.hotline.understanding import Analysis, analyse, parse_caller_turns
 from bot.channels.hotline.work_orders import HotlineWorkOrders
 
 log = logging.getLogger(__name__)
@@ -36,6 +41,10 @@ class CallOutcome:
     result: dict | None = None          # RESULT_KEYS, when the call was ingested
     failure: str | None = None          # why not, when it was not
     nlu_failed: bool = False
+    reused_call_id: bool = False        # refused: the call_id was already used by a different call
+    note: str | None = None             # filed, but not quite as asked (the backend refused a field)
+    heard: Heard | None = None          # what the city's picture keeps of it (no raw personal data)
+    query: dict | None = None           # what was done about a query (queries.py)
     new_work_order: bool = False
     invalid_id_numbers: int = 0
 
@@ -52,16 +61,33 @@ class HotlineIngestor:
     `workorders`: the 12345 work-order backend."""
 
     def __init__(self, *, parse: Callable[[str], Parse], routing: Mapping[str, str], min_confidence: float,
-                 purposes: frozenset[str], workorders, hub: RedisHub, workers: int = 4):
+                 purposes: frozenset[str], workorders, hub: RedisHub, workers: int = 4, pepper: bytes = b"",
+                 catalogue=None):
         self.parse = parse
         self.routing = routing
         self.min_confidence = min_confidence
         self.purposes = purposes
         self.orders = HotlineWorkOrders(workorders, hub)
+        self.registry = CallRegistry(hub)
+        self.workorders = workorders
+        self.catalogue = catalogue      # the 办事指南, to answer guide queries (None: not answered)
         self.workers = max(1, workers)
+        self.pepper = pepper        # keys the callers' pseudonyms (security.hash_pepper)
+
+    def understand(self, call: Call) -> Analysis:
+        """What the call was about, without filing anything (also what `make hotline-eval` measures).
+        Raises NluUnavailable when the NLU does not answer."""
+        turns = parse_caller_turns(call, self.parse)
+        return analyse(call, turns, self.routing, self.min_confidence, self.purposes)
 
     def process(self, call: Call) -> CallOutcome:
         """One call, start to end. Never raises: a failure is the outcome's reason."""
+        if self.registry.claim(call) is Claim.CONFLICT:
+            log.warning("hotline call %s (line %d): call_id already used by a different call; refused",
+                        call.call_id, call.line)
+            return CallOutcome(call.line, call.call_id, reused_call_id=True,
+                               failure="call_id already used by a different call: refused, not attached to "
+                                       "its work order (give this call an id of its own)")
         try:
             turns = parse_caller_turns(call, self.parse)
         except NluUnavailable as e:
@@ -70,6 +96,8 @@ class HotlineIngestor:
         try:
             analysis = analyse(call, turns, self.routing, self.min_confidence, self.purposes)
             filed = self.orders.file(call, analysis) if analysis.is_complaint else None
+            query = None if analysis.is_complaint or self.catalogue is None else \
+                act_on_query(call, analysis, self.catalogue, self.workorders)
         except BackendError as e:
             log.warning("hotline call %s (line %d): work order not filed: %s", call.call_id, call.line, e)
             return CallOutcome(call.line, call.call_id,
@@ -82,8 +110,19 @@ class HotlineIngestor:
             "topic": analysis.topic, "department": analysis.department, "district": analysis.district,
             "entities": analysis.entities, "work_order": filed.as_dict() if filed else None,
         }
+        heard = Heard(call.call_id, call.started_at.date(), analysis.district, analysis.intent, analysis.topic,
+                      place_key(analysis.place.name if analysis.place else None, " ".join(call.caller_texts())),
+                      self.caller_key(call), result["work_order"], analysis.department)
         return CallOutcome(call.line, call.call_id, result=result, new_work_order=bool(filed and filed.new),
-                           invalid_id_numbers=analysis.invalid_id_numbers)
+                           invalid_id_numbers=analysis.invalid_id_numbers, note=filed.note if filed else None,
+                           heard=heard, query=query)
+
+    def caller_key(self, call: Call) -> str | None:
+        """The caller's pseudonym: a keyed hash of the number in its 11-digit form, so 186-2830-5147
+        and 18628305147 are one caller; None without a number."""
+        if not call.caller:
+            return None
+        return keyed_hash(self.pepper, "hotline-caller:" + compact(call.caller))
 
     def outcomes(self, items: Iterable[Call | BadLine]) -> Iterator[Outcome]:
         """One outcome per item, in the order of `items` (bad lines pass straight through)."""
@@ -115,12 +154,30 @@ class Summary:
         self.bad_lines: list[dict] = []
         self.failed_calls: list[dict] = []
         self.nlu_failures = 0
+        self.reused_call_ids = 0
+        self.notes: list[dict] = []
+        self.queries_answered = 0
+        self.call_backs_needed = 0
         self.by_intent: Counter[str] = Counter()
         self.by_topic: Counter[str] = Counter()
         self.by_department: Counter[str] = Counter()
         self.work_orders_created = 0
         self.work_orders_existing = 0
         self.invalid_id_numbers = 0
+
+    @classmethod
+    def restore(cls, saved: dict) -> "Summary":
+        """A summary carried on from as_dict() (a resumed run goes on counting)."""
+        s = cls()
+        for name in ("calls_read", "ingested", "nlu_failures", "reused_call_ids", "queries_answered",
+                     "call_backs_needed", "work_orders_created", "work_orders_existing", "invalid_id_numbers"):
+            setattr(s, name, int(saved.get(name, 0)))
+        s.bad_lines, s.failed_calls = list(saved.get("bad_lines", [])), list(saved.get("failed_calls", []))
+        s.notes = list(saved.get("notes", []))
+        s.by_intent.update(saved.get("by_intent", {}))
+        s.by_topic.update(saved.get("by_topic", {}))
+        s.by_department.update(saved.get("by_department", {}))
+        return s
 
     def add(self, outcome: Outcome) -> None:
         self.calls_read += 1
@@ -130,9 +187,16 @@ class Summary:
         if outcome.result is None:
             self.failed_calls.append(outcome.error())
             self.nlu_failures += outcome.nlu_failed
+            self.reused_call_ids += outcome.reused_call_id
             return
         r = outcome.result
         self.ingested += 1
+        if outcome.query:
+            answered = outcome.query["action"] == "answered"
+            self.queries_answered += answered
+            self.call_backs_needed += not answered
+        if outcome.note:
+            self.notes.append({"line": outcome.line, "call_id": outcome.call_id, "note": outcome.note})
         self.by_intent[r["intent"]] += 1
         if r["topic"]:
             self.by_topic[r["topic"]] += 1
@@ -148,6 +212,8 @@ class Summary:
         return {
             "calls_read": self.calls_read, "ingested": self.ingested,
             "bad_lines": self.bad_lines, "failed_calls": self.failed_calls, "nlu_failures": self.nlu_failures,
+            "reused_call_ids": self.reused_call_ids, "notes": self.notes,
+            "queries_answered": self.queries_answered, "call_backs_needed": self.call_backs_needed,
             "by_intent": dict(self.by_intent.most_common()), "by_topic": dict(self.by_topic.most_common()),
             "by_department": dict(self.by_department.most_common()),
             "work_orders_created": self.work_orders_created, "work_orders_existing": self.work_orders_existing,

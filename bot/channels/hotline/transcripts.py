@@ -8,9 +8,11 @@ the problem, never the field's content (a line may hold ID or phone numbers).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from bot.city.districts import DISTRICTS
@@ -33,9 +35,19 @@ class Call:
     duration_s: float
     district: str | None        # full district name, or None when the transcript has none
     turns: tuple[Turn, ...]
+    # The caller's number as the telephone system recorded it (optional). Raw: it lives only in
+    # memory, is pseudonymised by the ingestor (keyed hash) and never written or shown.
+    caller: str | None = field(default=None, repr=False, compare=False)
 
     def caller_texts(self) -> list[str]:
         return [t.text for t in self.turns if t.speaker == "caller" and t.text.strip()]
+
+    def fingerprint(self) -> str:
+        """A digest of what was said and when, not of where it sits in a file: the same call sent
+        twice has the same fingerprint; a different call reusing the call_id does not."""
+        content = [self.started_at.isoformat(), self.duration_s, self.district,
+                   [[t.speaker, t.text] for t in self.turns]]
+        return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,9 @@ def parse_call(obj: object, line: int) -> Call:
         raise InvalidCall("call_id must be a non-empty string")
     if len(call_id) > MAX_CALL_ID:
         raise InvalidCall(f"call_id longer than {MAX_CALL_ID} characters")
+    if has_control_characters(call_id):
+        # A newline in an id that is logged and printed would forge a line of its own.
+        raise InvalidCall("call_id contains control characters")
 
     started = obj.get("started_at")
     if started is None:
@@ -104,7 +119,20 @@ def parse_call(obj: object, line: int) -> Call:
         else:
             district = None   # "" means "not known", like a missing field
 
-    return Call(line, call_id.strip(), started_at, float(duration), district, _turns(obj.get("turns")))
+    caller = obj.get("caller")
+    if caller is not None and not isinstance(caller, str):
+        raise InvalidCall("caller must be a string")
+    return Call(line, call_id.strip(), started_at, float(duration), district, _turns(obj.get("turns")),
+                caller=(caller or "").strip() or None)
+
+
+# Control (newline, escape), format (bidi override, zero-width) and line/paragraph separators.
+_UNSAFE_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether text holds a character that could break or disguise a log line."""
+    return any(unicodedata.category(ch) in _UNSAFE_CATEGORIES for ch in text)
 
 
 def _turns(turns: object) -> tuple[Turn, ...]:
@@ -146,10 +174,11 @@ class _DuplicateGuard:
         return call
 
 
-def read_jsonl(lines: Iterable[bytes | str]) -> Iterator[Call | BadLine]:
-    """Each non-blank line of a JSON Lines stream, as a Call or a BadLine (lines count from 1)."""
+def read_jsonl(lines: Iterable[bytes | str], first_line: int = 1) -> Iterator[Call | BadLine]:
+    """Each non-blank line of a JSON Lines stream, as a Call or a BadLine (lines count from
+    `first_line`: a resumed file goes on with its own numbers)."""
     guard = _DuplicateGuard()
-    for number, raw in enumerate(lines, 1):
+    for number, raw in enumerate(lines, first_line):
         if isinstance(raw, bytes):
             try:
                 raw = raw.decode("utf-8")

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 
 import redis
 
-from adapters.errors import NotFound
+from adapters.errors import BackendTimeout, BackendUnavailable, BadResponse, BusinessError, NotFound
 from bot.city.complaint_topics import TOPIC_NAMES
 from bot.city.districts import CITY_WIDE
 from bot.core.privacy import mask_text
@@ -31,8 +32,15 @@ MAX_CONTENT_CHARS = 3000        # an operator reads it; a two-hour call need not
 SPEAKER_NAMES = {"agent": "话务员", "caller": "市民"}
 
 
-def idempotency_key(call_id: str) -> str:
-    return "hl-" + hashlib.sha256(call_id.encode("utf-8")).hexdigest()[:32]
+def idempotency_key(call: Call) -> str:
+    """From the call_id and the call's content: the same call always gets the same key, and a
+    different call under a reused id (refused earlier by the registry, unless Redis was down)
+    never gets the first call's order from the backend."""
+    return "hl-" + hashlib.sha256(f"{call.call_id}\n{call.fingerprint()}".encode("utf-8")).hexdigest()[:32]
+
+
+RETRIES = 2                     # more attempts after the adapter's own, for an unavailable backend
+RETRY_PAUSE_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,7 @@ class Filed:
     order_no: str
     status: str
     new: bool           # created by this ingestion (False: filed by an earlier one)
+    note: str | None = None     # what the backend refused and we filed without (reported, not hidden)
 
     def as_dict(self) -> dict:
         return {"order_no": self.order_no, "status": self.status}
@@ -80,15 +89,40 @@ class HotlineWorkOrders:
                 return Filed(order.order_no, order.status, new=False)
             except NotFound:
                 log.warning("hotline call %s: remembered work order not found; filing again", call.call_id)
-        order = self.workorders.create(
+        fields = dict(
             topic=analysis.topic or "other", department=analysis.department,
             content=work_order_content(call, analysis), district=analysis.district or CITY_WIDE,
             contact_phone=analysis.contact_phone,
             # Never linked to an ID said on the phone: nobody verified the caller is that citizen.
             id_number=None,
-            idempotency_key=idempotency_key(call.call_id))
+            idempotency_key=idempotency_key(call))
+        note = None
+        try:
+            order = self._create(fields)
+        except BusinessError as e:
+            if isinstance(e, NotFound) or not fields["contact_phone"]:
+                raise
+            # The only optional field is the call-back number: a backend refusing it (its own idea of a
+            # phone's shape) must not cost the complaint its work order. File without it, say so; the
+            # number stays (masked) in the call record the department reads.
+            log.warning("hotline call %s: work order refused with the contact phone (%s); filing without it",
+                        call.call_id, e)
+            note = f"contact phone refused by the work-order system ({e.code or 'refused'}); filed without it"
+            order = self._create({**fields, "contact_phone": None,
+                                  "idempotency_key": fields["idempotency_key"] + "-np"})
         self._remember(call.call_id, order.order_no)
-        return Filed(order.order_no, order.status, new=True)
+        return Filed(order.order_no, order.status, new=True, note=note)
+
+    def _create(self, fields: dict):
+        """create(), tried again after a pause when the backend is unavailable (the idempotency key
+        makes a repeat safe); a refusal (BusinessError) is an answer and is not repeated as is."""
+        for attempt in range(RETRIES + 1):
+            try:
+                return self.workorders.create(**fields)
+            except (BackendUnavailable, BackendTimeout, BadResponse):
+                if attempt == RETRIES:
+                    raise
+                time.sleep(RETRY_PAUSE_S * (attempt + 1))
 
     # Redis trouble must not stop filing: the idempotency key still guards the backend.
     def _remembered(self, call_id: str) -> str | None:

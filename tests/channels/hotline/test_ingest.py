@@ -165,3 +165,37 @@ def test_output_follows_input_order_whatever_the_pool(stack_runtime, workers):
              enumerate(["请问护照怎么办理", "我想知道公积金余额", "你好", "结婚登记要带什么材料"] * 4)]
     outcomes, _ = run(stack_runtime.hotline(workers=workers), read_array(calls))
     assert [o.result["call_id"] for o in outcomes] == [c["call_id"] for c in calls]
+
+
+@pytest.mark.parametrize("said", ["186-2830-5147", "186 2830 5147", "+86 186-2830-5147", "１８６２８３０５１４７"])
+def test_a_phone_in_any_written_format_never_stops_the_filing(ingestor, stack_runtime, said):
+    c = call(f"PHONE-{unique_tag()}", "我要投诉，我们院子这个月停了四次电了，供电那边也没个说法。",
+             "就在龙泉驿那边，汽车城旁边的小区。", f"我的电话是{said}。")
+    [outcome] = list(ingestor.outcomes(read_array([c])))
+    assert outcome.failure is None and outcome.note is None
+    order = stack_runtime.adapters.workorders.get(outcome.result["work_order"]["order_no"], None)
+    assert order.contact_phone_masked == "186****5147"
+
+
+def test_a_work_order_system_unavailable_for_a_moment_is_tried_again(ingestor, sandbox_clean):
+    sandbox_clean.fault("workorders", "error_503", times=3)      # more than the adapter's own retries
+    c = call(f"RETRY-{unique_tag()}", "我要投诉，楼下的烧烤店油烟太大了，天天晚上熏得窗子都打不开。")
+    [outcome] = list(ingestor.outcomes(read_array([c])))
+    assert outcome.failure is None and outcome.result["work_order"]["order_no"].startswith("GD")
+    assert sandbox_clean.stats("workorders").get("created", 0) >= 1
+
+
+def test_queries_are_acted_on_and_personal_ones_left_for_an_identity_checked_call_back(ingestor, stack_runtime):
+    tag = unique_tag()
+    [complaint] = list(ingestor.outcomes(read_array([call(f"Q0-{tag}", "我要投诉，楼下的烧烤店油烟太大了，熏得窗子都打不开。")])))
+    order_no = complaint.result["work_order"]["order_no"]
+    calls = [call(f"Q1-{tag}", "你好，我想问一下护照怎么办理，要带什么材料？"),
+             call(f"Q2-{tag}", f"我前几天反映的那个事情，工单号是{order_no}，现在处理得怎么样了？"),
+             call(f"Q3-{tag}", "我想查一下我的公积金余额还有好多"),
+             call(f"Q4-{tag}", "我要投诉，小区门口的垃圾好几天都没人清运了")]
+    q = {o.call_id.split("-")[0]: o.query for o in ingestor.outcomes(read_array(calls))}
+    assert q["Q1"]["action"] == "answered" and q["Q1"]["answer"]["item"] == "护照" and q["Q1"]["answer"]["materials"]
+    assert q["Q2"]["action"] == "answered"
+    assert (q["Q2"]["answer"]["order_no"], q["Q2"]["answer"]["status"]) == (order_no, "已受理")
+    assert q["Q3"]["intent"] == "query_housing_fund" and q["Q3"]["action"] == "call_back_identity_check"
+    assert q["Q4"] is None       # a complaint: its work order is what was done

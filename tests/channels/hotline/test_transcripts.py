@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.channels.hotline.transcripts import BadLine, Call, read_array, read_jsonl
 from tests.fixtures.hotline import SAMPLE, call
 
@@ -91,3 +93,19 @@ def test_array_positions_are_the_line_numbers():
     items = list(read_array([call("A", "投诉"), "nope", call("A", "投诉")]))
     assert isinstance(items[0], Call)
     assert reasons(items) == {2: "expected a JSON object, got a string", 3: "duplicate call_id (first seen on line 1)"}
+
+
+@pytest.mark.parametrize("call_id", ["A\nB", "A\rB", "A\x1b[31mB", "A\u202eB", "A\u2028B", "A\x00"])
+def test_a_call_id_with_control_characters_is_a_bad_line(call_id):
+    line = json.dumps({"call_id": call_id, "started_at": "2026-11-02T10:00:00+08:00", "duration_s": 1,
+                       "turns": [{"speaker": "caller", "text": "你好"}]})
+    [bad] = list(read_jsonl([line]))
+    assert bad == BadLine(1, "call_id contains control characters")
+
+
+def test_the_fingerprint_is_the_content_not_the_place_in_the_file():
+    one = {"call_id": "X", "started_at": "2026-11-02T10:00:00+08:00", "duration_s": 1,
+           "turns": [{"speaker": "caller", "text": "你好"}]}
+    a, b = read_array([one, dict(one, call_id="Y")])
+    c = next(read_array([dict(one, turns=[{"speaker": "caller", "text": "您好"}])]))
+    assert a.fingerprint() == b.fingerprint() != c.fingerprint()

@@ -3,6 +3,7 @@ these pin the rules; test_ingest.py checks them on the real model)."""
 from __future__ import annotations
 
 from bot.channels.hotline.understanding import TurnParse, complaint_topic, decide_intents as decide, masked_entities
+from bot.channels.hotline.transcripts import read_array
 from bot.nlu.client import Entity, Parse
 from handlers.registry import build_handlers
 
@@ -52,12 +53,35 @@ def test_calls_without_a_purpose():
     assert decide_intents([]) == ("nlu_fallback", [])
 
 
-def test_the_first_complaint_turn_with_a_topic_decides():
-    t = turns(("茶楼每天晚上打麻将到两点", "file_complaint", 0.77), ("清江东路，靠近公交站", "file_complaint", 1.0))
-    assert complaint_topic(t) == ("noise", "茶楼每天晚上打麻将到两点")
-    t = turns(("我要投诉", "file_complaint", 0.9), ("小区电梯坏了", "file_complaint", 0.9))
-    assert complaint_topic(t)[0] == "property"
-    assert complaint_topic(turns(("我要投诉一件事", "file_complaint", 0.9)))[0] == "other"
+def a_call(*said: tuple[str, str]):
+    """A Call from (speaker, text) pairs."""
+    [c] = read_array([{"call_id": "U1", "started_at": "2026-11-02T10:00:00+08:00", "duration_s": 60,
+                       "turns": [{"speaker": sp, "text": tx} for sp, tx in said]}])
+    return c
+
+
+def topic_of(said, intents):
+    """complaint_topic of a call; `intents`: the caller turns' parses, in order."""
+    c = a_call(*said)
+    t = turns(*[(text, intent, 0.9) for text, intent in zip(c.caller_texts(), intents)])
+    return complaint_topic(c, t)
+
+
+def test_the_whole_call_decides_the_topic_an_answer_to_where_counts_least():
+    said = [("agent", "请讲"), ("caller", "茶楼每天晚上打麻将到两点"), ("agent", "具体在哪里？"),
+            ("caller", "清江东路，靠近公交站")]
+    assert topic_of(said, ["file_complaint", "file_complaint"]) == ("noise", "茶楼每天晚上打麻将到两点")
+    said = [("caller", "我要投诉"), ("caller", "小区电梯坏了")]
+    assert topic_of(said, ["file_complaint", "file_complaint"])[0] == "property"
+    assert topic_of([("caller", "我要投诉一件事")], ["file_complaint"])[0] == "other"
+
+
+def test_the_problem_said_over_several_turns_and_restated_by_the_agent():
+    said = [("caller", "我要反映个事，我们这边有个工地"), ("agent", "工地怎么了？"),
+            ("caller", "每天晚上十一点多了还在打桩"), ("agent", "您反映的是夜间施工扰民的问题对吧")]
+    assert topic_of(said, ["file_complaint", "inform"])[0] == "noise"
+    said = [("caller", "我们院子这个月停了四次电了"), ("caller", "问了供电所也没个说法")]
+    assert topic_of(said, ["file_complaint", "inform"])[0] == "utilities_outage"
 
 
 def test_entities_masked_deduplicated_and_invalid_ids_flagged():
@@ -72,3 +96,24 @@ def test_entities_masked_deduplicated_and_invalid_ids_flagged():
         {"entity": "id_number", "value": "510***********2621", "valid": False},
     ]
     assert contact == "13982104576" and invalid == 1
+
+
+def test_an_annoyed_question_about_a_service_is_that_query_whatever_the_model_says():
+    t = turns(("医保报销的钱怎么还没到账，都两个月了", "file_complaint", 0.99), ("好嘛，谢谢", "thank", 0.9))
+    assert decide_intents(t) == ("query_medical_insurance", [])
+    t = turns(("你们这个水费咋个这么贵哦，我想查一下账单", "file_complaint", 0.9),)
+    assert decide_intents(t) == ("query_utility_bill", [])
+    t = turns(("办个体户营业执照要带啥子东西嘛，窗口那个人态度差得很", "file_complaint", 0.9),)
+    assert decide_intents(t)[0] in ("query_business_registration", "ask_service_guide")
+
+
+def test_a_complaint_asked_to_be_handled_stays_main_a_follow_up_of_one_is_a_progress_query():
+    t = turns(("我想问下公积金余额", "query_housing_fund", 0.95), ("还有我要投诉楼下烧烤油烟", "file_complaint", 0.8))
+    assert decide_intents(t) == ("file_complaint", ["query_housing_fund"])
+    t = turns(("我之前投诉那个美容院不退卡的，工单号是GD20261112004519，想问下现在啥子情况了", "file_complaint", 0.9),)
+    assert decide_intents(t) == ("query_my_affairs", [])
+
+
+def test_a_problem_mentioned_on_the_way_does_not_make_the_call_a_complaint():
+    t = turns(("我想问一下护照怎么办理", "ask_service_guide", 0.97), ("上次去那个窗口排了两个小时的队", "file_complaint", 0.6))
+    assert decide_intents(t) == ("ask_service_guide", ["file_complaint"])
