@@ -29,8 +29,9 @@ fonts:
 	@fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || { \
 	  echo "installing fonts-wqy-microhei (the charts' CJK font)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get install -y -q fonts-wqy-microhei >/dev/null || \
-	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q fonts-wqy-microhei >/dev/null; }; }
+	  $$SUDO apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null 2>&1 && $$SUDO apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1; } || \
+	  echo "warning: fonts-wqy-microhei not installed (no apt-get or no rights): make ingest will skip the charts"; }
 
 $(APP_STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)

@@ -66,6 +66,14 @@ def test_ingest_writes_calls_and_summary(cli_env, tmp_path):
     for secret in RAW_SECRETS:
         assert secret not in printed + done.stderr + (out / "calls.jsonl").read_text(encoding="utf-8")
 
+    # The picture: counts, the work orders as CSV, the charts; no raw caller number anywhere.
+    picture = json.loads((out / "picture.json").read_text(encoding="utf-8"))
+    assert sum(picture["by_day"].values()) == 5 and picture["by_topic"] == {"noise": 1, "property": 1}
+    csv_text = (out / "work_orders.csv").read_text(encoding="utf-8-sig")
+    assert csv_text.count("\nGD") == 2 and "噪音扰民" in csv_text
+    for png in ("topics_by_district.png", "calls_per_day.png"):
+        assert (out / png).read_bytes()[:4] == b"\x89PNG"
+
     again = ingest(cli_env, "--file", source, "--out", tmp_path / "again")
     assert again.returncode == 0, again.stderr
     second = json.loads((tmp_path / "again" / "summary.json").read_text(encoding="utf-8"))
@@ -204,3 +212,28 @@ def test_two_processes_share_one_file_each_line_done_once(cli_env, tmp_path, san
         results += [json.loads(x) for x in (tmp_path / f"out{i}" / "calls.jsonl").read_text(encoding="utf-8").splitlines()]
     orders = [r["work_order"]["order_no"] for r in results if r["work_order"]]
     assert len(orders) == len(set(orders)) == sandbox_clean.stats("workorders").get("created", 0) - before
+
+
+def test_repeat_callers_and_hot_spots_are_in_the_picture_pseudonymised(cli_env, tmp_path):
+    tag = unique_tag()
+    said = ["我要投诉，玉林小区楼下的烧烤店油烟太大了，熏得窗子都打不开。",
+            "我要反映一下，玉林北路的小区里头，有家烧烤店的油烟天天往楼上飘。",
+            "我们玉林小区门口那个烧烤摊，油烟大得很，麻烦管一下。"]
+    calls = []
+    for i, text in enumerate(said):
+        c = {"call_id": f"HOT{i}-{tag}", "started_at": f"2026-11-0{2 + 2 * i}T20:00:00+08:00", "duration_s": 60,
+             "district": "武侯区", "caller": "186-2830-5147" if i < 2 else "18628305147",
+             "turns": [{"speaker": "agent", "text": "您好，12345热线。"}, {"speaker": "caller", "text": text}]}
+        calls.append(c)
+    source = tmp_path / "calls.jsonl"
+    source.write_text(to_jsonl(calls), encoding="utf-8")
+    done = ingest(cli_env, "--file", source, "--out", tmp_path / "out", "--no-progress")
+    assert done.returncode == 0, done.stderr
+    picture = json.loads((tmp_path / "out" / "picture.json").read_text(encoding="utf-8"))
+    [spot] = picture["hot_spots"]
+    assert (spot["district"], spot["place"], spot["topic"], spot["calls"]) == ("武侯区", "玉林", "sanitation", 3)
+    [caller] = picture["repeat_callers"]
+    assert caller["calls"] == 3 and len(caller["caller"]) == 32
+    everything = "".join(p.read_text(encoding="utf-8", errors="replace") for p in (tmp_path / "out").iterdir()
+                         if p.suffix in (".json", ".jsonl", ".csv")) + done.stdout + done.stderr
+    assert "18628305147" not in everything and "2830" not in everything

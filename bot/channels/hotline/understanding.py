@@ -78,6 +78,11 @@ def analyse(call: Call, turns: list[TurnParse], routing: dict[str, str], min_con
     if intent == COMPLAINT:
         topic, complaint_text = complaint_topic(call, turns)
         subject = None if topic != "other" else _service_subject(understood, purposes)
+        if subject is None and topic == "other" and secondary and \
+                not any(ASKS_TO_HANDLE.search(t.text) for t in understood):
+            # A grumble on the way (你们效率也太低了) with no problem to route and nothing asked to be
+            # handled, beside a real query: the query is what the caller wanted.
+            subject = secondary[0]
         if subject:
             # A "complaint" with no problem of the routing table, about a service's own matter
             # (my 社保 record, my 公积金 withdrawal): the caller wants that matter known or done.

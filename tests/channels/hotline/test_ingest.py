@@ -199,3 +199,11 @@ def test_queries_are_acted_on_and_personal_ones_left_for_an_identity_checked_cal
     assert (q["Q2"]["answer"]["order_no"], q["Q2"]["answer"]["status"]) == (order_no, "已受理")
     assert q["Q3"]["intent"] == "query_housing_fund" and q["Q3"]["action"] == "call_back_identity_check"
     assert q["Q4"] is None       # a complaint: its work order is what was done
+
+
+def test_a_complaint_with_no_place_at_all_is_still_filed_for_the_office_to_triage(ingestor, stack_runtime):
+    c = call(f"NOPLACE-{unique_tag()}", "我要投诉，楼上天天半夜装修，电钻打到一两点，吵得睡不着。", "地址我不想说。")
+    [outcome] = list(ingestor.outcomes(read_array([c])))
+    assert outcome.result["district"] is None and outcome.result["topic"] == "noise"
+    order = stack_runtime.adapters.workorders.get(outcome.result["work_order"]["order_no"], None)
+    assert order.district == "成都市"
