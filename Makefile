@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 APP_STAMP := $(VENV)/.installed
 NLU_STAMP := $(NLU_VENV)/.installed
 
-.PHONY: run test install model nlu-eval nlu-crossval ingest menu bench clean help user
+.PHONY: run test install model nlu-eval nlu-crossval ingest menu bench clean help user browser
 
 help:
 	@echo "make run                 start everything and serve http://127.0.0.1:8000 (Ctrl-C stops)"
@@ -40,7 +40,7 @@ model: install
 run: install
 	$(PY) scripts/devstack.py
 
-test: install
+test: install browser
 	$(PY) scripts/nlu_model.py ensure
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -69,3 +69,22 @@ bench: $(APP_STAMP)
 user: $(APP_STAMP)
 	@test -n "$(NAME)" -a -n "$(ROLE)" || (echo "usage: make user NAME=… ROLE=agent|department|office|admin [DEPT=…]" && exit 2)
 	$(PY) scripts/make_user.py --name "$(NAME)" --role "$(ROLE)" $(if $(DEPT),--dept "$(DEPT)")
+
+# The console's browser tests need Debian's chromium, chromium-driver and a CJK font: installed
+# with apt-get when missing and possible (root, or sudo without a password). Where they cannot
+# be, the browser tests skip with a message (and fail under CI=true).
+BROWSER_PACKAGES := chromium chromium-driver fonts-wqy-microhei
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing $(BROWSER_PACKAGES) for the console's browser tests"; \
+		(apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1)) \
+			|| echo "could not install $(BROWSER_PACKAGES): the browser tests will be skipped"; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then \
+		echo "installing $(BROWSER_PACKAGES) for the console's browser tests"; \
+		(sudo -n apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1 || (sudo -n apt-get update -q >/dev/null 2>&1 && sudo -n apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1)) \
+			|| echo "could not install $(BROWSER_PACKAGES): the browser tests will be skipped"; \
+	else \
+		echo "$(BROWSER_PACKAGES) missing and no way to install them: the browser tests will be skipped"; \
+	fi
