@@ -27,6 +27,7 @@ from bot.core import access, metrics
 from bot.core.clock import CLOCK
 from bot.core.errors import ConfigError
 from bot.core.logs import configure_logging
+from bot.core.privacy import pseudonym
 from bot.core.redis_hub import RedisHub
 from bot.core.settings import Settings
 from bot.nlu.client import NluClient
@@ -122,6 +123,8 @@ def build_runtime(settings: Settings) -> Runtime:
 def build_records(settings: Settings) -> Records:
     """The durable records (records.url, else SQLite under data/), migrated to the newest schema;
     every read of a citizen's records in a backend is audited into them from here on."""
+    if settings.is_production:
+        pseudonym("start-up", "check")   # raises now, not at the first audit, without PSEUDONYM_KEY
     url = str((settings.extra.get("records") or {}).get("url") or "") or None
     records = Records.over(open_database(url))
     access.set_sink(records.audit.record)

@@ -30,7 +30,7 @@ DEFAULT_CONFIG_FILE = ROOT / "config.yaml"
 PROFILES = ("sandbox", "production")
 
 # Settings that are secrets wherever they appear (matched on the last key).
-_SECRET_KEY = re.compile(r"^(token|app_secret|aes_key|data_key|hash_pepper|admin_api_key|api_key|password|.*_secret|secret)$")
+_SECRET_KEY = re.compile(r"^(token|app_secret|aes_key|data_key|hash_pepper|admin_api_key|.*api_key|password|.*_secret|secret)$")
 
 
 class EnvRef:

@@ -44,7 +44,9 @@ class ConversationSettings:
 class SecuritySettings:
     data_key: bytes        # 32 bytes, encrypts ID numbers at rest
     hash_pepper: bytes     # keys the lookup hashes of ID numbers and log pseudonyms
-    admin_api_key: str
+    admin_api_key: str     # the agents' JSON API (call-centre systems)
+    hotline_api_key: str   # machine key of the hotline's transcript intake (HOTLINE_API_KEY)
+    nlu_api_key: str       # machine key of POST /api/nlu/parse (NLU_API_KEY)
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,8 @@ def build_settings(tree: Mapping[str, Any]) -> Settings:
             data_key=_data_key(sec),
             hash_pepper=pepper.encode(),
             admin_api_key=sec.str("admin_api_key"),
+            hotline_api_key=sec.str("hotline_api_key"),
+            nlu_api_key=sec.str("nlu_api_key"),
         ),
         wechat=root.section("wechat"),
         backends=root.mapping("backends", {}),

@@ -2,7 +2,7 @@
 
 Same format as the file of `make ingest` (JSON Lines, Content-Type
 application/x-ndjson or text/plain), or a JSON array of call objects. Requires
-`X-Api-Key: <security.admin_api_key>`. Answers
+`X-Api-Key: <security.hotline_api_key>` (HOTLINE_API_KEY: the hotline system's own key). Answers
     200 {"results": [...], "errors": [{"line": n, "reason": ...}], "summary": {...}}
     400 empty or undecodable body, 401 no valid key, 413 body over app.max_body_bytes,
     503 when something unexpected broke (never a 500 with a traceback).
@@ -69,8 +69,8 @@ bp = Blueprint("hotline_api", __name__)
 @bp.post("/api/hotline/transcripts")
 def ingest_transcripts():
     rt = runtime()
-    if not _key_ok(rt.settings.security.admin_api_key):
-        return jsonify(error="unauthorized: X-Api-Key with the admin API key required"), 401
+    if not _key_ok(rt.settings.security.hotline_api_key):
+        return jsonify(error="unauthorized: X-Api-Key with the hotline API key (HOTLINE_API_KEY) required"), 401
     try:
         raw = request.get_data(cache=False)
     except RequestEntityTooLarge:

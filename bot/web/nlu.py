@@ -1,7 +1,8 @@
 """POST /api/nlu/parse: the assistant's own parse of a text, for evaluation and operators.
 
 Same JSON shape as Rasa's /model/parse, after our normalisation and through our
-cache. Only loopback callers, or callers presenting the admin API key.
+cache. Loopback callers in the sandbox profile, and callers presenting NLU_API_KEY
+(security.nlu_api_key, a machine key of its own).
 """
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ PROXY_HEADERS = ("X-Forwarded-For", "X-Real-IP", "Forwarded")
 
 
 def _allowed() -> bool:
-    if request.remote_addr in LOOPBACK and not any(h in request.headers for h in PROXY_HEADERS):
+    settings = runtime().settings
+    if (not settings.is_production and request.remote_addr in LOOPBACK
+            and not any(h in request.headers for h in PROXY_HEADERS)):
         return True
-    key = runtime().settings.security.admin_api_key
+    key = settings.security.nlu_api_key
     given = request.headers.get("X-Api-Key", "")
     return bool(given) and hmac.compare_digest(given.encode(), key.encode())
 
@@ -34,7 +37,7 @@ bp = Blueprint("nlu_api", __name__)
 @bp.post("/api/nlu/parse")
 def parse():
     if not _allowed():
-        return jsonify(error="forbidden: loopback or admin API key only"), 403
+        return jsonify(error="forbidden: the NLU API key (X-Api-Key) is required"), 403
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         return jsonify(error='expected JSON {"text": "..."}'), 400

@@ -99,7 +99,9 @@ def test_own_parse_endpoint_returns_rasas_shape(client):
     assert client.post("/api/nlu/parse", json={"text": "x"},
                        headers={"X-Real-IP": "203.0.113.9"}).status_code == 403
     assert client.post("/api/nlu/parse", json={"text": "x"}, headers={
-        "X-Forwarded-For": "203.0.113.9", "X-Api-Key": "sandbox-admin-key"}).status_code == 200
+        "X-Forwarded-For": "203.0.113.9", "X-Api-Key": "sandbox-nlu-key"}).status_code == 200
+    assert client.post("/api/nlu/parse", json={"text": "x"}, headers={   # a person's key is no machine's
+        "X-Forwarded-For": "203.0.113.9", "X-Api-Key": "sandbox-admin-key"}).status_code == 403
     assert client.post("/api/nlu/parse", data="not json").status_code == 400
 
 

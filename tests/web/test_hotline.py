@@ -18,7 +18,7 @@ def client(hotline_app):
 
 @pytest.fixture
 def key(stack_runtime):
-    return {"X-Api-Key": stack_runtime.settings.security.admin_api_key}
+    return {"X-Api-Key": stack_runtime.settings.security.hotline_api_key}
 
 
 def test_json_lines_with_a_bad_line(client, key):
@@ -68,7 +68,8 @@ def test_the_same_calls_twice_file_one_work_order(client, key, sandbox):
     assert second["summary"]["work_orders_existing"] == 1
 
 
-@pytest.mark.parametrize("headers", [{}, {"X-Api-Key": "wrong"}, {"X-Api-Key": ""}])
+@pytest.mark.parametrize("headers", [{}, {"X-Api-Key": "wrong"}, {"X-Api-Key": ""},
+                                     {"X-Api-Key": "sandbox-admin-key"}])   # the agents' key is not the hotline's
 def test_without_a_valid_key(client, headers):
     r = client.post(PATH, data=to_jsonl(sample_calls()[:1]).encode(), headers=headers)
     assert r.status_code == 401 and "error" in r.get_json()
