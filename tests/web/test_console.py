@@ -217,3 +217,19 @@ def test_the_dashboard_draws_its_charts_with_the_numbers_beside(operator, fake_r
     assert "<td>wechat_oa</td>" not in page and "<th>wechat_oa</th>" in page
     assert "熔断器" in page and "closed" in page
     assert operator("agent").get("/console/dashboard").status_code == 403
+
+
+def test_an_agent_viewing_a_citizens_matters_leaves_one_audit_record_per_backend(operator, fake_runtime, travel):
+    travel(dt.datetime(2026, 11, 27, 10, 0, tzinfo=CST))
+    citizen = Chat(fake_runtime)
+    citizen.bind(WANG)
+    citizen.say("转人工")
+    agent = operator("agent")
+    ticket_page = agent.post("/console/desk/take", form_page="/console/desk").headers["Location"]
+    before = len(fake_runtime.records.audit.search(limit=10_000))
+    page = agent.get(ticket_page + "/affairs").get_data(as_text=True)
+    assert "港澳 个人旅游签注" in page and WANG[1] not in page
+    mine = fake_runtime.records.audit.search(actor=f"account:{agent.name}")
+    assert len(fake_runtime.records.audit.search(limit=10_000)) == before + len(mine)
+    assert sorted(r["backend"] for r in mine) == sorted(a.name for a in fake_runtime.adapters.ledger_sources())
+    assert {(r["actor_role"], r["purpose"]) for r in mine} == {("agent", "agent_view")}

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 
+from adapters.fanout import collect_affairs
+from bot.core import access
 from bot.core.clock import CLOCK
 from bot.stores.callbacks import NO_TASK, UNREACHABLE
 from bot.web import runtime
@@ -56,6 +58,22 @@ def conversation(ticket: str):
     doc = _ticket_for_me(ticket)
     return render_template("console/conversation.html", ticket=_public(doc),
                            transcript=runtime().services.handoff.transcript(ticket))
+
+
+@bp.get("/desk/<ticket>/affairs")
+@requires(*DESK_ROLES)
+def citizen_affairs(ticket: str):
+    """The citizen's matters across the backends, for the agent serving them (a bound citizen
+    only). Each backend read is audited as this agent's view."""
+    doc = _ticket_for_me(ticket)
+    rt = runtime()
+    citizen = rt.identity.get(doc["user_key"])
+    if citizen is None:
+        return render_template("console/affairs.html", ticket=ticket, affairs=None, missing={})
+    me = current_operator()
+    with access.reading_as(access.Reader(me.actor, me.role, "agent_view")):
+        result = collect_affairs(rt.adapters, citizen.id_number, rt.services.service_settings.ledger.deadline_s)
+    return render_template("console/affairs.html", ticket=ticket, affairs=result.affairs, missing=result.missing)
 
 
 @bp.post("/desk/<ticket>/reply")
