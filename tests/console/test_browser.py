@@ -137,7 +137,7 @@ def test_the_dashboard_draws_its_charts(console):
     assert all(console.driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", i) > 100
                for i in images)
     console.shot("dashboard")
-    for page in ("ratings", "callbacks", "audit", "accounts"):
+    for page in ("ratings", "callbacks", "audit", "accounts", "settings"):
         console.open(f"/console/{page}")
         console.shot(page)
     console.open(f"/console/audit?citizen={WANG[1]}")

@@ -65,6 +65,9 @@ def test_roles_open_their_own_pages_only(operator):
     assert dept.get("/console/desk").status_code == 403
     assert dept.get("/console/accounts").status_code == 403
     assert admin.get("/console/accounts").status_code == 200
+    settings = admin.get("/console/settings").get_data(as_text=True)
+    assert "生态环境局" in settings and "sandbox-admin-key" not in settings
+    assert agent.get("/console/settings").status_code == 403
 
 
 def test_a_session_ends_after_its_idle_timeout(operator, fake_runtime, redis_hub):

@@ -91,3 +91,27 @@ def accounts():
         except ValueError as e:
             error = str(e)
     return render_template("console/accounts.html", accounts=book.all(), roles=ROLES, created=created, error=error)
+
+
+# -- the settings in force (read only) ---------------------------------------------------------------
+@bp.get("/settings")
+@requires("admin")
+def settings_view():
+    """What the service runs with: routing, hours, time limits, timeouts. No secret is shown."""
+    rt = runtime()
+    from bot.web.console.auth import console_settings
+    from bot.web.console.work import TOPIC_NAMES
+    ss = rt.services.service_settings
+    oh = ss.office_hours
+    rows = [
+        ("运行模式", rt.settings.profile),
+        ("记录数据库", rt.records.db.engine.url.render_as_string(hide_password=True)),
+        ("人工服务时间", f"每周 {'、'.join(str(d) for d in sorted(oh.weekdays))} {oh.open:%H:%M}–{oh.close:%H:%M}"),
+        ("人工排队超时", f"{ss.handoff.wait_timeout_s} 秒"), ("人工对话空闲结束", f"{ss.handoff.idle_timeout_s} 秒"),
+        ("触发回访的评价", "、".join(sorted(ss.ratings.callback_levels))),
+        ("控制台会话", f"最长 {console_settings().session_ttl_s} 秒，空闲 {console_settings().idle_timeout_s} 秒"),
+        ("NLU 追问阈值", str(rt.settings.nlu.clarify_below)),
+    ]
+    limits = console_settings().overdue_days
+    routing = [(TOPIC_NAMES.get(t, t), d, limits.get(t, "")) for t, d in ss.complaint_routing.items()]
+    return render_template("console/settings.html", rows=rows, routing=routing)
