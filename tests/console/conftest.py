@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 import threading
 from pathlib import Path
 
@@ -23,7 +24,10 @@ from bot.runtime import build_runtime
 from tests.fixtures.console import NEW_PASSWORD
 from tests.fixtures.fake_nlu import KeywordNlu
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "console"
+# The screenshots kept in docs/console/ are refreshed with UPDATE_SCREENSHOTS=1 (they change with
+# every run: times, numbers); otherwise each run takes them into a temporary folder, checked the same.
+DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "console"
+SHOTS = DOCS_SHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else Path(tempfile.mkdtemp(prefix="console-shots-"))
 
 
 def _unavailable(reason: str):
