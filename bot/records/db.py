@@ -21,8 +21,9 @@ def database_url(env: Mapping[str, str] | None = None) -> str:
 
 
 class Database:
-    def __init__(self, url: str, *, schema: str | None = None):
-        """`schema`: a PostgreSQL schema to work in (its search_path), e.g. one per test run."""
+    def __init__(self, url: str, *, schema: str | None = None, sqlite_wal: bool = True):
+        """`schema`: a PostgreSQL schema to work in (its search_path), e.g. one per test run.
+        `sqlite_wal=False` keeps SQLite's own rollback journal (the benchmark's baseline)."""
         self.url = url
         kwargs: dict = {"pool_pre_ping": True}
         if url.startswith("sqlite"):
@@ -42,8 +43,9 @@ class Database:
                 # instead of syncing the whole file (docs/benchmarks.md §7: 16 → 1 ms a record).
                 # NORMAL survives any crash of the application; only an OS crash or power loss can
                 # lose the last commits (PostgreSQL is the choice where that matters).
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
+                if sqlite_wal:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute("PRAGMA synchronous = NORMAL")
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
