@@ -28,7 +28,6 @@ from bot.core import access, metrics
 from bot.core.clock import CLOCK
 from bot.core.errors import ConfigError
 from bot.core.logs import configure_logging
-from bot.core.privacy import pseudonym
 from bot.core.redis_hub import RedisHub
 from bot.core.settings import Settings
 from bot.nlu.client import NluClient

@@ -283,6 +283,7 @@ def main() -> int:
         wait_pending()
         web_port = os.environ.get("PORT", "8000")
         print(f"\nready: http://127.0.0.1:{web_port}  (logs in {LOGS}/, Ctrl-C stops everything)", flush=True)
+        print(f"console: http://127.0.0.1:{web_port}/console/  (an account: make user NAME=… ROLE=office)", flush=True)
         while True:
             for part in started:
                 if part.proc and part.proc.poll() is not None:

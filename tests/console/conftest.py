@@ -116,21 +116,31 @@ class Console:
         field.clear()
         field.send_keys(text)
 
-    def click(self, css: str):
+    def click(self, css: str, element=None):
         """Click what submits a form or follows a link, and wait for the next page."""
-        from selenium.webdriver.support import expected_conditions
-        from selenium.webdriver.support.ui import WebDriverWait
         page = self.find("html")
-        self.find(css).click()
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(page))
+        (element or self.find(css)).click()
+        self.wait_gone(page)
 
     def run(self, script: str):
         """Run a script that navigates (a form it submits), and wait for the next page."""
-        from selenium.webdriver.support import expected_conditions
-        from selenium.webdriver.support.ui import WebDriverWait
         page = self.find("html")
         self.driver.execute_script(script)
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(page))
+        self.wait_gone(page)
+
+    def wait_gone(self, page) -> None:
+        """Wait until `page` (its <html> element) is replaced. Chromium's driver says so with a
+        stale-element error, or, mid-navigation, with an inspector error: either means gone."""
+        from selenium.common.exceptions import WebDriverException
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        def gone(_driver) -> bool:
+            try:
+                page.is_enabled()
+            except WebDriverException:
+                return True
+            return False
+        WebDriverWait(self.driver, 30).until(gone)
 
     @property
     def text(self) -> str:

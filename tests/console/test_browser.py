@@ -80,11 +80,7 @@ def test_an_office_labels_a_fallback_and_exports_it(console):
     from selenium.webdriver.support.ui import Select
     Select(rows[0].find_element("css selector", "select.intent")).select_by_value("request_human")
     console.shot("fallbacks")
-    page = console.find("html")
-    rows[0].find_element("css selector", "button.label").click()
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
-    WebDriverWait(console.driver, 30).until(expected_conditions.staleness_of(page))
+    console.click("", element=rows[0].find_element("css selector", "button.label"))
     assert "猫走丢" not in console.text                                    # now among the labelled
     exported = console.driver.execute_script(
         "return fetch('/console/fallbacks/export.yml').then(r => r.text())")
