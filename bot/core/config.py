@@ -33,6 +33,11 @@ PROFILES = ("sandbox", "production")
 _SECRET_KEY = re.compile(r"^(token|app_secret|aes_key|data_key|hash_pepper|admin_api_key|api_key|password|.*_secret|secret)$")
 
 
+def is_secret_key(key: str) -> bool:
+    """Whether a setting named `key` (its last part) holds a secret."""
+    return bool(_SECRET_KEY.match(key))
+
+
 class EnvRef:
     """A value to be read from the environment at load time."""
 
