@@ -32,6 +32,8 @@ from scripts import nlu_model  # noqa: E402
 
 PY = str(ROOT / ".venv" / "bin" / "python")
 LOGS = ROOT / "logs"
+# make run's own Redis keeps its append-only file here, one folder per port (git-ignored).
+REDIS_DATA = ROOT / "data" / "redis"
 
 
 def _die_with_parent() -> None:
@@ -111,6 +113,14 @@ def redis_answers(url: str) -> bool:
         return False
 
 
+def redis_server_args(port: int | str, data_dir: Path) -> list[str]:
+    """The flags of make run's own Redis: durable by default. Every write goes to an append-only
+    file in data_dir, fsynced once a second, so a restart or a crash (kill -9) loses at most the
+    last second (docs/deployment.md); no RDB snapshots besides (the AOF has it all)."""
+    return ["--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir),
+            "--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
+
+
 def redis_part(url: str) -> Part | None:
     """A Redis server to start, or None when one already answers at url."""
     if redis_answers(url):
@@ -127,8 +137,11 @@ def redis_part(url: str) -> Part | None:
         subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "redis-server"], check=True,
                        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    port = str(u.port or 6379)
-    return Part("redis", [binary, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    port = u.port or 6379
+    data_dir = REDIS_DATA / str(port)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    print(f"redis: starting one on port {port}, its append-only file in {data_dir}")
+    return Part("redis", [binary, *redis_server_args(port, data_dir)],
                 ready=lambda: redis_answers(url), after_previous=True)
 
 
