@@ -107,8 +107,9 @@ class Part:
 
 def redis_answers(url: str) -> bool:
     import redis
+    from bot.core.redis_hub import redis_client
     try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5).ping())
+        return bool(redis_client(url, socket_connect_timeout=0.5, socket_timeout=0.5).ping())
     except redis.RedisError:
         return False
 
@@ -127,6 +128,9 @@ def redis_part(url: str) -> Part | None:
         print(f"redis: using the server at {url}")
         return None
     u = urlparse(url)
+    if u.scheme == "redis+sentinel":
+        raise RuntimeError(f"no master answers through the sentinels of REDIS_URL={url}; "
+                           "make run starts a plain Redis only (unset REDIS_URL for one)")
     if u.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise RuntimeError(f"nothing answers at REDIS_URL={url} and it is not local, so it cannot be started here")
     binary = shutil.which("redis-server")

@@ -187,7 +187,7 @@ class Section:
 
     def url(self, key: str, default: Any = ..., schemes: tuple = ("http", "https")) -> str:
         v = self.str(key, default)
-        if not re.match(rf"^({'|'.join(schemes)})://[^\s/]+", v):
+        if not re.match(rf"^({'|'.join(map(re.escape, schemes))})://[^\s/]+", v):
             raise ConfigError(self._p(key), f"{v!r} is not a {'/'.join(schemes)} URL")
         return v.rstrip("/")
 

@@ -47,6 +47,9 @@ PUBLISHED: frozenset[str] = frozenset({
     "literal-secret",
     "bm90LW91cnM=",
     "c2hvcnQ=",
+    "sandbox-new-key",    # the examples of tests/core/test_production.py's scanner
+    "tok-12345678",
+    "new-secret-1",
     # not secrets, but the sandbox's and the tests' own accounts: production talking to them is a mistake
     "wx0123456789abcdef",
     "wx0fedcba987654321",

@@ -122,7 +122,7 @@ def build_settings(tree: Mapping[str, Any]) -> Settings:
             max_body_bytes=app.int("max_body_bytes", lo=1024, hi=10 * 1024 * 1024),
         ),
         redis=RedisSettings(
-            url=redis.url("url", schemes=("redis", "rediss", "unix")),
+            url=redis.url("url", schemes=("redis", "rediss", "unix", "redis+sentinel")),
             key_prefix=redis.str("key_prefix"),
         ),
         nlu=NluSettings(

@@ -129,7 +129,7 @@ def secret_shaped(text: str) -> set[str]:
 
 
 def _repository_files():
-    names = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    names = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     return [ROOT / n for n in names if n.endswith(_SCANNED) or n == "Makefile"]
 
 
