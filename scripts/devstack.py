@@ -85,6 +85,15 @@ class Part:
             time.sleep(0.25)
         raise RuntimeError(f"{self.name} not ready after {self.ready_timeout_s:.0f} s\n{self.tail()}")
 
+    def death(self) -> str | None:
+        """What to tell the operator when this part has stopped on its own, else None."""
+        if not self.proc or self.proc.poll() is None:
+            return None
+        code = self.proc.returncode
+        how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
+        log = f" (its log: {self.log_path})" if self.log_path else ""
+        return f"{self.name} died: {how}{log}\n{self.tail()}"
+
     def tail(self, n: int = 25) -> str:
         if not self.log_path or not self.log_path.exists():
             return ""
@@ -302,8 +311,9 @@ def main() -> int:
         print(f"\nready: http://127.0.0.1:{web_port}  (logs in {LOGS}/, Ctrl-C stops everything)", flush=True)
         while True:
             for part in started:
-                if part.proc and part.proc.poll() is not None:
-                    raise RuntimeError(f"{part.name} exited with code {part.proc.returncode}\n{part.tail()}")
+                if (notice := part.death()) is not None:
+                    # Fail-fast on purpose: a development stack with a part missing misleads.
+                    raise RuntimeError(f"{notice}\nmake run stops everything when one part dies")
             time.sleep(1)
     except KeyboardInterrupt:
         stop_all()
