@@ -97,6 +97,8 @@ def is_loopback(url: str) -> bool:
         ip = ipaddress.ip_address(host)
     except ValueError:
         return False
+    if ip.version == 6 and ip.ipv4_mapped:   # ::ffff:127.0.0.1 (Python 3.11 does not see it as loopback)
+        ip = ip.ipv4_mapped
     return ip.is_loopback or ip.is_unspecified
 
 

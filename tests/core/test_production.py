@@ -82,7 +82,7 @@ def test_the_stated_minimums():
 
 
 LOOPBACK = ["http://127.0.0.1:9200", "http://localhost:9101", "http://[::1]:9101", "http://127.8.0.1",
-            "http://0.0.0.0:9101", "https://api.localhost"]
+            "http://0.0.0.0:9101", "https://api.localhost", "http://[::ffff:127.0.0.1]:9101"]
 
 
 @pytest.mark.parametrize("url", LOOPBACK)
