@@ -32,6 +32,8 @@ from scripts import nlu_model  # noqa: E402
 
 PY = str(ROOT / ".venv" / "bin" / "python")
 LOGS = ROOT / "logs"
+# make run's own Redis keeps its append-only file here, one folder per port (git-ignored).
+REDIS_DATA = ROOT / "data" / "redis"
 
 
 def _die_with_parent() -> None:
@@ -83,6 +85,15 @@ class Part:
             time.sleep(0.25)
         raise RuntimeError(f"{self.name} not ready after {self.ready_timeout_s:.0f} s\n{self.tail()}")
 
+    def death(self) -> str | None:
+        """What to tell the operator when this part has stopped on its own, else None."""
+        if not self.proc or self.proc.poll() is None:
+            return None
+        code = self.proc.returncode
+        how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
+        log = f" (its log: {self.log_path})" if self.log_path else ""
+        return f"{self.name} died: {how}{log}\n{self.tail()}"
+
     def tail(self, n: int = 25) -> str:
         if not self.log_path or not self.log_path.exists():
             return ""
@@ -105,10 +116,19 @@ class Part:
 
 def redis_answers(url: str) -> bool:
     import redis
+    from bot.core.redis_hub import redis_client
     try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5).ping())
+        return bool(redis_client(url, socket_connect_timeout=0.5, socket_timeout=0.5).ping())
     except redis.RedisError:
         return False
+
+
+def redis_server_args(port: int | str, data_dir: Path) -> list[str]:
+    """The flags of make run's own Redis: durable by default. Every write goes to an append-only
+    file in data_dir, fsynced once a second, so a restart or a crash (kill -9) loses at most the
+    last second (docs/deployment.md); no RDB snapshots besides (the AOF has it all)."""
+    return ["--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir),
+            "--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
 
 
 def redis_part(url: str) -> Part | None:
@@ -117,6 +137,9 @@ def redis_part(url: str) -> Part | None:
         print(f"redis: using the server at {url}")
         return None
     u = urlparse(url)
+    if u.scheme == "redis+sentinel":
+        raise RuntimeError(f"no master answers through the sentinels of REDIS_URL={url}; "
+                           "make run starts a plain Redis only (unset REDIS_URL for one)")
     if u.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise RuntimeError(f"nothing answers at REDIS_URL={url} and it is not local, so it cannot be started here")
     binary = shutil.which("redis-server")
@@ -127,8 +150,11 @@ def redis_part(url: str) -> Part | None:
         subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "redis-server"], check=True,
                        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    port = str(u.port or 6379)
-    return Part("redis", [binary, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    port = u.port or 6379
+    data_dir = REDIS_DATA / str(port)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    print(f"redis: starting one on port {port}, its append-only file in {data_dir}")
+    return Part("redis", [binary, *redis_server_args(port, data_dir)],
                 ready=lambda: redis_answers(url), after_previous=True)
 
 
@@ -286,8 +312,9 @@ def main() -> int:
         print(f"console: http://127.0.0.1:{web_port}/console/  (an account: make user NAME=… ROLE=office)", flush=True)
         while True:
             for part in started:
-                if part.proc and part.proc.poll() is not None:
-                    raise RuntimeError(f"{part.name} exited with code {part.proc.returncode}\n{part.tail()}")
+                if (notice := part.death()) is not None:
+                    # Fail-fast on purpose: a development stack with a part missing misleads.
+                    raise RuntimeError(f"{notice}\nmake run stops everything when one part dies")
             time.sleep(1)
     except KeyboardInterrupt:
         stop_all()

@@ -33,6 +33,11 @@ PROFILES = ("sandbox", "production")
 _SECRET_KEY = re.compile(r"^(token|app_secret|aes_key|data_key|hash_pepper|admin_api_key|.*api_key|password|.*_secret|secret)$")
 
 
+def is_secret_key(key: str) -> bool:
+    """Whether a setting named `key` (its last part) holds a secret."""
+    return bool(_SECRET_KEY.match(key))
+
+
 class EnvRef:
     """A value to be read from the environment at load time."""
 
@@ -182,7 +187,7 @@ class Section:
 
     def url(self, key: str, default: Any = ..., schemes: tuple = ("http", "https")) -> str:
         v = self.str(key, default)
-        if not re.match(rf"^({'|'.join(schemes)})://[^\s/]+", v):
+        if not re.match(rf"^({'|'.join(map(re.escape, schemes))})://[^\s/]+", v):
             raise ConfigError(self._p(key), f"{v!r} is not a {'/'.join(schemes)} URL")
         return v.rstrip("/")
 

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 from bot.core.clock import parse_spec
 from bot.core.config import Section, load_raw
 from bot.core.errors import ConfigError
+from bot.core.production import check_production
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,8 @@ def build_settings(tree: Mapping[str, Any]) -> Settings:
     conv = root.section("conversation")
     sec = root.section("security")
     pepper = sec.str("hash_pepper")
-    if profile == "production" and len(pepper) < 16:
-        raise ConfigError("security.hash_pepper", "must be at least 16 characters in production")
+    if profile == "production":
+        check_production(tree)  # published secrets, short keys, the sandbox's addresses
     known = {"profile", "app", "redis", "nlu", "conversation", "security", "wechat", "backends", "clock"}
     return Settings(
         profile=profile,
@@ -123,7 +124,7 @@ def build_settings(tree: Mapping[str, Any]) -> Settings:
             max_body_bytes=app.int("max_body_bytes", lo=1024, hi=10 * 1024 * 1024),
         ),
         redis=RedisSettings(
-            url=redis.url("url", schemes=("redis", "rediss", "unix")),
+            url=redis.url("url", schemes=("redis", "rediss", "unix", "redis+sentinel")),
             key_prefix=redis.str("key_prefix"),
         ),
         nlu=NluSettings(

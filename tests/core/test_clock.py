@@ -18,7 +18,7 @@ from bot.core.errors import ConfigError
 from bot.core.workdays import PACKAGE_YEARS
 from bot.runtime import build_runtime
 from bot.core.settings import load_settings
-from tests.core.test_config import PROD_ENV
+from tests.fixtures.production import production_env
 
 SPRING = dt.datetime(2027, 2, 8, 10, 0, tzinfo=CITY_TZ)
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,14 +73,8 @@ def test_a_wrong_override_names_the_setting(bad):
         load_settings(env={"APP_CLOCK": bad})
 
 
-# Everything else production needs from the environment, so that only the clock is wrong.
-FULL_PROD_ENV = {**PROD_ENV, **{f"{name}_BASE_URL": f"https://{name.lower()}.gov.example" for name in (
-    "IDENTITY", "HOUSING_FUND", "SOCIAL_INSURANCE", "MEDICAL_INSURANCE", "EXIT_ENTRY", "MARKET_REGULATION",
-    "UTILITIES", "APPOINTMENTS", "WORKORDERS", "CIVIL_AFFAIRS")}, **{name: "x" * 24 for name in (
-    "IDENTITY_API_KEY", "HOUSING_FUND_APP_KEY", "HOUSING_FUND_APP_SECRET", "SOCIAL_INSURANCE_USERNAME",
-    "SOCIAL_INSURANCE_PASSWORD", "MEDICAL_INSURANCE_CLIENT_ID", "MEDICAL_INSURANCE_CLIENT_SECRET",
-    "EXIT_ENTRY_API_KEY", "MARKET_REGULATION_API_KEY", "UTILITIES_API_KEY", "APPOINTMENTS_API_KEY",
-    "WORKORDERS_API_KEY", "CIVIL_AFFAIRS_ACCOUNT", "CIVIL_AFFAIRS_PASSWORD")}}
+# Everything production needs from the environment, so that only the clock is wrong.
+FULL_PROD_ENV = production_env()
 
 
 def test_production_refuses_a_moved_clock():

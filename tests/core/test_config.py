@@ -2,13 +2,9 @@ import pytest
 
 from bot.core.errors import ConfigError
 from bot.core.settings import load_settings
+from tests.fixtures.production import production_env
 
-PROD_ENV = {
-    "APP_PROFILE": "production", "REDIS_URL": "redis://10.0.0.5:6379/0", "NLU_URL": "http://10.0.0.6:5005",
-    "DATA_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "HASH_PEPPER": "a-long-production-pepper",
-    "ADMIN_API_KEY": "k", "HOTLINE_API_KEY": "hk", "NLU_API_KEY": "nk", "WECHAT_TOKEN": "t", "WECHAT_APP_ID": "wx1", "WECHAT_APP_SECRET": "s",
-    "WECHAT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-}
+PROD_ENV = production_env()
 
 
 def test_sandbox_profile_needs_no_environment():

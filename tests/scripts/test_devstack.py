@@ -31,3 +31,28 @@ def test_a_moved_date_is_anchored_once_and_printed_for_the_processes_started_bes
     # A process given that value later (make ingest) is on the same moment as the stack's parts.
     assert abs(clock_from(spec).now() - dt.datetime(2027, 2, 8, 10, 0, tzinfo=CITY_TZ)) < dt.timedelta(seconds=5)
     assert anchor_clock({}) is None and capsys.readouterr().out == ""
+
+
+def test_a_dead_part_is_named_with_how_it_died(tmp_path, monkeypatch):
+    import signal
+    import scripts.devstack as devstack
+    monkeypatch.setattr(devstack, "LOGS", tmp_path)
+    part = devstack.Part("rasa-1", ["sh", "-c", "echo loading the model; exec sleep 30"], ready=lambda: True)
+    part.start()
+    try:
+        assert part.death() is None
+        import time
+        deadline = time.monotonic() + 5
+        while "loading the model" not in part.log_path.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        part.proc.send_signal(signal.SIGKILL)
+        part.proc.wait(5)
+        notice = part.death()
+        assert notice.startswith("rasa-1 died: killed by SIGKILL") and str(tmp_path / "rasa-1.log") in notice
+        assert "loading the model" in notice  # the end of its log
+    finally:
+        part.stop()
+    exited = devstack.Part("worker-1", ["sh", "-c", "exit 3"], ready=lambda: True)
+    exited.start()
+    exited.proc.wait(5)
+    assert exited.death().startswith("worker-1 died: exited with code 3")
