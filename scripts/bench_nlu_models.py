@@ -47,6 +47,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.nlu.identifiers import mask_identifiers  # noqa: E402
 from bot.nlu.normalise import normalise  # noqa: E402
 from scripts.bench_webhook import WRK_SCRIPT, Server, build_mix, run_wrk  # noqa: E402
 from scripts.nlu_eval import load_examples, norm_value, records_from_parses, score  # noqa: E402
@@ -84,22 +85,38 @@ def forms_examples(path: Path = FORMS) -> list[dict]:
 
 
 def evaluate(url: str) -> dict:
-    """Accuracy figures of the model served at `url` on every held-out set."""
+    """Accuracy figures of the model served at `url` on every held-out set, twice: as
+    scripts/nlu_eval.py parses (normalised text) and, under "<set>/app", as the application's
+    NLU client does (normalised, identifiers swapped for stand-ins, values restored after)."""
     sets = {name: load_examples(str(p)) for name, p in HELDOUT_SETS.items()}
     sets["forms"] = forms_examples()
     res = {}
     with requests.Session() as s:
+        def parse(text: str) -> dict:
+            return s.post(f"{url}/model/parse", json={"text": text}, timeout=30).json()
+
         for name, examples in sets.items():
             texts = [normalise(ex["text"]) for ex in examples]
-            parses = [s.post(f"{url}/model/parse", json={"text": t}, timeout=30).json() for t in texts]
-            recs = records_from_parses(examples, texts, parses)
-            if name == "forms":  # judged by entities only
-                for r in recs:
-                    r["pred"] = "forms"
-            res[name] = score(recs)
-            res[name].pop("intent.per_intent", None)
-            res[name]["identifier_f1"] = pooled_f1(recs, IDENTIFIERS)
-            res[name]["entity_f1"] = pooled_f1(recs)
+            parses = [parse(t) for t in texts]
+            app = []
+            for t, p in zip(texts, parses):
+                m = mask_identifiers(t)
+                app.append(m.restore(parse(m.text)) if m.spans else p)
+            for key, got in ((name, parses), (f"{name}/app", app)):
+                recs = records_from_parses(examples, texts, got)
+                if name == "forms":  # judged by entities only
+                    for r in recs:
+                        r["pred"] = "forms"
+                res[key] = score(recs)
+                res[key].pop("intent.per_intent", None)
+                res[key]["identifier_f1"] = pooled_f1(recs, IDENTIFIERS)
+                res[key]["entity_f1"] = pooled_f1(recs)
+                res[key]["identifier_errors"] = [  # for reading, not scored
+                    {"text": r["text"], "gold": g, "predicted": pr} for r in recs
+                    for g, pr in [(sorted((e["entity"], norm_value(e["entity"], e["value"]))
+                                          for e in r["gold_entities"] if e["entity"] in IDENTIFIERS),
+                                   sorted(x for x in r["pred_entities"] if x[0] in IDENTIFIERS))]
+                    if g != pr]
     return res
 
 
@@ -172,6 +189,7 @@ def main() -> int:
     p.add_argument("--train-nice", type=int, default=5)
     p.add_argument("--retrain", action="store_true", help="train even when a model is in --out")
     p.add_argument("--no-throughput", action="store_true")
+    p.add_argument("--train-only", action="store_true", help="train the candidates (not the baseline) and stop")
     p.add_argument("--seed", type=int, default=20261127)
     args = p.parse_args()
     if not args.no_throughput and not shutil.which("wrk"):
@@ -183,6 +201,10 @@ def main() -> int:
                   "connections": args.connections, "rounds": args.rounds, "duration_s": args.duration,
                   "models": {n: {"config": str(c)} for n, c in configs.items()}}
 
+    if args.train_only:
+        for n in names[1:]:
+            train(configs[n], n, args.out, args.train_nice, args.retrain)
+        return 0
     for n, c in configs.items():
         info["models"][n]["train_s"] = round(train(c, n, args.out, args.train_nice, args.retrain), 1)
 
@@ -242,11 +264,13 @@ def main() -> int:
 
 def markdown_table(info: dict) -> str:
     head = ("| model | train s (×base) | parses/s (×base) | p99 ms | plain acc | plain OOS | plain in-fb "
-            "| speech acc | speech OOS | speech in-fb | id F1 plain/speech/forms | forms ent. F1 (micro) |")
-    rows = [head, "|---" * 12 + "|"]
+            "| speech acc | speech OOS | speech in-fb | id F1 plain/speech/forms | id F1 as the app (same) "
+            "| entity F1 (all) plain/speech/forms |")
+    rows = [head, "|---" * 13 + "|"]
     for n, m in info["models"].items():
         e = m.get("eval", {})
         pl, sp, fo = e.get("plain", {}), e.get("speech", {}), e.get("forms", {})
+        apl, asp, afo = e.get("plain/app", {}), e.get("speech/app", {}), e.get("forms/app", {})
         rps = f"{m['rps_median']} (×{m['rps_ratio']})" if "rps_median" in m else "–"
         rows.append(
             f"| {n} | {m['train_s']:.0f} (×{m['train_ratio']}) | {rps} | {m.get('p99_median_ms', '–')} "
@@ -254,7 +278,8 @@ def markdown_table(info: dict) -> str:
             f"| {pl.get('fallback.in_scope_fallback_rate')} | {sp.get('intent.accuracy')} "
             f"| {sp.get('fallback.oos_caught')} | {sp.get('fallback.in_scope_fallback_rate')} "
             f"| {pl.get('identifier_f1')}/{sp.get('identifier_f1')}/{fo.get('identifier_f1')} "
-            f"| {fo.get('entity_f1')} |")
+            f"| {apl.get('identifier_f1')}/{asp.get('identifier_f1')}/{afo.get('identifier_f1')} "
+            f"| {pl.get('entity_f1')}/{sp.get('entity_f1')}/{fo.get('entity_f1')} |")
     return "\n".join(rows)
 
 
