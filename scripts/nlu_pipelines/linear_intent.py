@@ -3,9 +3,10 @@
 Rasa 3.6 fixes C at scikit-learn's default 1.0. On this project's raw count features that
 under-fits: confidences come out flat, so too many in-scope messages fall below the fallback
 threshold (and below the application's own nlu.clarify_below). Everything else (features,
-class weights, persistence) is Rasa's. Referenced from nlu_data/config.yml by module path: Rasa
-puts its working directory, the repository root, on sys.path. It lives under nlu_data/ so that a
-change to it changes the model's fingerprint (scripts/nlu_model.py) and retrains the model.
+class weights, persistence) is Rasa's. Referenced from the candidate
+configs beside it by module path (Rasa puts its working directory, the repository root, on
+sys.path). Not in the shipped pipeline (docs/nlu.md, issue 14); were it ever adopted, it must move
+under nlu_data/ so that a change to it changes the model's fingerprint (scripts/nlu_model.py).
 """
 from __future__ import annotations
 
