@@ -256,6 +256,15 @@ def parse_records(agent, examples: List[Dict[str, Any]], raw: bool = False) -> L
     t0 = time.perf_counter()
     parses = asyncio.run(_parse_all(agent, texts))
     elapsed = time.perf_counter() - t0
+    records = records_from_parses(examples, texts, parses)
+    for r in records:
+        r["_ms"] = elapsed * 1000 / max(1, len(records))
+    return records
+
+
+def records_from_parses(examples: List[Dict[str, Any]], texts: List[str],
+                        parses: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Scoring records from Rasa parse results (in-process or from a server's /model/parse)."""
     records = []
     for ex, text, p in zip(examples, texts, parses):
         pred = (p.get("intent") or {}).get("name") or FALLBACK
@@ -276,8 +285,6 @@ def parse_records(agent, examples: List[Dict[str, Any]], raw: bool = False) -> L
             "gold_entities": ex["entities"],
             "pred_entities": dedupe_predicted(p.get("entities") or []),
         })
-    for r in records:
-        r["_ms"] = elapsed * 1000 / max(1, len(records))
     return records
 
 
