@@ -27,6 +27,7 @@ class RequestHuman(Handler):
     department = HANDOFF_DEPARTMENT
     commands = {"人工": {}, "转人工": {}, "人工客服": {}}
     purpose = False      # on the hotline the caller already talks to a person
+    takes_over = True    # what the citizen was filling in ends: a person (or a call-back) takes it from here
 
     def begin(self, turn: Turn) -> Result | None:
         services = turn.services

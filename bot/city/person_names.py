@@ -51,6 +51,8 @@ _COMMON_START = re.compile(r"^(谢谢|麻烦|方便|安全|应该|时间|马上|
                            r"查询|查一|查下|全名|成功|时候|任何|明天|后天|今天|昨天|前天|上午|下午|时间|高新|双流|温江|"
                            r"成华|金牛|武侯|锦江|青羊|龙泉|新都|郫都|天府|简阳|上班|下班|还有|可以|就是|但是|如果|都是|"
                            r"工作|单位|公司|小区|物业|社区|街道|政府|周[一二三四五六日末])")
+# Characters of everyday talk, never in a name without a Han surname.
+_CHATTER = re.compile(r"[你我他她它啥吗呢吧嘛哈哦嗯噢呀啊么说得知道好是不没有这那哪谁怎咋]")
 # A character explained ("刘备的刘", "伟大的伟", "三个石头那个磊", "木子李", "大小的小").
 _EXPLAINS = re.compile(rf"[{_HAN}]+的[{_HAN}]$|那个[{_HAN}]$|^(木子|弓长|耳东|口天|立早|草头|三点水)[{_HAN}]$")
 
@@ -131,4 +133,6 @@ def looks_like_bare_name(text: str | None) -> str | None:
     bare = re.sub(r"[\s。.!！]+", "", _joined_single_characters(text.strip()))
     if not re.fullmatch(rf"[{_HAN}·•]{{2,15}}", bare) or _STOP.search(bare) or _NOT_A_NAME_END.search(bare):
         return None
+    if _surname_of(bare) is None and "·" not in bare and (len(bare) < 4 or _CHATTER.search(bare)):
+        return None   # without a surname only a longer name (格桑拉姆), never "你说啥" or "不晓得"
     return bare if _plausible(bare, need_surname=False) else None

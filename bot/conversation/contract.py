@@ -133,6 +133,7 @@ class Handler:
     answers_the_bot: ClassVar[bool] = False  # 是的 / 不是 / a bare value: an answer, never a new request
     small_talk: ClassVar[bool] = False       # answered without closing an open form (its question is asked again)
     ends_forms: ClassVar[bool] = True        # a confident request of this intent replaces an open form
+    takes_over: ClassVar[bool] = False       # a person takes the conversation: the open form ends, not offered back
     purpose: ClassVar[bool] = True           # says why a citizen calls (the hotline's main and secondary intents)
     # The handler that takes a 好差评 rating: after a person served the citizen, the dispatcher asks
     # for one with its `ask()` (Dispatcher.hand_back).

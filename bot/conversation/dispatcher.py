@@ -309,6 +309,8 @@ class Dispatcher:
         pending = session.pending_after_binding
         session.form = None
         session.pending_after_binding = None
+        if handler.takes_over:
+            return self._start(handler, session, citizen, incoming, msg)
         replies = self._start(handler, session, citizen, incoming, msg)
         if session.form is None:
             session.form, session.pending_after_binding = form, pending

@@ -60,10 +60,10 @@ _INTRODUCERS = re.compile(r"电话|手机|号码|联系方式|联系|身份证|�
 def _says_more(text: str) -> bool:
     """Does the message say something besides its identifiers (then it may answer a free-text
     question too: "我是138…，楼下工地半夜施工太吵" describes the problem)?"""
-    return len(_INTRODUCERS.sub("", mask_text_away(text))) >= 3
+    return len(_INTRODUCERS.sub("", _without_identifiers(text))) >= 3
 
 
-def mask_text_away(text: str) -> str:
+def _without_identifiers(text: str) -> str:
     out, last = [], 0
     for f in find_identifiers(text):
         out.append(text[last:f.start])

@@ -114,8 +114,8 @@ def _read_chain(text: str, canon: str, chain: list[re.Match]) -> list[Found]:
 
 
 def _dots_ok(canon: str, chain: list[re.Match], i: int, j: int) -> bool:
-    gaps = [canon[chain[k].end():chain[k + 1].start()] for k in range(i, j)]
-    return sum("." in g for g in gaps) != 1
+    """Not exactly one dot in the candidate (one dot alone is a decimal point)."""
+    return canon[chain[i].start():chain[j].end()].count(".") != 1
 
 
 def _id_from(text, canon, chain, i):

@@ -83,20 +83,14 @@ class Parse:
             raise NluUnavailable(f"malformed parse from NLU server: {e}") from e
 
     def in_citizen_text(self, said: str, where: list[int]) -> "Parse":
-        """This parse with every entity span moved from the normalised text to the citizen's."""
-        def move(start, end):
-            if isinstance(start, int) and isinstance(end, int):
-                return to_citizen_span(where, said, start, end)
-            return start, end
-        entities = tuple(replace(e, start=move(e.start, e.end)[0], end=move(e.start, e.end)[1]) for e in self.entities)
-        raw = dict(self.raw)
-        raw_entities = []
-        for e in raw.get("entities") or []:
-            e = dict(e)
-            e["start"], e["end"] = move(e.get("start"), e.get("end"))
-            raw_entities.append(e)
-        raw["entities"], raw["text"] = raw_entities, said
-        return replace(self, entities=entities, raw=raw, said=said)
+        """This parse with every entity span moved from the normalised text to the citizen's.
+        `raw` stays Rasa's answer about the normalised `text` (its offsets agree with that text)."""
+        def move(e: Entity) -> Entity:
+            if isinstance(e.start, int) and isinstance(e.end, int):
+                start, end = to_citizen_span(where, said, e.start, e.end)
+                return replace(e, start=start, end=end)
+            return e
+        return replace(self, entities=tuple(move(e) for e in self.entities), said=said)
 
 
 class NluClient:

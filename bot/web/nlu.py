@@ -48,5 +48,5 @@ def parse():
     except NluUnavailable as e:
         return jsonify(error=f"NLU unavailable: {e}"), 503
     out = dict(parse.raw)
-    out["text"] = parse.said or parse.text   # entity offsets refer to the text as sent
+    out["text"] = parse.text   # Rasa's shape: the normalised text its offsets refer to
     return jsonify(out)

@@ -36,8 +36,8 @@ def everything_in_redis(hub) -> str:
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.data())
-def test_no_identifier_survives_a_turn(data, stack_runtime, redis_hub, travel, caplog):
+@given(data=st.data())
+def test_no_identifier_survives_a_turn(stack_runtime, redis_hub, travel, caplog, data):
     id_value, id_written = data.draw(written_ids())
     phone_value, phone_written = data.draw(written_phones())
     travel(OFFICE_CLOSED)

@@ -64,3 +64,46 @@ def test_a_form_keeps_the_citizens_own_words_masked_and_bounded():
     other = Handler()
     forms.keep_line(other, form, "不记")
     assert len(form.data["said"]) == forms.MAX_KEPT_LINES
+
+
+class Binding(Handler):
+    """Slots recognised by shape, as the binding form declares them."""
+    intent = "bind_test"
+    slots = (
+        Slot("person_name", "姓名？", validate=validators.person_name, free_text=True,
+             recognise=validators.person_name_in),
+        Slot("id_number", "身份证号？", validate=validators.id_number, recognise=validators.id_number_in),
+        Slot("contact", "电话？", validate=validators.phone, recognise=validators.phone_in, optional=True),
+    )
+
+
+def test_slots_recognised_by_shape_fill_from_one_message_in_any_order():
+    handler = Binding()
+    form = forms.open_form(handler, {}, "", said="5101-0419-8506-1223-10 我叫欧阳娜娜 电话 138 8000 0001")
+    assert forms.next_question(handler, form) is None
+    assert form.slots == {"person_name": "欧阳娜娜", "id_number": "510104198506122310", "contact": "13880000001"}
+
+
+def test_a_value_for_another_slot_is_kept_and_checked_at_once_and_a_correction_replaces():
+    handler = Binding()
+    form = forms.open_form(handler, {}, "实名认证")
+    assert forms.next_question(handler, form).replies == [Text("姓名？")]
+    forms.take_answer(handler, form, {}, "510104198506122311")          # the name was asked; wrong check
+    question = forms.next_question(handler, form)
+    assert "校验不通过" in question.replies[0].text and form.reprompts == 1
+    forms.take_answer(handler, form, {}, "510104198506122310")
+    assert forms.next_question(handler, form).replies == [Text("姓名？")]
+    forms.take_answer(handler, form, {}, "李方")
+    forms.take_answer(handler, form, {}, "不对，名字是李芳")
+    assert forms.next_question(handler, form) is None and form.slots["person_name"] == "李芳"
+
+
+def test_a_message_not_understood_is_asked_again_and_never_counts():
+    handler = Binding()
+    form = forms.open_form(handler, {}, "实名认证")
+    forms.next_question(handler, form)
+    for said in ["嗯", "你说啥", "？", "不晓得", "12345", "好的"] * 2:
+        forms.take_answer(handler, form, {}, said)
+        question = forms.next_question(handler, form)
+        assert question.replies == [Text("姓名？")] and not question.give_up
+    assert form.reprompts == 0

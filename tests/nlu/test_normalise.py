@@ -46,4 +46,5 @@ def test_an_entity_span_refers_to_the_citizens_text():
     moved = parse.in_citizen_text(said, where)
     [e] = moved.entities
     assert said[e.start:e.end] == "锦江" and moved.said == said
-    assert said[moved.raw["entities"][0]["start"]:moved.raw["entities"][0]["end"]] == "锦江"
+    raw = moved.raw["entities"][0]   # Rasa's own answer still refers to the normalised text
+    assert norm[raw["start"]:raw["end"]] == "锦江"
