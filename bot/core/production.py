@@ -40,6 +40,8 @@ PUBLISHED: frozenset[str] = frozenset({
     "sandbox-utility-key",
     "sandbox-appt-key",
     "sandbox-12345-key",
+    "sandbox-hotline-key",   # security.hotline_api_key
+    "sandbox-nlu-key",       # security.nlu_api_key
     "mz-exchange-sandbox",
     "sandbox-mz-password",
     # example values in tests and docs
@@ -50,6 +52,9 @@ PUBLISHED: frozenset[str] = frozenset({
     "sandbox-new-key",    # the examples of tests/core/test_production.py's scanner
     "tok-12345678",
     "new-secret-1",
+    "env-key-0123456789",       # tests/core/test_pseudonym.py
+    "a-long-enough-password",   # tests/fixtures/console.py
+    "hotline-caller:",          # not a secret: the prefix of the hotline's caller pseudonyms
     # not secrets, but the sandbox's and the tests' own accounts: production talking to them is a mistake
     "wx0123456789abcdef",
     "wx0fedcba987654321",

@@ -94,7 +94,10 @@ def test_an_id_number_in_any_shape_is_found_masked_and_redacted(data):
     assert value not in digits_of(mask_text(text)) and value[6:14] not in digits_of(mask_text(text))
     assert value[6:14] not in digits_of(redact_text(text)) and "<ID_NUMBER>" in redact_text(text)
     sent = mask_identifiers(text)
-    assert value[6:14] not in digits_of(sent.text) and len(sent.text) == len(text)
+    # The stand-in sent to Rasa is a fixed, valid ID number (born 1990-01-01): its own digits are
+    # not a leak, whatever birth date the generated number happens to share with it.
+    assert value not in digits_of(sent.text) and len(sent.text) == len(text)
+    assert value[6:14] not in digits_of(sent.text).replace("110101199001011237", "")
     assert is_valid_id_number(found[0].value, today=dt.date(2030, 1, 1)) == (id_check_char(value[:17]) == value[17])
 
 
