@@ -32,6 +32,19 @@ def test_a_one_time_password_must_be_changed_before_anything_else(console_app, f
     assert who.get("/console/fallbacks").status_code == 200
 
 
+def test_changing_the_password_ends_the_accounts_other_sessions(console_app, operator):
+    a = operator("office")
+    b = Operator(console_app, a.name, a.password)
+    assert b.login().status_code == 302 and b.get("/console/fallbacks").status_code == 200
+    r = a.post("/console/password", {"old": a.password, "new": NEW_PASSWORD + "x", "again": NEW_PASSWORD + "x"},
+               form_page="/console/password")
+    assert r.status_code == 302
+    r = b.get("/console/fallbacks")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/console/login")
+    assert b.login(NEW_PASSWORD + "x").status_code == 302          # a new login works again
+    assert b.get("/console/fallbacks").status_code == 200
+
+
 def test_a_wrong_password_is_refused_and_repeated_ones_lock_the_account(console_app, fake_runtime):
     otp = fake_runtime.records.accounts.create("locked.out", "agent")
     who = Operator(console_app, "locked.out", otp)
