@@ -45,6 +45,16 @@ def test_changing_the_password_ends_the_accounts_other_sessions(console_app, ope
     assert b.get("/console/fallbacks").status_code == 200
 
 
+def test_a_nul_character_in_any_value_is_refused_with_a_clear_400(console_app, operator):
+    admin = operator("admin")
+    for r in (admin.get("/console/fallbacks?department=a%00b"),
+              admin.get("/console/audit?x%00=1"),
+              admin.post("/console/audit", {"account": "some\x00one"}, form_page="/console/audit"),
+              Operator(console_app, "no\x00body", "whatever-pass").login()):
+        assert r.status_code == 400 and "NUL" in r.get_data(as_text=True)
+    assert admin.get("/console/fallbacks").status_code == 200      # the session goes on
+
+
 def test_a_wrong_password_is_refused_and_repeated_ones_lock_the_account(console_app, fake_runtime):
     otp = fake_runtime.records.accounts.create("locked.out", "agent")
     who = Operator(console_app, "locked.out", otp)
