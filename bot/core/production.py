@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
+import socket
 from typing import Any, Iterator, Mapping
 from urllib.parse import urlparse
 
@@ -95,16 +96,23 @@ def _leaves(tree: Any, path: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def is_loopback(url: str) -> bool:
-    host = (urlparse(url).hostname or "").lower()
+    # A trailing dot names the same host ("localhost." is localhost).
+    host = (urlparse(url).hostname or "").lower().rstrip(".")
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
-        return False
+        # The resolver also takes the BSD forms: 127.1, 2130706433, 0x7f000001, 017700000001,
+        # 127.000.000.001 (inet_aton reads them as the resolver would).
+        try:
+            first = socket.inet_aton(host)[0]
+        except OSError:
+            return False
+        return first in (0, 127)
     if ip.version == 6 and ip.ipv4_mapped:   # ::ffff:127.0.0.1 (Python 3.11 does not see it as loopback)
         ip = ip.ipv4_mapped
-    return ip.is_loopback or ip.is_unspecified
+    return ip.is_loopback or ip.is_unspecified or (ip.version == 4 and ip.packed[0] == 0)
 
 
 def check_production(tree: Mapping[str, Any]) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.core.clock import CLOCK
 from bot.records.db import Database
@@ -83,29 +83,35 @@ class AccountBook:
         """The operator, or LoginRefused. A locked account is refused even with the right password;
         the message never says whether the name exists."""
         now = CLOCK.time()
-        refused = None
-        # The failure count is committed before refusing (raising inside the unit would roll it back).
+        name = (name or "").strip()
+        locked = "登录失败次数过多，账号已锁定，请稍后再试"
+        wrong = "用户名或密码错误"
+        live = (Account.name == name, Account.disabled.is_(False), Account.locked_until <= now)
+        # The attempt is counted before the password is checked, in one UPDATE, so that parallel
+        # wrong guesses cannot overwrite each other's count (a read-modify-write lost them).
         with self.db.session() as s:
-            a = s.scalar(select(Account).where(Account.name == (name or "").strip()).with_for_update())
-            if a is None or a.disabled:
+            counted = s.execute(update(Account).where(*live)
+                                .values(failed_logins=Account.failed_logins + 1)).rowcount
+            a = s.scalar(select(Account).where(Account.name == name))
+            hashed, failures = (a.password_hash, a.failed_logins) if a is not None else (None, 0)
+            is_locked = a is not None and not a.disabled and a.locked_until > now
+        if not counted:
+            if not is_locked:
                 _hasher.hash(password or "x")   # the same work either way: no timing hint
-                refused = "用户名或密码错误"
-            elif a.locked_until > now:
-                refused = "登录失败次数过多，账号已锁定，请稍后再试"
-            elif not _verify(a.password_hash, password or ""):
-                a.failed_logins += 1
-                refused = "用户名或密码错误"
-                if a.failed_logins >= MAX_FAILURES:
-                    a.locked_until, a.failed_logins = now + LOCK_S, 0
-                    refused = "登录失败次数过多，账号已锁定，请稍后再试"
-            else:
-                a.failed_logins = 0
-                if _hasher.check_needs_rehash(a.password_hash):
-                    a.password_hash = _hasher.hash(password)
-                who = _operator(a)
-        if refused:
-            raise LoginRefused(refused)
-        return who
+            raise LoginRefused(locked if is_locked else wrong)
+        if not _verify(hashed, password or ""):
+            if failures >= MAX_FAILURES:
+                with self.db.session() as s:
+                    s.execute(update(Account).where(Account.name == name)
+                              .values(locked_until=now + LOCK_S, failed_logins=0))
+                raise LoginRefused(locked)
+            raise LoginRefused(wrong)
+        with self.db.session() as s:
+            a = s.scalar(select(Account).where(Account.name == name))
+            a.failed_logins = 0
+            if _hasher.check_needs_rehash(a.password_hash):
+                a.password_hash = _hasher.hash(password)
+            return _operator(a)
 
     def change_password(self, name: str, old: str, new: str) -> Operator:
         if len(new or "") < MIN_PASSWORD:

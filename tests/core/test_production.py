@@ -82,7 +82,11 @@ def test_the_stated_minimums():
 
 
 LOOPBACK = ["http://127.0.0.1:9200", "http://localhost:9101", "http://[::1]:9101", "http://127.8.0.1",
-            "http://0.0.0.0:9101", "https://api.localhost", "http://[::ffff:127.0.0.1]:9101"]
+            "http://0.0.0.0:9101", "https://api.localhost", "http://[::ffff:127.0.0.1]:9101",
+            # forms the resolver also reads as loopback / "this host"
+            "http://127.1:9000", "http://2130706433", "http://0x7f000001", "http://0:9000",
+            "http://017700000001/", "http://127.000.000.001", "http://localhost.:9101",
+            "http://LOCALHOST:9101", "http://0.0.0.1", "http://127.0.0.1.:9200"]
 
 
 @pytest.mark.parametrize("url", LOOPBACK)

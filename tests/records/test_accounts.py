@@ -1,5 +1,6 @@
 """Operators' accounts, against SQLite and PostgreSQL."""
 import datetime as dt
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -68,3 +69,25 @@ def test_an_unknown_name_and_a_wrong_password_get_the_same_answer(records_db):
     with pytest.raises(LoginRefused) as wrong:
         book.login("known", "whatever")
     assert str(unknown.value) == str(wrong.value)
+
+
+def test_parallel_wrong_passwords_are_all_counted_and_lock_the_account(records_db):
+    book = AccountBook(records_db)
+    otp = book.create("raced", "admin")
+    answers = []
+
+    def guess():
+        try:
+            book.login("raced", "guess")
+        except LoginRefused as e:
+            answers.append(str(e))
+
+    threads = [threading.Thread(target=guess) for _ in range(4 * MAX_FAILURES)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(answers) == 4 * MAX_FAILURES
+    assert any("锁定" in a for a in answers)
+    with pytest.raises(LoginRefused, match="锁定"):
+        book.login("raced", otp)

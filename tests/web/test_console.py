@@ -32,6 +32,29 @@ def test_a_one_time_password_must_be_changed_before_anything_else(console_app, f
     assert who.get("/console/fallbacks").status_code == 200
 
 
+def test_changing_the_password_ends_the_accounts_other_sessions(console_app, operator):
+    a = operator("office")
+    b = Operator(console_app, a.name, a.password)
+    assert b.login().status_code == 302 and b.get("/console/fallbacks").status_code == 200
+    r = a.post("/console/password", {"old": a.password, "new": NEW_PASSWORD + "x", "again": NEW_PASSWORD + "x"},
+               form_page="/console/password")
+    assert r.status_code == 302
+    r = b.get("/console/fallbacks")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/console/login")
+    assert b.login(NEW_PASSWORD + "x").status_code == 302          # a new login works again
+    assert b.get("/console/fallbacks").status_code == 200
+
+
+def test_a_nul_character_in_any_value_is_refused_with_a_clear_400(console_app, operator):
+    admin = operator("admin")
+    for r in (admin.get("/console/fallbacks?department=a%00b"),
+              admin.get("/console/audit?x%00=1"),
+              admin.post("/console/audit", {"account": "some\x00one"}, form_page="/console/audit"),
+              Operator(console_app, "no\x00body", "whatever-pass").login()):
+        assert r.status_code == 400 and "NUL" in r.get_data(as_text=True)
+    assert admin.get("/console/fallbacks").status_code == 200      # the session goes on
+
+
 def test_a_wrong_password_is_refused_and_repeated_ones_lock_the_account(console_app, fake_runtime):
     otp = fake_runtime.records.accounts.create("locked.out", "agent")
     who = Operator(console_app, "locked.out", otp)
@@ -145,13 +168,18 @@ def test_the_admin_searches_the_audit_by_citizen_and_by_account(operator, fake_r
     with access.reading_as(access.Reader("account:someone", "agent", "agent_view")):
         fake_runtime.adapters.housing_fund.account(WANG[1])
     admin = operator("admin")
-    page = admin.get(f"/console/audit?citizen={LI[1]}").get_data(as_text=True)
+    page = admin.post("/console/audit", {"citizen": LI[1]}, form_page="/console/audit").get_data(as_text=True)
     assert "housing_fund" in page and "市民本人查询" in page and LI[1] not in page
-    page = admin.get("/console/audit?account=someone").get_data(as_text=True)
+    assert "按市民查询" in page
+    page = admin.post("/console/audit", {"account": "someone"}, form_page="/console/audit").get_data(as_text=True)
     assert "account:someone" in page and WANG[1] not in page
+    # The ID number is never taken from the URL (it would stay in histories and logs).
+    assert "按市民查询" not in admin.get(f"/console/audit?citizen={LI[1]}").get_data(as_text=True)
+    assert admin.client.post("/console/audit", data={"citizen": LI[1]}).status_code == 400   # no CSRF token
     # A department sees only reads made for its own department.
     dept = operator("department", "教育局")
-    assert "account:someone" not in dept.get("/console/audit?account=someone").get_data(as_text=True)
+    page = dept.post("/console/audit", {"account": "someone"}, form_page="/console/audit").get_data(as_text=True)
+    assert "account:someone" not in page
 
 
 # -- point 3: work orders --------------------------------------------------------------------------------

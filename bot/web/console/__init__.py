@@ -12,7 +12,7 @@ agent, department (scoped to its own department), office, admin (bot.records.acc
 """
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from bot.core.privacy import mask_text
@@ -32,6 +32,18 @@ def _masked(value):
     if isinstance(value, str) and not value.startswith("data:image/"):    # a chart is no text
         return mask_text(value)
     return value
+
+
+@bp.before_request
+def _no_nul():
+    """A NUL character is in no name, number or text a person types, and PostgreSQL refuses it in
+    text (the query would fail as a 503): answer 400 with a clear message instead."""
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                return render_template("console/error.html", code=400,
+                                       message="输入中含有不允许的控制字符（NUL），请检查后重新提交。"), 400
+    return None
 
 
 @bp.before_request

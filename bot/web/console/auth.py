@@ -35,10 +35,23 @@ def _key(sid: str) -> str:
     return runtime().hub.key("console", "session", sid)
 
 
+def _generation_key(name: str) -> str:
+    return runtime().hub.key("console", "generation", name)
+
+
+def _generation(name: str) -> int:
+    """The account's session generation: a password change raises it, ending every older session."""
+    return int(runtime().hub.text.get(_generation_key(name)) or 0)
+
+
+def end_all_sessions(name: str) -> None:
+    runtime().hub.text.incr(_generation_key(name))
+
+
 def start_session(who: Operator) -> None:
     sid = secrets.token_urlsafe(24)
     cfg = console_settings()
-    doc = {"name": who.name, "started": CLOCK.time()}
+    doc = {"name": who.name, "started": CLOCK.time(), "generation": _generation(who.name)}
     runtime().hub.text.set(_key(sid), json.dumps(doc), ex=cfg.idle_timeout_s)
     session.clear()
     session["sid"] = sid
@@ -64,7 +77,8 @@ def current_operator() -> Operator | None:
     if not raw:
         return None
     doc = json.loads(raw)
-    if CLOCK.time() - doc["started"] > cfg.session_ttl_s:
+    if (CLOCK.time() - doc["started"] > cfg.session_ttl_s
+            or doc.get("generation", 0) != _generation(doc["name"])):   # older than a password change
         hub.text.delete(_key(sid))
         return None
     who = runtime().records.accounts.get(doc["name"])   # a disabled account loses its sessions
@@ -130,6 +144,7 @@ def password():
             except LoginRefused as e:
                 error = str(e)
             else:
+                end_all_sessions(who.name)   # on every browser the old password was used in
                 end_session()      # a new password, a new session
                 return redirect(url_for("console.login", changed=1))
     return render_template("console/password.html", error=error, first=who.must_change_password)

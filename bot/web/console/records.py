@@ -58,14 +58,15 @@ def ratings():
 
 
 # -- point 6: the audit --------------------------------------------------------------------------------
-@bp.get("/audit")
+@bp.route("/audit", methods=["GET", "POST"])
 @requires("department", "admin")
 def audit():
     """The admin searches by citizen (their ID number, hashed here, never kept) or by account; a
-    department sees the reads made for its own department only."""
+    department sees the reads made for its own department only. The search is a POST so that the
+    ID number never stands in a URL (history, proxies' and servers' logs)."""
     me = current_operator()
-    citizen = ascii_digits((request.args.get("citizen") or "").strip()).upper()
-    actor = (request.args.get("account") or "").strip()
+    citizen = ascii_digits((request.form.get("citizen") or "").strip()).upper()
+    actor = (request.form.get("account") or "").strip()
     error = None
     if citizen and not (ID_LIKE.fullmatch(citizen) or is_valid_id_number(citizen)):
         error, citizen = "请输入完整的 18 位身份证号", ""
