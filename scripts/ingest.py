@@ -48,6 +48,18 @@ MAX_LISTED = 30   # bad lines / failed calls printed; summary.json has them all
 CHECKPOINT_EVERY_S = 1.0
 
 
+def _write_outcome(outcome, calls, heard, queries) -> None:
+    """One ingested call's lines in calls.jsonl, heard.jsonl and (for a query) queries.jsonl;
+    a bad line has no result and writes nothing."""
+    result = getattr(outcome, "result", None)
+    if result is None:
+        return
+    calls.write(json.dumps(result, ensure_ascii=False) + "\n")
+    heard.write(json.dumps(outcome.heard.as_dict(), ensure_ascii=False) + "\n")
+    if outcome.query:
+        queries.write(json.dumps(outcome.query, ensure_ascii=False) + "\n")
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="Ingest 12345 hotline transcripts (JSON Lines).")
     p.add_argument("--file", required=True, type=Path, help="the transcripts, one call a line")
@@ -238,12 +250,7 @@ def run_shared(ingestor, shared: SharedFile, out: Path, summary: Summary) -> int
             try:
                 for outcome in ingestor.outcomes(items()):
                     summary.add(outcome)
-                    result = getattr(outcome, "result", None)
-                    if result is not None:
-                        calls.write(json.dumps(result, ensure_ascii=False) + "\n")
-                        heard.write(json.dumps(outcome.heard.as_dict(), ensure_ascii=False) + "\n")
-                        if outcome.query:
-                            queries.write(json.dumps(outcome.query, ensure_ascii=False) + "\n")
+                    _write_outcome(outcome, calls, heard, queries)
                     calls.flush()
                     heard.flush()
                     entry_id = entry_of.pop(outcome.line, None)
@@ -320,12 +327,7 @@ def run_file(ingestor, path: Path, out: Path, summary: Summary, start: Checkpoin
             try:
                 for outcome in ingestor.outcomes(read_jsonl(lines(source), first_line=line + 1)):
                     summary.add(outcome)
-                    result = getattr(outcome, "result", None)
-                    if result is not None:
-                        calls.write(json.dumps(result, ensure_ascii=False) + "\n")
-                        heard.write(json.dumps(outcome.heard.as_dict(), ensure_ascii=False) + "\n")
-                        if outcome.query:
-                            queries.write(json.dumps(outcome.query, ensure_ascii=False) + "\n")
+                    _write_outcome(outcome, calls, heard, queries)
                     # Blank lines yield nothing: the position is the end of this outcome's line.
                     done["offset"], done["digest"] = ends.pop(outcome.line)
                     done["line"] = outcome.line
