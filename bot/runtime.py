@@ -90,7 +90,8 @@ class Runtime:
         return HotlineIngestor(parse=self.nlu.parse, routing=self.services.service_settings.complaint_routing,
                                min_confidence=self.settings.nlu.clarify_below, purposes=purposes,
                                workorders=self.adapters.workorders, hub=self.hub, workers=workers,
-                               pepper=self.settings.security.hash_pepper, catalogue=self.services.catalogue)
+                               pepper=self.settings.security.hash_pepper, catalogue=self.services.catalogue,
+                               keep_heard=self.records.heard.keep if self.records else None)
 
     def open_channels(self) -> None:
         """Build the web app's channels now, in one thread, before any request: their settings
