@@ -26,6 +26,7 @@ from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
 from bot.core import access, metrics
 from bot.core.clock import CLOCK
+from bot.core.config import Section
 from bot.core.errors import ConfigError
 from bot.core.logs import configure_logging
 from bot.core.redis_hub import RedisHub
@@ -124,10 +125,12 @@ def build_runtime(settings: Settings) -> Runtime:
 
 
 def build_records(settings: Settings) -> Records:
-    """The durable records (records.url, else SQLite under data/), migrated to the newest schema;
-    every read of a citizen's records in a backend is audited into them from here on."""
-    url = str((settings.extra.get("records") or {}).get("url") or "") or None
-    records = Records.over(open_database(url))
+    """The durable records (records.url, else SQLite under data/), migrated to the newest schema
+    (or, with records.migrate_on_start false, checked to be there); every read of a citizen's
+    records in a backend is audited into them from here on."""
+    section = Section("records", settings.extra.get("records") or {})
+    url = section.str("url", "") or None
+    records = Records.over(open_database(url, migrate=section.bool("migrate_on_start", True)))
     access.set_sink(records.audit.record)
     return records
 

@@ -28,6 +28,9 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         # The application's role keeps and reads these rows; it never needs to change one.
         op.execute(f"GRANT SELECT, INSERT ON heard_calls TO {WRITER_ROLE}")
+        # It reads the schema's revision to refuse a schema older than its code
+        # (records.migrate_on_start: false; `make db-upgrade` migrates, as the owner).
+        op.execute(f"GRANT SELECT ON alembic_version TO {WRITER_ROLE}")
 
 
 def downgrade() -> None:
