@@ -490,3 +490,13 @@ def test_a_command_word_claimed_twice_or_a_second_identity_gate_stops_the_start(
         _dispatcher_with(fake_runtime, Unbinder())
     with pytest.raises(ValueError, match="two identity gates"):
         _dispatcher_with(fake_runtime, SecondGate())
+
+
+def test_without_nlu_an_application_number_is_still_answered(chat, fake_runtime):
+    chat.bind(WANG)
+    fake_runtime.dispatcher.nlu = _NluDown()
+    # The prefix names the backend, so no NLU is needed: CJ… is an endorsement.
+    answer = chat.say("CJ20261101000123 这个签注办到哪了")
+    assert "审批中" in answer and "暂时不可用" not in answer
+    assert "暂时不可用" in chat.say("签注办到哪了")      # without a number: the apology and the menu
+    assert "人工" in chat.say("转人工")                   # a command word needs no NLU either
