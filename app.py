@@ -5,6 +5,7 @@ import logging
 from typing import Any, Mapping
 
 from flask import Flask, jsonify
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.core.settings import Settings, load_settings
 from bot.runtime import Runtime, build_runtime
@@ -23,6 +24,11 @@ def create_app(settings: Settings | None = None, *, overrides: Mapping[str, Any]
         settings = settings or load_settings(overrides=overrides)
         runtime = build_runtime(settings)
     app = Flask(__name__)
+    if runtime.settings.app.proxy_hops:
+        # The client's address, scheme and host as the proxies in front saw them, trusting exactly
+        # as many hops as are configured (a forged header further left is ignored).
+        hops = runtime.settings.app.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.config["MAX_CONTENT_LENGTH"] = runtime.settings.app.max_body_bytes
     runtime.open_channels()
     app.extensions["runtime"] = runtime
