@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from prometheus_client import Counter
+from redis import RedisError
 
 from bot.channels.wechat_oa import render
 from bot.channels.wechat_oa.crypto import DecryptError, MessageCrypto
@@ -48,6 +49,9 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 ON_ITS_WAY = "您的问题正在办理中，结果稍后会发消息告诉您，请留意。"
+# Redis away: nothing can be remembered (session, binding, the turn record), so the turn cannot run.
+# The citizen gets this at once, never a 5xx (which WeChat shows as "cannot serve").
+STATE_AWAY = "抱歉，系统正在恢复，您的消息这次没有处理。请稍等一两分钟再发一次。"
 RENDER_MARGIN_S = 0.05     # kept from the budget for rendering and encrypting the reply
 
 PUSHES = Counter("wechat_pushes_total", "WeChat pushes to /wechat by outcome", ["outcome"])
@@ -126,12 +130,22 @@ class WeChatWebhook:
             log.info("push rejected: %s: %s", type(e).__name__, e)
             return HttpAnswer(400, "bad request")
         digest = hashlib.sha256(body).hexdigest()
+        try:
+            if isinstance(action, Ignore):
+                if not self.records.note_query(query.replay_key, digest):
+                    return self._refused(RequestRefused(403, "signed query string replayed with a different body"))
+                PUSHES.labels("ignored").inc()
+                return SUCCESS
+            return self._once(msg, query, digest, action, deadline)
+        except RedisError as e:
+            return self._state_away(msg, query, action, e)
+
+    def _state_away(self, msg: WeChatMessage, query: SignedQuery, action, error: Exception) -> HttpAnswer:
+        log.warning("Redis unavailable, push answered with an apology: %s", type(error).__name__)
+        PUSHES.labels("redis_away").inc()
         if isinstance(action, Ignore):
-            if not self.records.note_query(query.replay_key, digest):
-                return self._refused(RequestRefused(403, "signed query string replayed with a different body"))
-            PUSHES.labels("ignored").inc()
             return SUCCESS
-        return self._once(msg, query, digest, action, deadline)
+        return self._reply(msg, query, STATE_AWAY)
 
     def _refused(self, e: RequestRefused) -> HttpAnswer:
         PUSHES.labels("refused").inc()
@@ -192,9 +206,11 @@ class WeChatWebhook:
             if opened:
                 self.customer_service.note_user_action(msg.openid, opened, pipe=pipe)
             pipe.execute()
-        except Exception:
+        except Exception as e:
             log.exception("answering a push failed")
             self._release(record, msg.openid, parked, progress)
+            if isinstance(e, RedisError):
+                return self._state_away(msg, query, action, e)
             PUSHES.labels("failed").inc()
             return HttpAnswer(503, "temporarily unavailable")
         PUSHES.labels(answer.outcome).inc()
