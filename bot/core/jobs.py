@@ -196,6 +196,13 @@ class JobQueue:
     def dead_letters(self, count: int = 100) -> list[dict]:
         return [dict(fields, entry_id=eid) for eid, fields in self.hub.text.xrange(self.dead, count=count)]
 
+    def backlog(self) -> int:
+        """Jobs queued and not yet taken by a worker (one round trip: what admission control reads)."""
+        self.ensure_group()
+        group = next((g for g in self.hub.text.xinfo_groups(self.stream) if g["name"] == GROUP), None)
+        lag = group.get("lag") if group else None
+        return int(lag) if lag is not None else self.hub.text.xlen(self.stream)
+
     def waiting(self) -> dict[str, int]:
         self.ensure_group()
         pending = self.hub.text.xpending(self.stream, GROUP)

@@ -197,12 +197,17 @@ class InlineTurns:
         self.threads = threads
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+        self._running = 0          # turns submitted and not finished (overruns included)
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._pool_lock:      # created on first use: after gunicorn's fork, and never in workers
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="wechat-turn")
             return self._pool
+
+    def saturated(self) -> bool:
+        """Every turn thread is taken: a new turn would only wait for one (its budget running)."""
+        return self._running >= self.threads
 
     def run(self, incoming: Incoming, timeout: float) -> str | None:
         box = _Box()
@@ -213,6 +218,9 @@ class InlineTurns:
             except Exception:     # handle() never raises; rendering a reply might
                 log.exception("rendering a turn's replies failed")
                 text = "抱歉，系统出了点问题，请稍后再试。"
+            finally:
+                with self._pool_lock:
+                    self._running -= 1
             with box.lock:
                 box.text = text
                 late = box.deferred
@@ -225,6 +233,8 @@ class InlineTurns:
                 except Exception:
                     log.exception("handing a late answer to the job stream failed")
 
+        with self._pool_lock:
+            self._running += 1
         self._executor().submit(turn)
         box.ready.wait(max(0.0, timeout))
         with box.lock:           # the turn may finish between the wait and here: then it is in time
