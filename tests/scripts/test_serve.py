@@ -166,7 +166,7 @@ def staging(tmp_path, sandbox, sim_process):
     prefix = f"test:{uuid.uuid4().hex[:12]}:"
     env = {**os.environ, "APP_PROFILE": "staging", "PORT": str(WEB_PORT),
            "NLU_URL": f"http://127.0.0.1:{RASA_PORT}", "REDIS_URL": TEST_REDIS_URL,
-           "APP__REDIS__KEY_PREFIX": prefix, "WECHAT_API_BASE_URL": sim_process.url,
+           "APP__REDIS__KEY_PREFIX": json.dumps(prefix),   # a YAML value: quoted "WECHAT_API_BASE_URL": sim_process.url,
            "DATABASE_URL": f"sqlite:///{tmp_path / 'records.sqlite3'}", "JOB_WORKERS": "1", "WEB_WORKERS": "2",
            "SERVE_RUN_DIR": str(tmp_path / "run"), "SERVE_LOG_DIR": str(tmp_path),
            **{f"APP__BACKENDS__{name.upper()}__BASE_URL": url for name, url in sandbox.urls.items()
