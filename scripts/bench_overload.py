@@ -46,10 +46,9 @@ from bot.channels.wechat_oa.render import cdata  # noqa: E402
 from bot.channels.wechat_oa.signing import sha1_signature  # noqa: E402
 from bot.channels.wechat_oa.webhook import ON_ITS_WAY  # noqa: E402
 from bot.core.redis_hub import RedisHub  # noqa: E402
-from scripts.bench_webhook import DISTRICTS, ITEMS, UNIQUE, machine  # noqa: E402
+from scripts.bench_webhook import ACCOUNT, DISTRICTS, ITEMS, TOKEN, UNIQUE, machine  # noqa: E402
 from scripts.benchstats import percentile  # noqa: E402
 
-TOKEN, ACCOUNT = "sandbox-token", "gh_0123456789ab"
 CONTENT = re.compile(rb"<Content><!\[CDATA\[(.*?)\]\]></Content>", re.S)
 WECHAT_LIMIT_S = 5.0
 
@@ -210,6 +209,7 @@ def summarise(rows: list[dict], cs: dict[str, int]) -> dict:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--baseline", type=Path, help="a checkout of the code to compare with (e.g. main)")
+    p.add_argument("--baseline-commit", default="", help="its commit, when the checkout is no git work tree")
     p.add_argument("--connections", type=int, default=700)
     p.add_argument("--duration", type=float, default=20)
     p.add_argument("--web-workers", type=int, default=2)
@@ -239,10 +239,10 @@ def main() -> int:
               "targets": {}}
     for i, (name, code) in enumerate(targets):
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=code, capture_output=True,
-                                text=True).stdout.strip()
+                                text=True).stdout.strip() or args.baseline_commit
         print(f"{name}: {code} ({commit}) ...", flush=True)
         procs = start_target(name, code, args.port, args, stack_env, log_dir)
-        run_id = f"{random.Random(args.seed + i).getrandbits(24):06x}"
+        run_id = os.urandom(3).hex()     # the citizens of this run only (the simulator keeps earlier runs' messages)
         try:
             load = Load("127.0.0.1", args.port, run_id, args.seed + i)
             started = time.monotonic()

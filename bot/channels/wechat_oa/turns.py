@@ -36,6 +36,7 @@ import logging
 import threading
 import time
 import uuid
+import contextvars
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Callable
@@ -189,8 +190,10 @@ class InlineTurns:
     """Runs the turn (`handle`) in this process; an overrun is recorded by `on_defer` and its
     answer goes to `on_late`."""
 
-    def __init__(self, handle: Handle, render: RenderReplies, on_defer: Deferral, on_late: LateAnswer, threads: int):
+    def __init__(self, handle: Handle, render: RenderReplies, on_defer: Deferral, on_late: LateAnswer, threads: int,
+                 limit: int | None = None):
         self.handle = handle
+        self.limit = limit or threads
         self.render = render
         self.on_defer = on_defer
         self.on_late = on_late
@@ -206,8 +209,9 @@ class InlineTurns:
             return self._pool
 
     def saturated(self) -> bool:
-        """Every turn thread is taken: a new turn would only wait for one (its budget running)."""
-        return self._running >= self.threads
+        """As many turns run here as the process should carry: a new one would hold a web thread
+        waiting on the same Rasa and backends, while the pushes behind it age in the backlog."""
+        return self._running >= self.limit
 
     def run(self, incoming: Incoming, timeout: float) -> str | None:
         box = _Box()
@@ -235,7 +239,8 @@ class InlineTurns:
 
         with self._pool_lock:
             self._running += 1
-        self._executor().submit(turn)
+        # In the caller's context: the request id (and the reader of the access audit) go along.
+        self._executor().submit(contextvars.copy_context().run, turn)
         box.ready.wait(max(0.0, timeout))
         with box.lock:           # the turn may finish between the wait and here: then it is in time
             if box.text is None:

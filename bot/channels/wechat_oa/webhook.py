@@ -95,7 +95,7 @@ class WeChatWebhook:
         self.users = users
         self.late = late
         self.inline = InlineTurns(handle, render.replies_to_text, late.note_deferred, late.late_answer,
-                                  settings.inline_threads)
+                                  settings.inline_threads, settings.max_inline_turns)
         self.runner = self.inline if settings.turn_mode == "inline" else late.queued
         # The intents a CLICK key or a QR scene may start: the menu's keys and the conversation's own.
         self.intents = frozenset(b["key"] for top in settings.menu for b in (top.get("sub_button") or [top])
