@@ -4,7 +4,8 @@
     make run                                       # terminal 1: Redis, sandbox, WeChat simulator, Rasa
     .venv/bin/python scripts/bench_overload.py --baseline /path/to/a/checkout/of/main
 
-`--connections` (700) closed-loop clients for `--duration` (20) seconds. Every message is new: a
+After a warm-up (`--warmup` 5 s at 50 connections, not counted), `--connections` (700)
+closed-loop clients for `--duration` (20) seconds, all starting at once. Every message is new: a
 unique text, its own citizen (openid) and MsgId; each is stamped (`timestamp`, CreateTime) and
 signed at the moment it is sent, as WeChat does, on a new connection. For each target — the
 baseline checkout's code and this one's, one after the other on the same stack — the script starts
@@ -155,27 +156,35 @@ def stop(procs: list[subprocess.Popen]) -> None:
             p.wait()
 
 
-def customer_service_by_user(sim_url: str, run_id: str) -> dict[str, int]:
+def customer_service_by_user(sim_url: str, run_id: str) -> tuple[dict[str, int], int]:
+    """This run's customer-service messages by citizen, and how many the simulator holds in all."""
     got = requests.get(f"{sim_url}/__sim/received", params={"kind": "custom"}, timeout=30).json()["received"]
     counts: dict[str, int] = {}
     for m in got:
         user = m["body"].get("touser", "")
         if user.startswith(f"oOvl{run_id}"):
             counts[user] = counts.get(user, 0) + 1
-    return counts
+    return counts, len(got)
 
 
 def wait_for_drain(sim_url: str, run_id: str, expected: int, quiet_s: float, max_s: float) -> dict[str, int]:
     """The customer-service messages, once `expected` users have one or nothing new came for quiet_s."""
     deadline, last, last_change = time.monotonic() + max_s, -1, time.monotonic()
     while True:
-        counts = customer_service_by_user(sim_url, run_id)
-        total = sum(counts.values())
+        # quiet: nothing new at all (the warm-up's queued answers go out first, in order)
+        counts, total = customer_service_by_user(sim_url, run_id)
         if total != last:
             last, last_change = total, time.monotonic()
         if len(counts) >= expected or time.monotonic() - last_change > quiet_s or time.monotonic() > deadline:
             return counts
         time.sleep(1)
+
+
+def _by_second(rows: list[dict], t0: float) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for r in rows:
+        counts[int(r["sent"] - t0)] = counts.get(int(r["sent"] - t0), 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def summarise(rows: list[dict], cs: dict[str, int]) -> dict:
@@ -199,6 +208,9 @@ def summarise(rows: list[dict], cs: dict[str, int]) -> dict:
                                    "max": round(max(delays), 3)} if delays else None,
         "over_4_5_s": sum(d > 4.5 for d in delays),
         "over_5_s": sum(d > WECHAT_LIMIT_S for d in delays),
+        # when the late ones were sent, by second of the run: a warm-up burst, or all along?
+        "over_5_s_by_second_sent": _by_second([r for r in answered if r["received"] - r["timestamp"] > WECHAT_LIMIT_S],
+                                              min((r["sent"] for r in rows), default=0)),
         "on_its_way": sum(r.get("content") == ON_ITS_WAY for r in answered),
         "customer_service_messages": sum(cs.values()),
         "answered_exactly_once": exactly_once,
@@ -212,6 +224,8 @@ def main() -> int:
     p.add_argument("--baseline-commit", default="", help="its commit, when the checkout is no git work tree")
     p.add_argument("--connections", type=int, default=700)
     p.add_argument("--duration", type=float, default=20)
+    p.add_argument("--warmup", type=float, default=5, help="seconds of warm-up before measuring (0: none)")
+    p.add_argument("--warmup-connections", type=int, default=50)
     p.add_argument("--web-workers", type=int, default=2)
     p.add_argument("--web-threads", type=int, default=8)
     p.add_argument("--job-workers", type=int, default=2)
@@ -244,6 +258,11 @@ def main() -> int:
         procs = start_target(name, code, args.port, args, stack_env, log_dir)
         run_id = os.urandom(3).hex()     # the citizens of this run only (the simulator keeps earlier runs' messages)
         try:
+            if args.warmup > 0:
+                # A freshly started server is slow for its first requests (connections to Redis,
+                # Rasa and the backends, lazy imports): warmed like a running system, then measured.
+                warm = Load("127.0.0.1", args.port, os.urandom(3).hex(), args.seed + 100 + i)
+                asyncio.run(warm.run(args.warmup_connections, args.warmup))
             load = Load("127.0.0.1", args.port, run_id, args.seed + i)
             started = time.monotonic()
             asyncio.run(load.run(args.connections, args.duration))
