@@ -4,8 +4,13 @@ from __future__ import annotations
 import logging
 from typing import Any, Mapping
 
-from flask import Flask, jsonify
+import time
 
+from flask import Flask, g, jsonify, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from bot.core import metrics
+from bot.core.logs import REQUEST_ID, new_request_id
 from bot.core.settings import Settings, load_settings
 from bot.runtime import Runtime, build_runtime
 import hashlib
@@ -23,9 +28,35 @@ def create_app(settings: Settings | None = None, *, overrides: Mapping[str, Any]
         settings = settings or load_settings(overrides=overrides)
         runtime = build_runtime(settings)
     app = Flask(__name__)
+    if runtime.settings.app.proxy_hops:
+        # The client's address, scheme and host as the proxies in front saw them, trusting exactly
+        # as many hops as are configured (a forged header further left is ignored).
+        hops = runtime.settings.app.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.config["MAX_CONTENT_LENGTH"] = runtime.settings.app.max_body_bytes
     runtime.open_channels()
     app.extensions["runtime"] = runtime
+
+    @app.before_request
+    def start_request():
+        # One id per request, the proxy's own when it sends one: every log line of this turn,
+        # in this process, its worker threads, its queued jobs and the adapters, carries it.
+        g.request_id_token = REQUEST_ID.set(new_request_id(request.headers.get("X-Request-Id")))
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def count_request(response):
+        route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        metrics.HTTP_REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+        if "started" in g:
+            metrics.HTTP_SECONDS.labels(route).observe(time.perf_counter() - g.started)
+        response.headers["X-Request-Id"] = REQUEST_ID.get()
+        return response
+
+    @app.teardown_request
+    def end_request(_error):
+        if "request_id_token" in g:
+            REQUEST_ID.reset(g.request_id_token)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(nlu.bp)

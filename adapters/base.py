@@ -33,7 +33,7 @@ from adapters.errors import (
     failure_kind,
 )
 from adapters.records import Affair
-from bot.core import access
+from bot.core import access, metrics
 from bot.core.config import Section
 from bot.core.errors import ConfigError
 from bot.core.logs import install_redaction
@@ -347,7 +347,12 @@ class BackendAdapter:
             raise BadResponse(self.name, f"{op}: unexpected answer ({type(e).__name__})") from e
 
     def _log_outcome(self, op: str, started: float, error: BaseException | None, status: int | None = None) -> None:
-        ms = (time.perf_counter() - started) * 1000
+        seconds = time.perf_counter() - started
+        ms = seconds * 1000
+        outcome = ("ok" if error is None else "business" if isinstance(error, BusinessError)
+                   else "rate_limited" if isinstance(error, RateLimited) else failure_kind(error))
+        metrics.ADAPTER_CALLS.labels(self.name, outcome).inc()
+        metrics.ADAPTER_SECONDS.labels(self.name).observe(seconds)
         if error is None:
             if self.log.isEnabledFor(logging.DEBUG):
                 self.log.debug("%s ok status=%s %.1f ms", op, status, ms)

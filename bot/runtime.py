@@ -121,7 +121,27 @@ def build_runtime(settings: Settings) -> Runtime:
                             error_replies=ErrorReplies(BACKEND_NAMES), menu=services.menu,
                             page_size=services.service_settings.ledger.page_size,
                             keep_not_understood=records.kept.keep, count_turn=TurnStats(hub).add)
-    return Runtime(settings, hub, nlu, adapters, identity, sessions, dispatcher, services, records)
+    runtime = Runtime(settings, hub, nlu, adapters, identity, sessions, dispatcher, services, records)
+    watch_queues(runtime)
+    return runtime
+
+
+BREAKER_STATES = {"closed": 0, "half-open": 1, "open": 2}
+
+
+def watch_queues(runtime: Runtime) -> None:
+    """Figures of the present, computed at each scrape of /metrics from Redis (shared by every
+    process, so any one of them answers for all): the job stream, the dead letters, the handoff
+    queue and each backend's breaker."""
+    def jobs() -> dict[str, float]:
+        return runtime.wechat_oa.late.jobs.waiting()       # stream, unacknowledged, delayed, dead
+    metrics.computed_gauges("job_stream_jobs", "Jobs of the deferred-job stream, by state (dead: dead letters)",
+                            "state", jobs)
+    metrics.computed_gauge("handoff_queue_waiting", "Citizens waiting for a human agent",
+                           lambda: runtime.services.handoff.waiting())
+    metrics.computed_gauges(
+        "adapter_breaker_state", "Each backend's circuit breaker: 0 closed, 1 half-open, 2 open (-1 unknown)",
+        "backend", lambda: {a.name: BREAKER_STATES.get(a.breaker.state(), -1) for a in runtime.adapters.all()})
 
 
 def build_records(settings: Settings) -> Records:

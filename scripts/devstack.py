@@ -220,7 +220,7 @@ def sandbox_backends_env(port_base: int, env: dict[str, str]) -> dict[str, str]:
     the default ports (9101–9110), so another SANDBOX_PORT_BASE must reach the app too, or it would
     call whatever listens on the default ports. Only in the sandbox profile, and never over a
     URL the environment already sets."""
-    if env.get("APP_PROFILE", "sandbox") != "sandbox":
+    if env.get("APP_PROFILE", "sandbox") not in ("sandbox", "staging"):
         return {}
     out = {}
     for name, url in backend_urls(port_base).items():

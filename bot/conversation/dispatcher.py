@@ -354,6 +354,12 @@ class Dispatcher:
             if session.form:
                 # Filling a form (name, ID number, code, phone, a description) needs no NLU.
                 return Message(normalise(text), said=text)
+            number = APPLICATION_NO.search(normalise(text).upper())
+            if number and number.group(1) in self.prefix_owner:
+                # An application number names its backend (CJ… an endorsement, GD… a work order):
+                # that question is answered without NLU too.
+                return Message(normalise(text), self.prefix_owner[number.group(1)],
+                               {"application_no": number.group(0)}, said=text)
             # Without NLU a numbered menu still works: its replies are direct intents.
             return [self._menu(session, "智能问答暂时不可用，请回复数字选择要办的事：")]
         return Message(parse.text, parse.intent, {**parse.entity_values(), **incoming.entities}, parse, said=text)

@@ -1,7 +1,7 @@
 """Settings: config.yaml profiles + environment, checked once at start-up.
 
-config.yaml has `defaults` (shared), and `profiles.sandbox` / `profiles.production`
-overlays (deep-merged over the defaults). `APP_PROFILE` picks the profile
+config.yaml has `defaults` (shared), and `profiles.sandbox` / `profiles.staging` /
+`profiles.production` overlays (deep-merged over the defaults). `APP_PROFILE` picks the profile
 (sandbox when unset). Values written `!env NAME` or `!env [NAME, default]` come
 from the environment; in production every secret must be an `!env` without a
 default, so no secret ever lives in the repository.
@@ -27,7 +27,7 @@ from bot.core.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG_FILE = ROOT / "config.yaml"
-PROFILES = ("sandbox", "production")
+PROFILES = ("sandbox", "staging", "production")
 
 # Settings that are secrets wherever they appear (matched on the last key).
 _SECRET_KEY = re.compile(r"^(token|app_secret|aes_key|data_key|hash_pepper|admin_api_key|.*api_key|password|.*_secret|secret)$")

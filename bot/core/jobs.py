@@ -36,6 +36,7 @@ from typing import Any, Callable, Mapping, Protocol
 
 import redis
 
+from bot.core.logs import REQUEST_ID
 from bot.core.privacy import redact_text
 from bot.core.redis_hub import RedisHub
 
@@ -105,6 +106,9 @@ class JobQueue:
     def enqueue(self, kind: str, payload: Mapping[str, Any], *, delay_s: float = 0.0) -> str:
         """A new job; with `delay_s`, it waits in the delayed set and runs that much later."""
         job_id = uuid.uuid4().hex
+        if REQUEST_ID.get() != "-":
+            # The turn's request id goes with its job: the worker's log lines carry it too.
+            payload = {**payload, "_request_id": REQUEST_ID.get()}
         stored = self._seal(kind, job_id, payload)
         if delay_s > 0:
             doc = json.dumps({"kind": kind, "payload": stored, "attempt": 1, "job_id": job_id})
@@ -196,6 +200,13 @@ class JobQueue:
     def dead_letters(self, count: int = 100) -> list[dict]:
         return [dict(fields, entry_id=eid) for eid, fields in self.hub.text.xrange(self.dead, count=count)]
 
+    def backlog(self) -> int:
+        """Jobs queued and not yet taken by a worker (one round trip: what admission control reads)."""
+        self.ensure_group()
+        group = next((g for g in self.hub.text.xinfo_groups(self.stream) if g["name"] == GROUP), None)
+        lag = group.get("lag") if group else None
+        return int(lag) if lag is not None else self.hub.text.xlen(self.stream)
+
     def waiting(self) -> dict[str, int]:
         self.ensure_group()
         pending = self.hub.text.xpending(self.stream, GROUP)
@@ -239,12 +250,15 @@ class JobRunner:
             why = f"no handler for kind {job.kind!r}" if handler is None else "payload does not open"
             self.queue.fail(replace(job, attempt=self.queue.max_tries), why)
             return
+        token = REQUEST_ID.set(str(job.payload.get("_request_id") or f"job-{job.job_id}"))
         try:
             handler(dict(job.payload, _job_id=job.job_id, _attempt=job.attempt))
         except Exception as e:  # a job's failure must not stop the worker
             self.queue.fail(job, f"{type(e).__name__}: {e}")
         else:
             self.queue.ack(job)
+        finally:
+            REQUEST_ID.reset(token)
 
     def run_forever(self, should_stop: Callable[[], bool], block_ms: int = 1000) -> None:
         while not should_stop():

@@ -27,6 +27,15 @@ TURN_SECONDS = Histogram("dispatcher_turn_seconds", "Time to answer one message"
                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8))
 HANDLER_ERRORS = Counter("handler_errors_total", "Turns that ended in an error reply", ["intent", "error"])
 RATINGS = Counter("service_ratings_total", "好差评 ratings", ["intent", "department", "level"])
+# HTTP: by route (the URL rule, never the raw path: it would grow without bound) and status.
+HTTP_REQUESTS = Counter("http_requests_total", "HTTP requests answered", ["route", "method", "status"])
+HTTP_SECONDS = Histogram("http_request_seconds", "Time to answer one HTTP request", ["route"],
+                         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 5, 8))
+# Government backends: every call by outcome (ok, business, rate_limited, or the failure's kind).
+ADAPTER_CALLS = Counter("adapter_calls_total", "Calls to government backends", ["backend", "outcome"])
+ADAPTER_SECONDS = Histogram("adapter_call_seconds", "Time of one call to a government backend", ["backend"],
+                            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3.5, 5, 10))
+HOTLINE_CALLS = Counter("hotline_calls_total", "12345 hotline calls taken in by the intake API", ["outcome"])
 
 
 class ComputedGauges(Collector):
@@ -38,10 +47,14 @@ class ComputedGauges(Collector):
 
     def __init__(self):
         self._gauges: dict[str, tuple[str, Callable[[], float]]] = {}
+        self._families: dict[str, tuple[str, str, Callable[[], dict[str, float]]]] = {}
         self._failing: dict[str, str] = {}
 
     def set(self, name: str, documentation: str, compute: Callable[[], float]) -> None:
         self._gauges[name] = (documentation, compute)
+
+    def set_family(self, name: str, documentation: str, label: str, compute: Callable[[], dict[str, float]]) -> None:
+        self._families[name] = (documentation, label, compute)
 
     def describe(self):
         return []            # nothing to check at registration (and compute nothing then)
@@ -57,6 +70,19 @@ class ComputedGauges(Collector):
                 continue
             self._failing.pop(name, None)
             yield GaugeMetricFamily(name, documentation, value=value)
+        for name, (documentation, label, compute_all) in list(self._families.items()):
+            try:
+                values = {str(k): float(v) for k, v in compute_all().items()}
+            except Exception as e:
+                if self._failing.get(name) != repr(e):
+                    log.warning("metric %s could not be computed: %r", name, e)
+                self._failing[name] = repr(e)
+                continue
+            self._failing.pop(name, None)
+            family = GaugeMetricFamily(name, documentation, labels=[label])
+            for key, value in sorted(values.items()):
+                family.add_metric([key], value)
+            yield family
 
 
 COMPUTED = ComputedGauges()
@@ -66,6 +92,11 @@ REGISTRY.register(COMPUTED)
 def computed_gauge(name: str, documentation: str, compute: Callable[[], float]) -> None:
     """A gauge computed by compute() at each scrape (one per name: a later runtime replaces it)."""
     COMPUTED.set(name, documentation, compute)
+
+
+def computed_gauges(name: str, documentation: str, label: str, compute: Callable[[], dict[str, float]]) -> None:
+    """Gauges of one name, one per value of `label`, computed by compute() at each scrape."""
+    COMPUTED.set_family(name, documentation, label, compute)
 
 
 def render_latest() -> bytes:

@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from bot.core.clock import parse_spec
-from bot.core.config import Section, load_raw
+from bot.core.config import PROFILES, Section, load_raw
 from bot.core.errors import ConfigError
 from bot.core.production import check_production
+
+# Profiles that run production's process layout and checks (staging: with the sandbox's backends).
+PRODUCTION_LIKE = ("staging", "production")
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,9 @@ class AppSettings:
     port: int
     log_level: str
     max_body_bytes: int
+    # How many proxies stand in front of the app (werkzeug's ProxyFix trusts that many hops of
+    # X-Forwarded-For/-Proto/-Host, and no more); 0: none, the peer is the client.
+    proxy_hops: int = 0
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,13 @@ class Settings:
     def is_production(self) -> bool:
         return self.profile == "production"
 
+    @property
+    def runs_like_production(self) -> bool:
+        """Production and staging: the process layout and the checks that do not depend on whose
+        backends and credentials these are (safe message mode, a real clock, proxies trusted
+        only as configured)."""
+        return self.profile in PRODUCTION_LIKE
+
 
 def _data_key(sec: Section) -> bytes:
     raw = sec.str("data_key")
@@ -94,8 +107,8 @@ def _clock_at(root: Section, profile: str) -> str | None:
     at = value.get("at") if isinstance(value, Mapping) else None
     if at in (None, ""):
         return None
-    if profile == "production":
-        raise ConfigError("clock.at", "the clock cannot be moved in production (unset APP_CLOCK)")
+    if profile in PRODUCTION_LIKE:
+        raise ConfigError("clock.at", f"the clock cannot be moved in {profile} (unset APP_CLOCK)")
     try:
         parse_spec(str(at))
     except ValueError as e:
@@ -105,7 +118,7 @@ def _clock_at(root: Section, profile: str) -> str | None:
 
 def build_settings(tree: Mapping[str, Any]) -> Settings:
     root = Section("", tree)
-    profile = root.str("profile", choices=("sandbox", "production"))
+    profile = root.str("profile", choices=PROFILES)
     app = root.section("app")
     redis = root.section("redis")
     nlu = root.section("nlu")
@@ -121,6 +134,7 @@ def build_settings(tree: Mapping[str, Any]) -> Settings:
             port=app.int("port", lo=1, hi=65535),
             log_level=app.str("log_level", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
             max_body_bytes=app.int("max_body_bytes", lo=1024, hi=10 * 1024 * 1024),
+            proxy_hops=app.int("proxy_hops", lo=0, hi=5),
         ),
         redis=RedisSettings(
             url=redis.url("url", schemes=("redis", "rediss", "unix", "redis+sentinel")),

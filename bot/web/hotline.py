@@ -19,6 +19,7 @@ from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.channels.hotline.ingest import Summary, errors_of
+from bot.core import metrics
 from bot.channels.hotline.transcripts import read_array, read_jsonl
 from bot.web import runtime
 from bot.web.bodies import read_limited
@@ -92,10 +93,12 @@ def ingest_transcripts():
         outcomes = list(rt.hotline(workers=WORKERS).outcomes(items))
     except Exception:  # the ingestor reports per call; this is for what it did not foresee
         log.exception("hotline ingestion over HTTP failed")
+        metrics.HOTLINE_CALLS.labels("failed").inc(len(items))
         return jsonify(error="temporarily unavailable"), 503
     summary = Summary()
     for o in outcomes:
         summary.add(o)
+        metrics.HOTLINE_CALLS.labels("ingested" if getattr(o, "result", None) is not None else "refused").inc()
     results = [o.result for o in outcomes if getattr(o, "result", None) is not None]
     queries = [o.query for o in outcomes if getattr(o, "query", None)]
     return jsonify(results=results, errors=errors_of(outcomes), queries=queries, summary=summary.as_dict())

@@ -1,8 +1,9 @@
 """POST /api/nlu/parse: the assistant's own parse of a text, for evaluation and operators.
 
 Same JSON shape as Rasa's /model/parse, after our normalisation and through our
-cache. Loopback callers in the sandbox profile, and callers presenting NLU_API_KEY
-(security.nlu_api_key, a machine key of its own).
+cache. Callers presenting NLU_API_KEY (security.nlu_api_key, a machine key of its own), and
+loopback callers in the sandbox profile when no proxy is configured (app.proxy_hops = 0): behind
+a proxy on the same host every request comes from loopback, whether the proxy marks it or not.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ PROXY_HEADERS = ("X-Forwarded-For", "X-Real-IP", "Forwarded")
 
 def _allowed() -> bool:
     settings = runtime().settings
-    if (not settings.is_production and request.remote_addr in LOOPBACK
+    if (settings.profile == "sandbox" and not settings.app.proxy_hops and request.remote_addr in LOOPBACK
             and not any(h in request.headers for h in PROXY_HEADERS)):
         return True
     key = settings.security.nlu_api_key

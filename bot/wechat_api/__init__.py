@@ -43,4 +43,4 @@ class WeChatClient:
 
 def build_client(settings: Settings, hub: RedisHub) -> WeChatClient:
     """Read and check the `wechat:` settings and build the client (ConfigError on a wrong one)."""
-    return WeChatClient(load_wechat_settings(settings.wechat, production=settings.is_production), hub)
+    return WeChatClient(load_wechat_settings(settings.wechat, production=settings.runs_like_production), hub)

@@ -42,6 +42,10 @@ class WeChatSettings:
     dedup_ttl_s: int
     turn_mode: str
     inline_threads: int
+    max_inline_turns: int     # turns running in a web process beyond which new ones are queued at once
+    reply_after_timestamp_s: float  # the passive reply leaves at most this long after WeChat's timestamp
+    min_turn_s: float         # less of the budget left than this: the turn goes straight to the queue
+    max_backlog: int          # queued turns beyond which a new push is asked to try again later
     continuation_ttl_s: int
     parked_ttl_s: int
     rescue_after_s: int       # a deferred turn with no answer this long after it began is re-run by a worker
@@ -89,6 +93,11 @@ def load_wechat_settings(sec: Section, *, production: bool) -> WeChatSettings:
         dedup_ttl_s=dedup_ttl,
         turn_mode=sec.str("turn_mode", choices=TURN_MODES),
         inline_threads=sec.int("inline_threads", lo=1, hi=256),
+        max_inline_turns=sec.int("max_inline_turns", lo=1, hi=256),
+        reply_after_timestamp_s=sec.num("reply_after_timestamp_s", lo=0.5, hi=4.8),
+        # never more than half the budget (a short budget of tests or trials still runs turns)
+        min_turn_s=min(sec.num("min_turn_s", lo=0, hi=4.5), budget / 2),
+        max_backlog=sec.int("max_backlog", lo=1),
         continuation_ttl_s=sec.int("continuation_ttl_s", lo=60),
         parked_ttl_s=sec.int("parked_ttl_s", lo=60),
         rescue_after_s=sec.int("rescue_after_s", lo=1, hi=3600),

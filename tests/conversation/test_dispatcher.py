@@ -512,3 +512,13 @@ def test_a_no_that_gives_a_value_corrects_the_form_and_a_bare_no_cancels_it(fake
     assert form is not None and form.slots["person_name"] == "李芳" and "身份证" in asked
     assert "已取消" in c.say("不对")
     assert fake_runtime.sessions.load(c.user_key).form is None
+
+
+def test_without_nlu_an_application_number_is_still_answered(chat, fake_runtime):
+    chat.bind(WANG)
+    fake_runtime.dispatcher.nlu = _NluDown()
+    # The prefix names the backend, so no NLU is needed: CJ… is an endorsement.
+    answer = chat.say("CJ20261101000123 这个签注办到哪了")
+    assert "审批中" in answer and "暂时不可用" not in answer
+    assert "暂时不可用" in chat.say("签注办到哪了")      # without a number: the apology and the menu
+    assert "人工" in chat.say("转人工")                   # a command word needs no NLU either

@@ -39,7 +39,7 @@ def test_wrong_value_names_the_setting():
     with pytest.raises(ConfigError, match=r"redis\.url"):
         load_settings(env={"REDIS_URL": "http://not-redis"})
     with pytest.raises(ConfigError, match=r"APP_PROFILE"):
-        load_settings(env={"APP_PROFILE": "staging"})
+        load_settings(env={"APP_PROFILE": "prod"})
 
 
 def test_production_refuses_secret_written_in_file(tmp_path):
@@ -56,3 +56,27 @@ def test_production_refuses_secret_written_in_file(tmp_path):
 def test_short_data_key_rejected():
     with pytest.raises(ConfigError, match=r"security\.data_key"):
         load_settings(env={"DATA_KEY": "c2hvcnQ="})
+
+
+def test_staging_runs_like_production_with_the_sandbox():
+    from bot.wechat_api.settings import load_wechat_settings
+    s = load_settings(env={"APP_PROFILE": "staging"})
+    # the sandbox's backends and credentials (and SMS shortcut) ...
+    assert s.profile == "staging" and not s.is_production and s.runs_like_production
+    assert s.backends["identity"]["base_url"] == "http://127.0.0.1:9101"
+    assert s.backends["identity"]["sandbox_sms_shortcut"] is True
+    assert s.wechat.str("token") == "sandbox-token"
+    # ... with production's checks: safe message mode, no moved clock
+    assert load_wechat_settings(s.wechat, production=s.runs_like_production).message_mode == "safe"
+    with pytest.raises(ConfigError, match="wechat.message_mode"):
+        load_wechat_settings(load_settings(env={"APP_PROFILE": "staging", "APP__WECHAT__MESSAGE_MODE": "compatible"})
+                             .wechat, production=True)
+    with pytest.raises(ConfigError, match="clock.at"):
+        load_settings(env={"APP_PROFILE": "staging", "APP_CLOCK": "2027-02-08T10:00:00+08:00"})
+
+
+def test_proxy_hops_from_the_environment():
+    assert load_settings(env={}).app.proxy_hops == 0
+    assert load_settings(env={"PROXY_HOPS": "1"}).app.proxy_hops == 1
+    with pytest.raises(ConfigError, match="app.proxy_hops"):
+        load_settings(env={"PROXY_HOPS": "-1"})

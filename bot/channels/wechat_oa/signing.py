@@ -100,6 +100,33 @@ def check_fresh(timestamp: str, window_s: int) -> None:
         raise RequestRefused(403, "timestamp outside the accepted window")
 
 
+def parse_request_start(value: str | None) -> float | None:
+    """X-Request-Start as proxies write it (nginx `t=${msec}` in seconds, others in milli- or
+    microseconds since the epoch), in seconds; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        t = float(value.strip().removeprefix("t="))
+    except ValueError:
+        return None
+    if t > 1e14:
+        t /= 1e6
+    elif t > 1e11:
+        t /= 1e3
+    return t if t > 0 else None
+
+
+def seconds_left(timestamp: str, request_start: float | None, budget_s: float, from_timestamp_s: float) -> float:
+    """How long the passive reply may still take, from now. Two limits, the earlier wins:
+    `budget_s` from when the request arrived (the proxy's X-Request-Start when it says, else now),
+    and `from_timestamp_s` from WeChat's own `timestamp`, which it stamped when it sent the push
+    (whole seconds: the push left up to a second after it). The second one counts the time spent in
+    proxies and socket backlogs, which this process cannot see, against WeChat's 5 seconds."""
+    now = _now()
+    arrived = min(now, request_start) if request_start is not None else now
+    return min(arrived + budget_s, float(timestamp) + from_timestamp_s) - now
+
+
 def check_url_verification(token: str, args: Mapping[str, str], window_s: int) -> str:
     """GET /wechat: returns the echostr to send back, or raises RequestRefused."""
     timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")

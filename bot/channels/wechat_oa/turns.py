@@ -36,6 +36,7 @@ import logging
 import threading
 import time
 import uuid
+import contextvars
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Callable
@@ -189,20 +190,28 @@ class InlineTurns:
     """Runs the turn (`handle`) in this process; an overrun is recorded by `on_defer` and its
     answer goes to `on_late`."""
 
-    def __init__(self, handle: Handle, render: RenderReplies, on_defer: Deferral, on_late: LateAnswer, threads: int):
+    def __init__(self, handle: Handle, render: RenderReplies, on_defer: Deferral, on_late: LateAnswer, threads: int,
+                 limit: int | None = None):
         self.handle = handle
+        self.limit = limit or threads
         self.render = render
         self.on_defer = on_defer
         self.on_late = on_late
         self.threads = threads
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+        self._running = 0          # turns submitted and not finished (overruns included)
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._pool_lock:      # created on first use: after gunicorn's fork, and never in workers
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="wechat-turn")
             return self._pool
+
+    def saturated(self) -> bool:
+        """As many turns run here as the process should carry: a new one would hold a web thread
+        waiting on the same Rasa and backends, while the pushes behind it age in the backlog."""
+        return self._running >= self.limit
 
     def run(self, incoming: Incoming, timeout: float) -> str | None:
         box = _Box()
@@ -213,6 +222,9 @@ class InlineTurns:
             except Exception:     # handle() never raises; rendering a reply might
                 log.exception("rendering a turn's replies failed")
                 text = "抱歉，系统出了点问题，请稍后再试。"
+            finally:
+                with self._pool_lock:
+                    self._running -= 1
             with box.lock:
                 box.text = text
                 late = box.deferred
@@ -225,7 +237,10 @@ class InlineTurns:
                 except Exception:
                     log.exception("handing a late answer to the job stream failed")
 
-        self._executor().submit(turn)
+        with self._pool_lock:
+            self._running += 1
+        # In the caller's context: the request id (and the reader of the access audit) go along.
+        self._executor().submit(contextvars.copy_context().run, turn)
         box.ready.wait(max(0.0, timeout))
         with box.lock:           # the turn may finish between the wait and here: then it is in time
             if box.text is None:

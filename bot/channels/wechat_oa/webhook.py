@@ -27,13 +27,15 @@ from dataclasses import dataclass
 from typing import Callable
 
 from prometheus_client import Counter
+from redis import RedisError
 
 from bot.channels.wechat_oa import render
 from bot.channels.wechat_oa.crypto import DecryptError, MessageCrypto
 from bot.channels.wechat_oa.late import LateAnswers
 from bot.channels.wechat_oa.routing import CHANNEL, Dispatch, Forget, Ignore, Say, route, window_opened_by
 from bot.channels.wechat_oa.signing import (RequestRefused, SignedQuery, check_fresh, check_msg_signature,
-                                            check_query_signature, check_url_verification, read_query)
+                                            check_query_signature, check_url_verification, read_query,
+                                            seconds_left)
 from bot.channels.wechat_oa.turns import RECLAIM, REPLAY, RESUME, RETRY, Answer, InlineTurns, TurnRecords
 from bot.channels.wechat_oa.user_state import UserState
 from bot.channels.wechat_oa.xml_in import BadMessage, WeChatMessage, parse_fields, parse_message
@@ -48,6 +50,12 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 ON_ITS_WAY = "您的问题正在办理中，结果稍后会发消息告诉您，请留意。"
+# Redis away: nothing can be remembered (session, binding, the turn record), so the turn cannot run.
+# The citizen gets this at once, never a 5xx (which WeChat shows as "cannot serve").
+STATE_AWAY = "抱歉，系统正在恢复，您的消息这次没有处理。请稍等一两分钟再发一次。"
+# More pushes queued for the workers than wechat.max_backlog: a new one is told to try again
+# later rather than queued behind them (its answer would come minutes late).
+BUSY = "抱歉，现在咨询的人太多，您的消息这次没有处理。请过几分钟再发一次。"
 RENDER_MARGIN_S = 0.05     # kept from the budget for rendering and encrypting the reply
 
 PUSHES = Counter("wechat_pushes_total", "WeChat pushes to /wechat by outcome", ["outcome"])
@@ -87,7 +95,7 @@ class WeChatWebhook:
         self.users = users
         self.late = late
         self.inline = InlineTurns(handle, render.replies_to_text, late.note_deferred, late.late_answer,
-                                  settings.inline_threads)
+                                  settings.inline_threads, settings.max_inline_turns)
         self.runner = self.inline if settings.turn_mode == "inline" else late.queued
         # The intents a CLICK key or a QR scene may start: the menu's keys and the conversation's own.
         self.intents = frozenset(b["key"] for top in settings.menu for b in (top.get("sub_button") or [top])
@@ -103,13 +111,17 @@ class WeChatWebhook:
             return HttpAnswer(403, "forbidden")
 
     # -- POST /wechat --------------------------------------------------------------------------
-    def receive(self, args, read_body) -> HttpAnswer:
-        """`read_body(limit)` returns at most limit+1 bytes of the request body."""
-        deadline = time.monotonic() + self.settings.reply_budget_s
+    def receive(self, args, read_body, request_start: float | None = None) -> HttpAnswer:
+        """`read_body(limit)` returns at most limit+1 bytes of the request body; `request_start`
+        is when the proxy took the request (X-Request-Start, epoch seconds) if it says."""
         try:
             query = read_query(args)
             check_query_signature(self.settings.token, query)
             check_fresh(query.timestamp, self.settings.timestamp_window_s)
+            # The budget runs from when WeChat sent the push, not from when a thread got to it:
+            # time in the proxy and in the socket backlog counts against WeChat's 5 seconds.
+            deadline = time.monotonic() + seconds_left(query.timestamp, request_start, self.settings.reply_budget_s,
+                                                       self.settings.reply_after_timestamp_s)
             body = read_body(MAX_BODY_BYTES)
             if len(body) > MAX_BODY_BYTES:
                 raise BodyTooLarge()
@@ -126,12 +138,22 @@ class WeChatWebhook:
             log.info("push rejected: %s: %s", type(e).__name__, e)
             return HttpAnswer(400, "bad request")
         digest = hashlib.sha256(body).hexdigest()
+        try:
+            if isinstance(action, Ignore):
+                if not self.records.note_query(query.replay_key, digest):
+                    return self._refused(RequestRefused(403, "signed query string replayed with a different body"))
+                PUSHES.labels("ignored").inc()
+                return SUCCESS
+            return self._once(msg, query, digest, action, deadline)
+        except RedisError as e:
+            return self._state_away(msg, query, action, e)
+
+    def _state_away(self, msg: WeChatMessage, query: SignedQuery, action, error: Exception) -> HttpAnswer:
+        log.warning("Redis unavailable, push answered with an apology: %s", type(error).__name__)
+        PUSHES.labels("redis_away").inc()
         if isinstance(action, Ignore):
-            if not self.records.note_query(query.replay_key, digest):
-                return self._refused(RequestRefused(403, "signed query string replayed with a different body"))
-            PUSHES.labels("ignored").inc()
             return SUCCESS
-        return self._once(msg, query, digest, action, deadline)
+        return self._reply(msg, query, STATE_AWAY)
 
     def _refused(self, e: RequestRefused) -> HttpAnswer:
         PUSHES.labels("refused").inc()
@@ -192,9 +214,11 @@ class WeChatWebhook:
             if opened:
                 self.customer_service.note_user_action(msg.openid, opened, pipe=pipe)
             pipe.execute()
-        except Exception:
+        except Exception as e:
             log.exception("answering a push failed")
             self._release(record, msg.openid, parked, progress)
+            if isinstance(e, RedisError):
+                return self._state_away(msg, query, action, e)
             PUSHES.labels("failed").inc()
             return HttpAnswer(503, "temporarily unavailable")
         PUSHES.labels(answer.outcome).inc()
@@ -261,10 +285,24 @@ class WeChatWebhook:
             page = self.users.next_page(msg.openid)
             if page is not None:
                 return page, "page"
-        answer = self.runner.run(action.incoming, deadline - time.monotonic() - RENDER_MARGIN_S)
+        left = deadline - time.monotonic() - RENDER_MARGIN_S
+        if left < self.settings.min_turn_s or self.inline.saturated():
+            # Too late to run the turn here (the push waited in a backlog), or every turn thread is
+            # taken: "on its way" at once, and the turn goes to the workers' queue.
+            return self._queue(action.incoming)
+        answer = self.runner.run(action.incoming, left)
         if answer is None:
             return ON_ITS_WAY, "deferred"
         return "\n\n".join(t for t in (action.lead, answer) if t), "answered"
+
+    def _queue(self, incoming: Incoming) -> tuple[str, str]:
+        """Admission control: a turn queued for the workers, answered later by a customer-service
+        message; or, with the queue already longer than wechat.max_backlog, a request to try
+        again (still the push's one answer, given at once)."""
+        if self.late.jobs.backlog() >= self.settings.max_backlog:
+            return BUSY, "busy"
+        answer = self.late.queued.run(incoming, 0)
+        return (answer, "answered") if answer is not None else (ON_ITS_WAY, "deferred")
 
     def _reply(self, msg: WeChatMessage, query: SignedQuery, text: str) -> HttpAnswer:
         xml = render.text_reply_xml(msg.openid, msg.account, text)

@@ -1,0 +1,39 @@
+"""gunicorn's settings for the web app in production and staging (scripts/serve.py runs
+`gunicorn -c deploy/gunicorn.conf.py 'app:create_app()'`). Each may be set from the environment.
+
+Sizing (docs/benchmarks.md): a WeChat turn mostly waits on Redis, Rasa and the backends, so
+threads serve several citizens per process; processes use the cores.
+"""
+import os
+
+from prometheus_client import multiprocess
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_WORKERS", "2"))
+threads = int(os.environ.get("WEB_THREADS", "8"))
+worker_class = "gthread"
+# A request longer than this means a stuck worker: gunicorn replaces it. The WeChat turn itself
+# answers within its 4 s budget; the console's exports are the long ones.
+timeout = int(os.environ.get("WEB_TIMEOUT_S", "30"))
+graceful_timeout = 30            # on SIGTERM (an upgrade), requests in flight finish first
+keepalive = 5                    # a little above the load balancer's idle timeout is the usual advice
+# Restart each worker now and then (jittered, so not all at once): a slow leak cannot grow for ever.
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "20000"))
+max_requests_jitter = max_requests // 10
+# The heartbeat files on a memory file system: a slow disk must not look like a stuck worker.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# Connections waiting for a worker thread; more than the budget can serve only makes them late.
+backlog = int(os.environ.get("WEB_BACKLOG", "2048"))
+accesslog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'
+errorlog = "-"
+# The proxy in front is trusted by the app itself (app.proxy_hops, ProxyFix); gunicorn's own
+# forwarded-header handling stays off so that there is one rule, not two.
+forwarded_allow_ips = ""
+proc_name = "citizen-assistant-web"
+
+
+def child_exit(server, worker):
+    # A dead worker's live gauges must not be added up any longer (prometheus multiprocess mode).
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)
