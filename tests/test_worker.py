@@ -19,7 +19,8 @@ def test_worker_process_delivers_and_stops_on_sigterm(redis_hub, sim):
     wapp = ChannelApp(redis_hub)
     wapp.late.customer_service.note_user_action("oWorker_1", "message")
     env = {**os.environ, "APP__redis__key_prefix": json.dumps(redis_hub.prefix),   # APP__ values are YAML
-           "WECHAT_API_BASE_URL": sim.url, "REDIS_URL": redis_hub.url}
+           "WECHAT_API_BASE_URL": sim.url, "REDIS_URL": redis_hub.url,
+           "APP__crosscheck__interval_s": "0"}   # no scheduled cross-check against whatever backends answer
     proc = subprocess.Popen([sys.executable, "-m", "bot.worker", "--block-ms", "200"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
