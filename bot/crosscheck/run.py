@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import logging
 import time
@@ -94,6 +95,19 @@ def run_checks(adapters, findings: Findings, *, today: dt.date, lookback_months:
     return report
 
 
+def findings_csv(rows: list[dict]) -> bytes:
+    """Findings as CSV, UTF-8 with a BOM (so that Excel reads it as UTF-8): the masked ID number
+    and name, never the number itself."""
+    fh = io.StringIO()
+    w = csv.writer(fh)
+    w.writerow(CSV_COLUMNS)
+    for f in rows:
+        w.writerow([f["id"], f["rule"], RULE_TITLES.get(f["rule"], f["rule"]), f["period"], f["masked_id"], f["name"],
+                    f["district"], f["summary"], json.dumps(f["evidence"], ensure_ascii=False), f["status"], f["note"],
+                    dt.datetime.fromtimestamp(f["found_at"]).isoformat(timespec="seconds"), f["times_seen"]])
+    return ("\ufeff" + fh.getvalue()).encode("utf-8")
+
+
 def write_outputs(report: RunReport, findings: Findings, rules: tuple[Rule, ...], out: Path) -> list[str]:
     """OUT/<department>.csv for every department reviewing a rule that was checked, and OUT/run.json."""
     out.mkdir(parents=True, exist_ok=True)
@@ -102,14 +116,7 @@ def write_outputs(report: RunReport, findings: Findings, rules: tuple[Rule, ...]
         ids = [i for r in rules if r.reviewer == reviewer for i in report.finding_ids.get(r.key, [])]
         rows = sorted(findings.search(ids=ids, limit=len(ids) + 1), key=lambda f: (f["rule"], f["id"]))
         path = out / f"{reviewer}.csv"
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:   # the BOM: Excel reads it as UTF-8
-            w = csv.writer(fh)
-            w.writerow(CSV_COLUMNS)
-            for f in rows:
-                w.writerow([f["id"], f["rule"], RULE_TITLES.get(f["rule"], f["rule"]), f["period"], f["masked_id"],
-                            f["name"], f["district"], f["summary"], json.dumps(f["evidence"], ensure_ascii=False),
-                            f["status"], f["note"], dt.datetime.fromtimestamp(f["found_at"]).isoformat(timespec="seconds"),
-                            f["times_seen"]])
+        path.write_bytes(findings_csv(rows))
         files.append(str(path))
     path = out / "run.json"
     path.write_text(json.dumps(report.as_dict() | {"files": files + [str(path)]}, ensure_ascii=False, indent=1),
