@@ -56,8 +56,8 @@ def withheld(table: CountTable, threshold: int = THRESHOLD) -> set[tuple[int, in
     while changed:
         changed = False
         for line in lines:
-            if sum(p in hidden for p in line) != 1:
-                continue
+            if len(line) < 2 or sum(p in hidden for p in line) != 1:
+                continue                   # (a line of one member is its own total: an empty table)
             shown = [p for p in line if p not in hidden]
             # the smallest shown cell of the line, a cell before the line's own total
             pick = min(shown, key=lambda p: (p == line[-1], table.grid[p[0]][p[1]], p))
