@@ -81,3 +81,14 @@ def test_a_finding_never_shows_its_id_number():
     found = list(double_pension({"pension_payments": [pay(ZHANG, "张桂兰", s, "2026-11", "1.00") for s in (URBAN, RURAL)]},
                                 WINDOW))
     assert ZHANG not in repr(found[0]) and ZHANG not in str(found[0].evidence)
+
+
+def test_no_citizen_facing_code_reaches_the_findings():
+    """Findings are for staff: nothing that answers a citizen imports the checks or their records."""
+    import pathlib
+    root = pathlib.Path(__file__).resolve().parents[2]
+    for folder in ("handlers", "bot/channels", "bot/conversation", "bot/web/wechat.py", "bot/web/miniprogram.py"):
+        paths = [root / folder] if folder.endswith(".py") else (root / folder).rglob("*.py")
+        for path in paths:
+            source = path.read_text(encoding="utf-8")
+            assert "crosscheck" not in source and "findings" not in source, path
