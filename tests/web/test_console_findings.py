@@ -114,3 +114,25 @@ def test_ledger_counts_withhold_small_cells_and_every_query_is_audited(operator,
     r = dept.get("/console/ledger-counts")
     assert r.status_code == 200, r.get_data(as_text=True)[-2000:]
     assert [r["department"] for r in _audits(fake_runtime, f"account:{dept.name}")] == ["教育局"]
+
+
+def test_the_staff_api_lists_and_reviews_a_departments_own_findings(console_app, operator, fake_runtime):
+    import base64
+    own = _keep(fake_runtime)
+    other = _keep(fake_runtime, rule="dibao_company_officer", reviewer=MZ, id_number="510108198009090042", name="孙小梅")
+    si = operator("department", SI)
+    client = console_app.test_client()
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{si.name}:a-long-enough-password".encode()).decode()}
+    assert client.get("/api/staff/findings").status_code == 401
+    listed = client.get("/api/staff/findings", headers=auth).get_json()["findings"]
+    assert [f["id"] for f in listed] == [own] and "citizen_key" not in listed[0]
+    assert listed[0]["masked_id"] == "510***********0030" and "510122194807120030" not in str(listed)
+    assert client.get(f"/api/staff/findings/{other}", headers=auth).status_code == 403
+    bad = client.post(f"/api/staff/findings/{own}/review", headers=auth, json={"decision": "confirmed"})
+    assert bad.status_code == 400 and "核查说明" in bad.get_json()["error"]
+    ok = client.post(f"/api/staff/findings/{own}/review", headers=auth, json={"decision": "confirmed", "note": "已停发"})
+    assert ok.status_code == 200 and ok.get_json()["finding"]["status"] == "confirmed"
+    assert client.post(f"/api/staff/findings/{other}/review", headers=auth,
+                       json={"decision": "dismissed", "note": "x"}).status_code == 403
+    reads = _audits(fake_runtime, f"account:{si.name}")
+    assert {r["operation"] for r in reads} >= {"api_finding_list:pension_after_death", "api_finding_review:pension_after_death"}

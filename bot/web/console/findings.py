@@ -27,8 +27,8 @@ def _scope() -> str | None:
     return me.department if me.role == "department" else None
 
 
-def _audit(rows: list[dict], operation: str) -> None:
-    me = current_operator()
+def audit_shown(me, rows: list[dict], operation: str) -> None:
+    """Each finding shown to `me` (an Operator), audited as a read of that citizen's records."""
     with access.reading_as(access.Reader(me.actor, me.role, "crosscheck_review", me.department)):
         for f in rows:
             access.note_read(backend="crosscheck", operation=f"{operation}:{f['rule']}", citizen_key=f["citizen_key"])
@@ -60,7 +60,7 @@ def _mine(finding_id: int) -> dict:
 @requires("department", "office", "admin")
 def findings():
     rows = _search()
-    _audit(rows, "finding_list")
+    audit_shown(current_operator(), rows, "finding_list")
     return render_template("console/findings.html", findings=rows, rules=RULES, titles=RULE_TITLES,
                            statuses=STATUS_NAMES, department=_scope(), runs=runtime().records.findings.runs(5))
 
@@ -69,7 +69,7 @@ def findings():
 @requires("department", "office", "admin")
 def findings_export():
     rows = _search()
-    _audit(rows, "finding_csv")
+    audit_shown(current_operator(), rows, "finding_csv")
     name = f"crosscheck-{_scope() or 'all'}.csv"
     return Response(findings_csv(rows), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(name)}"})
@@ -84,7 +84,7 @@ def _quote(name: str) -> str:
 @requires("department", "office", "admin")
 def finding(finding_id: int):
     f = _mine(finding_id)
-    _audit([f], "finding")
+    audit_shown(current_operator(), [f], "finding")
     return render_template("console/finding.html", f=_readable(f), title=RULE_TITLES.get(f["rule"], f["rule"]),
                            rule=next((r for r in RULES if r.key == f["rule"]), None), statuses=STATUS_NAMES,
                            error=request.args.get("error"))
