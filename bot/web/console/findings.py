@@ -20,6 +20,12 @@ from bot.web.console.auth import current_operator, requires
 
 STATUS_NAMES = {"open": "待核查", "confirmed": "已确认", "dismissed": "已排除"}
 PAGE = 200
+# The evidence's keys (rules.py) in the words staff read.
+LABELS = {"registration_no": "死亡登记编号", "died_on": "死亡日期", "registered_on": "登记日期", "authority": "登记机关",
+          "months": "死亡后发放月份", "months_count": "月数", "amount": "金额（元）", "payments": "发放明细",
+          "pensions": "养老金", "months_both_paid": "两项同时发放月数", "first_month_both_paid": "最早同时发放月份",
+          "months_checked": "核查月份范围", "household_no": "低保户编号", "relation": "与户主关系", "since": "享受低保起始月份",
+          "monthly_amount": "每月低保金（元）", "members": "家庭人数", "companies": "任职企业"}
 
 
 def _scope() -> str | None:
@@ -42,7 +48,7 @@ def _search() -> list[dict]:
 
 def _readable(f: dict) -> dict:
     """The evidence with lists and mappings written out (in Chinese, not \\u escapes)."""
-    ev = {dept: {k: v if isinstance(v, (str, int, float)) else json.dumps(v, ensure_ascii=False)
+    ev = {dept: {LABELS.get(k, k): v if isinstance(v, (str, int, float)) else json.dumps(v, ensure_ascii=False)
                  for k, v in facts.items()} for dept, facts in f["evidence"].items()}
     return {**f, "evidence": ev}
 
