@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 APP_STAMP := $(VENV)/.installed
 NLU_STAMP := $(NLU_VENV)/.installed
 
-.PHONY: db-upgrade run test install fonts model nlu-eval nlu-crossval forms-eval ingest hotline-eval menu bench clean help user browser
+.PHONY: crosscheck db-upgrade run test install fonts model nlu-eval nlu-crossval forms-eval ingest hotline-eval menu bench clean help user browser
 
 help:
 	@echo "make run                 start everything and serve http://127.0.0.1:8000 (Ctrl-C stops)"
@@ -21,6 +21,7 @@ help:
 	@echo "make db-upgrade          the records database's schema to the newest (DATABASE_OWNER_URL or DATABASE_URL)"
 	@echo "make user NAME=… ROLE=agent|department|office|admin [DEPT=…]  a console account (prints a one-time password)"
 	@echo "make hotline-eval FILE=calls.jsonl GOLD=gold.jsonl  accuracy of the hotline's understanding"
+	@echo "make crosscheck [OUT=dir] [SCORE=1]  run the cross-department checks now (CSV per reviewing department)"
 
 install: $(APP_STAMP) $(NLU_STAMP) fonts
 
@@ -83,6 +84,11 @@ ingest: $(APP_STAMP)
 hotline-eval: $(APP_STAMP)
 	@test -n "$(FILE)" -a -n "$(GOLD)" || (echo "usage: make hotline-eval FILE=calls.jsonl GOLD=gold.jsonl" && exit 2)
 	$(PY) scripts/hotline_eval.py --file "$(FILE)" --gold "$(GOLD)" $(if $(MISSES),--misses) $(if $(START_NLU),--start-nlu)
+
+# The cross-department checks, once, now (docs/crosscheck.md); the worker also runs them on a
+# schedule (crosscheck.interval_s). SCORE=1 scores them against the sandbox's planted anomalies.
+crosscheck: $(APP_STAMP)
+	$(PY) scripts/crosscheck.py $(if $(OUT),--out "$(OUT)") $(if $(SCORE),--score)
 
 menu: $(APP_STAMP)
 	$(PY) -m bot.wechat_api.menu publish

@@ -16,7 +16,7 @@ from bot.runtime import Runtime, build_runtime
 import hashlib
 import hmac
 
-from bot.web import agent, console, health, hotline, miniprogram, nlu, wechat
+from bot.web import agent, console, health, hotline, miniprogram, nlu, staff, wechat
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, *, overrides: Mapping[str, Any]
     app.register_blueprint(miniprogram.bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(hotline.bp)
+    app.register_blueprint(staff.bp)
     # The console's session cookie is signed with a key derived from the data key (a secret of
     # the environment in production); CSRF tokens are checked on the console's forms only.
     app.config["SECRET_KEY"] = hmac.new(runtime.settings.security.data_key, b"console-session-cookie",

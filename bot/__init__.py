@@ -6,9 +6,9 @@
     5     bot.web                         the HTTP blueprints
     4     bot.channels                    wechat_oa, miniprogram, hotline: a wire format ↔ a turn
     3     bot.conversation                the handler contract, the dispatcher, forms, control words
-    2     adapters  bot.nlu  bot.records  bot.stores  bot.wechat_api
-                                          government backends, NLU, durable records (SQLAlchemy),
-                                          Redis stores, WeChat's API
+    2     adapters  bot.crosscheck  bot.nlu  bot.records  bot.stores  bot.wechat_api
+                                          government backends, cross-department checks, NLU,
+                                          durable records (SQLAlchemy), Redis stores, WeChat's API
     1     bot.city                        what the city is and offers (districts, topics, catalogue)
     0     bot.core                        the ground: clock, settings, logs, privacy, Redis, jobs, messages
 
@@ -22,7 +22,7 @@ never a handler. tests/test_architecture.py holds it.
 FLOORS = (
     ("bot.core",),
     ("bot.city",),
-    ("adapters", "bot.nlu", "bot.records", "bot.stores", "bot.wechat_api"),
+    ("adapters", "bot.crosscheck", "bot.nlu", "bot.records", "bot.stores", "bot.wechat_api"),
     ("bot.conversation",),
     ("bot.channels",),
     ("bot.web",),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 from adapters import Adapters, build_adapters
 from bot.core.privacy import configure_pseudonyms
@@ -31,6 +32,7 @@ from bot.core.errors import ConfigError
 from bot.core.logs import configure_logging
 from bot.core.redis_hub import RedisHub
 from bot.core.settings import Settings
+from bot.crosscheck import CrosscheckSettings, RunReport, run_checks
 from bot.nlu.client import NluClient
 from bot.records import Records, open_database
 from bot.stores.binding_guard import BindingGuard
@@ -94,6 +96,15 @@ class Runtime:
                                pepper=self.settings.security.hash_pepper, catalogue=self.services.catalogue,
                                keep_heard=self.records.heard.keep if self.records else None)
 
+    @cached_property
+    def crosscheck_settings(self) -> CrosscheckSettings:
+        return CrosscheckSettings.read(self.settings.extra)
+
+    def run_crosscheck(self, trigger: str, out: Path | None = None) -> RunReport:
+        """One run of the cross-department checks over this runtime's adapters and records."""
+        return run_checks(self.adapters, self.records.findings, today=CLOCK.today(),
+                          lookback_months=self.crosscheck_settings.lookback_months, out=out, trigger=trigger)
+
     def open_channels(self) -> None:
         """Build the web app's channels now, in one thread, before any request: their settings
         are checked (a wrong one stops the start) and WeChat becomes the Outbox's sender."""
@@ -122,6 +133,7 @@ def build_runtime(settings: Settings) -> Runtime:
                             page_size=services.service_settings.ledger.page_size,
                             keep_not_understood=records.kept.keep, count_turn=TurnStats(hub).add)
     runtime = Runtime(settings, hub, nlu, adapters, identity, sessions, dispatcher, services, records)
+    runtime.crosscheck_settings   # noqa: B018 (checked at start-up: a wrong setting stops it)
     watch_queues(runtime)
     return runtime
 

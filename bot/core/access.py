@@ -68,11 +68,19 @@ def one_read() -> Iterator[bool]:
         _inside.reset(token)
 
 
-def note_read(*, backend: str, operation: str, citizen_id: str, cached: bool = False, outcome: str = "ok") -> None:
+def note_read(*, backend: str, operation: str, citizen_id: str = "", cached: bool = False, outcome: str = "ok",
+              citizen_key: str | None = None) -> None:
     """Record one read of a citizen's records. A failing audit store fails the read: personal data
-    is not handed out unrecorded."""
-    if _sink is None or not citizen_id:
+    is not handed out unrecorded. Records that hold the citizen only as pseudonym("id_number", …)
+    (a cross-check's finding) pass that as `citizen_key`; a count over many citizens passes
+    AGGREGATE."""
+    if _sink is None or not (citizen_id or citizen_key):
         return
     r = _reader.get()
+    extra = {"citizen_key": citizen_key} if citizen_key else {}
     _sink(backend=backend, operation=operation, citizen_id=citizen_id, actor=r.actor, actor_role=r.role,
-          purpose=r.purpose, department=r.department, cached=cached, outcome=outcome)
+          purpose=r.purpose, department=r.department, cached=cached, outcome=outcome, **extra)
+
+
+# The citizen of an audited read that is a count over many (a staff query over the ledger).
+AGGREGATE = "aggregate"

@@ -222,6 +222,25 @@ class JobQueue:
 JobHandler = Callable[[dict], None]
 
 
+@dataclass(frozen=True)
+class Periodic:
+    """A job enqueued every `interval_s` seconds by whichever worker gets there first: the
+    first to set the due-key (SET NX EX interval) enqueues it, so however many workers run, the
+    job is queued once per interval (and, failing, retried like any job)."""
+    kind: str
+    interval_s: int
+    payload: Mapping[str, Any] = None
+
+    def enqueue_if_due(self, queue: JobQueue) -> str | None:
+        if self.interval_s <= 0:
+            return None
+        if not queue.hub.text.set(queue.hub.key("jobs", "periodic", self.kind), str(int(time.time())),
+                                  nx=True, ex=self.interval_s):
+            return None
+        log.info("periodic job %s due (every %d s)", self.kind, self.interval_s)
+        return queue.enqueue(self.kind, dict(self.payload or {}))
+
+
 def consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
@@ -229,12 +248,16 @@ def consumer_name() -> str:
 class JobRunner:
     """Takes jobs from a queue and runs the handler registered for their kind."""
 
-    def __init__(self, queue: JobQueue, handlers: Mapping[str, JobHandler], consumer: str | None = None):
+    def __init__(self, queue: JobQueue, handlers: Mapping[str, JobHandler], consumer: str | None = None,
+                 periodic: tuple[Periodic, ...] = ()):
         self.queue = queue
         self.handlers = dict(handlers)
         self.consumer = consumer or consumer_name()
+        self.periodic = periodic
 
     def run_once(self, block_ms: int = 1000) -> int:
+        for job in self.periodic:
+            job.enqueue_if_due(self.queue)
         jobs = self.queue.fetch(self.consumer, block_ms=block_ms)
         for job in jobs:
             if self.queue.hold(job, self.consumer):

@@ -1,5 +1,6 @@
 """Durable records that people search: operators' accounts, the audit of personal-data reads, the
-messages the bot did not understand, ratings, and what the hotline heard. SQLAlchemy over SQLite by default (a file under
+messages the bot did not understand, ratings, what the hotline heard, and the findings of
+the cross-department checks. SQLAlchemy over SQLite by default (a file under
 data/, nothing to install), PostgreSQL where several hosts share them (DATABASE_URL).
 
     db = open_database()                       # DATABASE_URL, or sqlite:///data/records.sqlite3
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from bot.records.accounts import ROLES, AccountBook, LoginRefused, Operator
 from bot.records.audit import AuditLog
 from bot.records.db import Database, database_url, open_database
+from bot.records.findings import Findings, NewFinding, ReviewRefused
 from bot.records.heard_calls import HeardCalls
 from bot.records.kept import KeptMessages
 from bot.records.rating_records import RatingRecords
@@ -28,11 +30,13 @@ class Records:
     kept: KeptMessages
     ratings: RatingRecords
     heard: HeardCalls
+    findings: Findings
 
     @classmethod
     def over(cls, db: Database) -> "Records":
-        return cls(db, AccountBook(db), AuditLog(db), KeptMessages(db), RatingRecords(db), HeardCalls(db))
+        return cls(db, AccountBook(db), AuditLog(db), KeptMessages(db), RatingRecords(db), HeardCalls(db),
+                   Findings(db))
 
 
-__all__ = ["AccountBook", "AuditLog", "Database", "HeardCalls", "KeptMessages", "LoginRefused", "Operator", "ROLES",
+__all__ = ["AccountBook", "AuditLog", "Database", "Findings", "HeardCalls", "NewFinding", "ReviewRefused", "KeptMessages", "LoginRefused", "Operator", "ROLES",
            "RatingRecords", "Records", "database_url", "open_database"]

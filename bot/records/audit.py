@@ -27,10 +27,13 @@ class AuditLog:
         self.db = db
 
     def record(self, *, backend: str, operation: str, citizen_id: str, actor: str, actor_role: str,
-               purpose: str, department: str | None = None, cached: bool = False, outcome: str = "ok") -> None:
+               purpose: str, department: str | None = None, cached: bool = False, outcome: str = "ok",
+               citizen_key: str | None = None) -> None:
+        """`citizen_key`: the citizen already as pseudonym("id_number", …) (or access.AGGREGATE)."""
         with self.db.session() as s:
-            s.add(AuditRecord(at=CLOCK.time(), backend=backend, operation=operation,
-                              citizen=pseudonym("id_number", citizen_id), actor=actor, actor_role=actor_role,
+            s.add(AuditRecord(at=CLOCK.time(), backend=backend, operation=operation[:64],
+                              citizen=citizen_key or pseudonym("id_number", citizen_id), actor=actor,
+                              actor_role=actor_role,
                               department=department, purpose=purpose, cached=cached, outcome=outcome))
 
     def search(self, *, citizen_id: str | None = None, actor: str | None = None, department: str | None = None,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, Float, Integer, String, Text
+from sqlalchemy import Boolean, Date, Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -84,3 +84,40 @@ class HeardCall(Base):
     order_no: Mapped[str | None] = mapped_column(String(32), nullable=True)
     order_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
     kept_at: Mapped[float] = mapped_column(Float)
+
+
+class CrosscheckFinding(Base):
+    """One finding of a cross-department check, for its reviewing department: one row per rule,
+    citizen (keyed hash) and period however often the check runs. The person is shown as the
+    masked ID number and name; the raw ID number is never kept."""
+    __tablename__ = "crosscheck_findings"
+    __table_args__ = (UniqueConstraint("rule", "citizen_key", "period", name="uq_finding_rule_citizen_period"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(40))
+    citizen_key: Mapped[str] = mapped_column(String(64), index=True)   # pseudonym("id_number", …)
+    period: Mapped[str] = mapped_column(String(16))
+    reviewer: Mapped[str] = mapped_column(String(64), index=True)      # the reviewing department
+    masked_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    district: Mapped[str] = mapped_column(String(32), default="")
+    summary: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text)                        # JSON {department: {facts}}
+    first_run: Mapped[int] = mapped_column(Integer)
+    found_at: Mapped[float] = mapped_column(Float)
+    last_seen_at: Mapped[float] = mapped_column(Float)
+    times_seen: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default="open")    # open | confirmed | dismissed
+    note: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    reviewed_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class CrosscheckRun(Base):
+    """One run of the checks: when, started how, and its report (what was checked, what could not
+    be, requests and time per source, findings new and seen)."""
+    __tablename__ = "crosscheck_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[float] = mapped_column(Float, index=True)
+    finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    trigger: Mapped[str] = mapped_column(String(16))                   # command | schedule | test
+    report: Mapped[str] = mapped_column(Text, default="{}")            # JSON

@@ -182,3 +182,36 @@ def test_the_offices_hotline_reports_draw_a_periods_picture(console):
                for i in images)
     assert "蜀汉" in console.find("#hot-spots").text and caller[:12] in console.find("#repeat-callers").text
     console.shot("hotline")
+
+
+def test_a_department_reviews_its_cross_check_findings_and_the_office_counts_the_ledger(console):
+    """A run of the cross-checks over the sandbox, then 社保局 confirms 周德明's finding in a browser;
+    民政局's finding is not in its list. The office's counts page withholds small cells."""
+    from bot.core.clock import CLOCK
+    from bot.crosscheck import run_checks
+    run_checks(console.runtime.adapters, console.runtime.records.findings, today=CLOCK.today(), lookback_months=3,
+               trigger="test")
+    console.account("department", "社保局")
+    console.open("/console/findings?rule=pension_after_death")
+    assert "周德明" in console.text and "510***********0030" in console.text and "孙小梅" not in console.text
+    console.shot("findings")
+    link = next(a for a in console.finds("#findings a")
+                if "周德明" in a.find_element("xpath", "../..").text)
+    console.click("", element=link)
+    assert "SW20260815000117" in console.text and "460.00" in console.text
+    console.find("input[value=confirmed]").click()       # a radio button: no page change
+    console.fill("textarea[name=note]", "已核实死亡登记，停发并追回 460.00 元")
+    console.click("#review")
+    assert "已确认" in console.find("#status").text
+    console.shot("finding")
+    wo = console.runtime.adapters.workorders
+    for district, topic, n in (("金牛区", "noise", 7), ("武侯区", "noise", 2), ("武侯区", "property", 6),
+                               ("金牛区", "property", 5)):
+        for _ in range(n):
+            wo.create(topic=topic, department="生态环境局", content="统计用工单", district=district, contact_phone=None,
+                      id_number=None, idempotency_key=uuid.uuid4().hex)
+    console.account("office")
+    console.open("/console/ledger-counts?rows=district&cols=event")
+    cells = [td.text for td in console.finds("#counts td")]
+    assert "*" in cells and all(c == "*" or int(c) >= 5 for c in cells)
+    console.shot("ledger-counts")

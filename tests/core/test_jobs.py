@@ -118,3 +118,15 @@ def test_a_slow_batch_does_not_run_the_jobs_another_worker_took_over(redis_hub):
     assert JobRunner(q, {"work": first_is_slow}, consumer="A").run_once(block_ms=50) == 3
     assert runs == [0]                                   # the other two are B's now
     assert q.waiting()["unacknowledged"] == 2
+
+
+def test_a_periodic_job_is_queued_once_per_interval_whatever_the_workers(redis_hub):
+    from bot.core.jobs import JobQueue, Periodic
+    queue = JobQueue(redis_hub, "staff-periodic")
+    job = Periodic("crosscheck.run", 3600)
+    queued = [job.enqueue_if_due(queue) for _ in range(3)]      # three workers' loops
+    assert sum(q is not None for q in queued) == 1
+    assert redis_hub.text.xlen(queue.stream) == 1
+    assert Periodic("crosscheck.run", 0).enqueue_if_due(queue) is None   # 0: the schedule is off
+    redis_hub.text.delete(redis_hub.key("jobs", "periodic", "crosscheck.run"))   # the interval has passed
+    assert job.enqueue_if_due(queue) is not None and redis_hub.text.xlen(queue.stream) == 2

@@ -7,6 +7,8 @@
                 accounts
     dashboard   charts (matplotlib, CJK font) with their numbers
     hotline     the office's hotline reports: a period's picture, hot spots, repeat callers, CSV
+    findings    the cross-department checks' findings: a department's own, reviewed (confirm/dismiss)
+    ledger_counts  staff counts over the fused ledger, small counts suppressed, every query audited
 
 Every form carries a CSRF token (Flask-WTF) and every POST without one is refused. Roles:
 agent, department (scoped to its own department), office, admin (bot.records.accounts.ROLES).
@@ -67,4 +69,4 @@ def _not_found(_e):
     return render_template("console/error.html", code=404, message="没有找到。"), 404
 
 
-from bot.web.console import auth, dashboard, desk, hotline, records, work  # noqa: E402,F401  (routes of bp)
+from bot.web.console import auth, dashboard, desk, findings, hotline, ledger_counts, records, work  # noqa: E402,F401  (routes of bp)
