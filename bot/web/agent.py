@@ -24,12 +24,11 @@ import time
 
 from flask import Blueprint, abort, g, jsonify, request
 
-from bot.records import LoginRefused
 from bot.stores.callbacks import NO_TASK, UNREACHABLE
 from bot.web import runtime
+from bot.web.person_auth import PersonRefused, person_from_basic_auth
 
 DESK_ROLES = ("agent", "office", "admin")
-REALM = {"WWW-Authenticate": 'Basic realm="12345 agents", charset="UTF-8"'}
 
 
 def _public(ticket: dict) -> dict:
@@ -49,18 +48,10 @@ bp = Blueprint("agent_api", __name__, url_prefix="/api/agent")
 
 @bp.before_request
 def require_a_persons_account():
-    auth = request.authorization
-    if auth is None or auth.type != "basic" or not auth.username:
-        return jsonify(error="a console account is required (HTTP Basic: name and password)"), 401, REALM
     try:
-        who = runtime().records.accounts.login(auth.username, auth.password or "")
-    except LoginRefused as refused:
-        return jsonify(error=str(refused)), 401, REALM
-    if who.must_change_password:
-        return jsonify(error="change the one-time password at /console/password first"), 403
-    if who.role not in DESK_ROLES:
-        return jsonify(error=f"the {who.role} role does not serve at the desk"), 403
-    g.agent = who
+        g.agent = person_from_basic_auth(DESK_ROLES)
+    except PersonRefused as refused:
+        return refused.response("12345 agents")
 
 
 def body() -> dict:

@@ -12,29 +12,24 @@ only (another's: 403). Every finding answered is audited as a read, as in the co
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, jsonify, make_response, request
 
 from bot.crosscheck.rules import RULE_TITLES
-from bot.records import LoginRefused, ReviewRefused
+from bot.records import ReviewRefused
 from bot.records.findings import STATUSES
 from bot.web import runtime
 from bot.web.console.findings import audit_shown
+from bot.web.person_auth import PersonRefused, person_from_basic_auth
 
 bp = Blueprint("staff_api", __name__, url_prefix="/api/staff")
 ROLES = ("department", "office", "admin")
 
 
 def _operator():
-    auth = request.authorization
-    if auth is None or auth.type != "basic" or not auth.username:
-        abort(401)
     try:
-        who = runtime().records.accounts.login(auth.username, auth.password or "")
-    except LoginRefused:
-        abort(401)
-    if who.must_change_password or who.role not in ROLES:
-        abort(403)
-    return who
+        return person_from_basic_auth(ROLES)
+    except PersonRefused as refused:
+        abort(make_response(*refused.response("staff")))
 
 
 def _scope(who) -> str | None:
