@@ -11,7 +11,7 @@ from bot.runtime import Runtime, build_runtime
 import hashlib
 import hmac
 
-from bot.web import agent, console, health, hotline, miniprogram, nlu, wechat
+from bot.web import agent, console, health, hotline, miniprogram, mp_subscriptions, nlu, wechat
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None, *, overrides: Mapping[str, Any]
     app.register_blueprint(nlu.bp)
     app.register_blueprint(wechat.bp)
     app.register_blueprint(miniprogram.bp)
+    app.register_blueprint(mp_subscriptions.bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(hotline.bp)
     # The console's session cookie is signed with a key derived from the data key (a secret of
