@@ -4,7 +4,8 @@ and stop them all on Ctrl-C.
 
 Parts, in start order: Redis (only when nothing answers at REDIS_URL), the
 sandbox backends, the WeChat API simulator, the Rasa NLU server (reused when one
-with the current model already answers at NLU_URL), the job worker(s) and the
+with the current model already answers at NLU_URL), the job worker(s), the
+progress-notification watcher (`python -m bot.watcher`, WATCHERS of them, default 1) and the
 web app (gunicorn) on 127.0.0.1:8000. Each part's output goes to logs/<part>.log.
 """
 from __future__ import annotations
@@ -259,6 +260,10 @@ def build_parts() -> list[Part]:
     if (ROOT / "bot" / "worker.py").exists():
         for i in range(int(os.environ.get("JOB_WORKERS", "1"))):
             parts.append(Part(f"worker-{i + 1}", [PY, "-m", "bot.worker"], ready=lambda: True, env=app_env,
+                              after_previous=True))
+    if (ROOT / "bot" / "watcher.py").exists():
+        for i in range(int(os.environ.get("WATCHERS", "1"))):
+            parts.append(Part(f"watcher-{i + 1}", [PY, "-m", "bot.watcher"], ready=lambda: True, env=app_env,
                               after_previous=True))
     parts.append(Part(
         "web",

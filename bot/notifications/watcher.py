@@ -66,8 +66,9 @@ class _Bucket:
     at: float = field(default_factory=time.monotonic)
 
     def refill(self, now: float) -> None:
-        self.tokens = min(max(self.rate, 1.0), self.tokens + (now - self.at) * self.rate)
-        self.at = now
+        if now > self.at:
+            self.tokens = min(max(self.rate, 1.0), self.tokens + (now - self.at) * self.rate)
+            self.at = now
 
 
 class Watcher:

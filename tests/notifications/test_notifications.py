@@ -170,3 +170,36 @@ def test_the_official_account_subscribes_by_a_command_and_unsubscribes(fake_runt
     assert CJ in fake_runtime.services.subscriptions.subscriptions(cid)
     assert "已取消" in chat.say("取消进展通知")
     assert fake_runtime.services.subscriptions.subscriptions(cid) == {}
+
+
+def test_the_day_before_an_appointment_brings_one_reminder(notify_stack, watcher, travel):
+    s = notify_stack
+    travel("2026-11-28T10:00:00+08:00")
+    token = s.mp_login("oMP_li_9", bind=LI)
+    r = s.subscribe(token, "YY20261126000215")          # 李芳: 2026-11-30, 武侯区 hall
+    assert r.status_code == 201 and r.get_json()["subscription"]["status"] == "已预约"
+    watcher.run_once()
+    assert s.delivered() == []
+    travel("2026-11-29T09:00:00+08:00")
+    watcher.run_once()
+    watcher.run_once()
+    sent = s.delivered()
+    assert len(sent) == 1 and sent[0]["body"]["data"]["thing3"]["value"] == "已预约（明日）"
+
+
+def test_the_watcher_keeps_to_each_backends_budget_and_waits_out_a_429(notify_stack, watcher):
+    s = notify_stack
+    assert s.subscribe(s.mp_login("oMP_wang_10"), CJ).status_code == 201
+    assert s.subscribe(s.mp_login("oMP_li_10", bind=LI), "CJ20261020000456").status_code == 201
+    watcher.settings = __import__("dataclasses").replace(watcher.settings, backend_rate_per_s={"default": 1},
+                                                         backend_share=1)
+    first = watcher.run_once()
+    assert first.polled == 1 and first.backend_calls == 1      # 1 call a second: the other waits its turn
+    requests.post(s.sandbox.control + "/__rate/exit_entry", json={"limit": "1/minute"}, timeout=5)
+    requests.get(s.sandbox.urls["exit_entry"] + "/crj/api/v1/endorsements", timeout=5)
+    watcher._buckets.clear()                                   # a fresh second's budget
+    busy = watcher.run_once()
+    assert busy.rate_limited == 1
+    watcher._buckets.clear()
+    after = watcher.run_once()
+    assert after.backend_calls == 0                            # paused for the backend's Retry-After
