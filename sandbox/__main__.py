@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--session-ttl-s", type=int, default=600, help="life of civil_affairs login sessions")
     parser.add_argument("--cursor-ttl-s", type=float, default=300, help="life of social_insurance bulk cursors")
     parser.add_argument("--rate-limit", default=None,
-                        help="every backend's request rate limit, e.g. 100/second (default: each backend's own)")
+                        help="every backend's request rate limit, e.g. 500/second (default: each backend's own)")
     parser.add_argument("--population-size", type=int, default=SIZE, help="people in the synthetic population")
     parser.add_argument("--population-seed", type=int, default=SEED, help="its random seed")
     args = parser.parse_args(argv)

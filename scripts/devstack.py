@@ -251,7 +251,8 @@ def build_parts() -> list[Part]:
     parts: list[Part] = []
     if (p := redis_part(redis_url)) is not None:
         parts.append(p)
-    parts.append(Part("sandbox", [PY, "-m", "sandbox", "--host", "127.0.0.1", "--port-base", str(port_base)],
+    rate = ["--rate-limit", os.environ["SANDBOX_RATE_LIMIT"]] if os.environ.get("SANDBOX_RATE_LIMIT") else []
+    parts.append(Part("sandbox", [PY, "-m", "sandbox", "--host", "127.0.0.1", "--port-base", str(port_base), *rate],
                       ready=lambda: http_ok(f"http://127.0.0.1:{port_base}/__health")))
     if (ROOT / "sandbox" / "wechat_sim").is_dir():
         parts.append(Part("wechat-sim", [PY, "-m", "sandbox.wechat_sim", "--port", str(sim_port)],

@@ -25,7 +25,7 @@ class NotificationSettings:
 
 def load_notification_settings(extra: dict) -> NotificationSettings:
     sec = Section("", extra).section("notifications", {})
-    rates = {str(k): float(v) for k, v in sec.mapping("backend_rate_per_s", {"default": 100}).items()}
+    rates = {str(k): float(v) for k, v in sec.mapping("backend_rate_per_s", {"default": 500}).items()}
     if any(v <= 0 for v in rates.values()):
         from bot.core.errors import ConfigError
         raise ConfigError("notifications.backend_rate_per_s", "every rate must be above 0")

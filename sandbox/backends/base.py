@@ -10,9 +10,9 @@ counted as `identifier_in_url`, before faults and authentication, so that a
 regression in an adapter fails loudly.
 
 Every backend states a rate limit for all its requests but the ping (`rate_limit`, e.g.
-100/second, a moving window; `--rate-limit` or the backend's `rate_limit` option changes it, and
+500/second, a moving window; `--rate-limit` or the backend's `rate_limit` option changes it, and
 POST /__rate/<backend> on the control port until restore): each answer carries
-X-RateLimit-Policy (the limit, "100/second"), X-RateLimit-Limit and X-RateLimit-Remaining, and a
+X-RateLimit-Policy (the limit, "500/second"), X-RateLimit-Limit and X-RateLimit-Remaining, and a
 request past it gets 429 RATE_LIMITED with Retry-After, before faults and authentication.
 docs/sandbox.md lists the limits; the adapters read a 429 as RateLimited (the backend is busy).
 
@@ -34,7 +34,7 @@ from sandbox.faults import Fault, FaultBoard, Stats
 from sandbox.progress import Advanced
 from sandbox.quotas import Quota, retry_after_header
 
-DEFAULT_RATE_LIMIT = "100/second"
+DEFAULT_RATE_LIMIT = "500/second"
 
 # Query parameters that name an identifier, whatever their value looks like
 # (a mistyped ID is still someone's), compared in lower case.

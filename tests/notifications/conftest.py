@@ -28,7 +28,8 @@ def wait_until(condition, what: str, timeout_s: float = 30.0, proc: subprocess.P
     deadline = time.monotonic() + timeout_s
     while not condition():
         if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"the watcher stopped while waiting for {what}:\n{proc.stdout.read().decode()[-3000:]}")
+            output = proc.stdout.read().decode()[-3000:]
+            raise AssertionError(f"the watcher stopped while waiting for {what}:\n{output}")
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up waiting for {what}")
         time.sleep(0.05)
@@ -54,7 +55,8 @@ class NotifyStack:
         return r.get_json()["token"]
 
     def subscribe(self, token: str, ref: str, accept: bool = True):
-        return self.client.post("/api/mp/subscriptions", json={"ref": ref, "grants": {TEMPLATE: "accept" if accept else "reject"}},
+        grants = {TEMPLATE: "accept" if accept else "reject"}
+        return self.client.post("/api/mp/subscriptions", json={"ref": ref, "grants": grants},
                                 headers={"Authorization": f"Bearer {token}"})
 
     def cid(self, who=WANG) -> str:

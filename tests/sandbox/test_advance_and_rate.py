@@ -81,7 +81,8 @@ def test_every_backend_states_its_rate_limit_and_answers_429_past_it(sandbox_cle
     url = f"{sandbox_clean.urls['exit_entry']}/crj/api/v1/endorsements"
     first = requests.get(url, headers=EXIT_ENTRY, timeout=5)
     assert first.headers["X-RateLimit-Policy"] == rates["exit_entry"]["limit"]
-    requests.post(sandbox_clean.control + "/__rate/exit_entry", json={"limit": "2/minute"}, timeout=5).raise_for_status()
+    rate = sandbox_clean.control + "/__rate/exit_entry"
+    requests.post(rate, json={"limit": "2/minute"}, timeout=5).raise_for_status()
     answers = [requests.get(url, headers=EXIT_ENTRY, timeout=5) for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert answers[2].json()["error"] == "RATE_LIMITED" and int(answers[2].headers["Retry-After"]) >= 1
@@ -95,7 +96,8 @@ def test_every_backend_states_its_rate_limit_and_answers_429_past_it(sandbox_cle
 def test_the_adapter_reads_429_as_busy_and_the_citizen_is_told_to_wait(fake_runtime, sandbox_clean):
     chat = Chat(fake_runtime)
     chat.bind(WANG)
-    requests.post(sandbox_clean.control + "/__rate/exit_entry", json={"limit": "1/minute"}, timeout=5).raise_for_status()
+    rate = sandbox_clean.control + "/__rate/exit_entry"
+    requests.post(rate, json={"limit": "1/minute"}, timeout=5).raise_for_status()
     requests.get(f"{sandbox_clean.urls['exit_entry']}/crj/api/v1/endorsements", headers=EXIT_ENTRY, timeout=5)
     with pytest.raises(RateLimited) as e:
         fake_runtime.adapters.exit_entry.affairs(WANG[1])
