@@ -27,6 +27,9 @@ TURN_SECONDS = Histogram("dispatcher_turn_seconds", "Time to answer one message"
                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8))
 HANDLER_ERRORS = Counter("handler_errors_total", "Turns that ended in an error reply", ["intent", "error"])
 RATINGS = Counter("service_ratings_total", "好差评 ratings", ["intent", "department", "level"])
+# The notification watcher (a process of its own: counted through PROMETHEUS_MULTIPROC_DIR).
+WATCHER_POLLS = Counter("watcher_polls_total", "Backend calls of the notification watcher", ["backend", "outcome"])
+NOTIFICATIONS = Counter("notifications_total", "Progress changes noticed and told", ["event"])
 
 
 class ComputedGauges(Collector):

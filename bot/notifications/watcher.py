@@ -34,7 +34,7 @@ from typing import Callable
 
 from adapters import Adapters
 from adapters.errors import BackendError, RateLimited
-from bot.core import clock
+from bot.core import clock, metrics
 from bot.notifications.settings import NotificationSettings
 from bot.notifications.tracking import current, observed_status
 from bot.stores.identity import Citizen, IdentityStore
@@ -140,6 +140,7 @@ class Watcher:
         try:
             affair = current(self.adapters, citizen.id_number, ref)
         except RateLimited as e:
+            metrics.WATCHER_POLLS.labels(sub["backend"], "rate_limited").inc()
             stats.rate_limited += 1
             wait = e.retry_after_s or self.settings.retry_s
             self._paused_until[sub["backend"]] = time.time() + wait
@@ -147,9 +148,11 @@ class Watcher:
             log.info("watcher: %s is busy (429); paused %.0f s", sub["backend"], wait)
             return 0
         except BackendError as e:
+            metrics.WATCHER_POLLS.labels(sub["backend"], "failed").inc()
             stats.errors += 1
             log.info("watcher: %s did not answer (%s); next poll as scheduled", sub["backend"], type(e).__name__)
             return 0
+        metrics.WATCHER_POLLS.labels(sub["backend"], "ok").inc()
         if affair is None:
             return 0
         status = observed_status(affair, clock.today())
@@ -159,6 +162,7 @@ class Watcher:
                         next_step=affair.next_step, noticed_at=time.time())
         if self.store.record_change(cid, change, done=affair.done):
             stats.changes += 1
+            metrics.NOTIFICATIONS.labels("noticed").inc()
             log.info("watcher: %s moved on (%s -> %s)", ref, change.before, change.status)
             return 1
         return 0
@@ -197,6 +201,7 @@ class Watcher:
                 break                            # WeChat is away: the rest wait too, in order
             if not sent:
                 stats.waiting += 1
+                metrics.NOTIFICATIONS.labels("waiting").inc()
         self.store.retry_pending_at(cid, retry_at)
 
     def _send(self, cid: str, change: Change, users: list[str], stats: CycleStats) -> bool:
@@ -230,6 +235,7 @@ class Watcher:
                 raise
             self.store.mark_sent(cid, change)
             stats.sent_mp += 1
+            metrics.NOTIFICATIONS.labels("sent_miniprogram").inc()
             return True
         for user_key in users:
             if not user_key.startswith(OA + ":"):
@@ -238,6 +244,7 @@ class Watcher:
             if outcome in (Outcome.SENT, Outcome.UNCERTAIN):
                 self.store.mark_sent(cid, change)
                 stats.sent_oa += 1
+                metrics.NOTIFICATIONS.labels("sent_official_account").inc()
                 return True
         return False
 
