@@ -112,11 +112,11 @@ def round_cost(watcher, runtime, urls: dict, n: int) -> dict:
     all_due(runtime)
     calls0, cpu0, wall0 = backend_calls(urls), time.process_time(), time.perf_counter()
     polled = changes = sent = 0
-    while polled < n:
+    while True:
         stats = watcher.run_once()
-        if stats.polled == 0:
-            break
         polled, changes, sent = polled + stats.polled, changes + stats.changes, sent + stats.sent_mp
+        if stats.polled == 0 or polled >= n:
+            break
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     return {"polled": polled, "changes": changes, "sent": sent, "cpu_s": cpu, "wall_s": wall,
             "backend_calls": backend_calls(urls) - calls0}   # /__stats is on the control port: not counted

@@ -178,9 +178,16 @@ class Watcher:
         return None
 
     # -- 2. tell -----------------------------------------------------------------------------
-    def tell(self, stats: CycleStats) -> None:
-        for cid in self.store.citizens_with_pending(time.time()):
-            self.tell_citizen(cid, stats)
+    def tell(self, stats: CycleStats, batch: int = 100, max_batches: int = 100) -> None:
+        """Every citizen whose changes are due, a batch at a time: each one told is taken out of
+        the index, or moved to its next try (after `now`), so the batches come to an end."""
+        now = time.time()
+        for _ in range(max_batches):
+            due = self.store.citizens_with_pending(now, batch)
+            for cid in due:
+                self.tell_citizen(cid, stats)
+            if len(due) < batch:
+                return
 
     def tell_citizen(self, cid: str, stats: CycleStats) -> None:
         users = sorted(self.identity.users_of_hash(cid))
