@@ -183,7 +183,9 @@ class SandboxBackend:
         return self.json({"error": "RATE_LIMITED", "message": f"at most {self.rate.spec} requests"}, 429)
 
     def _rate_headers(self, response: Response, verdict) -> Response:
-        if verdict is not None:
+        # An endpoint with a limit of its own (a bulk listing's) has set these already: its own
+        # limit is the one that tells the caller more, so it stays.
+        if verdict is not None and "X-RateLimit-Limit" not in response.headers:
             response.headers["X-RateLimit-Policy"] = self.rate.spec
             response.headers["X-RateLimit-Limit"] = str(verdict.limit)
             response.headers["X-RateLimit-Remaining"] = str(verdict.remaining)

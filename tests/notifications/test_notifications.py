@@ -8,6 +8,7 @@ from tests.fixtures.chat import LI, WANG, Chat
 from tests.notifications.conftest import TEMPLATE, wait_until
 
 CJ = "CJ20261101000123"        # 王建国's endorsement, 审批中
+BOOKING = "YY20261126000215"   # 李芳's appointment: 2026-11-30, 武侯区 hall
 
 
 def test_an_advanced_endorsement_gives_exactly_one_subscribe_message(notify_stack):
@@ -175,8 +176,7 @@ def test_the_official_account_subscribes_by_a_command_and_unsubscribes(fake_runt
 def test_the_day_before_an_appointment_brings_one_reminder(notify_stack, watcher, travel):
     s = notify_stack
     travel("2026-11-28T10:00:00+08:00")
-    token = s.mp_login("oMP_li_9", bind=LI)
-    r = s.subscribe(token, "YY20261126000215")          # 李芳: 2026-11-30, 武侯区 hall
+    r = s.subscribe(s.mp_login("oMP_li_9", bind=LI), BOOKING)
     assert r.status_code == 201 and r.get_json()["subscription"]["status"] == "已预约"
     watcher.run_once()
     assert s.delivered() == []
