@@ -16,7 +16,7 @@ from bot.runtime import Runtime, build_runtime
 import hashlib
 import hmac
 
-from bot.web import agent, console, health, hotline, miniprogram, nlu, staff, wechat
+from bot.web import agent, console, health, hotline, miniprogram, mp_subscriptions, nlu, staff, wechat
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, *, overrides: Mapping[str, Any]
     app.register_blueprint(nlu.bp)
     app.register_blueprint(wechat.bp)
     app.register_blueprint(miniprogram.bp)
+    app.register_blueprint(mp_subscriptions.bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(hotline.bp)
     app.register_blueprint(staff.bp)

@@ -1,11 +1,12 @@
 """成都市民服务助手: the assistant's code, in floors. Each floor stands on the floors below it.
 
-    roof  bot.runtime  bot.worker  app    the composition root: builds each part once, and alone
+    roof  bot.runtime  bot.worker  bot.watcher  app    the composition root: builds each part once, and alone
                                           wires handlers and adapters into the rest
     6     handlers                        one class per intent (the features)
     5     bot.web                         the HTTP blueprints
     4     bot.channels                    wechat_oa, miniprogram, hotline: a wire format ↔ a turn
     3     bot.conversation                the handler contract, the dispatcher, forms, control words
+          bot.notifications               progress notifications: the watcher's polling and telling
     2     adapters  bot.crosscheck  bot.nlu  bot.records  bot.stores  bot.wechat_api
                                           government backends, cross-department checks, NLU,
                                           durable records (SQLAlchemy), Redis stores, WeChat's API
@@ -23,9 +24,9 @@ FLOORS = (
     ("bot.core",),
     ("bot.city",),
     ("adapters", "bot.crosscheck", "bot.nlu", "bot.records", "bot.stores", "bot.wechat_api"),
-    ("bot.conversation",),
+    ("bot.conversation", "bot.notifications"),
     ("bot.channels",),
     ("bot.web",),
     ("handlers",),
-    ("bot.runtime", "bot.worker", "app"),
+    ("bot.runtime", "bot.worker", "bot.watcher", "app"),
 )

@@ -42,6 +42,7 @@ from bot.stores.identity import IdentityStore
 from bot.stores.outbox import Outbox
 from bot.stores.ratings import RatingBook
 from bot.stores.sessions import SessionStore, UserLock
+from bot.stores.subscriptions import SubscriptionStore
 from bot.stores.turn_stats import TurnStats
 from bot.wechat_api import WeChatClient, build_client
 from handlers.common import BACKEND_NAMES
@@ -86,6 +87,13 @@ class Runtime:
     @cached_property
     def miniprogram(self) -> MiniProgram:
         return MiniProgram(handle=self.dispatcher.handle, login=self.wechat.login, hub=self.hub)
+
+    def watcher(self):
+        """The progress-notification watcher (python -m bot.watcher; `notifications:` settings)."""
+        from bot.notifications.settings import load_notification_settings
+        from bot.notifications.watcher import Watcher
+        return Watcher(store=self.services.subscriptions, identity=self.identity, adapters=self.adapters,
+                       wechat=self.wechat, settings=load_notification_settings(self.settings.extra))
 
     def hotline(self, workers: int = 4) -> HotlineIngestor:
         """A hotline ingestor (12345 transcripts) working on `workers` calls at once."""
@@ -179,7 +187,8 @@ def build_services(settings: Settings, hub: RedisHub, *, adapters: Adapters | No
         settings=settings, adapters=adapters, identity=identity, service_settings=service_settings,
         catalogue=load_catalogue(), office_hours=OfficeHours(service_settings.office_hours), menu=menu,
         outbox=outbox, handoff=HandoffDesk(hub, service_settings.handoff, outbox), callbacks=CallbackTasks(hub, outbox),
-        ratings=RatingBook(hub, records.ratings if records else None), binding_guard=BindingGuard(hub, service_settings.binding))
+        ratings=RatingBook(hub, records.ratings if records else None), binding_guard=BindingGuard(hub, service_settings.binding),
+        subscriptions=SubscriptionStore(hub))
 
 
 def watch_calendar(calendar, days_ahead: int = 30) -> None:

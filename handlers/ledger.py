@@ -4,6 +4,9 @@ The backends are asked in parallel with one deadline (adapters.fanout); what
 arrived in time is shown, and the backends that did not answer are named, so an
 incomplete list never looks complete. Plain-word filters (handlers.ledger_filters)
 narrow it: "还没办完的", "上个月在武侯区办的", "公积金的".
+
+Its commands "有进展通知我" / "取消进展通知" subscribe the citizen to the progress of every
+unfinished matter (or stop it): bot/notifications/, docs/notifications.md.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from adapters.fanout import collect_affairs
 from bot.conversation.contract import Handler, Result, Turn
 from bot.core import clock
 from bot.core.messages import ListReply, Text
+from bot.notifications.subscribing import subscribe_in_progress, unsubscribe_all
 from handlers.common import BACKEND_NAMES, date_cn, datetime_cn
 from handlers.ledger_filters import parse_filter
 
@@ -25,6 +29,8 @@ class QueryMyAffairs(Handler):
     label = "我的办件（全部业务进度）"
     department = "政务服务管理局"
     needs_identity = True
+    commands = {**{w: {"action": "notify"} for w in ("有进展通知我", "进展通知", "订阅进展", "有进展告诉我")},
+                **{w: {"action": "unnotify"} for w in ("取消进展通知", "不要进展通知", "退订进展")}}
 
     def follows_up(self, text: str, today: dt.date) -> bool:
         # "还没办完的", "上个月在武侯区办的", "公积金的" refine the list; "公积金余额" is a new question.
@@ -33,6 +39,9 @@ class QueryMyAffairs(Handler):
             bool(f.domains) and text.rstrip("。？?！!").endswith("的"))
 
     def handle(self, turn: Turn) -> Result:
+        action = turn.entities.get("action")
+        if action in ("notify", "unnotify") and turn.services.subscriptions is not None:
+            return self._notifications(turn, action)
         services = turn.services
         deadline = services.service_settings.ledger.deadline_s
         result = collect_affairs(services.adapters, turn.citizen.id_number, deadline)
@@ -56,6 +65,26 @@ class QueryMyAffairs(Handler):
         if missing:
             names = "、".join(f"{BACKEND_NAMES.get(b, b)}（{WHY.get(k, '查询出错')}）" for b, k in sorted(missing.items()))
             replies.append(Text(f"注意：{names}这次没有返回结果，以上列表可能不完整，请稍后再查。"))
+        return Result(replies, served={"department": self.department})
+
+    def _notifications(self, turn: Turn, action: str) -> Result:
+        services = turn.services
+        if action == "unnotify":
+            n = unsubscribe_all(services.subscriptions, services.identity, turn.citizen)
+            return Result.say(f"已取消 {n} 件办件的进展通知。" if n else "您没有订阅进展通知。")
+        made, missing = subscribe_in_progress(services.subscriptions, services.identity, services.adapters,
+                                              turn.citizen, turn.user_key, services.service_settings.ledger.deadline_s)
+        replies = []
+        if made:
+            replies.append(ListReply(f"好的，以下 {len(made)} 件办件有进展时会通知您：",
+                                     tuple(f"{s['item']}（{s['ref']}）当前：{s['status']}" for s in made),
+                                     "公众号消息在您最近一次留言后48小时内送达；超过48小时的进展会在您下次留言后送达，"
+                                     "也可在“我的办件”中查看。回复“取消进展通知”可退订。"))
+        else:
+            replies.append(Text("您目前没有正在办理、可以跟踪进展的办件。"))
+        if missing:
+            names = "、".join(BACKEND_NAMES.get(b, b) for b in sorted(missing))
+            replies.append(Text(f"注意：{names}这次没有返回结果，其中的办件未能订阅，请稍后再试。"))
         return Result(replies, served={"department": self.department})
 
     @staticmethod

@@ -60,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token-ttl-s", type=int, default=120, help="life of medical_insurance tokens")
     parser.add_argument("--session-ttl-s", type=int, default=600, help="life of civil_affairs login sessions")
     parser.add_argument("--cursor-ttl-s", type=float, default=300, help="life of social_insurance bulk cursors")
+    parser.add_argument("--rate-limit", default=None,
+                        help="every backend's request rate limit, e.g. 500/second (default: each backend's own)")
     parser.add_argument("--population-size", type=int, default=SIZE, help="people in the synthetic population")
     parser.add_argument("--population-seed", type=int, default=SEED, help="its random seed")
     args = parser.parse_args(argv)
@@ -75,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
                "medical_insurance": {"token_ttl_s": args.token_ttl_s},
                "civil_affairs": {"session_ttl_s": args.session_ttl_s},
                "social_insurance": {"cursor_ttl_s": args.cursor_ttl_s}}
+    if args.rate_limit:
+        for name in BACKEND_CLASSES:
+            options.setdefault(name, {})["rate_limit"] = args.rate_limit
     apps = {name: cls(world, faults, stats, options.get(name)) for name, cls in BACKEND_CLASSES.items()}
     servers = {name: BackendServer(name, args.host, args.port_base + OFFSETS[name], app) for name, app in apps.items()}
     control_app = ControlApp(servers, apps, faults, stats)
@@ -96,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     control_app.ready = True
     # The population and the limits' counters are made in a thread, after the servers listen.
-    world.exchange.warm_up(then=[q.ready for app in apps.values() for q in app.quotas.values()])
+    world.exchange.warm_up(then=[q.ready for app in apps.values() for q in [*app.quotas.values(), app.rate]])
     log.info("sandbox ready: %d backends, control on http://%s:%d (%d citizens)",
              len(servers), args.host, args.port_base, len(world.citizens))
 

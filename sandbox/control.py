@@ -6,6 +6,11 @@ GET    /__faults                 active faults
 POST   /__faults/<backend>       {"mode": ..., "times": N?, "delay_s": X?}
 DELETE /__faults                 reset every fault, bring "down" backends back
 POST   /__data/restore           every backend back to its seeded records (and limits to their start values)
+POST   /__data/advance           {"ref": "CJ…"} moves that application one step along its sequence
+                                 (sandbox/progress.py): 200 {"ref", "backend", "before", "status",
+                                 "last_step"}; 404 no such record; 409 AT_LAST_STEP (it moves no further)
+GET    /__rate                   every backend's request rate limit
+POST   /__rate/<backend>         {"limit": "5/second"} changes one (until restore)
 GET    /__limits                 the bulk listings' rate and volume limits, per backend
 POST   /__limits/<backend>       {"name": "bulk", "limit": "2/second"} changes one (until restore)
 GET    /__stats/<backend>        request counters of one backend
@@ -25,6 +30,7 @@ from werkzeug.wrappers import Request, Response
 
 from bot.core.clock import CLOCK
 from sandbox.faults import FaultBoard, Stats
+from sandbox.progress import AtLastStep
 from sandbox.server import BackendServer
 
 log = logging.getLogger("sandbox.control")
@@ -44,6 +50,9 @@ class ControlApp:
             Rule("/__faults", endpoint="reset", methods=["DELETE"]),
             Rule("/__faults/<backend>", endpoint="set_fault", methods=["POST"]),
             Rule("/__data/restore", endpoint="restore", methods=["POST"]),
+            Rule("/__data/advance", endpoint="advance", methods=["POST"]),
+            Rule("/__rate", endpoint="list_rates", methods=["GET"]),
+            Rule("/__rate/<backend>", endpoint="set_rate", methods=["POST"]),
             Rule("/__limits", endpoint="list_limits", methods=["GET"]),
             Rule("/__limits/<backend>", endpoint="set_limit", methods=["POST"]),
             Rule("/__stats/<backend>", endpoint="get_stats", methods=["GET"]),
@@ -79,10 +88,45 @@ class ControlApp:
         return _json({"reset": True})
 
     def restore(self, request):
+        worlds = {id(app.world): app.world for app in self.apps.values()}
+        for world in worlds.values():
+            world.restore()   # first: the backends' own copies are seeded from it
         for app in self.apps.values():
             app.restore()
         log.info("data restored to the seeded state")
         return _json({"restored": sorted(self.apps)})
+
+    def advance(self, request):
+        try:
+            body = json.loads(request.get_data(as_text=True) or "{}")
+            ref = str(body["ref"]).strip().upper()
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return _json({"error": "BAD_REQUEST", "message": "expected {\"ref\": \"<application or order number>\"}"},
+                         400)
+        for app in self.apps.values():
+            try:
+                moved = app.advance(ref)
+            except AtLastStep as e:
+                return _json({"error": "AT_LAST_STEP", "ref": ref, "backend": app.name, "status": e.status,
+                              "message": e.why}, 409)
+            if moved is not None:
+                log.info("advanced %s (%s): %s -> %s", ref, app.name, moved.before, moved.status)
+                return _json(moved.as_dict())
+        return _json({"error": "NOT_FOUND", "ref": ref, "message": "no backend holds an application with this number"},
+                     404)
+
+    def list_rates(self, request):
+        return _json({name: app.rate.as_dict() for name, app in self.apps.items()})
+
+    def set_rate(self, request, backend):
+        self._known(backend)
+        try:
+            body = json.loads(request.get_data(as_text=True) or "{}")
+            self.apps[backend].rate.set(str(body["limit"]))
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            return _json({"error": f"expected {{\"limit\": \"N/second|minute\"}}: {e}"}, 400)
+        log.info("rate limit of %s set to %s", backend, self.apps[backend].rate.spec)
+        return _json({backend: self.apps[backend].rate.as_dict()})
 
     def set_fault(self, request, backend):
         self._known(backend)

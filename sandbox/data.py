@@ -2,8 +2,9 @@
 and the synthetic population behind the bulk listings (exchange.py, built lazily)."""
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -42,6 +43,18 @@ class World:
     halls: dict[str, dict]             # hall id -> hall
     slot_plan: dict                    # days_ahead, morning, afternoon, hours
     exchange: LazyExchange             # .get(): the bulk listings' records (named + synthetic)
+    # The citizens as seeded: POST /__data/advance changes records in `citizens` in place, and
+    # restore() puts them back (in place too, so every reference to a citizen's dict stays good).
+    pristine: dict[str, dict] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        if not self.pristine:
+            self.pristine = copy.deepcopy(self.citizens)
+
+    def restore(self) -> None:
+        for id_number, person in self.citizens.items():
+            person.clear()
+            person.update(copy.deepcopy(self.pristine[id_number]))
 
     def citizen(self, id_number: str | None) -> dict | None:
         if not id_number:

@@ -63,7 +63,9 @@ def start_sandbox(port_base: int) -> subprocess.Popen:
         raise SystemExit(f"something already answers on port {port_base}: pick another --port-base")
     except requests.RequestException:
         pass
-    proc = subprocess.Popen([sys.executable, "-m", "sandbox", "--port-base", str(port_base), "--log-level", "WARNING"],
+    proc = subprocess.Popen([sys.executable, "-m", "sandbox",
+                             "--rate-limit", "1000000/second",  # measure the code, not the limit
+                             "--port-base", str(port_base), "--log-level", "WARNING"],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

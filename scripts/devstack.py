@@ -4,7 +4,8 @@ and stop them all on Ctrl-C.
 
 Parts, in start order: Redis (only when nothing answers at REDIS_URL), the
 sandbox backends, the WeChat API simulator, the Rasa NLU server (reused when one
-with the current model already answers at NLU_URL), the job worker(s) and the
+with the current model already answers at NLU_URL), the job worker(s), the
+progress-notification watcher (`python -m bot.watcher`, WATCHERS of them, default 1) and the
 web app (gunicorn) on 127.0.0.1:8000. Each part's output goes to logs/<part>.log.
 """
 from __future__ import annotations
@@ -250,7 +251,8 @@ def build_parts() -> list[Part]:
     parts: list[Part] = []
     if (p := redis_part(redis_url)) is not None:
         parts.append(p)
-    parts.append(Part("sandbox", [PY, "-m", "sandbox", "--host", "127.0.0.1", "--port-base", str(port_base)],
+    rate = ["--rate-limit", os.environ["SANDBOX_RATE_LIMIT"]] if os.environ.get("SANDBOX_RATE_LIMIT") else []
+    parts.append(Part("sandbox", [PY, "-m", "sandbox", "--host", "127.0.0.1", "--port-base", str(port_base), *rate],
                       ready=lambda: http_ok(f"http://127.0.0.1:{port_base}/__health")))
     if (ROOT / "sandbox" / "wechat_sim").is_dir():
         parts.append(Part("wechat-sim", [PY, "-m", "sandbox.wechat_sim", "--port", str(sim_port)],
@@ -259,6 +261,10 @@ def build_parts() -> list[Part]:
     if (ROOT / "bot" / "worker.py").exists():
         for i in range(int(os.environ.get("JOB_WORKERS", "1"))):
             parts.append(Part(f"worker-{i + 1}", [PY, "-m", "bot.worker"], ready=lambda: True, env=app_env,
+                              after_previous=True))
+    if (ROOT / "bot" / "watcher.py").exists():
+        for i in range(int(os.environ.get("WATCHERS", "1"))):
+            parts.append(Part(f"watcher-{i + 1}", [PY, "-m", "bot.watcher"], ready=lambda: True, env=app_env,
                               after_previous=True))
     parts.append(Part(
         "web",

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from bot.stores.outbox import Outbox
     from bot.stores.ratings import RatingBook
     from bot.stores.sessions import Form, Session
+    from bot.stores.subscriptions import SubscriptionStore
 
 
 class SlotInvalid(Exception):
@@ -74,10 +75,13 @@ class Services:
     callbacks: CallbackTasks
     ratings: RatingBook
     binding_guard: BindingGuard
+    subscriptions: SubscriptionStore | None = None   # progress notifications (bot/notifications/)
 
     def forget_user(self, user_key: str) -> None:
         """Unsubscribe: every store here that keeps something about the citizen forgets it."""
-        for store in (self.handoff, self.outbox, self.callbacks, self.binding_guard):
+        for store in (self.handoff, self.outbox, self.callbacks, self.binding_guard, self.subscriptions):
+            if store is None:
+                continue
             store.forget_user(user_key)
 
 

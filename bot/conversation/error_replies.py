@@ -25,6 +25,9 @@ class ErrorReplies:
             return Text("办理未成功：该事项当前状态不允许这样操作，请稍后再试或回复“人工”咨询。")
         if isinstance(error, E.BusinessError):
             return Text(f"{name}没有受理这个请求，请核对信息后再试，或回复“人工”咨询。")
+        if isinstance(error, E.RateLimited):
+            # The backend answered: it is busy, not broken (its operators' rate limit).
+            return Text(f"{name}当前查询人数较多，请稍等一两分钟再试；您的请求没有办理成功，不会重复提交。")
         if isinstance(error, (E.BackendTimeout, E.BackendUnavailable)):
             return Text(f"{name}暂时无法访问，您的请求没有办理成功。请稍后再试，或回复“人工”联系工作人员。")
         if isinstance(error, (E.BackendAuthError, E.BadResponse, E.BackendError)):

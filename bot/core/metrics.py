@@ -36,6 +36,9 @@ ADAPTER_CALLS = Counter("adapter_calls_total", "Calls to government backends", [
 ADAPTER_SECONDS = Histogram("adapter_call_seconds", "Time of one call to a government backend", ["backend"],
                             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3.5, 5, 10))
 HOTLINE_CALLS = Counter("hotline_calls_total", "12345 hotline calls taken in by the intake API", ["outcome"])
+# The notification watcher (a process of its own: counted through PROMETHEUS_MULTIPROC_DIR).
+WATCHER_POLLS = Counter("watcher_polls_total", "Backend calls of the notification watcher", ["backend", "outcome"])
+NOTIFICATIONS = Counter("notifications_total", "Progress changes noticed and told", ["event"])
 
 
 class ComputedGauges(Collector):

@@ -93,4 +93,9 @@ class IdentityStore:
         return True
 
     def users_of(self, id_number: str) -> set[str]:
-        return set(self.hub.text.smembers(self.hub.key("identity-by-id", self.id_hash(id_number))))
+        return self.users_of_hash(self.id_hash(id_number))
+
+    def users_of_hash(self, id_hash: str) -> set[str]:
+        """The channel users bound to the citizen whose keyed hash is `id_hash` (notifications
+        keep only the hash)."""
+        return set(self.hub.text.smembers(self.hub.key("identity-by-id", id_hash)))

@@ -22,9 +22,12 @@ from werkzeug.routing import Rule
 from sandbox import credentials
 from sandbox.backends.base import SandboxBackend
 from sandbox.data import CALENDAR, local_time, now_local, today_local
+from sandbox.progress import Sequence, Step, move
 
 STATUS_CODES = {"已预约": "BOOKED", "已取消": "CANCELLED", "已完成": "COMPLETED"}
 SLOT_MINUTES = 30
+# POST /__data/advance: the citizen came to the hall (已完成); 已取消 is final.
+SEQUENCE = Sequence(Step("已预约"), Step("已完成"), ends=("已取消",))
 ID_HEADER = "X-Id-Number"
 
 
@@ -156,6 +159,14 @@ class AppointmentsBackend(SandboxBackend):
                              "date": date, "start": start, "status": "BOOKED", "created": now_local()}
         self.stats.add(self.name, "created")
         return self.json({"booking": self._wire(self.bookings[no])}, 201)
+
+    def advance(self, ref):
+        with self.lock:
+            b = self.bookings.get(ref)
+            if b is None:
+                return None
+            return move(self.name, ref, b, SEQUENCE, to_wire=STATUS_CODES,
+                        from_wire={v: k for k, v in STATUS_CODES.items()})
 
     def cancel(self, request, booking_no):
         if request.headers.get("Idempotency-Key"):

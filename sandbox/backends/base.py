@@ -7,7 +7,17 @@ and of every proxy on the way): a request whose path or query string holds an
 ID number or a phone number, or a query parameter named like an identifier
 (sfzh, aac002, cert_no, idNumber…), is refused with 400 IDENTIFIER_IN_URL and
 counted as `identifier_in_url`, before faults and authentication, so that a
-regression in an adapter fails loudly."""
+regression in an adapter fails loudly.
+
+Every backend states a rate limit for all its requests but the ping (`rate_limit`, e.g.
+500/second, a moving window; `--rate-limit` or the backend's `rate_limit` option changes it, and
+POST /__rate/<backend> on the control port until restore): each answer carries
+X-RateLimit-Policy (the limit, "500/second"), X-RateLimit-Limit and X-RateLimit-Remaining, and a
+request past it gets 429 RATE_LIMITED with Retry-After, before faults and authentication.
+docs/sandbox.md lists the limits; the adapters read a 429 as RateLimited (the backend is busy).
+
+Records move on through POST /__data/advance (sandbox/progress.py): a backend that holds
+applications overrides advance(ref)."""
 from __future__ import annotations
 
 import json
@@ -21,7 +31,10 @@ from werkzeug.wrappers import Request, Response
 from bot.core.privacy import ID_LIKE, PHONE
 from sandbox.data import World
 from sandbox.faults import Fault, FaultBoard, Stats
-from sandbox.quotas import Quota
+from sandbox.progress import Advanced
+from sandbox.quotas import Quota, retry_after_header
+
+DEFAULT_RATE_LIMIT = "500/second"
 
 # Query parameters that name an identifier, whatever their value looks like
 # (a mistyped ID is still someone's), compared in lower case.
@@ -47,6 +60,8 @@ class SandboxBackend:
     name: str = ""
     # Unauthenticated liveness path (the adapters' health() calls it).
     ping_path: str = "/ping"
+    # What this backend's operators allow one caller (every request but the ping).
+    rate_limit: str = DEFAULT_RATE_LIMIT
 
     def __init__(self, world: World, faults: FaultBoard, stats: Stats, options: dict | None = None):
         self.world = world
@@ -56,6 +71,7 @@ class SandboxBackend:
         self.lock = threading.RLock()  # guards this backend's mutable state (re-entered by idempotent())
         self._replays: dict[str, tuple[str, Response]] = {}
         self.quotas: dict[str, Quota] = self.make_quotas()
+        self.rate = Quota(str(self.options.get("rate_limit") or self.rate_limit), "moving")
         self.seed()
         self.url_map = Map(self.rules() + [Rule(self.ping_path, endpoint="ping", methods=["GET"])])
 
@@ -70,6 +86,11 @@ class SandboxBackend:
     def make_quotas(self) -> dict[str, Quota]:
         """This backend's named rate or volume limits (its bulk listings'), if any."""
         return {}
+
+    def advance(self, ref: str) -> Advanced | None:
+        """Move the record `ref` one step along its sequence (sandbox/progress.py); None when this
+        backend holds no such record; raises AtLastStep when it moves no further."""
+        return None
 
     def authenticate(self, request: Request, endpoint: str) -> Response | None:
         """None when the caller may proceed, else the backend's own 401 answer."""
@@ -92,7 +113,7 @@ class SandboxBackend:
         with self.lock:
             self._replays.clear()
             self.seed()
-        for quota in self.quotas.values():
+        for quota in [*self.quotas.values(), self.rate]:
             quota.restore()
 
     def identifier_refused(self) -> Response:
@@ -149,6 +170,30 @@ class SandboxBackend:
         if identifier_in_url(request):
             self.stats.add(self.name, "identifier_in_url")
             return self.identifier_refused()
+        verdict = None
+        if request.path != self.ping_path:
+            verdict = self.rate.take()
+            if not verdict.allowed:
+                self.stats.add(self.name, "rate_limited")
+                return self._rate_headers(self.rate_limited(), verdict)
+        return self._rate_headers(self._serve(request), verdict)
+
+    def rate_limited(self) -> Response:
+        """The 429 past the rate limit (override to answer in the backend's format)."""
+        return self.json({"error": "RATE_LIMITED", "message": f"at most {self.rate.spec} requests"}, 429)
+
+    def _rate_headers(self, response: Response, verdict) -> Response:
+        # An endpoint with a limit of its own (a bulk listing's) has set these already: its own
+        # limit is the one that tells the caller more, so it stays.
+        if verdict is not None and "X-RateLimit-Limit" not in response.headers:
+            response.headers["X-RateLimit-Policy"] = self.rate.spec
+            response.headers["X-RateLimit-Limit"] = str(verdict.limit)
+            response.headers["X-RateLimit-Remaining"] = str(verdict.remaining)
+            if not verdict.allowed:
+                response.headers["Retry-After"] = retry_after_header(verdict.retry_after_s)
+        return response
+
+    def _serve(self, request: Request) -> Response:
         fault = self.faults.take(self.name)
         if fault is not None:
             self.stats.add(self.name, "faulted")

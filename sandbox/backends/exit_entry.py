@@ -18,10 +18,20 @@ from werkzeug.routing import Rule
 from sandbox import credentials
 from sandbox.backends.base import SandboxBackend
 from sandbox.data import local_time
+from sandbox.progress import Sequence, Step, move
 
 STATUS_CODES = {"已受理": "01", "审批中": "02", "制证中": "03", "已制证待领取": "04", "已领取": "05", "不予批准": "06"}
 REGIONS = {"港澳": "HKMO", "台湾": "TWN"}
 ID_HEADER = "X-Sfzh"
+
+# POST /__data/advance: the course of an endorsement. Approval and printing are one step for the
+# citizen (制证中, shown by some records, moves on like 审批中); 不予批准 ends it off the line.
+SEQUENCE = Sequence(
+    Step("已受理", "受理", "等待审批，审批结果将短信通知"),
+    Step("审批中", "审批", "审批通过后制证，制证完成将短信通知领取"),
+    Step("已制证待领取", "待领取", "请携带身份证件到领证地点领取"),
+    Step("已领取", "办结", "已领取，无需操作"),
+    joins={"制证中": "审批中"}, ends=("不予批准",))
 
 
 class ExitEntryBackend(SandboxBackend):
@@ -52,6 +62,13 @@ class ExitEntryBackend(SandboxBackend):
             "hjmc": a["stage"], "lzdd": a["collect_place"], "xzqh": a["district"],
             "sqrq": a["submitted"].isoformat(), "gxsj": local_time(a["updated"]).isoformat(), "tsxx": a["next_step"],
         }
+
+    def advance(self, ref):
+        with self.lock:
+            for _person, app in self.world.every("exit_entry", "applications"):
+                if app["ref"] == ref:
+                    return move(self.name, ref, app, SEQUENCE)
+        return None
 
     def one(self, request, application_no):
         wanted_owner = request.headers.get(ID_HEADER)

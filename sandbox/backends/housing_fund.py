@@ -24,9 +24,25 @@ from werkzeug.wrappers import Response
 from sandbox import credentials
 from sandbox.backends.base import SandboxBackend
 from sandbox.data import local_time
+from sandbox.progress import Sequence, Step, move
 
 WINDOW_S = 300
 STATUS_CODES = {"正常缴存": "01", "封存": "02", "销户": "03"}
+
+# POST /__data/advance: a withdrawal (提取) and a loan (贷款) each have their course; 不予受理 /
+# 审批未通过 end one off the line.
+WITHDRAWAL = Sequence(
+    Step("已受理", "受理", "等待审核"),
+    Step("审核中", "审核", "审核通过后将转账至绑定银行卡"),
+    Step("已审批", "转账", "提取款正在转入绑定银行卡"),
+    Step("已到账", "办结", "无需操作，提取款已转入绑定银行卡"),
+    ends=("不予受理", "审批未通过"))
+LOAN = Sequence(
+    Step("已受理", "受理", "等待审批"),
+    Step("审批中", "贷款审批", "审批通过后签订借款合同"),
+    Step("已审批", "签约", "请到受理网点签订借款合同"),
+    Step("已放款", "办结", "贷款已发放"),
+    ends=("不予受理", "审批未通过"))
 
 
 def canonical_query(pairs) -> str:
@@ -81,6 +97,13 @@ class HousingFundBackend(SandboxBackend):
             if nonce in self._nonces:
                 return self.json({"code": "4012", "msg": "重复的请求", "data": None}, 401)
             self._nonces[nonce] = now
+        return None
+
+    def advance(self, ref):
+        with self.lock:
+            for _person, affair in self.world.every("housing_fund", "affairs"):
+                if affair["ref"] == ref:
+                    return move(self.name, ref, affair, LOAN if "贷款" in affair["item"] else WITHDRAWAL)
         return None
 
     @staticmethod

@@ -32,6 +32,7 @@ from werkzeug.routing import Rule
 from sandbox import credentials
 from sandbox.backends.base import SandboxBackend
 from sandbox.data import local_time
+from sandbox.progress import Sequence, Step, move
 from sandbox.quotas import Quota, retry_after_header
 
 STATES = {"已受理": "ACCEPTED", "审查中": "REVIEWING", "已核准": "APPROVED", "已驳回": "REJECTED", "已发照": "LICENSED"}
@@ -39,6 +40,15 @@ ID_HEADER = "X-Applicant-Id"
 COMPANY_STATES = {"存续": "EXISTING", "注销": "DEREGISTERED", "吊销": "REVOKED"}
 ROLES = {"法定代表人": "LEGAL_REPRESENTATIVE", "董事": "DIRECTOR", "监事": "SUPERVISOR", "经理": "MANAGER"}
 MAX_PAGE_SIZE = 1000
+
+# POST /__data/advance: 已核准 means the licence is printed and waits (license_status READY);
+# 已发照 that it was handed over. 已驳回 ends it off the line.
+SEQUENCE = Sequence(
+    Step("已受理", next_step="等待审查"),
+    Step("审查中", next_step="审查通过后将短信通知"),
+    Step("已核准", next_step="营业执照已可领取，请携带身份证件到领取地点领取"),
+    Step("已发照", next_step="营业执照已领取，无需操作"),
+    ends=("已驳回",))
 
 
 class MarketRegulationBackend(SandboxBackend):
@@ -77,6 +87,15 @@ class MarketRegulationBackend(SandboxBackend):
             "submitted": r["submitted"].isoformat(), "updated": local_time(r["updated"]).isoformat(),
             "hint": r["next_step"],
         }
+
+    def advance(self, ref):
+        with self.lock:
+            for _person, reg in self.world.every("market_regulation", "registrations"):
+                if reg["ref"] == ref:
+                    moved = move(self.name, ref, reg, SEQUENCE)
+                    reg["licence_ready"] = moved.status == "已核准"
+                    return moved
+        return None
 
     def one(self, request, application_no):
         owner = (request.headers.get(ID_HEADER) or "").upper()

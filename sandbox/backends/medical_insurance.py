@@ -19,8 +19,12 @@ from werkzeug.routing import Rule
 from sandbox import credentials
 from sandbox.backends.base import SandboxBackend
 from sandbox.data import local_time
+from sandbox.progress import Sequence, Step, move
 
 CLAIM_STATES = {"已提交": "SUBMITTED", "审核中": "REVIEWING", "已结算": "SETTLED", "审核不通过": "REJECTED"}
+# POST /__data/advance: a reimbursement claim is reviewed and settled; 审核不通过 is final.
+SEQUENCE = Sequence(Step("已提交", next_step="等待审核"), Step("审核中", next_step="审核结果将短信通知"),
+                    Step("已结算", next_step="报销款已拨付"), ends=("审核不通过",))
 
 
 def money(value) -> float:
@@ -99,6 +103,13 @@ class MedicalInsuranceBackend(SandboxBackend):
             "accountBalance": money(yb["balance"]),
             "recentClaims": [self._claim(c) for c in yb.get("claims") or []],
         }})
+
+    def advance(self, ref):
+        with self.lock:
+            for _person, claim in self.world.every("medical_insurance", "claims"):
+                if claim["ref"] == ref:
+                    return move(self.name, ref, claim, SEQUENCE)
+        return None
 
     def claims(self, request):
         yb = self.world.section(self.body_json(request).get("idNo"), "medical_insurance") or {}

@@ -38,11 +38,26 @@ from sandbox import credentials
 from sandbox.backends.base import SandboxBackend
 from sandbox.data import local_time, today_local
 from sandbox.population import RURAL, URBAN
+from sandbox.progress import Sequence, Step, move
 from sandbox.quotas import Quota, retry_after_header
 
 STATUS_CODES = {"正常参保": "1", "暂停缴费": "2", "已退休": "3"}
 SCHEME_CODES = {URBAN: "110", RURAL: "170"}
 MAX_PAGE_SIZE = 500
+
+# POST /__data/advance: a social-insurance card (社保卡补换/申领) is made and handed over; every
+# other matter is reviewed and closed (已通过 counts as closed). 不予受理 ends one off the line.
+CARD = Sequence(
+    Step("已受理", "受理", "等待制卡"),
+    Step("制卡中", "制卡", "制卡完成后将短信通知领取"),
+    Step("待领取", "待领取", "请携带身份证到经办机构领取社保卡"),
+    Step("已领取", "办结", "社保卡已领取，无需操作"),
+    ends=("不予受理",))
+REVIEWED = Sequence(
+    Step("已受理", "受理", "等待审核"),
+    Step("审核中", "待审核", "审核结果将短信通知"),
+    Step("已办结", "办结", "已办结，无需操作"),
+    joins={"已通过": "已办结"}, ends=("不予受理", "审核不通过"))
 
 
 def xml_response(root: ET.Element, status: int = 200) -> Response:
@@ -131,6 +146,13 @@ class SocialInsuranceBackend(SandboxBackend):
             "ltxrq": si["retired_on"].strftime("%Y%m%d") if si.get("retired_on") else None,
         }))
         return xml_response(root)
+
+    def advance(self, ref):
+        with self.lock:
+            for _person, affair in self.world.every("social_insurance", "affairs"):
+                if affair["ref"] == ref:
+                    return move(self.name, ref, affair, CARD if "社保卡" in affair["item"] else REVIEWED)
+        return None
 
     def business(self, request):
         si = self.world.section(self._aac002(request), "social_insurance") or {}

@@ -28,6 +28,7 @@ from bot.core.privacy import mask_phone
 from sandbox import credentials
 from sandbox.backends.base import SandboxBackend
 from sandbox.data import local_time, now_local, today_local
+from sandbox.progress import Sequence, Step
 
 MAX_PAGE_SIZE = 3
 MAX_STAFF_PAGE_SIZE = 20
@@ -35,6 +36,15 @@ MERGED = "已合并"
 CLOSED = ("已办结", "已回访", MERGED)
 FMT = "%Y-%m-%d %H:%M:%S"
 ID_HEADER = "X-Citizen-Id"
+
+# POST /__data/advance: the department takes the order up, closes it, and the 12345 office calls
+# the citizen back (已回访). An order already sent on (已派单) is taken up next; 已合并 is final.
+SEQUENCE = Sequence(
+    Step("已受理", "已受理", "网上受理"),
+    Step("处理中", "处理中", "承办部门正在处理"),
+    Step("已办结", "已办结", "承办部门已办结"),
+    Step("已回访", "已回访", "已回访市民"),
+    joins={"已派单": "已受理"}, ends=(MERGED,))
 
 
 class WorkordersBackend(SandboxBackend):
@@ -114,6 +124,18 @@ class WorkordersBackend(SandboxBackend):
         }
         self.stats.add(self.name, "created")
         return self.json({"result": "ok", "order": self._wire(self.orders[no])}, 201)
+
+    def advance(self, ref):
+        from sandbox.progress import Advanced
+        with self.lock:
+            o = self.orders.get(ref)
+            if o is None:
+                return None
+            step = SEQUENCE.next_after(ref, o["status"])
+            before, o["status"] = o["status"], step.status
+            office = "12345热线办公室" if step.status == "已回访" else o["department"]
+            o["steps"].append({"at": now_local(), "stage": step.status, "department": office, "note": step.next_step})
+            return Advanced(ref, self.name, before, step.status, step is SEQUENCE.last)
 
     def one(self, request, order_no):
         asker = (request.headers.get(ID_HEADER) or "").upper()

@@ -47,12 +47,13 @@ def create_sim_app(state: SimState | None = None) -> Flask:
             @wraps(fn)
             def inner():
                 body = request.get_json(silent=True) if request.method == "POST" else None
-                state.record(kind, request.args.to_dict(), body)
+                entry = state.record(kind, request.args.to_dict(), body)
                 faults = state.faults
                 if faults.delay_s and (not faults.delay_kinds or kind in faults.delay_kinds):
                     time.sleep(faults.delay_s)
                 status = state.take_fault(faults.http_status, kind)
                 if status:
+                    entry["failed"] = int(status.get("status", 503))   # recorded as tried, never shown
                     return jsonify(error="simulated failure"), int(status.get("status", 503))
                 if token:
                     given = request.args.get("access_token")

@@ -64,13 +64,15 @@ class SimState:
             self.next_msgid = 1000
 
     # -- recording ------------------------------------------------------------------------
-    def record(self, kind: str, query: dict, body) -> None:
+    def record(self, kind: str, query: dict, body) -> dict:
         safe_query = {k: ("***" if k in ("secret", "access_token", "js_code") else v) for k, v in query.items()}
         if isinstance(body, dict) and "secret" in body:
             body = {**body, "secret": "***"}
         with self.lock:
             self.counts[kind] = self.counts.get(kind, 0) + 1
-            self.received.append({"kind": kind, "at": time.time(), "query": safe_query, "body": body})
+            entry = {"kind": kind, "at": time.time(), "query": safe_query, "body": body}
+            self.received.append(entry)
+        return entry
 
     def take_fault(self, table: dict, kind: str) -> dict | None:
         """The fault set for `kind`, counting down its `times` (None: for ever)."""
