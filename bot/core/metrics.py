@@ -27,6 +27,8 @@ TURN_SECONDS = Histogram("dispatcher_turn_seconds", "Time to answer one message"
                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8))
 HANDLER_ERRORS = Counter("handler_errors_total", "Turns that ended in an error reply", ["intent", "error"])
 RATINGS = Counter("service_ratings_total", "好差评 ratings", ["intent", "department", "level"])
+# msgSecCheck verdicts on mini-program complaint texts: pass | review | risky | unavailable
+CONTENT_CHECKS = Counter("content_checks_total", "WeChat content-security checks of citizens' texts", ["suggest"])
 
 
 class ComputedGauges(Collector):

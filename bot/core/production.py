@@ -72,6 +72,7 @@ MIN_LENGTH: tuple[tuple[str, int], ...] = (
     ("security.admin_api_key", 24),
     ("wechat.token", 16),
     ("wechat.app_secret", 32),
+    ("miniprogram.app_secret", 32),
     ("backends.*", 8),
     ("*", 16),                      # any other secret (machine API keys, ...)
 )
