@@ -69,6 +69,7 @@ class TooManyRequests(Exception):
 
 class ApiLimits:
     def __init__(self, app: Flask, *, storage_uri: str, key_prefix: str):
+        self.key_prefix = key_prefix
         self.limiter = Limiter(remote_address, app=app, storage_uri=storage_uri, key_prefix=key_prefix,
                                strategy="moving-window", headers_enabled=True, retry_after="delta-seconds",
                                swallow_errors=True)
@@ -93,6 +94,7 @@ class ApiLimits:
     def hit(self, value: str, scope: str, key: str) -> None:
         """Count one request of `key` against `value`; TooManyRequests (→ 429) past it."""
         limit = parse_limit(value)
+        key = f"{self.key_prefix}/{key}"   # Flask-Limiter prefixes its own keys; this one is ours
         try:
             if self.limiter.limiter.hit(limit, scope, key):
                 return
