@@ -84,12 +84,14 @@ class ApiLimits:
     def protect(self, bp: Blueprint, *, family: str, values: Callable[[], LimitValues],
                 caller: Callable[[], str | None], login_endpoint: str | None = None) -> None:
         """Limit every route of `bp`, counted with the rest of `family`."""
-        self.limiter.limit(lambda: values().ip, key_func=remote_address, scope=f"{family}-ip")(bp)
-        self.limiter.limit(lambda: values().user, key_func=lambda: caller() or "-", scope=f"{family}-user",
-                           exempt_when=lambda: caller() is None)(bp)
+        # Shared limits: one count per scope across every route of the family, not one per route.
+        shared = self.limiter.shared_limit
+        shared(lambda: values().ip, f"{family}-ip", key_func=remote_address)(bp)
+        shared(lambda: values().user, f"{family}-user", key_func=lambda: caller() or "-",
+               exempt_when=lambda: caller() is None)(bp)
         if login_endpoint is not None:
-            self.limiter.limit(lambda: values().login_ip, key_func=remote_address, scope=f"{family}-login-ip",
-                               exempt_when=lambda: request.endpoint != login_endpoint)(bp)
+            shared(lambda: values().login_ip, f"{family}-login-ip", key_func=remote_address,
+                   exempt_when=lambda: request.endpoint != login_endpoint)(bp)
 
     def hit(self, value: str, scope: str, key: str) -> None:
         """Count one request of `key` against `value`; TooManyRequests (→ 429) past it."""

@@ -9,7 +9,8 @@ codes, records everything it receives, and can be told to misbehave:
     cgi-bin/message/subscribe/bizsend, /send    subscribe messages (OA, mini-program)
     cgi-bin/menu/create, cgi-bin/menu/get       the custom menu
     sns/jscode2session                          `sandbox:<openid>` once → that openid, else 40029
-                                                (the mini-program's AppID and secret only)
+                                                (`sandbox:<openid>/<n>`: another code of that user;
+                                                the mini-program's AppID and secret only)
     wxa/msg_sec_check                           msgSecCheck v2 (mini-program token): `risky` for a text
                                                 with "sim-risky", `review` with "sim-review", else `pass`
 

@@ -158,9 +158,10 @@ class SimState:
 
     # -- mini-program login ---------------------------------------------------------------------
     def use_code(self, code: str) -> str | None:
-        """The openid for a `sandbox:<openid>` code seen for the first time, else None."""
+        """The openid for a `sandbox:<openid>` code seen for the first time, else None. A suffix
+        `/<anything>` makes another code of the same user (a user who logs in again)."""
         prefix = "sandbox:"
-        openid = code[len(prefix):] if code.startswith(prefix) else ""
+        openid = code[len(prefix):].split("/", 1)[0] if code.startswith(prefix) else ""
         if not openid or not all(c.isalnum() or c in "_-" for c in openid) or len(openid) > 64:
             return None
         with self.lock:
