@@ -141,7 +141,10 @@ def build_runtime(settings: Settings) -> Runtime:
                             error_replies=ErrorReplies(BACKEND_NAMES), menu=services.menu,
                             page_size=services.service_settings.ledger.page_size,
                             keep_not_understood=records.kept.keep, count_turn=TurnStats(hub).add)
-    return Runtime(settings, hub, nlu, adapters, identity, sessions, dispatcher, services, records)
+    runtime = Runtime(settings, hub, nlu, adapters, identity, sessions, dispatcher, services, records)
+    # The chat's complaint form checks a mini-program citizen's text as the API does (msgSecCheck).
+    services.content_screen = lambda channel, user_id, text: runtime.mp_api.screen(channel, user_id, text)
+    return runtime
 
 
 def build_records(settings: Settings) -> Records:

@@ -23,6 +23,10 @@ from handlers import validators
 from handlers.common import datetime_cn, read_yes_no
 from handlers.personal import NOT_FOUND_APPLICATION
 
+# The content check's answers (Services.content_screen).
+RISKY = ("您反映的内容未通过微信内容安全检测，这次没有提交。请删去不当内容后重新描述您遇到的问题，"
+         "或拨打12345热线反映。")
+REVIEW_FLAG = "【内容安全：微信内容安全检测建议人工复核，请12345热线办公室复核后再派单】"
 SKIP_CONTACT = ("不留", "不用", "不方便", "没有", "跳过", "匿名", "不想留")
 PROGRESS_WORDS = ("进度", "到哪", "怎么样了", "处理了吗", "有结果", "结果", "回复了吗", "办结了吗")
 COMPLAINT_WORDS = ("投诉", "工单", "反映", "举报", "12345", "诉求")
@@ -116,18 +120,27 @@ class FileComplaint(Handler):
                       keep_form=True)
 
     def _file(self, turn: Turn) -> Result:
+        flagged = False
+        screen = turn.services.content_screen
+        if screen is not None:   # the channel's content check (the mini-program's msgSecCheck)
+            s = turn.slots
+            suggest = screen(turn.incoming.channel, turn.incoming.user_id, "\n".join((s["content"], s["location"], s["when"])))
+            if suggest == "risky":
+                return Result.say(RISKY)
+            flagged = suggest == "review"
         order, topic = self.file_order(turn.services, turn.slots, channel=turn.incoming.channel,
                                        said=turn.form.data.get("said", []), citizen=turn.citizen,
-                                       form_id=turn.form.data["form_id"])
+                                       form_id=turn.form.data["form_id"], flagged=flagged)
         return Result.say(f"已为您提交12345工单，工单号 {order.order_no}，转交{order.department}办理"
                           f"（问题类型：{TOPIC_NAMES[topic]}）。一般1个工作日内派单，承办部门会在规定时限内处理并回复。"
                           "查询进度请回复工单号。", served={"department": order.department, "order_no": order.order_no})
 
     def file_order(self, services, slots: dict, *, channel: str, said: list[str], citizen, form_id: str,
-                   flag: str = ""):
+                   flagged: bool = False):
         """File the work order of a complaint (the chat's confirmation, and the mini-program's
         POST /api/mp/complaints): (order, topic). Filed once per `form_id` however often retried."""
         topic, department, district = self.route(services, slots["content"], slots["location"])
+        flag = REVIEW_FLAG if flagged else ""   # first line for the 12345 office: review this one
         order = services.adapters.workorders.create(
             topic=topic, department=department, content=self.order_text(slots, channel, said, flag),
             district=district, contact_phone=slots.get("contact") or "",

@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "miniprogram"
 BIND_INTENT, RATE_INTENT = "bind_identity", "rate_service"
-REVIEW_FLAG = "【内容安全：微信内容安全检测建议人工复核，请12345热线办公室复核后再派单】"
 RISKY_REPLY = ("您提交的内容未通过微信内容安全检测，暂时无法提交。请删去不当内容后重新描述您遇到的问题，"
                "或拨打12345热线反映。")
 
@@ -61,7 +60,7 @@ class ChatRules:
     """What the chat's handlers decide, handed in by bot/runtime.py."""
     ledger_filter: Callable[[str, dt.date], Any]            # plain words → a LedgerFilter
     bookable_day: Callable[[Services, dt.date], bool]
-    file_complaint: Callable[..., tuple]                     # (services, slots, channel=, said=, citizen=, form_id=, flag=)
+    file_complaint: Callable[..., tuple]                     # (services, slots, channel=, said=, citizen=, form_id=, flagged=)
     validators: Mapping[str, Callable[[str], str]]           # person_name, id_number, contact (raise SlotInvalid)
     backend_names: Mapping[str, str]
 
@@ -222,29 +221,35 @@ class MiniProgramApi:
                        key: str | None) -> dict:
         slots = {"content": content, "location": location, "when": when,
                  "contact": self.check("contact", contact, "contact") if contact else ""}
-        flag = self._screen(openid, "\n".join((content, location, when)))
+        flagged = self._screen(openid, "\n".join((content, location, when)))
         form_id = hashlib.sha256(f"{openid}|{key}".encode()).hexdigest()[:16] if key else secrets.token_hex(8)
         with access.reading_as(BOT_READER):
             order, topic = self.rules.file_complaint(self.services, slots, channel=CHANNEL, said=[], form_id=form_id,
-                                                     citizen=self.citizen(openid), flag=REVIEW_FLAG if flag else "")
+                                                     citizen=self.citizen(openid), flagged=flagged)
         return {"order_no": order.order_no, "department": order.department, "topic": topic, "status": order.status,
-                "flagged_for_review": flag}
+                "flagged_for_review": flagged}
 
     def _screen(self, openid: str, text: str) -> bool:
-        """msgSecCheck: risky → Refused; review → True (filed, flagged for the 12345 office).
-        WeChat not answering files it flagged: a citizen's complaint is never lost to an outage."""
-        if self.content_check is None:
-            return False
+        """risky → Refused; review → True (filed, flagged for the 12345 office)."""
+        suggest = self.screen(CHANNEL, openid, text)
+        if suggest == "risky":
+            raise Refused(RISKY_REPLY, "content")
+        return suggest == "review"
+
+    def screen(self, channel: str, user_id: str, text: str) -> str:
+        """msgSecCheck's `suggest` for a mini-program citizen's text ("pass" for other channels, and
+        with the check switched off). WeChat not answering is "review": the complaint is filed
+        flagged, never lost to an outage. The chat's complaint form calls it too (Services.content_screen)."""
+        if self.content_check is None or channel != CHANNEL:
+            return "pass"
         try:
-            verdict = self.content_check.check_text(openid, text)
+            verdict = self.content_check.check_text(user_id, text)
         except WeChatError as e:
             log.warning("msgSecCheck unavailable, complaint flagged for review: %s", e)
             metrics.CONTENT_CHECKS.labels("unavailable").inc()
-            return True
+            return "review"
         metrics.CONTENT_CHECKS.labels(verdict.suggest).inc()
-        if verdict.risky:
-            raise Refused(RISKY_REPLY, "content")
-        return verdict.review
+        return verdict.suggest
 
     def complaint(self, openid: str, order_no: str) -> dict:
         citizen = self.bound(openid)

@@ -47,3 +47,14 @@ def test_switched_off_in_the_settings(mp_app_factory, redis_hub, sim):
     r = c.post("/api/mp/complaints", json={"content": "sim-risky 但检查已关闭", **COMPLAINT})
     assert r.status_code == 201
     assert sim.received("msg_sec_check") == []
+
+
+def test_a_complaint_through_the_mini_programs_chat_is_checked_too(citizen, sim):
+    c = citizen("oChatRisky")
+    said = []
+    for text in ("我要投诉，楼下有人开sim-risky网站", "武侯区玉林路", "每天晚上", "不留", "确认"):
+        said = c.post("/api/mp/chat", json={"text": text}).get_json()["messages"]
+    assert any("内容安全" in (m.get("text") or "") for m in said), said
+    assert not any("工单号" in (m.get("text") or "") for m in said)
+    (check,) = sim.received("msg_sec_check")
+    assert check["body"]["openid"] == "oChatRisky"
