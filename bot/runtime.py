@@ -84,7 +84,7 @@ class Runtime:
 
     @cached_property
     def wechat_mp(self) -> MiniProgramClient:
-        """The mini-program's own WeChat account (its AppID and secret: `miniprogram:` settings)."""
+        """The mini-program's own WeChat account, with its own AppID and secret (the `miniprogram` settings)."""
         return build_mp_client(self.settings, self.hub, self.wechat.settings)
 
     @cached_property
