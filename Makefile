@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 APP_STAMP := $(VENV)/.installed
 NLU_STAMP := $(NLU_VENV)/.installed
 
-.PHONY: run test install fonts model nlu-eval nlu-crossval forms-eval ingest hotline-eval menu bench clean help user browser
+.PHONY: db-upgrade run test install fonts model nlu-eval nlu-crossval forms-eval ingest hotline-eval menu bench clean help user browser
 
 help:
 	@echo "make run                 start everything and serve http://127.0.0.1:8000 (Ctrl-C stops)"
@@ -18,6 +18,7 @@ help:
 	@echo "make nlu-eval DATA=f.yml evaluate the model on a held-out Rasa NLU file"
 	@echo "make nlu-crossval        5-fold cross-validation of the training data"
 	@echo "make forms-eval          score the forms on the held-out conversations (real stack)"
+	@echo "make db-upgrade          the records database's schema to the newest (DATABASE_OWNER_URL or DATABASE_URL)"
 	@echo "make user NAME=… ROLE=agent|department|office|admin [DEPT=…]  a console account (prints a one-time password)"
 	@echo "make hotline-eval FILE=calls.jsonl GOLD=gold.jsonl  accuracy of the hotline's understanding"
 
@@ -45,6 +46,9 @@ $(NLU_STAMP): requirements-nlu.txt
 	$(NLU_VENV)/bin/pip install -q --no-deps -r requirements-nlu.txt
 	$(NLU_VENV)/bin/pip install -q --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2
 	touch $@
+
+db-upgrade: $(APP_STAMP)
+	$(PY) scripts/db_upgrade.py
 
 model: install
 	$(PY) scripts/nlu_model.py ensure

@@ -188,6 +188,8 @@ class WorkOrder:
     updated_at: dt.datetime
     contact_phone_masked: str | None
     steps: tuple[WorkOrderStep, ...] = ()
+    # Who filed it: only the staff's views carry it (to audit the read); never shown.
+    citizen_id: str | None = field(default=None, repr=False)
 
     @property
     def done(self) -> bool:

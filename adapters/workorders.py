@@ -44,6 +44,7 @@ class WorkordersAdapter(BackendAdapter):
             created_at=local_datetime(o["createTime"], TIME_FORMAT),
             updated_at=local_datetime(o["updateTime"], TIME_FORMAT),
             contact_phone_masked=o.get("contactPhone") or None,
+            citizen_id=(str(o["citizenId"]).upper() if o.get("citizenId") else None),
             steps=tuple(WorkOrderStep(at=local_datetime(s["time"], TIME_FORMAT), stage=text(s["node"]),
                                       department=text(s["dept"]), note=text(s["opinion"])) for s in o["flow"]),
         )
@@ -109,6 +110,11 @@ class WorkordersAdapter(BackendAdapter):
             if not page or len(out) >= total:
                 return out
         raise BadResponse(self.name, "staff_orders: too many pages")
+
+    def staff_order(self, order_no: str) -> WorkOrder:
+        """One order as the office's staff see it, with the filer's citizen_id (for the audit)."""
+        return self._request("GET", f"/gd/api/staff/orders/{quote(order_no.strip().upper(), safe='')}",
+                             op="staff_order", parse=lambda r: self._order(self._body(r)["order"]))
 
     def transfer(self, order_no: str, department: str, reason: str = "") -> WorkOrder:
         """Re-route an order to another department (转办). Conflict when it is closed or already theirs."""

@@ -27,6 +27,7 @@ from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
 from bot.core import access, metrics
 from bot.core.clock import CLOCK
+from bot.core.config import Section
 from bot.core.errors import ConfigError
 from bot.core.logs import configure_logging
 from bot.core.redis_hub import RedisHub
@@ -112,7 +113,8 @@ class Runtime:
         return HotlineIngestor(parse=self.nlu.parse, routing=self.services.service_settings.complaint_routing,
                                min_confidence=self.settings.nlu.clarify_below, purposes=purposes,
                                workorders=self.adapters.workorders, hub=self.hub, workers=workers,
-                               pepper=self.settings.security.hash_pepper, catalogue=self.services.catalogue)
+                               pepper=self.settings.security.hash_pepper, catalogue=self.services.catalogue,
+                               keep_heard=self.records.heard.keep if self.records else None)
 
     def open_channels(self) -> None:
         """Build the web app's channels now, in one thread, before any request: their settings
@@ -148,10 +150,12 @@ def build_runtime(settings: Settings) -> Runtime:
 
 
 def build_records(settings: Settings) -> Records:
-    """The durable records (records.url, else SQLite under data/), migrated to the newest schema;
-    every read of a citizen's records in a backend is audited into them from here on."""
-    url = str((settings.extra.get("records") or {}).get("url") or "") or None
-    records = Records.over(open_database(url))
+    """The durable records (records.url, else SQLite under data/), migrated to the newest schema
+    (or, with records.migrate_on_start false, checked to be there); every read of a citizen's
+    records in a backend is audited into them from here on."""
+    section = Section("records", settings.extra.get("records") or {})
+    url = section.str("url", "") or None
+    records = Records.over(open_database(url, migrate=section.bool("migrate_on_start", True)))
     access.set_sink(records.audit.record)
     return records
 

@@ -385,7 +385,11 @@ class Dispatcher:
         slot = self._asked_slot(form)
         if slot and any(w in text for w in slot.skip_words):
             return False   # "不留" answers "留个电话吗", it does not cancel the complaint
-        return says_cancel(text) or (msg.intent == "deny" and form.step == "slots" and not msg.answer)
+        if says_cancel(text):
+            return True
+        # "不对" alone cancels; "不对，名字是李芳" is a correction, whatever the NLU calls it.
+        return msg.intent == "deny" and form.step == "slots" and not forms.carries_a_value(
+            self.handlers.get(form.intent), msg.entities, msg.words or msg.text)
 
     def _is_small_talk(self, msg: Message, form: Form) -> bool:
         slot = self._asked_slot(form)

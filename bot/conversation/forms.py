@@ -81,6 +81,14 @@ def _recognise(handler: Handler, text: str) -> dict[str, str]:
     return found
 
 
+def carries_a_value(handler: Handler | None, entities: dict[str, str], text: str) -> bool:
+    """Does the message give a value for one of the form's slots ("不对，名字是李芳")? Then a
+    "no" in it corrects the form rather than cancels it."""
+    if handler is None:
+        return False
+    return bool(_recognise(handler, text)) or any(entities.get(s.name) for s in handler.slots)
+
+
 def asked_slot(handler: Handler | None, form: Form) -> Slot | None:
     if handler is None or form.step != "slots" or not form.asking:
         return None

@@ -69,7 +69,6 @@ MIN_LENGTH: tuple[tuple[str, int], ...] = (
     ("security.data_key", 44),      # base64 of 32 bytes (its shape is checked by the settings)
     ("wechat.aes_key", 43),         # WeChat's EncodingAESKey
     ("security.hash_pepper", 16),
-    ("security.admin_api_key", 24),
     ("wechat.token", 16),
     ("wechat.app_secret", 32),
     ("miniprogram.app_secret", 32),

@@ -45,7 +45,6 @@ class ConversationSettings:
 class SecuritySettings:
     data_key: bytes        # 32 bytes, encrypts ID numbers at rest
     hash_pepper: bytes     # keys the lookup hashes of ID numbers and log pseudonyms
-    admin_api_key: str     # the agents' JSON API (call-centre systems)
     hotline_api_key: str   # machine key of the hotline's transcript intake (HOTLINE_API_KEY)
     nlu_api_key: str       # machine key of POST /api/nlu/parse (NLU_API_KEY)
 
@@ -141,7 +140,6 @@ def build_settings(tree: Mapping[str, Any]) -> Settings:
         security=SecuritySettings(
             data_key=_data_key(sec),
             hash_pepper=pepper.encode(),
-            admin_api_key=sec.str("admin_api_key"),
             hotline_api_key=sec.str("hotline_api_key"),
             nlu_api_key=sec.str("nlu_api_key"),
         ),

@@ -1,5 +1,5 @@
 """Durable records that people search: operators' accounts, the audit of personal-data reads, the
-messages the bot did not understand, and ratings. SQLAlchemy over SQLite by default (a file under
+messages the bot did not understand, ratings, and what the hotline heard. SQLAlchemy over SQLite by default (a file under
 data/, nothing to install), PostgreSQL where several hosts share them (DATABASE_URL).
 
     db = open_database()                       # DATABASE_URL, or sqlite:///data/records.sqlite3
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from bot.records.accounts import ROLES, AccountBook, LoginRefused, Operator
 from bot.records.audit import AuditLog
 from bot.records.db import Database, database_url, open_database
+from bot.records.heard_calls import HeardCalls
 from bot.records.kept import KeptMessages
 from bot.records.rating_records import RatingRecords
 
@@ -26,11 +27,12 @@ class Records:
     audit: AuditLog
     kept: KeptMessages
     ratings: RatingRecords
+    heard: HeardCalls
 
     @classmethod
     def over(cls, db: Database) -> "Records":
-        return cls(db, AccountBook(db), AuditLog(db), KeptMessages(db), RatingRecords(db))
+        return cls(db, AccountBook(db), AuditLog(db), KeptMessages(db), RatingRecords(db), HeardCalls(db))
 
 
-__all__ = ["AccountBook", "AuditLog", "Database", "KeptMessages", "LoginRefused", "Operator", "ROLES",
+__all__ = ["AccountBook", "AuditLog", "Database", "HeardCalls", "KeptMessages", "LoginRefused", "Operator", "ROLES",
            "RatingRecords", "Records", "database_url", "open_database"]

@@ -10,6 +10,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.errors import ConfigError
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_URL = f"sqlite:///{ROOT / 'data' / 'records.sqlite3'}"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -59,6 +61,27 @@ class Database:
             with s.begin():
                 yield s
 
+    def revisions(self) -> tuple[str | None, str]:
+        """(the database's revision, the code's newest): equal when the schema is up to date."""
+        from alembic.config import Config
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        with self.engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+        return current, head
+
+    def check_schema(self) -> None:
+        """Refuse to run on a schema older (or newer) than the code: say what to do instead."""
+        current, head = self.revisions()
+        if current != head:
+            raise SchemaNotCurrent(
+                "records", f"the database ({self.engine.url.render_as_string(hide_password=True)}) is at "
+                f"revision {current or 'none'}, this code needs {head}: run `make db-upgrade` as the "
+                f"tables' owner (DATABASE_OWNER_URL), then start again")
+
     def migrate(self) -> None:
         """Bring the schema to Alembic's newest revision (a no-op when it is there)."""
         from alembic import command
@@ -90,8 +113,18 @@ class Database:
         self.engine.dispose()
 
 
+class SchemaNotCurrent(ConfigError):
+    """The records' schema is not the one this code was written for (a start-up refusal)."""
+
+
 def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
+    """`migrate=True` (the default, what `make run` needs): bring the schema up to date now.
+    `migrate=False` (records.migrate_on_start: false, production on PostgreSQL): the application
+    connects as a role that may not change tables, so it only checks that `make db-upgrade` has
+    been run by the tables' owner, and refuses to start otherwise."""
     db = Database(url or database_url())
     if migrate:
         db.migrate()
+    else:
+        db.check_schema()
     return db

@@ -1,7 +1,9 @@
 """The tables of the durable records (the migrations in migrations/versions create them)."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Float, Integer, String, Text
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, Float, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -65,3 +67,20 @@ class RatingRecord(Base):
     comment: Mapped[str] = mapped_column(Text, default="")   # masked
     channel: Mapped[str] = mapped_column(String(32), default="")
     callback_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class HeardCall(Base):
+    """What the hotline heard on one ingested call, for the office's hotline reports: no raw personal
+    data (the caller only as a keyed hash). One row per call_id: a call ingested again is kept once."""
+    __tablename__ = "heard_calls"
+    call_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped["dt.date"] = mapped_column(Date, index=True)
+    district: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    intent: Mapped[str] = mapped_column(String(64))
+    topic: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    place: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    caller_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    department: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    order_no: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    order_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    kept_at: Mapped[float] = mapped_column(Float)

@@ -1,29 +1,35 @@
-"""The HTTP surface for human agents (12345 staff), protected by the admin API key.
+"""The JSON surface for human agents (12345 staff), for a call-centre desk that is not the
+browser console: each request is a person's, with their own console account.
 
-    POST /api/agent/next                           take the oldest waiting conversation  {"agent": "A07"}
+    POST /api/agent/next                           take the oldest waiting conversation
     GET  /api/agent/queue                          how many are waiting
     GET  /api/agent/conversations/<ticket>         the conversation so far (masked)
-    POST /api/agent/conversations/<ticket>/messages  send the citizen a message  {"agent", "text"}
-    POST /api/agent/conversations/<ticket>/close   end it; the citizen gets the 好差评 prompt  {"agent"}
+    POST /api/agent/conversations/<ticket>/messages  send the citizen a message  {"text"}
+    POST /api/agent/conversations/<ticket>/close   end it; the citizen gets the 好差评 prompt
     GET  /api/agent/callbacks                      open call-back tasks: what was served, by whom, when,
                                                    the rating, and how to reach the citizen (the work
                                                    order holding the phone, shown masked; or the chat)
-    POST /api/agent/callbacks/<id>/messages        write to the citizen in their chat  {"agent", "text"}
+    POST /api/agent/callbacks/<id>/messages        write to the citizen in their chat  {"text"}
     POST /api/agent/callbacks/<id>/close           {"outcome": "..."}
-    GET  /api/agent/ratings                        好差评 counts per intent, department and level
+    GET  /api/agent/ratings                        好差评 counts per intent, department and level (office, admin)
 
-Every request carries `X-Api-Key: <security.admin_api_key>`. Agents see tickets,
-never the citizen's channel id; every text is masked.
+Every request carries HTTP Basic credentials of a console account (`make user … ROLE=agent`):
+the same password, lock-out and one-time-password rules as the console's login; roles agent,
+office and admin. The agent is that account — no request can speak as someone else, and no key is
+shared between people. Agents see tickets, never the citizen's channel id; every text is masked.
 """
 from __future__ import annotations
 
-import hmac
 import time
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, g, jsonify, request
 
+from bot.records import LoginRefused
 from bot.stores.callbacks import NO_TASK, UNREACHABLE
 from bot.web import runtime
+
+DESK_ROLES = ("agent", "office", "admin")
+REALM = {"WWW-Authenticate": 'Basic realm="12345 agents", charset="UTF-8"'}
 
 
 def _public(ticket: dict) -> dict:
@@ -42,11 +48,19 @@ bp = Blueprint("agent_api", __name__, url_prefix="/api/agent")
 
 
 @bp.before_request
-def require_api_key():
-    expected = runtime().settings.security.admin_api_key
-    given = request.headers.get("X-Api-Key", "")
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        abort(401)
+def require_a_persons_account():
+    auth = request.authorization
+    if auth is None or auth.type != "basic" or not auth.username:
+        return jsonify(error="a console account is required (HTTP Basic: name and password)"), 401, REALM
+    try:
+        who = runtime().records.accounts.login(auth.username, auth.password or "")
+    except LoginRefused as refused:
+        return jsonify(error=str(refused)), 401, REALM
+    if who.must_change_password:
+        return jsonify(error="change the one-time password at /console/password first"), 403
+    if who.role not in DESK_ROLES:
+        return jsonify(error=f"the {who.role} role does not serve at the desk"), 403
+    g.agent = who
 
 
 def body() -> dict:
@@ -54,11 +68,9 @@ def body() -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def agent_name(data: dict) -> str:
-    agent = str(data.get("agent") or "").strip()
-    if not agent or len(agent) > 32:
-        abort(400, description="agent (1-32 characters) is required")
-    return agent
+def agent_name() -> str:
+    """Who is acting: the account that signed the request (an `agent` field in a body is ignored)."""
+    return g.agent.name
 
 
 def message_text(data: dict) -> str:
@@ -71,7 +83,7 @@ def message_text(data: dict) -> str:
 @bp.post("/next")
 def take_next():
     desk = runtime().services.handoff
-    ticket = desk.take_next(agent_name(body()))
+    ticket = desk.take_next(agent_name())
     if ticket is None:
         return jsonify(ticket=None, waiting=0)
     return jsonify(ticket=_public(ticket), transcript=desk.transcript(ticket["ticket"]),
@@ -96,14 +108,13 @@ def conversation(ticket: str):
 def send(ticket: str):
     data = body()
     text = message_text(data)
-    if not runtime().services.handoff.agent_says(ticket, agent_name(data), text):
+    if not runtime().services.handoff.agent_says(ticket, agent_name(), text):
         abort(409, description="the conversation is not open (not taken, closed or timed out)")
     return jsonify(sent=True)
 
 
 @bp.post("/conversations/<ticket>/close")
 def close(ticket: str):
-    agent_name(body())
     if not runtime().dispatcher.hand_back(ticket):
         abort(404)
     return jsonify(closed=True)
@@ -118,7 +129,6 @@ def callbacks():
 def write_to_citizen(task_id: str):
     data = body()
     text = message_text(data)
-    agent_name(data)
     done = runtime().services.callbacks.write_to_citizen(task_id, text)
     if done == NO_TASK:
         abort(404)
@@ -136,4 +146,6 @@ def close_callback(task_id: str):
 
 @bp.get("/ratings")
 def ratings():
+    if g.agent.role not in ("office", "admin"):
+        abort(403)      # ratings are the departments' and the office's (as in the console)
     return jsonify(ratings=runtime().services.ratings.counts())

@@ -11,6 +11,8 @@ is allowed (the hotline's own staff and anonymous filings).
 The 12345 office's own operations (its staff, not citizens): list orders by department and
 status (GET /gd/api/staff/orders?dept=&state=&pageNo=&pageSize=, at most 20 a page), transfer
 a wrongly routed order to another department (转办: POST …/orders/<no>/transfer {"dept", "reason"}),
+one order as the staff see it (GET /gd/api/staff/orders/<no>; the staff's views carry the filer's
+citizenId, which citizens' own queries never answer),
 and merge a duplicate into the order it repeats (POST …/orders/<no>/merge {"into"}; the duplicate
 becomes 已合并 and the kept order notes it).
 """
@@ -58,6 +60,7 @@ class WorkordersBackend(SandboxBackend):
             Rule("/gd/api/orders", endpoint="list_orders", methods=["GET"]),
             Rule("/gd/api/orders/<order_no>", endpoint="one", methods=["GET"]),
             Rule("/gd/api/staff/orders", endpoint="staff_orders", methods=["GET"]),
+            Rule("/gd/api/staff/orders/<order_no>", endpoint="staff_one", methods=["GET"]),
             Rule("/gd/api/orders/<order_no>/transfer", endpoint="transfer", methods=["POST"]),
             Rule("/gd/api/orders/<order_no>/merge", endpoint="merge", methods=["POST"]),
         ]
@@ -145,8 +148,20 @@ class WorkordersBackend(SandboxBackend):
             found = sorted((o for o in self.orders.values()
                             if (dept is None or o["department"] == dept) and (state is None or o["status"] == state)),
                            key=lambda o: o["created"], reverse=True)
-            page = [self._wire(o) for o in found[(page_no - 1) * size: page_no * size]]
+            page = [self._staff_wire(o) for o in found[(page_no - 1) * size: page_no * size]]
         return self.json({"result": "ok", "pageNo": page_no, "pageSize": size, "total": len(found), "orders": page})
+
+    def staff_one(self, request, order_no):
+        with self.lock:
+            o = self.orders.get(order_no)
+            if not o:
+                return self._error("E404", "工单不存在", 404)
+            return self.json({"result": "ok", "order": self._staff_wire(o)})
+
+    @classmethod
+    def _staff_wire(cls, o: dict) -> dict:
+        """What the office's staff see: the order and who filed it (None for anonymous filings)."""
+        return {**cls._wire(o), "citizenId": o.get("citizen_id")}
 
     def transfer(self, request, order_no):
         body = self.body_json(request)

@@ -158,3 +158,27 @@ def test_no_screenshot_of_the_console_shows_a_raw_id_or_phone(console):
     console.driver.execute_script(f"document.body.insertAdjacentText('beforeend', '{LI[1]}')")
     with pytest.raises(AssertionError, match="ID"):
         console.shows_no_raw_identifier()
+
+
+def test_the_offices_hotline_reports_draw_a_periods_picture(console):
+    """What the hotline heard (kept in the records by every ingestion; the ingestion itself is
+    tested in tests/web/test_console_hotline.py) as the office sees it in a browser."""
+    import datetime as dt
+    from bot.core.privacy import keyed_hash
+    caller = keyed_hash(b"browser-test", "hotline-caller:13982107788")
+    for n, (day, district, topic, place) in enumerate([
+            ("2026-11-02", "金牛区", "noise", "蜀汉"), ("2026-11-03", "金牛区", "noise", "蜀汉"),
+            ("2026-11-05", "金牛区", "noise", "蜀汉"), ("2026-11-05", "武侯区", "property", "玉林"),
+            ("2026-11-09", "成华区", None, None)]):
+        console.runtime.records.heard.keep({
+            "call_id": f"HLB{n}", "day": dt.date.fromisoformat(day).isoformat(), "district": district,
+            "intent": "complaint" if topic else "ask_service_guide", "topic": topic, "place": place,
+            "caller_key": caller if n < 2 else None, "department": None, "work_order": None})
+    console.account("office")
+    console.open("/console/hotline?since=2026-11-01&until=2026-11-30")
+    images = console.finds(".chart img")
+    assert len(images) == 2
+    assert all(console.driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", i) > 100
+               for i in images)
+    assert "蜀汉" in console.find("#hot-spots").text and caller[:12] in console.find("#repeat-callers").text
+    console.shot("hotline")

@@ -490,3 +490,25 @@ def test_a_command_word_claimed_twice_or_a_second_identity_gate_stops_the_start(
         _dispatcher_with(fake_runtime, Unbinder())
     with pytest.raises(ValueError, match="two identity gates"):
         _dispatcher_with(fake_runtime, SecondGate())
+
+
+def test_a_no_that_gives_a_value_corrects_the_form_and_a_bare_no_cancels_it(fake_runtime):
+    """The model may read "不对，名字是李芳" as deny: the name in it makes it a correction."""
+    from bot.nlu.client import Parse
+    from tests.fixtures.fake_nlu import KeywordNlu
+
+    class ReadsNoAsDeny(KeywordNlu):
+        def parse(self, text):
+            if text.startswith("不对"):
+                return Parse(text, "deny", 0.9, (("deny", 0.9),), ())
+            return super().parse(text)
+
+    fake_runtime.dispatcher.nlu = ReadsNoAsDeny()
+    c = Chat(fake_runtime)
+    c.say("实名认证")
+    c.say("李方")
+    asked = c.say("不对，名字是李芳")
+    form = fake_runtime.sessions.load(c.user_key).form
+    assert form is not None and form.slots["person_name"] == "李芳" and "身份证" in asked
+    assert "已取消" in c.say("不对")
+    assert fake_runtime.sessions.load(c.user_key).form is None

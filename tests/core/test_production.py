@@ -53,7 +53,7 @@ SANDBOX_VALUES = [(path, var, _sandbox_value(path)) for path, var in PROD_VARS.i
 
 def test_every_sandbox_credential_is_tried():
     assert {p for p, _, _ in SANDBOX_VALUES} >= {
-        "security.data_key", "security.hash_pepper", "security.admin_api_key", "wechat.token",
+        "security.data_key", "security.hash_pepper", "security.hotline_api_key", "wechat.token",
         "wechat.app_secret", "wechat.aes_key", "backends.identity.api_key", "backends.civil_affairs.password"}
 
 
@@ -74,7 +74,6 @@ def test_production_refuses_a_short_key(path, var):
 
 
 def test_the_stated_minimums():
-    assert min_length("security.admin_api_key") == 24
     assert min_length("security.hash_pepper") == 16
     assert min_length("wechat.token") == 16
     assert min_length("backends.identity.api_key") == 8

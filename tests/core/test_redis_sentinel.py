@@ -16,9 +16,10 @@ import redis
 from bot.core.errors import ConfigError
 from bot.core.redis_hub import RedisHub, parse_sentinel_url
 from bot.core.settings import load_settings
+from tests.fixtures.ports import free_ports
 
-BASE = int(os.environ.get("TEST_SENTINEL_PORT_BASE", "27382"))
-MASTER, REPLICA, SENTINEL = BASE, BASE + 1, BASE + 2
+MASTER, REPLICA, SENTINEL = ([int(os.environ["TEST_SENTINEL_PORT_BASE"]) + i for i in range(3)]
+                             if os.environ.get("TEST_SENTINEL_PORT_BASE") else free_ports(3))
 SERVICE = "gov-test"
 
 

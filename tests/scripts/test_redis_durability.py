@@ -19,8 +19,9 @@ from bot.core.redis_hub import RedisHub
 from bot.stores.identity import IdentityStore
 from bot.stores.sessions import Form, Session, SessionStore
 from scripts import devstack
+from tests.fixtures.ports import free_ports
 
-PORT = int(os.environ.get("TEST_DURABLE_REDIS_PORT", "27381"))
+PORT = int(os.environ.get("TEST_DURABLE_REDIS_PORT") or free_ports(1)[0])
 URL = f"redis://127.0.0.1:{PORT}/0"
 USER = "wx:oDurableCitizen"
 ID_NUMBER = "11010519491231002X"

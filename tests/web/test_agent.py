@@ -1,5 +1,7 @@
 """The agents' HTTP surface (bot/web/agent.py) on a runtime with the keyword NLU."""
+import base64
 import datetime as dt
+import uuid
 
 import pytest
 from flask import Flask
@@ -7,8 +9,20 @@ from flask import Flask
 from bot.core.messages import Choices, Text
 from bot.web import agent
 from tests.fixtures.chat import CST, WANG, Chat
+from tests.fixtures.console import NEW_PASSWORD as PASSWORD
 
-KEY = {"X-Api-Key": "sandbox-admin-key"}
+
+
+def basic(name: str, password: str) -> dict:
+    return {"Authorization": "Basic " + base64.b64encode(f"{name}:{password}".encode()).decode()}
+
+
+def account(runtime, role: str = "agent", department: str | None = None) -> tuple[str, dict]:
+    """A console account whose one-time password is changed, and its request headers."""
+    name = f"{role}-{uuid.uuid4().hex[:6]}"
+    otp = runtime.records.accounts.create(name, role, department)
+    runtime.records.accounts.change_password(name, otp, PASSWORD)
+    return name, basic(name, PASSWORD)
 
 
 @pytest.fixture
@@ -19,13 +33,48 @@ def client(fake_runtime):
     return app.test_client()
 
 
-def test_the_api_key_is_required(client):
-    assert client.get("/api/agent/queue").status_code == 401
-    assert client.get("/api/agent/queue", headers={"X-Api-Key": "wrong"}).status_code == 401
-    assert client.get("/api/agent/queue", headers=KEY).json == {"waiting": 0}
+@pytest.fixture
+def KEY(fake_runtime):
+    """An agent's own credentials (the name says what the tests below used to send)."""
+    return account(fake_runtime)[1]
 
 
-def test_take_talk_and_close_a_conversation(client, fake_runtime, travel):
+def test_a_persons_own_account_is_required(client, fake_runtime):
+    r = client.get("/api/agent/queue")
+    assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("Basic")
+    assert client.get("/api/agent/queue", headers={"X-Api-Key": "sandbox-admin-key"}).status_code == 401  # no shared key
+    name, headers = account(fake_runtime)
+    assert client.get("/api/agent/queue", headers=basic(name, "wrong")).status_code == 401
+    assert client.get("/api/agent/queue", headers=headers).json == {"waiting": 0}
+
+
+def test_the_consoles_rules_hold_lock_out_one_time_password_and_roles(client, fake_runtime):
+    name, headers = account(fake_runtime)
+    for _ in range(5):
+        assert client.get("/api/agent/queue", headers=basic(name, "wrong")).status_code == 401
+    r = client.get("/api/agent/queue", headers=headers)          # locked now, even with the right one
+    assert r.status_code == 401 and "锁定" in r.json["error"]
+    fresh = f"new-{uuid.uuid4().hex[:6]}"
+    otp = fake_runtime.records.accounts.create(fresh, "agent")
+    r = client.get("/api/agent/queue", headers=basic(fresh, otp))
+    assert r.status_code == 403 and "/console/password" in r.json["error"]
+    _, department = account(fake_runtime, "department", "教育局")
+    assert client.get("/api/agent/queue", headers=department).status_code == 403
+    _, agent = account(fake_runtime)
+    _, office = account(fake_runtime, "office")
+    assert client.get("/api/agent/ratings", headers=agent).status_code == 403
+    assert client.get("/api/agent/ratings", headers=office).status_code == 200
+
+
+def test_the_agent_is_the_account_whatever_the_body_says(client, fake_runtime, travel):
+    travel(dt.datetime(2026, 11, 27, 10, 0, tzinfo=CST))
+    Chat(fake_runtime).say("转人工")
+    name, headers = account(fake_runtime)
+    taken = client.post("/api/agent/next", json={"agent": "someone-else"}, headers=headers).json
+    assert taken["ticket"]["agent"] == name
+
+
+def test_take_talk_and_close_a_conversation(client, fake_runtime, travel, KEY):
     travel(dt.datetime(2026, 11, 27, 10, 0, tzinfo=CST))
     citizen = Chat(fake_runtime)
     pushed = []   # the channel's push sender, as the WeChat channel registers one
@@ -55,13 +104,13 @@ def test_take_talk_and_close_a_conversation(client, fake_runtime, travel):
     assert isinstance(replies[-1], Choices)               # the 好差评 prompt
     assert fake_runtime.services.outbox.drain(citizen.user_key) == []   # delivered, nothing left waiting
     assert "感谢您的评价" in citizen.say("1")            # answered by number, in the bot again
-    ratings = client.get("/api/agent/ratings", headers=KEY).json["ratings"]
+    ratings = client.get("/api/agent/ratings", headers=account(fake_runtime, "office")[1]).json["ratings"]
     assert ratings == [{"intent": "request_human", "department": "12345 热线办公室", "level": "非常满意", "count": 1}]
     assert client.post(f"/api/agent/conversations/{ticket}/messages", json={"agent": "A07", "text": "还在吗"},
                        headers=KEY).status_code == 409
 
 
-def test_call_back_tasks_are_listed_and_closed(client, fake_runtime):
+def test_call_back_tasks_are_listed_and_closed(client, fake_runtime, KEY):
     citizen = Chat(fake_runtime)
     citizen.say("我要投诉")
     citizen.say("小区垃圾三天没人清运")
@@ -77,7 +126,7 @@ def test_call_back_tasks_are_listed_and_closed(client, fake_runtime):
     assert client.get("/api/agent/callbacks", headers=KEY).json["callbacks"] == []
 
 
-def test_a_call_back_task_says_what_and_how_to_reach_the_citizen(client, fake_runtime):
+def test_a_call_back_task_says_what_and_how_to_reach_the_citizen(client, fake_runtime, KEY):
     citizen = Chat(fake_runtime)
     citizen.bind(WANG)
     citizen.say("公积金")

@@ -85,6 +85,8 @@ def test_roles_open_their_own_pages_only(operator):
     assert agent.get("/console/desk").status_code == 200
     assert agent.get("/console/audit").status_code == 403
     assert agent.get("/console/fallbacks").status_code == 403
+    assert agent.get("/console/ratings").status_code == 403      # ratings belong to departments and the office
+    assert agent.get("/console/workorders").status_code == 403
     assert dept.get("/console/desk").status_code == 403
     assert dept.get("/console/accounts").status_code == 403
     assert admin.get("/console/accounts").status_code == 200
@@ -183,11 +185,61 @@ def test_the_admin_searches_the_audit_by_citizen_and_by_account(operator, fake_r
 
 
 # -- point 3: work orders --------------------------------------------------------------------------------
-def _file(runtime, department="生态环境局", topic="noise", district="武侯区"):
+def _file(runtime, department="生态环境局", topic="noise", district="武侯区", id_number=None):
     import uuid
     return runtime.adapters.workorders.create(topic=topic, department=department, content="夜间施工噪音，电话13880000009",
-                                              district=district, contact_phone="13880000009", id_number=None,
+                                              district=district, contact_phone="13880000009", id_number=id_number,
                                               idempotency_key=uuid.uuid4().hex)
+
+
+def _audited_since(runtime, since_id: int) -> list[dict]:
+    return [r for r in reversed(runtime.records.audit.search(limit=1000)) if r["id"] > since_id]
+
+
+def _last_audit_id(runtime) -> int:
+    newest = runtime.records.audit.search(limit=1)
+    return newest[0]["id"] if newest else 0
+
+
+def test_a_department_opening_a_citizens_order_leaves_one_audit_record_of_its_read(operator, fake_runtime):
+    from bot.core.privacy import pseudonym
+    signed, anonymous = _file(fake_runtime, id_number=WANG[1]), _file(fake_runtime)
+    dept = operator("department", "生态环境局")
+    before = _last_audit_id(fake_runtime)
+    page = dept.get(f"/console/workorders/{signed.order_no}").get_data(as_text=True)
+    assert signed.order_no in page and WANG[1] not in page
+    records = _audited_since(fake_runtime, before)
+    assert [(r["backend"], r["operation"], r["actor"], r["actor_role"], r["purpose"], r["department"])
+            for r in records] == [("workorders", "staff_order", f"account:{dept.name}", "department",
+                                   "department_order", "生态环境局")]
+    assert records[0]["citizen"] == pseudonym("id_number", WANG[1])
+    # An anonymous filing names no citizen: nobody's records are read.
+    before = _last_audit_id(fake_runtime)
+    assert dept.get(f"/console/workorders/{anonymous.order_no}").status_code == 200
+    assert _audited_since(fake_runtime, before) == []
+
+
+def test_a_list_of_orders_leaves_one_record_per_citizens_order_shown(operator, fake_runtime):
+    from bot.core.privacy import pseudonym
+    mine = [_file(fake_runtime, district="金牛区", id_number=WANG[1]), _file(fake_runtime, district="金牛区", id_number=LI[1])]
+    _file(fake_runtime, district="金牛区")
+    office = operator("office")
+    before = _last_audit_id(fake_runtime)
+    page = office.get("/console/workorders?district=金牛区").get_data(as_text=True)
+    assert all(o.order_no in page for o in mine)
+    records = _audited_since(fake_runtime, before)
+    shown = {pseudonym("id_number", WANG[1]), pseudonym("id_number", LI[1])}
+    assert shown <= {r["citizen"] for r in records}
+    assert {(r["operation"], r["purpose"], r["actor"]) for r in records} == {
+        ("staff_orders", "office_review", f"account:{office.name}")}
+    # One per citizen's order shown (the seeded orders of 金牛区 included), none for the anonymous one.
+    signed_shown = [o for o in fake_runtime.adapters.workorders.staff_orders() if o.district == "金牛区" and o.citizen_id]
+    assert len(records) == len(signed_shown)
+    # A department's audit search finds its own reads, not the office's.
+    dept = operator("department", "生态环境局")
+    dept.get(f"/console/workorders/{mine[0].order_no}")
+    found = dept.post("/console/audit", {}, form_page="/console/audit").get_data(as_text=True)
+    assert f"account:{dept.name}" in found and f"account:{office.name}" not in found
 
 
 def test_a_department_sees_its_own_orders_and_gets_403_for_another_departments(operator, fake_runtime):

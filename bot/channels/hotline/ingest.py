@@ -62,7 +62,7 @@ class HotlineIngestor:
 
     def __init__(self, *, parse: Callable[[str], Parse], routing: Mapping[str, str], min_confidence: float,
                  purposes: frozenset[str], workorders, hub: RedisHub, workers: int = 4, pepper: bytes = b"",
-                 catalogue=None):
+                 catalogue=None, keep_heard: Callable[[dict], object] | None = None):
         self.parse = parse
         self.routing = routing
         self.min_confidence = min_confidence
@@ -73,6 +73,7 @@ class HotlineIngestor:
         self.catalogue = catalogue      # the 办事指南, to answer guide queries (None: not answered)
         self.workers = max(1, workers)
         self.pepper = pepper        # keys the callers' pseudonyms (security.hash_pepper)
+        self.keep_heard = keep_heard    # the durable records' HeardCalls.keep: the office's reports
 
     def understand(self, call: Call) -> Analysis:
         """What the call was about, without filing anything (also what `make hotline-eval` measures).
@@ -113,9 +114,21 @@ class HotlineIngestor:
         heard = Heard(call.call_id, call.started_at.date(), analysis.district, analysis.intent, analysis.topic,
                       place_key(analysis.place.name if analysis.place else None, " ".join(call.caller_texts())),
                       self.caller_key(call), result["work_order"], analysis.department)
+        self._keep(heard)
         return CallOutcome(call.line, call.call_id, result=result, new_work_order=bool(filed and filed.new),
                            invalid_id_numbers=analysis.invalid_id_numbers, note=filed.note if filed else None,
                            heard=heard, query=query)
+
+    def _keep(self, heard: Heard) -> None:
+        """Into the office's reports. A failure there costs the report one call, never the call's
+        work order (already filed): it is logged for the operator to re-ingest."""
+        if self.keep_heard is None:
+            return
+        try:
+            self.keep_heard(heard.as_dict())
+        except Exception:
+            log.exception("hotline call %s: not kept for the office's reports (re-ingest the file to add it)",
+                          heard.call_id)
 
     def caller_key(self, call: Call) -> str | None:
         """The caller's pseudonym: a keyed hash of the number in its 11-digit form, so 186-2830-5147

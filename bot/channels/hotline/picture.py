@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -131,9 +132,14 @@ class CityPicture:
                 "hot_spots": self.hot_spots(), "repeat_callers": self.repeat_callers()}
 
     def write_csv(self, path: Path) -> None:
+        path.write_bytes(self.csv_bytes())
+
+    def csv_bytes(self) -> bytes:
+        """The work orders as CSV, in utf-8-sig: Excel, which the city's offices open CSVs with,
+        then reads the Chinese right."""
         fields = ["order_no", "status", "call_id", "date", "district", "topic", "topic_name", "department", "place"]
-        # utf-8-sig: Excel, which the city's offices open CSVs with, then reads the Chinese right.
-        with path.open("w", encoding="utf-8-sig", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=fields)
-            w.writeheader()
-            w.writerows(self._orders)
+        buf = io.StringIO(newline="")
+        w = csv.DictWriter(buf, fieldnames=fields)
+        w.writeheader()
+        w.writerows(self._orders)
+        return buf.getvalue().encode("utf-8-sig")

@@ -6,6 +6,7 @@
     records     what the bot did not understand (label, export as Rasa NLU YAML), ratings, audit,
                 accounts
     dashboard   charts (matplotlib, CJK font) with their numbers
+    hotline     the office's hotline reports: a period's picture, hot spots, repeat callers, CSV
 
 Every form carries a CSRF token (Flask-WTF) and every POST without one is refused. Roles:
 agent, department (scoped to its own department), office, admin (bot.records.accounts.ROLES).
@@ -66,4 +67,4 @@ def _not_found(_e):
     return render_template("console/error.html", code=404, message="没有找到。"), 404
 
 
-from bot.web.console import auth, dashboard, desk, records, work  # noqa: E402,F401  (routes of bp)
+from bot.web.console import auth, dashboard, desk, hotline, records, work  # noqa: E402,F401  (routes of bp)

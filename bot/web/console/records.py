@@ -49,7 +49,7 @@ def export_fallbacks():
 
 # -- point 7: ratings --------------------------------------------------------------------------------
 @bp.get("/ratings")
-@requires()
+@requires("department", "office", "admin")
 def ratings():
     me = current_operator()
     department = me.department if me.role == "department" else (request.args.get("department") or None)

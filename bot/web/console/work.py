@@ -1,6 +1,10 @@
 """12345 work orders: list and filter (status, topic, district, age), a department's own only, the
 office's transfer (转办) and merge of duplicates, and orders past their topic's time limit
-(console.overdue_days) marked overdue."""
+(console.overdue_days) marked overdue.
+
+A work order is a citizen's record: every order a person is shown (in a list or opened) leaves one
+audit record per order that a citizen filed under their ID, as that person's read — a
+department's for its own order (department_order), the office's or the admin's (office_review)."""
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
@@ -8,6 +12,7 @@ from flask import abort, redirect, render_template, request, url_for
 from adapters.errors import BackendError, BusinessError
 from bot.city.complaint_topics import TOPICS
 from bot.city.districts import DISTRICTS
+from bot.core import access
 from bot.core.clock import CLOCK
 from bot.web import runtime
 from bot.web.console import bp
@@ -24,6 +29,21 @@ def _row(o, overdue_days: dict) -> dict:
     limit = overdue_days.get(o.topic)
     return {"order": o, "age_days": round(age, 1), "limit": limit,
             "overdue": bool(limit is not None and not o.done and age > float(limit))}
+
+
+def _reader() -> access.Reader:
+    me = current_operator()
+    purpose = "department_order" if me.role == "department" else "office_review"
+    return access.Reader(me.actor, me.role, purpose, me.department)
+
+
+def _audit_reads(orders, operation: str) -> None:
+    """One audit record per order shown that names its citizen (anonymous and hotline filings name
+    none: nobody's records are read)."""
+    with access.reading_as(_reader()):
+        for o in orders:
+            if o.citizen_id:
+                access.note_read(backend="workorders", operation=operation, citizen_id=o.citizen_id)
 
 
 def _departments() -> list[str]:
@@ -55,6 +75,7 @@ def workorders():
     rows = [r for r in rows if r["age_days"] >= min_age]
     if args.get("overdue"):
         rows = [r for r in rows if r["overdue"]]
+    _audit_reads([r["order"] for r in rows], "staff_orders")      # what the page shows
     return render_template("console/workorders.html", rows=rows, error=error, statuses=STATUSES, topics=TOPICS,
                            topic_names=TOPIC_NAMES, districts=DISTRICTS, departments=_departments(),
                            department=department)
@@ -62,9 +83,10 @@ def workorders():
 
 def _order_for_me(order_no: str):
     try:
-        order = runtime().adapters.workorders.get(order_no, None)
+        order = runtime().adapters.workorders.staff_order(order_no)
     except BusinessError:
         abort(404)
+    _audit_reads([order], "staff_order")       # read from the backend, so recorded, even when refused next
     me = current_operator()
     if me.role == "department" and order.department != me.department:
         abort(403)      # another department's order

@@ -48,13 +48,9 @@ def _custom_texts(sim) -> list[str]:
 def test_agent_messages_reach_the_citizen_as_customer_service_messages(happ, sim):
     openid = "oHandoff_1"
     assert "转接人工" in happ.wx.reply_fields(happ.send(text_fields("转人工", openid=openid)))["Content"]
-    # An agent takes the conversation and writes, through the agent API.
-    headers = {"X-Api-Key": happ.runtime.settings.security.admin_api_key}
-    taken = happ.client.post("/api/agent/next", json={"agent": "A07"}, headers=headers).get_json()
-    ticket = taken["ticket"]["ticket"]
-    r = happ.client.post(f"/api/agent/conversations/{ticket}/messages",
-                         json={"agent": "A07", "text": "您好，请问有什么可以帮您？"}, headers=headers)
-    assert r.status_code == 200
+    # An agent takes the conversation and writes (the desk the console and the agent API both use).
+    ticket = happ.desk.take_next("A07")["ticket"]
+    assert happ.desk.agent_says(ticket, "A07", "您好，请问有什么可以帮您？")
     happ.run_jobs(until=lambda: len(sim.received("custom")) >= 2)
     assert _custom_texts(sim) == [TAKEN, "【人工客服】您好，请问有什么可以帮您？"]
     assert {m["body"]["touser"] for m in sim.received("custom")} == {openid}

@@ -1,0 +1,94 @@
+"""Who changes the records' schema: `make db-upgrade` as the tables' owner, once; an application
+started with records.migrate_on_start: false only checks the schema is current and refuses to
+start otherwise — so that on PostgreSQL it can connect as a member of records_writer, which may
+add audit records but never change tables or records."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bot.core.errors import ConfigError
+from bot.records import AuditLog, HeardCalls
+from bot.records.db import Database, SchemaNotCurrent, open_database
+from tests.fixtures.records import TEST_DATABASE_URL, _postgres_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _db_upgrade(url: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_OWNER_URL": url}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / "db_upgrade.py")], env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_an_app_that_does_not_migrate_refuses_a_schema_older_than_its_code(tmp_path):
+    url = f"sqlite:///{tmp_path / 'records.sqlite3'}"
+    with pytest.raises(SchemaNotCurrent, match="make db-upgrade") as refused:
+        open_database(url, migrate=False)
+    assert isinstance(refused.value, ConfigError) and refused.value.path == "records"
+    done = _db_upgrade(url)
+    assert done.returncode == 0 and "empty ->" in done.stdout
+    assert "already up to date" in _db_upgrade(url).stdout
+    db = open_database(url, migrate=False)          # now it starts
+    current, head = db.revisions()
+    assert current == head
+    db.dispose()
+
+
+def test_the_runtime_takes_the_setting(tmp_path, redis_hub):
+    from bot.core.settings import load_settings
+    from bot.runtime import build_records
+    url = f"sqlite:///{tmp_path / 'r.sqlite3'}"
+    settings = load_settings(env={}, overrides={"records.url": url, "records.migrate_on_start": "false"})
+    with pytest.raises(ConfigError, match="db-upgrade"):
+        build_records(settings)
+    settings = load_settings(env={}, overrides={"records.url": url, "records.migrate_on_start": "true"})
+    build_records(settings).db.dispose()            # the default: it migrates as it starts
+
+
+def test_a_bad_database_url_is_reported_not_thrown(tmp_path):
+    done = _db_upgrade("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert done.returncode == 1 and "db-upgrade:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_on_postgresql_the_owner_migrates_and_the_app_role_only_writes_records():
+    admin, schema = _postgres_schema()
+    role = f"app_{uuid.uuid4().hex[:8]}"
+    owner_url = sa.engine.make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    app_url = owner_url.set(username=role)
+    try:
+        with admin.connect() as c:
+            c.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+        app = Database(app_url.render_as_string(hide_password=False))
+        # Before the owner migrates: the app refuses to start, and could not have migrated itself.
+        with pytest.raises(SchemaNotCurrent):
+            app.check_schema()
+        with pytest.raises(sa.exc.DBAPIError):     # it may not create tables in the schema
+            app.migrate()
+        assert _db_upgrade(owner_url.render_as_string(hide_password=False)).returncode == 0
+        with admin.connect() as c:
+            c.exec_driver_sql(f"GRANT records_writer TO {role}")
+        app.check_schema()                          # current now: it starts
+        AuditLog(app).record(backend="housing_fund", operation="account", citizen_id="510104198506122310",
+                             actor="bot", actor_role="bot", purpose="citizen_query")
+        assert HeardCalls(app).keep({"call_id": "HL1", "day": "2026-11-02", "district": None, "intent": "greet"})
+        assert AuditLog(app).count() == 1
+        for statement in ("UPDATE audit_records SET actor = 'x'", "DROP TABLE heard_calls",
+                          "ALTER TABLE accounts ADD COLUMN x int"):
+            with pytest.raises(sa.exc.DBAPIError):
+                with app.engine.begin() as c:
+                    c.exec_driver_sql(statement)
+        app.dispose()
+    finally:
+        with admin.connect() as c:
+            c.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+            c.exec_driver_sql(f"DROP OWNED BY {role}")
+            c.exec_driver_sql(f"DROP ROLE {role}")
+        admin.dispose()
