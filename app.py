@@ -16,7 +16,9 @@ from bot.runtime import Runtime, build_runtime
 import hashlib
 import hmac
 
-from bot.web import agent, console, health, hotline, miniprogram, mp_subscriptions, nlu, staff, wechat
+from bot.web import agent, console, health, hotline, miniprogram, mp_services, mp_subscriptions, nlu, staff, wechat
+from bot.web.openapi import install_errors
+from bot.web.ratelimits import ApiLimits, limit_values
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,14 @@ def create_app(settings: Settings | None = None, *, overrides: Mapping[str, Any]
     app.register_blueprint(nlu.bp)
     app.register_blueprint(wechat.bp)
     app.register_blueprint(miniprogram.bp)
+    app.register_blueprint(mp_services.bp)
     app.register_blueprint(mp_subscriptions.bp)
+    # The JSON APIs' errors and rate limits (Flask-Limiter on Redis; values in the settings).
+    install_errors(app)
+    limits = ApiLimits.for_app(app, runtime.settings)
+    app.extensions["mp_limit_values"] = limit_values(runtime.settings, "miniprogram")
+    for bp in (miniprogram.bp, mp_services.bp, mp_subscriptions.bp):
+        miniprogram.protect(limits, bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(hotline.bp)
     app.register_blueprint(staff.bp)

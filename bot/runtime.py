@@ -17,6 +17,7 @@ from adapters import Adapters, build_adapters
 from bot.core.privacy import configure_pseudonyms
 from bot.channels.hotline import HotlineIngestor
 from bot.channels.miniprogram import MiniProgram
+from bot.channels.miniprogram_api import ChatRules, MiniProgramApi
 from bot.channels.wechat_oa import CHANNEL as WECHAT_OA, WeChatOA, build_wechat_oa
 from bot.city.office_hours import OfficeHours
 from bot.city.service_catalogue import load_catalogue
@@ -44,8 +45,9 @@ from bot.stores.ratings import RatingBook
 from bot.stores.sessions import SessionStore, UserLock
 from bot.stores.subscriptions import SubscriptionStore
 from bot.stores.turn_stats import TurnStats
-from bot.wechat_api import WeChatClient, build_client
+from bot.wechat_api import MiniProgramClient, WeChatClient, build_client, build_mp_client
 from handlers.common import BACKEND_NAMES
+from handlers.ledger_filters import parse_filter
 from handlers.registry import MENU_INTENT, MENU_ORDER, build_handlers
 
 log = logging.getLogger(__name__)
@@ -85,15 +87,36 @@ class Runtime:
         return channel
 
     @cached_property
+    def wechat_mp(self) -> MiniProgramClient:
+        """The mini-program's own WeChat account, with its own AppID and secret (the `miniprogram` settings)."""
+        return build_mp_client(self.settings, self.hub, self.wechat.settings)
+
+    @cached_property
     def miniprogram(self) -> MiniProgram:
-        return MiniProgram(handle=self.dispatcher.handle, login=self.wechat.login, hub=self.hub)
+        offered = (lambda key: self.sessions.load(key).choices) if self.sessions is not None else None
+        return MiniProgram(handle=self.dispatcher.handle, login=self.wechat_mp.login, hub=self.hub, offered=offered)
+
+    @cached_property
+    def mp_api(self) -> MiniProgramApi:
+        """The mini-program's service API, on the chat's own handlers and stores."""
+        handlers = self.dispatcher.handlers
+        slots = {s.name: s.validate for h in (handlers["bind_identity"], handlers["file_complaint"]) for s in h.slots}
+        rules = ChatRules(ledger_filter=parse_filter, bookable_day=handlers["book_appointment"].bookable_day,
+                          file_complaint=handlers["file_complaint"].file_order,
+                          validators={"person_name": slots["person_name"], "id_number": slots["id_number"],
+                                      "contact": slots["contact"]},
+                          backend_names=BACKEND_NAMES)
+        return MiniProgramApi(handle=self.dispatcher.handle, services=self.services, sessions=self.sessions,
+                              rules=rules, content_check=self.wechat_mp.content_check,
+                              check_content=self.wechat_mp.settings.content_check)
 
     def watcher(self):
         """The progress-notification watcher (python -m bot.watcher; `notifications:` settings)."""
         from bot.notifications.settings import load_notification_settings
         from bot.notifications.watcher import Watcher
         return Watcher(store=self.services.subscriptions, identity=self.identity, adapters=self.adapters,
-                       wechat=self.wechat, settings=load_notification_settings(self.settings.extra))
+                       wechat=self.wechat, mp_notices=self.wechat_mp.notices,
+                       settings=load_notification_settings(self.settings.extra))
 
     def hotline(self, workers: int = 4) -> HotlineIngestor:
         """A hotline ingestor (12345 transcripts) working on `workers` calls at once."""
@@ -142,6 +165,8 @@ def build_runtime(settings: Settings) -> Runtime:
                             keep_not_understood=records.kept.keep, count_turn=TurnStats(hub).add)
     runtime = Runtime(settings, hub, nlu, adapters, identity, sessions, dispatcher, services, records)
     runtime.crosscheck_settings   # noqa: B018 (checked at start-up: a wrong setting stops it)
+    # The chat's complaint form checks a mini-program citizen's text as the API does (msgSecCheck).
+    services.content_screen = lambda channel, user_id, text: runtime.mp_api.screen(channel, user_id, text)
     watch_queues(runtime)
     return runtime
 

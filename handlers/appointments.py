@@ -408,7 +408,12 @@ class BookAppointment(Handler):
         return start if start in options else None
 
     def _bookable_day(self, turn: Turn, day: dt.date) -> bool:
+        return self.bookable_day(turn.services, day)
+
+    @staticmethod
+    def bookable_day(services, day: dt.date) -> bool:
+        """A working day from tomorrow to BOOKABLE_DAYS ahead (the chat's rule and the mini-program's)."""
         first = clock.today() + dt.timedelta(days=1)
         if not (first <= day <= clock.today() + dt.timedelta(days=BOOKABLE_DAYS)):
             return False
-        return turn.services.office_hours.is_workday(day)
+        return services.office_hours.is_workday(day)

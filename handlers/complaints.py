@@ -23,6 +23,10 @@ from handlers import validators
 from handlers.common import datetime_cn, read_yes_no
 from handlers.personal import NOT_FOUND_APPLICATION
 
+# The content check's answers (Services.content_screen).
+RISKY = ("您反映的内容未通过微信内容安全检测，这次没有提交。请删去不当内容后重新描述您遇到的问题，"
+         "或拨打12345热线反映。")
+REVIEW_FLAG = "【内容安全：微信内容安全检测建议人工复核，请12345热线办公室复核后再派单】"
 SKIP_CONTACT = ("不留", "不用", "不方便", "没有", "跳过", "匿名", "不想留")
 PROGRESS_WORDS = ("进度", "到哪", "怎么样了", "处理了吗", "有结果", "结果", "回复了吗", "办结了吗")
 COMPLAINT_WORDS = ("投诉", "工单", "反映", "举报", "12345", "诉求")
@@ -93,11 +97,14 @@ class FileComplaint(Handler):
         return self._confirm(turn)
 
     def _route(self, turn: Turn) -> tuple[str, str, str]:
-        slots = turn.slots
-        topic = classify(f"{slots['content']} {slots['location']}")
-        department = turn.services.service_settings.complaint_routing[topic]
-        district = (find_district(slots["location"]) or find_district(slots["content"])
-                    or CITY_WIDE)
+        return self.route(turn.services, turn.slots["content"], turn.slots["location"])
+
+    @staticmethod
+    def route(services, content: str, location: str) -> tuple[str, str, str]:
+        """(topic, department, district) of a complaint: its topic decides who receives it."""
+        topic = classify(f"{content} {location}")
+        department = services.service_settings.complaint_routing[topic]
+        district = find_district(location) or find_district(content) or CITY_WIDE
         return topic, department, district
 
     def _confirm(self, turn: Turn) -> Result:
@@ -113,24 +120,48 @@ class FileComplaint(Handler):
                       keep_form=True)
 
     def _file(self, turn: Turn) -> Result:
-        topic, department, district = self._route(turn)
-        order = turn.services.adapters.workorders.create(
-            topic=topic, department=department, content=self.work_order_text(turn), district=district,
-            contact_phone=turn.slots["contact"], id_number=turn.citizen.id_number if turn.citizen else None,
-            idempotency_key="gd-" + hashlib.sha256(turn.form.data["form_id"].encode()).hexdigest()[:32])
-        return Result.say(f"已为您提交12345工单，工单号 {order.order_no}，转交{department}办理"
+        flagged = False
+        screen = turn.services.content_screen
+        if screen is not None:   # the channel's content check (the mini-program's msgSecCheck)
+            s = turn.slots
+            suggest = screen(turn.incoming.channel, turn.incoming.user_id, "\n".join((s["content"], s["location"], s["when"])))
+            if suggest == "risky":
+                return Result.say(RISKY)
+            flagged = suggest == "review"
+        order, topic = self.file_order(turn.services, turn.slots, channel=turn.incoming.channel,
+                                       said=turn.form.data.get("said", []), citizen=turn.citizen,
+                                       form_id=turn.form.data["form_id"], flagged=flagged)
+        return Result.say(f"已为您提交12345工单，工单号 {order.order_no}，转交{order.department}办理"
                           f"（问题类型：{TOPIC_NAMES[topic]}）。一般1个工作日内派单，承办部门会在规定时限内处理并回复。"
-                          "查询进度请回复工单号。", served={"department": department, "order_no": order.order_no})
+                          "查询进度请回复工单号。", served={"department": order.department, "order_no": order.order_no})
+
+    def file_order(self, services, slots: dict, *, channel: str, said: list[str], citizen, form_id: str,
+                   flagged: bool = False):
+        """File the work order of a complaint (the chat's confirmation, and the mini-program's
+        POST /api/mp/complaints): (order, topic). Filed once per `form_id` however often retried."""
+        topic, department, district = self.route(services, slots["content"], slots["location"])
+        flag = REVIEW_FLAG if flagged else ""   # first line for the 12345 office: review this one
+        order = services.adapters.workorders.create(
+            topic=topic, department=department, content=self.order_text(slots, channel, said, flag),
+            district=district, contact_phone=slots.get("contact") or "",
+            id_number=citizen.id_number if citizen else None,
+            idempotency_key="gd-" + hashlib.sha256(form_id.encode()).hexdigest()[:32])
+        return order, topic
 
     @staticmethod
     def work_order_text(turn: Turn) -> str:
+        return FileComplaint.order_text(turn.slots, turn.incoming.channel, turn.form.data.get("said", []))
+
+    @staticmethod
+    def order_text(slots: dict, channel: str, said: list[str], flag: str = "") -> str:
         """What the 12345 operator (and the department) reads: the facts, then what the citizen
         said while complaining — all masked. Never the bot's replies or earlier requests: they may
-        hold other personal data (an account balance) that is no business of the department."""
-        s = turn.slots
-        lines = [f"【市民反映】{s['content']}", f"【地点】{s['location']}", f"【时间】{s['when']}",
-                 f"【渠道】智能助手（{turn.incoming.channel}）", "【对话记录】"]
-        lines += [f"市民：{text}" for text in turn.form.data.get("said", [])]
+        hold other personal data (an account balance) that is no business of the department.
+        `flag`: a note for the 12345 office first (e.g. the content check asks for a review)."""
+        lines = [flag] if flag else []
+        lines += [f"【市民反映】{slots['content']}", f"【地点】{slots['location']}", f"【时间】{slots['when']}",
+                  f"【渠道】智能助手（{channel}）", "【对话记录】"]
+        lines += [f"市民：{text}" for text in said]
         return mask_text("\n".join(lines))
 
     # -- progress ---------------------------------------------------------------------------------

@@ -76,6 +76,9 @@ class Services:
     ratings: RatingBook
     binding_guard: BindingGuard
     subscriptions: SubscriptionStore | None = None   # progress notifications (bot/notifications/)
+    # screen(channel, user_id, text) -> "pass" | "review" | "risky": the channel's content check of a
+    # citizen's text before it is filed (the mini-program's msgSecCheck); None: no check.
+    content_screen: Callable[[str, str, str], str] | None = None
 
     def forget_user(self, user_key: str) -> None:
         """Unsubscribe: every store here that keeps something about the citizen forgets it."""

@@ -90,6 +90,8 @@ NAMED_ENV = {
     "WECHAT_APP_SECRET": "wechat.app_secret",
     "WECHAT_AES_KEY": "wechat.aes_key",
     "WECHAT_API_BASE_URL": "wechat.api_base_url",
+    "WECHAT_MP_APP_ID": "miniprogram.app_id",
+    "WECHAT_MP_APP_SECRET": "miniprogram.app_secret",
 }
 
 

@@ -6,6 +6,7 @@ renders them (e.g. choices as numbered text where it cannot show buttons).
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -38,6 +39,16 @@ class Text:
 class Choice:
     label: str      # shown to the citizen
     reply: str      # what choosing it sends back (also what typing the number means)
+
+    @property
+    def id(self) -> str:
+        return choice_id(self.label, self.reply)
+
+
+def choice_id(label: str, reply: str) -> str:
+    """A choice's id for JSON channels: the same for the same option, whichever message offered it
+    (so that a client can answer with it, and the session recognises it without storing ids)."""
+    return hashlib.sha256(f"{label}\x00{reply}".encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -93,7 +104,7 @@ def to_json(reply: Reply) -> dict:
         return {"type": "text", "text": reply.text}
     if isinstance(reply, Choices):
         return {"type": "choices", "prompt": reply.prompt,
-                "options": [{"label": c.label, "reply": c.reply} for c in reply.options]}
+                "options": [{"id": c.id, "label": c.label, "reply": c.reply} for c in reply.options]}
     if isinstance(reply, Card):
         return {"type": "card", "title": reply.title,
                 "fields": [{"name": k, "value": v} for k, v in reply.fields], "footer": reply.footer}

@@ -39,6 +39,8 @@ HOTLINE_CALLS = Counter("hotline_calls_total", "12345 hotline calls taken in by 
 # The notification watcher (a process of its own: counted through PROMETHEUS_MULTIPROC_DIR).
 WATCHER_POLLS = Counter("watcher_polls_total", "Backend calls of the notification watcher", ["backend", "outcome"])
 NOTIFICATIONS = Counter("notifications_total", "Progress changes noticed and told", ["event"])
+# msgSecCheck verdicts on mini-program complaint texts: pass | review | risky | unavailable
+CONTENT_CHECKS = Counter("content_checks_total", "WeChat content-security checks of citizens' texts", ["suggest"])
 
 
 class ComputedGauges(Collector):

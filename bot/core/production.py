@@ -71,6 +71,7 @@ MIN_LENGTH: tuple[tuple[str, int], ...] = (
     ("security.hash_pepper", 16),
     ("wechat.token", 16),
     ("wechat.app_secret", 32),
+    ("miniprogram.app_secret", 32),
     ("backends.*", 8),
     ("*", 16),                      # any other secret (machine API keys, ...)
 )

@@ -73,9 +73,13 @@ class _Bucket:
 
 class Watcher:
     def __init__(self, *, store: SubscriptionStore, identity: IdentityStore, adapters: Adapters,
-                 wechat: WeChatClient, settings: NotificationSettings,
+                 wechat: WeChatClient, settings: NotificationSettings, mp_notices=None,
                  sleep: Callable[[float], None] = time.sleep):
+        """`wechat`: the Official Account's client (customer-service messages); `mp_notices`: the
+        mini-program's own client's notices (its subscribe messages go with its AppID's token);
+        None: the Official Account's client's, for a unit test of one class."""
         self.store, self.identity, self.adapters, self.wechat = store, identity, adapters, wechat
+        self.mp_notices = mp_notices if mp_notices is not None else wechat.notices
         self.settings = settings
         self.sleep = sleep
         self._buckets: dict[str, _Bucket] = {}
@@ -222,7 +226,7 @@ class Watcher:
             if taken == 0:
                 continue
             try:
-                self.wechat.notices.send_mp_subscribe(
+                self.mp_notices.send_mp_subscribe(
                     user_key.partition(":")[2], template, self._template_data(change),
                     page=f"{self.settings.mp_page}?ref={change.ref}", state=self.settings.mp_state)
             except SubscriptionRefused:

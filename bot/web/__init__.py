@@ -4,7 +4,12 @@ what they do is the channels' and the stores' business, the routes only read and
 
     health       GET /healthz, /readyz, /metrics
     wechat       GET/POST /wechat: the Official Account's webhook
-    miniprogram  POST /api/mp/login, /api/mp/chat
+    miniprogram  POST /api/mp/login, /api/mp/chat, GET /api/mp/openapi.json (and what every /api/mp
+                 blueprint shares: the document, the caller, the limits)
+    mp_services  /api/mp/...: the mini-program's service API (catalogue, ledger, binding, appointments,
+                 complaints, ratings)
+    openapi      the OpenAPI machinery of the JSON APIs (marshmallow schemas → checks and document)
+    ratelimits   their rate limits (Flask-Limiter on Redis, values in the settings)
     agent        /api/agent/...: the JSON API of human agents (call-centre systems)
     hotline      POST /api/hotline/transcripts
     nlu          POST /api/nlu/parse

@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
+from marshmallow import Schema, fields, validate
 
 from adapters.errors import BackendError, RateLimited
 from bot.channels.miniprogram import CHANNEL
 from bot.notifications.settings import load_notification_settings
 from bot.notifications.subscribing import CannotSubscribe, subscribe
 from bot.web import runtime
+from bot.web.miniprogram import doc, require_openid
+from bot.web.openapi import ApiError
 
 log = logging.getLogger(__name__)
 
@@ -33,24 +36,56 @@ bp = Blueprint("mp_subscriptions", __name__)
 
 GRANT_ANSWERS = ("accept", "reject", "ban", "filter")
 MAX_GRANTS = 20
+BOUND = {403: "The caller's identity is not bound (code NOT_BOUND)"}
 
 
-def _error(status: int, message: str, field: str | None = None, **extra):
-    return jsonify(error=message, field=field, **extra), status
+# -- what goes in and out (the OpenAPI document is written from these) ------------------------------
+class SubscribeIn(Schema):
+    ref = fields.String(required=True, validate=validate.Length(min=1, max=32),
+                        metadata={"description": "the application or work-order number (CJ…, GD…, …)"})
+    grants = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.OneOf(GRANT_ANSWERS)),
+                         validate=validate.Length(max=MAX_GRANTS),
+                         metadata={"description": "what wx.requestSubscribeMessage answered, by template id"})
+
+
+class Subscribed(Schema):
+    ref = fields.String(required=True)
+    backend = fields.String(required=True)
+    item = fields.String(required=True)
+    status = fields.String(required=True)
+    since = fields.Raw(allow_none=True)
+
+
+class Waiting(Schema):
+    ref = fields.String(required=True)
+    item = fields.String(required=True)
+    status = fields.String(required=True)
+    noticed_at = fields.Raw(allow_none=True)
+
+
+class SubscriptionsOut(Schema):
+    subscriptions = fields.List(fields.Nested(Subscribed), required=True)
+    grants = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    template_id = fields.String(required=True)
+    waiting = fields.List(fields.Nested(Waiting), required=True)
+
+
+class SubscribeOut(Schema):
+    subscription = fields.Dict(required=True)
+    grants = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+
+
+class RemovedOut(Schema):
+    removed = fields.Boolean(required=True)
 
 
 def _who():
-    """(user_key, citizen) of the caller, or an error response."""
-    auth = request.headers.get("Authorization", "")
-    rt = runtime()
-    openid = rt.miniprogram.openid(auth[7:].strip()) if auth.startswith("Bearer ") and len(auth) < 200 else None
-    if openid is None:
-        return None, _error(401, "not logged in", "Authorization")
-    user_key = f"{CHANNEL}:{openid}"
-    citizen = rt.identity.get(user_key)
+    """(user_key, citizen) of the caller: ApiError 401 without a valid token, 403 unbound."""
+    user_key = f"{CHANNEL}:{require_openid()}"
+    citizen = runtime().identity.get(user_key)
     if citizen is None:
-        return None, _error(403, "bind your identity first", None, code="NOT_BOUND")
-    return (user_key, citizen), None
+        raise ApiError(403, "bind your identity first", None, code="NOT_BOUND")
+    return user_key, citizen
 
 
 def _template_id() -> str:
@@ -58,11 +93,10 @@ def _template_id() -> str:
 
 
 @bp.get("/api/mp/subscriptions")
+@doc.operation(summary="The matters the citizen follows, the grants left, and changes still to tell",
+               ok=SubscriptionsOut, errors=BOUND, tags=("notifications",))
 def list_subscriptions():
-    who, refused = _who()
-    if refused:
-        return refused
-    user_key, citizen = who
+    user_key, citizen = _who()
     rt = runtime()
     store, cid = rt.services.subscriptions, rt.identity.id_hash(citizen.id_number)
     subs = [{"ref": ref, "backend": s["backend"], "item": s["item"], "status": s["status"], "since": s.get("at")}
@@ -73,32 +107,24 @@ def list_subscriptions():
 
 
 @bp.post("/api/mp/subscriptions")
-def add_subscription():
-    who, refused = _who()
-    if refused:
-        return refused
-    user_key, citizen = who
-    doc = request.get_json(silent=True)
-    if not isinstance(doc, dict):
-        return _error(400, "need a JSON object {\"ref\": ..., \"grants\": {...}}", None)
-    ref = doc.get("ref")
-    if not isinstance(ref, str) or not ref.strip() or len(ref) > 32:
-        return _error(400, "ref must be an application number", "ref")
-    grants = doc.get("grants", {})
-    if (not isinstance(grants, dict) or len(grants) > MAX_GRANTS
-            or not all(isinstance(k, str) and v in GRANT_ANSWERS for k, v in grants.items())):
-        return _error(400, f"grants must map template ids to one of {', '.join(GRANT_ANSWERS)}", "grants")
+@doc.operation(summary="Follow one of the citizen's matters; each accepted grant allows one message",
+               body=SubscribeIn, ok=SubscribeOut, ok_status=201, tags=("notifications",),
+               errors={**BOUND, 404: "Not this citizen's matter", 409: "The matter is finished",
+                       503: "The department's system is busy or unreachable"})
+def add_subscription(body):
+    user_key, citizen = _who()
+    grants = body.get("grants") or {}
     rt = runtime()
     store = rt.services.subscriptions
     try:
-        sub = subscribe(store, rt.identity, rt.adapters, citizen, user_key, ref.strip().upper())
+        sub = subscribe(store, rt.identity, rt.adapters, citizen, user_key, body["ref"].strip().upper())
     except CannotSubscribe as e:
-        return _error(e.status, e.message, e.field)
+        raise ApiError(e.status, e.message, e.field) from None
     except RateLimited:
-        return _error(503, "that department's system is busy; try again in a minute", None)
+        raise ApiError(503, "that department's system is busy; try again in a minute") from None
     except BackendError as e:
         log.info("subscribe: %s did not answer (%s)", e.backend, type(e).__name__)
-        return _error(503, "that department's system cannot be reached right now", None)
+        raise ApiError(503, "that department's system cannot be reached right now") from None
     template = _template_id()
     if grants.get(template) == "accept":
         store.add_grants(user_key, template, 1)
@@ -107,12 +133,11 @@ def add_subscription():
 
 
 @bp.delete("/api/mp/subscriptions/<ref>")
+@doc.operation(summary="Stop following a matter", ok=RemovedOut, errors={**BOUND, 404: "Not followed"},
+               tags=("notifications",))
 def remove_subscription(ref: str):
-    who, refused = _who()
-    if refused:
-        return refused
-    _user_key, citizen = who
+    _user_key, citizen = _who()
     rt = runtime()
     if not rt.services.subscriptions.unsubscribe(rt.identity.id_hash(citizen.id_number), ref.strip().upper()[:32]):
-        return _error(404, "not subscribed to this matter", "ref")
+        raise ApiError(404, "not subscribed to this matter", "ref")
     return jsonify(removed=True)

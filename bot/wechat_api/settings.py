@@ -61,6 +61,23 @@ class WeChatSettings:
         return self.message_mode in ("compatible", "safe")
 
 
+@dataclass(frozen=True)
+class MiniProgramSettings:
+    """The mini-program's own account: its AppID and secret (never the Official Account's), and
+    whether its citizens' complaint texts go through msgSecCheck before they are filed."""
+    app_id: str
+    app_secret: str
+    content_check: bool
+
+
+def load_mp_settings(sec: Section, oa: WeChatSettings) -> MiniProgramSettings:
+    app_id = sec.str("app_id", pattern=r"wx[0-9a-f]{16}")
+    if app_id == oa.app_id:
+        raise ConfigError("miniprogram.app_id", "must be the mini-program's own AppID, not the Official Account's")
+    return MiniProgramSettings(app_id=app_id, app_secret=sec.str("app_secret"),
+                               content_check=sec.bool("content_check"))
+
+
 def load_wechat_settings(sec: Section, *, production: bool) -> WeChatSettings:
     mode = sec.str("message_mode", choices=MODES)
     if production and mode != "safe":

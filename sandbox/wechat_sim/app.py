@@ -28,8 +28,14 @@ ERRMSG = {
     46003: "menu no exist",
     45015: "response out of time limit or subscription is canceled",
     45047: "out of response count limit",
+    48001: "api unauthorized",
     47001: "data format error",
 }
+
+
+# msgSecCheck's verdicts in the simulator: a text holding one of these words is `risky` / `review`.
+RISKY_WORDS = ("sim-risky", "赌博网站")
+REVIEW_WORDS = ("sim-review", "代开发票")
 
 
 def err(code: int):
@@ -90,11 +96,12 @@ def create_sim_app(state: SimState | None = None) -> Flask:
         body = body or {}
         if body.get("grant_type") != "client_credential":
             return err(40002)
-        if body.get("appid") != state.app_id:
+        if state.secret_of(body.get("appid")) is None:
             return err(40013)
-        if body.get("secret") != state.secret:
+        if body.get("secret") != state.secret_of(body.get("appid")):
             return err(40125)
-        tok, life = state.issue_stable_token(bool(body.get("force_refresh")))
+        issue = state.issue_mp_token if body.get("appid") == state.mp_app_id else state.issue_stable_token
+        tok, life = issue(bool(body.get("force_refresh")))
         return jsonify(access_token=tok, expires_in=life)
 
     # -- messages -----------------------------------------------------------------------------
@@ -156,9 +163,9 @@ def create_sim_app(state: SimState | None = None) -> Flask:
     @endpoint("jscode2session", token=False)
     def jscode2session(_body):
         a = request.args
-        if a.get("appid") != state.app_id:
+        if a.get("appid") != state.mp_app_id:     # the mini-program's own account, never the OA's
             return err(40013)
-        if a.get("secret") != state.secret:
+        if a.get("secret") != state.mp_secret:
             return err(40125)
         if a.get("grant_type") != "authorization_code":
             return err(40002)
@@ -166,6 +173,26 @@ def create_sim_app(state: SimState | None = None) -> Flask:
         if openid is None:
             return err(40029)
         return jsonify(openid=openid, session_key=new_session_key())
+
+    # -- mini-program content security (msgSecCheck v2) ----------------------------------------
+    @app.post("/wxa/msg_sec_check")
+    @endpoint("msg_sec_check")
+    def msg_sec_check(body):
+        if not state.mp_token_valid(request.args.get("access_token")):
+            return err(48001)        # the Official Account's token: not this account's API
+        content, openid = body.get("content"), body.get("openid")
+        if body.get("version") != 2 or not openid or not isinstance(content, str) or not content:
+            return err(47001)
+        if len(content) > 2500:
+            return err(45002)
+        suggest, label = "pass", 100
+        if any(w in content for w in RISKY_WORDS):
+            suggest, label = "risky", 20001
+        elif any(w in content for w in REVIEW_WORDS):
+            suggest, label = "review", 21000
+        return jsonify(errcode=0, errmsg="ok", trace_id=f"sim-{state.new_msgid()}",
+                       result={"suggest": suggest, "label": label},
+                       detail=[{"strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label}])
 
     # -- control ------------------------------------------------------------------------------
     @app.get("/__sim/received")

@@ -47,6 +47,9 @@ class SimState:
     def __init__(self, app_id: str | None = None, secret: str | None = None):
         self.app_id = app_id or os.environ.get("WECHAT_APP_ID") or "wx0123456789abcdef"
         self.secret = secret or os.environ.get("WECHAT_APP_SECRET") or "sandbox-secret"
+        # The mini-program is an account of its own: its AppID, secret and access tokens.
+        self.mp_app_id = os.environ.get("WECHAT_MP_APP_ID") or "wx0fedcba987654321"
+        self.mp_secret = os.environ.get("WECHAT_MP_APP_SECRET") or "sandbox-mp-secret"
         self.lock = threading.Lock()
         self.reset()
 
@@ -58,6 +61,7 @@ class SimState:
             self.cgi_token: tuple[str, float] | None = None        # (token, expires_at)
             self.old_cgi_tokens: dict[str, float] = {}              # token -> usable until
             self.stable_token: tuple[str, float] | None = None
+            self.mp_token: tuple[str, float] | None = None          # the mini-program's stable token
             self.windows: dict[str, Window] = {}
             self.used_codes: set[str] = set()
             self.menu: dict | None = None
@@ -104,7 +108,25 @@ class SimState:
                 self.stable_token = (_new_token("stable"), now + self.faults.token_expires_in)
             return self.stable_token[0], int(self.stable_token[1] - now)
 
+    def secret_of(self, app_id: str | None) -> str | None:
+        return {self.app_id: self.secret, self.mp_app_id: self.mp_secret}.get(app_id or "")
+
+    def issue_mp_token(self, force: bool) -> tuple[str, int]:
+        with self.lock:
+            now = time.time()
+            if force or not self.mp_token or self.mp_token[1] <= now:
+                self.mp_token = (_new_token("mp"), now + self.faults.token_expires_in)
+            return self.mp_token[0], int(self.mp_token[1] - now)
+
+    def mp_token_valid(self, token: str | None) -> bool:
+        """A token of the mini-program's account (its own APIs refuse the Official Account's)."""
+        with self.lock:
+            return bool(token and self.mp_token and self.mp_token[0] == token and self.mp_token[1] > time.time()
+                        and not self.faults.invalid_token)
+
     def token_valid(self, token: str | None) -> bool:
+        if self.mp_token_valid(token):
+            return True
         if not token or self.faults.invalid_token:
             return False
         now = time.time()
@@ -138,9 +160,10 @@ class SimState:
 
     # -- mini-program login ---------------------------------------------------------------------
     def use_code(self, code: str) -> str | None:
-        """The openid for a `sandbox:<openid>` code seen for the first time, else None."""
+        """The openid for a `sandbox:<openid>` code seen for the first time, else None. A suffix
+        `/<anything>` makes another code of the same user (a user who logs in again)."""
         prefix = "sandbox:"
-        openid = code[len(prefix):] if code.startswith(prefix) else ""
+        openid = code[len(prefix):].split("/", 1)[0] if code.startswith(prefix) else ""
         if not openid or not all(c.isalnum() or c in "_-" for c in openid) or len(openid) > 64:
             return None
         with self.lock:

@@ -29,38 +29,61 @@ INTENTS = {"greet", "goodbye", "thank", "affirm", "deny", "inform", "bot_challen
            "query_utility_bill", "book_appointment", "ask_service_guide", "file_complaint", "rate_service"}
 
 
+# The mini-program's own account (docs/contracts.md): its logins and content checks use it.
+MP_APP_ID, MP_SECRET = "wx0fedcba987654321", "sandbox-mp-secret"
+
+
 @pytest.fixture
 def api(redis_hub, sim):
     return WeChatApi(sim.url, APP_ID, "sandbox-secret", RedisHub(TEST_REDIS_URL, redis_hub.prefix))
 
 
+@pytest.fixture
+def mp_api(redis_hub, sim):
+    return WeChatApi(sim.url, MP_APP_ID, MP_SECRET, RedisHub(TEST_REDIS_URL, redis_hub.prefix))
+
+
 # -- jscode2session (docs/contracts.md) -----------------------------------------------------------
 
-def test_sandbox_code_is_accepted_once(api):
-    session = Login(api).code_to_session("sandbox:oMini_1")
+def test_sandbox_code_is_accepted_once(mp_api):
+    session = Login(mp_api).code_to_session("sandbox:oMini_1")
     assert session.openid == "oMini_1" and session.session_key
     assert "session_key" not in repr(session)
     with pytest.raises(InvalidLoginCode):
-        Login(api).code_to_session("sandbox:oMini_1")
+        Login(mp_api).code_to_session("sandbox:oMini_1")
+    # Another code of the same user (`/<n>`) logs them in again.
+    assert Login(mp_api).code_to_session("sandbox:oMini_1/2").openid == "oMini_1"
 
 
 @pytest.mark.parametrize("code", ["whatever", "sandbox:", "sandbox:bad id", ""])
 def test_other_codes_get_40029(sim, code):
     r = requests.get(f"{sim.url}/sns/jscode2session", params={
-        "appid": APP_ID, "secret": "sandbox-secret", "js_code": code, "grant_type": "authorization_code"})
+        "appid": MP_APP_ID, "secret": MP_SECRET, "js_code": code, "grant_type": "authorization_code"})
     assert r.json()["errcode"] == 40029
 
 
-def test_jscode2session_needs_the_right_secret(sim):
+def test_jscode2session_needs_the_mini_programs_own_credentials(sim, api):
     r = requests.get(f"{sim.url}/sns/jscode2session", params={
-        "appid": APP_ID, "secret": "wrong", "js_code": "sandbox:o1", "grant_type": "authorization_code"})
+        "appid": MP_APP_ID, "secret": "wrong", "js_code": "sandbox:o1", "grant_type": "authorization_code"})
     assert r.json()["errcode"] == 40125
+    with pytest.raises(WeChatApiError):        # the Official Account's AppID is not the mini-program's
+        Login(api).code_to_session("sandbox:o2")
 
 
-def test_recorded_requests_never_keep_secrets(api, sim):
-    Login(api).code_to_session("sandbox:oMini_2")
+def test_recorded_requests_never_keep_secrets(mp_api, sim):
+    Login(mp_api).code_to_session("sandbox:oMini_2")
     (got,) = sim.received("jscode2session")
     assert got["query"]["secret"] == "***" and got["query"]["js_code"] == "***"
+
+
+def test_msg_sec_check_needs_the_mini_programs_token(api, mp_api, sim):
+    from bot.wechat_api import ContentCheck
+    assert ContentCheck(mp_api).check_text("oMini_3", "路灯坏了").suggest == "pass"
+    assert ContentCheck(mp_api).check_text("oMini_3", "sim-review 内容").suggest == "review"
+    assert ContentCheck(mp_api).check_text("oMini_3", "sim-risky 内容").risky
+    with pytest.raises(WeChatApiError) as refused:       # the Official Account's token
+        ContentCheck(api).check_text("oMini_3", "路灯坏了")
+    assert refused.value.errcode == 48001
 
 
 # -- template and subscribe messages ----------------------------------------------------------
