@@ -57,9 +57,12 @@ _BREAK = r"[\s,，、。.…~～]"
 _HESITATION = re.compile(
     rf"(?:(?<=^)|(?<={_BREAK}))(?:嗯|呃|额|唔|哦|啊|哎|诶|欸|emm*|umm*|uh+|那个|这个|就是说|就是|然后|那啥)+"
     rf"{_BREAK}+(?=\S)", re.IGNORECASE)
+# Chinese numerals: a run of them is a number (幺三八零零零零…, a transcript's phone), never a
+# stutter or a restart.
+_NUMERALS = "零〇一幺二两三四五六七八九十百千万"
 # A stutter: one character said three times or more ("我我我想", "嗯嗯嗯") is said once; the
 # few that are words when doubled (谢谢, 拜拜, 哈哈) keep two.
-_STUTTER = re.compile(r"([\u4e00-\u9fff])\1{2,}")
+_STUTTER = re.compile(rf"((?![{_NUMERALS}])[\u4e00-\u9fff])\1{{2,}}")
 _DOUBLED_WORDS = frozenset("谢拜哈")
 # A word said again as the start of the next one ("转 转人工", "公积金 公积金余额", "附近有啥 有啥
 # 好吃的"): the first, unfinished try is dropped. Inside a clause only a repeat of two characters
@@ -82,7 +85,7 @@ def _restarts(text: str) -> set[int]:
         for size in range(min(6, len(before) - clause_start), 0, -1):
             word = before[-size:]
             if (size >= 2 or size == len(before) - clause_start) and re.fullmatch(r"[\u4e00-\u9fff]+", word) \
-                    and after.startswith(word):
+                    and not any(ch in _NUMERALS for ch in word) and after.startswith(word):
                 drop.update(range(m.start() - size, m.end()))
                 break
     return drop
@@ -130,6 +133,8 @@ def normalise_with_offsets(text: str) -> tuple[str, list[int]]:
     joined = "".join(chars)
     simple = to_simplified(joined)
     if simple != joined:
+        # Names are read from the citizen's own words (the forms' shapes), so OpenCC's 乾 -> 干
+        # changes only what NLU reads.
         where = where if len(simple) == len(joined) else _align(joined, simple, where)
         chars = list(simple)
     for find in (_stutters, _restarts, _hesitations):
