@@ -8,8 +8,9 @@ The first clause names a service only to turn it down ("投诉", "预约"), and 
 the strongest word of the message: read as a whole, the message goes to the service refused.
 The rule is one shape, not a list of sentences: a short first clause that opens with a negation
 (不是 / 不用 / 不要 / 不想 / 别 / 没有要 / 不 + a service verb) or closes by dropping its subject
-(…就算了 / …不查了), a pause, then the rest. A bare "不用了" or "不是的" is an answer of its own
-(deny), never a contrast: something must stand between the negation and the pause.
+(…就算了 / …不查了), a pause, then the rest. A bare "不用了" is a refusal of its own (deny), never a
+contrast: something must stand between the negation and the pause — except a correction
+("不对，名字是李芳": a bare 不对 / 不是 / 错了, then the right answer).
 
 The rest decides only when the message as a whole went where the turned-down words point (or
 nowhere): `reading()` checks that with the classifier itself, so a complaint that merely
@@ -30,6 +31,9 @@ _NEGATED = re.compile(
     r"不(?=查|投诉|举报|预约|约|咨询|办|问|绑定?|认证|转))"
     rf"(?!{_PARTICLES}$)(?P<subject>.+)$")
 _DROPPED = re.compile(r"^(?P<subject>.+?)(?:就算了|先算了|算了|不查了|不问了|不用查了|不说了|先不管)$")
+# A correction: "不对，名字是李芳", "不是，我叫王芳". The no alone is the first clause (read as deny);
+# what follows is the answer. Not 不用 / 不要 / 算了: those refuse ("不用了，谢谢" still cancels).
+_CORRECTION = re.compile(rf"^(?P<subject>不对|不是|错了|说错了|搞错了){_PARTICLES}$")
 
 
 class Contrast(NamedTuple):
@@ -47,7 +51,7 @@ def split(text: str) -> Contrast | None:
     first, rest = text[:pause.start()], text[pause.end():].strip()
     if len(first) > FIRST_CLAUSE_MAX_CHARS or len(re.sub(r"\W", "", rest)) < 2:
         return None
-    m = _NEGATED.match(first) or _DROPPED.match(first)
+    m = _NEGATED.match(first) or _DROPPED.match(first) or _CORRECTION.match(first)
     return Contrast(m.group("subject"), rest) if m else None
 
 

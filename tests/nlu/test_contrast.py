@@ -11,14 +11,16 @@ from bot.nlu.contrast import reading, split
     ("不用预约 我就想知道营业执照批下来没有", "预约", "我就想知道营业执照批下来没有"),
     ("社保就算了，帮我看看公积金", "社保", "帮我看看公积金"),
     ("我不想转人工 你直接说", "转人工", "你直接说"),
+    ("不对，名字是李芳", "不对", "名字是李芳"),                  # a correction
+    ("不是的，日期改成周五", "不是", "日期改成周五"),
 ])
 def test_the_shape(said, turned_down, rest):
     assert split(said) == (turned_down, rest)
 
 
 @pytest.mark.parametrize("said", [
-    "不用了，谢谢", "不用了", "不是的，日期改成周五", "不是 我叫王芳", "算了 不办了", "不要了，帮我取消",
-    "不发工资，老板跑了", "没有人管 楼下垃圾堆了好几天", "公积金余额", "不对，名字是李芳",
+    "不用了，谢谢", "不用了", "不是", "算了 不办了", "不要了，帮我取消",
+    "不发工资，老板跑了", "没有人管 楼下垃圾堆了好几天", "公积金余额",
     "不是说好了上个星期三之前就一定能办好的吗 怎么还没消息",   # a long first clause is a story
 ])
 def test_no_contrast(said):
@@ -57,3 +59,8 @@ def test_a_message_of_no_contrast_costs_no_classification():
 def test_a_whole_not_understood_takes_a_confident_rest():
     intent_of, _ = fake_model({"帮我看看公积金": ("query_housing_fund", 0.8)})
     assert reading("社保就算了，帮我看看公积金", "nlu_fallback", intent_of, 0.5) == "帮我看看公积金"
+
+
+def test_a_correction_is_an_answer_not_a_refusal():
+    intent_of, _ = fake_model({"名字是李芳": ("inform", 0.99), "不对": ("deny", 0.97)})
+    assert reading("不对，名字是李芳", "deny", intent_of, 0.5) == "名字是李芳"
