@@ -8,7 +8,10 @@ Runs in the NLU virtualenv (the one that has Rasa), from the repository root:
 
 The model is loaded in-process (``rasa.core.agent.Agent.load``) and every message is parsed with
 ``await agent.parse_message(text)``. Unless ``--raw`` is given, each text first goes through
-``bot.nlu.normalise.normalise`` -- exactly what the application does before it calls Rasa.
+``bot.nlu.normalise.normalise`` -- exactly what the application does before it calls Rasa -- and
+a message that turns one thing down and asks another (不是要投诉，我就是问一下…) takes the intent of
+the clause that asks, as the dispatcher does (``bot.nlu.contrast``; ``--no-contrast`` reads every
+message whole).
 
 Scoring rules
 -------------
@@ -57,6 +60,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from bot.nlu import contrast  # noqa: E402
 from bot.nlu.normalise import normalise  # noqa: E402
 
 FALLBACK = "nlu_fallback"
@@ -251,10 +255,41 @@ async def _parse_all(agent, texts: List[str]) -> List[Dict[str, Any]]:
     return out
 
 
-def parse_records(agent, examples: List[Dict[str, Any]], raw: bool = False) -> List[Dict[str, Any]]:
+# The application's nlu.clarify_below (config.yaml): how sure the clause after a turned-down one
+# must be to decide a message's intent (bot.nlu.contrast, applied by the dispatcher).
+CLARIFY_BELOW = 0.5
+
+
+async def _read_contrasts(agent, examples: List[Dict[str, Any]],
+                          parses: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """As the dispatcher does: where a message turns one thing down and asks another, the intent
+    of the clause that asks (bot.nlu.contrast.reading), the entities of the whole message."""
+    out = []
+    for ex, whole in zip(examples, parses):
+        found = contrast.split(ex["text"])
+        if found is None:
+            out.append(whole)
+            continue
+        read = {c: await agent.parse_message(normalise(c)) for c in (found.rest, found.turned_down)}
+
+        def intent_of(clause: str) -> Tuple[str, float]:
+            intent = read[clause].get("intent") or {}
+            return intent.get("name") or FALLBACK, float(intent.get("confidence") or 0.0)
+
+        whole_intent = (whole.get("intent") or {}).get("name") or FALLBACK
+        clause = contrast.reading(ex["text"], whole_intent, intent_of, CLARIFY_BELOW)
+        out.append(whole if clause is None else {**whole, "intent": read[clause].get("intent"),
+                                                 "intent_ranking": read[clause].get("intent_ranking")})
+    return out
+
+
+def parse_records(agent, examples: List[Dict[str, Any]], raw: bool = False,
+                  contrasts: bool = True) -> List[Dict[str, Any]]:
     texts = [ex["text"] if raw else normalise(ex["text"]) for ex in examples]
     t0 = time.perf_counter()
     parses = asyncio.run(_parse_all(agent, texts))
+    if contrasts and not raw:
+        parses = asyncio.run(_read_contrasts(agent, examples, parses))
     elapsed = time.perf_counter() - t0
     records = records_from_parses(examples, texts, parses)
     for r in records:
@@ -342,6 +377,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--data", required=True, help="Rasa NLU YAML file (or folder) to evaluate on")
     ap.add_argument("--out", default="reports", help="folder for the JSON report (default reports/)")
     ap.add_argument("--raw", action="store_true", help="do not apply bot.nlu.normalise.normalise first")
+    ap.add_argument("--no-contrast", action="store_true",
+                    help="read every message whole (no bot.nlu.contrast clause rule, as before issue 12)")
     ap.add_argument("--sweep", action="store_true", help="also replay fallback thresholds")
     ap.add_argument("--errors", action="store_true", help="print every misclassified message")
     args = ap.parse_args(argv)
@@ -351,11 +388,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"no intent examples in {args.data}", file=sys.stderr)
         return 0
     agent = load_agent(args.model)
-    records = parse_records(agent, examples, raw=args.raw)
+    records = parse_records(agent, examples, raw=args.raw, contrasts=not args.no_contrast)
     res = score(records)
     res["model"] = os.path.basename(args.model)
     res["data"] = args.data
     res["normalised"] = not args.raw
+    res["contrast_rule"] = not (args.raw or args.no_contrast)
     res["parse_ms_mean"] = round(records[0]["_ms"], 2)
     if args.sweep:
         res["sweep"] = sweep(records, SWEEP_THRESHOLDS, SWEEP_AMBIGUITIES)

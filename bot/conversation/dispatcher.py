@@ -34,6 +34,7 @@ from bot.core import access, metrics
 from bot.core.clock import CLOCK
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
 from bot.core.privacy import APPLICATION_NO, ID_LIKE, compact, mask_text, redact_text
+from bot.nlu import contrast
 from bot.nlu.client import FALLBACK_INTENT, NluClient, NluUnavailable, Parse
 from bot.nlu.normalise import normalise
 from bot.stores.handoff import SERVED_BY_PEOPLE
@@ -348,7 +349,7 @@ class Dispatcher:
         if not text:
             return [self._menu(session, "我只能看懂文字消息，请把您要办的事用文字告诉我。")]
         try:
-            parse = self.nlu.parse(text)
+            parse = self._read_contrast(text, self.nlu.parse(text))
         except NluUnavailable as e:
             log.warning("NLU unavailable: %s", e)
             if session.form:
@@ -363,6 +364,18 @@ class Dispatcher:
             # Without NLU a numbered menu still works: its replies are direct intents.
             return [self._menu(session, "智能问答暂时不可用，请回复数字选择要办的事：")]
         return Message(parse.text, parse.intent, {**parse.entity_values(), **incoming.entities}, parse, said=text)
+
+    def _read_contrast(self, text: str, parse: Parse) -> Parse:
+        """"不是要投诉，我就是问一下社保怎么查": the clause after the turned-down one decides the
+        intent (bot.nlu.contrast); the entities stay those of the whole message."""
+        read: dict[str, Parse] = {}
+
+        def intent_of(clause: str) -> tuple[str, float]:
+            read[clause] = self.nlu.parse(clause)
+            return read[clause].intent, read[clause].confidence
+
+        clause = contrast.reading(text, parse.intent, intent_of, self.clarify_below)
+        return parse if clause is None else parse.with_intent_of(read[clause])
 
     def _follow_up(self, msg: Message, session: Session) -> str | None:
         """The request just served, when this message only refines it ("还没办完的" after the ledger)."""

@@ -82,6 +82,10 @@ class Parse:
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise NluUnavailable(f"malformed parse from NLU server: {e}") from e
 
+    def with_intent_of(self, other: "Parse") -> "Parse":
+        """This parse (its entities, its text) with the intent another text was read as."""
+        return replace(self, intent=other.intent, confidence=other.confidence, ranking=other.ranking)
+
     def in_citizen_text(self, said: str, where: list[int]) -> "Parse":
         """This parse with every entity span moved from the normalised text to the citizen's.
         `raw` stays Rasa's answer about the normalised `text` (its offsets agree with that text)."""

@@ -2,13 +2,20 @@
 
 Citizens type full-width digits and letters (１２３, ＣＪ), stray spaces and
 mixed case; Rasa should see one spelling of each so that the regexes for ID
-and application numbers match and the cache key is stable.
+and application numbers match and the cache key is stable. They also write in
+traditional characters (公積金) and dictate with hesitations and stutters
+(嗯 那个 我我我想 转 转人工): those become the simplified, fluent message the
+model was trained on. Every step only replaces or drops characters, so each
+character of the result still points back to the one it came from.
 """
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
+
+import opencc
 
 _SPACES = re.compile(r"\s+")
 # Spaces between two CJK characters or between CJK and a digit carry no
@@ -32,11 +39,78 @@ def to_half_width(text: str) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters and phrases to simplified (OpenCC's t2s tables); simplified text,
+    digits, Latin letters and emoji are left as they are."""
+    return _t2s().convert(text)
+
+
+# Hesitations that carry no meaning when something else follows: at the start of the message
+# or of a clause, followed by a pause (space, comma, ellipsis). A message that is only "嗯"
+# (a yes) or "哦" keeps it; "额度" keeps its 额 (no pause after it).
+_BREAK = r"[\s,，、。.…~～]"
+_HESITATION = re.compile(
+    rf"(?:(?<=^)|(?<={_BREAK}))(?:嗯|呃|额|唔|哦|啊|哎|诶|欸|emm*|umm*|uh+|那个|这个|就是说|就是|然后|那啥)+"
+    rf"{_BREAK}+(?=\S)", re.IGNORECASE)
+# Chinese numerals: a run of them is a number (幺三八零零零零…, a transcript's phone), never a
+# stutter or a restart.
+_NUMERALS = "零〇一幺二两三四五六七八九十百千万"
+# A stutter: one character said three times or more ("我我我想", "嗯嗯嗯") is said once; the
+# few that are words when doubled (谢谢, 拜拜, 哈哈) keep two.
+_STUTTER = re.compile(rf"((?![{_NUMERALS}])[\u4e00-\u9fff])\1{{2,}}")
+_DOUBLED_WORDS = frozenset("谢拜哈")
+# A word said again as the start of the next one ("转 转人工", "公积金 公积金余额", "附近有啥 有啥
+# 好吃的"): the first, unfinished try is dropped. Inside a clause only a repeat of two characters
+# or more counts ("公积金 金额" is no restart).
+
+
+def _stutters(text: str) -> set[int]:
+    drop: set[int] = set()
+    for m in _STUTTER.finditer(text):
+        keep = 2 if m.group(1) in _DOUBLED_WORDS else 1
+        drop.update(range(m.start() + keep, m.end()))
+    return drop
+
+
+def _restarts(text: str) -> set[int]:
+    drop: set[int] = set()
+    for m in re.finditer(r"[\s,，]+", text):
+        before, after = text[:m.start()], text[m.end():]
+        clause_start = max(before.rfind(c) for c in " ,，") + 1
+        for size in range(min(6, len(before) - clause_start), 0, -1):
+            word = before[-size:]
+            if (size >= 2 or size == len(before) - clause_start) and re.fullmatch(r"[\u4e00-\u9fff]+", word) \
+                    and not any(ch in _NUMERALS for ch in word) and after.startswith(word):
+                drop.update(range(m.start() - size, m.end()))
+                break
+    return drop
+
+
+def _hesitations(text: str) -> set[int]:
+    return {i for m in _HESITATION.finditer(text) for i in range(m.start(), m.end())}
+
+
+def _without(chars: list[str], where: list[int], find) -> tuple[list[str], list[int]]:
+    """`chars` without the positions `find` names in them; never the whole message."""
+    drop = find("".join(chars))
+    if not drop or len(drop) >= len(chars):
+        return chars, where
+    return ([c for i, c in enumerate(chars) if i not in drop], [w for i, w in enumerate(where) if i not in drop])
+
+
 def normalise(text: str) -> str:
     """Return the canonical form of a citizen's message.
 
     - full-width digits and letters to half-width (Chinese punctuation such as ，。？ stays)
     - Unicode NFC so that composed and decomposed forms compare equal
+    - traditional characters to simplified (OpenCC t2s)
+    - hesitations (嗯 / 呃 / 那个 / 就是 before a pause), stutters (我我我) and restarted words
+      (转 转人工) dropped, never the whole message
     - letters upper-cased where they are part of an identifier (cj2026... -> CJ2026...,
       trailing x of an ID number) and lower-cased elsewhere (GJJ -> gjj)
     - runs of whitespace collapsed; whitespace inside digit/CJK runs removed
@@ -56,6 +130,15 @@ def normalise_with_offsets(text: str) -> tuple[str, list[int]]:
     if nfc != half:
         where = _align(half, nfc, where)
         chars = list(nfc)
+    joined = "".join(chars)
+    simple = to_simplified(joined)
+    if simple != joined:
+        # Names are read from the citizen's own words (the forms' shapes), so OpenCC's 乾 -> 干
+        # changes only what NLU reads.
+        where = where if len(simple) == len(joined) else _align(joined, simple, where)
+        chars = list(simple)
+    for find in (_stutters, _restarts, _hesitations):
+        chars, where = _without(chars, where, find)
     # Runs of whitespace become one space; none at either end.
     kept_c, kept_w = [], []
     for ch, w in zip(chars, where):
