@@ -8,8 +8,13 @@ totals' row included, is a *line* whose cells add up to its last member, and so 
     primary        every value under `threshold` (zeros too: no published value is under it);
     complementary  a line with exactly one value withheld would give it away (its total minus the
                    rest), so the next-smallest shown value of that line is withheld too (a cell
-                   before its line's total); repeated until no line has exactly one withheld.
-After it, every line has none or at least two values withheld.
+                   before its line's total); and where a line's total is shown, what it gives
+                   away of its withheld values — their sum — must not be a small count either
+                   (two withheld zeros beside a shown total are both known to be zero), so
+                   more of the line is withheld until that sum reaches `threshold` (its total
+                   too, when nothing else is left); repeated until nothing changes.
+After it, every line has none or at least two values withheld, and in a line whose total is shown
+the withheld values add up to at least `threshold`.
 """
 from __future__ import annotations
 
@@ -52,15 +57,22 @@ def withheld(table: CountTable, threshold: int = THRESHOLD) -> set[tuple[int, in
     n_rows, n_cols = len(table.rows), len(table.cols)
     hidden = {(i, j) for i in range(n_rows + 1) for j in range(n_cols + 1) if table.grid[i][j] < threshold}
     lines = _lines(n_rows, n_cols)
+    value = lambda p: table.grid[p[0]][p[1]]   # noqa: E731
     changed = True
     while changed:
         changed = False
         for line in lines:
-            if len(line) < 2 or sum(p in hidden for p in line) != 1:
-                continue                   # (a line of one member is its own total: an empty table)
+            if len(line) < 2:
+                continue                   # a line of one member is its own total: an empty table
+            withheld_here = [p for p in line if p in hidden]
+            alone = len(withheld_here) == 1
+            total_shown = line[-1] not in hidden
+            small_sum = total_shown and withheld_here and sum(value(p) for p in withheld_here) < threshold
+            if not (alone or small_sum):
+                continue
             shown = [p for p in line if p not in hidden]
             # the smallest shown cell of the line, a cell before the line's own total
-            pick = min(shown, key=lambda p: (p == line[-1], table.grid[p[0]][p[1]], p))
+            pick = min(shown, key=lambda p: (p == line[-1], value(p), p))
             hidden.add(pick)
             changed = True
     return hidden

@@ -27,6 +27,9 @@ def test_no_shown_value_under_5_and_none_withheld_alone_in_a_line(cells):
     for line in lines(len(cells), len(cells[0])):
         # one unknown in a line whose other members are shown would be its total minus the rest
         assert sum(p in hidden for p in line) != 1
+        # where the line's total is shown, the sum it gives away of its withheld values is no small count
+        if line[-1] not in hidden and any(p in hidden for p in line):
+            assert sum(t.grid[i][j] for i, j in line if (i, j) in hidden) >= 5
     # nothing shown is changed
     for i, row in enumerate(shown):
         for j, v in enumerate(row):
@@ -39,6 +42,16 @@ def test_the_standard_case_a_small_cell_and_its_complement():
     assert shown[0][0] is None                        # 3 < 5
     assert shown[0][1] is None and shown[1][0] is None and shown[1][1] is None   # its row and column complements
     assert shown[2][2] == 63                          # the grand total stays
+
+
+def test_withheld_zeros_beside_a_shown_total_are_not_given_away():
+    """Row A's two zeros, withheld, would be known to be zero from 22 − 10 − 12, and column y's
+    8 from its total then: more of the row is withheld."""
+    t = CountTable.of(["A", "B", "C"], ["x", "y", "z", "w"], [[0, 0, 10, 12], [7, 8, 9, 10], [6, 9, 8, 7]])
+    shown = suppress(t)
+    row_a = shown[0]
+    assert row_a[4] is None or sum(t.grid[0][j] for j in range(5) if row_a[j] is None) >= 5
+    assert shown[1][1] is None                       # B,y stays withheld
 
 
 def test_a_table_of_large_counts_is_shown_whole():
