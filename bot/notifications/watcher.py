@@ -251,12 +251,20 @@ class Watcher:
         for user_key in users:
             if not user_key.startswith(OA + ":"):
                 continue
-            outcome = self.wechat.customer_service.send_text(user_key.partition(":")[2], self._text(change))
+            # Several watchers may tell the same citizen at once (WATCHERS=n): only one sends.
+            if not self.store.claim_send(cid, change, ttl_s=max(self.settings.retry_s, 30)):
+                return True                      # another watcher is sending it right now
+            try:
+                outcome = self.wechat.customer_service.send_text(user_key.partition(":")[2], self._text(change))
+            except Exception:
+                self.store.release_send(cid, change)
+                raise
             if outcome in (Outcome.SENT, Outcome.UNCERTAIN):
                 self.store.mark_sent(cid, change)
                 stats.sent_oa += 1
                 metrics.NOTIFICATIONS.labels("sent_official_account").inc()
                 return True
+            self.store.release_send(cid, change)
         return False
 
     @staticmethod

@@ -190,6 +190,15 @@ class SubscriptionStore:
         pipe.hdel(self._pending(cid), change.key)
         pipe.execute()
 
+    def claim_send(self, cid: str, change: Change, ttl_s: int) -> bool:
+        """One watcher at a time may send this change where nothing else makes it once (a
+        customer-service message; a subscribe message has its grant): True for the one that may.
+        The claim lapses after ttl_s, so a watcher killed mid-send leaves it to the next try."""
+        return bool(self.hub.text.set(self.hub.key("notify", "sending", cid, change.key), "1", nx=True, ex=ttl_s))
+
+    def release_send(self, cid: str, change: Change) -> None:
+        self.hub.text.delete(self.hub.key("notify", "sending", cid, change.key))
+
     def drop(self, cid: str, change: Change) -> None:
         self.hub.text.hdel(self._pending(cid), change.key)
 
