@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.core.spreadsheet import safe_row
 from bot.crosscheck.rules import RULE_TITLES, RULES, Rule
 from bot.crosscheck.sources import SOURCES, SourceRead, read_source, window_for
 from bot.records.findings import Findings
@@ -102,9 +103,9 @@ def findings_csv(rows: list[dict]) -> bytes:
     w = csv.writer(fh)
     w.writerow(CSV_COLUMNS)
     for f in rows:
-        w.writerow([f["id"], f["rule"], RULE_TITLES.get(f["rule"], f["rule"]), f["period"], f["masked_id"], f["name"],
+        w.writerow(safe_row([f["id"], f["rule"], RULE_TITLES.get(f["rule"], f["rule"]), f["period"], f["masked_id"], f["name"],
                     f["district"], f["summary"], json.dumps(f["evidence"], ensure_ascii=False), f["status"], f["note"],
-                    dt.datetime.fromtimestamp(f["found_at"]).isoformat(timespec="seconds"), f["times_seen"]])
+                    dt.datetime.fromtimestamp(f["found_at"]).isoformat(timespec="seconds"), f["times_seen"]]))
     return ("\ufeff" + fh.getvalue()).encode("utf-8")
 
 

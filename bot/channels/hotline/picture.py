@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.city.complaint_topics import TOPIC_NAMES
+from bot.core.spreadsheet import safe_cell
 
 HOT_SPOT_CALLS = 3
 HOT_SPOT_DAYS = 7
@@ -141,5 +142,5 @@ class CityPicture:
         buf = io.StringIO(newline="")
         w = csv.DictWriter(buf, fieldnames=fields)
         w.writeheader()
-        w.writerows(self._orders)
+        w.writerows({k: safe_cell(v) for k, v in row.items()} for row in self._orders)
         return buf.getvalue().encode("utf-8-sig")
