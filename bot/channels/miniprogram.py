@@ -25,6 +25,7 @@ from typing import Callable
 
 from bot.core.messages import Incoming, Reply, choice_id
 from bot.core.redis_hub import RedisHub
+from bot.wechat_api.errors import WeChatUnavailable
 from bot.wechat_api.mp_login import InvalidLoginCode, Login
 
 CHANNEL = "miniprogram"
@@ -85,7 +86,12 @@ class MiniProgram:
         seen = self.hub.key("mp", "code", hashlib.sha256(code.encode()).hexdigest())
         if not self.hub.text.set(seen, "1", nx=True, ex=CODE_SEEN_S):
             raise InvalidLoginCode("code already tried")
-        session = self.wechat_login.code_to_session(code)
+        try:
+            session = self.wechat_login.code_to_session(code)
+        except WeChatUnavailable:
+            # WeChat gave no answer: the code was not judged, so the citizen's retry may try it.
+            self.hub.text.delete(seen)
+            raise
         return session.openid, self.sessions.issue(session.openid, session.unionid)
 
     def openid(self, token: str) -> str | None:

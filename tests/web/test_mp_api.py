@@ -87,6 +87,14 @@ def test_a_login_code_is_tried_against_wechat_once(anonymous, sim):
     assert len(calls) == 1 and calls[0]["query"]["appid"] == "wx0fedcba987654321"   # the mini-program's own
 
 
+def test_a_code_wechat_never_answered_for_may_be_tried_again(anonymous, sim):
+    sim.faults(http_status={"jscode2session": {"status": 503, "times": 1}})
+    first = anonymous.post("/api/mp/login", token=None, json={"code": "sandbox:oRetry"})
+    assert first.status_code == 503                               # WeChat away: try again
+    again = anonymous.post("/api/mp/login", token=None, json={"code": "sandbox:oRetry"})
+    assert again.status_code == 200 and again.get_json()["token"]
+
+
 @pytest.mark.parametrize("body,field", [({}, "code"), ({"code": ""}, "code"), ({"code": 7}, "code"),
                                         ({"code": "x", "extra": 1}, "extra")])
 def test_login_bad_input_names_the_field(anonymous, body, field):
