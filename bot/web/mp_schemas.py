@@ -11,8 +11,8 @@ from bot.city.ratings import LEVELS
 
 # The ledger's domains are the backends' own (adapters.records.Affair.domain).
 LEDGER_DOMAINS = tuple(dict.fromkeys(c.domain for c in ADAPTER_CLASSES.values() if c.domain))
-ORDER_NO = r"^GD\d{14}$"
-BOOKING_NO = r"^YY\d{14}$"
+ORDER_NO = r"^GD[0-9]{14}$"
+BOOKING_NO = r"^YY[0-9]{14}$"
 Text = fields.String
 
 
@@ -155,7 +155,8 @@ class BindStartIn(Schema):
 
 
 class BindCodeIn(Schema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"),
+    # ASCII digits only, and the length too: `$` would let a trailing newline through.
+    code = fields.String(required=True, validate=[validate.Regexp(r"^[0-9]{6}$"), validate.Length(equal=6)],
                          metadata={"description": "the 6-digit SMS code"})
 
 
@@ -199,7 +200,8 @@ class BookIn(Schema):
     item = _text(30, required=True)
     hall_id = _text(20, required=True)
     date = fields.Date(required=True)
-    start = fields.String(required=True, validate=validate.Regexp(r"^\d{2}:\d{2}$"))
+    start = fields.String(required=True, validate=[validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$"),
+                                                   validate.Length(equal=5)])
 
 
 class Booking(Schema):

@@ -215,7 +215,8 @@ def book(body):
                tags=("appointments",))
 def cancel(booking_no):
     openid = require_openid()
-    if not re.fullmatch(BOOKING_NO, booking_no.strip().upper()):
+    booking_no = booking_no.strip().upper()
+    if not re.fullmatch(BOOKING_NO, booking_no):
         raise ApiError(400, "booking_no: YY and 14 digits", "booking_no")
     return jsonify(api().cancel(openid, booking_no))
 

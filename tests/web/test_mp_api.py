@@ -200,8 +200,17 @@ def test_appointments_bad_input(citizen):
     r = c.post("/api/mp/appointments", json={"item": "x", "hall_id": "H001", "date": next_workday().isoformat(),
                                              "start": "9点"})
     assert r.status_code == 400 and r.get_json()["field"] == "start"
+    for start in ("99:99", "09:00\n", "٠٩:٠٠"):       # no such time; a trailing newline; Arabic-Indic digits
+        r = c.post("/api/mp/appointments", json={"item": "x", "hall_id": "H001", "date": next_workday().isoformat(),
+                                                 "start": start})
+        assert r.status_code == 400 and r.get_json()["field"] == "start", start
     r = c.delete("/api/mp/appointments/not-a-number")
     assert r.status_code == 400 and r.get_json()["field"] == "booking_no"
+    r = c.delete("/api/mp/appointments/YY" + "١" * 14)
+    assert r.status_code == 400 and r.get_json()["field"] == "booking_no"
+    for code in ("123456\n", "١٢٣٤٥٦"):
+        r = c.post("/api/mp/identity/code", json={"code": code})
+        assert r.status_code == 400 and r.get_json()["field"] == "code", code
 
 
 def test_someone_elses_booking_and_order_are_not_found(citizen):
