@@ -18,6 +18,7 @@ import hmac
 
 from bot.web import agent, console, health, hotline, miniprogram, mp_services, mp_subscriptions, nlu, staff, wechat
 from bot.web.openapi import install_errors
+from bot.web.person_auth import basic_auth_name
 from bot.web.ratelimits import ApiLimits, limit_values
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,9 @@ def create_app(settings: Settings | None = None, *, overrides: Mapping[str, Any]
     app.register_blueprint(agent.bp)
     app.register_blueprint(hotline.bp)
     app.register_blueprint(staff.bp)
+    people_limits = limit_values(runtime.settings, "staff_api")
+    for bp in (agent.bp, staff.bp):
+        limits.protect(bp, family="people", values=lambda: people_limits, caller=basic_auth_name)
     # The console's session cookie is signed with a key derived from the data key (a secret of
     # the environment in production); CSRF tokens are checked on the console's forms only.
     app.config["SECRET_KEY"] = hmac.new(runtime.settings.security.data_key, b"console-session-cookie",

@@ -10,6 +10,12 @@ from bot.records import LoginRefused, Operator
 from bot.web import runtime
 
 
+def basic_auth_name() -> str | None:
+    """The account name a request signs in with (its rate limit counts by it), or None."""
+    auth = request.authorization
+    return auth.username[:64] if auth is not None and auth.type == "basic" and auth.username else None
+
+
 class PersonRefused(Exception):
     def __init__(self, status: int, message: str):
         super().__init__(message)

@@ -143,3 +143,17 @@ def test_a_call_back_task_says_what_and_how_to_reach_the_citizen(client, fake_ru
     assert Text("【住房公积金管理中心回访】您好，想了解一下情况") in citizen.send("你好")
     assert client.post("/api/agent/callbacks/CB0/messages", json={"agent": "A07", "text": "x"},
                        headers=KEY).status_code == 404
+
+
+def test_the_peoples_apis_are_rate_limited_per_account_name_before_the_password_is_checked(fake_runtime):
+    from app import create_app
+    fake_runtime.settings.extra["staff_api"]["limits"]["user"] = "3/minute"
+    app = create_app(runtime=fake_runtime)
+    client = app.test_client()
+    name, headers = account(fake_runtime)
+    assert [client.get("/api/agent/queue", headers=headers).status_code for _ in range(3)] == [200] * 3
+    r = client.get("/api/agent/queue", headers=headers)
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+    # Guessing another name's password is slowed the same way, on the staff API too.
+    codes = [client.get("/api/staff/findings", headers=basic("someone.else", "guess")).status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
