@@ -136,3 +136,12 @@ def test_the_staff_api_lists_and_reviews_a_departments_own_findings(console_app,
                        json={"decision": "dismissed", "note": "x"}).status_code == 403
     reads = _audits(fake_runtime, f"account:{si.name}")
     assert {r["operation"] for r in reads} >= {"api_finding_list:pension_after_death", "api_finding_review:pension_after_death"}
+
+
+def test_staff_counts_cover_whole_months_so_a_day_apart_gives_nothing_away():
+    import datetime as dt
+    from bot.web.console.ledger_counts import whole_months
+    assert whole_months(dt.date(2026, 11, 2), dt.date(2026, 11, 29)) == (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    assert whole_months(dt.date(2026, 11, 1), dt.date(2026, 11, 30)) == whole_months(dt.date(2026, 11, 2),
+                                                                                     dt.date(2026, 11, 30))
+    assert whole_months(dt.date(2026, 12, 15), dt.date(2027, 2, 3)) == (dt.date(2026, 12, 1), dt.date(2027, 2, 28))

@@ -19,6 +19,13 @@ from bot.web.console.auth import current_operator, requires
 MAX_DAYS = 366
 
 
+def whole_months(since: dt.date, until: dt.date) -> tuple[dt.date, dt.date]:
+    """The period widened to whole calendar months: two queries a day apart would otherwise differ
+    by that day's few records, which subtracting their shown counts would give away."""
+    next_month = (until.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return since.replace(day=1), next_month - dt.timedelta(days=1)
+
+
 def _query() -> tuple[CountQuery, str | None]:
     today = CLOCK.today()
     first = today.replace(day=1)                        # default: this month
@@ -28,10 +35,12 @@ def _query() -> tuple[CountQuery, str | None]:
     try:
         since = dt.date.fromisoformat(request.args.get("since") or first.isoformat())
         until = dt.date.fromisoformat(request.args.get("until") or today.isoformat())
+        since, until = whole_months(since, until)
         if since > until or (until - since).days >= MAX_DAYS:
             raise ValueError
     except ValueError:
-        since, until, error = first, today, "时间段应为 YYYY-MM-DD、一年以内且开始不晚于结束，已显示本月。"
+        since, until = whole_months(first, today)
+        error = "时间段应为 YYYY-MM-DD、一年以内且开始不晚于结束，已显示本月。"
     if cols == rows:
         cols = "status" if rows != "status" else "district"
     filters = {k: v.strip()[:40] for k in DIMENSIONS if (v := request.args.get(f"f_{k}") or "").strip()}
