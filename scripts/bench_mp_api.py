@@ -35,8 +35,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.bench_webhook import (ACCOUNT, TOKEN, PushWriter, Server, _delete_prefix, build_mix,  # noqa: E402
-                                   machine)
+from scripts.bench_webhook import (ACCOUNT, TOKEN, WRK_REPORT, PushWriter, Server,  # noqa: E402
+                                   _delete_prefix, build_mix, machine)
 from bot.channels.wechat_oa.render import cdata  # noqa: E402
 from bot.channels.wechat_oa.signing import sha1_signature  # noqa: E402
 
@@ -75,18 +75,7 @@ function request()
   if r[5] ~= "" then body = r[5] end
   return wrk.format(r[1], r[2], headers, body)
 end
-function done(summary, latency, requests)
-  local wrapped_total = 0
-  for _, t in ipairs(threads) do wrapped_total = wrapped_total + (t:get("wrapped") or 0) end
-  io.write(string.format(
-    'RESULT {"requests": %d, "duration_s": %.3f, "p50_ms": %.2f, "p90_ms": %.2f, "p99_ms": %.2f, ' ..
-    '"max_ms": %.2f, "non_2xx": %d, "socket_errors": %d, "wrapped": %d}\n',
-    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(90) / 1000,
-    latency:percentile(99) / 1000, latency.max / 1000, summary.errors.status,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    wrapped_total))
-end
-"""
+""" + WRK_REPORT
 
 
 def run_wrk(base_url: str, lines: Path, *, duration: float, connections: int, threads: int, script: Path) -> dict:

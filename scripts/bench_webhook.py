@@ -168,6 +168,21 @@ def write_lines(path: Path, lines: list[str]) -> Path:
 
 # -- wrk ------------------------------------------------------------------------------------------
 
+# The report every wrk run of the benchmarks ends with: one RESULT line of JSON (bench_mp_api too).
+WRK_REPORT = r"""
+function done(summary, latency, requests)
+  local wrapped_total = 0
+  for _, t in ipairs(threads) do wrapped_total = wrapped_total + (t:get("wrapped") or 0) end
+  io.write(string.format(
+    'RESULT {"requests": %d, "duration_s": %.3f, "p50_ms": %.2f, "p90_ms": %.2f, "p99_ms": %.2f, ' ..
+    '"max_ms": %.2f, "non_2xx": %d, "socket_errors": %d, "wrapped": %d}\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(90) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    wrapped_total))
+end
+""".lstrip("\n")
+
 WRK_SCRIPT = r"""
 -- Replays a file of "path<TAB>body" lines, split between wrk's threads, each line once.
 local threads, counter = {}, 0
@@ -196,18 +211,7 @@ function request()
   local r = lines[idx]
   return wrk.format(nil, r[1], nil, r[2])
 end
-function done(summary, latency, requests)
-  local wrapped_total = 0
-  for _, t in ipairs(threads) do wrapped_total = wrapped_total + (t:get("wrapped") or 0) end
-  io.write(string.format(
-    'RESULT {"requests": %d, "duration_s": %.3f, "p50_ms": %.2f, "p90_ms": %.2f, "p99_ms": %.2f, ' ..
-    '"max_ms": %.2f, "non_2xx": %d, "socket_errors": %d, "wrapped": %d}\n',
-    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(90) / 1000,
-    latency:percentile(99) / 1000, latency.max / 1000, summary.errors.status,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    wrapped_total))
-end
-"""
+""" + WRK_REPORT
 
 
 def run_wrk(base_url: str, lines: Path, content_type: str, *, duration: float, connections: int,
