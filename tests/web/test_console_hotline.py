@@ -11,7 +11,7 @@ import pytest
 
 from bot.channels.hotline import read_jsonl
 from bot.channels.hotline.picture import CityPicture
-from tests.fixtures.console import NEW_PASSWORD, Operator
+from tests.fixtures.console import signed_in
 from tests.fixtures.hotline import run, unique_tag
 
 CALLER = "13982107788"
@@ -28,14 +28,8 @@ def _call(call_id: str, day: str, text: str, caller: str | None = None) -> dict:
 
 @pytest.fixture
 def person(stack_app, stack_runtime):
-    def make(role: str, department: str | None = None) -> Operator:
-        name = f"{role}-{unique_tag()[:6]}"
-        otp = stack_runtime.records.accounts.create(name, role, department)
-        stack_runtime.records.accounts.change_password(name, otp, NEW_PASSWORD)
-        who = Operator(stack_app, name, NEW_PASSWORD)
-        assert who.login().status_code == 302
-        return who
-    return make
+    """A logged-in console account over the real NLU (the console's own fixture has a stand-in)."""
+    return lambda role, department=None: signed_in(stack_app, stack_runtime, role, department)
 
 
 def _march_calls(tag: str) -> list[dict]:
