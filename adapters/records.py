@@ -94,6 +94,18 @@ class EndorsementApplication:
 
 
 @dataclass(frozen=True)
+class EndorsementMatter:
+    """An application as the administration's staff list it: what, where, when, no applicant."""
+    application_no: str
+    region: str
+    endorsement_type: str
+    status: str
+    district: str
+    submitted_on: dt.date
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class BusinessRegistration:
     application_no: str            # QY...
     company_name: str

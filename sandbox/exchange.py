@@ -13,9 +13,11 @@ import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass, field
+from typing import Callable
 from decimal import Decimal
 
-from sandbox import population as pop
+from sandbox import endorsements, population as pop
+from sandbox.endorsements import Endorsement
 from sandbox.population import Death, Household, Member, Officer, Pension, Population, add_months, month_of
 
 log = logging.getLogger("sandbox.exchange")
@@ -28,6 +30,7 @@ class Exchange:
     households: list[Household]      # by household number
     officers: list[Officer]          # by company code, then role
     population: Population
+    endorsements: list[Endorsement] = field(default_factory=list)   # the population's, by number
     _payments: dict[str, list[Pension]] = field(default_factory=dict, repr=False)
 
     def payroll_months(self, today: dt.date) -> tuple[str, str]:
@@ -73,21 +76,27 @@ def _named(citizens: dict[str, dict]):
     return pensions, deaths, households, officers
 
 
-def build(citizens: dict[str, dict], size: int = pop.SIZE, seed: int = pop.SEED) -> Exchange:
+def build(citizens: dict[str, dict], size: int = pop.SIZE, seed: int = pop.SEED,
+          today: dt.date | None = None) -> Exchange:
+    """The listings' records; `today` dates the staff listings' recent matters (endorsements)."""
     population = pop.generate(size, seed, reserved_ids=frozenset(citizens))
     pensions, deaths, households, officers = _named(citizens)
+    dead = {d.id_number for d in population.deaths}
     deaths = sorted(deaths + population.deaths, key=lambda d: (d.registered_on, d.ref))
     households = sorted(households + population.households, key=lambda h: h.household_no)
     officers = sorted(officers + population.officers,
                       key=lambda o: (o.uscc, pop.OFFICER_ROLES.index(o.role), o.id_number))
-    return Exchange(pensions + population.pensions, deaths, households, officers, population)
+    return Exchange(pensions + population.pensions, deaths, households, officers, population,
+                    endorsements.generate([p for p in population.people if p.id_number not in dead],
+                                          today or pop.AS_OF, seed))
 
 
 class LazyExchange:
     """One Exchange per process, built on first use (or by warm_up) under a lock."""
 
-    def __init__(self, citizens: dict[str, dict], size: int = pop.SIZE, seed: int = pop.SEED):
-        self._citizens, self.size, self.seed = citizens, size, seed
+    def __init__(self, citizens: dict[str, dict], size: int = pop.SIZE, seed: int = pop.SEED,
+                 today: Callable[[], dt.date] | None = None):
+        self._citizens, self.size, self.seed, self._today = citizens, size, seed, today
         self._lock = threading.Lock()
         self._exchange: Exchange | None = None
 
@@ -96,7 +105,8 @@ class LazyExchange:
         if exchange is None:
             with self._lock:
                 if self._exchange is None:
-                    self._exchange = build(self._citizens, self.size, self.seed)
+                    self._exchange = build(self._citizens, self.size, self.seed,
+                                           self._today() if self._today else None)
                     log.info("population ready: %d people (seed %d) in %.0f ms", self.size, self.seed,
                              self._exchange.population.seconds * 1000)
                 exchange = self._exchange

@@ -2,9 +2,12 @@
 and domain, for a period, with small counts suppressed (bot.core.disclosure: no shown value under
 5, and none that the totals would give away).
 
-The rows are the ledger's matters as the departments list them in bulk for staff. Today that is
-the 12345 work orders (every order, every page: adapters.workorders.staff_orders); a backend that
-gains a staff listing of its matters adds a reader to READERS and its matters count here too.
+The rows are the ledger's matters as the departments list them in bulk for staff: the 12345 work
+orders (every order, every page: adapters.workorders.staff_orders) and the exit-entry
+administration's endorsement applications (adapters.exit_entry.staff_endorsements); a backend
+that gains a staff listing of its matters adds a reader to READERS and its matters count here too.
+A department account counts its own matters only: the work orders sent to it, and a backend's
+matters when it is that backend's department.
 A row holds no person: only what it is, where, when and in which state.
 """
 from __future__ import annotations
@@ -13,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
+from bot.city.departments import DEPARTMENTS
 from bot.core.disclosure import CountTable, suppress
 
 DIMENSIONS = {"event": "事项", "status": "状态", "month": "月份", "district": "区县", "domain": "领域"}
@@ -39,8 +43,15 @@ def _work_orders(adapters, department: str | None, topic_names: dict[str, str]) 
             for o in adapters.workorders.staff_orders(department=department)]
 
 
+def _endorsements(adapters, department: str | None, topic_names: dict[str, str]) -> list[LedgerRow]:
+    if department not in (None, DEPARTMENTS["crj"]):
+        return []
+    return [LedgerRow("出入境", f"{a.region}{a.endorsement_type}", a.status, a.district, a.submitted_on)
+            for a in adapters.exit_entry.staff_endorsements()]
+
+
 # domain -> reader(adapters, department or None, topic names) of its staff listing
-READERS: dict[str, Callable] = {"12345": _work_orders}
+READERS: dict[str, Callable] = {"12345": _work_orders, "出入境": _endorsements}
 
 
 @dataclass(frozen=True)

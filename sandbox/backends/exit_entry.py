@@ -8,6 +8,12 @@ GET /crj/api/v1/endorsements/<no> with X-Sfzh: another person's application
 answers 404 like a missing one; without X-Sfzh any application is shown (kept
 for the early demo path only). GET /crj/api/v1/endorsements with X-Sfzh: the
 citizen's applications.
+
+GET /crj/api/v1/staff/endorsements?after=<sqbh>&limit=<n> (staff side, no X-Sfzh): every
+application, named citizens' and the synthetic population's (sandbox/endorsements.py), by
+number, without the applicant: data {items, has_more, last}; pass `last` as `after` for the
+next page (a cursor, unlike the other backends' page numbers); limit at most 500. The staff
+listing has its own limit (`staff_rate`, 10/second): over it 429 errcode 42901 + Retry-After.
 """
 from __future__ import annotations
 
@@ -19,10 +25,12 @@ from sandbox import credentials
 from sandbox.backends.base import SandboxBackend
 from sandbox.data import local_time
 from sandbox.progress import Sequence, Step, move
+from sandbox.quotas import Quota, retry_after_header
 
 STATUS_CODES = {"已受理": "01", "审批中": "02", "制证中": "03", "已制证待领取": "04", "已领取": "05", "不予批准": "06"}
 REGIONS = {"港澳": "HKMO", "台湾": "TWN"}
 ID_HEADER = "X-Sfzh"
+MAX_STAFF_PAGE = 500
 
 # POST /__data/advance: the course of an endorsement. Approval and printing are one step for the
 # citizen (制证中, shown by some records, moves on like 审批中); 不予批准 ends it off the line.
@@ -42,7 +50,11 @@ class ExitEntryBackend(SandboxBackend):
         return [
             Rule("/crj/api/v1/endorsements/<application_no>", endpoint="one", methods=["GET"]),
             Rule("/crj/api/v1/endorsements", endpoint="many", methods=["GET"]),
+            Rule("/crj/api/v1/staff/endorsements", endpoint="staff_list", methods=["GET"]),
         ]
+
+    def make_quotas(self):
+        return {"staff": Quota(str(self.options.get("staff_rate", "10/second")))}
 
     def authenticate(self, request, endpoint):
         if hmac.compare_digest(request.headers.get("Authorization", ""), f"ApiKey {credentials.EXIT_ENTRY_API_KEY}"):
@@ -81,3 +93,33 @@ class ExitEntryBackend(SandboxBackend):
         section = self.world.section(request.headers.get(ID_HEADER), "exit_entry") or {}
         items = [self._wire(a) for a in section.get("applications") or []]
         return self.json({"errcode": 0, "errmsg": "ok", "data": {"items": items}})
+
+    def _staff_rows(self) -> list[dict]:
+        """Every application in the staff listing's shape, by number."""
+        rows = [{"sqbh": e.ref, "qwd": REGIONS[e.region], "qzzl": e.kind, "blzt": STATUS_CODES[e.status],
+                 "xzqh": e.district, "sqrq": e.submitted.isoformat(), "gxsj": e.updated.isoformat()}
+                for e in self.world.exchange.get().endorsements]
+        with self.lock:
+            rows += [{k: v for k, v in self._wire(a).items() if k in ("sqbh", "qwd", "qzzl", "blzt", "xzqh",
+                                                                         "sqrq", "gxsj")}
+                     for _person, a in self.world.every("exit_entry", "applications")]
+        return sorted(rows, key=lambda r: r["sqbh"])
+
+    def staff_list(self, request):
+        verdict = self.quotas["staff"].take()
+        if not verdict.allowed:
+            self.stats.add(self.name, "rate_limited")
+            response = self.json({"errcode": 42901, "errmsg": "请求过于频繁"}, 429)
+            response.headers["Retry-After"] = retry_after_header(verdict.retry_after_s)
+            return response
+        after = request.args.get("after", "")
+        try:
+            limit = int(request.args.get("limit", "100"))
+        except ValueError:
+            limit = 0
+        if not 1 <= limit <= MAX_STAFF_PAGE:
+            return self.json({"errcode": 40002, "errmsg": f"limit 须为 1 到 {MAX_STAFF_PAGE} 的整数"}, 400)
+        rows = [r for r in self._staff_rows() if r["sqbh"] > after]
+        page = rows[:limit]
+        return self.json({"errcode": 0, "errmsg": "ok", "data": {
+            "items": page, "has_more": len(rows) > limit, "last": page[-1]["sqbh"] if page else after}})

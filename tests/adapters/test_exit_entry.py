@@ -47,3 +47,51 @@ def test_a_backend_that_stays_down_is_unavailable(adapters, sandbox):
     with StatsDelta(sandbox, "exit_entry") as d:
         assert adapters.exit_entry.application("CJ20261101000123", WANG).status == "审批中"
     assert d["requests"] == 1
+
+
+# --- the staff listing (every application, no applicant) -----------------------------------
+def _live_people_count(exchange) -> int:
+    dead = {d.id_number for d in exchange.population.deaths}
+    return sum(p.id_number not in dead for p in exchange.population.people)
+
+
+def test_the_staff_listing_holds_every_application_page_by_page_without_the_applicant(make_adapter, sandbox,
+                                                                                      exchange):
+    from sandbox import endorsements
+    crj = make_adapter("exit_entry", staff_page_size=200, bulk_rate="")
+    with StatsDelta(sandbox, "exit_entry") as d:
+        listing = crj.staff_endorsements()
+        matters = listing.all()
+    from sandbox.data import load_world
+    named = list(load_world().every("exit_entry", "applications"))
+    expected = round(_live_people_count(exchange) * endorsements.RATE) + len(named)
+    assert len(matters) == expected and listing.pages == -(-expected // 200) == d["requests"]
+    numbers = [m.application_no for m in matters]
+    assert numbers == sorted(set(numbers))                       # each once, in order across pages
+    by_no = {m.application_no: m for m in matters}
+    assert (by_no["CJ20261101000123"].status, by_no["CJ20261101000123"].district) == ("审批中", "锦江区")
+    assert not hasattr(matters[0], "id_number") and {m.status for m in matters} >= {"已受理", "审批中", "已领取"}
+
+
+def test_the_staff_listing_follows_what_staff_did(adapters, sandbox):
+    import requests
+    before = {m.application_no: m.status for m in adapters.exit_entry.staff_endorsements()}
+    moved = requests.post(f"{sandbox.control}/__data/advance", json={"ref": "CJ20261101000123"}, timeout=5).json()
+    after = {m.application_no: m.status for m in adapters.exit_entry.staff_endorsements()}
+    assert before["CJ20261101000123"] == "审批中" != after["CJ20261101000123"] == moved["status"]
+
+
+def test_the_staff_listing_waits_out_the_administrations_limit(make_adapter, sandbox):
+    sandbox.set_limit("exit_entry", "2/second", name="staff")
+    crj = make_adapter("exit_entry", staff_page_size=100, bulk_rate="", bulk_max_wait_s=5)
+    listing = crj.staff_endorsements()
+    assert len(listing.all()) > 500 and listing.rate_limited >= 1 and crj.breaker.state() == "closed"
+
+
+def test_a_bad_page_size_is_refused_by_the_backend_with_its_reason(sandbox_clean):
+    sandbox = sandbox_clean
+    import requests
+    from sandbox import credentials
+    r = requests.get(f"{sandbox.urls['exit_entry']}/crj/api/v1/staff/endorsements", params={"limit": 501},
+                     headers={"Authorization": f"ApiKey {credentials.EXIT_ENTRY_API_KEY}"}, timeout=5)
+    assert r.status_code == 400 and r.json()["errcode"] == 40002

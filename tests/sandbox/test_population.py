@@ -136,3 +136,17 @@ def test_company_codes_carry_their_check_characters():
     assert not is_valid_uscc("91350100M000100Y44")   # the code's check character wrong
     assert not is_valid_uscc("91350100M000101Y43")   # the organisation code's check wrong
     assert not is_valid_uscc("91350100M000100Y4")
+
+
+def test_endorsements_are_the_same_for_the_same_day_and_their_state_follows_their_age():
+    import datetime as dt
+    from sandbox import endorsements, population
+    people = population.generate(2000).people
+    today = dt.date(2026, 12, 3)
+    made = endorsements.generate(people, today)
+    assert made == endorsements.generate(people, today) and len(made) == round(2000 * endorsements.RATE)
+    for e in made:
+        age = (today - e.submitted).days
+        assert 0 <= age < endorsements.WINDOW_DAYS and e.submitted <= e.updated.date() <= today
+        assert e.status == endorsements.status_after(age, e.status == "不予批准")
+    assert len({e.ref for e in made}) == len(made)

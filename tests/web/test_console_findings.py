@@ -3,6 +3,7 @@ reviews its own findings only, confirms or dismisses each once with a note, ever
 audited as a read; the counts over the ledger withhold small cells and every query is audited."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 
@@ -10,7 +11,7 @@ from bot.core.clock import CLOCK
 from bot.core.privacy import pseudonym
 from bot.records import NewFinding
 
-SI, MZ = "社保局", "民政局"
+SI, MZ = "人力资源和社会保障局", "民政局"
 
 
 def _keep(rt, rule="pension_after_death", reviewer=SI, id_number="510122194807120030", name="周德明"):
@@ -145,3 +146,21 @@ def test_staff_counts_cover_whole_months_so_a_day_apart_gives_nothing_away():
     assert whole_months(dt.date(2026, 11, 1), dt.date(2026, 11, 30)) == whole_months(dt.date(2026, 11, 2),
                                                                                      dt.date(2026, 11, 30))
     assert whole_months(dt.date(2026, 12, 15), dt.date(2027, 2, 3)) == (dt.date(2026, 12, 1), dt.date(2027, 2, 28))
+
+
+def test_ledger_counts_include_endorsements_for_the_office_and_exit_entry_only(operator):
+    """"Endorsements in review by district this month": the exit-entry staff listing counts too,
+    for the office and for 公安出入境管理局's own accounts, never for another department."""
+    office, crj, edu = operator("office"), operator("department", "crj"), operator("department", "教育局")
+    query = "/console/ledger-counts?rows=district&cols=status&f_domain=出入境"
+    shown = {}
+    for who in (office, crj, edu):
+        page = who.get(query).get_data(as_text=True)
+        table = page[page.index('id="counts"'):] if 'id="counts"' in page else ""
+        shown[who.name] = [int(c) for c in re.findall(r"<td>(\d+)</td>", table)]
+    assert shown[office.name] and all(n >= 5 for n in shown[office.name])
+    assert shown[crj.name] == shown[office.name]
+    assert not shown[edu.name]
+    since = CLOCK.today() - dt.timedelta(days=300)
+    page = office.get(f"/console/ledger-counts?rows=domain&cols=status&since={since}").get_data(as_text=True)
+    assert "<th>出入境</th>" in page
