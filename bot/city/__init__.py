@@ -1,6 +1,7 @@
 """What the city is and offers, as data and rules: no Redis, no HTTP, no conversation.
 
     districts          the 14 districts and how a text names one
+    departments        the departments by the spec's codes (gjj, crj, …) and their full names
     complaint_topics   the topics of a complaint and the words that point to each
     ratings            好差评: the five levels and the plain words for them
     service_catalogue  办事指南: the items and life-event bundles of catalogue/*.yaml

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Iterable
 
+from bot.city.departments import DEPARTMENTS
 from bot.crosscheck.sources import Window
 from bot.records.findings import NewFinding as Finding
 
-SOCIAL_INSURANCE = "社保局"     # 人社局 social-insurance bureau: pensions
-CIVIL_AFFAIRS = "民政局"        # deaths, 低保
-MARKET_REGULATION = "市场监管局"
+SOCIAL_INSURANCE = DEPARTMENTS["rsj"]     # pensions
+CIVIL_AFFAIRS = DEPARTMENTS["mzj"]        # deaths, 低保
+MARKET_REGULATION = DEPARTMENTS["scjg"]
 
 
 @dataclass(frozen=True)

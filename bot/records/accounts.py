@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 
+from bot.city.departments import department_name
 from bot.core.clock import CLOCK
 from bot.records.db import Database
 from bot.records.models import Account
@@ -61,11 +62,13 @@ class AccountBook:
             raise ValueError("a department account needs DEPT=<department>")
         if role != "department" and department:
             raise ValueError("only a department account has a DEPT")
+        if department:
+            department = department_name(department)      # the code or the full name -> full name
         password = secrets.token_urlsafe(12)
         with self.db.session() as s:
             if s.scalar(select(Account).where(Account.name == name)) is not None:
                 raise ValueError(f"an account named {name!r} exists")
-            s.add(Account(name=name, role=role, department=(department or "").strip() or None,
+            s.add(Account(name=name, role=role, department=department or None,
                           password_hash=_hasher.hash(password), must_change_password=True, failed_logins=0,
                           locked_until=0.0, created_at=CLOCK.time(), disabled=False))
         return password

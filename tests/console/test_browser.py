@@ -185,13 +185,13 @@ def test_the_offices_hotline_reports_draw_a_periods_picture(console):
 
 
 def test_a_department_reviews_its_cross_check_findings_and_the_office_counts_the_ledger(console):
-    """A run of the cross-checks over the sandbox, then 社保局 confirms 周德明's finding in a browser;
+    """A run of the cross-checks over the sandbox, then 人力资源和社会保障局 confirms 周德明's finding in a browser;
     民政局's finding is not in its list. The office's counts page withholds small cells."""
     from bot.core.clock import CLOCK
     from bot.crosscheck import run_checks
     run_checks(console.runtime.adapters, console.runtime.records.findings, today=CLOCK.today(), lookback_months=3,
                trigger="test")
-    console.account("department", "社保局")
+    console.account("department", "人力资源和社会保障局")
     console.open("/console/findings?rule=pension_after_death")
     assert "周德明" in console.text and "510***********0030" in console.text and "孙小梅" not in console.text
     console.shot("findings")

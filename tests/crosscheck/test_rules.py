@@ -21,7 +21,7 @@ def pay(id_number, name, scheme, month, amount):
 def test_every_rule_says_what_it_reads_and_who_reviews_it():
     for rule in RULES:
         assert rule.sources and all(s in SOURCES for s in rule.sources)
-        assert rule.reviewer in ("社保局", "民政局") and rule.condition and rule.title
+        assert rule.reviewer in ("人力资源和社会保障局", "民政局") and rule.condition and rule.title
     assert len({r.key for r in RULES}) == len(RULES)
 
 
@@ -32,8 +32,8 @@ def test_double_pension_in_the_latest_month_not_a_move_between_schemes():
     payments += [pay("510104195001010011", "甲", URBAN, m, "3000.00") for m in ("2026-10", "2026-11")]
     payments += [pay(ZHAO, "赵丽", URBAN, m, "3860.00") for m in WINDOW.months]
     found = list(double_pension({"pension_payments": payments}, WINDOW))
-    assert [(f.id_number, f.period, f.reviewer) for f in found] == [(ZHANG, "2026-11", "社保局")]
-    ev = found[0].evidence["社保局"]
+    assert [(f.id_number, f.period, f.reviewer) for f in found] == [(ZHANG, "2026-11", "人力资源和社会保障局")]
+    ev = found[0].evidence["人力资源和社会保障局"]
     assert [(p["scheme"], p["monthly"]) for p in ev["pensions"]] == [(RURAL, "210.00"), (URBAN, "2650.00")]
     assert ev["months_both_paid"] == 4
 
@@ -48,9 +48,9 @@ def test_pension_after_death_counts_the_months_after_the_month_of_death():
     found = list(pension_after_death({"pension_payments": payments, "death_registrations": deaths}, WINDOW))
     assert len(found) == 1
     f = found[0]
-    assert (f.id_number, f.period, f.reviewer) == (ZHOU, "2026-08", "社保局")
-    assert f.evidence["社保局"]["months"] == ["2026-09", "2026-10"]
-    assert f.evidence["社保局"]["amount"] == "460.00"
+    assert (f.id_number, f.period, f.reviewer) == (ZHOU, "2026-08", "人力资源和社会保障局")
+    assert f.evidence["人力资源和社会保障局"]["months"] == ["2026-09", "2026-10"]
+    assert f.evidence["人力资源和社会保障局"]["amount"] == "460.00"
     assert f.evidence["民政局"]["registration_no"] == "SW20260815000117"
     assert "2 个月" in f.summary and "460.00 元" in f.summary
 
@@ -73,7 +73,7 @@ def test_dibao_member_running_a_live_company_not_a_closed_one_nor_after_dibao_en
                 officer("510108198001010021", "丁", "存续", "91510108MA6ABCDE3X")]
     found = list(dibao_company_officer({"dibao_households": households, "company_officers": officers}, WINDOW))
     assert [(f.id_number, f.reviewer, f.period) for f in found] == [(SUN, "民政局", "2026-12")]
-    assert found[0].evidence["市场监管局"]["companies"][0]["name"] == "成都梅好商贸有限公司"
+    assert found[0].evidence["市场监督管理局"]["companies"][0]["name"] == "成都梅好商贸有限公司"
     assert found[0].evidence["民政局"]["household_no"] == "DB5101082024050031"
 
 

@@ -38,8 +38,8 @@ def test_a_full_run_finds_exactly_what_was_planted_and_the_named_cases(rt, tmp_p
         got = set(_found(rt, report, rule))
         assert got == expected, rule            # precision and recall 1.0
     zhou = _found(rt, report, "pension_after_death")[pseudonym("id_number", ZHOU)]
-    assert zhou["evidence"]["社保局"]["months"] == ["2026-09", "2026-10"]
-    assert zhou["evidence"]["社保局"]["amount"] == "460.00" and zhou["masked_id"] == "510***********0030"
+    assert zhou["evidence"]["人力资源和社会保障局"]["months"] == ["2026-09", "2026-10"]
+    assert zhou["evidence"]["人力资源和社会保障局"]["amount"] == "460.00" and zhou["masked_id"] == "510***********0030"
     assert "double_pension" in {r for r, ids in report.finding_ids.items()
                                 if pseudonym("id_number", ZHANG) in _found(rt, report, r)}
     assert pseudonym("id_number", SUN) in _found(rt, report, "dibao_company_officer")
@@ -52,8 +52,8 @@ def test_a_full_run_finds_exactly_what_was_planted_and_the_named_cases(rt, tmp_p
     # a CSV per reviewing department, and no raw ID number in them or the logs
     tmp_path = tmp_path / "out"
     files = {p.name for p in tmp_path.iterdir()}
-    assert {"社保局.csv", "民政局.csv", "run.json"} <= files
-    with (tmp_path / "社保局.csv").open(encoding="utf-8-sig") as fh:
+    assert {"人力资源和社会保障局.csv", "民政局.csv", "run.json"} <= files
+    with (tmp_path / "人力资源和社会保障局.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert any(r["name"] == "周德明" and "460.00" in r["summary"] for r in rows)
     for p in tmp_path.iterdir():

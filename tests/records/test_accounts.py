@@ -43,6 +43,15 @@ def test_roles_and_departments_are_checked(records_db):
     assert book.get("edu").department == "教育局"
     with pytest.raises(ValueError, match="exists"):
         book.create("edu", "agent")
+    with pytest.raises(ValueError, match="unknown department.*crj"):
+        book.create("x", "department", "社保")
+
+
+def test_a_department_given_by_its_code_is_kept_by_the_name_its_records_carry(records_db):
+    book = AccountBook(records_db)
+    book.create("crj1", "department", " CRJ ")
+    book.create("rsj1", "department", "rsj")
+    assert (book.get("crj1").department, book.get("rsj1").department) == ("公安出入境管理局", "人力资源和社会保障局")
 
 
 def test_repeated_failures_lock_the_account_even_against_the_right_password(records_db, travel):

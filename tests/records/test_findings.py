@@ -14,10 +14,10 @@ from bot.records import Findings, NewFinding, ReviewRefused
 ZHOU = "510122194807120030"
 
 
-def found(period="2026-08", id_number=ZHOU, reviewer="社保局"):
+def found(period="2026-08", id_number=ZHOU, reviewer="人力资源和社会保障局"):
     return NewFinding(rule="pension_after_death", reviewer=reviewer, id_number=id_number, name="周德明",
                       district="双流区", period=period, summary=f"仍发放 2 个月，身份证 {id_number}",
-                      evidence={"社保局": {"amount": "460.00"}})
+                      evidence={"人力资源和社会保障局": {"amount": "460.00"}})
 
 
 def test_one_row_per_rule_citizen_and_period(records_db):
@@ -61,11 +61,11 @@ def test_a_review_once_by_its_own_department(records_db):
     with pytest.raises(LookupError):
         book.review(finding_id, "confirmed", "ok", by="account:mz", department="民政局")
     with pytest.raises(ReviewRefused):
-        book.review(finding_id, "maybe", "ok", by="account:si", department="社保局")
+        book.review(finding_id, "maybe", "ok", by="account:si", department="人力资源和社会保障局")
     with pytest.raises(ReviewRefused):
-        book.review(finding_id, "dismissed", "", by="account:si", department="社保局")
-    row = book.review(finding_id, "dismissed", "登记有误", by="account:si", department="社保局")
+        book.review(finding_id, "dismissed", "", by="account:si", department="人力资源和社会保障局")
+    row = book.review(finding_id, "dismissed", "登记有误", by="account:si", department="人力资源和社会保障局")
     assert row["status"] == "dismissed" and row["note"] == "登记有误"
     with pytest.raises(ReviewRefused):
         book.review(finding_id, "confirmed", "再看", by="account:office", department=None)
-    assert [f["id"] for f in book.search(reviewer="社保局")] == [finding_id] and not book.search(reviewer="民政局")
+    assert [f["id"] for f in book.search(reviewer="人力资源和社会保障局")] == [finding_id] and not book.search(reviewer="民政局")

@@ -4,6 +4,7 @@ start otherwise — so that on PostgreSQL it can connect as a member of records_
 add audit records but never change tables or records."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -92,3 +93,29 @@ def test_on_postgresql_the_owner_migrates_and_the_app_role_only_writes_records()
             c.exec_driver_sql(f"DROP OWNED BY {role}")
             c.exec_driver_sql(f"DROP ROLE {role}")
         admin.dispose()
+
+
+def test_r0004_renames_the_reviewers_findings_were_stored_under(tmp_path):
+    """Findings written before r0004 named 社保局/市场监管局; the departments' accounts hold the
+    full names, so without the rename a department would never see its old findings."""
+    from alembic import command
+    from alembic.config import Config
+    from bot.records.db import MIGRATIONS
+    url = f"sqlite:///{tmp_path / 'records.sqlite3'}"
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "r0003")
+        conn.execute(sa.text(
+            "INSERT INTO crosscheck_findings (rule, citizen_key, period, reviewer, masked_id, name, summary, "
+            "evidence, first_run, found_at, last_seen_at) VALUES ('double_pension', 'k', '2026-08', '社保局', "
+            "'510***********0030', '周德明', 's', :ev, 1, 0, 0)"),
+            {"ev": '{"社保局": {"amount": "460.00"}, "民政局": {"ref": "SW1"}}'})
+        command.upgrade(cfg, "r0004")
+        reviewer, evidence = conn.execute(sa.text("SELECT reviewer, evidence FROM crosscheck_findings")).one()
+    engine.dispose()
+    assert reviewer == "人力资源和社会保障局"
+    assert json.loads(evidence) == {"人力资源和社会保障局": {"amount": "460.00"}, "民政局": {"ref": "SW1"}}

@@ -21,3 +21,12 @@ def test_make_user_refuses_a_department_account_without_its_department(tmp_path,
     assert "DEPT" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         make_user.main(["--name", "x", "--role", "root"])
+
+
+def test_make_user_takes_the_spec_department_code(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'records.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert make_user.main(["--name", "env1", "--role", "department", "--dept", "sthj"]) == 0
+    assert AccountBook(Database(url)).get("env1").department == "生态环境局"
+    assert make_user.main(["--name", "x", "--role", "department", "--dept", "环保"]) == 2
+    assert "unknown department" in capsys.readouterr().err
