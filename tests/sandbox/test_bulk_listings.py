@@ -214,7 +214,7 @@ def test_officers_daily_quota(sandbox_clean):
 
 def test_limits_are_listed_and_bad_ones_refused(sandbox):
     limits = requests.get(sandbox.control + "/__limits", timeout=5).json()
-    assert set(limits) == {"social_insurance", "civil_affairs", "market_regulation"}
+    assert set(limits) == {"social_insurance", "civil_affairs", "market_regulation", "exit_entry"}
     bad = requests.post(sandbox.control + "/__limits/social_insurance", json={"limit": "fast"}, timeout=5)
     assert bad.status_code == 400
     none = requests.post(sandbox.control + "/__limits/identity", json={"limit": "1/second"}, timeout=5)
