@@ -19,6 +19,7 @@ import re
 import secrets
 
 from adapters.errors import BackendError, BusinessError, Conflict, NotFound
+from bot.city.departments import DEPARTMENTS
 from bot.city.districts import find_district
 from bot.city.service_catalogue import Catalogue
 from bot.conversation.contract import Handler, Result, Turn
@@ -58,7 +59,7 @@ def _when(booking, with_end: bool = False) -> str:
 class BookAppointment(Handler):
     intent = "book_appointment"
     label = "预约办事大厅"
-    department = "政务服务管理局"
+    department = DEPARTMENTS["zwfw"]
     needs_identity = True
     commands = {"取消预约": {"action": "cancel"}, "我的预约": {"action": "list"}, "查看预约": {"action": "list"}}
 

@@ -14,6 +14,7 @@ import secrets
 
 from adapters.errors import NotFound
 from bot.city.complaint_topics import TOPIC_NAMES, classify
+from bot.city.departments import DEPARTMENTS
 from bot.city.districts import CITY_WIDE, find_district
 from bot.conversation.contract import Handler, Result, Slot, SlotInvalid, Turn
 from bot.core import clock
@@ -62,7 +63,7 @@ def is_progress_request(entities: dict, text: str) -> bool:
 class FileComplaint(Handler):
     intent = "file_complaint"
     label = "投诉建议（12345）"
-    department = "12345 热线办公室"
+    department = DEPARTMENTS["rx12345"]
     owns_prefixes = ("GD",)
     keeps_citizen_lines = True   # the work order carries what the citizen said while complaining
     slots = (

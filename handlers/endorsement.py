@@ -5,6 +5,7 @@ citizen's applications still in progress (or the latest one).
 """
 from __future__ import annotations
 
+from bot.city.departments import DEPARTMENTS
 from bot.conversation.contract import Handler, Result, Slot, Turn
 from bot.core.messages import Card
 from handlers import validators
@@ -14,7 +15,7 @@ from handlers.personal import application_card, own_applications
 class QueryEndorsementStatus(Handler):
     intent = "query_endorsement_status"
     label = "签注办理进度"
-    department = "出入境管理局"
+    department = DEPARTMENTS["crj"]
     needs_identity = True
     owns_prefixes = ("CJ",)
     slots = (

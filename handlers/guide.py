@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from bot.city.departments import DEPARTMENTS
 from bot.city.service_catalogue import Catalogue, LifeEvent, ServiceItem
 from bot.conversation.contract import Handler, Result, Turn
 from bot.core.messages import Card, Choice, Choices, Text
@@ -39,7 +40,7 @@ def _direct(item_name: str) -> str:
 class AskServiceGuide(Handler):
     intent = "ask_service_guide"
     label = "办事指南（材料、地点、时限）"
-    department = "政务服务管理局"
+    department = DEPARTMENTS["zwfw"]
 
     def handle(self, turn: Turn) -> Result:
         catalogue: Catalogue = turn.services.catalogue

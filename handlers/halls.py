@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+from bot.city.departments import DEPARTMENTS
 from bot.conversation.contract import Handler, Result, Turn
 from bot.core.messages import ListReply
 
@@ -25,7 +26,7 @@ class NearbyHalls(Handler):
     intent = "nearby_halls"
     label = ""
     purpose = False      # only a channel sends it (a WeChat location)
-    department = "政务服务管理局"
+    department = DEPARTMENTS["zwfw"]
 
     def handle(self, turn: Turn) -> Result:
         where = turn.incoming.location

@@ -11,6 +11,7 @@ binding after a confirmation.
 """
 from __future__ import annotations
 
+from bot.city.departments import DEPARTMENTS
 from bot.conversation.contract import Handler, Result, Slot, SlotInvalid, Turn
 from bot.conversation.words import KEEP
 from bot.core.messages import Choice, Choices
@@ -28,7 +29,7 @@ def _minutes(seconds: int) -> int:
 class BindIdentity(Handler):
     intent = "bind_identity"
     label = "实名认证（绑定身份）"
-    department = "政务服务管理局"
+    department = DEPARTMENTS["zwfw"]
     identity_gate = True
     commands = {w: {"action": "unbind"} for w in ("解除绑定", "解绑", "取消绑定", "解除实名绑定")}
     slots = (

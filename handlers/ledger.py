@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from adapters.fanout import collect_affairs
+from bot.city.departments import DEPARTMENTS
 from bot.conversation.contract import Handler, Result, Turn
 from bot.core import clock
 from bot.core.messages import ListReply, Text
@@ -27,7 +28,7 @@ WHY = {"timeout": "响应超时", "unavailable": "暂时无法访问", "circuit_
 class QueryMyAffairs(Handler):
     intent = "query_my_affairs"
     label = "我的办件（全部业务进度）"
-    department = "政务服务管理局"
+    department = DEPARTMENTS["zwfw"]
     needs_identity = True
     commands = {**{w: {"action": "notify"} for w in ("有进展通知我", "进展通知", "订阅进展", "有进展告诉我")},
                 **{w: {"action": "unnotify"} for w in ("取消进展通知", "不要进展通知", "退订进展")}}

@@ -10,6 +10,7 @@ NotFound for both).
 from __future__ import annotations
 
 from adapters.errors import NotFound
+from bot.city.departments import DEPARTMENTS
 from bot.conversation.contract import Handler, Result, Slot, Turn
 from bot.core import clock
 from bot.core.messages import Card, ListReply, Text
@@ -53,7 +54,7 @@ def application_card(title: str, app, day, details, extra=()) -> Card:
 class QueryHousingFund(Handler):
     intent = "query_housing_fund"
     label = "公积金查询"
-    department = "住房公积金管理中心"
+    department = DEPARTMENTS["gjj"]
     needs_identity = True
 
     NEXT_STEP = {
@@ -91,7 +92,7 @@ class QueryHousingFund(Handler):
 class QuerySocialSecurity(Handler):
     intent = "query_social_security"
     label = "社保查询"
-    department = "社会保险事业管理局"
+    department = DEPARTMENTS["rsj"]
     needs_identity = True
 
     def handle(self, turn: Turn) -> Result:
@@ -125,7 +126,7 @@ class QuerySocialSecurity(Handler):
 class QueryMedicalInsurance(Handler):
     intent = "query_medical_insurance"
     label = "医保查询"
-    department = "医疗保障局"
+    department = DEPARTMENTS["ybj"]
     needs_identity = True
 
     def handle(self, turn: Turn) -> Result:
@@ -148,7 +149,7 @@ class QueryMedicalInsurance(Handler):
 class QueryBusinessRegistration(Handler):
     intent = "query_business_registration"
     label = "营业执照办理进度"
-    department = "市场监督管理局"
+    department = DEPARTMENTS["scjg"]
     needs_identity = True
     owns_prefixes = ("QY",)
     slots = (Slot("application_no", "请告诉我登记的受理编号（QY开头）。",
@@ -171,7 +172,7 @@ class QueryBusinessRegistration(Handler):
 class QueryUtilityBill(Handler):
     intent = "query_utility_bill"
     label = "水电气账单"
-    department = "公用事业服务中心"
+    department = DEPARTMENTS["gysy"]
     needs_identity = True
 
     KINDS = ("水费", "电费", "燃气费")

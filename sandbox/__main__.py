@@ -23,7 +23,7 @@ from bot.core.clock import ENV_VAR, clock_from  # noqa: E402
 from bot.core.privacy import redact_text  # noqa: E402
 from sandbox.backends import BACKEND_CLASSES  # noqa: E402
 from sandbox.control import ControlApp  # noqa: E402
-from sandbox.data import load_world  # noqa: E402
+from sandbox.data import load_world, now_local  # noqa: E402
 from sandbox.population import SEED, SIZE  # noqa: E402
 from sandbox.faults import FaultBoard, Stats  # noqa: E402
 from sandbox.ports import DEFAULT_PORT_BASE, OFFSETS  # noqa: E402
@@ -100,8 +100,10 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
         return 1
     control_app.ready = True
-    # The population and the limits' counters are made in a thread, after the servers listen.
-    world.exchange.warm_up(then=[q.ready for app in apps.values() for q in [*app.quotas.values(), app.rate]])
+    # The population, this year's endorsements and the limits' counters are made in a thread,
+    # after the servers listen.
+    world.exchange.warm_up(then=[lambda: world.exchange.get().endorsements.listed(now_local()),
+                                 *(q.ready for app in apps.values() for q in [*app.quotas.values(), app.rate])])
     log.info("sandbox ready: %d backends, control on http://%s:%d (%d citizens)",
              len(servers), args.host, args.port_base, len(world.citizens))
 

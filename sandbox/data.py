@@ -80,4 +80,4 @@ def load_world(data_dir: Path = DATA_DIR, population_size: int = population.SIZE
     halls = {h["id"]: h for h in halls_doc["halls"]}
     plan = {k: halls_doc[k] for k in ("days_ahead", "morning", "afternoon", "hours")}
     citizens = {p["id_number"]: p for p in people}
-    return World(citizens, halls, plan, LazyExchange(citizens, population_size, population_seed, today_local))
+    return World(citizens, halls, plan, LazyExchange(citizens, population_size, population_seed))

@@ -13,11 +13,10 @@ import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import Callable
 from decimal import Decimal
 
-from sandbox import endorsements, population as pop
-from sandbox.endorsements import Endorsement
+from sandbox import population as pop
+from sandbox.endorsements import Endorsements
 from sandbox.population import Death, Household, Member, Officer, Pension, Population, add_months, month_of
 
 log = logging.getLogger("sandbox.exchange")
@@ -30,7 +29,7 @@ class Exchange:
     households: list[Household]      # by household number
     officers: list[Officer]          # by company code, then role
     population: Population
-    endorsements: list[Endorsement] = field(default_factory=list)   # the population's, by number
+    endorsements: Endorsements | None = None   # the population's applications, up to any "now"
     _payments: dict[str, list[Pension]] = field(default_factory=dict, repr=False)
 
     def payroll_months(self, today: dt.date) -> tuple[str, str]:
@@ -76,9 +75,7 @@ def _named(citizens: dict[str, dict]):
     return pensions, deaths, households, officers
 
 
-def build(citizens: dict[str, dict], size: int = pop.SIZE, seed: int = pop.SEED,
-          today: dt.date | None = None) -> Exchange:
-    """The listings' records; `today` dates the staff listings' recent matters (endorsements)."""
+def build(citizens: dict[str, dict], size: int = pop.SIZE, seed: int = pop.SEED) -> Exchange:
     population = pop.generate(size, seed, reserved_ids=frozenset(citizens))
     pensions, deaths, households, officers = _named(citizens)
     dead = {d.id_number for d in population.deaths}
@@ -87,16 +84,14 @@ def build(citizens: dict[str, dict], size: int = pop.SIZE, seed: int = pop.SEED,
     officers = sorted(officers + population.officers,
                       key=lambda o: (o.uscc, pop.OFFICER_ROLES.index(o.role), o.id_number))
     return Exchange(pensions + population.pensions, deaths, households, officers, population,
-                    endorsements.generate([p for p in population.people if p.id_number not in dead],
-                                          today or pop.AS_OF, seed))
+                    Endorsements([p for p in population.people if p.id_number not in dead], seed))
 
 
 class LazyExchange:
     """One Exchange per process, built on first use (or by warm_up) under a lock."""
 
-    def __init__(self, citizens: dict[str, dict], size: int = pop.SIZE, seed: int = pop.SEED,
-                 today: Callable[[], dt.date] | None = None):
-        self._citizens, self.size, self.seed, self._today = citizens, size, seed, today
+    def __init__(self, citizens: dict[str, dict], size: int = pop.SIZE, seed: int = pop.SEED):
+        self._citizens, self.size, self.seed = citizens, size, seed
         self._lock = threading.Lock()
         self._exchange: Exchange | None = None
 
@@ -105,8 +100,7 @@ class LazyExchange:
         if exchange is None:
             with self._lock:
                 if self._exchange is None:
-                    self._exchange = build(self._citizens, self.size, self.seed,
-                                           self._today() if self._today else None)
+                    self._exchange = build(self._citizens, self.size, self.seed)
                     log.info("population ready: %d people (seed %d) in %.0f ms", self.size, self.seed,
                              self._exchange.population.seconds * 1000)
                 exchange = self._exchange

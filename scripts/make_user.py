@@ -9,6 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.city.departments import department_name  # noqa: E402
 from bot.records import ROLES, AccountBook, open_database  # noqa: E402
 
 
@@ -26,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         db.dispose()
-    scope = f" ({args.dept})" if args.dept else ""
+    scope = f" ({department_name(args.dept)})" if args.dept else ""
     print(f"account {args.name}: {args.role}{scope}")
     print(f"one-time password: {password}")
     print("it must be changed at the first login at /console/login")

@@ -25,13 +25,24 @@ DEPARTMENTS: dict[str, str] = {
     "zwfw": "政务服务中心",
     "rx12345": "12345 热线办公室",
 }
-_BY_NAME = {name: name for name in DEPARTMENTS.values()}
+# Names the project used before it named departments by this table (stored in records, Redis
+# tasks and operators' accounts made then): read as the department they meant.
+FORMER_NAMES = {"社保局": DEPARTMENTS["rsj"], "社会保险事业管理局": DEPARTMENTS["rsj"],
+                "市场监管局": DEPARTMENTS["scjg"], "出入境管理局": DEPARTMENTS["crj"],
+                "政务服务管理局": DEPARTMENTS["zwfw"]}
+_BY_NAME = {**FORMER_NAMES, **{name: name for name in DEPARTMENTS.values()}}
 
 
 def department_name(value: str) -> str:
-    """A department's full name from its code or its full name; ValueError naming the codes."""
+    """A department's full name from its code, its full name or a former name; ValueError
+    naming the codes."""
     text = (value or "").strip()
     name = DEPARTMENTS.get(text.lower()) or _BY_NAME.get(text)
     if name is None:
         raise ValueError(f"unknown department {text!r}: one of {', '.join(DEPARTMENTS)} (or its full name)")
     return name
+
+
+def same_department(stored: str | None, account_department: str | None) -> bool:
+    """Whether a record's department (maybe a former name) is the account's department."""
+    return bool(stored) and _BY_NAME.get(stored.strip(), stored.strip()) == account_department

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.city.complaint_topics import TOPICS
+from bot.city.departments import department_name
 from bot.city.ratings import LEVELS
 from bot.core.config import Section
 from bot.core.errors import ConfigError
@@ -99,7 +100,13 @@ def _routing(raw: object) -> dict[str, str]:
     for topic, dept in raw.items():
         if not isinstance(dept, str) or not dept.strip():
             raise ConfigError(f"complaint_routing.{topic}", "must name a department")
-    return {t: raw[t].strip() for t in TOPICS}
+    routing = {}
+    for topic in TOPICS:
+        try:   # a code or a full name of bot/city/departments.py: the name operators' accounts hold
+            routing[topic] = department_name(raw[topic])
+        except ValueError as e:
+            raise ConfigError(f"complaint_routing.{topic}", str(e)) from None
+    return routing
 
 
 def load_service_settings(extra: dict) -> ServiceSettings:

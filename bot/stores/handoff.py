@@ -21,13 +21,14 @@ import time
 from dataclasses import dataclass
 from typing import Mapping
 
+from bot.city.departments import DEPARTMENTS
 from bot.city.service_settings import HandoffSettings
 from bot.core.messages import Reply, Text
 from bot.core.privacy import mask_text
 from bot.core.redis_hub import RedisHub
 from bot.stores.outbox import Outbox
 
-HANDOFF_DEPARTMENT = "12345 热线办公室"
+HANDOFF_DEPARTMENT = DEPARTMENTS["rx12345"]
 # How a conversation served by a person is remembered for its rating (Session.last_served).
 SERVED_BY_PEOPLE = {"intent": "request_human", "label": "人工客服", "department": HANDOFF_DEPARTMENT}
 

@@ -17,13 +17,14 @@ listing has its own limit (`staff_rate`, 10/second): over it 429 errcode 42901 +
 """
 from __future__ import annotations
 
+import bisect
 import hmac
 
 from werkzeug.routing import Rule
 
 from sandbox import credentials
 from sandbox.backends.base import SandboxBackend
-from sandbox.data import local_time
+from sandbox.data import local_time, now_local
 from sandbox.progress import Sequence, Step, move
 from sandbox.quotas import Quota, retry_after_header
 
@@ -31,6 +32,7 @@ STATUS_CODES = {"已受理": "01", "审批中": "02", "制证中": "03", "已制
 REGIONS = {"港澳": "HKMO", "台湾": "TWN"}
 ID_HEADER = "X-Sfzh"
 MAX_STAFF_PAGE = 500
+STAFF_FIELDS = ("sqbh", "qwd", "qzzl", "blzt", "xzqh", "sqrq", "gxsj")   # what staff listings show: no applicant
 
 # POST /__data/advance: the course of an endorsement. Approval and printing are one step for the
 # citizen (制证中, shown by some records, moves on like 审批中); 不予批准 ends it off the line.
@@ -98,10 +100,9 @@ class ExitEntryBackend(SandboxBackend):
         """Every application in the staff listing's shape, by number."""
         rows = [{"sqbh": e.ref, "qwd": REGIONS[e.region], "qzzl": e.kind, "blzt": STATUS_CODES[e.status],
                  "xzqh": e.district, "sqrq": e.submitted.isoformat(), "gxsj": e.updated.isoformat()}
-                for e in self.world.exchange.get().endorsements]
+                for e in self.world.exchange.get().endorsements.listed(now_local())]
         with self.lock:
-            rows += [{k: v for k, v in self._wire(a).items() if k in ("sqbh", "qwd", "qzzl", "blzt", "xzqh",
-                                                                         "sqrq", "gxsj")}
+            rows += [{k: v for k, v in self._wire(a).items() if k in STAFF_FIELDS}
                      for _person, a in self.world.every("exit_entry", "applications")]
         return sorted(rows, key=lambda r: r["sqbh"])
 
@@ -119,7 +120,8 @@ class ExitEntryBackend(SandboxBackend):
             limit = 0
         if not 1 <= limit <= MAX_STAFF_PAGE:
             return self.json({"errcode": 40002, "errmsg": f"limit 须为 1 到 {MAX_STAFF_PAGE} 的整数"}, 400)
-        rows = [r for r in self._staff_rows() if r["sqbh"] > after]
-        page = rows[:limit]
+        rows = self._staff_rows()
+        start = bisect.bisect_right([r["sqbh"] for r in rows], after)
+        page = rows[start:start + limit]
         return self.json({"errcode": 0, "errmsg": "ok", "data": {
-            "items": page, "has_more": len(rows) > limit, "last": page[-1]["sqbh"] if page else after}})
+            "items": page, "has_more": start + limit < len(rows), "last": page[-1]["sqbh"] if page else after}})

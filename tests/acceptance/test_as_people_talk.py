@@ -52,7 +52,7 @@ def test_a_rating_in_words_is_recorded_as_a_rating(talk, stack_runtime):
     c = bound(talk)
     c.say("社保交了多少个月")
     assert "感谢您的评价" in c.say("办得快 挺满意的")
-    assert stack_runtime.services.ratings.count("query_social_security", "社会保险事业管理局", "满意") == 1
+    assert stack_runtime.services.ratings.count("query_social_security", "人力资源和社会保障局", "满意") == 1
     assert stack_runtime.sessions.load(c.user_key).form is None      # not a complaint
 
 

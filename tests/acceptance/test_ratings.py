@@ -21,9 +21,9 @@ def test_a_bad_rating_opens_a_call_back(talk, stack_runtime):
     c.bind(WANG)
     c.say("社保缴费记录")
     assert "已登记回访" in c.say("非常不满意")
-    assert stack_runtime.services.ratings.count("query_social_security", "社会保险事业管理局", "非常不满意") == 1
+    assert stack_runtime.services.ratings.count("query_social_security", "人力资源和社会保障局", "非常不满意") == 1
     [task] = stack_runtime.services.callbacks.open_tasks()
-    assert task["department"] == "社会保险事业管理局" and task["reason"] == "bad_rating"
+    assert task["department"] == "人力资源和社会保障局" and task["reason"] == "bad_rating"
     assert task["what"] == "社保查询" and task["served_at"]
     reply = c.say("13880000001")                      # how to reach the citizen: optional, shown masked
     assert "138****0001" in reply and "13880000001" not in reply and "工单号 GD" in reply

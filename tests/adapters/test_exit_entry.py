@@ -50,27 +50,36 @@ def test_a_backend_that_stays_down_is_unavailable(adapters, sandbox):
 
 
 # --- the staff listing (every application, no applicant) -----------------------------------
-def _live_people_count(exchange) -> int:
-    dead = {d.id_number for d in exchange.population.deaths}
-    return sum(p.id_number not in dead for p in exchange.population.people)
-
-
 def test_the_staff_listing_holds_every_application_page_by_page_without_the_applicant(make_adapter, sandbox,
                                                                                       exchange):
-    from sandbox import endorsements
+    from bot.core.clock import CITY_TZ
+    from sandbox.data import load_world
     crj = make_adapter("exit_entry", staff_page_size=200, bulk_rate="")
     with StatsDelta(sandbox, "exit_entry") as d:
         listing = crj.staff_endorsements()
         matters = listing.all()
-    from sandbox.data import load_world
-    named = list(load_world().every("exit_entry", "applications"))
-    expected = round(_live_people_count(exchange) * endorsements.RATE) + len(named)
-    assert len(matters) == expected and listing.pages == -(-expected // 200) == d["requests"]
+    noon = dt.datetime.combine(sandbox.today(), dt.time(12), CITY_TZ)
+    expected = len(exchange.endorsements.listed(noon)) + len(list(load_world().every("exit_entry", "applications")))
+    assert len(matters) == expected > 1000 and listing.pages == -(-expected // 200) <= d["requests"]
     numbers = [m.application_no for m in matters]
     assert numbers == sorted(set(numbers))                       # each once, in order across pages
     by_no = {m.application_no: m for m in matters}
     assert (by_no["CJ20261101000123"].status, by_no["CJ20261101000123"].district) == ("审批中", "锦江区")
     assert not hasattr(matters[0], "id_number") and {m.status for m in matters} >= {"已受理", "审批中", "已领取"}
+
+
+def test_the_staff_listing_runs_up_to_the_sandboxs_today_when_its_clock_moves(adapters, sandbox):
+    later = sandbox.today() + dt.timedelta(days=40)
+    sandbox.move_clock(f"{later}T15:00:00+08:00")
+    try:
+        matters = adapters.exit_entry.staff_endorsements().all()
+    finally:
+        sandbox.reset_clock()
+    synthetic = [m for m in matters if m.application_no[10:12] == "90"]
+    assert max(m.submitted_on for m in synthetic) == later
+    assert {m.status for m in synthetic if m.submitted_on == later} == {"已受理"}
+    # the clock runs on from 15:00: nothing is stamped later than a few minutes after it
+    assert all(m.updated_at <= dt.datetime.fromisoformat(f"{later}T15:10:00+08:00") for m in matters)
 
 
 def test_the_staff_listing_follows_what_staff_did(adapters, sandbox):

@@ -39,6 +39,18 @@ def test_every_topic_has_rules_and_a_route():
     assert routing["noise"] == "生态环境局" and routing["other"] == "12345 热线办公室"
 
 
+def test_a_route_given_by_department_code_reaches_the_departments_full_name():
+    settings = load_settings(env={}, overrides={"complaint_routing.noise": "sthj"})
+    assert load_service_settings(settings.extra).complaint_routing["noise"] == "生态环境局"
+
+
+def test_a_record_under_a_former_department_name_is_that_departments():
+    from bot.city.departments import same_department
+    assert same_department("社会保险事业管理局", "人力资源和社会保障局")
+    assert same_department("人力资源和社会保障局", "人力资源和社会保障局")
+    assert not same_department("教育局", "人力资源和社会保障局") and not same_department(None, "教育局")
+
+
 # -- ratings -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("text, level", [("非常满意", "非常满意"), ("满意", "满意"), ("基本满意", "基本满意"),
                                          ("不满意", "不满意"), ("非常不满意", "非常不满意"), ("差评", "不满意"),
@@ -182,6 +194,7 @@ def test_the_calendar_takes_the_notices_it_knows_as_parameters(last):
 
 @pytest.mark.parametrize("override, setting", [
     ({"complaint_routing.noise": None}, "complaint_routing"),
+    ({"complaint_routing.noise": "环保局"}, "complaint_routing.noise"),   # no department of the spec
     ({"office_hours.open": "9am"}, "office_hours.open"),
     ({"office_hours.timezone": "Mars/Base"}, "office_hours.timezone"),
     ({"ratings.callback_levels": ["很差"]}, "ratings.callback_levels"),

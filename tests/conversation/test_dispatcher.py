@@ -243,9 +243,9 @@ def test_ratings_after_a_served_request(chat, fake_runtime):
     assert book.count("query_housing_fund", "住房公积金管理中心", "非常满意") == 1
     chat.say("社保")
     assert "已登记回访" in chat.say("非常不满意")
-    assert book.count("query_social_security", "社会保险事业管理局", "非常不满意") == 1
+    assert book.count("query_social_security", "人力资源和社会保障局", "非常不满意") == 1
     [task] = fake_runtime.services.callbacks.open_tasks()
-    assert task["department"] == "社会保险事业管理局"
+    assert task["department"] == "人力资源和社会保障局"
     assert "这个对话" in chat.say("不留")      # how the department will reach the citizen
     assert "还没有办理" in chat.say("满意")   # nothing left to rate: not counted twice
 
@@ -435,16 +435,16 @@ def test_a_bad_rating_asks_how_to_reach_the_citizen(chat, fake_runtime):
     reply = chat.say("13880000009")
     assert "138****0009" in reply and "13880000009" not in reply and "工单号 GD" in reply
     [task] = fake_runtime.services.callbacks.open_tasks()
-    assert task["what"] == "社保查询" and task["department"] == "社会保险事业管理局" and task["level"] == "不满意"
+    assert task["what"] == "社保查询" and task["department"] == "人力资源和社会保障局" and task["level"] == "不满意"
     assert task["served_at"] and task["phone_masked"] == "138****0009" and task["notes"] == ["等了很久也没有人回复"]
     order = fake_runtime.adapters.workorders.get(task["order_no"], WANG[1])
     assert order.contact_phone_masked and "社保查询" in order.summary
 
 
 def test_replies_waiting_in_the_outbox_come_with_the_next_answer(chat, fake_runtime):
-    fake_runtime.services.outbox.send(chat.user_key, [Text("【社会保险事业管理局回访】您好")])
+    fake_runtime.services.outbox.send(chat.user_key, [Text("【人力资源和社会保障局回访】您好")])
     replies = chat.send("你好")
-    assert replies[0] == Text("【社会保险事业管理局回访】您好") and isinstance(replies[-1], Choices)
+    assert replies[0] == Text("【人力资源和社会保障局回访】您好") and isinstance(replies[-1], Choices)
     assert len(chat.send("你好")) == 1            # once
 
 

@@ -95,16 +95,15 @@ def test_on_postgresql_the_owner_migrates_and_the_app_role_only_writes_records()
         admin.dispose()
 
 
-def test_r0004_renames_the_reviewers_findings_were_stored_under(tmp_path):
-    """Findings written before r0004 named 社保局/市场监管局; the departments' accounts hold the
-    full names, so without the rename a department would never see its old findings."""
+def test_r0004_renames_what_was_stored_under_former_department_names(tmp_path):
+    """Before r0004 findings named 社保局/市场监管局 and ratings 社会保险事业管理局, names no account
+    can hold now: a department would never see its old findings, ratings or reviews."""
     from alembic import command
     from alembic.config import Config
     from bot.records.db import MIGRATIONS
     url = f"sqlite:///{tmp_path / 'records.sqlite3'}"
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url)
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -114,8 +113,19 @@ def test_r0004_renames_the_reviewers_findings_were_stored_under(tmp_path):
             "evidence, first_run, found_at, last_seen_at) VALUES ('double_pension', 'k', '2026-08', '社保局', "
             "'510***********0030', '周德明', 's', :ev, 1, 0, 0)"),
             {"ev": '{"社保局": {"amount": "460.00"}, "民政局": {"ref": "SW1"}}'})
+        conn.execute(sa.text("INSERT INTO crosscheck_runs (started_at, \"trigger\", report) VALUES (0, 'make', :r)"),
+                     {"r": '{"rules": [{"rule": "double_pension", "reviewer": "社保局"}]}'})
+        conn.execute(sa.text("INSERT INTO rating_records (at, intent, department, level, comment, channel) "
+                             "VALUES (0, 'query_social_insurance', '社会保险事业管理局', 'bad', '', 'wechat')"))
+        conn.execute(sa.text("INSERT INTO accounts (name, role, department, password_hash, must_change_password, "
+                             "failed_logins, locked_until, created_at, disabled) "
+                             "VALUES ('si', 'department', '社保局', 'x', 0, 0, 0, 0, 0)"))
         command.upgrade(cfg, "r0004")
         reviewer, evidence = conn.execute(sa.text("SELECT reviewer, evidence FROM crosscheck_findings")).one()
+        report = conn.execute(sa.text("SELECT report FROM crosscheck_runs")).scalar()
+        rated = conn.execute(sa.text("SELECT department FROM rating_records")).scalar()
+        account = conn.execute(sa.text("SELECT department FROM accounts")).scalar()
     engine.dispose()
-    assert reviewer == "人力资源和社会保障局"
+    assert reviewer == rated == account == "人力资源和社会保障局"
     assert json.loads(evidence) == {"人力资源和社会保障局": {"amount": "460.00"}, "民政局": {"ref": "SW1"}}
+    assert json.loads(report)["rules"][0]["reviewer"] == "人力资源和社会保障局"

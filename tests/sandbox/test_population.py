@@ -138,15 +138,18 @@ def test_company_codes_carry_their_check_characters():
     assert not is_valid_uscc("91350100M000100Y4")
 
 
-def test_endorsements_are_the_same_for_the_same_day_and_their_state_follows_their_age():
+def test_a_days_endorsements_do_not_depend_on_when_they_are_listed_and_their_state_follows_their_age():
     import datetime as dt
+    from bot.core.clock import CITY_TZ
     from sandbox import endorsements, population
     people = population.generate(2000).people
-    today = dt.date(2026, 12, 3)
-    made = endorsements.generate(people, today)
-    assert made == endorsements.generate(people, today) and len(made) == round(2000 * endorsements.RATE)
-    for e in made:
-        age = (today - e.submitted).days
-        assert 0 <= age < endorsements.WINDOW_DAYS and e.submitted <= e.updated.date() <= today
+    now = dt.datetime(2026, 12, 3, 10, 30, tzinfo=CITY_TZ)
+    listed = endorsements.Endorsements(people).listed(now)
+    later = endorsements.Endorsements(people).listed(now + dt.timedelta(days=30))
+    day = dt.date(2026, 11, 20)
+    assert [e.ref for e in listed if e.submitted == day] == [e.ref for e in later if e.submitted == day] != []
+    assert len({e.ref for e in listed}) == len(listed)
+    for e in listed:
+        age = (now.date() - e.submitted).days
+        assert 0 <= age < endorsements.WINDOW_DAYS and e.submitted <= e.updated.date() and e.updated <= now
         assert e.status == endorsements.status_after(age, e.status == "不予批准")
-    assert len({e.ref for e in made}) == len(made)

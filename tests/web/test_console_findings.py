@@ -152,7 +152,10 @@ def test_ledger_counts_include_endorsements_for_the_office_and_exit_entry_only(o
     """"Endorsements in review by district this month": the exit-entry staff listing counts too,
     for the office and for 公安出入境管理局's own accounts, never for another department."""
     office, crj, edu = operator("office"), operator("department", "crj"), operator("department", "教育局")
-    query = "/console/ledger-counts?rows=district&cols=status&f_domain=出入境"
+    # the two whole months before this one (whatever day of the month it is)
+    since = (CLOCK.today().replace(day=1) - dt.timedelta(days=40)).replace(day=1)
+    until = CLOCK.today().replace(day=1) - dt.timedelta(days=1)
+    query = f"/console/ledger-counts?rows=district&cols=status&f_domain=出入境&since={since}&until={until}"
     shown = {}
     for who in (office, crj, edu):
         page = who.get(query).get_data(as_text=True)

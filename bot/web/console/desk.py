@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 
 from adapters.fanout import collect_affairs
+from bot.city.departments import same_department
 from bot.core import access
 from bot.core.clock import CLOCK
 from bot.stores.callbacks import NO_TASK, UNREACHABLE
@@ -97,7 +98,7 @@ def hand_back(ticket: str):
 # -- call-back tasks ------------------------------------------------------------------------------
 def _visible(task: dict) -> bool:
     me = current_operator()
-    return me.role != "department" or task.get("department") == me.department
+    return me.role != "department" or same_department(task.get("department"), me.department)
 
 
 def _task_for_me(task_id: str) -> dict:
