@@ -16,8 +16,8 @@ from bot.core.privacy import ID_LIKE, PHONE, compact, is_valid_id_number, mask_i
 from bot.nlu.client import FALLBACK_INTENT, Parse
 
 from bot.channels.hotline.gazetteer import Place, gazetteer
-from bot.channels.hotline.purpose import (ASKS_TO_HANDLE, COMPLAINT, TurnParse, decide_intents,  # noqa: F401
-                                          service_subject)
+from bot.channels.hotline.purpose import (ASKS_TO_HANDLE, COMPLAINT, TurnParse, about_staff_conduct,  # noqa: F401
+                                          decide_intents, service_subject)
 from bot.channels.hotline.transcripts import Call
 
 # Turns the NLU placed in no service: they may still describe a complaint's problem.
@@ -58,7 +58,9 @@ def analyse(call: Call, turns: list[TurnParse], routing: dict[str, str], min_con
     complaint_text = ""
     if intent == COMPLAINT:
         topic, complaint_text = complaint_topic(call, turns)
-        subject = None if topic != "other" else service_subject(understood, purposes)
+        # A complaint about a service's staff stays one (about_staff_conduct), whatever service it names.
+        subject = None if topic != "other" or about_staff_conduct(understood) else \
+            service_subject(understood, purposes)
         if subject is None and topic == "other" and secondary and \
                 not any(ASKS_TO_HANDLE.search(t.text) for t in understood):
             # A grumble on the way (你们效率也太低了) with no problem to route and nothing asked to be
