@@ -48,7 +48,11 @@ from sandbox.ports import backend_urls  # noqa: E402
 PY = sys.executable
 PEAK_WRAPPER = """
 import atexit, resource, runpy, sys
-atexit.register(lambda: print("PEAK_RSS_KIB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr))
+def _report():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    print("PEAK_RSS_KIB", r.ru_maxrss, file=sys.stderr)
+    print("CPU_S", r.ru_utime + r.ru_stime, file=sys.stderr)
+atexit.register(_report)
 sys.argv = sys.argv[1:]
 sys.path.insert(0, ".")
 try:
@@ -126,6 +130,14 @@ def rasa_rate(nlu_url: str, texts: list[str], workers: int) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
+def process_cpu_s(pid: int | None) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc), 0 without a pid."""
+    if not pid:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def ingest(env: dict, file: Path, out: Path, workers: int, *extra: str, interrupt_after: float | None = None,
            tree: Path = ROOT):
     """(wall seconds, peak RSS MiB, exit code) of one scripts/ingest.py run; a run that finds a
@@ -153,6 +165,8 @@ def _ingest_once(env: dict, file: Path, out: Path, workers: int, *extra: str, in
     if proc.returncode not in (0, 1, 3, 130):
         sys.exit(f"ingest failed ({proc.returncode}):\n{err[-2000:]}")
     peak = [line for line in err.splitlines() if line.startswith("PEAK_RSS_KIB ")]
+    cpu = [line for line in err.splitlines() if line.startswith("CPU_S ")]
+    _ingest_once.cpu_s = float(cpu[-1].split()[1]) if cpu else float("nan")    # read by main()
     return wall, int(peak[-1].split()[1]) / 1024 if peak else float("nan"), proc.returncode
 
 
@@ -168,6 +182,8 @@ def main() -> int:
     p.add_argument("--unique", action="store_true",
                    help="every call's first caller turn different (every call costs a parse, as real calls do)")
     p.add_argument("--no-resume", action="store_true", help="skip the interrupt-and-resume run")
+    p.add_argument("--rasa-pid", type=int, help="the Rasa server's process id (same host): its CPU seconds "
+                                                  "per run are reported, a figure the machine's load does not move")
     p.add_argument("--baseline", type=Path, help="another checkout whose ingest runs cold and warm too, alternated")
     args = p.parse_args()
 
@@ -196,9 +212,12 @@ def main() -> int:
                     "APP__backends__workorders__base_url": backend_urls(args.port_base)["workorders"]}
 
         results = {}
+        cpu0 = process_cpu_s(args.rasa_pid)
         rate = rasa_rate(args.nlu_url, texts, args.workers)
         results["rasa"] = {"distinct_texts": len(texts), "parses_per_s": round(rate, 1),
                            "parse_time_s": round(len(texts) / rate, 1)}
+        if args.rasa_pid:
+            results["rasa"]["rasa_cpu_s"] = round(process_cpu_s(args.rasa_pid) - cpu0, 1)
         print(json.dumps({"rasa": results["rasa"]}), flush=True)
         runs = [("half_cold", half, None, ROOT), ("cold", file, None, ROOT), ("warm", file, "same", ROOT)]
         if args.baseline:
@@ -207,10 +226,13 @@ def main() -> int:
         for name, src, prefix, tree in runs:
             if prefix != "same":
                 prefixes.append(f"bench-hotline:{uuid.uuid4().hex[:8]}:")
+            cpu0 = process_cpu_s(args.rasa_pid)
             wall, peak, rc = ingest(env_for(prefixes[-1]), src, tmp / name, args.workers, tree=tree)
             n = len(half.read_text().splitlines()) if src == half else args.calls
             results[name] = {"calls": n, "wall_s": round(wall, 1), "calls_per_s": round(n / wall, 1),
-                             "peak_rss_mib": round(peak), "exit": rc}
+                             "peak_rss_mib": round(peak), "exit": rc, "ingest_cpu_s": round(_ingest_once.cpu_s, 1)}
+            if args.rasa_pid:
+                results[name]["rasa_cpu_s"] = round(process_cpu_s(args.rasa_pid) - cpu0, 1)
             print(json.dumps({name: results[name]}), flush=True)
         cold = results["cold"]["wall_s"]
         results["intake_overhead"] = round(cold / results["rasa"]["parse_time_s"] - 1, 3)
