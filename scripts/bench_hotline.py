@@ -14,6 +14,10 @@ and in one run measures, side by side:
   half      the first half of the file, cold, for peak memory as the file grows;
   resume    a cold run stopped by SIGINT after --interrupt-after s, then --resume.
 
+With --baseline DIR (another checkout, e.g. `git worktree add /tmp/base main`), its
+scripts/ingest.py is run cold and warm too, in the same run, alternating with this one's:
+the before/after of a change side by side under the same load.
+
 Calls/s, wall time and peak RSS of each ingest (a subprocess: its own ru_maxrss). Intake
 overhead = cold time / (distinct parses / Rasa's rate) - 1. Needs Redis and a Rasa server with
 the current model (NLU_URL); nothing is filed anywhere but the sandbox it starts.
@@ -44,7 +48,11 @@ from sandbox.ports import backend_urls  # noqa: E402
 PY = sys.executable
 PEAK_WRAPPER = """
 import atexit, resource, runpy, sys
-atexit.register(lambda: print("PEAK_RSS_KIB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr))
+def _report():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    print("PEAK_RSS_KIB", r.ru_maxrss, file=sys.stderr)
+    print("CPU_S", r.ru_utime + r.ru_stime, file=sys.stderr)
+atexit.register(_report)
 sys.argv = sys.argv[1:]
 sys.path.insert(0, ".")
 try:
@@ -122,22 +130,32 @@ def rasa_rate(nlu_url: str, texts: list[str], workers: int) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
-def ingest(env: dict, file: Path, out: Path, workers: int, *extra: str, interrupt_after: float | None = None):
+def process_cpu_s(pid: int | None) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc), 0 without a pid."""
+    if not pid:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def ingest(env: dict, file: Path, out: Path, workers: int, *extra: str, interrupt_after: float | None = None,
+           tree: Path = ROOT):
     """(wall seconds, peak RSS MiB, exit code) of one scripts/ingest.py run; a run that finds a
     service not (yet) answering (exit 3, e.g. the sandbox still starting its backends) is retried."""
     for _ in range(5):
-        wall, peak, rc = _ingest_once(env, file, out, workers, *extra, interrupt_after=interrupt_after)
+        wall, peak, rc = _ingest_once(env, file, out, workers, *extra, interrupt_after=interrupt_after, tree=tree)
         if rc != 3:
             break
         time.sleep(3)
     return wall, peak, rc
 
 
-def _ingest_once(env: dict, file: Path, out: Path, workers: int, *extra: str, interrupt_after: float | None = None):
+def _ingest_once(env: dict, file: Path, out: Path, workers: int, *extra: str, interrupt_after: float | None = None,
+                 tree: Path = ROOT):
     started = time.perf_counter()
     # The child reports its own peak (ru_maxrss of RUSAGE_SELF) as it exits: one figure per run.
     proc = subprocess.Popen([PY, "-c", PEAK_WRAPPER, "scripts/ingest.py", "--file", str(file), "--out", str(out), "--no-progress",
-                             "--workers", str(workers), *extra], cwd=ROOT, env=env,
+                             "--workers", str(workers), *extra], cwd=tree, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if interrupt_after is not None:
         time.sleep(interrupt_after)
@@ -147,6 +165,8 @@ def _ingest_once(env: dict, file: Path, out: Path, workers: int, *extra: str, in
     if proc.returncode not in (0, 1, 3, 130):
         sys.exit(f"ingest failed ({proc.returncode}):\n{err[-2000:]}")
     peak = [line for line in err.splitlines() if line.startswith("PEAK_RSS_KIB ")]
+    cpu = [line for line in err.splitlines() if line.startswith("CPU_S ")]
+    _ingest_once.cpu_s = float(cpu[-1].split()[1]) if cpu else float("nan")    # read by main()
     return wall, int(peak[-1].split()[1]) / 1024 if peak else float("nan"), proc.returncode
 
 
@@ -162,6 +182,9 @@ def main() -> int:
     p.add_argument("--unique", action="store_true",
                    help="every call's first caller turn different (every call costs a parse, as real calls do)")
     p.add_argument("--no-resume", action="store_true", help="skip the interrupt-and-resume run")
+    p.add_argument("--rasa-pid", type=int, help="the Rasa server's process id (same host): its CPU seconds "
+                                                  "per run are reported, a figure the machine's load does not move")
+    p.add_argument("--baseline", type=Path, help="another checkout whose ingest runs cold and warm too, alternated")
     args = p.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-hotline-"))
@@ -189,21 +212,39 @@ def main() -> int:
                     "APP__backends__workorders__base_url": backend_urls(args.port_base)["workorders"]}
 
         results = {}
+        cpu0 = process_cpu_s(args.rasa_pid)
         rate = rasa_rate(args.nlu_url, texts, args.workers)
         results["rasa"] = {"distinct_texts": len(texts), "parses_per_s": round(rate, 1),
                            "parse_time_s": round(len(texts) / rate, 1)}
+        if args.rasa_pid:
+            results["rasa"]["rasa_cpu_s"] = round(process_cpu_s(args.rasa_pid) - cpu0, 1)
         print(json.dumps({"rasa": results["rasa"]}), flush=True)
-        for name, src, prefix in (("half_cold", half, None), ("cold", file, None), ("warm", file, "same")):
+        runs = [("half_cold", half, None, ROOT), ("cold", file, None, ROOT), ("warm", file, "same", ROOT)]
+        if args.baseline:
+            runs = [("baseline_cold", file, None, args.baseline.resolve()),
+                    ("baseline_warm", file, "same", args.baseline.resolve())] + runs[1:] + runs[:1]
+        for name, src, prefix, tree in runs:
             if prefix != "same":
                 prefixes.append(f"bench-hotline:{uuid.uuid4().hex[:8]}:")
-            wall, peak, rc = ingest(env_for(prefixes[-1]), src, tmp / name, args.workers)
+            cpu0 = process_cpu_s(args.rasa_pid)
+            wall, peak, rc = ingest(env_for(prefixes[-1]), src, tmp / name, args.workers, tree=tree)
             n = len(half.read_text().splitlines()) if src == half else args.calls
             results[name] = {"calls": n, "wall_s": round(wall, 1), "calls_per_s": round(n / wall, 1),
-                             "peak_rss_mib": round(peak), "exit": rc}
+                             "peak_rss_mib": round(peak), "exit": rc, "ingest_cpu_s": round(_ingest_once.cpu_s, 1)}
+            if args.rasa_pid:
+                results[name]["rasa_cpu_s"] = round(process_cpu_s(args.rasa_pid) - cpu0, 1)
             print(json.dumps({name: results[name]}), flush=True)
         cold = results["cold"]["wall_s"]
         results["intake_overhead"] = round(cold / results["rasa"]["parse_time_s"] - 1, 3)
         print(json.dumps({"intake_overhead": results["intake_overhead"]}), flush=True)
+        if args.baseline:
+            # Rasa alone once more, after the ingests: the load may have changed meanwhile.
+            rate2 = rasa_rate(args.nlu_url, texts, args.workers)
+            results["rasa_after"] = {"parses_per_s": round(rate2, 1), "parse_time_s": round(len(texts) / rate2, 1)}
+            results["baseline_overhead"] = round(results["baseline_cold"]["wall_s"] /
+                                                 results["rasa"]["parse_time_s"] - 1, 3)
+            print(json.dumps({"rasa_after": results["rasa_after"],
+                              "baseline_overhead": results["baseline_overhead"]}), flush=True)
         if args.no_resume:
             return 0
         # Interrupt a cold run, then resume it.

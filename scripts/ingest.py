@@ -34,8 +34,9 @@ sys.path.insert(0, str(ROOT))
 from tqdm import tqdm  # noqa: E402
 
 from bot.channels.hotline import Summary, read_jsonl  # noqa: E402
-from bot.channels.hotline.charts import ChartsUnavailable, write_charts  # noqa: E402
+from bot.channels.hotline.charts import ChartsUnavailable, prepare as prepare_charts, write_charts  # noqa: E402
 from bot.channels.hotline.checkpoint import Checkpoint, prefix_hash  # noqa: E402
+from bot.channels.hotline.gazetteer import gazetteer  # noqa: E402
 from bot.channels.hotline.picture import CityPicture, Heard  # noqa: E402
 from bot.channels.hotline.shared import SharedFile  # noqa: E402
 from bot.core.clock import CLOCK  # noqa: E402
@@ -177,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     summary = Summary.restore(start.summary) if start else Summary()
     started, started_at = time.time(), CLOCK.now()
     ingestor = runtime.hotline(workers=args.workers)
+    # The gazetteer and the charts' library are loaded while the first calls wait on the NLU: not
+    # by every worker at once when their first call needs places, nor after the last call.
+    threading.Thread(target=warm_up, name="hotline-warm-up", daemon=True).start()
     if args.shared:
         interrupted = run_shared(ingestor, SharedFile(runtime.hub, path), out, summary)
     else:
@@ -196,6 +200,11 @@ def main(argv: list[str] | None = None) -> int:
               f"  make ingest FILE={path} OUT={out} RESUME=1", file=sys.stderr)
         return 130
     return 1 if summary.failed_calls else 0
+
+
+def warm_up() -> None:
+    gazetteer()
+    prepare_charts()
 
 
 def write_picture(out: Path) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,6 +101,19 @@ class Gazetteer:
         return found[0] if found else None
 
 
-@functools.lru_cache(maxsize=1)
+_LOADING = threading.Lock()
+# libyaml's loader where PyYAML has it: the file is large, and the pure-Python one takes ~1 s of CPU.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def gazetteer() -> Gazetteer:
-    return Gazetteer(yaml.safe_load(GAZETTEER_FILE.read_text(encoding="utf-8")))
+    """The one gazetteer of the process, loaded on first use — once, however many of the
+    ingestion's threads ask for it at the same time (functools.lru_cache alone lets each of them
+    load it)."""
+    with _LOADING:
+        return _load()
+
+
+@functools.lru_cache(maxsize=1)
+def _load() -> Gazetteer:
+    return Gazetteer(yaml.load(GAZETTEER_FILE.read_text(encoding="utf-8"), Loader=_LOADER))

@@ -43,3 +43,15 @@ def test_a_place_outside_the_city_has_no_district_and_the_record_comes_first():
     assert call_district(words, parsed(words)) == "龙泉驿区"
     nowhere = a_call("我要投诉楼下太吵")
     assert call_district(nowhere, parsed(nowhere)) is None
+
+
+def test_the_gazetteer_is_loaded_once_when_the_ingestion_threads_ask_at_once():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.channels.hotline import gazetteer as module
+
+    module._load.cache_clear()
+    with ThreadPoolExecutor(8) as pool:
+        loaded = list(pool.map(lambda _: gazetteer(), range(8)))
+    assert all(g is loaded[0] for g in loaded)
+    assert loaded[0].first_place("龙泉驿那边的汽车城").district == "龙泉驿区"

@@ -22,6 +22,15 @@ CASES = [
      "query_utility_bill", None),
     (["我们老板已经两个月没发工资了，我想问下这种情况该找哪个部门", "好嘛，那你们帮我们反映一下"],
      "file_complaint", "wages"),
+    # A follow-up of an earlier complaint (its GD number) asks where it is, though it says 投诉.
+    (["你好，我前几天投诉过我们小区门口占道摆摊的事，单号GD20261118002231", "到现在都没人给我打电话，麻烦你们催一下"],
+     "query_my_affairs", None),
+    # A complaint about a service's staff is a complaint (the office handles it), not that service's query.
+    (["我要投诉医保中心窗口的工作人员，态度差得很，问两句就不耐烦", "你们处理一下这个人"], "file_complaint", "other"),
+    # 退休工资 is the pension; the grumble after it asks nothing handled.
+    (["我爸的退休工资这个月咋个还没发下来", "拖起拖起的，老年人等不起"], "query_social_security", None),
+    (["我上周反映过楼下茶馆打麻将吵的事，你们说处理了，结果昨晚又打到两点", "你们再来管一下嘛"], "file_complaint", "noise"),
+    (["我想问下我的公积金账户还有好多余额", "你们这个电话也太难打通了，打了一上午，服务太差了"], "query_housing_fund", None),
 ]
 
 

@@ -117,3 +117,37 @@ def test_a_complaint_asked_to_be_handled_stays_main_a_follow_up_of_one_is_a_prog
 def test_a_problem_mentioned_on_the_way_does_not_make_the_call_a_complaint():
     t = turns(("我想问一下护照怎么办理", "ask_service_guide", 0.97), ("上次去那个窗口排了两个小时的队", "file_complaint", 0.6))
     assert decide_intents(t) == ("ask_service_guide", ["file_complaint"])
+
+
+def test_a_follow_up_of_an_earlier_complaint_asks_its_progress_unless_it_asks_for_an_act_again():
+    t = turns(("我上周投诉了楼下烧烤的油烟，工单是GD20261120003385，到现在没人联系我", "file_complaint", 1.0),
+              ("好，麻烦你催一下", "affirm", 0.9))
+    assert decide_intents(t)[0] == "query_my_affairs"
+    t = turns(("我之前反映过小区门口垃圾桶的事，你们说三天回复", "file_complaint", 1.0),)
+    assert decide_intents(t)[0] == "query_my_affairs"
+    t = turns(("上个月反映了工地噪音的事，你们回访说处理了，其实晚上还在干", "file_complaint", 1.0),
+              ("还是那个工地，你们再去管一下", "inform", 0.99))
+    assert decide_intents(t)[0] == "file_complaint"
+
+
+def test_a_grumble_beside_a_question_weighs_little_a_described_problem_does_not():
+    t = turns(("我想查一下医保账户还有好多钱", "query_medical_insurance", 0.95),
+              ("以前都刷得起的嘛，莫名其妙的", "file_complaint", 1.0))
+    assert decide_intents(t) == ("query_medical_insurance", ["file_complaint"])
+    t = turns(("我们整个小区燃气都没得气了，从昨天到现在", "file_complaint", 1.0),
+              ("我们交了费的，不是欠费", "query_utility_bill", 0.84))
+    assert decide_intents(t)[0] == "file_complaint"
+
+
+def test_own_record_is_a_personal_query_what_to_bring_is_a_guide_item():
+    assert decide_intents(turns(("我的公积金缴存记录在哪里能查", "ask_service_guide", 0.9),))[0] == "query_housing_fund"
+    assert decide_intents(turns(("我想看下我自己社保交了好多个月", "ask_service_guide", 0.8),))[0] == \
+        "query_social_security"
+    assert decide_intents(turns(("租房提取公积金要带哪些材料", "query_housing_fund", 0.9),))[0] == "ask_service_guide"
+    assert decide_intents(turns(("社保卡补办在哪里办，要好久", "query_social_security", 0.9),))[0] == "ask_service_guide"
+    # An annoyed how-to, read as a complaint, naming a service: still what to bring.
+    t = turns(("办个体户营业执照要带啥子东西嘛，窗口那个人态度差得很", "file_complaint", 0.9),)
+    assert decide_intents(t)[0] == "ask_service_guide"
+    # Materials handed in long ago: the state of the caller's matter, not a guide question.
+    t = turns(("我问下，我妈住院报销的钱，材料交上去两个多月了，一分钱都没看到", "file_complaint", 1.0),)
+    assert decide_intents(t)[0] == "query_medical_insurance"

@@ -1,0 +1,207 @@
+"""Why a hotline call was made: its main intent and the other purposes, from the caller's turns.
+
+The main intent is what the caller wants done or known, whatever their tone (docs/hotline.md,
+"How a call is understood"); understanding.py puts it together with the topic and the district.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.city.complaint_topics import scores as topic_scores
+from bot.nlu.client import FALLBACK_INTENT, Parse
+
+COMPLAINT = "file_complaint"
+# "Where is my matter" is what a follow-up question about a specific query
+# ("那大概哪天能去拿？") is often parsed as; next to a specific query it adds nothing.
+GENERIC_QUERY = "query_my_affairs"
+
+
+@dataclass
+class TurnParse:
+    index: int          # position among the call's caller turns
+    text: str           # the caller's words, as said (not masked: stays in memory)
+    parse: Parse
+
+
+# -- intents ------------------------------------------------------------------------------------
+# A caller asking for something to be handled (the mark of a complaint, whatever the grammar):
+# reporting it (投诉, 反映一下) or asking for an act (管一下, 处理一下, 给个说法); "没人管" describes.
+# A complaint made before (之前投诉的, 上次反映的) is a follow-up: a question about its progress.
+_BEFORE = r"(?<!之前)(?<!上次)(?<!以前)(?<!已经)(?<!前几天)(?<!上个月)(?<!之前就)"
+_REPORTS = _BEFORE + r"投诉|" + _BEFORE + r"举报|曝光|" + _BEFORE + r"反映(一下|个|下|个事|些)?"
+_REQUESTS = (r"管一管|管一下|管管|处理一下|处理下|来处理|尽快处理|解决一下|帮忙解决|帮我们解决|来看一下|来看看|"
+             r"查处|整治|整改|制止|取缔|督促|协调一下|给个说法|讨个说法|维权|要求.{0,6}(处理|整改|赔|退|解决)|"
+             r"希望.{0,8}(处理|解决|管|整改)|再(去|来)?(管|处理|查|看)一下")
+ASKS_TO_HANDLE = re.compile(_REPORTS + "|" + _REQUESTS + r"|没人管|不管")
+# What counts outside a complaint turn (an answer, a closing word: 那你们帮我们反映一下嘛) …
+ASKS_TO_HANDLE_IN_ANY_TURN = re.compile(_REPORTS + "|" + _REQUESTS)
+# … and in a follow-up, where 投诉/反映 name the earlier complaint: only a new request for an act.
+REQUESTS_AN_ACT = re.compile(_REQUESTS)
+# A turn about a complaint or call made before: its work order, or the earlier call named.
+FOLLOW_UP = re.compile(r"GD\d{6,}|工单|回访|打过(你们)?的?电话|你们说.{0,10}(回复|回电|处理)|"
+                       r"(之前|上次|上回|上个月|上周|上礼拜|前天|前几天|昨天|以前|已经)[^，。,.]{0,4}(投诉|反映|举报|打过)")
+# … and one asking to know something (a question, however annoyed).
+ASKS_TO_KNOW = re.compile(
+    r"想问|问一下|问下|问问|咨询|请问|了解一下|查一下|查下|查查|帮我查|怎么办理|怎么弄|怎么搞|怎么申请|"
+    r"需要.{0,4}(什么|啥|哪些)|要带|要不要|能不能|可不可以|多少|好多|几号|哪天|余额|进度|到账|什么时候|"
+    r"好久|多久|哪里办|在哪|[吗嘛呢没][？?]?$|[？?]$|"
+    # Sichuanese: 咋个 (how), 啥子 (what), 嗦 (so it's …?), 不晓得 (don't know if)
+    r"咋个|啥子|啥情况|什么情况|嗦|不晓得|是不是|有没有")
+
+
+# What a query is about, in the words callers use (the intents of docs/contracts.md): a complaint-
+# sounding question naming one of these is that query. Longer words first: 医保 before 保.
+QUERY_SUBJECTS: tuple[tuple[str, re.Pattern], ...] = (
+    # A work order or matter already filed: its progress (before any subject it is about).
+    ("query_my_affairs", re.compile(r"GD\d{6,}|工单|之前投诉|上次投诉|之前反映|上次反映")),
+    ("query_housing_fund", re.compile(r"公积金|公基金|住房基金|缴存|提取")),
+    ("query_medical_insurance", re.compile(r"医保|医疗保险|报销|医保卡|门特|门慢|异地就医")),
+    ("query_social_security", re.compile(r"社保|养老保险|养老金|退休金|退休工资|退休费|失业金|失业保险|工伤保险|"
+                                         r"社保卡|断缴|补缴")),
+    ("query_utility_bill", re.compile(r"水费|电费|燃气费|气费|天然气费|账单|欠费|缴费单|电表|水表|气表")),
+    ("query_endorsement_status", re.compile(r"签注|通行证|港澳|台湾|出入境")),
+    ("query_business_registration", re.compile(r"营业执照|执照|个体户|工商|公司注册|注册公司|商事登记|名称核准")),
+    ("book_appointment", re.compile(r"预约|取号|约个号|排号")),
+    ("query_my_affairs", re.compile(r"办件|办到哪|到哪一步|受理了|审批|审核|进度")),
+)
+GUIDE = "ask_service_guide"
+ASKS_HOW = re.compile(r"怎么办理|怎么办|怎么弄|怎么申请|要带|带什么|带啥|需要.{0,4}(什么|啥|哪些)|材料|流程|手续|在哪办|"
+                      r"哪里办|收费|要多久")
+# … of which the questions that are a guide item even when they name a service: what to bring,
+# where to go, how to apply, the fee, how long (not "材料交上去两个月了": that is a matter's state).
+ASKS_WHAT_TO_DO = re.compile(r"怎么办理|咋个办理|怎么申请|咋个申请|咋个办|要带|带什么|带啥|需要.{0,4}(什么|啥|哪些)|"
+                             r"(什么|啥子?|哪些)(材料|手续|东西|证件)|(准备|要).{0,3}(哪些|啥子?|什么)|(办理|什么|啥子?)流程|"
+                             r"在哪里?办|哪里办|收费|要多久|要好久")
+# The caller's own record or matter (the query ↔ guide boundary): its state, or how to check it.
+# "How do I check my X" is a personal query (a call-back once identity is checked); "what do I
+# bring / where do I go" is a guide item, even when it names a service.
+OWN_RECORD = re.compile(
+    r"(我|自己|屋头|我家|我们家|我妈|我爸|我娃).{0,14}(余额|记录|明细|进度|到账|打过来|还有好多|还剩|交了好多|"
+    r"缴了好多|欠了?好多|欠多少|审核|审下来|办好了?没|状态|用了好多|少了|多了|还没|没看到|没到)|"
+    r"(咋个|怎么|哪里|在哪|如何)里?(能|可以)?查|走到哪|到哪一步|卡在哪|办到哪")
+# A complaint turn naming no problem of the routing table and asking nothing handled is a grumble
+# (你们效率也太低了, 莫名其妙的): it counts this much of its confidence beside a question.
+GRUMBLE_WEIGHT = 0.25
+
+
+def question_subject(text: str, purpose_intents: frozenset[str]) -> str | None:
+    """The query a question is about, by the subject it names (QUERY_SUBJECTS), or a guide
+    question (how to do something) when it names none — or when it asks what to bring or where
+    to go, not about the caller's own record."""
+    if GUIDE in purpose_intents and ASKS_WHAT_TO_DO.search(text) and not OWN_RECORD.search(text) \
+            and not FOLLOW_UP.search(text):
+        return GUIDE
+    for intent, pattern in QUERY_SUBJECTS:
+        if intent in purpose_intents and pattern.search(text):
+            return intent
+    if GUIDE in purpose_intents and ASKS_HOW.search(text):
+        return GUIDE
+    return None
+
+
+def own_record_subject(text: str, purpose_intents: frozenset[str]) -> str | None:
+    """The personal query of a turn about the caller's own record of a named service, if it is one."""
+    if not OWN_RECORD.search(text):
+        return None
+    for intent, pattern in QUERY_SUBJECTS:
+        if intent.startswith("query_") and intent != GENERIC_QUERY and intent in purpose_intents \
+                and pattern.search(text):
+            return intent
+    return None
+
+
+def turn_purpose(t: TurnParse, purpose_intents: frozenset[str]) -> tuple[str, float]:
+    """(what this turn counts for, with what weight), the NLU's reading corrected the way an operator
+    would record it:
+    - a complaint turn about an earlier complaint (its GD number, 上周投诉了) asks for its progress,
+      unless it asks for a new act (再来管一下);
+    - a complaint turn asking to know something, without asking for anything to be handled, is the
+      question it asks (question_subject);
+    - a complaint turn that names no problem of the routing table and asks nothing handled is a
+      grumble: it counts GRUMBLE_WEIGHT of its confidence;
+    - a guide question about the caller's own record is that personal query, a personal query asking
+      what to bring or where to go is a guide question."""
+    intent, weight, text = t.parse.intent, t.parse.confidence, t.text
+    if intent == COMPLAINT:
+        if FOLLOW_UP.search(text) and GENERIC_QUERY in purpose_intents:
+            return (COMPLAINT, weight) if REQUESTS_AN_ACT.search(text) else (GENERIC_QUERY, weight)
+        if ASKS_TO_HANDLE.search(text):
+            return COMPLAINT, weight
+        if ASKS_TO_KNOW.search(text):
+            question = question_subject(text, purpose_intents)
+            if question:
+                return question, weight
+        return COMPLAINT, weight if topic_scores(text) else weight * GRUMBLE_WEIGHT
+    if intent == GUIDE:
+        return own_record_subject(text, purpose_intents) or GUIDE, weight
+    if intent.startswith("query_") and intent != GENERIC_QUERY and GUIDE in purpose_intents \
+            and ASKS_WHAT_TO_DO.search(text) and not OWN_RECORD.search(text):
+        return GUIDE, weight
+    return intent, weight
+
+
+def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str]) -> tuple[str, list[str]]:
+    """The call's main intent and the other purposes. `purpose_intents`: the intents that say why
+    a citizen calls (the handlers declare them: Handler.purpose).
+
+    The main intent is what the caller wants done or known, whatever their tone. Each turn counts
+    for what it asks (turn_purpose). A complaint is main — the hotline must act on it — when the
+    caller asks for it to be handled, in any turn that is not a question about a service (or asks
+    again for an act after a follow-up of an earlier complaint); otherwise the purpose with the
+    most evidence is, and the complaint is secondary."""
+    evidence: dict[str, float] = {}
+    first_said: dict[str, int] = {}
+
+    def add(intent: str, weight: float, index: int) -> None:
+        evidence[intent] = evidence.get(intent, 0.0) + weight
+        first_said.setdefault(intent, index)
+
+    asks_to_handle = follow_up = False
+    for t in understood:
+        intent, weight = turn_purpose(t, purpose_intents)
+        if t.parse.intent == COMPLAINT and FOLLOW_UP.search(t.text):
+            follow_up = True
+            asks_to_handle = asks_to_handle or intent == COMPLAINT     # a new act asked (再来管一下)
+        elif t.parse.intent == COMPLAINT and intent == COMPLAINT and ASKS_TO_HANDLE.search(t.text):
+            asks_to_handle = True
+        elif t.parse.intent not in purpose_intents and ASKS_TO_HANDLE_IN_ANY_TURN.search(t.text):
+            # 那你们帮我们反映一下嘛 / 你们再去管一下 (read as an answer): the caller asks for an act.
+            asks_to_handle = True
+            if follow_up and COMPLAINT not in evidence:
+                add(COMPLAINT, weight, t.index)
+        add(intent, weight, t.index)
+    purposes = [i for i in evidence if i in purpose_intents]
+    if GENERIC_QUERY in purposes and any(i.startswith("query_") and i != GENERIC_QUERY for i in purposes):
+        purposes.remove(GENERIC_QUERY)
+    if not purposes:
+        if not evidence:
+            return FALLBACK_INTENT, []
+        return max(evidence, key=lambda i: (evidence[i], -first_said[i])), []
+    if COMPLAINT in purposes and asks_to_handle:
+        main = COMPLAINT
+    else:
+        main = max(purposes, key=lambda i: (evidence[i], -first_said[i]))
+    secondary = sorted((i for i in purposes if i != main), key=first_said.__getitem__)
+    return main, secondary
+
+
+# A complaint about how a service's staff behaved (态度差, 爱理不理): the office handles the person,
+# it is no question about the caller's record with that service.
+STAFF_CONDUCT = re.compile(r"工作人员|办事员|窗口的人|窗口那个人|态度.{0,3}(差|恶劣|不好)|爱理不理|吼人|吼我|骂人|骂我|"
+                           r"耍手机|玩手机|推诿|踢皮球")
+
+
+def about_staff_conduct(understood: list[TurnParse]) -> bool:
+    return any(t.parse.intent == COMPLAINT and STAFF_CONDUCT.search(t.text) for t in understood)
+
+
+def service_subject(understood: list[TurnParse], purpose_intents: frozenset[str]) -> str | None:
+    """The query subject the caller's complaint turns name most (QUERY_SUBJECTS), if any."""
+    counts: dict[str, int] = {}
+    for t in understood:
+        if t.parse.intent == COMPLAINT:
+            for intent, pattern in QUERY_SUBJECTS:
+                if intent in purpose_intents and pattern.search(t.text):
+                    counts[intent] = counts.get(intent, 0) + 1
+    return max(counts, key=counts.get) if counts else None
