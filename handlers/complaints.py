@@ -94,6 +94,8 @@ class FileComplaint(Handler):
 
     def handle(self, turn: Turn) -> Result:
         if turn.form.step == "confirm":
+            if self._corrected(turn):   # "不对，是在武侯区…" at the card: the card again, corrected
+                return self._confirm(turn)
             answer = read_yes_no(turn)
             if answer is None:
                 return Result.say("请回复“确认”提交，或回复“取消”放弃。", keep_form=True)
@@ -101,6 +103,17 @@ class FileComplaint(Handler):
                 return Result.say("好的，没有提交。需要时可以随时再反映。")
             return self._file(turn)
         return self._confirm(turn)
+
+    def _corrected(self, turn: Turn) -> bool:
+        """A place, a time or a phone said at the confirmation replaces the one held."""
+        said = (turn.incoming.text if turn.incoming is not None else None) or turn.text or ""
+        changed = False
+        for slot in self.slots:
+            value = slot.recognise(said) if slot.recognise else None
+            if value and value != turn.form.slots.get(slot.name):
+                turn.form.slots[slot.name] = slot.validate(value) if slot.validate else value
+                changed = True
+        return changed
 
     def _route(self, turn: Turn) -> tuple[str, str, str]:
         return self.route(turn.services, turn.slots["content"], turn.slots["location"])

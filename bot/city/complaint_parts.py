@@ -38,8 +38,8 @@ TIME = re.compile(
     rf"\d{{1,2}}月\d{{1,2}}[日号]|{_NUM}+(?:多)?(?:天|周|个?星期|个多?月|年)(?:了|多|来)?")
 
 
-# Words that only lead into the place ("是武侯区…", "就在小区门口", "地址是…").
-_LEAD = re.compile(r"^(?:地点|地址|位置)?(?:就是|就在|是在|是|在)")
+# Words that only lead into a place or a time ("是武侯区…", "就在小区门口", "是每天凌晨…").
+_LEAD = re.compile(r"^(?:地点|地址|位置|时间)?(?:就是|就在|是在|是|在)")
 
 
 def _clauses(text: str):
@@ -69,4 +69,5 @@ def place_in(text: str) -> str | None:
 
 
 def time_in(text: str) -> str | None:
-    return place_and_time(text)[1]
+    when = place_and_time(text)[1]
+    return _LEAD.sub("", when) or when if when else None

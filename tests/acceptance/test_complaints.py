@@ -54,4 +54,7 @@ def test_a_complaint_told_in_one_message_is_asked_only_for_the_contact(talk, sta
     assert stack_runtime.sessions.load(c.user_key).form.slots["location"] == "武侯区双楠小区"
     card = c.say("不留")
     assert "噪音扰民" in card and "武侯区双楠小区" in card
+    # at the confirmation too: the card again, corrected (a "不对" that corrects never cancels)
+    again = c.say("不对，时间是每天凌晨一点左右")
+    assert "请确认" in again and "每天凌晨一点左右" in again and "十二点" not in again
     assert "GD" in c.say("确认")
