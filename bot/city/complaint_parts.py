@@ -19,14 +19,14 @@ from bot.city.districts import DISTRICTS
 _CLAUSE = re.compile(r"[^，,。.!！?？；;：:\s]+")
 
 _DISTRICT_WORDS = "|".join(sorted({w for d in DISTRICTS for w in (d, d[:-1])}, key=len, reverse=True))
-# A place: a district, a named road / estate / venue (a word ending in one of these), or where
-# things are relative to the citizen's home.
+# A place: a district, or a named road / estate / venue (a word ending in one of these).
 PLACE = re.compile(
     rf"(?:{_DISTRICT_WORDS})|"
     r"[\u4e00-\u9fff\dA-Za-z]{1,8}?(?:路口|路(?!灯|费|况|过|面|边摊)|街(?!道办)|巷|大道|胡同|小区|花园|家园|公寓|新村|"
     r"广场|公园|菜市场|市场|商场|超市|小学|中学|大学|幼儿园|医院|社区|大厦|写字楼|地铁站|公交站|车站|"
-    r"[0-9一二三四五六七八九十]+(?:栋|号楼|单元|幢)|号院)|"
-    r"楼下|楼上|隔壁|对面|门口|旁边|附近|楼道|电梯里|屋头|家门口|我家|我们家|我们这|我们那|这边|那边")
+    r"[0-9一二三四五六七八九十]+(?:栋|号楼|单元|幢)|号院)")
+# Where things are from the citizen's home (楼下, 隔壁, 门口 …) is part of what happened, not where:
+# the form still asks for the district and the place ("楼下烧烤店油烟太大" gives no place).
 # A time: a moment, a period, or how long it has gone on.
 _NUM = r"[0-9一二三四五六七八九十两几半]"
 TIME = re.compile(

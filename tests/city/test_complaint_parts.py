@@ -7,7 +7,7 @@ from bot.city.complaint_parts import place_and_time, place_in
 @pytest.mark.parametrize("text, place, when", [
     ("春熙路那个工地每天晚上11点过后还在施工", "春熙路那个工地", "每天晚上11点过后还在施工"),
     ("投诉：金牛区营门口路的菜市场，昨天早上开始污水横流", "金牛区营门口路的菜市场", "昨天早上开始污水横流"),
-    ("我们小区楼下的烧烤摊，吵了一个多月了", "我们小区楼下的烧烤摊", "吵了一个多月了"),
+    ("锦绣小区楼下的烧烤摊，吵了一个多月了", "锦绣小区楼下的烧烤摊", "吵了一个多月了"),
     ("上周三开始在双流东升街有人乱倒建筑垃圾", "上周三开始在双流东升街有人乱倒建筑垃圾",
      "上周三开始在双流东升街有人乱倒建筑垃圾"),     # the time first: the clause is both
 ])
@@ -15,7 +15,8 @@ def test_a_complaint_in_one_message_gives_where_and_when(text, place, when):
     assert place_and_time(text) == (place, when)
 
 
-@pytest.mark.parametrize("text", ["我要投诉", "我要投诉物业", "路灯坏了", "我知道了", "你好，我想反映一个问题"])
+@pytest.mark.parametrize("text", ["我要投诉", "我要投诉物业", "路灯坏了", "我知道了", "你好，我想反映一个问题",
+                                  "楼下烧烤店油烟太大"])
 def test_no_place_and_no_time_gives_neither(text):
     assert place_and_time(text) == (None, None)
 
@@ -27,4 +28,4 @@ def test_only_what_is_said_is_given():
 
 def test_the_place_without_the_words_that_lead_into_it():
     assert place_in("不对，是武侯区双楠小区") == "武侯区双楠小区"
-    assert place_in("就在我们小区门口") == "我们小区门口"
+    assert place_in("就在锦绣小区门口") == "锦绣小区门口"
