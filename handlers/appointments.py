@@ -1,7 +1,7 @@
 """book_appointment: item -> hall -> date -> slot -> confirm; also cancelling and listing bookings.
 
 Each step asks for the first thing still missing; the first message may already
-give several ("明天去武侯区办居住证"). Booking is never done twice for one
+give several ("明天上午10点去武侯区办居住证": a named time that is free is taken without asking). Booking is never done twice for one
 confirmation: the idempotency key is derived from the form and the exact
 booking (item, hall, date, slot), so a retried or repeated confirmation replays
 the first booking, while a changed choice is a new request. The appointment
@@ -83,6 +83,8 @@ class BookAppointment(Handler):
             form.data["date"] = day.isoformat()
         if part_of_day(text):
             form.data["part"] = part_of_day(text)
+        if parse_time(text):   # "明天上午10点": booked at 10:00 when that slot is free, else offered the day's
+            form.data["want_start"] = parse_time(text)
         return None
 
     def handle(self, turn: Turn) -> Result:
@@ -148,13 +150,14 @@ class BookAppointment(Handler):
         day = _last_mention(text, lambda t: parse_day(t, clock.today()))
         given["date"] = day.isoformat() if day else None
         given["part"] = _last_mention(text, part_of_day)
+        given["want_start"] = _last_mention(text, parse_time)
         changed = {k: v for k, v in given.items() if v and v != data.get(k)}
         if not changed:
             return False
         data.update(changed)
         drop = {"item": ("hall_id", "hall_name", "hall_options", "start", "held"),
                 "district": ("hall_id", "hall_name", "hall_options", "start"),
-                "date": ("start",), "part": ("start",)}
+                "date": ("start",), "part": ("start",), "want_start": ("start",)}
         for key in changed:
             for dependent in drop[key]:
                 data.pop(dependent, None)
@@ -239,6 +242,9 @@ class BookAppointment(Handler):
         if not slots:
             data.pop("date", None)
             return self._ask_date(turn, f"{date_with_weekday(day)}已经约满或不办公，请换一天：")
+        if prompt is None and data.get("want_start") in [s.start for s in slots]:
+            data["start"] = data["want_start"]   # the time the citizen named is free: no need to ask
+            return self._confirm(turn)
         turn.form.step = "slot"
         data["slot_options"] = [s.start for s in slots]
         text = prompt or f"{date_with_weekday(day)}可预约的时段（回复编号）："

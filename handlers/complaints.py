@@ -1,6 +1,7 @@
-"""file_complaint: collect what / where / when / (optional) contact, classify the
-topic, route it to a department (config `complaint_routing`), file a 12345 work
-order that carries the masked conversation, and answer with its GD number.
+"""file_complaint: collect what / where / when / (optional) contact (one message may give them
+all: bot.city.complaint_parts), classify the topic, route it to a department (config
+`complaint_routing`), file a 12345 work order that carries the masked conversation, and answer
+with its GD number.
 A GD number (or "我的投诉进度") asks for the progress instead.
 
 Filing needs no identity (anyone may complain); progress does, because a work
@@ -13,6 +14,7 @@ import re
 import secrets
 
 from adapters.errors import NotFound
+from bot.city.complaint_parts import place_in, time_in
 from bot.city.complaint_topics import TOPIC_NAMES, classify
 from bot.city.departments import DEPARTMENTS
 from bot.city.districts import CITY_WIDE, find_district
@@ -68,8 +70,12 @@ class FileComplaint(Handler):
     keeps_citizen_lines = True   # the work order carries what the citizen said while complaining
     slots = (
         Slot("content", "请简单描述您要反映的问题：发生了什么？", free_text=True),
-        Slot("location", "问题发生在哪里？请说明区和具体地点（如：武侯区玉林路某小区）。", free_text=True),
-        Slot("when", "大概是什么时候发生的？（如：每天晚上10点以后、昨天下午）", free_text=True),
+        # Where and when are read from any message by their words (a complaint told in one sentence
+        # fills all three at once; a later place or time corrects them); asked, any answer is kept.
+        Slot("location", "问题发生在哪里？请说明区和具体地点（如：武侯区玉林路某小区）。", free_text=True,
+             recognise=place_in),
+        Slot("when", "大概是什么时候发生的？（如：每天晚上10点以后、昨天下午）", free_text=True,
+             recognise=time_in),
         Slot("contact", "方便留一个手机号吗？便于承办部门联系和回复您。不想留请回复“不留”。",
              validate=contact, skip_words=SKIP_CONTACT, recognise=validators.phone_in),
     )
@@ -89,6 +95,8 @@ class FileComplaint(Handler):
 
     def handle(self, turn: Turn) -> Result:
         if turn.form.step == "confirm":
+            if self._corrected(turn):   # "不对，是在武侯区…" at the card: the card again, corrected
+                return self._confirm(turn)
             answer = read_yes_no(turn)
             if answer is None:
                 return Result.say("请回复“确认”提交，或回复“取消”放弃。", keep_form=True)
@@ -96,6 +104,17 @@ class FileComplaint(Handler):
                 return Result.say("好的，没有提交。需要时可以随时再反映。")
             return self._file(turn)
         return self._confirm(turn)
+
+    def _corrected(self, turn: Turn) -> bool:
+        """A place, a time or a phone said at the confirmation replaces the one held."""
+        said = (turn.incoming.text if turn.incoming is not None else None) or turn.text or ""
+        changed = False
+        for slot in self.slots:
+            value = slot.recognise(said) if slot.recognise else None
+            if value and value != turn.form.slots.get(slot.name):
+                turn.form.slots[slot.name] = slot.validate(value) if slot.validate else value
+                changed = True
+        return changed
 
     def _route(self, turn: Turn) -> tuple[str, str, str]:
         return self.route(turn.services, turn.slots["content"], turn.slots["location"])

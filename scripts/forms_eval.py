@@ -113,9 +113,9 @@ def instrument(rt, probe: Probe) -> None:
     ratings = rt.services.ratings
     record = ratings.record
 
-    def record_rating(intent, department, level, _record=record):
+    def record_rating(intent, department, level, _record=record, **kw):
         probe.levels.append(level)
-        return _record(intent, department, level)
+        return _record(intent, department, level, **kw)
     ratings.record = record_rating
 
 

@@ -41,3 +41,21 @@ def test_progress_of_someone_elses_order_is_like_a_missing_one(talk):
     c.bind(WANG)
     assert c.say("GD20261028000988") == c.say("GD20261028999999")   # 李芳's / nobody's
     assert LI[0] not in c.text()
+
+
+def test_a_complaint_told_in_one_message_is_asked_only_for_the_contact(talk, stack_runtime):
+    c = talk()
+    reply = c.say("投诉一下，双楠小区后面那个工地每天晚上十二点过后还在打桩")
+    assert "手机号" in reply and "哪里" not in reply and "什么时候" not in reply
+    slots = stack_runtime.sessions.load(c.user_key).form.slots
+    assert "双楠小区" in slots["location"] and "十二点" in slots["when"] and "打桩" in slots["content"]
+    card = c.say("不留")
+    assert "噪音扰民" in card and "双楠小区" in card
+    # a place said at the card corrects the one taken from the sentence
+    card = c.say("不对，是武侯区双楠小区")
+    assert stack_runtime.sessions.load(c.user_key).form.slots["location"] == "武侯区双楠小区"
+    assert "地点：武侯区双楠小区" in card
+    # at the confirmation too: the card again, corrected (a "不对" that corrects never cancels)
+    again = c.say("不对，时间是每天凌晨一点左右")
+    assert "请确认" in again and "时间：每天凌晨一点左右" in again
+    assert "GD" in c.say("确认")

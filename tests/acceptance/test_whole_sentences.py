@@ -59,6 +59,16 @@ def test_corrections_replace_what_was_given(talk, stack_runtime, travel):
     assert form_of(stack_runtime, b).data["part"] == "pm"
 
 
+def test_an_appointment_sentence_naming_a_free_time_is_not_asked_the_time(talk, stack_runtime, travel):
+    travel(MONDAY)
+    c = talk()
+    c.bind(WANG)
+    card = c.say("帮我约周三上午10点去武侯区办居住证")
+    assert "请确认预约信息" in card and "10:00" in card and "可预约的时段" not in card
+    data = form_of(stack_runtime, c).data
+    assert (data["date"], data["start"], data["item"]) == ("2026-11-18", "10:00", "居住证")
+
+
 def test_only_wrong_answers_count_towards_the_lock_out(talk):
     c = talk()
     c.say("实名认证")

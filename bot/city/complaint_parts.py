@@ -1,0 +1,73 @@
+"""Where and when, in a complaint told in one message.
+
+Citizens tell a complaint whole: `玉林北路那个工地每天晚上11点过后还在施工`. The complaint form asks
+what, where and when; a message that already says where and when must not be asked them again
+(issue 12 point 1). These read the place and the time out of a message, clause by clause (a
+clause ends at a pause: ，。！？；： or a space), by the words that name a place (a district, 路,
+小区, 楼下 …) and a time (每天晚上, 昨天, 11点, 一个多月 …).
+
+When one clause holds both, the place is what comes before the time and the time the rest
+(`玉林北路那个工地` / `每天晚上11点过后还在施工`); when the time comes first the clause is both.
+A message naming no place (or no time) gives none: the form asks.
+"""
+from __future__ import annotations
+
+import re
+
+from bot.city.districts import DISTRICTS
+
+_CLAUSE = re.compile(r"[^，,。.!！?？；;：:\s]+")
+
+_DISTRICT_WORDS = "|".join(sorted({w for d in DISTRICTS for w in (d, d[:-1])}, key=len, reverse=True))
+# A place: a district, or a named road / estate / venue (a word ending in one of these).
+PLACE = re.compile(
+    rf"(?:{_DISTRICT_WORDS})|"
+    r"[\u4e00-\u9fff\dA-Za-z]{1,8}?(?:路口|路(?!灯|费|况|过|面|边摊)|街(?!道办)|巷|大道|胡同|小区|花园|家园|公寓|新村|"
+    r"广场|公园|菜市场|市场|商场|超市|小学|中学|大学|幼儿园|医院|社区|大厦|写字楼|地铁站|公交站|车站|"
+    r"[0-9一二三四五六七八九十]+(?:栋|号楼|单元|幢)|号院)")
+# Where things are from the citizen's home (楼下, 隔壁, 门口 …) is part of what happened, not where:
+# the form still asks for the district and the place ("楼下烧烤店油烟太大" gives no place).
+# A time: a moment, a period, or how long it has gone on.
+_NUM = r"[0-9一二三四五六七八九十两几半]"
+TIME = re.compile(
+    r"每天|天天|每晚|每周|每个?周末|周末|每次|经常|"
+    r"今天|昨天|前天|今早|今晚|昨晚|昨夜|前几天|这几天|这两天|这段时间|最近|近期|上周|上个?星期|"
+    r"上个?月|这个月|本月|去年|今年|年初|月初|月底|节假日|"
+    r"早上|早晨|清早|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|通宵|"
+    rf"{_NUM}+\s*(?:点|:\d\d)|周[一二三四五六日天末]|星期[一二三四五六日天]|"
+    rf"\d{{1,2}}月\d{{1,2}}[日号]|{_NUM}+(?:多)?(?:天|周|个?星期|个多?月|年)(?:了|多|来)?")
+
+
+# Words that only lead into a place or a time ("是武侯区…", "就在小区门口", "是每天凌晨…").
+_LEAD = re.compile(r"^(?:地点|地址|位置|时间)?(?:就是|就在|是在|是|在)")
+
+
+def _clauses(text: str):
+    for m in _CLAUSE.finditer(text or ""):
+        yield m.start(), m.group(0)
+
+
+def place_and_time(text: str) -> tuple[str | None, str | None]:
+    """(where, when) a complaint message says, each the words of the citizen that say it."""
+    place = when = None
+    for _, clause in _clauses(text):
+        p, t = PLACE.search(clause), TIME.search(clause)
+        if p and t and p.end() <= t.start():
+            place = place or clause[:t.start()]
+            when = when or clause[t.start():]
+        else:
+            if p and place is None:
+                place = clause
+            if t and when is None:
+                when = clause
+    return place, when
+
+
+def place_in(text: str) -> str | None:
+    place = place_and_time(text)[0]
+    return _LEAD.sub("", place) or place if place else None
+
+
+def time_in(text: str) -> str | None:
+    when = place_and_time(text)[1]
+    return _LEAD.sub("", when) or when if when else None
