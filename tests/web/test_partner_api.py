@@ -235,15 +235,17 @@ def test_every_partner_call_is_audited_and_the_reads_as_the_partners(world):
     hospital.get("/catalogue/themes")
     hospital.get(f"/workorders/{WANG_ORDER}")
     asked = hospital.ask_consent()
-    hospital.get(f"/consents/{asked['consent_id']}/ledger")                  # refused: still audited
+    hospital.get(f"/consents/{asked['consent_id']}/ledger")       # refused, nobody's yet: still audited
     grant_in_mp(citizen, asked["code"])
     hospital.get(f"/consents/{asked['consent_id']}/ledger")
+    citizen.delete(f"/api/mp/consents/{asked['consent_id']}")
+    hospital.get(f"/consents/{asked['consent_id']}/ledger")       # refused: audited against the citizen
     calls = [r for r in world.records.audit.search(actor="partner:audited") if r["backend"] == "partner_api"]
-    assert [(r["operation"].split()[0], r["outcome"]) for r in reversed(calls)] == [
-        ("GET", "200"), ("GET", "200"), ("POST", "201"), ("GET", "403"), ("GET", "200")]
     wang = pseudonym("id_number", WANG[1])
-    assert [r["citizen"] for r in reversed(calls)][-2:] == [wang, wang]
-    assert {r["citizen"] for r in calls[2:]} == {"public"}
+    assert [(r["operation"].split()[0], r["outcome"], r["citizen"]) for r in reversed(calls)] == [
+        ("GET", "200", "public"), ("GET", "200", "public"), ("POST", "201", "public"), ("GET", "403", "public"),
+        ("GET", "200", wang), ("GET", "403", wang)]
+    assert {r["actor_role"] for r in calls} == {"partner"}
     reads = [r for r in world.records.audit.search(actor="partner:audited") if r["backend"] != "partner_api"]
     assert reads and {(r["citizen"], r["actor_role"], r["purpose"]) for r in reads} == {
         (wang, "partner", "partner_consent")}
