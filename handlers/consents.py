@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.conversation.contract import Handler, Result, Turn
+from bot.conversation.contract import Handler, Result, Slot, SlotInvalid, Turn
 from bot.conversation.words import KEEP
 from bot.core.clock import CLOCK
 from bot.core.messages import Choice, Choices
@@ -27,6 +27,14 @@ ASK_CODE = (f"请输入合作方应用里显示的{CODE_LENGTH}位授权码（�
             "15分钟内有效。")
 
 
+def consent_code(text: str) -> str:
+    """A partner's code as typed (any case, spaces): its 8 characters, or SlotInvalid."""
+    code = normal_code(text)
+    if len(code) != CODE_LENGTH:
+        raise SlotInvalid(f"授权码是{CODE_LENGTH}位字母和数字，请核对后重新输入；回复“取消”结束。")
+    return code
+
+
 def day_of(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts or 0, CLOCK.tz).date().isoformat()
 
@@ -38,18 +46,21 @@ class ManageConsents(Handler):
     purpose = False
     commands = {**{w: {} for w in ("我的授权", "授权管理", "查看授权", "数据授权", "撤销授权")},
                 **{w: {"action": "code"} for w in ("授权码", "输入授权码", "填写授权码", "我有授权码")}}
+    # The code is a slot of free text: whatever the citizen types is the answer (a random code may
+    # well look like a greeting to NLU), checked by its shape.
+    slots = (Slot("consent_code", ASK_CODE + "回复“取消”结束。", validate=consent_code, free_text=True),)
 
     def begin(self, turn: Turn) -> Result | None:
         if turn.services.consents is None:
             return Result.say("授权服务暂时不可用，请稍后再试。")
         if turn.entities.get("action") == "code":
-            return self._ask_code(turn)
+            return None             # the slot: the code is asked
         return self._list(turn)
 
     def handle(self, turn: Turn) -> Result:
         step, text = turn.form.step, (turn.text or "").strip()
-        if step == "code":
-            return self._read_code(turn, text)
+        if step == "slots":
+            return self._read_code(turn, turn.slots["consent_code"])
         if step == "confirm":
             return self._decide(turn, text)
         # step "menu": a choice of the list
@@ -59,7 +70,7 @@ class ManageConsents(Handler):
             return self._ask_code(turn)
         if text == KEEP:
             return Result.say("好的。需要时回复“我的授权”即可查看或撤销。")
-        if len(normal_code(text)) == CODE_LENGTH:
+        if len(normal_code(text)) == CODE_LENGTH:       # the code typed straight after the list
             return self._read_code(turn, text)
         return Result.say("请回复列表中的编号；回复“取消”结束。", keep_form=True)
 
@@ -84,14 +95,14 @@ class ManageConsents(Handler):
                                options + extra)], keep_form=True)
 
     def _ask_code(self, turn: Turn) -> Result:
-        turn.form.step = "code"
-        return Result.say(ASK_CODE + "回复“取消”结束。", keep_form=True)
+        """From the list's choice: on to the code's slot."""
+        form = turn.form
+        form.step, form.asking = "slots", self.slots[0].name
+        form.slots.pop(self.slots[0].name, None)
+        return Result.say(self.slots[0].prompt, keep_form=True)
 
     def _read_code(self, turn: Turn, text: str) -> Result:
         code = normal_code(text)
-        if len(code) != CODE_LENGTH:
-            turn.form.step = "code"
-            return Result.say(f"授权码是{CODE_LENGTH}位字母和数字，请核对后重新输入；回复“取消”结束。", keep_form=True)
         asked = turn.services.consents.pending(code)
         if asked is None:
             return Result.say("授权码不正确或已过期，请在合作方的应用里重新发起授权。")

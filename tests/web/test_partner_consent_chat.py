@@ -7,7 +7,7 @@ import re
 
 from tests.fixtures.wx import FakeWeChat, text_fields
 from tests.web.conftest import WANG
-from tests.web.partners import world  # noqa: F401 (fixture)
+from tests.web.partners import world, world_factory  # noqa: F401 (fixtures)
 
 WECHAT = FakeWeChat()
 ALL = ["catalogue:read", "status:read", "ledger:read"]

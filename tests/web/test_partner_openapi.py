@@ -10,7 +10,7 @@ from schemathesis.checks import (content_type_conformance, not_a_server_error, r
                                  response_schema_conformance, status_code_conformance)
 
 from bot.web.partner import doc
-from tests.web.partners import world  # noqa: F401 (fixture)
+from tests.web.partners import world, world_factory  # noqa: F401 (fixtures)
 
 OWN = "/api/partner/openapi.json"
 EXAMPLES_PER_OPERATION = 6
