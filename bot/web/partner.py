@@ -126,14 +126,22 @@ def _backend(e: BackendError):
 
 @bp.after_request
 def audit_call(response):
-    """One audit record per call of a known partner, whatever its answer."""
+    """One audit record per call of a known partner, whatever its answer. An answer that cannot be
+    recorded is not given: 503 instead."""
     partner = g.get("partner")
-    if partner is not None:
+    if partner is None:
+        return response
+    try:
         runtime().records.audit.record(
             backend="partner_api", operation=f"{request.method} {mask_text(request.path)}"[:64], citizen_id="",
             citizen_key=g.get("partner_citizen") or NO_CITIZEN, actor=f"partner:{partner.name}",
             actor_role=PARTNER_ROLE, purpose=g.get("partner_scope") or "partner_call",
             outcome=str(response.status_code))
+    except Exception:
+        log.exception("a partner call could not be audited: its answer is withheld")
+        refused = jsonify(error="temporarily unavailable, please retry later", field=None)
+        refused.status_code = 503
+        return refused
     return response
 
 

@@ -249,3 +249,16 @@ def test_every_partner_call_is_audited_and_the_reads_as_the_partners(world):
     reads = [r for r in world.records.audit.search(actor="partner:audited") if r["backend"] != "partner_api"]
     assert reads and {(r["citizen"], r["actor_role"], r["purpose"]) for r in reads} == {
         (wang, "partner", "partner_consent")}
+
+
+def test_a_call_that_cannot_be_audited_is_not_answered(world):
+    guide = world.partner("unaudited", ["catalogue:read"])
+    assert guide.get("/catalogue/themes").status_code == 200
+    with world.records.db.engine.begin() as conn:          # the audit's table gone: every record fails
+        conn.exec_driver_sql("ALTER TABLE audit_records RENAME TO audit_records_away")
+    try:
+        r = guide.get("/catalogue/themes")
+        assert r.status_code == 503 and "themes" not in r.get_json()
+    finally:
+        with world.records.db.engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE audit_records_away RENAME TO audit_records")
