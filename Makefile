@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 APP_STAMP := $(VENV)/.installed
 NLU_STAMP := $(NLU_VENV)/.installed
 
-.PHONY: crosscheck db-upgrade run test install fonts model nlu-eval nlu-crossval forms-eval ingest hotline-eval menu bench clean help user browser
+.PHONY: partner partner-key partner-revoke crosscheck db-upgrade run test install fonts model nlu-eval nlu-crossval forms-eval ingest hotline-eval menu bench clean help user browser
 
 help:
 	@echo "make run                 start everything and serve http://127.0.0.1:8000 (Ctrl-C stops)"
@@ -20,6 +20,8 @@ help:
 	@echo "make forms-eval          score the forms on the held-out conversations (real stack)"
 	@echo "make db-upgrade          the records database's schema to the newest (DATABASE_OWNER_URL or DATABASE_URL)"
 	@echo "make user NAME=… ROLE=agent|department|office|admin [DEPT=…]  a console account (prints a one-time password)"
+	@echo "make partner NAME=… SCOPES=a,b [LIMIT=…]  register a partner of the open platform (prints its key once)"
+	@echo "make partner-key NAME=… [ROTATE=1]  a new key for a partner; make partner-revoke KEY=<key_id>"
 	@echo "make hotline-eval FILE=calls.jsonl GOLD=gold.jsonl  accuracy of the hotline's understanding"
 	@echo "make crosscheck [OUT=dir] [SCORE=1]  run the cross-department checks now (CSV per reviewing department)"
 
@@ -101,6 +103,20 @@ bench: $(APP_STAMP)
 user: $(APP_STAMP)
 	@test -n "$(NAME)" -a -n "$(ROLE)" || (echo "usage: make user NAME=… ROLE=agent|department|office|admin [DEPT=…]" && exit 2)
 	$(PY) scripts/make_user.py --name "$(NAME)" --role "$(ROLE)" $(if $(DEPT),--dept "$(DEPT)")
+
+# The open platform's partners (docs/partners.md): register one, give it a new key (ROTATE=1: the
+# others end), revoke a key. A key is printed once; the records keep only a keyed hash of it.
+partner: $(APP_STAMP)
+	@test -n "$(NAME)" -a -n "$(SCOPES)" || (echo "usage: make partner NAME=… SCOPES=catalogue:read,status:read,ledger:read [LIMIT=120/minute]" && exit 2)
+	$(PY) scripts/partner.py add "$(NAME)" --scopes "$(SCOPES)" $(if $(LIMIT),--limit "$(LIMIT)")
+
+partner-key: $(APP_STAMP)
+	@test -n "$(NAME)" || (echo "usage: make partner-key NAME=… [ROTATE=1]" && exit 2)
+	$(PY) scripts/partner.py key "$(NAME)" $(if $(ROTATE),--rotate)
+
+partner-revoke: $(APP_STAMP)
+	@test -n "$(KEY)" || (echo "usage: make partner-revoke KEY=<key_id>" && exit 2)
+	$(PY) scripts/partner.py revoke-key "$(KEY)"
 
 # The console's browser tests need Debian's chromium, chromium-driver and a CJK font: installed
 # with apt-get when missing and possible (root, or sudo without a password). Where they cannot

@@ -16,7 +16,8 @@ from bot.runtime import Runtime, build_runtime
 import hashlib
 import hmac
 
-from bot.web import agent, console, health, hotline, miniprogram, mp_services, mp_subscriptions, nlu, staff, wechat
+from bot.web import (agent, console, health, hotline, miniprogram, mp_consents, mp_services, mp_subscriptions, nlu,
+                     partner, staff, wechat)
 from bot.web.openapi import install_errors
 from bot.web.person_auth import basic_auth_name
 from bot.web.ratelimits import ApiLimits, limit_values
@@ -67,12 +68,17 @@ def create_app(settings: Settings | None = None, *, overrides: Mapping[str, Any]
     app.register_blueprint(miniprogram.bp)
     app.register_blueprint(mp_services.bp)
     app.register_blueprint(mp_subscriptions.bp)
+    app.register_blueprint(mp_consents.bp)
+    app.register_blueprint(partner.bp)
     # The JSON APIs' errors and rate limits (Flask-Limiter on Redis; values in the settings).
     install_errors(app)
     limits = ApiLimits.for_app(app, runtime.settings)
     app.extensions["mp_limit_values"] = limit_values(runtime.settings, "miniprogram")
-    for bp in (miniprogram.bp, mp_services.bp, mp_subscriptions.bp):
+    for bp in (miniprogram.bp, mp_services.bp, mp_subscriptions.bp, mp_consents.bp):
         miniprogram.protect(limits, bp)
+    # The partner API: per address and per partner (its own limit, else partner_api.limits.user).
+    app.extensions["partner_limit_values"] = limit_values(runtime.settings, "partner_api")
+    partner.protect(limits)
     app.register_blueprint(agent.bp)
     app.register_blueprint(hotline.bp)
     app.register_blueprint(staff.bp)

@@ -18,6 +18,7 @@ from bot.core.privacy import configure_pseudonyms
 from bot.channels.hotline import HotlineIngestor
 from bot.channels.miniprogram import MiniProgram
 from bot.channels.miniprogram_api import ChatRules, MiniProgramApi
+from bot.channels.partner_api import PartnerApi
 from bot.channels.wechat_oa import CHANNEL as WECHAT_OA, WeChatOA, build_wechat_oa
 from bot.city.office_hours import OfficeHours
 from bot.city.service_catalogue import load_catalogue
@@ -110,6 +111,11 @@ class Runtime:
                               rules=rules, content_check=self.wechat_mp.content_check,
                               check_content=self.wechat_mp.settings.content_check)
 
+    @cached_property
+    def partner_api(self) -> PartnerApi:
+        """The partner API (docs/partners.md): partners' keys and citizens' consents in the records."""
+        return PartnerApi(consents=self.records.consents, identity=self.identity, mp_api=self.mp_api)
+
     def watcher(self):
         """The progress-notification watcher (python -m bot.watcher; `notifications:` settings)."""
         from bot.notifications.settings import load_notification_settings
@@ -196,6 +202,9 @@ def build_records(settings: Settings) -> Records:
     section = Section("records", settings.extra.get("records") or {})
     url = section.str("url", "") or None
     records = Records.over(open_database(url, migrate=section.bool("migrate_on_start", True)))
+    consent = Section("partner_api", settings.extra.get("partner_api") or {}).section("consent", {})
+    records.consents.code_valid_s = consent.int("code_valid_s", 900, lo=60, hi=24 * 3600)
+    records.consents.max_days = consent.int("max_days", 365, lo=1, hi=3650)
     access.set_sink(records.audit.record)
     return records
 
@@ -213,7 +222,7 @@ def build_services(settings: Settings, hub: RedisHub, *, adapters: Adapters | No
         catalogue=load_catalogue(), office_hours=OfficeHours(service_settings.office_hours), menu=menu,
         outbox=outbox, handoff=HandoffDesk(hub, service_settings.handoff, outbox), callbacks=CallbackTasks(hub, outbox),
         ratings=RatingBook(hub, records.ratings if records else None), binding_guard=BindingGuard(hub, service_settings.binding),
-        subscriptions=SubscriptionStore(hub))
+        subscriptions=SubscriptionStore(hub), consents=records.consents if records else None)
 
 
 def watch_calendar(calendar, days_ahead: int = 30) -> None:

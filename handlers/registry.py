@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.conversation.contract import Handler
 from handlers.appointments import BookAppointment
 from handlers.complaints import FileComplaint
+from handlers.consents import ManageConsents
 from handlers.endorsement import QueryEndorsementStatus
 from handlers.guide import AskServiceGuide
 from handlers.halls import NearbyHalls
@@ -32,6 +33,9 @@ SPEC_INTENTS = (
 
 # Intents only a channel sends (no NLU training data): a WeChat location message.
 CHANNEL_ONLY_INTENTS = ("nearby_halls",)
+# Intents reached only by their fixed command words (Handler.commands; no NLU training data):
+# 我的授权 and 授权码 (the partners' consents, docs/partners.md).
+COMMAND_ONLY_INTENTS = ("manage_consents",)
 
 
 def build_handlers() -> dict[str, Handler]:
@@ -42,7 +46,7 @@ def build_handlers() -> dict[str, Handler]:
         QueryMyAffairs(), QueryHousingFund(), QuerySocialSecurity(), QueryMedicalInsurance(),
         QueryEndorsementStatus(), QueryBusinessRegistration(), QueryUtilityBill(),
         BookAppointment(), AskServiceGuide(), FileComplaint(),
-        RequestHuman(), RateService(), NearbyHalls(),
+        RequestHuman(), RateService(), NearbyHalls(), ManageConsents(),
     ]
     return {h.intent: h for h in handlers}
 

@@ -4,7 +4,8 @@
   handlers.registry.SPEC_INTENTS so that a checkout alone can run this) has NLU training data and a handler;
 - nlu_data/ trains no intent that the spec does not name;
 - a handler without training data must be declared channel-only (CHANNEL_ONLY_INTENTS,
-  e.g. nearby_halls from a WeChat location message), and those have no training data;
+  e.g. nearby_halls from a WeChat location message) or command-only (COMMAND_ONLY_INTENTS, reached
+  by its fixed words alone), and those have no training data;
 - the complaint topics and their departments match the spec's routing table.
 """
 import re
@@ -15,7 +16,7 @@ import yaml
 
 from bot.city.complaint_topics import TOPICS
 from bot.core.settings import load_settings
-from handlers.registry import CHANNEL_ONLY_INTENTS, MENU_INTENT, MENU_ORDER, SPEC_INTENTS, build_handlers
+from handlers.registry import CHANNEL_ONLY_INTENTS, COMMAND_ONLY_INTENTS, MENU_INTENT, MENU_ORDER, SPEC_INTENTS, build_handlers
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT.parent / "shared" / "spec" / "intents.md"
@@ -45,10 +46,14 @@ def test_training_data_covers_exactly_the_spec_intents():
 def test_every_intent_has_a_handler_and_channel_only_intents_are_declared():
     handlers = set(build_handlers())
     assert sorted(set(SPEC_INTENTS) - handlers) == [], "spec intents without a handler"
-    undeclared = handlers - set(SPEC_INTENTS) - set(CHANNEL_ONLY_INTENTS)
-    assert sorted(undeclared) == [], "handlers for intents neither in the spec nor declared channel-only"
+    undeclared = handlers - set(SPEC_INTENTS) - set(CHANNEL_ONLY_INTENTS) - set(COMMAND_ONLY_INTENTS)
+    assert sorted(undeclared) == [], "handlers for intents neither in the spec nor declared channel- or command-only"
     assert set(CHANNEL_ONLY_INTENTS) <= handlers
     assert set(CHANNEL_ONLY_INTENTS).isdisjoint(nlu_intents()), "a channel-only intent has training data"
+    assert set(COMMAND_ONLY_INTENTS) <= handlers
+    assert set(COMMAND_ONLY_INTENTS).isdisjoint(nlu_intents()), "a command-only intent has training data"
+    built = build_handlers()
+    assert all(built[i].commands for i in COMMAND_ONLY_INTENTS), "a command-only intent without command words"
 
 
 def test_menu_and_application_prefixes_name_real_handlers():

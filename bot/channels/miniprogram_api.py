@@ -30,6 +30,7 @@ from bot.conversation.dispatcher import BOT_READER
 from bot.core import access, clock, metrics
 from bot.core.messages import Incoming, Reply, to_json
 from bot.core.privacy import mask_text
+from bot.records import ConsentProblem
 from bot.stores.identity import Citizen
 from bot.stores.sessions import SessionStore
 from bot.wechat_api import WeChatError
@@ -151,9 +152,13 @@ class MiniProgramApi:
         return {"rated": True, "messages": said}
 
     # -- the ledger -----------------------------------------------------------------------------
-    def ledger(self, openid: str, *, domain: str | None, status: str | None, since: dt.date | None,
-               until: dt.date | None, district: str | None, period: str | None) -> dict:
-        citizen = self.bound(openid)
+    def ledger(self, openid: str, **filters: Any) -> dict:
+        return self.ledger_of(self.bound(openid), BOT_READER, **filters)
+
+    def ledger_of(self, citizen: Citizen, reader: access.Reader, *, domain: str | None, status: str | None,
+                  since: dt.date | None, until: dt.date | None, district: str | None, period: str | None) -> dict:
+        """The citizen's ledger with the chat's filters, read (and audited) as `reader`: the bot for
+        the citizen's own query, a partner under the citizen's consent (bot/channels/partner_api.py)."""
         wanted = self.rules.ledger_filter(period or "", clock.today())
         changes: dict[str, Any] = {}
         if domain:
@@ -167,7 +172,7 @@ class MiniProgramApi:
         if district:
             changes["districts"] = frozenset({district})
         wanted = dataclasses.replace(wanted, **changes)
-        with access.reading_as(BOT_READER):
+        with access.reading_as(reader):
             result = collect_affairs(self.services.adapters, citizen.id_number,
                                      self.services.service_settings.ledger.deadline_s)
         affairs = sorted(wanted.apply(result.affairs), key=lambda a: (a.done, -a.updated_at.timestamp()))
@@ -178,6 +183,31 @@ class MiniProgramApi:
                          "district": a.district, "updated_at": a.updated_at.isoformat(), "next_step": a.next_step,
                          "ref_no": a.ref_no, "done": a.done} for a in affairs],
             "total": len(result.affairs), "complete": not missing, "missing": missing})
+
+    # -- consents to partners (我的授权; bot/records/consents.py) ---------------------------------
+    def consents(self, openid: str) -> list[dict]:
+        citizen_key, _ = self.services.identity.citizen_keys(self.bound(openid))
+        return [c.public() for c in self.services.consents.of_citizen(citizen_key)]
+
+    def consent_request(self, openid: str, code: str) -> dict | None:
+        """What a partner's code asks for (who, what, why, how long), before the citizen answers."""
+        self.bound(openid)
+        found = self.services.consents.pending(code)
+        return found.public() if found is not None else None
+
+    def decide_consent(self, openid: str, code: str, grant: bool) -> dict:
+        citizen_key, identity_key = self.services.identity.citizen_keys(self.bound(openid))
+        try:
+            decided = self.services.consents.decide(code, grant, citizen_key=citizen_key, identity_key=identity_key,
+                                                    via=CHANNEL)
+        except ConsentProblem as e:
+            raise Refused(str(e), "code") from None
+        return decided.public()
+
+    def revoke_consent(self, openid: str, consent_id: str) -> dict:
+        """LookupError: not one of the citizen's consents in force."""
+        citizen_key, _ = self.services.identity.citizen_keys(self.bound(openid))
+        return self.services.consents.revoke(consent_id, citizen_key, CHANNEL).public()
 
     # -- appointments ---------------------------------------------------------------------------
     def halls(self, item: str | None, district: str | None) -> list[dict]:

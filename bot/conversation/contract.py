@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from bot.conversation.menu import MainMenu
     from bot.core.settings import Settings
     from bot.nlu.client import Parse
+    from bot.records import Consents
     from bot.stores.binding_guard import BindingGuard
     from bot.stores.callbacks import CallbackTasks
     from bot.stores.handoff import HandoffDesk
@@ -76,6 +77,7 @@ class Services:
     ratings: RatingBook
     binding_guard: BindingGuard
     subscriptions: SubscriptionStore | None = None   # progress notifications (bot/notifications/)
+    consents: Consents | None = None   # citizens' consents to the open platform's partners (我的授权)
     # screen(channel, user_id, text) -> "pass" | "review" | "risky": the channel's content check of a
     # citizen's text before it is filed (the mini-program's msgSecCheck); None: no check.
     content_screen: Callable[[str, str, str], str] | None = None

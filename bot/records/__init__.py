@@ -1,6 +1,6 @@
 """Durable records that people search: operators' accounts, the audit of personal-data reads, the
-messages the bot did not understand, ratings, what the hotline heard, and the findings of
-the cross-department checks. SQLAlchemy over SQLite by default (a file under
+messages the bot did not understand, ratings, what the hotline heard, the findings of
+the cross-department checks, and the open platform's partners and citizens' consents. SQLAlchemy over SQLite by default (a file under
 data/, nothing to install), PostgreSQL where several hosts share them (DATABASE_URL).
 
     db = open_database()                       # DATABASE_URL, or sqlite:///data/records.sqlite3
@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 from bot.records.accounts import ROLES, AccountBook, LoginRefused, Operator
 from bot.records.audit import AuditLog
+from bot.records.consents import ConsentProblem, ConsentRefused, Consents, ConsentView
 from bot.records.db import Database, database_url, open_database
 from bot.records.findings import Findings, NewFinding, ReviewRefused
 from bot.records.heard_calls import HeardCalls
 from bot.records.kept import KeptMessages
+from bot.records.partners import PERSONAL_SCOPES, SCOPES, PartnerBook, PartnerRefused, PartnerView
 from bot.records.rating_records import RatingRecords
 
 
@@ -31,12 +33,15 @@ class Records:
     ratings: RatingRecords
     heard: HeardCalls
     findings: Findings
+    partners: PartnerBook
+    consents: Consents
 
     @classmethod
     def over(cls, db: Database) -> "Records":
         return cls(db, AccountBook(db), AuditLog(db), KeptMessages(db), RatingRecords(db), HeardCalls(db),
-                   Findings(db))
+                   Findings(db), PartnerBook(db), Consents(db))
 
 
-__all__ = ["AccountBook", "AuditLog", "Database", "Findings", "HeardCalls", "NewFinding", "ReviewRefused", "KeptMessages", "LoginRefused", "Operator", "ROLES",
+__all__ = ["AccountBook", "AuditLog", "ConsentProblem", "ConsentRefused", "ConsentView", "Consents", "Database", "Findings", "HeardCalls", "NewFinding", "ReviewRefused", "KeptMessages", "LoginRefused", "Operator", "PERSONAL_SCOPES", "PartnerBook", "PartnerRefused",
+           "PartnerView", "ROLES", "SCOPES",
            "RatingRecords", "Records", "database_url", "open_database"]

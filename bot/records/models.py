@@ -121,3 +121,52 @@ class CrosscheckRun(Base):
     finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     trigger: Mapped[str] = mapped_column(String(16))                   # command | schedule | test
     report: Mapped[str] = mapped_column(Text, default="{}")            # JSON
+
+
+class Partner(Base):
+    """A third party of the open platform (bot/records/partners.py): the scopes it may use and,
+    when set, its own rate limit (else partner_api.limits.user of the settings)."""
+    __tablename__ = "partners"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(255))                   # space-separated
+    rate_limit: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PartnerKey(Base):
+    """One API key of a partner, kept only as pseudonym("partner_key", key); `key_id` is the key's
+    public part (shown in listings, named to revoke it)."""
+    __tablename__ = "partner_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(Integer, index=True)
+    key_id: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class Consent(Base):
+    """A citizen's consent to one partner for one personal scope: requested by the partner (its
+    code kept only as a keyed hash), granted or refused by the citizen in a channel, revocable by
+    them, ending at `expires_at`. The citizen as pseudonym("id_number", …) and as the identity
+    store's own keyed hash (to find their binding at each call): never the ID number."""
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consent_id: Mapped[str] = mapped_column(String(32), unique=True)
+    partner_id: Mapped[int] = mapped_column(Integer, index=True)
+    scope: Mapped[str] = mapped_column(String(32))
+    purpose: Mapped[str] = mapped_column(Text)
+    days: Mapped[int] = mapped_column(Integer)
+    code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    code_expires_at: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), default="requested")   # requested|granted|refused|revoked
+    requested_at: Mapped[float] = mapped_column(Float)
+    citizen_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    identity_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decided_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    decided_via: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    expires_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    revoked_via: Mapped[str | None] = mapped_column(String(32), nullable=True)

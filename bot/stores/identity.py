@@ -15,7 +15,7 @@ from typing import Mapping
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from bot.core.privacy import keyed_hash, mask_id_number
+from bot.core.privacy import keyed_hash, mask_id_number, pseudonym
 from bot.core.redis_hub import RedisHub
 
 
@@ -99,3 +99,17 @@ class IdentityStore:
         """The channel users bound to the citizen whose keyed hash is `id_hash` (notifications
         keep only the hash)."""
         return set(self.hub.text.smembers(self.hub.key("identity-by-id", id_hash)))
+
+    def citizen_of_hash(self, id_hash: str) -> Citizen | None:
+        """The citizen whose keyed hash is `id_hash`, read from any channel user still bound to them
+        (None: none is, the citizen unbound everywhere). A partner's consent finds its citizen so."""
+        for user_key in sorted(self.users_of_hash(id_hash)):
+            citizen = self.get(user_key)
+            if citizen is not None:
+                return citizen
+        return None
+
+    def citizen_keys(self, citizen: Citizen) -> tuple[str, str]:
+        """How a consent names the citizen: (pseudonym("id_number", …) to list and audit, this store's
+        own hash to find their binding later) — never the number."""
+        return pseudonym("id_number", citizen.id_number), self.id_hash(citizen.id_number)

@@ -10,6 +10,8 @@ what they do is the channels' and the stores' business, the routes only read and
                  complaints, ratings)
     openapi      the OpenAPI machinery of the JSON APIs (marshmallow schemas → checks and document)
     ratelimits   their rate limits (Flask-Limiter on Redis, values in the settings)
+    mp_consents  /api/mp/consents...: the citizen's consents to partners (我的授权)
+    partner      /api/partner/v1/..., GET /api/partner/openapi.json: the open platform's partner API
     agent        /api/agent/...: the JSON API of human agents (call-centre systems)
     hotline      POST /api/hotline/transcripts
     nlu          POST /api/nlu/parse

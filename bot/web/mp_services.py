@@ -49,12 +49,12 @@ def catalogue():
 
 
 @bp.errorhandler(NotBound)
-def _not_bound(_e):
+def not_bound(_e):
     return jsonify(error="请先完成实名认证（POST /api/mp/identity/start）", field=None), 403
 
 
 @bp.errorhandler(Refused)
-def _refused(e: Refused):
+def refused(e: Refused):
     return jsonify(error=e.message, field=e.field, messages=e.messages), 422
 
 
@@ -84,20 +84,14 @@ def _idempotency_key() -> str | None:
     return key
 
 
-# -- the catalogue (public) -----------------------------------------------------------------------
-@bp.get("/api/mp/catalogue/themes")
-@doc.operation(summary="Life-cycle themes of the service catalogue", ok=ThemesOut, auth=False, tags=("catalogue",))
-def themes():
+# -- the catalogue (public; the partner API answers with the same views) ---------------------------
+def catalogue_themes() -> dict:
     cat = catalogue()
-    return jsonify(themes=[{"name": t, "items": len(cat.in_theme(t))} for t in cat.themes])
+    return {"themes": [{"name": t, "items": len(cat.in_theme(t))} for t in cat.themes]}
 
 
-@bp.get("/api/mp/catalogue/items")
-@doc.operation(summary="Service items: by theme, by words, or all", query=ItemsQuery, ok=ItemsOut, auth=False,
-               tags=("catalogue",))
-def items(query):
+def catalogue_items(theme: str | None, words: str | None) -> dict:
     cat = catalogue()
-    theme, words = query.get("theme"), query.get("q")
     if theme is not None and theme not in cat.themes:
         raise ApiError(400, f"theme: not one of {'、'.join(cat.themes)}", "theme")
     found = list(cat.items.values()) if theme is None else cat.in_theme(theme)
@@ -105,18 +99,35 @@ def items(query):
         named = cat.find(words)
         hit = {named.name} if named is not None and named.name in cat.items else set()
         found = [i for i in found if i.name in hit or words in i.name or any(words in s for s in i.synonyms)]
-    return jsonify(items=[_item(i) for i in found])
+    return {"items": [_item(i) for i in found]}
+
+
+def catalogue_item(name: str) -> dict:
+    i = catalogue().get(name)
+    if i is None:
+        raise ApiError(404, "no such service item", "name")
+    return dict(**_item(i), synonyms=list(i.synonyms), conditions=i.conditions, materials=list(i.materials),
+                where=i.where, hours=i.hours, fee=i.fee, time_limit=i.time_limit, online=i.online, notes=i.notes)
+
+
+@bp.get("/api/mp/catalogue/themes")
+@doc.operation(summary="Life-cycle themes of the service catalogue", ok=ThemesOut, auth=False, tags=("catalogue",))
+def themes():
+    return jsonify(catalogue_themes())
+
+
+@bp.get("/api/mp/catalogue/items")
+@doc.operation(summary="Service items: by theme, by words, or all", query=ItemsQuery, ok=ItemsOut, auth=False,
+               tags=("catalogue",))
+def items(query):
+    return jsonify(catalogue_items(query.get("theme"), query.get("q")))
 
 
 @bp.get("/api/mp/catalogue/items/<name>")
 @doc.operation(summary="One service item (by its name or a synonym)", ok=ItemOut, auth=False,
                errors={404: "No such item"}, tags=("catalogue",))
 def item(name):
-    i = catalogue().get(name)
-    if i is None:
-        raise ApiError(404, "no such service item", "name")
-    return jsonify(**_item(i), synonyms=list(i.synonyms), conditions=i.conditions, materials=list(i.materials),
-                   where=i.where, hours=i.hours, fee=i.fee, time_limit=i.time_limit, online=i.online, notes=i.notes)
+    return jsonify(catalogue_item(name))
 
 
 @bp.get("/api/mp/life-events")

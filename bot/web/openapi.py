@@ -13,7 +13,7 @@ request (a bad one is a 400 whose JSON names the field) and write the document (
 two cannot drift apart. The document lists every route of the app under the prefix, whichever
 blueprint holds it: another blueprint under the same prefix only decorates its routes with the
 same `doc.operation` (tests/web/test_mp_openapi.py fails for a route left undocumented).
-The partner API (/api/partner/) is meant to be a second ApiDoc over the same machinery.
+The partner API (/api/partner/, bot/web/partner.py) is a second ApiDoc over the same machinery.
 """
 from __future__ import annotations
 
