@@ -15,9 +15,9 @@ one already running). Then, at --rate requests a second (open loop) for --durati
 - Official Account (--mix oa): signed, encrypted pushes of bench_webhook.py's mix (menu clicks, common
   and unique texts), each from a citizen of its own, sent like WeChat: a push unanswered after 5 s is
   sent again with the same MsgId (newly signed), three tries in all;
-- mini-program (mp): catalogue searches; a login and a chat message; a login, a complaint (a 12345
-  work order) and a 不满意 rating of it (a call-back task); every `--bind-every` seconds a login and an
-  identity binding of one of the sandbox's citizens, then their ledger. Like a mini-program, a 5xx or
+- mini-program (mp): catalogue searches; a login and a chat message; a login and a complaint (a 12345
+  work order); every `--bind-every` seconds a login and an identity binding of one of the sandbox's
+  citizens, then their ledger, their matters asked in the chat and a 不满意 rating (a call-back task). Like a mini-program, a 5xx or
   a refused connection is tried again (three tries, a second apart; POSTs with an Idempotency-Key);
 - hotline (hotline): one call a request to /api/hotline/transcripts; a call the intake reports as not
   done (NLU or a backend away) is sent again, as the hotline system would (same call_id).
@@ -202,16 +202,18 @@ class Stack:
         return out
 
     def stop(self) -> None:
-        for name in reversed(list(self.procs)):
-            p = self.procs[name]
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGTERM)
-        for p in self.procs.values():
-            try:
-                p.wait(90)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
+        # The app first (supervisord stops its programs), then what it uses.
+        for group in (["serve"], [n for n in self.procs if n != "serve"]):
+            procs = [self.procs[n] for n in group if n in self.procs]
+            for p in procs:
+                if p.poll() is None:
+                    os.killpg(p.pid, signal.SIGTERM)
+            for p in procs:
+                try:
+                    p.wait(90)
+                except subprocess.TimeoutExpired:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
 
     # faults: each returns what it did and how long the part took to be back
     def kill_web_worker(self) -> dict:
@@ -278,6 +280,7 @@ class Traffic:
         self.orders: list[str] = []
         self.callbacks = 0
         self.tasks: set[asyncio.Task] = set()
+        self.started = time.monotonic()
 
     # Official Account
     def _push(self, n: int, openid: str, item, created: int, msgid: int) -> tuple[str, bytes]:
@@ -307,7 +310,8 @@ class Traffic:
         n = next(self.numbers)
         item = self.mix[n % len(self.mix)]
         openid = f"oSoak{self.run_id}{n:07d}"
-        row = {"openid": openid, "kind": "click" if item.key else "text", "tries": []}
+        row = {"openid": openid, "what": item.key or item.text, "at_s": round(time.monotonic() - self.started, 1),
+               "tries": []}
         self.oa.append(row)
         created, msgid = int(now()), int(self.run_id, 16) * 10**8 + n
         for attempt in range(WECHAT_TRIES):
@@ -386,10 +390,6 @@ class Traffic:
         if status != 201:
             return
         self.orders.append(doc["order_no"])
-        status, doc = await self.mp_call("rating", "POST", "/api/mp/ratings", token, {"level": "不满意"})
-        said = json.dumps(doc.get("messages", []), ensure_ascii=False)
-        if status == 200 and "回访" in said:
-            self.callbacks += 1
 
     async def mp_bind(self, i: int) -> None:
         name, id_number = CITIZENS[i % len(CITIZENS)]
@@ -405,8 +405,16 @@ class Traffic:
         status, doc = await self.mp_call("bind-code", "POST", "/api/mp/identity/code", token, {"code": "123456"})
         bound = status == 200 and bool(doc.get("bound"))
         self.bindings.append({"openid": openid, "token": token, "bound": bound, "code": status})
-        if bound:
-            await self.mp_call("ledger", "GET", "/api/mp/ledger", token)
+        if not bound:
+            return
+        await self.mp_call("ledger", "GET", "/api/mp/ledger", token)
+        # Served in the chat (their matters), then rated 不满意: a call-back task is opened.
+        status, doc = await self.mp_call("chat", "POST", "/api/mp/chat", token, {"text": "我办的事到哪一步了"})
+        if status != 200:
+            return
+        status, doc = await self.mp_call("rating", "POST", "/api/mp/ratings", token, {"level": "不满意"})
+        if status == 200 and "回访" in json.dumps(doc.get("messages", []), ensure_ascii=False):
+            self.callbacks += 1
 
     # hotline
     async def hotline_call(self) -> None:
@@ -451,7 +459,7 @@ class Traffic:
 
     async def run(self, duration_s: float, rate: float, max_requests: int, weights: dict[str, float]) -> float:
         kinds, shares = zip(*weights.items())
-        started = time.monotonic()
+        started = self.started = time.monotonic()
         sent = 0
         next_bind = started
         binds = 0
@@ -541,6 +549,8 @@ def oa_outcome(row: dict, cs: int) -> str:
 def check(traffic: Traffic, stack: Stack, cs: Counter) -> dict:
     oa_outcomes = Counter(oa_outcome(r, cs.get(r["openid"], 0)) for r in traffic.oa)
     ok_oa = {"passive", "on its way, then answered", "answered later", "silent"}
+    problems = [{**r, "customer_service": cs.get(r["openid"], 0), "outcome": oa_outcome(r, cs.get(r["openid"], 0))}
+                for r in traffic.oa if oa_outcome(r, cs.get(r["openid"], 0)) not in ok_oa]
     answered_once = sum(v for k, v in oa_outcomes.items() if k in ok_oa)
     firsts = [r["tries"][0] for r in traffic.oa]
     delays = [t["after_s"] for t in firsts if "after_s" in t]
@@ -600,7 +610,8 @@ def check(traffic: Traffic, stack: Stack, cs: Counter) -> dict:
                "tries": dict(Counter(len(r["tries"]) for r in traffic.oa)),
                "first_try_reply_s": {"p50": round(percentile(delays, 0.5), 3), "p99": round(percentile(delays, 0.99), 3),
                                      "max": round(max(delays), 3)} if delays else None,
-               "customer_service_messages": sum(cs.values())},
+               "customer_service_messages": sum(cs.values()), "not_exactly_once": problems[:20],
+               "silent": [r["what"] for r in traffic.oa if oa_outcome(r, cs.get(r["openid"], 0)) == "silent"][:10]},
         "mp": {"requests": len(traffic.mp), "final": dict(sorted(mp_final.items())), "5xx_tries": mp_5xx_tries,
                "5xx_final": mp_5xx_final, "unanswered": mp_no_answer},
         "hotline": {"calls": len(traffic.hotline), "taken_in": len(traffic.hotline) - len(hot_undone),
@@ -677,7 +688,9 @@ def main(argv: list[str] | None = None) -> int:
         unanswered = [r for r in traffic.oa if oa_outcome(r, 0) != "passive"]
         print(f"soak: load done ({len(traffic.oa)} pushes, {len(traffic.mp)} mini-program requests, "
               f"{len(traffic.hotline)} hotline calls); waiting for {len(unanswered)} queued answers ...", flush=True)
-        cs = wait_for_drain(stack.sim_url, f"oSoak{run_id}", len(unanswered), quiet_s=30, max_s=args.drain_s)
+        # Quiet for longer than the job queue's visibility (60 s): a job whose worker lost Redis
+        # in the middle is taken over by another worker only then.
+        cs = wait_for_drain(stack.sim_url, f"oSoak{run_id}", len(unanswered), quiet_s=75, max_s=args.drain_s)
         report.update(check(traffic, stack, cs))
         report["supervisor"] = stack.ctl("status").splitlines()
     finally:
