@@ -534,27 +534,45 @@ def wait_for_drain(sim_url: str, prefix: str, expected: int, quiet_s: float, max
         time.sleep(2)
 
 
-def oa_outcome(row: dict, cs: int) -> str:
+def oa_outcome(row: dict, cs: int, parked: bool = False) -> str:
     """What the citizen saw of one push: `passive`, `deferred` (then one customer-service message),
     `none` (no passive reply WeChat saw), or a failure."""
     seen = next((t for t in row["tries"] if t.get("status") == 200), None)
     if any(t.get("status", 0) >= 500 for t in row["tries"]):
         return "5xx"
     if seen is None:
+        if cs == 0 and parked:
+            return "kept for the next message"
         return "answered later" if cs == 1 else f"no passive reply, {cs} customer-service messages"
     content = seen.get("content", "")
     if content in (ON_ITS_WAY, "success", ""):
         if cs == 1:
             return "on its way, then answered"
+        if cs == 0 and parked:
+            # WeChat's window for writing to the citizen had closed (a menu click opens one minute):
+            # the answer waits for their next message, as WeChat's rules want.
+            return "on its way, kept for the next message"
         return "silent" if content == "success" and cs == 0 else f"{content[:12] or 'empty'} + {cs} messages"
     return "passive" if cs == 0 else f"passive + {cs} messages"
 
 
 def check(traffic: Traffic, stack: Stack, cs: Counter) -> dict:
-    oa_outcomes = Counter(oa_outcome(r, cs.get(r["openid"], 0)) for r in traffic.oa)
-    ok_oa = {"passive", "on its way, then answered", "answered later", "silent"}
-    problems = [{**r, "customer_service": cs.get(r["openid"], 0), "outcome": oa_outcome(r, cs.get(r["openid"], 0))}
-                for r in traffic.oa if oa_outcome(r, cs.get(r["openid"], 0)) not in ok_oa]
+    from bot.channels.wechat_oa.user_state import UserState
+    from bot.core.redis_hub import RedisHub
+    from bot.core.settings import load_settings
+    settings = load_settings(env=stack.env)
+    hub = RedisHub(stack.redis_url, settings.redis.key_prefix)
+    users = UserState(hub, None, continuation_ttl_s=1, parked_ttl_s=1)     # only its key names
+    pipe = hub.text.pipeline(transaction=False)
+    for r in traffic.oa:
+        pipe.exists(users.parked_key(r["openid"]))
+    parked = dict(zip((r["openid"] for r in traffic.oa), pipe.execute()))
+    outcome = {r["openid"]: oa_outcome(r, cs.get(r["openid"], 0), bool(parked[r["openid"]])) for r in traffic.oa}
+    oa_outcomes = Counter(outcome.values())
+    ok_oa = {"passive", "on its way, then answered", "answered later", "silent", "kept for the next message",
+             "on its way, kept for the next message"}
+    problems = [{**r, "customer_service": cs.get(r["openid"], 0), "outcome": outcome[r["openid"]]}
+                for r in traffic.oa if outcome[r["openid"]] not in ok_oa]
     answered_once = sum(v for k, v in oa_outcomes.items() if k in ok_oa)
     firsts = [r["tries"][0] for r in traffic.oa]
     delays = [t["after_s"] for t in firsts if "after_s" in t]
@@ -585,11 +603,7 @@ def check(traffic: Traffic, stack: Stack, cs: Counter) -> dict:
                          timeout=10)
         still_bound += r.ok and r.json().get("bound") is True
     found_orders = 0
-    from bot.core.settings import load_settings
-    from bot.core.redis_hub import RedisHub
     from adapters import build_adapters
-    settings = load_settings(env=stack.env)
-    hub = RedisHub(stack.redis_url, settings.redis.key_prefix)
     adapters = build_adapters(settings.backends, hub, settings.profile)
     for order in traffic.orders:
         try:
@@ -615,7 +629,7 @@ def check(traffic: Traffic, stack: Stack, cs: Counter) -> dict:
                "first_try_reply_s": {"p50": round(percentile(delays, 0.5), 3), "p99": round(percentile(delays, 0.99), 3),
                                      "max": round(max(delays), 3)} if delays else None,
                "customer_service_messages": sum(cs.values()), "not_exactly_once": problems[:20],
-               "silent": [r["what"] for r in traffic.oa if oa_outcome(r, cs.get(r["openid"], 0)) == "silent"][:10]},
+               "silent": [r["what"] for r in traffic.oa if outcome[r["openid"]] == "silent"][:10]},
         "mp": {"requests": len(traffic.mp), "final": dict(sorted(mp_final.items())), "5xx_tries": mp_5xx_tries,
                "5xx_final": mp_5xx_final, "unanswered": mp_no_answer},
         "hotline": {"calls": len(traffic.hotline), "taken_in": len(traffic.hotline) - len(hot_undone),
