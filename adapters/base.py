@@ -36,13 +36,15 @@ from adapters.records import Affair
 from bot.core import access, metrics
 from bot.core.config import Section
 from bot.core.errors import ConfigError
-from bot.core.logs import install_redaction
+from bot.core.logs import REQUEST_ID, install_redaction
 from bot.core.privacy import normalise_id_number, redact_text
 from bot.core.redis_hub import RedisHub
 
 T = TypeVar("T")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The turn's request id (bot/core/logs.py) travels with every call, as the web app takes it in.
+REQUEST_ID_HEADER = "X-Request-Id"
 RETRY_STATUSES = (502, 503, 504)
 
 # A health ping (/readyz) waits at most this long (connect, read), or the
@@ -303,6 +305,10 @@ class BackendAdapter:
         return result
 
     def _send(self, method, path, op, params, json, data, headers, policy, authenticate, timeout) -> requests.Response:
+        request_id = REQUEST_ID.get()
+        if request_id != "-" and REQUEST_ID_HEADER not in headers:
+            # The backend's logs can then be matched with ours, turn by turn.
+            headers = {**headers, REQUEST_ID_HEADER: request_id}
         request = requests.Request(method, self.base_url + path, params=params, json=json, data=data,
                                    headers=headers, auth=self._auth if authenticate else None)
         try:

@@ -10,8 +10,15 @@ from prometheus_client import multiprocess
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_WORKERS", "2"))
-threads = int(os.environ.get("WEB_THREADS", "8"))
+# A process runs at most wechat.max_inline_turns (4) turns at once; its other threads answer the
+# cheap pushes (a menu click, a cached question, "on its way" for a push that waited): with 8 threads,
+# 4 turns waiting on Rasa left only 4 for everything else, and pushes aged in the queue behind them.
+threads = int(os.environ.get("WEB_THREADS", "16"))
 worker_class = "gthread"
+# Connections a process takes in before it has a thread for them (gunicorn's default is 1000). Held
+# few, the rest wait in the kernel's accept queue, first come first served, for whichever process
+# frees a thread first, instead of piling up behind one busy process while the other idles.
+worker_connections = int(os.environ.get("WEB_WORKER_CONNECTIONS", str(2 * threads)))
 # A request longer than this means a stuck worker: gunicorn replaces it. The WeChat turn itself
 # answers within its 4 s budget; the console's exports are the long ones.
 timeout = int(os.environ.get("WEB_TIMEOUT_S", "30"))

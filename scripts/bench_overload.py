@@ -3,6 +3,7 @@
 
     make run                                       # terminal 1: Redis, sandbox, WeChat simulator, Rasa
     .venv/bin/python scripts/bench_overload.py --baseline /path/to/a/checkout/of/main
+    .venv/bin/python scripts/bench_overload.py --baseline ../main --production-conf --rounds 3
 
 After a warm-up (`--warmup` 5 s at 50 connections, not counted), `--connections` (700)
 closed-loop clients for `--duration` (20) seconds, all starting at once. Every message is new: a
@@ -18,6 +19,8 @@ for the queued turns to drain, and reports:
   "on its way" (or a passive reply WeChat never saw) and exactly one customer-service message,
   counted from the simulator's /__sim/received.
 
+With `--production-conf` each target's gunicorn runs with that target's own deploy/gunicorn.conf.py
+(its threads, backlog and worker connections); `--rounds N` runs the targets in alternation N times.
 The JSON goes to reports/bench_overload.json. Nothing is retried: the figures are the first copy's.
 """
 from __future__ import annotations
@@ -124,9 +127,18 @@ def start_target(name: str, code: Path, port: int, args, stack_env: dict, log_di
         procs.append(subprocess.Popen([str(ROOT / ".venv/bin/python"), "-m", "bot.worker"], cwd=code, env=env,
                                       stdout=open(log_dir / f"{name}-worker-{i}.log", "wb"), stderr=subprocess.STDOUT,
                                       start_new_session=True))
+    if args.production_conf:
+        # Each target as production runs it: its own deploy/gunicorn.conf.py (threads, backlog,
+        # worker connections), with only the address and the number of processes given.
+        env.update(HOST="127.0.0.1", PORT=str(port), WEB_WORKERS=str(args.web_workers))
+        for name_ in ("WEB_THREADS", "WEB_BACKLOG", "WEB_WORKER_CONNECTIONS"):
+            env.pop(name_, None)
+        argv = [str(ROOT / ".venv/bin/gunicorn"), "-c", "deploy/gunicorn.conf.py", "app:create_app()"]
+    else:
+        argv = [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(args.web_workers),
+                "--threads", str(args.web_threads), "--timeout", "60", "--backlog", "2048", "app:create_app()"]
     procs.append(subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(args.web_workers),
-         "--threads", str(args.web_threads), "--timeout", "60", "--backlog", "2048", "app:create_app()"],
+        argv,
         cwd=code, env=env, stdout=open(log_dir / f"{name}-web.log", "wb"), stderr=subprocess.STDOUT,
         start_new_session=True))
     deadline = time.monotonic() + 90
@@ -229,6 +241,9 @@ def main() -> int:
     p.add_argument("--web-workers", type=int, default=2)
     p.add_argument("--web-threads", type=int, default=8)
     p.add_argument("--job-workers", type=int, default=2)
+    p.add_argument("--production-conf", action="store_true",
+                   help="run each target's gunicorn with its own deploy/gunicorn.conf.py (--web-threads unused)")
+    p.add_argument("--rounds", type=int, default=1, help="the targets in alternation, this many times")
     p.add_argument("--port", type=int, default=8091, help="port of the target under test")
     p.add_argument("--drain-s", type=float, default=180, help="longest wait for the queued answers")
     p.add_argument("--seed", type=int, default=20261204)
@@ -250,11 +265,12 @@ def main() -> int:
     log_dir = Path(tempfile.mkdtemp(prefix="bench-overload-"))
     report = {"machine": machine(), "connections": args.connections, "duration_s": args.duration,
               "web_workers": args.web_workers, "web_threads": args.web_threads, "job_workers": args.job_workers,
-              "targets": {}}
-    for i, (name, code) in enumerate(targets):
+              "production_conf": args.production_conf, "rounds": args.rounds, "targets": {}}
+    runs = [(r, i, name, code) for r in range(args.rounds) for i, (name, code) in enumerate(targets)]
+    for round_, i, name, code in runs:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=code, capture_output=True,
                                 text=True).stdout.strip() or args.baseline_commit
-        print(f"{name}: {code} ({commit}) ...", flush=True)
+        print(f"round {round_ + 1}, {name}: {code} ({commit}), load {os.getloadavg()[0]:.1f} ...", flush=True)
         procs = start_target(name, code, args.port, args, stack_env, log_dir)
         run_id = os.urandom(3).hex()     # the citizens of this run only (the simulator keeps earlier runs' messages)
         try:
@@ -273,11 +289,16 @@ def main() -> int:
         finally:
             stop(procs)
             RedisHub(stack_env["REDIS_URL"], procs[-1].prefix).delete_prefix()
-        summary = {"code": str(code), "commit": commit, "elapsed_s": round(elapsed, 1),
+        summary = {"code": str(code), "commit": commit, "round": round_ + 1, "elapsed_s": round(elapsed, 1),
                    "replies_per_s": round(sum("received" in r for r in load.results) / elapsed, 1),
                    **summarise(load.results, cs)}
-        report["targets"][name] = summary
+        report["targets"].setdefault(name, []).append(summary)
         print(json.dumps(summary, ensure_ascii=False, indent=1), flush=True)
+    for name, rounds in report["targets"].items():
+        print(f"{name}: " + " | ".join(
+            f"p99 {r['delay_from_timestamp_s']['p99'] if r['delay_from_timestamp_s'] else '-'} s, "
+            f"after 5 s {r['over_5_s']}/{r['replies']}, exactly once {r['answered_exactly_once']}/{r['messages']}"
+            for r in rounds))
     out = args.out / "bench_overload.json"
     out.write_text(json.dumps(report, ensure_ascii=False, indent=1))
     print(f"written to {out}; logs in {log_dir}")

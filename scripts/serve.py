@@ -60,13 +60,20 @@ def local_nlu_urls(env=os.environ) -> list[str]:
 
 
 def programs(env=os.environ) -> list[Program]:
+    """What this host runs: SERVE_PROGRAMS (e.g. `web,worker`) when another supervisor or a
+    container of its own runs the rest on this host (a Rasa server already listening on NLU_URL's
+    loopback port); every program by default."""
     out = []
     rasa = len(local_nlu_urls(env))
     if rasa:
         out.append(Program("rasa", rasa, priority=100, stopwaitsecs=10))
     out.append(Program("worker", int(env.get("JOB_WORKERS", "2")), priority=200, stopwaitsecs=70))
     out.append(Program("web", 1, priority=300, stopwaitsecs=35, indexed=False))
-    return out
+    wanted = [name.strip() for name in env.get("SERVE_PROGRAMS", "").split(",") if name.strip()]
+    unknown = sorted(set(wanted) - {"rasa", "worker", "web"})
+    if unknown:
+        sys.exit(f"SERVE_PROGRAMS: unknown program {unknown[0]!r}; some of rasa, worker, web")
+    return [p for p in out if p.name in wanted] if wanted else out
 
 
 # -- run NAME [I]: become one program -------------------------------------------------------------

@@ -39,6 +39,15 @@ HOTLINE_CALLS = Counter("hotline_calls_total", "12345 hotline calls taken in by 
 # The notification watcher (a process of its own: counted through PROMETHEUS_MULTIPROC_DIR).
 WATCHER_POLLS = Counter("watcher_polls_total", "Backend calls of the notification watcher", ["backend", "outcome"])
 NOTIFICATIONS = Counter("notifications_total", "Progress changes noticed and told", ["event"])
+# The WeChat API (bot/wechat_api/client.py), every call by API path and outcome: ok, rejected (a
+# non-zero errcode, in `errcode`), unavailable (no answer, a 5xx), timeout (it may have arrived).
+WECHAT_API_CALLS = Counter("wechat_api_calls_total", "Calls to the WeChat API", ["api", "outcome", "errcode"])
+WECHAT_API_SECONDS = Histogram("wechat_api_call_seconds", "Time of one call to the WeChat API", ["api"],
+                               buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 8))
+# Customer-service messages asked for, by what became of them: sent, no_window, over_quota (our own
+# count or WeChat's answer), uncertain (WeChat did not answer in time), failed (not sent).
+CUSTOMER_SERVICE_MESSAGES = Counter("wechat_customer_service_messages_total",
+                                    "Customer-service messages to citizens, by outcome", ["outcome"])
 # msgSecCheck verdicts on mini-program complaint texts: pass | review | risky | unavailable
 CONTENT_CHECKS = Counter("content_checks_total", "WeChat content-security checks of citizens' texts", ["suggest"])
 

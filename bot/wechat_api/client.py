@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from typing import Any
 
 import requests
 
+from bot.core import metrics
 from bot.core.logs import install_redaction
 from bot.core.redis_hub import RedisHub
 from bot.wechat_api.errors import WeChatApiError, WeChatUnavailable
@@ -41,7 +43,7 @@ class WeChatApi:
              with_token: bool = True) -> dict:
         token = self.tokens.get() if with_token else None
         for attempt in (1, 2):
-            data = self._send(method, path, params, body, token)
+            data = self._counted(path, lambda: self._send(method, path, params, body, token))
             code = _errcode(data)
             if code in TOKEN_REJECTED and with_token and attempt == 1:
                 token = self.tokens.refresh_after_rejection(token)
@@ -50,6 +52,22 @@ class WeChatApi:
                 raise WeChatApiError(code, str(data.get("errmsg", "")), path)
             return data
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _counted(path: str, send) -> dict:
+        """One HTTP exchange, counted by its outcome (wechat_api_calls_total). `path` is one of the
+        few fixed API paths this package calls, never a URL with its query."""
+        started = time.perf_counter()
+        try:
+            data = send()
+        except WeChatUnavailable as e:
+            metrics.WECHAT_API_CALLS.labels(path, "timeout" if e.maybe_delivered else "unavailable", "").inc()
+            raise
+        finally:
+            metrics.WECHAT_API_SECONDS.labels(path).observe(time.perf_counter() - started)
+        code = _errcode(data)
+        metrics.WECHAT_API_CALLS.labels(path, "rejected" if code else "ok", str(code) if code else "").inc()
+        return data
 
     def _send(self, method: str, path: str, params: dict | None, body: Any, token: str | None) -> dict:
         query = dict(params or {})

@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import logging
 
+from bot.core import metrics
 from bot.core.redis_hub import RedisHub
 from bot.wechat_api.client import WeChatApi
 from bot.wechat_api.errors import WeChatApiError, WeChatUnavailable
@@ -70,6 +71,15 @@ class CustomerService:
         return int(self.hub.text.get(self._key(openid)) or 0)
 
     def send_text(self, openid: str, text: str) -> Outcome:
+        try:
+            outcome = self._send_text(openid, text)
+        except Exception:
+            metrics.CUSTOMER_SERVICE_MESSAGES.labels("failed").inc()
+            raise
+        metrics.CUSTOMER_SERVICE_MESSAGES.labels(outcome.value).inc()
+        return outcome
+
+    def _send_text(self, openid: str, text: str) -> Outcome:
         taken = self._take(keys=[self._key(openid)])
         if taken != 1:
             return Outcome.NO_WINDOW if taken == -1 else Outcome.OVER_QUOTA

@@ -65,6 +65,13 @@ def test_the_supervisor_runs_every_program_restarting_with_backoff():
                      ("web", "scripts/serve.py run web"): 1}
 
 
+def test_a_host_may_run_some_programs_only():
+    env = {"NLU_URL": "http://127.0.0.1:5005", "JOB_WORKERS": "2"}
+    assert [p.name for p in serve.programs({**env, "SERVE_PROGRAMS": "web,worker"})] == ["worker", "web"]
+    with pytest.raises(SystemExit, match="SERVE_PROGRAMS"):
+        serve.programs({**env, "SERVE_PROGRAMS": "web,nginx"})
+
+
 def test_systemd_units_run_the_same_commands_and_restart():
     found = set()
     for unit in sorted((DEPLOY / "systemd").glob("*.service")):

@@ -21,6 +21,7 @@ import uuid
 from typing import Callable
 
 from prometheus_client import Counter
+from redis import RedisError
 
 from bot.channels.wechat_oa import render
 from bot.channels.wechat_oa.liveness import Liveness
@@ -41,6 +42,8 @@ GAVE_UP = "抱歉，您刚才的问题办理超时，没有得到结果。请重
 # A rescue job finding the turn still held by a live process looks again this many times
 # (every rescue_after_s: 10 minutes by default) before it gives up.
 RESCUE_LOOKS = 10
+# Tries to release a delivery's claim after a failure (seconds before each): Redis restarting.
+UNCLAIM_WAITS_S = (0, 0.5, 1, 2, 4)
 
 LATE = Counter("wechat_late_answers_total", "Answers delivered after the passive reply", ["outcome"])
 
@@ -183,7 +186,7 @@ class LateAnswers:
         try:
             outcome = self.customer_service.send_text(openid, pages[0])
         except Exception:
-            self.hub.text.delete(sent_marker)      # not sent: the job's retry may send it
+            self._unclaim(sent_marker)             # not sent: the job's retry may send it
             if payload.get("_attempt", 1) >= self.jobs.max_tries:
                 self.park_answer(openid, text, notice=notice)    # the last try: dead-lettered, yet not lost
                 LATE.labels("parked").inc()
@@ -194,6 +197,20 @@ class LateAnswers:
             # No window, no quota, or no answer from WeChat: it waits for the citizen's next message.
             self.park_answer(openid, text, notice=notice)
         LATE.labels(outcome.value).inc()
+
+    def _unclaim(self, marker: str) -> None:
+        """Let the job's retry send a message this try did not send. The failure may be Redis
+        itself, away for the seconds of a restart: without this, the retry would find the claim,
+        take the message for one that may have gone out and park it instead of sending it."""
+        for wait in UNCLAIM_WAITS_S:
+            time.sleep(wait)
+            try:
+                self.hub.text.delete(marker)
+                return
+            except RedisError:
+                continue
+        log.warning("a customer-service message not sent could not be released for its retry "
+                    "(Redis away); it will be parked for the citizen's next message")
 
     def park_answer(self, openid: str, text: str, *, notice: bool = False) -> None:
         """Keep a message for the citizen's next reply. A late answer goes under a heading;

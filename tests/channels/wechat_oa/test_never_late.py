@@ -283,3 +283,36 @@ def test_a_late_answer_handed_over_in_time_is_not_run_again(make_app, sim):
     wapp.run_jobs(until=lambda: wapp.late.jobs.waiting()["stream"] == 0)
     assert len(sim.received("custom")) == 1
     assert len(wapp.dispatcher.calls) == 1
+
+
+def test_a_late_answer_whose_send_met_redis_restarting_is_sent_by_the_retry(make_app, sim):
+    # The soak's finding (scripts/soak.py): Redis restarted while a worker sent a late answer. The
+    # send failed before WeChat was called, and so did releasing the delivery's claim; the job's
+    # retry then found the claim and parked the answer instead of sending it.
+    import redis
+    wapp = make_app(dispatcher=slow_dispatcher(), reply_budget_s=BUDGET_S)
+    cs, text = wapp.late.customer_service, wapp.late.hub.text
+    send, delete, away = cs.send_text, text.delete, []
+
+    def send_while_redis_restarts(openid, message):
+        if not away:
+            away.append(2)               # Redis answers again on the third command
+            raise redis.ConnectionError("Connection closed by server.")
+        return send(openid, message)
+
+    def delete_while_away(*keys):
+        if away and away[0] > 0:
+            away[0] -= 1
+            raise redis.ConnectionError("Error 111 connecting. Connection refused.")
+        return delete(*keys)
+
+    cs.send_text, text.delete = send_while_redis_restarts, delete_while_away
+    try:
+        r = wapp.send(text_fields("公积金余额", openid="oRestart_1"))
+        assert wapp.wx.reply_fields(r)["Content"] == ON_ITS_WAY
+        wapp.run_jobs(until=lambda: sim.received("custom"), timeout_s=40)
+    finally:
+        text.delete = delete
+    (sent,) = sim.received("custom")
+    assert sent["body"]["text"]["content"] == "您的公积金余额为52340.56元（公积金余额）"
+    assert away == [0]
