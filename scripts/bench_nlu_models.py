@@ -190,6 +190,16 @@ def parse_spec(spec: str) -> tuple[str, Path, int]:
     return (Path(path).stem + (f"x{n}" if n > 1 else ""), Path(path), n)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (all their threads), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 def throughput(urls: list[str], secs: float, args, rng: random.Random, script: Path) -> dict:
     """--wrk-instances wrk processes at once, instance i against urls[i % len(urls)], each on its
     own unique texts; requests summed, p99 the worst instance's."""
@@ -238,6 +248,7 @@ def main() -> int:
     p.add_argument("--train-nice", type=int, default=5)
     p.add_argument("--retrain", action="store_true", help="train even when a model is in --out")
     p.add_argument("--no-throughput", action="store_true")
+    p.add_argument("--no-eval", action="store_true", help="throughput only (no accuracy)")
     p.add_argument("--train-only", action="store_true", help="train the candidates (not the baseline) and stop")
     p.add_argument("--seed", type=int, default=20261127)
     args = p.parse_args()
@@ -268,6 +279,7 @@ def main() -> int:
 
     servers: list[Server] = []
     urls: dict[str, list[str]] = {}
+    pids: dict[str, list[int]] = {}
     try:
         port = args.port
         for n, _, k in specs:
@@ -276,12 +288,15 @@ def main() -> int:
                 srv = rasa_server(f"{n}-{j + 1}", model, port, args.out)
                 servers.append(srv.start(timeout_s=300))
                 urls.setdefault(n, []).append(f"http://127.0.0.1:{port}")
+                pids.setdefault(n, []).append(srv.proc.pid)
                 port += 1
         evaluated: dict[str, dict] = {}
         for n in names:
             for u in urls[n]:
                 wait_model(u)
             m = info["models"][n]
+            if args.no_eval:
+                continue
             if m["model"] not in evaluated:
                 print(f"[{n}] serving at {urls[n]}; evaluating ...", flush=True)
                 evaluated[m["model"]] = evaluate(urls[n][0])
@@ -295,11 +310,17 @@ def main() -> int:
                 order = names if r % 2 == 0 else names[::-1]
                 for n in order:
                     for phase, secs in (("warmup", args.warmup), ("measure", args.duration)):
+                        cpu0 = cpu_seconds(pids[n])
                         res = throughput(urls[n], secs, args, rng, script)
+                    # CPU per parse: what the model costs, whatever share of the cores the
+                    # other jobs of a loaded machine leave it (parses/s alone measures that share)
+                    res["rasa_cpu_s"] = cpu_seconds(pids[n]) - cpu0
+                    res["cpu_ms_per_parse"] = 1000 * res["rasa_cpu_s"] / max(1, res["rps"] * args.duration)
                     res["loadavg"] = os.getloadavg()[0]
                     info["models"][n].setdefault("rounds", []).append(res)
                     print(f"[{n}] round {r + 1}: {res['rps']:.1f} parses/s p50 {res['p50_ms']:.0f} ms "
-                          f"p99 {res['p99_ms']:.0f} ms (wrapped {res['wrapped']}, non-2xx {res['non_2xx']}, "
+                          f"p99 {res['p99_ms']:.0f} ms, Rasa CPU {res['cpu_ms_per_parse']:.1f} ms/parse "
+                          f"(wrapped {res['wrapped']}, non-2xx {res['non_2xx']}, "
                           f"load {res['loadavg']:.1f})", flush=True)
     finally:
         for srv in servers:
@@ -311,6 +332,8 @@ def main() -> int:
             m["rps_median"] = round(statistics.median(x["rps"] for x in m["rounds"]), 1)
             m["p99_median_ms"] = round(statistics.median(x["p99_ms"] for x in m["rounds"]), 1)
             m["rps_ratio"] = round(m["rps_median"] / base["rps_median"], 2)
+            m["cpu_ms_per_parse_median"] = round(statistics.median(x["cpu_ms_per_parse"] for x in m["rounds"]), 2)
+            m["cpu_ratio"] = round(base["cpu_ms_per_parse_median"] / m["cpu_ms_per_parse_median"], 2)
         m["train_ratio"] = round(m["train_s"] / base["train_s"], 2)
     out = ROOT / "reports"
     out.mkdir(exist_ok=True)
@@ -323,10 +346,10 @@ def main() -> int:
 
 
 def markdown_table(info: dict) -> str:
-    head = ("| model | Rasa processes | train s (×base) | parses/s (×base) | p99 ms "
+    head = ("| model | Rasa processes | train s (×base) | parses/s (×base) | Rasa CPU ms/parse (base ÷ this) | p99 ms "
             "| plain acc / OOS / in-fb | speech acc / OOS / in-fb | talk acc / OOS / in-fb "
             "| id F1 plain/speech/forms | id F1 as the app (same) | entity F1 (all) plain/speech/forms |")
-    rows = [head, "|---" * 11 + "|"]
+    rows = [head, "|---" * 12 + "|"]
 
     def trio(d: dict) -> str:
         return (f"{d.get('intent.accuracy')} / {d.get('fallback.oos_caught')} / "
@@ -339,6 +362,7 @@ def markdown_table(info: dict) -> str:
         rps = f"{m['rps_median']} (×{m['rps_ratio']})" if "rps_median" in m else "–"
         rows.append(
             f"| {n} | {m.get('servers', 1)} | {m['train_s']:.0f} (×{m['train_ratio']}) | {rps} "
+            f"| {m.get('cpu_ms_per_parse_median', '–')} (×{m.get('cpu_ratio', '–')}) "
             f"| {m.get('p99_median_ms', '–')} | {trio(pl)} | {trio(sp)} | {trio(e.get('talk', {}))} "
             f"| {pl.get('identifier_f1')}/{sp.get('identifier_f1')}/{fo.get('identifier_f1')} "
             f"| {apl.get('identifier_f1')}/{asp.get('identifier_f1')}/{afo.get('identifier_f1')} "
