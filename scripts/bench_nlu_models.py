@@ -3,7 +3,11 @@
 and unique-message /model/parse throughput against the baseline (issue 14, docs/nlu.md).
 
     .venv/bin/python scripts/bench_nlu_models.py --baseline nlu_data/config.yml \
-        candidates/lr.yml candidates/diet0.yml [--rounds 3] [--duration 20] [--connections 16]
+        candidates/lr.yml candidates/lr.yml:2 candidates/diet0.yml [--rounds 3] [--duration 20] \
+        [--connections 16]
+
+A config written `path:N` is served by N Rasa processes side by side (the same model, trained
+once), as `make run` does with NLU_SERVERS=N and NLU_URL listing them in rotation.
 
 For every config (the baseline first):
 
@@ -11,17 +15,21 @@ For every config (the baseline first):
    fresh, empty Rasa cache (RASA_CACHE_DIRECTORY) so that nothing is reused from an earlier
    training, under `nice -n --train-nice`; the wall-clock time is recorded. A model already in
    --out with its timing file is reused unless --retrain.
-2. serve: a real `rasa run --enable-api` per model, on consecutive ports from --port.
+2. serve: a real `rasa run --enable-api` per model and process, on consecutive ports from --port.
 3. accuracy, over HTTP, every text normalised as the application does: the plain held-out file
-   (tests/nlu/heldout.yml), the dialect/speech set (tests/nlu/heldout_speech/, all kinds), and
+   (tests/nlu/heldout.yml), the dialect/speech set (tests/nlu/heldout_speech/, all kinds), the
+   everyday-talk set (tests/nlu/heldout_talk/), and
    the multi-slot conversations (tests/conversation/heldout_forms.yaml) judged by entity
    extraction: the gold entities of a turn are the NLU-filled slots (person_name, id_number,
    contact -> phone, district, service_item, verification_code) the turn newly sets.
    Scoring is scripts/nlu_eval.py's.
 4. throughput: wrk at --connections on unique texts (bench_webhook.py's unique-message
    generator, a new text every request), warm-up then --duration seconds per model, in
-   --rounds rounds that alternate the order (baseline first, then last, ...). The figure is the
-   median over the rounds and its ratio to the baseline's median.
+   --rounds rounds that alternate the order (baseline first, then last, ...). The connections
+   are split over --wrk-instances wrk processes (one thread each) running at once, instance i
+   against the model's server i mod N, for every model alike: one server gets all 16
+   connections, two servers 8 each, through the same client path. The figure is the median
+   over the rounds and its ratio to the baseline's median; p99 is the worst instance's.
 
 Prints a markdown table and writes reports/bench_nlu_models-<time>.json. Needs wrk. Every Rasa
 server it starts is stopped at the end (also on errors and Ctrl-C).
@@ -38,6 +46,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -56,6 +65,7 @@ RASA = Path(os.environ.get("NLU_VENV", ROOT / ".venv-nlu")) / "bin" / "rasa"
 HELDOUT_SETS = {
     "plain": ROOT / "tests/nlu/heldout.yml",
     "speech": ROOT / "tests/nlu/heldout_speech",
+    "talk": ROOT / "tests/nlu/heldout_talk",
 }
 FORMS = ROOT / "tests/conversation/heldout_forms.yaml"
 # slot -> the NLU entity that fills it
@@ -173,11 +183,59 @@ def wait_model(url: str, timeout_s: float = 300) -> None:
     raise RuntimeError(f"{url}: no model loaded after {timeout_s:.0f} s")
 
 
+def parse_spec(spec: str) -> tuple[str, Path, int]:
+    """`path.yml` or `path.yml:N` -> (name, path, N Rasa processes)."""
+    path, _, k = spec.partition(":")
+    n = int(k or 1)
+    return (Path(path).stem + (f"x{n}" if n > 1 else ""), Path(path), n)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (all their threads), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def throughput(urls: list[str], secs: float, args, rng: random.Random, script: Path) -> dict:
+    """--wrk-instances wrk processes at once, instance i against urls[i % len(urls)], each on its
+    own unique texts; requests summed, p99 the worst instance's."""
+    k = args.wrk_instances
+    conns = [args.connections // k + (1 if i < args.connections % k else 0) for i in range(k)]
+    results: list[dict | None] = [None] * k
+    paths = []
+    for i in range(k):
+        n = int(secs * 250 / k) + 200  # more texts than any model parses, so none repeats
+        lines = ["/model/parse\t" + json.dumps({"text": it.text}, ensure_ascii=False)
+                 for it in build_mix(n, rng, 0.0)]
+        paths.append(args.out / f"wrk_lines_{i}.txt")
+        paths[i].write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def one(i: int) -> None:
+        results[i] = run_wrk(urls[i % len(urls)], paths[i], "application/json", duration=secs,
+                             connections=conns[i], threads=1, script=script)
+
+    workers = [threading.Thread(target=one, args=(i,)) for i in range(k)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    if any(r is None for r in results):
+        raise RuntimeError("a wrk instance failed")
+    out = {"rps": sum(r["rps"] for r in results), "p50_ms": statistics.mean(r["p50_ms"] for r in results),
+           "p99_ms": max(r["p99_ms"] for r in results), "wrapped": sum(r["wrapped"] for r in results),
+           "non_2xx": sum(r["non_2xx"] for r in results), "instances": results}
+    return out
+
+
 # -- main -------------------------------------------------------------------------------------------
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("configs", nargs="*", type=Path, help="candidate pipeline configs")
+    p.add_argument("configs", nargs="*", help="candidate pipeline configs, `path` or `path:N` (N Rasa processes)")
     p.add_argument("--baseline", type=Path, default=ROOT / "nlu_data/config.yml")
     p.add_argument("--out", type=Path, default=ROOT / "candidates", help="models, timings, logs")
     p.add_argument("--port", type=int, default=15206, help="first Rasa port (one per model)")
@@ -185,40 +243,64 @@ def main() -> int:
     p.add_argument("--duration", type=float, default=20, help="seconds measured per model and round")
     p.add_argument("--warmup", type=float, default=4)
     p.add_argument("--connections", type=int, default=16)
-    p.add_argument("--wrk-threads", type=int, default=2)
+    p.add_argument("--wrk-instances", type=int, default=2,
+                   help="wrk processes (one thread each) sharing --connections, for every model alike")
     p.add_argument("--train-nice", type=int, default=5)
     p.add_argument("--retrain", action="store_true", help="train even when a model is in --out")
     p.add_argument("--no-throughput", action="store_true")
+    p.add_argument("--no-eval", action="store_true", help="throughput only (no accuracy)")
     p.add_argument("--train-only", action="store_true", help="train the candidates (not the baseline) and stop")
     p.add_argument("--seed", type=int, default=20261127)
     args = p.parse_args()
     if not args.no_throughput and not shutil.which("wrk"):
         sys.exit("wrk is needed (apt-get install wrk)")
     args.out.mkdir(parents=True, exist_ok=True)
-    names = ["baseline"] + [c.stem for c in args.configs]
-    configs = dict(zip(names, [args.baseline] + list(args.configs)))
+    specs = [("baseline", args.baseline, 1)] + [parse_spec(c) for c in args.configs]
+    # one model per config file: `x.yml` and `x.yml:2` share the training and the accuracy figures
+    model_of: dict[str, str] = {}
+    for n, c, _ in specs:
+        model_of.setdefault(str(c.resolve()), n)
+    names = [n for n, _, _ in specs]
     info: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "cpus": os.cpu_count(),
                   "connections": args.connections, "rounds": args.rounds, "duration_s": args.duration,
-                  "models": {n: {"config": str(c)} for n, c in configs.items()}}
+                  "wrk_instances": args.wrk_instances,
+                  "models": {n: {"config": str(c), "servers": k, "model": model_of[str(c.resolve())]}
+                             for n, c, k in specs}}
+    trained = {n: c for n, c, _ in specs if model_of[str(c.resolve())] == n}
 
     if args.train_only:
-        for n in names[1:]:
-            train(configs[n], n, args.out, args.train_nice, args.retrain)
+        for n, c in trained.items():
+            if n != "baseline":
+                train(c, n, args.out, args.train_nice, args.retrain)
         return 0
-    for n, c in configs.items():
-        info["models"][n]["train_s"] = round(train(c, n, args.out, args.train_nice, args.retrain), 1)
+    seconds = {n: round(train(c, n, args.out, args.train_nice, args.retrain), 1) for n, c in trained.items()}
+    for m in info["models"].values():
+        m["train_s"] = seconds[m["model"]]
 
-    servers: dict[str, tuple[Server, str]] = {}
+    servers: list[Server] = []
+    urls: dict[str, list[str]] = {}
+    pids: dict[str, list[int]] = {}
     try:
-        for i, n in enumerate(names):
-            url = f"http://127.0.0.1:{args.port + i}"
-            srv = rasa_server(n, args.out / f"{n}.tar.gz", args.port + i, args.out)
-            srv.start(timeout_s=300)
-            servers[n] = (srv, url)
+        port = args.port
+        for n, _, k in specs:
+            model = args.out / f"{info['models'][n]['model']}.tar.gz"
+            for j in range(k):
+                srv = rasa_server(f"{n}-{j + 1}", model, port, args.out)
+                servers.append(srv.start(timeout_s=300))
+                urls.setdefault(n, []).append(f"http://127.0.0.1:{port}")
+                pids.setdefault(n, []).append(srv.proc.pid)
+                port += 1
+        evaluated: dict[str, dict] = {}
         for n in names:
-            wait_model(servers[n][1])
-            print(f"[{n}] serving at {servers[n][1]}; evaluating ...", flush=True)
-            info["models"][n]["eval"] = evaluate(servers[n][1])
+            for u in urls[n]:
+                wait_model(u)
+            m = info["models"][n]
+            if args.no_eval:
+                continue
+            if m["model"] not in evaluated:
+                print(f"[{n}] serving at {urls[n]}; evaluating ...", flush=True)
+                evaluated[m["model"]] = evaluate(urls[n][0])
+            m["eval"] = evaluated[m["model"]]
 
         if not args.no_throughput:
             rng = random.Random(args.seed)
@@ -227,22 +309,21 @@ def main() -> int:
             for r in range(args.rounds):
                 order = names if r % 2 == 0 else names[::-1]
                 for n in order:
-                    url = servers[n][1]
                     for phase, secs in (("warmup", args.warmup), ("measure", args.duration)):
-                        k = int(secs * 250) + 200  # more texts than any model parses, so none repeats
-                        lines = ["/model/parse\t" + json.dumps({"text": it.text}, ensure_ascii=False)
-                                 for it in build_mix(k, rng, 0.0)]
-                        path = args.out / "wrk_lines.txt"
-                        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-                        res = run_wrk(url, path, "application/json", duration=secs,
-                                      connections=args.connections, threads=args.wrk_threads, script=script)
+                        cpu0 = cpu_seconds(pids[n])
+                        res = throughput(urls[n], secs, args, rng, script)
+                    # CPU per parse: what the model costs, whatever share of the cores the
+                    # other jobs of a loaded machine leave it (parses/s alone measures that share)
+                    res["rasa_cpu_s"] = cpu_seconds(pids[n]) - cpu0
+                    res["cpu_ms_per_parse"] = 1000 * res["rasa_cpu_s"] / max(1, res["rps"] * args.duration)
                     res["loadavg"] = os.getloadavg()[0]
                     info["models"][n].setdefault("rounds", []).append(res)
                     print(f"[{n}] round {r + 1}: {res['rps']:.1f} parses/s p50 {res['p50_ms']:.0f} ms "
-                          f"p99 {res['p99_ms']:.0f} ms (wrapped {res['wrapped']}, non-2xx {res['non_2xx']}, "
+                          f"p99 {res['p99_ms']:.0f} ms, Rasa CPU {res['cpu_ms_per_parse']:.1f} ms/parse "
+                          f"(wrapped {res['wrapped']}, non-2xx {res['non_2xx']}, "
                           f"load {res['loadavg']:.1f})", flush=True)
     finally:
-        for srv, _ in servers.values():
+        for srv in servers:
             srv.stop()
 
     base = info["models"]["baseline"]
@@ -251,6 +332,8 @@ def main() -> int:
             m["rps_median"] = round(statistics.median(x["rps"] for x in m["rounds"]), 1)
             m["p99_median_ms"] = round(statistics.median(x["p99_ms"] for x in m["rounds"]), 1)
             m["rps_ratio"] = round(m["rps_median"] / base["rps_median"], 2)
+            m["cpu_ms_per_parse_median"] = round(statistics.median(x["cpu_ms_per_parse"] for x in m["rounds"]), 2)
+            m["cpu_ratio"] = round(base["cpu_ms_per_parse_median"] / m["cpu_ms_per_parse_median"], 2)
         m["train_ratio"] = round(m["train_s"] / base["train_s"], 2)
     out = ROOT / "reports"
     out.mkdir(exist_ok=True)
@@ -263,25 +346,28 @@ def main() -> int:
 
 
 def markdown_table(info: dict) -> str:
-    head = ("| model | train s (×base) | parses/s (×base) | p99 ms | plain acc | plain OOS | plain in-fb "
-            "| speech acc | speech OOS | speech in-fb | id F1 plain/speech/forms | id F1 as the app (same) "
-            "| entity F1 (all) plain/speech/forms |")
-    rows = [head, "|---" * 13 + "|"]
+    head = ("| model | Rasa processes | train s (×base) | parses/s (×base) | Rasa CPU ms/parse (base ÷ this) | p99 ms "
+            "| plain acc / OOS / in-fb | speech acc / OOS / in-fb | talk acc / OOS / in-fb "
+            "| id F1 plain/speech/forms | id F1 as the app (same) | entity F1 (all) plain/speech/forms |")
+    rows = [head, "|---" * 12 + "|"]
+
+    def trio(d: dict) -> str:
+        return (f"{d.get('intent.accuracy')} / {d.get('fallback.oos_caught')} / "
+                f"{d.get('fallback.in_scope_fallback_rate')}")
+
     for n, m in info["models"].items():
         e = m.get("eval", {})
         pl, sp, fo = e.get("plain", {}), e.get("speech", {}), e.get("forms", {})
         apl, asp, afo = e.get("plain/app", {}), e.get("speech/app", {}), e.get("forms/app", {})
         rps = f"{m['rps_median']} (×{m['rps_ratio']})" if "rps_median" in m else "–"
         rows.append(
-            f"| {n} | {m['train_s']:.0f} (×{m['train_ratio']}) | {rps} | {m.get('p99_median_ms', '–')} "
-            f"| {pl.get('intent.accuracy')} | {pl.get('fallback.oos_caught')} "
-            f"| {pl.get('fallback.in_scope_fallback_rate')} | {sp.get('intent.accuracy')} "
-            f"| {sp.get('fallback.oos_caught')} | {sp.get('fallback.in_scope_fallback_rate')} "
+            f"| {n} | {m.get('servers', 1)} | {m['train_s']:.0f} (×{m['train_ratio']}) | {rps} "
+            f"| {m.get('cpu_ms_per_parse_median', '–')} (×{m.get('cpu_ratio', '–')}) "
+            f"| {m.get('p99_median_ms', '–')} | {trio(pl)} | {trio(sp)} | {trio(e.get('talk', {}))} "
             f"| {pl.get('identifier_f1')}/{sp.get('identifier_f1')}/{fo.get('identifier_f1')} "
             f"| {apl.get('identifier_f1')}/{asp.get('identifier_f1')}/{afo.get('identifier_f1')} "
             f"| {pl.get('entity_f1')}/{sp.get('entity_f1')}/{fo.get('entity_f1')} |")
     return "\n".join(rows)
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -2,9 +2,10 @@
 """The NLU model for the current training data: fingerprint, train when missing, locate.
 
 The fingerprint hashes every file under nlu_data/ (training data, pipeline
-config, jieba dictionaries) and requirements-nlu.txt (the Rasa stack), so a
-model is retrained exactly when one of them changes — not when a file's
-timestamp does. Models are named models/nlu-<fingerprint>.tar.gz.
+config, jieba dictionaries), the source of every component of our own the
+pipeline names by module path (e.g. scripts/nlu_pipelines/linear_intent.py)
+and requirements-nlu.txt (the Rasa stack), so a model is retrained exactly
+when one of them changes — not when a file's timestamp does. Models are named models/nlu-<fingerprint>.tar.gz.
 
     python scripts/nlu_model.py fingerprint
     python scripts/nlu_model.py path        # the model for the current data (exit 1 if none)
@@ -25,10 +26,25 @@ MODELS = ROOT / "models"
 RASA = Path(os.environ.get("NLU_VENV", ROOT / ".venv-nlu")) / "bin" / "rasa"
 
 
+def own_components(config: Path = NLU_DATA / "config.yml") -> list[Path]:
+    """Source files of the pipeline's components named by module path (`pkg.module.Class`) that
+    live in this repository; Rasa's own components are named without dots."""
+    import yaml
+
+    doc = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    out = []
+    for step in doc.get("pipeline") or []:
+        module, _, _ = str(step.get("name", "")).rpartition(".")
+        path = ROOT / (module.replace(".", "/") + ".py")
+        if module and path.is_file():
+            out.append(path)
+    return sorted(set(out))
+
+
 def fingerprint() -> str:
     h = hashlib.sha256()
     files = sorted(p for p in NLU_DATA.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    for p in files + [ROOT / "requirements-nlu.txt"]:
+    for p in files + own_components() + [ROOT / "requirements-nlu.txt"]:
         h.update(str(p.relative_to(ROOT)).encode() + b"\0")
         h.update(p.read_bytes() + b"\0")
     return h.hexdigest()[:16]

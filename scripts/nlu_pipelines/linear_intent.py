@@ -1,31 +1,48 @@
-"""Rasa's LogisticRegressionClassifier with the inverse regularisation strength C configurable.
+"""Rasa's LogisticRegressionClassifier with C configurable and, optionally, scaled features.
 
 Rasa 3.6 fixes C at scikit-learn's default 1.0. On this project's raw count features that
 under-fits: confidences come out flat, so too many in-scope messages fall below the fallback
-threshold (and below the application's own nlu.clarify_below). Everything else (features,
-class weights, persistence) is Rasa's. Referenced from the candidate
-configs beside it by module path (Rasa puts its working directory, the repository root, on
-sys.path). Not in the shipped pipeline (docs/nlu.md, issue 14); were it ever adopted, it must move
-under nlu_data/ so that a change to it changes the model's fingerprint (scripts/nlu_model.py).
+threshold (and below the application's own nlu.clarify_below). `C` sets it.
+
+`sublinear_l2: true` scales each message's sparse features as TF-IDF's sublinear and
+length normalisation do (1 + log(count), then each row to unit length): a long message that
+tells a story (many words, none of them a complaint word) then weighs no more than a short
+one, and a character that repeats does not outvote the rest. The same scaling is applied in
+training and at parse time, so nothing is stored beyond Rasa's own model.
+
+Everything else (features, class weights, persistence) is Rasa's. Referenced from the pipeline
+config by module path (Rasa puts its working directory, the repository root, on sys.path);
+scripts/nlu_model.py hashes this file into the model's fingerprint.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Text
+from typing import Any, Dict, List, Text
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from sklearn.preprocessing import normalize
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.training_data.message import Message
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class TunedLogisticRegressionClassifier(LogisticRegressionClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**LogisticRegressionClassifier.get_default_config(), "C": 1.0}
+        return {**LogisticRegressionClassifier.get_default_config(), "C": 1.0, "sublinear_l2": False}
 
     def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage,
                  resource: Resource) -> None:
         super().__init__(config, name, model_storage, resource)
         self.clf.C = float(self.config["C"])
 
+    def _create_X(self, messages: List[Message]) -> csr_matrix:
+        X = csr_matrix(super()._create_X(messages), dtype=np.float64)
+        if not self.config.get("sublinear_l2"):
+            return X
+        X.data = 1.0 + np.log(np.maximum(X.data, 1e-12))  # counts >= 1; regex hits are 1
+        return normalize(X, norm="l2", copy=False)
