@@ -95,8 +95,8 @@ def test_on_postgresql_the_owner_migrates_and_the_app_role_only_writes_records()
         admin.dispose()
 
 
-def test_r0004_renames_what_was_stored_under_former_department_names(tmp_path):
-    """Before r0004 findings named 社保局/市场监管局 and ratings 社会保险事业管理局, names no account
+def test_r0005_renames_what_was_stored_under_former_department_names(tmp_path):
+    """Before r0005 findings named 社保局/市场监管局 and ratings 社会保险事业管理局, names no account
     can hold now: a department would never see its old findings, ratings or reviews."""
     from alembic import command
     from alembic.config import Config
@@ -107,7 +107,7 @@ def test_r0004_renames_what_was_stored_under_former_department_names(tmp_path):
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "r0003")
+        command.upgrade(cfg, "r0004")
         conn.execute(sa.text(
             "INSERT INTO crosscheck_findings (rule, citizen_key, period, reviewer, masked_id, name, summary, "
             "evidence, first_run, found_at, last_seen_at) VALUES ('double_pension', 'k', '2026-08', '社保局', "
@@ -120,7 +120,7 @@ def test_r0004_renames_what_was_stored_under_former_department_names(tmp_path):
         conn.execute(sa.text("INSERT INTO accounts (name, role, department, password_hash, must_change_password, "
                              "failed_logins, locked_until, created_at, disabled) "
                              "VALUES ('si', 'department', '社保局', 'x', 0, 0, 0, 0, 0)"))
-        command.upgrade(cfg, "r0004")
+        command.upgrade(cfg, "r0005")
         reviewer, evidence = conn.execute(sa.text("SELECT reviewer, evidence FROM crosscheck_findings")).one()
         report = conn.execute(sa.text("SELECT report FROM crosscheck_runs")).scalar()
         rated = conn.execute(sa.text("SELECT department FROM rating_records")).scalar()

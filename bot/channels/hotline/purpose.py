@@ -160,11 +160,16 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str])
     asks_to_handle = follow_up = False
     for t in understood:
         intent, weight = turn_purpose(t, purpose_intents)
-        if t.parse.intent == COMPLAINT and FOLLOW_UP.search(t.text):
-            follow_up = True
+        if t.parse.intent in (COMPLAINT, GENERIC_QUERY) and FOLLOW_UP.search(t.text):
+            follow_up = True     # (上周反映过…又打到两点 may be read either way)
             asks_to_handle = asks_to_handle or intent == COMPLAINT     # a new act asked (再来管一下)
         elif t.parse.intent == COMPLAINT and intent == COMPLAINT and ASKS_TO_HANDLE.search(t.text):
             asks_to_handle = True
+        elif follow_up and t.parse.intent != COMPLAINT and REQUESTS_AN_ACT.search(t.text):
+            # after a follow-up, 你们再来管一下嘛 asks for a new act, however the model reads it
+            asks_to_handle = True
+            if COMPLAINT not in evidence:
+                add(COMPLAINT, weight, t.index)
         elif t.parse.intent not in purpose_intents and ASKS_TO_HANDLE_IN_ANY_TURN.search(t.text):
             # 那你们帮我们反映一下嘛 / 你们再去管一下 (read as an answer): the caller asks for an act.
             asks_to_handle = True

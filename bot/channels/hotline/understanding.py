@@ -16,8 +16,8 @@ from bot.core.privacy import ID_LIKE, PHONE, compact, is_valid_id_number, mask_i
 from bot.nlu.client import FALLBACK_INTENT, Parse
 
 from bot.channels.hotline.gazetteer import Place, gazetteer
-from bot.channels.hotline.purpose import (ASKS_TO_HANDLE, COMPLAINT, TurnParse, about_staff_conduct,  # noqa: F401
-                                          decide_intents, service_subject)
+from bot.channels.hotline.purpose import (ASKS_TO_HANDLE, ASKS_TO_HANDLE_IN_ANY_TURN, COMPLAINT,  # noqa: F401
+                                          TurnParse, about_staff_conduct, decide_intents, service_subject)
 from bot.channels.hotline.transcripts import Call
 
 # Turns the NLU placed in no service: they may still describe a complaint's problem.
@@ -52,7 +52,9 @@ def parse_caller_turns(call: Call, parse: Callable[[str], Parse]) -> list[TurnPa
 
 def analyse(call: Call, turns: list[TurnParse], routing: dict[str, str], min_confidence: float,
             purposes: frozenset[str]) -> Analysis:
-    understood = [t for t in turns if t.parse.intent != FALLBACK_INTENT and t.parse.confidence >= min_confidence]
+    # a turn the NLU did not place still counts when it asks for something to be handled (你们再来管一下嘛)
+    understood = [t for t in turns if (t.parse.intent != FALLBACK_INTENT and t.parse.confidence >= min_confidence)
+                  or ASKS_TO_HANDLE_IN_ANY_TURN.search(t.text)]
     intent, secondary = decide_intents(understood, purposes)
     topic = department = None
     complaint_text = ""
