@@ -222,7 +222,8 @@ def build_services(settings: Settings, hub: RedisHub, *, adapters: Adapters | No
         catalogue=load_catalogue(), office_hours=OfficeHours(service_settings.office_hours), menu=menu,
         outbox=outbox, handoff=HandoffDesk(hub, service_settings.handoff, outbox), callbacks=CallbackTasks(hub, outbox),
         ratings=RatingBook(hub, records.ratings if records else None), binding_guard=BindingGuard(hub, service_settings.binding),
-        subscriptions=SubscriptionStore(hub), consents=records.consents if records else None)
+        subscriptions=SubscriptionStore(hub), consents=records.consents if records else None,
+        consent_codes=BindingGuard(hub, service_settings.binding, space="consentcode"))
 
 
 def watch_calendar(calendar, days_ahead: int = 30) -> None:

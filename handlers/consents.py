@@ -65,7 +65,10 @@ class ManageConsents(Handler):
             return self._decide(turn, text)
         # step "menu": a choice of the list
         if text.startswith(REVOKE.strip()):
-            return self._revoke(turn, text[len(REVOKE.strip()):].strip())
+            consent_id = text[len(REVOKE.strip()):].strip()
+            if not consent_id:       # a bare 撤销授权: which one is for the list to say
+                return Result.say("请在列表中点选要撤销的那一项；回复“取消”结束。", keep_form=True)
+            return self._revoke(turn, consent_id)
         if text == CODE_REPLY:
             return self._ask_code(turn)
         if text == KEEP:
@@ -103,8 +106,12 @@ class ManageConsents(Handler):
 
     def _read_code(self, turn: Turn, text: str) -> Result:
         code = normal_code(text)
+        wait = turn.services.consent_code_locked(turn.user_key)
+        if wait:
+            return Result.say(f"授权码输错的次数较多，请 {max(1, wait // 60)} 分钟后再试。")
         asked = turn.services.consents.pending(code)
         if asked is None:
+            turn.services.wrong_consent_code(turn.user_key)
             return Result.say("授权码不正确或已过期，请在合作方的应用里重新发起授权。")
         turn.form.step = "confirm"
         turn.form.data["code"] = code

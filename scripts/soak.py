@@ -133,7 +133,10 @@ class Stack:
         self.own_rasa = not args.nlu_url
         self.nlu_url = args.nlu_url or f"http://{HOST}:{args.rasa_port}"
         urls = backend_urls(args.sandbox_port_base, HOST)
-        self.env = {**os.environ, "APP_PROFILE": "staging", "PORT": str(args.port), "NLU_URL": self.nlu_url,
+        # loopback only, whatever the caller's environment says (HOST, RASA_HOST bind elsewhere)
+        inherited = {k: v for k, v in os.environ.items() if k not in ("HOST", "RASA_HOST")}
+        self.env = {**inherited, "HOST": HOST, "APP_PROFILE": "staging", "PORT": str(args.port),
+                    "NLU_URL": self.nlu_url,
                     "REDIS_URL": self.redis_url, "WECHAT_API_BASE_URL": self.sim_url,
                     "DATABASE_URL": f"sqlite:///{work / 'records.sqlite3'}", "JOB_WORKERS": str(args.job_workers),
                     "WEB_WORKERS": str(args.web_workers), "SERVE_RUN_DIR": str(work / "run"),
@@ -569,7 +572,8 @@ def check(traffic: Traffic, stack: Stack, cs: Counter) -> dict:
     parked = dict(zip((r["openid"] for r in traffic.oa), pipe.execute()))
     outcome = {r["openid"]: oa_outcome(r, cs.get(r["openid"], 0), bool(parked[r["openid"]])) for r in traffic.oa}
     oa_outcomes = Counter(outcome.values())
-    ok_oa = {"passive", "on its way, then answered", "answered later", "silent", "kept for the next message",
+    # "silent" (every try answered "success", no message ever sent) is how a lost answer looks: never ok
+    ok_oa = {"passive", "on its way, then answered", "answered later", "kept for the next message",
              "on its way, kept for the next message"}
     problems = [{**r, "customer_service": cs.get(r["openid"], 0), "outcome": outcome[r["openid"]]}
                 for r in traffic.oa if outcome[r["openid"]] not in ok_oa]
@@ -655,7 +659,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bind-every", type=float, default=20, help="seconds between identity bindings")
     p.add_argument("--faults", default=",".join(FAULTS), help=f"some of {','.join(FAULTS)} (empty: none)")
     p.add_argument("--backend-down", default="housing_fund", help="the backend taken down and brought back")
-    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8095")), help="the web app's port")
+    p.add_argument("--port", type=int, default=8095, help="the web app's port (not make run's PORT)")
     p.add_argument("--rasa-port", type=int, default=5095)
     p.add_argument("--nlu-url", default="", help="a Rasa server already running (then no Rasa fault)")
     p.add_argument("--redis-port", type=int, default=6395, help="this run's own Redis (never the machine's)")

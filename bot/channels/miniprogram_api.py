@@ -192,15 +192,26 @@ class MiniProgramApi:
     def consent_request(self, openid: str, code: str) -> dict | None:
         """What a partner's code asks for (who, what, why, how long), before the citizen answers."""
         self.bound(openid)
+        self._code_allowed(openid)
         found = self.services.consents.pending(code)
+        if found is None:
+            self.services.wrong_consent_code(self.user_key(openid))
         return found.public() if found is not None else None
+
+    def _code_allowed(self, openid: str) -> None:
+        """Wrong codes are counted (a code is 8 characters: guessing must stay slow)."""
+        wait = self.services.consent_code_locked(self.user_key(openid))
+        if wait:
+            raise Refused(f"授权码输错的次数较多，请 {max(1, wait // 60)} 分钟后再试。", "code")
 
     def decide_consent(self, openid: str, code: str, grant: bool) -> dict:
         citizen_key, identity_key = self.services.identity.citizen_keys(self.bound(openid))
+        self._code_allowed(openid)
         try:
             decided = self.services.consents.decide(code, grant, citizen_key=citizen_key, identity_key=identity_key,
                                                     via=CHANNEL)
         except ConsentProblem as e:
+            self.services.wrong_consent_code(self.user_key(openid))
             raise Refused(str(e), "code") from None
         return decided.public()
 

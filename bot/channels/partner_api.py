@@ -12,8 +12,10 @@
 """
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
+from adapters.errors import NotFound
 from bot.channels.miniprogram_api import MiniProgramApi, mask_json
 from bot.core import access
 from bot.records import ConsentRefused, Consents, PartnerView
@@ -54,9 +56,14 @@ class PartnerApi:
             raise ConsentRefused("CONSENT_UNUSABLE", "the citizen is no longer known to the service (unbound)")
         return self.mp_api.ledger_of(citizen, reader_of(partner), **filters)
 
-    def work_order(self, order_no: str) -> dict:
-        """A work order's progress by its number: status, department and steps, no personal words."""
+    def work_order(self, order_no: str, phone_tail: str) -> dict:
+        """A work order's progress by its number and the last four digits of the phone it was filed
+        with (numbers are guessable: the tail is what the citizen tells the partner, as a parcel
+        service asks): status, department and steps, no personal words. NotFound when they differ."""
         order = self.mp_api.services.adapters.workorders.get(order_no, None)
+        tail = (order.contact_phone_masked or "")[-4:]
+        if len(tail) != 4 or not hmac.compare_digest(tail, phone_tail):
+            raise NotFound("workorders", "no such work order for that phone")
         return mask_json({
             "order_no": order.order_no, "topic": order.topic, "department": order.department,
             "district": order.district, "status": order.status, "done": order.done,

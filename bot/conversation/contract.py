@@ -78,9 +78,18 @@ class Services:
     binding_guard: BindingGuard
     subscriptions: SubscriptionStore | None = None   # progress notifications (bot/notifications/)
     consents: Consents | None = None   # citizens' consents to the open platform's partners (我的授权)
+    consent_codes: BindingGuard | None = None   # wrong partner codes, counted like binding's SMS codes
     # screen(channel, user_id, text) -> "pass" | "review" | "risky": the channel's content check of a
     # citizen's text before it is filed (the mini-program's msgSecCheck); None: no check.
     content_screen: Callable[[str, str, str], str] | None = None
+
+    def consent_code_locked(self, user_key: str) -> int:
+        """Seconds a citizen must wait after too many wrong consent codes (0: may try one)."""
+        return self.consent_codes.locked_for(user_key) if self.consent_codes else 0
+
+    def wrong_consent_code(self, user_key: str) -> None:
+        if self.consent_codes:
+            self.consent_codes.failure(user_key, None)
 
     def forget_user(self, user_key: str) -> None:
         """Unsubscribe: every store here that keeps something about the citizen forgets it."""

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import secrets
 import string
+import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.core.clock import CLOCK
 from bot.core.privacy import mask_text, pseudonym
@@ -91,7 +92,10 @@ def _view(c: Consent, partner: str, now: float) -> ConsentView:
 
 
 def normal_code(code: str) -> str:
-    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    """A typed code as stored: full-width folded, upper case, spaces and dashes dropped; only the
+    code's own letters and digits (a Chinese sentence of eight characters is no code)."""
+    folded = unicodedata.normalize("NFKC", code or "").upper()
+    return "".join(ch for ch in folded if ch.isascii() and ch.isalnum())
 
 
 class Consents:
@@ -168,12 +172,18 @@ class Consents:
             if row is None or _status(row[0], now) != "requested":
                 raise ConsentProblem("授权码不正确或已过期，请在合作方的应用里重新发起授权。")
             c = row[0]
-            c.status = "granted" if grant else "refused"
-            c.code_hash = None
-            c.citizen_key, c.identity_key = citizen_key, identity_key
-            c.decided_at, c.decided_via = now, via
+            values = {"status": "granted" if grant else "refused", "code_hash": None, "citizen_key": citizen_key,
+                      "identity_key": identity_key, "decided_at": now, "decided_via": via}
             if grant:
-                c.expires_at = now + c.days * DAY_S
+                values["expires_at"] = now + c.days * DAY_S
+            # Conditional: SQLite ignores FOR UPDATE, so two answers to one code could both pass the
+            # check above; only the one whose UPDATE still finds the request takes it.
+            done = s.execute(update(Consent).where(Consent.id == c.id, Consent.status == "requested",
+                                                   Consent.code_hash == c.code_hash).values(**values)
+                             .execution_options(synchronize_session=False))
+            if done.rowcount != 1:
+                raise ConsentProblem("授权码不正确或已过期，请在合作方的应用里重新发起授权。")
+            s.refresh(c)
             return _view(c, row[1], now)
 
     def of_citizen(self, citizen_key: str) -> list[ConsentView]:
@@ -196,5 +206,10 @@ class Consents:
             if row is None or _status(row[0], now) != "granted":
                 raise LookupError(consent_id)
             c = row[0]
-            c.status, c.revoked_at, c.revoked_via = "revoked", now, via
+            done = s.execute(update(Consent).where(Consent.id == c.id, Consent.status == "granted")
+                             .values(status="revoked", revoked_at=now, revoked_via=via)
+                             .execution_options(synchronize_session=False))
+            if done.rowcount != 1:
+                raise LookupError(consent_id)
+            s.refresh(c)
             return _view(c, row[1], now)

@@ -27,7 +27,9 @@ class Database:
         """`schema`: a PostgreSQL schema to work in (its search_path), e.g. one per test run.
         `sqlite_wal=False` keeps SQLite's own rollback journal (the benchmark's baseline)."""
         self.url = url
-        kwargs: dict = {"pool_pre_ping": True}
+        # A connection for every web thread at once (gunicorn's 16 by default, WEB_THREADS), so that
+        # none waits on the pool; PostgreSQL's own limit is max_connections (docs/deployment.md).
+        kwargs: dict = {"pool_pre_ping": True, "pool_size": 20, "max_overflow": 10}
         if url.startswith("sqlite"):
             path = url.split("///", 1)[-1]
             if path and path != ":memory:":

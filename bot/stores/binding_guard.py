@@ -43,15 +43,19 @@ return tonumber(ARGV[1]) - worst
 
 
 class BindingGuard:
-    def __init__(self, hub: RedisHub, settings: BindingSettings):
+    """`space` keeps another kind of one-time code apart with the same limits (a partner's consent
+    code: "consentcode")."""
+
+    def __init__(self, hub: RedisHub, settings: BindingSettings, space: str = "bind"):
         self.hub = hub
         self.settings = settings
+        self.space = space
         self._reserve = hub.text.register_script(_RESERVE)
 
     def _keys(self, kind: str, user_key: str | None, id_hash: str | None) -> list[str]:
-        keys = [self.hub.key("bind", kind, "user", user_key)] if user_key else []
+        keys = [self.hub.key(self.space, kind, "user", user_key)] if user_key else []
         if id_hash:
-            keys.append(self.hub.key("bind", kind, "id", id_hash))
+            keys.append(self.hub.key(self.space, kind, "id", id_hash))
         return keys
 
     def locked_for(self, user_key: str, id_hash: str | None = None) -> int:

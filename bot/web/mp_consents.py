@@ -41,7 +41,7 @@ def consents():
 
 @bp.get("/api/mp/consents/requests/<code>")
 @doc.operation(summary="What a partner's consent code asks for: partner, data, purpose, days", ok=ConsentOut,
-               errors={**BOUND, 404: "Unknown, used or expired code"}, tags=("consents",))
+               errors={**BOUND, **REFUSED, 404: "Unknown, used or expired code"}, tags=("consents",))
 def consent_request(code):
     openid = require_openid()
     if len(normal_code(code)) != CODE_LENGTH:

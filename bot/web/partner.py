@@ -3,7 +3,7 @@
     Authorization: Bearer <the partner's key>       401: none, unknown, revoked, or partner disabled
     public    GET  /v1/catalogue/themes, /v1/catalogue/items?theme=&q=, /v1/catalogue/items/<name>
                                                     catalogue:read (the mini-program's own views)
-              GET  /v1/workorders/<GD…>             status:read
+              GET  /v1/workorders/<GD…>?phone_tail=<last 4 digits of the filer's phone>  status:read
     consent   POST /v1/consent-requests {scope, purpose, days}  → consent_id + a code for the citizen
               GET  /v1/consents/<consent_id>        its state (requested, granted, refused, revoked, ...)
     personal  GET  /v1/consents/<consent_id>/ledger ledger:read, and the consent in force
@@ -31,7 +31,7 @@ from bot.web import mp_services, runtime
 from bot.web.mp_schemas import ORDER_NO, ItemOut, ItemsOut, ItemsQuery, LedgerOut, LedgerQuery, ThemesOut
 from bot.web.openapi import ApiDoc, ApiError
 from bot.web.partner_schemas import (CONSENT_ID, ConsentOut, ConsentRequestIn, ConsentRequestOut, PartnerOut,
-                                     WorkOrderStatusOut)
+                                     WorkOrderQuery, WorkOrderStatusOut)
 from bot.web.ratelimits import ApiLimits, LimitValues
 
 log = logging.getLogger(__name__)
@@ -179,15 +179,19 @@ def item(name):
 
 @bp.get(f"{V1}/workorders/<order_no>")
 @doc.operation(summary="A 12345 work order's progress by its number (status:read)", ok=WorkOrderStatusOut,
-               description="Where the order is and who handles it; never what the citizen wrote nor who they are.",
-               errors={**SCOPE_ERRORS, 404: "No such work order", 503: "The 12345 system is unavailable"},
+               query=WorkOrderQuery,
+               description="Where the order is and who handles it; never what the citizen wrote nor who they are. "
+                           "Order numbers can be guessed: the last four digits of the filer's phone, which the "
+                           "citizen gives the partner, must come with it.",
+               errors={**SCOPE_ERRORS, 404: "No such work order (or not with that phone)",
+                       503: "The 12345 system is unavailable"},
                tags=("status",))
-def work_order(order_no):
+def work_order(order_no, query):
     require_scope("status:read")
     order_no = order_no.strip().upper()
     if not re.fullmatch(ORDER_NO, order_no):
         raise ApiError(400, "order_no: GD and 14 digits", "order_no")
-    return jsonify(api().work_order(order_no))
+    return jsonify(api().work_order(order_no, query["phone_tail"]))
 
 
 @bp.post(f"{V1}/consent-requests")

@@ -77,3 +77,9 @@ class ConsentDecisionIn(Schema):
     code = Text(required=True, validate=validate.Length(min=1, max=32),
                 metadata={"description": "the code the partner's app showed"})
     grant = fields.Boolean(required=True, metadata={"description": "true grants, false refuses"})
+
+
+class WorkOrderQuery(Schema):
+    phone_tail = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$"), metadata={
+        "description": "the last four digits of the phone the citizen filed the order with (the citizen "
+                       "tells the partner; a wrong one answers 404 like a missing order)"})

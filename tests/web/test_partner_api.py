@@ -35,20 +35,23 @@ def test_a_public_scope_works_with_the_key_alone(world):
     assert bus.get("/catalogue/themes").status_code == 200
     name = r.get_json()["items"][0]["name"]
     assert bus.get(f"/catalogue/items/{name}").get_json()["name"] == name
-    order = bus.get(f"/workorders/{WANG_ORDER}")
+    order = bus.get(f"/workorders/{WANG_ORDER}?phone_tail=0001")          # 王建国's phone 138 8000 0001
     assert order.status_code == 200, order.get_json()
     body = order.get_json()
     assert body["status"] == "已办结" and body["steps"][-1]["stage"] == "已办结"
     assert "summary" not in body and all("note" not in s for s in body["steps"])   # no citizen's words
-    assert bus.get("/workorders/GD20990101000000").status_code == 404
-    assert bus.get("/workorders/not-a-number").status_code == 400
+    assert bus.get("/workorders/GD20990101000000?phone_tail=0001").status_code == 404
+    # the number alone is not enough: numbers are guessable, the filer's phone tail is not given away
+    assert bus.get(f"/workorders/{WANG_ORDER}?phone_tail=0002").status_code == 404
+    assert bus.get(f"/workorders/{WANG_ORDER}").status_code == 400
+    assert bus.get("/workorders/not-a-number?phone_tail=0001").status_code == 400
     me = bus.get("/me").get_json()
     assert me["name"] == "bus-app" and me["scopes"] == ["catalogue:read", "status:read"]
 
 
 def test_a_scope_the_partner_does_not_hold_is_403(world):
     guide = world.partner("guide-only", ["catalogue:read"])
-    for r in (guide.get(f"/workorders/{WANG_ORDER}"), guide.get("/consents/cs_abcdefghijabcdefghij/ledger"),
+    for r in (guide.get(f"/workorders/{WANG_ORDER}?phone_tail=0001"), guide.get("/consents/cs_abcdefghijabcdefghij/ledger"),
               guide.post("/consent-requests", json={"scope": "ledger:read", "purpose": "核对", "days": 3})):
         assert r.status_code == 403 and r.get_json()["code"] == "SCOPE", r.get_json()
 
@@ -56,7 +59,7 @@ def test_a_scope_the_partner_does_not_hold_is_403(world):
 @pytest.mark.parametrize("key", [None, "", "pk_00000000_" + "A" * 43, "not-a-key", "pk_" + "x" * 300])
 def test_no_or_an_unknown_key_is_401(world, key):
     client = PartnerClient(world.app.test_client(), key)
-    for path in ("/catalogue/themes", "/me", f"/workorders/{WANG_ORDER}", "/consents/cs_abcdefghijabcdefghij/ledger"):
+    for path in ("/catalogue/themes", "/me", f"/workorders/{WANG_ORDER}?phone_tail=0001", "/consents/cs_abcdefghijabcdefghij/ledger"):
         r = client.get(path)
         assert r.status_code == 401, (path, r.get_json())
 
@@ -133,6 +136,23 @@ def test_a_used_or_refused_code_cannot_be_used_again(world):
     again = other.post("/api/mp/consents", json={"code": asked["code"], "grant": True})
     assert again.status_code == 422 and again.get_json()["field"] == "code"
     assert other.get(f"/api/mp/consents/requests/{asked['code']}").status_code == 404
+
+
+def test_wrong_codes_are_counted_and_lock_the_guesser_out_even_from_a_right_one(world):
+    """A code is 8 characters: guessing must stay slow. Five wrong codes (looked up or answered)
+    lock the citizen out for the binding's lock-out time; the right code then waits too."""
+    hospital = world.partner("hospital-guess", ALL)
+    asked = hospital.ask_consent()
+    guesser = world.citizen("oGuesser")
+    for i in range(3):
+        assert guesser.get(f"/api/mp/consents/requests/ABCDEFG{i + 2}").status_code == 404
+    for i in range(2):
+        assert guesser.post("/api/mp/consents", json={"code": f"HJKLMNP{i + 2}", "grant": True}).status_code == 422
+    locked = guesser.post("/api/mp/consents", json={"code": asked["code"], "grant": True})
+    assert locked.status_code == 422 and "次数较多" in locked.get_json()["error"]
+    assert guesser.get(f"/api/mp/consents/requests/{asked['code']}").status_code == 422
+    other = world.citizen("oNotGuessing")                        # counted per citizen, not for all
+    assert other.get(f"/api/mp/consents/requests/{asked['code']}").status_code == 200
 
 
 def test_only_a_bound_citizen_answers_and_only_their_own_consents_are_theirs(world):
@@ -233,7 +253,7 @@ def test_every_partner_call_is_audited_and_the_reads_as_the_partners(world):
     hospital = world.partner("audited", ALL)
     citizen = world.citizen("oAudited")
     hospital.get("/catalogue/themes")
-    hospital.get(f"/workorders/{WANG_ORDER}")
+    hospital.get(f"/workorders/{WANG_ORDER}?phone_tail=0001")
     asked = hospital.ask_consent()
     hospital.get(f"/consents/{asked['consent_id']}/ledger")       # refused, nobody's yet: still audited
     grant_in_mp(citizen, asked["code"])
