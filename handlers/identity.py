@@ -146,7 +146,7 @@ class BindIdentity(Handler):
             return Result.say(f"请回复“确定”解除绑定，或回复“{KEEP}”。", keep_form=True)
         if not answer:
             return Result.say("好的，已保留您的绑定。")
-        turn.services.identity.unbind(turn.user_key)
+        turn.services.unbind(turn.user_key)
         return Result.say("已解除绑定，您的身份信息已从本服务删除。需要时可以重新绑定。")
 
     @staticmethod

@@ -141,7 +141,7 @@ class MiniProgramApi:
 
     def unbind(self, openid: str) -> bool:
         """What the chat's "解除绑定" does once confirmed: the binding is deleted."""
-        return self.services.identity.unbind(self.user_key(openid))
+        return self.services.unbind(self.user_key(openid))
 
     # -- ratings --------------------------------------------------------------------------------
     def rate(self, openid: str, level: str) -> dict:

@@ -83,6 +83,16 @@ class Services:
     # citizen's text before it is filed (the mini-program's msgSecCheck); None: no check.
     content_screen: Callable[[str, str, str], str] | None = None
 
+    def unbind(self, user_key: str) -> bool:
+        """Unbind a channel user; when that was the citizen's last binding, their consents to
+        partners end too (a partner would otherwise read them again after a later binding)."""
+        citizen = self.identity.get(user_key)
+        done = self.identity.unbind(user_key)
+        if done and citizen is not None and self.consents is not None \
+                and not self.identity.users_of(citizen.id_number):
+            self.consents.end_all(self.identity.citizen_keys(citizen)[0], via="unbind")
+        return done
+
     def consent_code_locked(self, user_key: str) -> int:
         """Seconds a citizen must wait after too many wrong consent codes (0: may try one)."""
         return self.consent_codes.locked_for(user_key) if self.consent_codes else 0

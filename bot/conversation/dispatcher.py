@@ -199,7 +199,7 @@ class Dispatcher:
     def forget_user(self, user_key: str) -> None:
         """Delete everything we hold about a channel user (WeChat unsubscribe)."""
         self.sessions.delete(user_key)
-        self.identity.unbind(user_key)
+        self.services.unbind(user_key)
         self.services.forget_user(user_key)
 
     # -- one turn -------------------------------------------------------------------------

@@ -213,3 +213,12 @@ class Consents:
                 raise LookupError(consent_id)
             s.refresh(c)
             return _view(c, row[1], now)
+
+    def end_all(self, citizen_key: str, via: str) -> int:
+        """The citizen is no longer known to the service (unbound everywhere): every consent in force
+        ends now, so that a later binding never revives one without being asked. How many ended."""
+        now = CLOCK.time()
+        with self.db.session() as s:
+            return s.execute(update(Consent).where(Consent.citizen_key == citizen_key, Consent.status == "granted")
+                             .values(status="revoked", revoked_at=now, revoked_via=via)
+                             .execution_options(synchronize_session=False)).rowcount

@@ -213,7 +213,21 @@ def test_an_unbound_citizens_consent_cannot_be_used(world):
     grant_in_mp(citizen, asked["code"])
     assert citizen.delete("/api/mp/identity").status_code == 200
     r = hospital.get(f"/consents/{asked['consent_id']}/ledger")
-    assert r.status_code == 403 and r.get_json()["code"] == "CONSENT_UNUSABLE"
+    assert r.status_code == 403 and r.get_json()["code"] in ("CONSENT_UNUSABLE", "CONSENT_REVOKED")
+
+
+def test_the_last_unbinding_ends_the_consents_and_binding_again_does_not_revive_them(world):
+    hospital = world.partner("hospital-unbind", ALL)
+    citizen = world.citizen("oUnbindsForGood")
+    asked = hospital.ask_consent()
+    grant_in_mp(citizen, asked["code"])
+    assert hospital.get(f"/consents/{asked['consent_id']}/ledger").status_code == 200
+    assert citizen.delete("/api/mp/identity").status_code == 200
+    assert hospital.get(f"/consents/{asked['consent_id']}").get_json()["status"] == "revoked"
+    citizen.bind()                                   # the same person binds again
+    r = hospital.get(f"/consents/{asked['consent_id']}/ledger")
+    assert r.status_code == 403 and r.get_json()["code"] == "CONSENT_REVOKED"
+    assert citizen.get("/api/mp/consents").get_json()["consents"] == []
 
 
 @pytest.mark.parametrize("body, field", [
