@@ -277,7 +277,8 @@ async def _read_contrasts(agent, examples: List[Dict[str, Any]],
             return intent.get("name") or FALLBACK, float(intent.get("confidence") or 0.0)
 
         whole_intent = (whole.get("intent") or {}).get("name") or FALLBACK
-        clause = contrast.reading(ex["text"], whole_intent, intent_of, CLARIFY_BELOW)
+        whole_confidence = float((whole.get("intent") or {}).get("confidence") or 0.0)
+        clause = contrast.reading(ex["text"], whole_intent, intent_of, CLARIFY_BELOW, whole_confidence)
         out.append(whole if clause is None else {**whole, "intent": read[clause].get("intent"),
                                                  "intent_ranking": read[clause].get("intent_ranking")})
     return out

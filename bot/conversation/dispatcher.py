@@ -374,7 +374,7 @@ class Dispatcher:
             read[clause] = self.nlu.parse(clause)
             return read[clause].intent, read[clause].confidence
 
-        clause = contrast.reading(text, parse.intent, intent_of, self.clarify_below)
+        clause = contrast.reading(text, parse.intent, intent_of, self.clarify_below, parse.confidence)
         return parse if clause is None else parse.with_intent_of(read[clause])
 
     def _follow_up(self, msg: Message, session: Session) -> str | None:

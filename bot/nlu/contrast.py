@@ -55,13 +55,21 @@ def split(text: str) -> Contrast | None:
     return Contrast(m.group("subject"), rest) if m else None
 
 
+# A whole message read with less than this is unsure: a clearly surer rest (by MARGIN) decides, even
+# when the whole went somewhere else than the turned-down words ("不是要投诉，我就是问一下社保怎么查"
+# read as the guide at 0.71, its rest as the social-insurance query at 0.92).
+UNSURE_WHOLE = 0.8
+MARGIN = 0.15
+
+
 def reading(text: str, whole_intent: str, intent_of: Callable[[str], tuple[str, float]],
-            confident: float) -> str | None:
+            confident: float, whole_confidence: float = 1.0) -> str | None:
     """The clause whose intent the message has, or None to keep the whole message's reading.
 
     `intent_of(text)` classifies a text ((intent, confidence)); it is called only for messages of
     the contrast shape. The rest wins when it is understood with `confident` confidence or more
-    and the whole message was read as the turned-down clause (or not understood at all)."""
+    and the whole message was read as the turned-down clause (or not understood at all), or was
+    read unsurely (`whole_confidence` under UNSURE_WHOLE) and the rest clearly surer (MARGIN)."""
     found = split(text)
     if found is None:
         return None
@@ -69,5 +77,7 @@ def reading(text: str, whole_intent: str, intent_of: Callable[[str], tuple[str, 
     if rest_intent in (whole_intent, FALLBACK_INTENT) or rest_confidence < confident:
         return None
     if whole_intent == FALLBACK_INTENT or intent_of(found.turned_down)[0] == whole_intent:
+        return found.rest
+    if whole_confidence < UNSURE_WHOLE and rest_confidence >= whole_confidence + MARGIN:
         return found.rest
     return None

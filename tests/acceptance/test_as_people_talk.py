@@ -22,8 +22,9 @@ def bound(talk):
 def test_a_turned_down_complaint_is_no_complaint(talk, stack_runtime):
     c = bound(talk)
     reply = c.say("不是要投诉，我就是问一下社保怎么查")
-    # The model still reads "社保怎么查" here as a how-to question (the service guide's topic menu),
-    # not as the query itself: no complaint, but not yet the social-insurance answer (docs/nlu.md).
+    # Read whole, the model may take "社保怎么查" as a how-to question (the guide); an unsure whole then
+    # gives way to its surer rest, the query (bot.nlu.contrast, tested in tests/nlu/test_contrast.py).
+    # How sure a freshly trained model is varies between trainings: only "no complaint" is pinned here.
     assert stack_runtime.sessions.load(c.user_key).form is None      # no complaint form opened
     assert "请确认您的诉求" not in reply
     assert MONTHS in c.say("不是要投诉，我就是想看下社保交了几个月")

@@ -51,6 +51,19 @@ def test_the_whole_keeps_its_reading_otherwise():
     assert reading("不是要投诉 随便", "file_complaint", intent_of, 0.5) is None
 
 
+def test_an_unsure_whole_gives_way_to_a_clearly_surer_rest():
+    """Read whole, 不是要投诉，我就是问一下社保怎么查 went to the guide (0.71), neither the complaint it
+    turns down nor what it asks; its rest is the social-insurance query at 0.92."""
+    intent_of, _ = fake_model({"我就是问一下社保怎么查": ("query_social_security", 0.92),
+                               "要投诉": ("file_complaint", 1.0)})
+    said = "不是要投诉，我就是问一下社保怎么查"
+    assert reading(said, "ask_service_guide", intent_of, 0.5, 0.71) == "我就是问一下社保怎么查"
+    assert reading(said, "ask_service_guide", intent_of, 0.5, 0.95) is None        # a sure whole stays
+    intent_of, _ = fake_model({"我就是问一下社保怎么查": ("query_social_security", 0.8),
+                               "要投诉": ("file_complaint", 1.0)})
+    assert reading(said, "ask_service_guide", intent_of, 0.5, 0.71) is None        # the rest not clearly surer
+
+
 def test_a_message_of_no_contrast_costs_no_classification():
     intent_of, seen = fake_model({})
     assert reading("公积金余额", "query_housing_fund", intent_of, 0.5) is None and seen == []
