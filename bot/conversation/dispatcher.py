@@ -419,6 +419,10 @@ class Dispatcher:
     def _interrupts(self, msg: Message, form: Form) -> bool:
         """Does this message start something new rather than answer the open form?"""
         intent = msg.intent
+        owner = None if msg.answer else self._prefix_owner(msg)
+        if owner is not None and owner != form.intent and form.asking != "application_no":
+            # "CJ20261101000123 办到哪了" names its backend whatever the NLU read: a new request
+            return True
         if msg.answer or intent is None or intent in self.answer_intents or intent == FALLBACK_INTENT:
             return False
         if _BARE_VALUE.fullmatch(msg.text):

@@ -406,6 +406,15 @@ def test_a_question_in_the_middle_of_the_binding_is_answered_and_the_binding_off
     assert "身份核验成功" in done and "52,340.56" in done   # and the waiting question is answered
 
 
+def test_an_application_number_in_the_middle_of_a_form_is_a_new_request_however_nlu_reads_it(chat):
+    """Found by trying `make run`: after 我的授权 (a list to choose from), "CJ20261101000123 办到哪了"
+    (read by the model as query_my_affairs at 0.56) was answered "请回复列表中的编号"."""
+    chat.bind(WANG)
+    chat.say("我要投诉")                            # a form asking for a free-text description
+    aside = chat.say("CJ20261101000123 办到哪了")
+    assert "审批中" in aside and "继续刚才" in aside
+
+
 def test_cancelling_drops_the_form_and_the_question_waiting_for_it(chat):
     chat.say("公积金余额")
     chat.say("王建国")
