@@ -238,23 +238,33 @@ class ComplaintOut(Schema):
                                         metadata={"description": "msgSecCheck asked the 12345 office to review it"})
 
 
-class OrderStep(Schema):
+class WorkOrderStep(Schema):
+    """A step of a work order as anyone may see it (the partner API's status:read)."""
     at = Text(required=True)
     stage = Text(required=True)
     department = Text(required=True)
-    note = Text(required=True)
 
 
-class ProgressOut(Schema):
+class WorkOrderStatusOut(Schema):
+    """Where a work order is, without what the citizen wrote (the partner API's status:read)."""
     order_no = Text(required=True)
     topic = Text(required=True)
     department = Text(required=True)
-    summary = Text(required=True)
     district = Text(required=True)
     status = Text(required=True)
     done = fields.Boolean(required=True)
     created_at = Text(required=True)
     updated_at = Text(required=True)
+    steps = fields.List(fields.Nested(WorkOrderStep), required=True)
+
+
+class OrderStep(WorkOrderStep):
+    note = Text(required=True)
+
+
+class ProgressOut(WorkOrderStatusOut):
+    """The filer's own view: their words and each step's note as well."""
+    summary = Text(required=True)
     steps = fields.List(fields.Nested(OrderStep), required=True)
 
 

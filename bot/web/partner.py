@@ -28,10 +28,11 @@ from bot.channels.partner_api import PARTNER_ROLE, PartnerApi
 from bot.core.privacy import mask_text
 from bot.records import ConsentProblem, ConsentRefused, PartnerView
 from bot.web import mp_services, runtime
-from bot.web.mp_schemas import ORDER_NO, ItemOut, ItemsOut, ItemsQuery, LedgerOut, LedgerQuery, ThemesOut
+from bot.web.mp_schemas import (ORDER_NO, ItemOut, ItemsOut, ItemsQuery, LedgerOut, LedgerQuery, ThemesOut,
+                                WorkOrderStatusOut)
 from bot.web.openapi import ApiDoc, ApiError
 from bot.web.partner_schemas import (CONSENT_ID, ConsentOut, ConsentRequestIn, ConsentRequestOut, PartnerOut,
-                                     WorkOrderQuery, WorkOrderStatusOut)
+                                     WorkOrderQuery)
 from bot.web.ratelimits import ApiLimits, LimitValues
 
 log = logging.getLogger(__name__)

@@ -49,24 +49,6 @@ class ConsentRequestOut(ConsentOut):
     code_expires_at = fields.Float(required=True)
 
 
-class WorkOrderStep(Schema):
-    at = Text(required=True)
-    stage = Text(required=True)
-    department = Text(required=True)
-
-
-class WorkOrderStatusOut(Schema):
-    order_no = Text(required=True)
-    topic = Text(required=True)
-    department = Text(required=True)
-    district = Text(required=True)
-    status = Text(required=True)
-    done = fields.Boolean(required=True)
-    created_at = Text(required=True)
-    updated_at = Text(required=True)
-    steps = fields.List(fields.Nested(WorkOrderStep), required=True)
-
-
 # -- the citizen's side (mini-program) ---------------------------------------------------------
 class ConsentsOut(Schema):
     consents = fields.List(fields.Nested(ConsentOut), required=True,
