@@ -156,13 +156,14 @@ def start_target(name: str, code: Path, port: int, args, stack_env: dict, log_di
     return procs
 
 
-def stop(procs: list[subprocess.Popen]) -> None:
+def stop(procs: list[subprocess.Popen], wait_s: float = 30) -> None:
+    """SIGTERM each process group, then SIGKILL what has not ended within wait_s."""
     for p in procs:
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGTERM)
     for p in procs:
         try:
-            p.wait(30)
+            p.wait(wait_s)
         except subprocess.TimeoutExpired:
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()

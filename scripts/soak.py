@@ -65,6 +65,7 @@ from bot.channels.wechat_oa.xml_in import parse_fields  # noqa: E402
 from bot.core.production import is_loopback  # noqa: E402
 from sandbox.ports import backend_urls  # noqa: E402
 from scripts.bench_hotline import COMPLAINTS, FILLERS, PLACES, QUERIES  # noqa: E402
+from scripts.bench_overload import stop as stop_groups  # noqa: E402
 from scripts.bench_webhook import build_mix, machine  # noqa: E402
 from scripts.benchstats import percentile  # noqa: E402
 from scripts.devstack import redis_server_args  # noqa: E402
@@ -207,16 +208,7 @@ class Stack:
     def stop(self) -> None:
         # The app first (supervisord stops its programs), then what it uses.
         for group in (["serve"], [n for n in self.procs if n != "serve"]):
-            procs = [self.procs[n] for n in group if n in self.procs]
-            for p in procs:
-                if p.poll() is None:
-                    os.killpg(p.pid, signal.SIGTERM)
-            for p in procs:
-                try:
-                    p.wait(90)
-                except subprocess.TimeoutExpired:
-                    os.killpg(p.pid, signal.SIGKILL)
-                    p.wait()
+            stop_groups([self.procs[n] for n in group if n in self.procs], wait_s=90)
 
     # faults: each returns what it did and how long the part took to be back
     def kill_web_worker(self) -> dict:
