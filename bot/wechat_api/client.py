@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 import requests
+import urllib3
 
 from bot.core import metrics
 from bot.core.logs import install_redaction
@@ -87,7 +88,7 @@ class WeChatApi:
             raise WeChatUnavailable(f"{path}: read timeout", maybe_delivered=True) from None
         except requests.RequestException as e:
             # The URL carries the token or the secret: never let it into a message.
-            raise WeChatUnavailable(f"{path}: {type(e).__name__}") from None
+            raise WeChatUnavailable(f"{path}: {type(e).__name__}", maybe_delivered=_maybe_sent(e)) from None
         if resp.status_code >= 500:
             raise WeChatUnavailable(f"{path}: HTTP {resp.status_code}")
         try:
@@ -117,6 +118,21 @@ class WeChatApi:
         if not isinstance(token, str) or not token or not isinstance(expires_in, int) or expires_in <= 0:
             raise WeChatUnavailable("cgi-bin/stable_token: answer without a token")
         return token, expires_in
+
+
+def _maybe_sent(e: requests.RequestException) -> bool:
+    """Could WeChat have received this request? Only a connection never made (refused, no route,
+    no name, connect timeout, TLS handshake) rules it out. A connection reset or closed once it
+    was open may come after the whole request was written: repeating it could send twice."""
+    if isinstance(e, (requests.ConnectTimeout, requests.exceptions.SSLError, requests.exceptions.ProxyError,
+                      requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                      requests.exceptions.InvalidSchema)):
+        return False
+    if isinstance(e, requests.ConnectionError):
+        reason = e.args[0] if e.args else None
+        reason = getattr(reason, "reason", reason)   # MaxRetryError wraps the cause
+        return not isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return True
 
 
 def _errcode(data: dict) -> int:
