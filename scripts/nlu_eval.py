@@ -318,6 +318,8 @@ def records_from_parses(examples: List[Dict[str, Any]], texts: List[str],
             "raw_conf": raw_conf,
             "second_intent": second["name"],
             "second_conf": float(second["confidence"]),
+            # the whole ranking Rasa returned (scripts/nlu_temperature.py replays it at other scales)
+            "ranking": [[x["name"], float(x["confidence"])] for x in ranking],
             "gold_entities": ex["entities"],
             "pred_entities": dedupe_predicted(p.get("entities") or []),
         })

@@ -10,6 +10,12 @@ tells a story (many words, none of them a complaint word) then weighs no more th
 one, and a character that repeats does not outvote the rest. The same scaling is applied in
 training and at parse time, so nothing is stored beyond Rasa's own model.
 
+`temperature` (default 1: scikit-learn's probabilities) divides the classifier's scores before
+the softmax: below 1 it sharpens the confidences without changing which intent ranks first. It
+puts the linear model's confidences on the scale the application's thresholds were set on
+(nlu.clarify_below, the form and contrast rules); scripts/nlu_temperature.py chooses it from
+cross-validation records (docs/nlu.md).
+
 Everything else (features, class weights, persistence) is Rasa's. Referenced from the pipeline
 config by module path (Rasa puts its working directory, the repository root, on sys.path);
 scripts/nlu_model.py hashes this file into the model's fingerprint.
@@ -20,12 +26,14 @@ from typing import Any, Dict, List, Text
 
 import numpy as np
 from scipy.sparse import csr_matrix
+from scipy.special import softmax
 from sklearn.preprocessing import normalize
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.utils.tensorflow.constants import RANKING_LENGTH
 from rasa.shared.nlu.training_data.message import Message
 
 
@@ -33,7 +41,8 @@ from rasa.shared.nlu.training_data.message import Message
 class TunedLogisticRegressionClassifier(LogisticRegressionClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**LogisticRegressionClassifier.get_default_config(), "C": 1.0, "sublinear_l2": False}
+        return {**LogisticRegressionClassifier.get_default_config(), "C": 1.0, "sublinear_l2": False,
+                "temperature": 1.0}
 
     def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage,
                  resource: Resource) -> None:
@@ -46,3 +55,17 @@ class TunedLogisticRegressionClassifier(LogisticRegressionClassifier):
             return X
         X.data = 1.0 + np.log(np.maximum(X.data, 1e-12))  # counts >= 1; regex hits are 1
         return normalize(X, norm="l2", copy=False)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        temperature = float(self.config.get("temperature", 1.0))
+        if temperature == 1.0:
+            return super().process(messages)
+        # multinomial logistic regression: predict_proba is softmax(decision_function)
+        probas = softmax(self.clf.decision_function(self._create_X(messages)) / temperature, axis=1)
+        limit = self.config[RANKING_LENGTH]
+        for message, row in zip(messages, probas):
+            ranking = sorted(({"name": name, "confidence": float(p)} for name, p in zip(self.clf.classes_, row)),
+                             key=lambda e: -e["confidence"])
+            message.set("intent", ranking[0], add_to_output=True)
+            message.set("intent_ranking", ranking[:limit] if limit > 0 else ranking, add_to_output=True)
+        return messages
