@@ -18,6 +18,11 @@ and, with `--only all`, three for diagnosis: webhook-repeats and webhook-repeats
 (repeats only: the NLU cache answers, Rasa is never called — the channel's own
 ceiling, inline and queued) and rasa-unique (Rasa on the unique texts only).
 
+Two models side by side in one run (issue 14): serve the other model from a second Rasa server and
+pass `--also-nlu-url http://127.0.0.1:5006 --label DIET --also-label linear`; every webhook and
+rasa-* target then runs once per model in each round (the order alternating), and the ratios to
+the peer are given per model.
+
 The message mix is what a menu-driven account sees: half the messages repeat
 (menu CLICKs and the common questions), half are unique texts; every push has
 its own MsgId, nonce and signature, so neither dedup nor the replay guard
@@ -369,6 +374,11 @@ def main() -> int:
                    help="niceness of the servers under test (make run's WEB_NICE); 0 runs them as is")
     p.add_argument("--job-workers", type=int, default=4, help="bot.worker processes for webhook-queue")
     p.add_argument("--nlu-url", default=os.environ.get("NLU_URL", "http://127.0.0.1:5005"))
+    p.add_argument("--also-nlu-url", default=None,
+                   help="a second Rasa server (another model): the webhook and rasa-* targets run against it "
+                        "too, in the same rounds, their names ending in ' (<--also-label>)'")
+    p.add_argument("--label", default="", help="the first model's label in the target names (with --also-nlu-url)")
+    p.add_argument("--also-label", default="other model")
     p.add_argument("--sim-url", default=os.environ.get("WECHAT_API_BASE_URL", "http://127.0.0.1:9200"))
     p.add_argument("--port", type=int, default=8090, help="port of the servers under test")
     p.add_argument("--only", default=",".join(DEFAULT_TARGETS),
@@ -396,8 +406,13 @@ def main() -> int:
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
     # The app gets every server of --nlu-url (comma-separated, as NLU_URL); the peer is the first.
     nlu_urls = [u.strip().rstrip("/") for u in args.nlu_url.split(",") if u.strip()]
+    # (label, that model's Rasa servers): each model's targets run in every round, one after the other
+    models = [(f" ({args.label})" if args.label and args.also_nlu_url else "", nlu_urls)]
+    if args.also_nlu_url:
+        models.append((f" ({args.also_label})",
+                       [u.strip().rstrip("/") for u in args.also_nlu_url.split(",") if u.strip()]))
     if set(only) - {"floor-plain", "floor-safe"}:
-        for nlu_url in nlu_urls:
+        for nlu_url in [u for _, urls in models for u in urls]:
             try:
                 requests.get(f"{nlu_url}/status", timeout=3).raise_for_status()
             except requests.RequestException as e:
@@ -415,7 +430,7 @@ def main() -> int:
     info = {"machine": machine(), "connections": args.connections, "duration_s": args.duration,
             "warmup_s": args.warmup, "web_workers": args.web_workers, "web_threads": args.web_threads,
             "web_nice": args.web_nice, "job_workers": args.job_workers, "nlu_servers_for_the_app": nlu_urls,
-            "peer": nlu_urls[0],
+            "peer": nlu_urls[0], "models": {label.strip(" ()") or "default": urls for label, urls in models},
             "results": {}}
     url = f"http://127.0.0.1:{args.port}"
     groups = cpu_groups(args.port)
@@ -467,43 +482,50 @@ def main() -> int:
                                     lambda ls, e=enc: sanity_check(url, ls, e, floor=True))
                 finally:
                     floor.stop()
-            for name, mode, turn_mode, enc, repeats in (("webhook-plain", "plaintext", "inline", False, 0.5),
-                                                        ("webhook-safe", "safe", "inline", True, 0.5),
-                                                        ("webhook-queue", "compatible", "queue", False, 0.5),
-                                                        ("webhook-repeats", "plaintext", "inline", False, 1.0),
-                                                        ("webhook-repeats-queue", "plaintext", "queue", False, 1.0)):
-                if name not in only:
-                    continue
-                metrics_dir = tmp / f"metrics-{name}-{round_no}"
-                metrics_dir.mkdir()
-                env = {**app_env, "APP__wechat__message_mode": mode, "APP__wechat__turn_mode": turn_mode,
-                       "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
-                workers = [Server(f"{name}-worker-{i}", [PY, "-m", "bot.worker"], env, nlu_urls[0] + "/status",
-                                  log_dir).start() for i in range(args.job_workers if turn_mode == "queue" else 0)]
-                web = gunicorn(name, "app:create_app()", args.port, args, env, log_dir).start()
-                try:
-                    measure(name + tag, "text/xml", pushes(enc, repeats), 1000,
-                            lambda ls, e=enc: sanity_check(url, ls, e, floor=False))
-                    # Pushes answered "on its way" (past the budget), warm-up included.
-                    info["results"][name + tag]["late_answers"] = deferred_count(url)
-                finally:
-                    web.stop()
-                    for w in workers:
-                        w.stop()
-            for name, repeats in (("rasa-parse", 0.5), ("rasa-unique", 0.0)):
-                if name in only:
-                    def parse_lines(k, r=repeats):
-                        return ["/model/parse\t" + json.dumps({"text": item.text}, ensure_ascii=False)
-                                for item in build_mix(k, rng, r)]
-                    measure(name + tag, "application/json", parse_lines, 500, base_url=nlu_urls[0])
+            # alternate which model goes first, as the rounds alternate everything else
+            for label, urls in (models if round_no % 2 == 0 else models[::-1]):
+                # each model's own NLU cache (key prefix), so that one model's answers never serve the other's
+                model_env = {"NLU_URL": ",".join(urls),
+                             "APP__redis__key_prefix": json.dumps(prefix + label.strip(" ()").replace(" ", "_"))}
+                for name, mode, turn_mode, enc, repeats in (("webhook-plain", "plaintext", "inline", False, 0.5),
+                                                            ("webhook-safe", "safe", "inline", True, 0.5),
+                                                            ("webhook-queue", "compatible", "queue", False, 0.5),
+                                                            ("webhook-repeats", "plaintext", "inline", False, 1.0),
+                                                            ("webhook-repeats-queue", "plaintext", "queue", False, 1.0)):
+                    if name not in only:
+                        continue
+                    metrics_dir = tmp / f"metrics-{name}{label.strip()}-{round_no}"
+                    metrics_dir.mkdir()
+                    env = {**app_env, **model_env, "APP__wechat__message_mode": mode, "APP__wechat__turn_mode": turn_mode,
+                           "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+                    workers = [Server(f"{name}-worker-{i}", [PY, "-m", "bot.worker"], env, urls[0] + "/status",
+                                      log_dir).start() for i in range(args.job_workers if turn_mode == "queue" else 0)]
+                    web = gunicorn(name, "app:create_app()", args.port, args, env, log_dir).start()
+                    try:
+                        measure(name + label + tag, "text/xml", pushes(enc, repeats), 1000,
+                                lambda ls, e=enc: sanity_check(url, ls, e, floor=False))
+                        # Pushes answered "on its way" (past the budget), warm-up included.
+                        info["results"][name + label + tag]["late_answers"] = deferred_count(url)
+                    finally:
+                        web.stop()
+                        for w in workers:
+                            w.stop()
+                for name, repeats in (("rasa-parse", 0.5), ("rasa-unique", 0.0)):
+                    if name in only:
+                        def parse_lines(k, r=repeats):
+                            return ["/model/parse\t" + json.dumps({"text": item.text}, ensure_ascii=False)
+                                    for item in build_mix(k, rng, r)]
+                        measure(name + label + tag, "application/json", parse_lines, 500, base_url=urls[0])
     finally:
         _delete_prefix(prefix)
 
     if args.rounds > 1:
         info["medians"] = medians(info["results"])
-    summary = against_the_peer(info["medians"] if args.rounds > 1 else info["results"])
+    summaries = [against_the_peer(info["medians"] if args.rounds > 1 else info["results"], label)
+                 for label, _ in models]
+    summary = {"lines": [line for one in summaries if one for line in one["lines"]]} if any(summaries) else None
     if summary:
-        info["against_the_peer"] = summary
+        info["against_the_peer"] = {label.strip(" ()") or "default": one for (label, _), one in zip(models, summaries)}
     path = out_dir / f"bench_webhook-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(info, indent=2, ensure_ascii=False))
     print()
@@ -537,7 +559,7 @@ def medians(results: dict) -> dict:
     return out
 
 
-def against_the_peer(results: dict) -> dict | None:
+def against_the_peer(results: dict, label: str = "") -> dict | None:
     """The webhook's throughput over the peer's and, when rasa-unique ran, the ceiling that any
     cache in front of the same Rasa server has on this mix.
 
@@ -546,19 +568,19 @@ def against_the_peer(results: dict) -> dict | None:
     can serve at most twice the rate at which Rasa parses unique texts, so its ratio to the
     peer is at most 2 x rasa-unique / rasa-parse (below 2 whenever a unique text costs more
     than the mix's average)."""
-    peer = results.get("rasa-parse")
+    peer = results.get("rasa-parse" + label)
     if not peer or not peer["rps"]:
         return None
     out: dict = {"peer_rps": peer["rps"], "lines": []}
     for name in ("webhook-plain", "webhook-safe", "webhook-queue"):
-        if name in results:
-            ratio = results[name]["rps"] / peer["rps"]
+        if name + label in results:
+            ratio = results[name + label]["rps"] / peer["rps"]
             out[name] = round(ratio, 2)
-            out["lines"].append(f"{name} / rasa-parse: {ratio:.2f}x")
-    if results.get("rasa-unique"):
-        ceiling = 2 * results["rasa-unique"]["rps"] / peer["rps"]
+            out["lines"].append(f"{name}{label} / rasa-parse{label}: {ratio:.2f}x")
+    if results.get("rasa-unique" + label):
+        ceiling = 2 * results["rasa-unique" + label]["rps"] / peer["rps"]
         out["ceiling"] = round(ceiling, 2)
-        out["lines"].append(f"ceiling of a cache in front of one Rasa server, this mix: 2 x rasa-unique / "
+        out["lines"].append(f"ceiling of a cache in front of one Rasa server{label}, this mix: 2 x rasa-unique / "
                             f"rasa-parse = {ceiling:.2f}x")
     return out
 

@@ -25,6 +25,14 @@ def test_no_ceiling_without_the_unique_row_and_nothing_without_the_peer():
     assert against_the_peer({"rasa-parse": row(0)}) is None
 
 
+def test_two_models_each_against_its_own_peer():
+    rows = {"rasa-parse (DIET)": row(100), "webhook-plain (DIET)": row(180),
+            "rasa-parse (linear)": row(200), "webhook-plain (linear)": row(300)}
+    assert against_the_peer(rows, " (DIET)")["webhook-plain"] == 1.8
+    assert against_the_peer(rows, " (linear)")["webhook-plain"] == 1.5
+    assert against_the_peer(rows) is None          # no unlabelled peer ran
+
+
 def test_half_the_mix_repeats_and_the_other_half_never_does():
     items = build_mix(4000, random.Random(7))
     repeats = [i for i in items if i.key is not None or i.text in COMMON]
