@@ -37,12 +37,17 @@ LOGS = ROOT / "logs"
 REDIS_DATA = ROOT / "data" / "redis"
 
 
-def _die_with_parent() -> None:
-    # Children get SIGTERM if this process dies without cleaning up (Linux prctl).
+def sigterm_when_parent_dies() -> None:
+    """Linux prctl(PR_SET_PDEATHSIG): this process gets SIGTERM when its parent dies."""
     try:
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)
     except OSError:
         pass
+
+
+def _die_with_parent() -> None:
+    # Children get SIGTERM if this process dies without cleaning up.
+    sigterm_when_parent_dies()
     os.setsid()  # our own Ctrl-C handling decides the stop order
 
 
@@ -292,6 +297,11 @@ def main() -> int:
             print(f"  stopped {part.name}", flush=True)
 
     signal.signal(signal.SIGTERM, lambda *a: (stop_all(), sys.exit(0)))
+    # `make` killed on its own (pkill make, a closed terminal's make) leaves us orphaned with the
+    # whole stack running: its death is a SIGTERM to us, and we stop everything in order.
+    sigterm_when_parent_dies()
+    if os.getppid() == 1:
+        return 0          # the parent was already gone
     # Ctrl-C, even when a parent started us with SIGINT ignored (background jobs of a script).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:

@@ -56,3 +56,34 @@ def test_a_dead_part_is_named_with_how_it_died(tmp_path, monkeypatch):
     exited.start()
     exited.proc.wait(5)
     assert exited.death().startswith("worker-1 died: exited with code 3")
+
+
+def test_the_stack_stops_when_whoever_started_it_is_killed(tmp_path):
+    """`pkill make` (or a terminal closed under make) must not leave make run's parts running:
+    devstack asks for SIGTERM on its parent's death and its SIGTERM handler stops everything."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    child_code = ("import signal, sys, time; from scripts.devstack import sigterm_when_parent_dies; "
+                  "signal.signal(signal.SIGTERM, lambda *a: (open(sys.argv[1], 'w').write('stopped'), sys.exit(0))); "
+                  "sigterm_when_parent_dies(); open(sys.argv[1] + '.up', 'w').close(); time.sleep(30)")
+    marker = tmp_path / "child"
+    # a parent (like make) that starts the child and waits for it
+    parent = subprocess.Popen([sys.executable, "-c",
+                               "import subprocess, sys; subprocess.run(sys.argv[1:])",
+                               sys.executable, "-c", child_code, str(marker)], cwd=root,
+                              env={**os.environ, "PYTHONPATH": str(root)})
+    deadline = time.monotonic() + 20
+    while not Path(str(marker) + ".up").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(5)
+    deadline = time.monotonic() + 10
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.read_text() == "stopped"
