@@ -172,6 +172,10 @@ class Handler:
     # The dispatcher keeps the citizen's own messages while this handler's form is open, masked,
     # in form.data["said"] (a complaint's work order carries them; the bot's replies never).
     keeps_citizen_lines: ClassVar[bool] = False
+    # Steps of the handler's own (Form.step) whose answer is whatever the citizen writes, like a
+    # free-text slot: a message there is the answer, never a new request, unless it is a question
+    # (the rating's call-back step: "哪里不满意" is told in words that NLU may read as a complaint).
+    free_text_steps: ClassVar[tuple[str, ...]] = ()
 
     def needs_identity_for(self, entities: dict[str, str], text: str) -> bool:
         """Whether this request needs a bound citizen (some intents only sometimes do)."""

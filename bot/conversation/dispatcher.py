@@ -410,6 +410,14 @@ class Dispatcher:
         return msg.intent == "deny" and form.step == "slots" and not forms.carries_a_value(
             self.handlers.get(form.intent), msg.entities, msg.words or msg.text)
 
+    def _free_text_asked(self, form: Form) -> bool:
+        """Is the form waiting for words of the citizen's own (a free-text slot or step)?"""
+        slot = self._asked_slot(form)
+        if slot is not None:
+            return slot.free_text
+        handler = self.handlers.get(form.intent)
+        return handler is not None and form.step in handler.free_text_steps
+
     def _is_small_talk(self, msg: Message, form: Form) -> bool:
         slot = self._asked_slot(form)
         if slot is not None and slot.free_text and not _ASKS.search(msg.text):
@@ -436,7 +444,7 @@ class Dispatcher:
         slot = self._asked_slot(form)
         if intent in self.steady:
             return False
-        if slot and slot.free_text and not _ASKS.search(msg.text):
+        if self._free_text_asked(form) and not _ASKS.search(msg.text):
             # A name or a description is whatever the citizen writes: NLU's reading of it
             # ("李芳" -> out_of_scope, "公积金中心态度差" -> query_housing_fund) is no new request;
             # a question is ("顺便问下 办居住证在哪办").

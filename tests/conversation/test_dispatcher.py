@@ -531,3 +531,22 @@ def test_without_nlu_an_application_number_is_still_answered(chat, fake_runtime)
     assert "审批中" in answer and "暂时不可用" not in answer
     assert "暂时不可用" in chat.say("签注办到哪了")      # without a number: the apology and the menu
     assert "人工" in chat.say("转人工")                   # a command word needs no NLU either
+
+
+def test_what_was_wrong_told_after_a_bad_rating_is_a_comment_not_a_new_complaint(chat, fake_runtime):
+    """The call-back question invites "哪里不满意"; NLU may read the answer as a complaint."""
+    chat.bind(WANG)
+    chat.say("社保")
+    chat.say("不满意")
+    assert "已记下您的意见" in chat.say("反映了好几次都没人管，办事太慢了")
+    assert fake_runtime.sessions.load(chat.user_key).form.intent == "rate_service"
+    reply = chat.say("13880000009")
+    assert "138****0009" in reply and "工单号 GD" in reply
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["notes"] == ["反映了好几次都没人管，办事太慢了"]
+    # A question is still a question: answered, not kept as the comment.
+    chat.say("社保")
+    chat.say("不满意")
+    assert "已记下" not in chat.say("反映问题要多久才有结果？")
+    assert len(fake_runtime.services.callbacks.open_tasks()) == 2
+    assert all(len(t.get("notes") or []) <= 1 for t in fake_runtime.services.callbacks.open_tasks())
