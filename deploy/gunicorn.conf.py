@@ -30,7 +30,9 @@ max_requests_jitter = max_requests // 10
 # The heartbeat files on a memory file system: a slow disk must not look like a stuck worker.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # Connections waiting for a worker thread; more than the budget can serve only makes them late.
+# The kernel caps it at net.core.somaxconn (warned about at start, below).
 backlog = int(os.environ.get("WEB_BACKLOG", "2048"))
+SOMAXCONN = "/proc/sys/net/core/somaxconn"
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'
 errorlog = "-"
@@ -38,6 +40,23 @@ errorlog = "-"
 # forwarded-header handling stays off so that there is one rule, not two.
 forwarded_allow_ips = ""
 proc_name = "citizen-assistant-web"
+
+
+def accept_queue_cap(path: str = SOMAXCONN) -> int | None:
+    try:
+        with open(path) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None           # not Linux, or not readable: nothing to say
+
+
+def on_starting(server):
+    # listen(backlog) is silently cut to net.core.somaxconn (128 on older kernels): a burst then
+    # finds the accept queue full and connections refused, not waiting (docs/deployment.md).
+    cap = accept_queue_cap(SOMAXCONN)
+    if cap is not None and cap < backlog:
+        server.log.warning("backlog %d is capped at net.core.somaxconn %d: raise it "
+                           "(sysctl -w net.core.somaxconn=%d) or lower WEB_BACKLOG", backlog, cap, backlog)
 
 
 def child_exit(server, worker):

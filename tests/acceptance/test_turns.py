@@ -39,14 +39,20 @@ def test_cancel_at_any_point(talk):
     assert "已取消" not in c.say("你好")   # nothing open any more: just a greeting
 
 
-def test_low_confidence_gets_a_clarifying_question(talk, stack_runtime):
+def test_low_confidence_gets_a_clarifying_question(talk, stack_runtime, monkeypatch):
     """Whatever the model is unsure about is asked back with its two likeliest
-    services (or, when none of its guesses is a service, the menu): never a guess."""
+    services (or, when none of its guesses is a service, the menu): never a guess.
+
+    Which vague texts fall under the configured threshold depends on the model (a retrained or
+    another pipeline is sure of other ones), so the threshold is raised here: the texts under it
+    are then the model's unsure ones whatever the model, and the path is the same."""
     handlers = stack_runtime.dispatcher.handlers
+    monkeypatch.setattr(stack_runtime.dispatcher, "clarify_below", 0.9)
     clarified = 0
-    for text in ("那个钱", "证的事", "我想问问那个", "帮我看看", "多少钱啊", "卡", "那个东西办好没"):
+    for text in ("那个钱", "证的事", "我想问问那个", "帮我看看", "多少钱啊", "卡", "那个东西办好没",
+                 "社保还是公积金", "余额", "缴费", "查询", "办理"):
         parse = stack_runtime.nlu.parse(text)
-        if parse.intent != "nlu_fallback" and parse.confidence >= stack_runtime.settings.nlu.clarify_below:
+        if parse.intent != "nlu_fallback" and parse.confidence >= stack_runtime.dispatcher.clarify_below:
             continue
         c = talk()
         [reply] = c.send(text)
