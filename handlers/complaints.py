@@ -42,6 +42,14 @@ _PHONE_WORDS = re.compile(r"(?:我的|我)?(?:电话|手机号?|联系方式)(?:
 _POINTING = re.compile(r"那个|这个|那边|这边|那里|这里|附近|旁边|一带|有个|有家|的|在")
 
 
+def says_what(text: str) -> bool:
+    """Does an answer to "what happened?" say more than where and when ("武侯区玉林北路" does not;
+    "好吵" does)? Slot.accepts of the description."""
+    rest = _PHONE_WORDS.sub("", ID_LIKE.sub("", PHONE.sub("", text)))
+    rest = _POINTING.sub("", PLACE.sub("", TIME.sub("", _TRIGGER.sub("", rest))))
+    return bool(re.sub(r"[\W_\d]", "", rest))
+
+
 def describes(text: str) -> bool:
     """Does a complaint's first message say what happened, besides "I complain" and where and
     when ("投诉武侯区玉林路" only says where: the form asks what happened)?"""
@@ -84,7 +92,7 @@ class FileComplaint(Handler):
     owns_prefixes = ("GD",)
     keeps_citizen_lines = True   # the work order carries what the citizen said while complaining
     slots = (
-        Slot("content", "请简单描述您要反映的问题：发生了什么？", free_text=True),
+        Slot("content", "请简单描述您要反映的问题：发生了什么？", free_text=True, accepts=says_what),
         # Where and when are read from any message by their words (a complaint told in one sentence
         # fills all three at once; a later place or time corrects them); asked, any answer is kept.
         Slot("location", "问题发生在哪里？请说明区和具体地点（如：武侯区玉林路某小区）。", free_text=True,

@@ -58,6 +58,9 @@ class Slot:
     # value sent while another slot was asked is kept, and a later one replaces an earlier one
     # (a correction: "不对，名字是李芳"). Its validator then runs at once.
     recognise: Callable[[str], str | None] | None = None
+    # May the whole message fill this free-text slot when asked? (The complaint's "what happened"
+    # is not answered by a message that only says where or when: those fill their own slots.)
+    accepts: Callable[[str], bool] | None = None
 
 
 @dataclass

@@ -118,7 +118,8 @@ def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: st
         # other slots' values; a description (no words of its own) may hold them all.
         besides = tuple(recognised.values()) if slot.recognise is not None else ()
         if not value and (not recognised or _says_more(said, besides)) and (
-                slot.free_text or (slot.validate and slot.recognise is None)):
+                slot.free_text or (slot.validate and slot.recognise is None)) and (
+                slot.accepts is None or slot.accepts(said)):
             value = text
             if slot.validate and slot.recognise is not None:
                 # The whole message as a free-text answer: kept only when it passes (a message the

@@ -140,3 +140,12 @@ def test_a_description_may_hold_a_place_and_a_time():
     handler, form = _complaint_asking("content")
     forms.take_answer(handler, form, {}, "工地半夜施工")
     assert form.slots == {"content": "工地半夜施工", "when": "工地半夜施工"}
+
+
+def test_only_a_place_where_what_happened_was_asked_fills_the_place_and_asks_again():
+    handler, form = _complaint_asking("content")
+    forms.take_answer(handler, form, {}, "武侯区玉林北路")
+    assert form.slots == {"location": "武侯区玉林北路"}
+    assert forms.next_question(handler, form).replies[0].text.startswith("请简单描述")
+    forms.take_answer(handler, form, {}, "好吵")
+    assert form.slots["content"] == "好吵"
