@@ -14,14 +14,14 @@ import re
 import secrets
 
 from adapters.errors import NotFound
-from bot.city.complaint_parts import place_in, time_in
+from bot.city.complaint_parts import PLACE, TIME, place_in, time_in
 from bot.city.complaint_topics import TOPIC_NAMES, classify
 from bot.city.departments import DEPARTMENTS
 from bot.city.districts import CITY_WIDE, find_district
 from bot.conversation.contract import Handler, Result, Slot, SlotInvalid, Turn
 from bot.core import clock
 from bot.core.messages import Card, Choice, Choices, ListReply
-from bot.core.privacy import APPLICATION_NO, mask_phone, mask_text
+from bot.core.privacy import APPLICATION_NO, ID_LIKE, PHONE, mask_phone, mask_text
 from handlers import validators
 from handlers.common import datetime_cn, read_yes_no
 from handlers.personal import NOT_FOUND_APPLICATION
@@ -35,6 +35,29 @@ PROGRESS_WORDS = ("进度", "到哪", "怎么样了", "处理了吗", "有结果
 COMPLAINT_WORDS = ("投诉", "工单", "反映", "举报", "12345", "诉求")
 # Words that only say "I want to complain"; what is left after removing them is the description.
 _TRIGGER = re.compile(r"(我要|我想|想要|帮我|请|麻烦)?(投诉|举报|反映|求助|报告|反馈)(一下|个|一个)?(问题|情况|事情)?|[，。,.!！?？\s]")
+
+
+# Words that only point at a place ("投诉武侯区玉林路那个…"): no description of their own.
+_PHONE_WORDS = re.compile(r"(?:我的|我)?(?:电话|手机号?|联系方式)(?:号码|是)?")
+_POINTING = re.compile(r"那个|这个|那边|这边|那里|这里|附近|旁边|一带|有个|有家|的|在")
+
+
+def says_what(text: str) -> bool:
+    """Does an answer to "what happened?" say more than where and when ("武侯区玉林北路" does not;
+    "好吵" does)? Slot.accepts of the description."""
+    rest = _PHONE_WORDS.sub("", ID_LIKE.sub("", PHONE.sub("", text)))
+    rest = _POINTING.sub("", PLACE.sub("", TIME.sub("", _TRIGGER.sub("", rest))))
+    return bool(re.sub(r"[\W_\d]", "", rest))
+
+
+def describes(text: str) -> bool:
+    """Does a complaint's first message say what happened, besides "I complain" and where and
+    when ("投诉武侯区玉林路" only says where: the form asks what happened)?"""
+    described = _TRIGGER.sub("", _PHONE_WORDS.sub("", ID_LIKE.sub("", PHONE.sub("", text))))
+    if len(described) < 3:
+        return False
+    rest = PLACE.sub("", TIME.sub("", described))
+    return len(_POINTING.sub("", rest)) >= 2
 
 
 def contact(value: str) -> str:
@@ -69,7 +92,7 @@ class FileComplaint(Handler):
     owns_prefixes = ("GD",)
     keeps_citizen_lines = True   # the work order carries what the citizen said while complaining
     slots = (
-        Slot("content", "请简单描述您要反映的问题：发生了什么？", free_text=True),
+        Slot("content", "请简单描述您要反映的问题：发生了什么？", free_text=True, accepts=says_what),
         # Where and when are read from any message by their words (a complaint told in one sentence
         # fills all three at once; a later place or time corrects them); asked, any answer is kept.
         Slot("location", "问题发生在哪里？请说明区和具体地点（如：武侯区玉林路某小区）。", free_text=True,
@@ -88,8 +111,7 @@ class FileComplaint(Handler):
         if is_progress_request(turn.entities, turn.text):
             return self._progress(turn)
         turn.form.data["form_id"] = secrets.token_hex(8)
-        described = _TRIGGER.sub("", turn.text or "")
-        if len(described) >= 4:  # the first message already says what happened
+        if describes(turn.text or ""):  # the first message already says what happened
             turn.form.slots["content"] = turn.text
         return None
 

@@ -79,7 +79,9 @@ class BindIdentity(Handler):
             left = services.binding_guard.mismatch(turn.user_key)
             if left == 0:
                 return self._locked(services.binding_guard.settings.lock_s)
-            form.slots.clear()
+            # Only the name is asked again (as the reply says); the ID number stays: one given anew
+            # replaces it (Slot.recognise), so a wrong ID number is corrected the same way.
+            form.slots.pop("person_name", None)
             form.asking = "person_name"
             return Result.say(f"姓名和身份证号核对不一致（还可尝试 {left} 次）。请重新输入身份证上的姓名。",
                               keep_form=True)

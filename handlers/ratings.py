@@ -43,6 +43,7 @@ class RateService(Handler):
     ends_forms = False   # a rating never ends what the citizen is doing
     commands = {"评价": {}, "我要评价": {}}
     takes_ratings = True
+    free_text_steps = ("contact",)   # "办事太慢了…" says what was wrong: a comment, not a new complaint
 
     def ask(self, lead: str) -> Choices:
         return rating_prompt(lead)

@@ -8,7 +8,10 @@ clause ends at a pause: ，。！？；： or a space), by the words that name a
 
 When one clause holds both, the place is what comes before the time and the time the rest
 (`玉林北路那个工地` / `每天晚上11点过后还在施工`); when the time comes first the clause is both.
-A message naming no place (or no time) gives none: the form asks.
+A message naming no place (or no time) gives none: the form asks. Neither is read from a
+question (`你们几点下班？`, `今天能处理吗`: a clause followed by ？ or asking with 吗, 多久, 几点 …),
+nor is a place one without a name (`我们小区`, `马路上`, `市场监管局`, `大学生`), nor a time
+`快一点` / `小声一点`.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ _DISTRICT_WORDS = "|".join(sorted({w for d in DISTRICTS for w in (d, d[:-1])}, k
 PLACE = re.compile(
     rf"(?:{_DISTRICT_WORDS})|"
     r"[\u4e00-\u9fff\dA-Za-z]{1,8}?(?:路口|路(?!灯|费|况|过|面|边摊)|街(?!道办)|巷|大道|胡同|小区|花园|家园|公寓|新村|"
-    r"广场|公园|菜市场|市场|商场|超市|小学|中学|大学|幼儿园|医院|社区|大厦|写字楼|地铁站|公交站|车站|"
+    r"广场|公园|菜市场|市场(?!监管|价)|商场|超市|小学(?!生)|中学(?!生)|大学(?!生)|幼儿园|医院|社区|大厦|写字楼|地铁站|公交站|车站|"
     r"[0-9一二三四五六七八九十]+(?:栋|号楼|单元|幢)|号院)")
 # Where things are from the citizen's home (楼下, 隔壁, 门口 …) is part of what happened, not where:
 # the form still asks for the district and the place ("楼下烧烤店油烟太大" gives no place).
@@ -34,7 +37,7 @@ TIME = re.compile(
     r"今天|昨天|前天|今早|今晚|昨晚|昨夜|前几天|这几天|这两天|这段时间|最近|近期|上周|上个?星期|"
     r"上个?月|这个月|本月|去年|今年|年初|月初|月底|节假日|"
     r"早上|早晨|清早|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|通宵|"
-    rf"{_NUM}+\s*(?:点|:\d\d)|周[一二三四五六日天末]|星期[一二三四五六日天]|"
+    rf"(?<![快慢小大多少好轻重有差])(?:[0-9]+|[一二三四五六七八九十两半]+)\s*(?:点|:\d\d)|周[一二三四五六日天末]|星期[一二三四五六日天]|"
     rf"\d{{1,2}}月\d{{1,2}}[日号]|{_NUM}+(?:多)?(?:天|周|个?星期|个多?月|年)(?:了|多|来)?")
 
 
@@ -42,16 +45,40 @@ TIME = re.compile(
 _LEAD = re.compile(r"^(?:地点|地址|位置|时间)?(?:就是|就在|是在|是|在)")
 
 
+# A clause that asks rather than tells (its place or time words are no answer).
+_ASKING = re.compile(r"吗|嘛$|呢$|多久|多长时间|什么时候|哪天|几点|几号|怎么|能不能|可不可以|会不会|有没有人管")
+# Words before a place's suffix that name nothing: 我们小区, 那个路口, 马路上, 在小区里.
+_UNNAMED = re.compile(r"^(?:就在|是在|在|是|我们家|我们|我家|我住的|我住|咱们|这个|那个|这边|那边|这|那|本|该|隔壁|"
+                      r"附近|对面|旁边|楼下|的)+")
+
+
 def _clauses(text: str):
-    for m in _CLAUSE.finditer(text or ""):
+    text = text or ""
+    for m in _CLAUSE.finditer(text):
+        if _ASKING.search(m.group(0)) or text[m.end():m.end() + 1] in ("?", "？"):
+            continue   # a question: "你们几点下班？" names no time
         yield m.start(), m.group(0)
+
+
+def _named_place(clause: str):
+    """The first place in the clause that has a name of its own (not 我们小区, 马路)."""
+    for m in PLACE.finditer(clause):
+        word = m.group(0)
+        suffix = re.search(r"(?:路口|路|街|巷|大道|胡同|小区|花园|家园|公寓|新村|广场|公园|菜市场|市场|商场|超市|小学|中学|"
+                           r"大学|幼儿园|医院|社区|大厦|写字楼|地铁站|公交站|车站|[0-9一二三四五六七八九十]+(?:栋|号楼|单元|幢)|号院)$", word)
+        if suffix is None or suffix.start() == 0:
+            return m   # a district
+        name = _UNNAMED.sub("", word[:suffix.start()])
+        if name and name not in ("马", "走", "一", "过", "大", "小", "上", "下"):
+            return m
+    return None
 
 
 def place_and_time(text: str) -> tuple[str | None, str | None]:
     """(where, when) a complaint message says, each the words of the citizen that say it."""
     place = when = None
     for _, clause in _clauses(text):
-        p, t = PLACE.search(clause), TIME.search(clause)
+        p, t = _named_place(clause), TIME.search(clause)
         if p and t and p.end() <= t.start():
             place = place or clause[:t.start()]
             when = when or clause[t.start():]

@@ -58,6 +58,9 @@ class Slot:
     # value sent while another slot was asked is kept, and a later one replaces an earlier one
     # (a correction: "不对，名字是李芳"). Its validator then runs at once.
     recognise: Callable[[str], str | None] | None = None
+    # May the whole message fill this free-text slot when asked? (The complaint's "what happened"
+    # is not answered by a message that only says where or when: those fill their own slots.)
+    accepts: Callable[[str], bool] | None = None
 
 
 @dataclass
@@ -172,6 +175,10 @@ class Handler:
     # The dispatcher keeps the citizen's own messages while this handler's form is open, masked,
     # in form.data["said"] (a complaint's work order carries them; the bot's replies never).
     keeps_citizen_lines: ClassVar[bool] = False
+    # Steps of the handler's own (Form.step) whose answer is whatever the citizen writes, like a
+    # free-text slot: a message there is the answer, never a new request, unless it is a question
+    # (the rating's call-back step: "哪里不满意" is told in words that NLU may read as a complaint).
+    free_text_steps: ClassVar[tuple[str, ...]] = ()
 
     def needs_identity_for(self, entities: dict[str, str], text: str) -> bool:
         """Whether this request needs a bound citizen (some intents only sometimes do)."""

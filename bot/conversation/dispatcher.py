@@ -68,6 +68,8 @@ _BARE_VALUE = re.compile(r"[\dA-Za-z\s:：.\-]+")
 # A question, not an answer: what makes a message in a free-text slot a new request.
 _ASKS = re.compile(r"[吗？?]|什么|哪|怎么|多久|几点|多少|咋|啥|如何|能不能|可不可以|是不是|要不要|有没有")
 
+# A question in the middle of a form that no service answers: said so, and the question asked again.
+UNANSWERED_QUESTION = "这个问题我暂时回答不了，我们先把这件事办完："
 NOT_OWN_ID = ("为保护个人信息，只能查询您本人（已实名绑定）的业务，不能查询他人的身份证号。"
               "如需办理他人的事项，请本人查询或携带委托材料到窗口办理。")
 
@@ -276,6 +278,10 @@ class Dispatcher:
         if form and not msg.answer and intent in self.small_talk and self._is_small_talk(msg, form):
             return self._run_simple(intent, session, citizen, incoming, msg), intent
 
+        if form and not msg.answer and self._asks_instead(msg, form):
+            slot = self._asked_slot(form)
+            return [Text(f"{UNANSWERED_QUESTION}{slot.prompt}（回复“取消”结束）")], form.intent
+
         if form and not self._interrupts(msg, form):
             return self._continue(form, session, citizen, incoming, msg), form.intent
 
@@ -410,6 +416,25 @@ class Dispatcher:
         return msg.intent == "deny" and form.step == "slots" and not forms.carries_a_value(
             self.handlers.get(form.intent), msg.entities, msg.words or msg.text)
 
+    def _free_text_asked(self, form: Form) -> bool:
+        """Is the form waiting for words of the citizen's own (a free-text slot or step)?"""
+        slot = self._asked_slot(form)
+        if slot is not None:
+            return slot.free_text
+        handler = self.handlers.get(form.intent)
+        return handler is not None and form.step in handler.free_text_steps
+
+    def _asks_instead(self, msg: Message, form: Form) -> bool:
+        """A question no service answers ("你们几点下班？", "今天能处理吗") where the form asked for
+        a value with words of its own (a place, a time, a name): no answer to it, and no new
+        request either. A description may well be a question ("凭什么乱收费？"): not these."""
+        slot = self._asked_slot(form)
+        if slot is None or slot.recognise is None or not slot.free_text or not _ASKS.search(msg.text):
+            return False
+        if msg.intent not in (OUT_OF_SCOPE, FALLBACK_INTENT) and not self._low(msg):
+            return False
+        return not forms.carries_a_value(self.handlers.get(form.intent), msg.entities, msg.words)
+
     def _is_small_talk(self, msg: Message, form: Form) -> bool:
         slot = self._asked_slot(form)
         if slot is not None and slot.free_text and not _ASKS.search(msg.text):
@@ -436,7 +461,7 @@ class Dispatcher:
         slot = self._asked_slot(form)
         if intent in self.steady:
             return False
-        if slot and slot.free_text and not _ASKS.search(msg.text):
+        if self._free_text_asked(form) and not _ASKS.search(msg.text):
             # A name or a description is whatever the citizen writes: NLU's reading of it
             # ("李芳" -> out_of_scope, "公积金中心态度差" -> query_housing_fund) is no new request;
             # a question is ("顺便问下 办居住证在哪办").

@@ -57,10 +57,14 @@ def open_form(handler: Handler, entities: dict[str, str], text: str, said: str |
 _INTRODUCERS = re.compile(r"电话|手机|号码|联系方式|联系|身份证|证件|号|我的|我|是|这个|打|找|[\s\W_]")
 
 
-def _says_more(text: str) -> bool:
+def _says_more(text: str, besides: tuple[str, ...] = ()) -> bool:
     """Does the message say something besides its identifiers (then it may answer a free-text
-    question too: "我是138…，楼下工地半夜施工太吵" describes the problem)?"""
-    return len(_INTRODUCERS.sub("", _without_identifiers(text))) >= 3
+    question too: "我是138…，楼下工地半夜施工太吵" describes the problem) and the values in
+    `besides` (other slots' values read from it: "天天都这样" asked where says only when)?"""
+    rest = _without_identifiers(text)
+    for value in besides:
+        rest = rest.replace(value, "")
+    return len(_INTRODUCERS.sub("", rest)) >= 3
 
 
 def _without_identifiers(text: str) -> str:
@@ -100,12 +104,22 @@ def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: st
     said = text if said is None else said
     recognised = _recognise(handler, said) if form.step == "slots" else {}
     form.slots.update(recognised)   # several at once, in any order; a new value corrects an old one
+    if slot is not None and slot.name in recognised and slot.free_text and not slot.validate:
+        # The asked free-text slot read by its words: the answer runs from them to the end of the
+        # message ("锦江区的府南河边上 合江亭那段" is all where), unless another slot was read too.
+        start = said.find(recognised[slot.name])
+        if len(recognised) == 1 and start >= 0:
+            form.slots[slot.name] = said[start:].strip()
     if slot is not None and slot.name not in recognised:
         value = entities.get(slot.name) if slot.recognise is None else None
         if not value and slot.skip_words and any(w in text for w in slot.skip_words):
             value = text
-        if not value and (not recognised or _says_more(said)) and (
-                slot.free_text or (slot.validate and slot.recognise is None)):
+        # A slot with words of its own (where, when) is not answered by a message that only gives
+        # other slots' values; a description (no words of its own) may hold them all.
+        besides = tuple(recognised.values()) if slot.recognise is not None else ()
+        if not value and (not recognised or _says_more(said, besides)) and (
+                slot.free_text or (slot.validate and slot.recognise is None)) and (
+                slot.accepts is None or slot.accepts(said)):
             value = text
             if slot.validate and slot.recognise is not None:
                 # The whole message as a free-text answer: kept only when it passes (a message the

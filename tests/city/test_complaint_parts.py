@@ -29,3 +29,25 @@ def test_only_what_is_said_is_given():
 def test_the_place_without_the_words_that_lead_into_it():
     assert place_in("不对，是武侯区双楠小区") == "武侯区双楠小区"
     assert place_in("就在锦绣小区门口") == "锦绣小区门口"
+
+
+@pytest.mark.parametrize("text", ["你们几点下班？", "今天能处理吗", "这个投诉几天能处理完？", "昨天反映的问题什么时候有结果",
+                                  "春熙路那边有人管吗"])
+def test_a_question_names_no_place_and_no_time(text):
+    assert place_and_time(text) == (None, None)
+
+
+@pytest.mark.parametrize("text", ["我们小区物业乱收停车费", "马路上有个大坑", "市场监管局不作为", "大学生找工作被骗",
+                                  "那个路口红绿灯坏了"])
+def test_a_place_without_a_name_is_no_place(text):
+    assert place_and_time(text)[0] is None
+
+
+def test_a_place_with_a_name_after_the_words_about_home_is_a_place():
+    assert place_and_time("我家楼下的锦绣小区烧烤摊太吵")[0] == "我家楼下的锦绣小区烧烤摊太吵"
+
+
+@pytest.mark.parametrize("text, when", [("声音小一点", None), ("快一点处理", None),
+                                        ("晚上一点还在放音乐", "晚上一点还在放音乐")])
+def test_a_little_is_no_time_but_one_oclock_is(text, when):
+    assert place_and_time(text)[1] == when

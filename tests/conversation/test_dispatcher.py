@@ -356,9 +356,9 @@ def test_cancelling_and_starting_again_sends_no_new_code(chat, fake_runtime):
 def test_wrong_names_lock_only_the_account_that_typed_them(chat, fake_runtime):
     stranger = Chat(fake_runtime)
     stranger.say("实名认证")
-    for _ in range(5):
+    stranger.say(WANG[1])
+    for _ in range(5):   # after a mismatch only the name is asked again: the ID number is kept
         stranger.say("王建华")
-        stranger.say(WANG[1])
     assert "已暂停" in stranger.text()
     assert "已暂停" in stranger.say("实名认证")
     assert "身份核验成功" in chat.bind(WANG)      # the owner is not locked out
@@ -531,3 +531,31 @@ def test_without_nlu_an_application_number_is_still_answered(chat, fake_runtime)
     assert "审批中" in answer and "暂时不可用" not in answer
     assert "暂时不可用" in chat.say("签注办到哪了")      # without a number: the apology and the menu
     assert "人工" in chat.say("转人工")                   # a command word needs no NLU either
+
+
+def test_what_was_wrong_told_after_a_bad_rating_is_a_comment_not_a_new_complaint(chat, fake_runtime):
+    """The call-back question invites "哪里不满意"; NLU may read the answer as a complaint."""
+    chat.bind(WANG)
+    chat.say("社保")
+    chat.say("不满意")
+    assert "已记下您的意见" in chat.say("反映了好几次都没人管，办事太慢了")
+    assert fake_runtime.sessions.load(chat.user_key).form.intent == "rate_service"
+    reply = chat.say("13880000009")
+    assert "138****0009" in reply and "工单号 GD" in reply
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["notes"] == ["反映了好几次都没人管，办事太慢了"]
+    # A question is still a question: answered, not kept as the comment.
+    chat.say("社保")
+    chat.say("不满意")
+    assert "已记下" not in chat.say("反映问题要多久才有结果？")
+    assert len(fake_runtime.services.callbacks.open_tasks()) == 2
+    assert all(len(t.get("notes") or []) <= 1 for t in fake_runtime.services.callbacks.open_tasks())
+
+
+def test_a_name_that_does_not_match_is_asked_again_and_the_id_number_kept(chat, fake_runtime):
+    chat.say("实名认证")
+    assert "核对不一致" in chat.say(f"王建华 {WANG[1]}")
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.slots == {"id_number": WANG[1]} and form.asking == "person_name"
+    assert "验证码" in chat.say(f"打错了 是{WANG[0]}")     # the ID number is not asked again
+    assert "身份核验成功" in chat.say("123456")

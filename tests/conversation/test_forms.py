@@ -107,3 +107,45 @@ def test_a_message_not_understood_is_asked_again_and_never_counts():
         question = forms.next_question(handler, form)
         assert question.replies == [Text("姓名？")] and not question.give_up
     assert form.reprompts == 0
+
+
+def _complaint_asking(slot_name: str, **held):
+    from handlers.complaints import FileComplaint
+    handler = FileComplaint()
+    form = forms.open_form(handler, {}, "")
+    form.slots.update(held)
+    forms.next_question(handler, form)
+    assert form.asking == slot_name
+    return handler, form
+
+
+def test_a_time_given_where_the_place_was_asked_fills_only_the_time():
+    handler, form = _complaint_asking("location", content="外卖电动车在人行道上乱骑")
+    forms.take_answer(handler, form, {}, "天天都这样")
+    assert form.slots == {"content": "外卖电动车在人行道上乱骑", "when": "天天都这样"}
+    assert forms.next_question(handler, form).replies[0].text.startswith("问题发生在哪里")
+
+
+def test_the_asked_place_is_the_whole_answer_from_where_it_starts():
+    handler, form = _complaint_asking("location", content="有人在河边钓鱼", when="周末")
+    forms.take_answer(handler, form, {}, "锦江区的府南河边上合江亭那段", said="锦江区的府南河边上 合江亭那段")
+    assert form.slots["location"] == "锦江区的府南河边上 合江亭那段"
+    # with another slot's value in the same message, only the words of the place
+    handler, form = _complaint_asking("location", content="有人在河边钓鱼")
+    forms.take_answer(handler, form, {}, "锦江区的府南河边上，每个周末都有")
+    assert form.slots["location"] == "锦江区的府南河边上" and form.slots["when"] == "每个周末都有"
+
+
+def test_a_description_may_hold_a_place_and_a_time():
+    handler, form = _complaint_asking("content")
+    forms.take_answer(handler, form, {}, "工地半夜施工")
+    assert form.slots == {"content": "工地半夜施工", "when": "工地半夜施工"}
+
+
+def test_only_a_place_where_what_happened_was_asked_fills_the_place_and_asks_again():
+    handler, form = _complaint_asking("content")
+    forms.take_answer(handler, form, {}, "武侯区玉林北路")
+    assert form.slots == {"location": "武侯区玉林北路"}
+    assert forms.next_question(handler, form).replies[0].text.startswith("请简单描述")
+    forms.take_answer(handler, form, {}, "好吵")
+    assert form.slots["content"] == "好吵"

@@ -242,3 +242,31 @@ def test_keeping_a_booking_is_not_answered_with_cancelled(chat, fake_runtime):
         assert number in _held(fake_runtime, ZHAO)
     finally:
         fake_runtime.adapters.appointments.cancel(number, ZHAO[1])
+
+
+def _complaint_form(fake_runtime, chat):
+    return fake_runtime.sessions.load(chat.user_key).form
+
+
+def test_a_complaint_that_only_says_where_is_asked_what_happened_and_keeps_the_place(chat, fake_runtime):
+    assert "描述" in chat.say("投诉武侯区玉林路")
+    assert _complaint_form(fake_runtime, chat).slots == {"location": "投诉武侯区玉林路"}
+    assert "什么时候" in chat.say("有家火锅店把油污直接倒进下水道")
+    assert _complaint_form(fake_runtime, chat).slots["content"] == "有家火锅店把油污直接倒进下水道"
+
+
+def test_a_question_in_the_middle_of_a_complaint_is_no_place_and_no_time(chat, fake_runtime):
+    chat.say("我想投诉噪音扰民")
+    reply = chat.say("你们几点下班？")
+    assert "暂时回答不了" in reply and "在哪里" in reply
+    assert _complaint_form(fake_runtime, chat).slots == {"content": "我想投诉噪音扰民"}
+    assert "什么时候" in chat.say("锦江区东大街那个KTV")
+    assert _complaint_form(fake_runtime, chat).slots["location"] == "锦江区东大街那个KTV"
+
+
+def test_no_thanks_in_a_sentence_ends_the_complaint(chat, fake_runtime):
+    chat.say("投诉 我们小区电梯老是坏")
+    assert "已取消" in chat.say("不用了，今天先这样")
+    assert _complaint_form(fake_runtime, chat) is None
+    chat.say("我要投诉")
+    assert "已取消" in chat.say("算了 下次再说")
