@@ -49,22 +49,37 @@ class TunedLogisticRegressionClassifier(LogisticRegressionClassifier):
         super().__init__(config, name, model_storage, resource)
         self.clf.C = float(self.config["C"])
 
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        super().validate_config(config)
+        if float(config.get("temperature", 1.0)) <= 0:
+            raise ValueError("TunedLogisticRegressionClassifier: temperature must be above 0")
+
     def _create_X(self, messages: List[Message]) -> csr_matrix:
         X = csr_matrix(super()._create_X(messages), dtype=np.float64)
-        if not self.config.get("sublinear_l2"):
+        if not self.config.get("sublinear_l2") or X.shape[1] == 0:
             return X
         X.data = 1.0 + np.log(np.maximum(X.data, 1e-12))  # counts >= 1; regex hits are 1
         return normalize(X, norm="l2", copy=False)
 
     def process(self, messages: List[Message]) -> List[Message]:
         temperature = float(self.config.get("temperature", 1.0))
-        if temperature == 1.0:
-            return super().process(messages)
-        # multinomial logistic regression: predict_proba is softmax(decision_function)
-        probas = softmax(self.clf.decision_function(self._create_X(messages)) / temperature, axis=1)
         limit = self.config[RANKING_LENGTH]
-        for message, row in zip(messages, probas):
-            ranking = sorted(({"name": name, "confidence": float(p)} for name, p in zip(self.clf.classes_, row)),
+        for message in messages:       # one at a time: an empty text has no feature columns at all
+            X = self._create_X([message])
+            if X.shape[1] != self.clf.n_features_in_ or X.nnz == 0:
+                # Nothing the model knows (an empty text, only characters never seen in training):
+                # its scores would be the intercepts alone, a confident guess of whichever intent is
+                # commonest. No intent instead, so that the FallbackClassifier says nlu_fallback.
+                message.set("intent", {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set("intent_ranking", [], add_to_output=True)
+                continue
+            scores = np.atleast_1d(self.clf.decision_function(X)[0])
+            if len(self.clf.classes_) == 2:
+                scores = np.array([0.0, scores[0]])   # binary: P(second class) = sigmoid(score)
+            # multinomial logistic regression: predict_proba is softmax(decision_function)
+            probas = softmax(scores / temperature)
+            ranking = sorted(({"name": name, "confidence": float(p)} for name, p in zip(self.clf.classes_, probas)),
                              key=lambda e: -e["confidence"])
             message.set("intent", ranking[0], add_to_output=True)
             message.set("intent_ranking", ranking[:limit] if limit > 0 else ranking, add_to_output=True)

@@ -85,3 +85,13 @@ def test_several_servers_rotate_and_a_dead_one_is_skipped(nlu, redis_hub, rasa_s
     # Every call succeeds although every other one starts with the dead server.
     for text in ("公积金余额", "社保缴费记录", "你好", "我要投诉"):
         assert client.parse(text).intent == nlu.parse(text).intent
+
+
+def test_a_text_with_no_features_falls_back_instead_of_failing(rasa_server):
+    """An empty or blank text has no feature columns at all: the linear classifier must not fail
+    on it (Rasa answered 500), it is simply not understood."""
+    import requests
+    for text in ("", "   ", "\u3000"):
+        r = requests.post(f"{rasa_server.url}/model/parse", json={"text": text}, timeout=10)
+        assert r.status_code == 200, (text, r.text[:200])
+        assert r.json()["intent"]["name"] == "nlu_fallback"
