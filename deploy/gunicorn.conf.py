@@ -53,10 +53,11 @@ def accept_queue_cap(path: str = SOMAXCONN) -> int | None:
 def on_starting(server):
     # listen(backlog) is silently cut to net.core.somaxconn (128 on older kernels): a burst then
     # finds the accept queue full and connections refused, not waiting (docs/deployment.md).
+    wanted = getattr(getattr(server, "cfg", None), "backlog", backlog)   # a --backlog given on the command line too
     cap = accept_queue_cap(SOMAXCONN)
-    if cap is not None and cap < backlog:
+    if cap is not None and cap < wanted:
         server.log.warning("backlog %d is capped at net.core.somaxconn %d: raise it "
-                           "(sysctl -w net.core.somaxconn=%d) or lower WEB_BACKLOG", backlog, cap, backlog)
+                           "(sysctl -w net.core.somaxconn=%d) or lower WEB_BACKLOG", wanted, cap, wanted)
 
 
 def child_exit(server, worker):

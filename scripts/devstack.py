@@ -299,9 +299,12 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *a: (stop_all(), sys.exit(0)))
     # `make` killed on its own (pkill make, a closed terminal's make) leaves us orphaned with the
     # whole stack running: its death is a SIGTERM to us, and we stop everything in order.
+    parent = os.getppid()
     sigterm_when_parent_dies()
-    if os.getppid() == 1:
-        return 0          # the parent was already gone
+    if parent != 1 and os.getppid() != parent:
+        # it died before the request took effect (a parent that IS pid 1, a container's, is fine)
+        print("make run: the process that started it is gone; not starting", file=sys.stderr)
+        return 1
     # Ctrl-C, even when a parent started us with SIGINT ignored (background jobs of a script).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:

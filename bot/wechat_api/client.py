@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 import time
 from typing import Any
 
@@ -79,9 +80,16 @@ class WeChatApi:
             # WeChat wants real UTF-8: with \\u escapes the citizen would see them literally.
             data = json.dumps(body, ensure_ascii=False).encode()
         try:
-            resp = self._http().request(method, f"{self.base_url}/{path.lstrip('/')}", params=query, data=data,
-                                        headers={"Content-Type": "application/json"} if data else None,
-                                        timeout=self.timeout)
+            # A body (a message sent) goes on a connection of its own: on a pooled one that the network
+            # dropped while idle, the send fails with a reset that reads as "maybe delivered", and the
+            # message would never be sent again. On a fresh connection a reset is a real doubt.
+            url = f"{self.base_url}/{path.lstrip('/')}"
+            if data is None:
+                resp = self._http().request(method, url, params=query, timeout=self.timeout)
+            else:
+                with requests.Session() as once:
+                    resp = once.request(method, url, params=query, data=data, timeout=self.timeout,
+                                        headers={"Content-Type": "application/json", "Connection": "close"})
         except requests.ConnectTimeout:
             raise WeChatUnavailable(f"{path}: connect timeout") from None
         except requests.ReadTimeout:
@@ -124,13 +132,16 @@ def _maybe_sent(e: requests.RequestException) -> bool:
     """Could WeChat have received this request? Only a connection never made (refused, no route,
     no name, connect timeout, TLS handshake) rules it out. A connection reset or closed once it
     was open may come after the whole request was written: repeating it could send twice."""
-    if isinstance(e, (requests.ConnectTimeout, requests.exceptions.SSLError, requests.exceptions.ProxyError,
-                      requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                      requests.exceptions.InvalidSchema)):
+    if isinstance(e, (requests.ConnectTimeout, requests.exceptions.ProxyError, requests.exceptions.InvalidURL,
+                      requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)):
         return False
+    reason = e.args[0] if e.args else None
+    reason = getattr(reason, "reason", reason)       # MaxRetryError wraps the cause
+    if isinstance(e, requests.exceptions.SSLError):
+        # a certificate refused is a handshake that failed: nothing was sent; other TLS errors
+        # can come after the request was written
+        return not isinstance(reason, (ssl.SSLCertVerificationError, ssl.CertificateError))
     if isinstance(e, requests.ConnectionError):
-        reason = e.args[0] if e.args else None
-        reason = getattr(reason, "reason", reason)   # MaxRetryError wraps the cause
         return not isinstance(reason, urllib3.exceptions.NewConnectionError)
     return True
 

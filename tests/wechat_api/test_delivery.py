@@ -76,3 +76,43 @@ def test_a_connection_never_made_was_not_delivered(redis_hub):
     with pytest.raises(WeChatUnavailable) as err:
         _api(redis_hub, port).call("POST", SEND, body={"touser": "oX"}, with_token=False)
     assert err.value.maybe_delivered is False
+
+
+def test_every_send_goes_on_a_connection_of_its_own(redis_hub):
+    """A pooled keep-alive connection dropped while idle would fail a send with a reset that reads
+    as "maybe delivered" (never sent again): a body goes on a new connection every time."""
+    import http.server
+    import json as _json
+
+    peers = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"        # keep-alive unless the client says close
+
+        def _answer(self):
+            peers.append(self.client_address[1])
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            body = _json.dumps({"errcode": 0, "errmsg": "ok"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        api = _api(redis_hub, server.server_address[1])
+        api.call("GET", "cgi-bin/get_current_selfmenu_info", with_token=False)   # leaves a pooled connection
+        api.call("POST", SEND, body={"touser": "oX"}, with_token=False)
+        api.call("POST", SEND, body={"touser": "oY"}, with_token=False)
+        assert len(peers) == 3 and len(set(peers)) == 3      # neither send reused a connection
+    finally:
+        server.shutdown()
+        server.server_close()
