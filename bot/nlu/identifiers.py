@@ -46,7 +46,7 @@ _SHAPE = {name: pattern for name, pattern, _ in _PATTERNS}
 
 
 def _well_formed(entity: dict) -> bool:
-    """DIET sometimes tags short numbers (88, 12345) as id_number: an identifier
+    """A statistical extractor (the CRF; DIET before) may tag short numbers (88, 12345) as id_number: an identifier
     entity counts only when its value has the identifier's shape. (Whether an ID's
     check character verifies is the slot validator's business: the citizen is told.)"""
     shape = _SHAPE.get(entity.get("entity", ""))
@@ -54,7 +54,7 @@ def _well_formed(entity: dict) -> bool:
 
 
 def clean_entities(entities: list[dict]) -> list[dict]:
-    """Drop malformed identifiers; keep one entity per span (DIET and the regex
+    """Drop malformed identifiers; keep one entity per span (the CRF and the regex
     extractor both report identifiers: the regex copy wins)."""
     kept: dict[tuple, dict] = {}
     for e in entities:
