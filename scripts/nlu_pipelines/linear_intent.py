@@ -31,7 +31,9 @@ from sklearn.preprocessing import normalize
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.utils.tensorflow.constants import RANKING_LENGTH
 from rasa.shared.nlu.training_data.message import Message
@@ -48,6 +50,39 @@ class TunedLogisticRegressionClassifier(LogisticRegressionClassifier):
                  resource: Resource) -> None:
         super().__init__(config, name, model_storage, resource)
         self.clf.C = float(self.config["C"])
+
+    # Feature columns present in more than this share of the training messages carry no evidence
+    # (char_wb's word-boundary padding is in every message): a message with only those is unknown.
+    COMMON_SHARE = 0.5
+
+    def train(self, training_data: TrainingData) -> Resource:
+        X, _ = self._create_training_matrix(training_data)
+        self.common = np.flatnonzero(np.asarray((X != 0).sum(axis=0)).ravel() > self.COMMON_SHARE * max(1, X.shape[0]))
+        return super().train(training_data)      # fits and persists (our persist keeps `common` too)
+
+    def persist(self) -> None:
+        super().persist()
+        with self._model_storage.write_to(self._resource) as model_dir:
+            np.save(model_dir / f"{self._resource.name}.common.npy", getattr(self, "common", np.array([], dtype=int)))
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "TunedLogisticRegressionClassifier":
+        component = super().load(config, model_storage, resource, execution_context, **kwargs)
+        try:
+            with model_storage.read_from(resource) as model_dir:
+                component.common = np.load(model_dir / f"{resource.name}.common.npy")
+        except (ValueError, OSError):
+            component.common = np.array([], dtype=int)
+        return component
+
+    def _knows_nothing_of(self, X: csr_matrix) -> bool:
+        """No feature columns at all (an empty text), or only those nearly every message has
+        (symbols, emoji or characters never seen in training): the scores would be the intercepts
+        alone, a confident guess of whichever intent is commonest."""
+        if X.shape[1] != self.clf.n_features_in_:
+            return True
+        return not np.setdiff1d(X.indices, getattr(self, "common", np.array([], dtype=int))).size
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
@@ -67,10 +102,8 @@ class TunedLogisticRegressionClassifier(LogisticRegressionClassifier):
         limit = self.config[RANKING_LENGTH]
         for message in messages:       # one at a time: an empty text has no feature columns at all
             X = self._create_X([message])
-            if X.shape[1] != self.clf.n_features_in_ or X.nnz == 0:
-                # Nothing the model knows (an empty text, only characters never seen in training):
-                # its scores would be the intercepts alone, a confident guess of whichever intent is
-                # commonest. No intent instead, so that the FallbackClassifier says nlu_fallback.
+            if self._knows_nothing_of(X):
+                # no intent, so that the FallbackClassifier says nlu_fallback
                 message.set("intent", {"name": None, "confidence": 0.0}, add_to_output=True)
                 message.set("intent_ranking", [], add_to_output=True)
                 continue

@@ -87,11 +87,13 @@ def test_several_servers_rotate_and_a_dead_one_is_skipped(nlu, redis_hub, rasa_s
         assert client.parse(text).intent == nlu.parse(text).intent
 
 
-def test_a_text_with_no_features_falls_back_instead_of_failing(rasa_server):
+def test_a_text_with_nothing_the_model_knows_is_not_understood(rasa_server):
     """An empty or blank text has no feature columns at all: the linear classifier must not fail
-    on it (Rasa answered 500), it is simply not understood."""
+    on it (Rasa answered 500). Symbols or characters never seen in training have only the features
+    every text has: their scores would be the intercepts, read as a sure `affirm` (a "yes" to a
+    confirmation card). Both are simply not understood."""
     import requests
-    for text in ("", "   ", "\u3000"):
+    for text in ("", "   ", "\u3000", "!!!", "@#", "龘", "🤬"):
         r = requests.post(f"{rasa_server.url}/model/parse", json={"text": text}, timeout=10)
         assert r.status_code == 200, (text, r.text[:200])
         assert r.json()["intent"]["name"] == "nlu_fallback"
