@@ -601,11 +601,13 @@ def check(traffic: Traffic, stack: Stack, cs: Counter) -> dict:
     found_orders = 0
     from adapters import build_adapters
     adapters = build_adapters(settings.backends, hub, settings.profile)
+    missing_orders: dict[str, list[str]] = {}      # why each order was not found, by reason
     for order in traffic.orders:
-        try:
-            found_orders += adapters.workorders.staff_order(order).order_no == order
-        except Exception:
-            pass
+        reason = read_back_order(adapters.workorders, order)
+        if reason is None:
+            found_orders += 1
+        else:
+            missing_orders.setdefault(reason, []).append(order)
     open_callbacks = hub.text.zcard(hub.key("callbacks", "open"))
     checks = {
         "every push answered exactly once": answered_once == len(traffic.oa),
@@ -636,9 +638,28 @@ def check(traffic: Traffic, stack: Stack, cs: Counter) -> dict:
                     "not_taken_in": [r["tries"] for r in hot_undone][:10]},
         "bindings": {"acknowledged": len(bound), "still_bound": still_bound,
                      "refused": [b for b in traffic.bindings if not b["bound"]][:10]},
-        "work_orders": {"acknowledged": len(traffic.orders), "found": found_orders},
+        "work_orders": {"acknowledged": len(traffic.orders), "found": found_orders,
+                        "missing": {why: {"count": len(orders), "first": orders[:5]}
+                                    for why, orders in missing_orders.items()}},
         "callbacks": {"acknowledged": traffic.callbacks, "open": open_callbacks},
     }
+
+
+def read_back_order(workorders, order: str, waits_s=(1, 2, 5, 10, 15)) -> str | None:
+    """None when the 12345 backend has the order, else why not. A backend answering "not found" is
+    a lost order; the check's own reads being refused for a while (our adapter's circuit breaker
+    after a few slow answers, a timeout) are waited out and tried again, as an operator would."""
+    from adapters.errors import BackendTimeout, BackendUnavailable
+    for wait in (*waits_s, None):
+        try:
+            return None if workorders.staff_order(order).order_no == order else "another order answered"
+        except (BackendUnavailable, BackendTimeout) as e:
+            if wait is None:
+                return f"{type(e).__name__} after {len(waits_s) + 1} tries: {str(e)[:80]}"
+            time.sleep(wait)
+        except Exception as e:                       # not found, refused: the report says which
+            return f"{type(e).__name__}: {str(e)[:80]}"
+    return "unreachable"
 
 
 def main(argv: list[str] | None = None) -> int:

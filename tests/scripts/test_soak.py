@@ -30,3 +30,28 @@ def test_a_short_soak_loses_nothing(tmp_path, rasa_server):
     # It really carried each kind of traffic and kept something of each kind.
     assert report["oa"]["pushes"] > 50 and report["mp"]["requests"] > 5 and report["hotline"]["calls"] > 2
     assert report["bindings"]["acknowledged"] >= 2 and report["work_orders"]["acknowledged"] >= 1
+
+
+def test_the_read_back_waits_out_a_refusing_backend_but_reports_a_lost_order():
+    """The soak's final check: its own reads refused for a while (the adapter's breaker open after a
+    few slow answers) must not count as lost orders; an order the backend does not know must."""
+    from types import SimpleNamespace
+
+    from adapters.errors import CircuitOpen, NotFound
+    from scripts.soak import read_back_order
+
+    class Backend:          # a stand-in for the 12345 adapter, in a unit test of one function
+        def __init__(self, refusals: int, known: set[str]):
+            self.refusals, self.known = refusals, known
+
+        def staff_order(self, order_no: str):
+            if self.refusals:
+                self.refusals -= 1
+                raise CircuitOpen("workorders", 1.0)
+            if order_no not in self.known:
+                raise NotFound("workorders", "staff_order: not found", "E404")
+            return SimpleNamespace(order_no=order_no)
+
+    assert read_back_order(Backend(2, {"GD1"}), "GD1", waits_s=(0, 0, 0)) is None
+    assert read_back_order(Backend(0, set()), "GD2", waits_s=(0,)).startswith("NotFound")
+    assert read_back_order(Backend(9, {"GD3"}), "GD3", waits_s=(0, 0)).startswith("CircuitOpen after 3 tries")
