@@ -42,6 +42,10 @@ _PATTERNS = (
     ("verification_code", re.compile(r"(?<![0-9A-Za-z])\d{6}(?![0-9A-Za-z])"), lambda m: "246810"),
 )
 IDENTIFIER_ENTITIES = frozenset(name for name, _, _ in _PATTERNS)
+# Kinds whose shape alone says what they are: a span masked as one of these is that entity whatever
+# the model tagged (Rasa's regexes know only the ungrouped shapes: `5101 0419 …`, `幺三八…` were
+# missed). A bare 6-digit number is not among them: only the context makes it a verification code.
+SELF_EVIDENT = ("application_no", "id_number", "phone")
 _SHAPE = {name: pattern for name, pattern, _ in _PATTERNS}
 
 
@@ -71,6 +75,7 @@ class Masked:
     original: str
     text: str                               # what Rasa sees
     spans: tuple[tuple[int, int], ...]      # where stand-ins were put
+    kinds: tuple[str, ...] = ()             # the entity each span was masked as (same order)
 
     def restore(self, body: dict) -> dict:
         """Rasa's parse of `text`, turned into a parse of `original`."""
@@ -87,8 +92,22 @@ class Masked:
                 if e.get("entity") in IDENTIFIER_ENTITIES or e.get("value") == self.text[start:end]:
                     e["value"] = self.original[start:end]
             entities.append(e)
-        out["entities"] = clean_entities(entities)
+        entities = clean_entities(entities)
+        out["entities"] = entities + self._untagged(entities)
         return out
+
+    def _untagged(self, entities: list[dict]) -> list[dict]:
+        """An entity for each self-evident identifier the model did not tag as what it is."""
+        added = []
+        for (a, b), kind in zip(self.spans, self.kinds):
+            if kind not in SELF_EVIDENT:
+                continue
+            if any(e.get("entity") == kind and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
+                   and e["start"] < b and a < e["end"] for e in entities):
+                continue
+            added.append({"entity": kind, "start": a, "end": b, "value": self.original[a:b],
+                          "extractor": "identifiers"})
+        return added
 
     def _overlaps(self, start: int, end: int) -> bool:
         return any(start < b and a < end for a, b in self.spans)
@@ -96,8 +115,9 @@ class Masked:
 
 def mask_identifiers(text: str) -> Masked:
     spans: list[tuple[int, int]] = []
+    kinds: dict[tuple[int, int], str] = {}
     chars = list(text)
-    for _name, pattern, stand_in in _PATTERNS:
+    for name, pattern, stand_in in _PATTERNS:
         for m in pattern.finditer(text):
             a, b = m.span()
             if any(a < y and x < b for x, y in spans):
@@ -106,4 +126,6 @@ def mask_identifiers(text: str) -> Masked:
             assert len(replacement) == b - a
             chars[a:b] = replacement
             spans.append((a, b))
-    return Masked(text, "".join(chars), tuple(sorted(spans)))
+            kinds[(a, b)] = name
+    ordered = tuple(sorted(spans))
+    return Masked(text, "".join(chars), ordered, tuple(kinds[s] for s in ordered))

@@ -55,3 +55,24 @@ def test_separated_and_prefixed_identifiers_get_stand_ins_too():
         m = mask_identifiers(text)
         assert len(m.text) == len(text)
         assert "8000" not in m.text and "19850612" not in m.text
+
+
+def test_an_identifier_the_model_did_not_tag_is_still_an_entity_of_its_kind():
+    # Rasa's regexes know only ungrouped shapes: a grouped ID, a spoken phone in numerals, an
+    # application number it missed are still found — by the one definition that masked them.
+    text = "身份证号码是5101 0419 5808 0314 61，电话幺三九八二七三四五六幺，查CJ20261020000456"
+    m = mask_identifiers(text)
+    out = m.restore({"text": m.text, "intent": {"name": "inform", "confidence": 0.9}, "entities": []})
+    found = {(e["entity"], text[e["start"]:e["end"]]) for e in out["entities"]}
+    assert found == {("id_number", "5101 0419 5808 0314 61"), ("phone", "幺三九八二七三四五六幺"),
+                     ("application_no", "CJ20261020000456")}
+    assert all(e["value"] == text[e["start"]:e["end"]] for e in out["entities"])
+
+
+def test_a_tagged_identifier_is_not_reported_twice_and_a_bare_six_digit_number_is_not_a_code():
+    text = "电话13880000001，编号654321"
+    m = mask_identifiers(text)
+    p = text.index("138")
+    out = m.restore({"text": m.text, "entities": [
+        {"entity": "phone", "start": p, "end": p + 11, "value": m.text[p:p + 11], "extractor": "RegexEntityExtractor"}]})
+    assert [(e["entity"], e["value"]) for e in out["entities"]] == [("phone", "13880000001")]
