@@ -8,8 +8,9 @@ Runs in the NLU virtualenv (the one that has Rasa), from the repository root:
 
 The model is loaded in-process (``rasa.core.agent.Agent.load``) and every message is parsed with
 ``await agent.parse_message(text)``. Unless ``--raw`` is given, each text first goes through
-``bot.nlu.normalise.normalise`` -- exactly what the application does before it calls Rasa -- and
-a message that turns one thing down and asks another (不是要投诉，我就是问一下…) takes the intent of
+``bot.nlu.normalise.normalise`` and ``bot.nlu.identifiers.mask_identifiers`` -- exactly what the
+application does before it calls Rasa, restoring the identifiers' values (and adding those the model
+did not tag) after it -- and a message that turns one thing down and asks another (不是要投诉，我就是问一下…) takes the intent of
 the clause that asks, as the dispatcher does (``bot.nlu.contrast``; ``--no-contrast`` reads every
 message whole).
 
@@ -29,8 +30,9 @@ Scoring rules
   predicted as nlu_fallback.
 * Entities: per message the gold and predicted (entity, value) pairs are compared as multisets
   (character offsets are ignored). Values are normalised before comparison: ``normalise()``,
-  then for id_number / application_no / phone / verification_code everything but digits, X and
-  the prefix letters is dropped (``+86`` is stripped from phones). If two extractors (DIET and the
+  then an ID number or phone is read as the forms read it (``bot.core.privacy.compact``: separators,
+  ``+86``/``0086`` and spoken numerals undone), and for application_no / verification_code
+  everything but digits and the prefix letters is dropped. If two extractors (DIET and the
   RegexEntityExtractor) return the same entity type for overlapping spans, it counts once.
   Gold values are the annotated ``value`` (synonym target) or the annotated text.
 * ``--sweep`` additionally replays the stored intent rankings for several FallbackClassifier
@@ -60,7 +62,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from bot.core.privacy import compact  # noqa: E402
 from bot.nlu import contrast  # noqa: E402
+from bot.nlu.identifiers import mask_identifiers  # noqa: E402
 from bot.nlu.normalise import normalise  # noqa: E402
 
 FALLBACK = "nlu_fallback"
@@ -117,11 +121,10 @@ def load_examples(path: str) -> List[Dict[str, Any]]:
 # ----------------------------------------------------------------------- scoring
 def norm_value(entity: str, value: Any) -> str:
     v = normalise(str(value))
+    if entity in ("id_number", "phone"):
+        return compact(v)   # as the forms read it: separators, +86/0086, numerals (幺三八…) undone
     if entity in _IDENTIFIERS:
-        v = v.upper()
-        if entity == "phone" and v.startswith("+86"):
-            v = v[3:]
-        v = re.sub(r"[^0-9A-Z]", "", v)
+        v = re.sub(r"[^0-9A-Z]", "", v.upper())
     return v
 
 
@@ -248,10 +251,17 @@ def load_agent(model: str):
     return Agent.load(model)
 
 
-async def _parse_all(agent, texts: List[str]) -> List[Dict[str, Any]]:
+async def _app_parse(agent, text: str) -> Dict[str, Any]:
+    """A parse as bot.nlu.client makes it: identifiers swapped for stand-ins before Rasa, the real
+    values (and any identifier the model did not tag, bot.nlu.identifiers) put back after."""
+    masked = mask_identifiers(text)
+    return masked.restore(await agent.parse_message(masked.text))
+
+
+async def _parse_all(agent, texts: List[str], as_app: bool = True) -> List[Dict[str, Any]]:
     out = []
     for t in texts:
-        out.append(await agent.parse_message(t))
+        out.append(await (_app_parse(agent, t) if as_app else agent.parse_message(t)))
     return out
 
 
@@ -270,7 +280,7 @@ async def _read_contrasts(agent, examples: List[Dict[str, Any]],
         if found is None:
             out.append(whole)
             continue
-        read = {c: await agent.parse_message(normalise(c)) for c in (found.rest, found.turned_down)}
+        read = {c: await _app_parse(agent, normalise(c)) for c in (found.rest, found.turned_down)}
 
         def intent_of(clause: str) -> Tuple[str, float]:
             intent = read[clause].get("intent") or {}
@@ -288,7 +298,7 @@ def parse_records(agent, examples: List[Dict[str, Any]], raw: bool = False,
                   contrasts: bool = True) -> List[Dict[str, Any]]:
     texts = [ex["text"] if raw else normalise(ex["text"]) for ex in examples]
     t0 = time.perf_counter()
-    parses = asyncio.run(_parse_all(agent, texts))
+    parses = asyncio.run(_parse_all(agent, texts, as_app=not raw))
     if contrasts and not raw:
         parses = asyncio.run(_read_contrasts(agent, examples, parses))
     elapsed = time.perf_counter() - t0
@@ -379,7 +389,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--model", required=True, help="trained model .tar.gz")
     ap.add_argument("--data", required=True, help="Rasa NLU YAML file (or folder) to evaluate on")
     ap.add_argument("--out", default="reports", help="folder for the JSON report (default reports/)")
-    ap.add_argument("--raw", action="store_true", help="do not apply bot.nlu.normalise.normalise first")
+    ap.add_argument("--raw", action="store_true", help="parse the texts as written: no normalise(), no identifier masking")
     ap.add_argument("--no-contrast", action="store_true",
                     help="read every message whole (no bot.nlu.contrast clause rule, as before issue 12)")
     ap.add_argument("--sweep", action="store_true", help="also replay fallback thresholds")
