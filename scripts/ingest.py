@@ -262,6 +262,7 @@ def run_shared(ingestor, shared: SharedFile, out: Path, summary: Summary) -> int
                     _write_outcome(outcome, calls, heard, queries)
                     calls.flush()
                     heard.flush()
+                    ingestor.flush_kept()   # kept for the office's reports before the line is acknowledged
                     entry_id = entry_of.pop(outcome.line, None)
                     if entry_id is None:
                         print(f"ingest: line {outcome.line} done twice in this process", file=sys.stderr)
@@ -317,6 +318,7 @@ def run_file(ingestor, path: Path, out: Path, summary: Summary, start: Checkpoin
     done = {"offset": offset, "line": line, "digest": digest.copy()}
 
     def checkpoint(calls, heard, queries, finished: bool = False) -> None:
+        ingestor.flush_kept()       # the office's reports hold every call the checkpoint counts as done
         for f in (calls, heard, queries):
             f.flush()
         Checkpoint(str(path), done["offset"], done["line"], done["digest"].hexdigest(), calls.tell(),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.clock import CLOCK
 from bot.records.db import Database
@@ -23,18 +23,26 @@ class HeardCalls:
 
     def keep(self, heard: dict) -> bool:
         """Keep one call; False when its call_id is already kept (a resumed or repeated file)."""
-        order = heard.get("work_order") or {}
-        row = HeardCall(call_id=heard["call_id"], day=dt.date.fromisoformat(str(heard["day"])),
-                        district=heard.get("district"), intent=heard["intent"], topic=heard.get("topic"),
-                        place=heard.get("place"), caller_key=heard.get("caller_key"),
-                        department=heard.get("department"), order_no=order.get("order_no"),
-                        order_status=order.get("status"), kept_at=CLOCK.time())
-        try:
-            with self.db.session() as s:
-                s.add(row)
-            return True
-        except IntegrityError:
-            return False
+        return self.keep_many([heard]) == 1
+
+    def keep_many(self, heard: list[dict]) -> int:
+        """Keep calls in one statement (the intake keeps them in batches: one commit a call cost it
+        as much CPU as the rest of its bookkeeping); a call_id already kept is left as it is.
+        Returns how many were new."""
+        if not heard:
+            return 0
+        now = CLOCK.time()
+        rows = [{"call_id": h["call_id"], "day": dt.date.fromisoformat(str(h["day"])), "district": h.get("district"),
+                 "intent": h["intent"], "topic": h.get("topic"), "place": h.get("place"),
+                 "caller_key": h.get("caller_key"), "department": h.get("department"),
+                 "order_no": (h.get("work_order") or {}).get("order_no"),
+                 "order_status": (h.get("work_order") or {}).get("status"), "kept_at": now}
+                for h in {h["call_id"]: h for h in heard}.values()]
+        insert = postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert
+        statement = insert(HeardCall).on_conflict_do_nothing(index_elements=["call_id"]).returning(HeardCall.call_id)
+        with self.db.session() as s:
+            # rows the database returns are the ones it inserted (rowcount is not reliable for a batch)
+            return len(s.connection().execute(statement, rows).all())
 
     def between(self, since: dt.date, until: dt.date, *, district: str | None = None) -> list[dict]:
         """The calls of days since..until (both included), oldest first, as Heard dicts."""

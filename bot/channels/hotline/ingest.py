@@ -9,6 +9,7 @@ becomes a failed outcome with its reason; nothing a call does stops the run.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ class HotlineIngestor:
 
     def __init__(self, *, parse: Callable[[str], Parse], routing: Mapping[str, str], min_confidence: float,
                  purposes: frozenset[str], workorders, hub: RedisHub, workers: int = 4, pepper: bytes = b"",
-                 catalogue=None, keep_heard: Callable[[dict], object] | None = None):
+                 catalogue=None, keep_heard: Callable[[list[dict]], object] | None = None):
         self.parse = parse
         self.routing = routing
         self.min_confidence = min_confidence
@@ -73,7 +74,9 @@ class HotlineIngestor:
         self.catalogue = catalogue      # the 办事指南, to answer guide queries (None: not answered)
         self.workers = max(1, workers)
         self.pepper = pepper        # keys the callers' pseudonyms (security.hash_pepper)
-        self.keep_heard = keep_heard    # the durable records' HeardCalls.keep: the office's reports
+        self.keep_heard = keep_heard    # the durable records' HeardCalls.keep_many: the office's reports
+        self._unkept: list[dict] = []   # heard, not yet kept: written KEEP_BATCH at a time, and by flush_kept()
+        self._unkept_lock = threading.Lock()
 
     def understand(self, call: Call) -> Analysis:
         """What the call was about, without filing anything (also what `make hotline-eval` measures).
@@ -119,16 +122,35 @@ class HotlineIngestor:
                            invalid_id_numbers=analysis.invalid_id_numbers, note=filed.note if filed else None,
                            heard=heard, query=query)
 
+    # Calls kept for the office's reports in one statement: one commit a call cost the intake as much
+    # CPU as the rest of its bookkeeping (docs/benchmarks.md §7).
+    KEEP_BATCH = 100
+
     def _keep(self, heard: Heard) -> None:
-        """Into the office's reports. A failure there costs the report one call, never the call's
-        work order (already filed): it is logged for the operator to re-ingest."""
         if self.keep_heard is None:
             return
+        with self._unkept_lock:
+            self._unkept.append(heard.as_dict())
+            full = len(self._unkept) >= self.KEEP_BATCH
+        if full:
+            self.flush_kept()
+
+    def flush_kept(self) -> None:
+        """Into the office's reports, every call processed so far. Whoever marks calls as done (a
+        checkpoint, an acknowledgement) calls this first; outcomes() does at its end. A failure there
+        costs the reports those calls, never their work orders (already filed): it is logged for the
+        operator to re-ingest (keeping is idempotent by call_id)."""
+        if self.keep_heard is None:
+            return
+        with self._unkept_lock:
+            batch, self._unkept = self._unkept, []
+        if not batch:
+            return
         try:
-            self.keep_heard(heard.as_dict())
+            self.keep_heard(batch)
         except Exception:
-            log.exception("hotline call %s: not kept for the office's reports (re-ingest the file to add it)",
-                          heard.call_id)
+            log.exception("hotline: %d calls (%s … %s) not kept for the office's reports (re-ingest the file "
+                          "to add them)", len(batch), batch[0]["call_id"], batch[-1]["call_id"])
 
     def caller_key(self, call: Call) -> str | None:
         """The caller's pseudonym: a keyed hash of the number in its 11-digit form, so 186-2830-5147
@@ -139,6 +161,12 @@ class HotlineIngestor:
 
     def outcomes(self, items: Iterable[Call | BadLine]) -> Iterator[Outcome]:
         """One outcome per item, in the order of `items` (bad lines pass straight through)."""
+        try:
+            yield from self._outcomes(items)
+        finally:
+            self.flush_kept()
+
+    def _outcomes(self, items: Iterable[Call | BadLine]) -> Iterator[Outcome]:
         if self.workers == 1:
             for item in items:
                 yield self.process(item) if isinstance(item, Call) else item

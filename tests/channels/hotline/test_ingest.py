@@ -7,6 +7,7 @@ import logging
 import pytest
 
 from bot.channels.hotline import RESULT_KEYS, BadLine, read_array, read_jsonl
+from bot.channels.hotline.ingest import HotlineIngestor
 from bot.core.settings import load_settings
 from bot.runtime import build_runtime
 from tests.fixtures.stack import stack_overrides
@@ -207,3 +208,45 @@ def test_a_complaint_with_no_place_at_all_is_still_filed_for_the_office_to_triag
     assert outcome.result["district"] is None and outcome.result["topic"] == "noise"
     order = stack_runtime.adapters.workorders.get(outcome.result["work_order"]["order_no"], None)
     assert order.district == "成都市"
+
+
+def test_calls_are_kept_for_the_offices_reports_in_batches_and_every_one_by_the_end(stack_runtime, monkeypatch):
+    # One statement per batch, not one commit per call (that cost the intake as much CPU as the rest of
+    # its bookkeeping); whatever the batch size, the run's end leaves every call kept, once.
+    monkeypatch.setattr(HotlineIngestor, "KEEP_BATCH", 4)
+    ingestor = stack_runtime.hotline(workers=2)
+    statements = []
+    keep_many = ingestor.keep_heard
+    ingestor.keep_heard = lambda rows: statements.append(len(rows)) or keep_many(rows)
+    tag = unique_tag()
+    calls = [call(f"KEEP{i:02d}-{tag}", text) for i, text in enumerate(["请问护照怎么办理", "我想知道公积金余额"] * 5)]
+
+    run(ingestor, read_array(calls))
+    assert sum(statements) == len(calls) and len(statements) < len(calls)
+    rows = stack_runtime.records.heard.between(*_day_range(calls))
+    assert sorted(r["call_id"] for r in rows) == sorted(c["call_id"] for c in calls)
+
+
+def test_flush_kept_writes_what_was_processed_and_a_second_keeping_adds_nothing(stack_runtime):
+    # A checkpoint (or an acknowledgement) calls flush_kept() before it counts calls as done.
+    ingestor = stack_runtime.hotline(workers=1)
+    tag = unique_tag()
+    calls = [call(f"FLUSH{i}-{tag}", "我想知道公积金余额") for i in range(3)]
+    for item in read_array(calls):
+        ingestor.process(item)
+    ids = {c["call_id"] for c in calls}
+
+    def kept() -> set[str]:
+        return ids & {r["call_id"] for r in stack_runtime.records.heard.between(*_day_range(calls))}
+
+    assert kept() == set()          # fewer than a batch: waiting
+    ingestor.flush_kept()
+    assert kept() == ids
+    assert stack_runtime.records.heard.keep_many([{"call_id": calls[0]["call_id"], "day": "2026-11-02",
+                                                    "intent": "greet"}]) == 0
+
+
+def _day_range(calls):
+    import datetime as dt
+    days = sorted(dt.date.fromisoformat(c["started_at"][:10]) for c in calls)
+    return days[0], days[-1]
