@@ -131,7 +131,8 @@ class Runtime:
                                min_confidence=self.settings.nlu.clarify_below, purposes=purposes,
                                workorders=self.adapters.workorders, hub=self.hub, workers=workers,
                                pepper=self.settings.security.hash_pepper, catalogue=self.services.catalogue,
-                               keep_heard=self.records.heard.keep_many if self.records else None)
+                               keep_heard=self.records.heard.keep_many if self.records else None,
+                               parse_many=self.nlu.parse_many)
 
     @cached_property
     def crosscheck_settings(self) -> CrosscheckSettings:

@@ -158,10 +158,42 @@ class NluClient:
         finally:
             metrics.NLU_PARSE_SECONDS.observe(time.perf_counter() - started)
 
+    def parse_many(self, texts: list[str]) -> list[Parse]:
+        """parse() of each text, with the cache read in one round trip to Redis and written in one:
+        what the hotline needs for a call's turns (each round trip costs the intake CPU too)."""
+        started = time.perf_counter()
+        try:
+            prepared = []
+            for text in texts:
+                norm, where = normalise_with_offsets(text)
+                masked = mask_identifiers(norm)
+                prepared.append((text, norm, where, masked))
+            fp = self.fingerprint()
+            keys = [self._cache_key(fp, masked) for _, _, _, masked in prepared]
+            cached = self._cache_get_many(keys)
+            out, fresh = [], {}
+            for (text, norm, where, masked), key, body in zip(prepared, keys, cached):
+                if body is None:
+                    body = fresh.get(key)
+                if body is not None:
+                    metrics.NLU_CACHE.labels("hit").inc()
+                else:
+                    metrics.NLU_CACHE.labels("miss").inc()
+                    body = self._post_parse(masked.text)
+                    self._restore(norm, masked, body)      # a malformed answer is never cached
+                    fresh[key] = body
+                out.append(self._restore(norm, masked, body).in_citizen_text(text, where))
+            self._cache_set_many(fresh)
+            return out
+        finally:
+            metrics.NLU_PARSE_SECONDS.observe(time.perf_counter() - started)
+
+    def _cache_key(self, fp: str, masked) -> str:
+        return self.hub.key("nlu", fp, hashlib.sha1(masked.text.encode("utf-8")).hexdigest())
+
     def _parse(self, norm: str) -> Parse:
         masked = mask_identifiers(norm)
-        fp = self.fingerprint()
-        key = self.hub.key("nlu", fp, hashlib.sha1(masked.text.encode("utf-8")).hexdigest())
+        key = self._cache_key(self.fingerprint(), masked)
         body = self._cache_get(key)
         if body is not None:
             metrics.NLU_CACHE.labels("hit").inc()
@@ -215,6 +247,32 @@ class NluClient:
             return json.loads(raw) if raw else None
         except (redis.RedisError, ValueError):
             return None
+
+    def _cache_get_many(self, keys: list[str]) -> list[dict | None]:
+        if not keys:
+            return []
+        try:
+            raw = self.hub.text.mget(keys)
+        except redis.RedisError:
+            return [None] * len(keys)
+        out = []
+        for r in raw:
+            try:
+                out.append(json.loads(r) if r else None)
+            except ValueError:
+                out.append(None)
+        return out
+
+    def _cache_set_many(self, bodies: dict[str, dict]) -> None:
+        if self.settings.cache_ttl_s <= 0 or not bodies:
+            return
+        try:
+            with self.hub.text.pipeline(transaction=False) as pipe:
+                for key, body in bodies.items():
+                    pipe.set(key, json.dumps(body, ensure_ascii=False), ex=self.settings.cache_ttl_s)
+                pipe.execute()
+        except redis.RedisError:
+            log.warning("NLU cache write failed", exc_info=False)
 
     def _cache_set(self, key: str, body: dict) -> None:
         if self.settings.cache_ttl_s <= 0:

@@ -97,3 +97,30 @@ def test_a_text_with_nothing_the_model_knows_is_not_understood(rasa_server):
         r = requests.post(f"{rasa_server.url}/model/parse", json={"text": text}, timeout=10)
         assert r.status_code == 200, (text, r.text[:200])
         assert r.json()["intent"]["name"] == "nlu_fallback"
+
+
+def test_parse_many_reads_as_parse_does_asks_rasa_once_per_text_and_fills_the_cache(nlu, redis_hub, monkeypatch):
+    texts = ["我的公积金还有多少钱", "身份证 5101 0419 5808 0314 61", "我的公积金还有多少钱", "  社保交了多少个月 "]
+    posted = []
+    post = nlu._post_parse
+    monkeypatch.setattr(nlu, "_post_parse", lambda text: posted.append(text) or post(text))
+    many = nlu.parse_many(texts)
+    assert len(posted) == 3                         # the repeated text is asked once
+    one_by_one = [nlu.parse(t) for t in texts]      # now all from the cache
+    assert len(posted) == 3
+    for a, b in zip(many, one_by_one):
+        assert (a.intent, a.confidence, a.said, a.entities) == (b.intent, b.confidence, b.said, b.entities)
+    ids = [e for e in many[1].entities if e.entity == "id_number"]
+    assert [(e.value, texts[1][e.start:e.end]) for e in ids] == [("510104195808031461", "5101 0419 5808 0314 61")]
+    assert nlu.parse_many([]) == []
+
+
+def test_parse_many_goes_on_without_redis_and_fails_as_a_whole_without_rasa(redis_hub, rasa_server):
+    from bot.core.redis_hub import RedisHub
+    dead_redis = RedisHub("redis://127.0.0.1:1/0", prefix=redis_hub.prefix)
+    settings = NluSettings(url=rasa_server.url, timeout_s=5, cache_ttl_s=600, clarify_below=0.5)
+    assert [p.intent for p in NluClient(settings, dead_redis).parse_many(["我的公积金还有多少钱"])] == \
+        ["query_housing_fund"]
+    with pytest.raises(NluUnavailable):
+        NluClient(NluSettings(url=f"http://127.0.0.1:{_closed_port()}", timeout_s=1, cache_ttl_s=600,
+                              clarify_below=0.5), redis_hub).parse_many(["一句没人解析过的话 7f3a"])

@@ -63,8 +63,10 @@ class HotlineIngestor:
 
     def __init__(self, *, parse: Callable[[str], Parse], routing: Mapping[str, str], min_confidence: float,
                  purposes: frozenset[str], workorders, hub: RedisHub, workers: int = 4, pepper: bytes = b"",
-                 catalogue=None, keep_heard: Callable[[list[dict]], object] | None = None):
+                 catalogue=None, keep_heard: Callable[[list[dict]], object] | None = None,
+                 parse_many: Callable[[list[str]], list[Parse]] | None = None):
         self.parse = parse
+        self.parse_many = parse_many    # the same, a call's turns at once (NluClient.parse_many)
         self.routing = routing
         self.min_confidence = min_confidence
         self.purposes = purposes
@@ -81,7 +83,7 @@ class HotlineIngestor:
     def understand(self, call: Call) -> Analysis:
         """What the call was about, without filing anything (also what `make hotline-eval` measures).
         Raises NluUnavailable when the NLU does not answer."""
-        turns = parse_caller_turns(call, self.parse)
+        turns = parse_caller_turns(call, self.parse, self.parse_many)
         return analyse(call, turns, self.routing, self.min_confidence, self.purposes)
 
     def process(self, call: Call) -> CallOutcome:
@@ -93,7 +95,7 @@ class HotlineIngestor:
                                failure="call_id already used by a different call: refused, not attached to "
                                        "its work order (give this call an id of its own)")
         try:
-            turns = parse_caller_turns(call, self.parse)
+            turns = parse_caller_turns(call, self.parse, self.parse_many)
         except NluUnavailable as e:
             log.warning("hotline call %s (line %d): NLU unavailable: %s", call.call_id, call.line, e)
             return CallOutcome(call.line, call.call_id, failure=f"NLU unavailable: {e}", nlu_failed=True)

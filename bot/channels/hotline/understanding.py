@@ -45,9 +45,13 @@ class Analysis:
         return self.intent == COMPLAINT
 
 
-def parse_caller_turns(call: Call, parse: Callable[[str], Parse]) -> list[TurnParse]:
-    """NLU parse of each caller turn; NluUnavailable propagates (the call fails as a whole)."""
-    return [TurnParse(i, text, parse(text)) for i, text in enumerate(call.caller_texts())]
+def parse_caller_turns(call: Call, parse: Callable[[str], Parse],
+                       parse_many: Callable[[list[str]], list[Parse]] | None = None) -> list[TurnParse]:
+    """NLU parse of each caller turn (all at once with `parse_many`: one cache round trip a call);
+    NluUnavailable propagates (the call fails as a whole)."""
+    texts = call.caller_texts()
+    parses = parse_many(texts) if parse_many is not None else [parse(text) for text in texts]
+    return [TurnParse(i, text, parsed) for i, (text, parsed) in enumerate(zip(texts, parses))]
 
 
 def analyse(call: Call, turns: list[TurnParse], routing: dict[str, str], min_confidence: float,
