@@ -212,6 +212,9 @@ class Stack:
 
     # faults: each returns what it did and how long the part took to be back
     def kill_web_worker(self) -> dict:
+        # supervisord says RUNNING only after the program's startsecs: on a loaded machine the web
+        # part may still be STARTING when the first fault is due
+        self._wait("the web part RUNNING", lambda: "web" in self.pids(), 60)
         master = self.pids()["web"]
         workers = [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
         victim = workers[0]
