@@ -39,13 +39,16 @@ class CallRegistry:
     def claim(self, call: Call) -> Claim:
         fingerprint = call.fingerprint()
         try:
-            key = self._key(call.call_id)
-            if self.hub.text.set(key, fingerprint, nx=True, ex=MEMORY_TTL_S):
-                return Claim.NEW
-            known = self.hub.text.get(key)
+            # one round trip: set if new, and read what is there either way
+            with self.hub.text.pipeline(transaction=False) as pipe:
+                pipe.set(self._key(call.call_id), fingerprint, nx=True, ex=MEMORY_TTL_S)
+                pipe.get(self._key(call.call_id))
+                created, known = pipe.execute()
         except redis.RedisError:
             log.warning("hotline: call registry unreadable (Redis)")
             return Claim.UNKNOWN
+        if created:
+            return Claim.NEW
         if known is None:       # expired between the two commands
             return self.claim(call)
         return Claim.SAME if known == fingerprint else Claim.CONFLICT
