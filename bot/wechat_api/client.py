@@ -63,7 +63,7 @@ class WeChatApi:
         try:
             data = send()
         except WeChatUnavailable as e:
-            metrics.WECHAT_API_CALLS.labels(path, "timeout" if e.maybe_delivered else "unavailable", "").inc()
+            metrics.WECHAT_API_CALLS.labels(path, "maybe_delivered" if e.maybe_delivered else "unavailable", "").inc()
             raise
         finally:
             metrics.WECHAT_API_SECONDS.labels(path).observe(time.perf_counter() - started)
