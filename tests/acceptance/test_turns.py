@@ -68,6 +68,15 @@ def test_low_confidence_gets_a_clarifying_question(talk, stack_runtime, monkeypa
     assert clarified >= 1
 
 
+def test_a_text_the_model_cannot_read_gets_the_menu_at_the_shipped_threshold(talk, stack_runtime):
+    """The menu branch with the threshold as shipped (config.yaml): symbols only, nothing the model
+    was trained on, so no intent at all (the linear classifier's rule) — the menu, never a guess."""
+    for text in ("§§§", "¤ ¤ ¤"):
+        assert stack_runtime.nlu.parse(text).intent == "nlu_fallback"
+        [reply] = talk().send(text)
+        assert isinstance(reply, Choices) and "没有看懂" in reply.prompt
+
+
 def test_an_expired_conversation(talk, redis_hub):
     c = talk()
     c.say("我要实名认证")
