@@ -87,6 +87,14 @@ class BookAppointment(Handler):
             form.data["want_start"] = parse_time(text)
         return None
 
+    def values_in(self, turn: Turn) -> dict[str, str]:
+        """The booking's values in a message (its own readers: the item, the district, the day, the
+        half-day), for the dispatcher to tell an answer from a new request."""
+        text = (turn.incoming.text if turn.incoming is not None else None) or turn.text or ""
+        found = {"item": self._item_from(turn, text), "district": find_district(text),
+                 "date": parse_day(text, clock.today()), "part": part_of_day(text)}
+        return {k: str(v) for k, v in found.items() if v}
+
     def handle(self, turn: Turn) -> Result:
         step = turn.form.step
         if step in ("item", "hall", "date", "slot", "confirm") and self._take_given(turn):

@@ -17,11 +17,12 @@ def parse_day(text: str | None, today: dt.date) -> dt.date | None:
     for word, days in (("大后天", 3), ("后天", 2), ("明天", 1), ("明日", 1), ("今天", 0), ("今日", 0)):
         if word in text:
             return today + dt.timedelta(days=days)
-    m = re.search(r"(下下|下|这|本)?(?:周|星期|礼拜)([一二三四五六日天])", text)
+    # 下个礼拜三 / 这个星期五 as well as 下周三; but the 下 of 一下 is no "next" (约一下周三: this week's)
+    m = re.search(r"((?<!一)下下个?|(?<!一)下个?|这个?|本)?(?:周|星期|礼拜)([一二三四五六日天])", text)
     if m:
         target = _WEEKDAY[m.group(2)]
         monday = today - dt.timedelta(days=today.weekday())
-        weeks = {"下": 1, "下下": 2}.get(m.group(1) or "", 0)
+        weeks = {"下": 1, "下下": 2}.get((m.group(1) or "").replace("个", ""), 0)
         day = monday + dt.timedelta(days=7 * weeks + target)
         if not m.group(1) and day < today:   # a bare 周三 that has passed means next week's
             day += dt.timedelta(days=7)

@@ -150,6 +150,17 @@ class Result:
         return cls([Text(t) for t in texts], **kw)
 
 
+def slot_values(slots: "tuple[Slot, ...]", text: str | None) -> dict[str, str]:
+    """{slot name: value} for every slot whose reader finds a value in text."""
+    found = {}
+    for slot in slots:
+        if slot.recognise is not None and text:
+            value = slot.recognise(text)
+            if value:
+                found[slot.name] = value
+    return found
+
+
 class Handler:
     intent: ClassVar[str]
     slots: ClassVar[tuple[Slot, ...]] = ()
@@ -179,6 +190,12 @@ class Handler:
     # free-text slot: a message there is the answer, never a new request, unless it is a question
     # (the rating's call-back step: "哪里不满意" is told in words that NLU may read as a complaint).
     free_text_steps: ClassVar[tuple[str, ...]] = ()
+
+    def values_in(self, turn: "Turn") -> dict[str, str]:
+        """The values for this handler's form that the turn's message gives, read by the form's own
+        readers (by default its slots'). The dispatcher uses them to tell an answer the NLU read as
+        another request ("社保卡补办 青羊区 下周一上午" as a social-insurance query) from a new request."""
+        return slot_values(self.slots, turn.text)
 
     def needs_identity_for(self, entities: dict[str, str], text: str) -> bool:
         """Whether this request needs a bound citizen (some intents only sometimes do)."""

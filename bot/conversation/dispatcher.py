@@ -66,6 +66,8 @@ OUTBOX_LEN = "#outbox-len"
 _DIRECT = re.compile(r"^/([a-z_]+)(\{.*\})?$")
 _BARE_VALUE = re.compile(r"[\dA-Za-z\s:：.\-]+")
 # A question, not an answer: what makes a message in a free-text slot a new request.
+# A message that opens by taking something back: what follows corrects the open form.
+_CORRECTS = re.compile(r"\s*(不是|不对|不要|说错了|搞错了|错了|改成|换成|改为|改一下|应该是)")
 _ASKS = re.compile(r"[吗？?]|什么|哪|怎么|多久|几点|多少|咋|啥|如何|能不能|可不可以|是不是|要不要|有没有")
 
 # A question in the middle of a form that no service answers: said so, and the question asked again.
@@ -282,7 +284,7 @@ class Dispatcher:
             slot = self._asked_slot(form)
             return [Text(f"{UNANSWERED_QUESTION}{slot.prompt}（回复“取消”结束）")], form.intent
 
-        if form and not self._interrupts(msg, form):
+        if form and not self._interrupts(msg, form, lambda: self._turn_for(form, session, citizen, incoming, msg)):
             return self._continue(form, session, citizen, incoming, msg), form.intent
 
         # An application number names its backend: CJ… is an endorsement whatever the words around it.
@@ -441,8 +443,9 @@ class Dispatcher:
             return False
         return msg.parse is None or msg.parse.confidence >= 0.8
 
-    def _interrupts(self, msg: Message, form: Form) -> bool:
-        """Does this message start something new rather than answer the open form?"""
+    def _interrupts(self, msg: Message, form: Form, turn: Callable[[], Turn]) -> bool:
+        """Does this message start something new rather than answer the open form? (`turn`: the
+        form's turn for this message, made when the form's own readers are asked.)"""
         intent = msg.intent
         owner = None if msg.answer else self._prefix_owner(msg)
         if owner is not None and owner != form.intent and form.asking != "application_no":
@@ -470,6 +473,16 @@ class Dispatcher:
             return False
         # An answer that fills the asked slot is an answer, whatever the intent says.
         if form.asking and msg.parse.entity(form.asking):
+            return False
+        handler = self.handlers.get(form.intent)
+        values = handler.values_in(turn()) if handler is not None else {}
+        # So is the value the form waits for, or several of its values at once, read by the form's
+        # own readers, in a message that asks nothing ("社保卡补办 青羊区 下周一上午" read as a
+        # social-insurance query; "社保卡补办要带什么材料" is a question, answered aside).
+        if not _ASKS.search(msg.text) and ((form.asking and form.asking in values) or len(values) >= 2):
+            return False
+        # And a correction of the form's values ("不是医保报销 是社保卡补办", "医保" to the NLU).
+        if values and _CORRECTS.match(msg.text):
             return False
         return True
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.conversation.contract import Handler, Slot, SlotInvalid
+from bot.conversation.contract import Handler, Slot, SlotInvalid, slot_values
 from bot.core.messages import Reply, Text
 from bot.core.privacy import find_identifiers, mask_text
 from bot.stores.sessions import Form
@@ -76,13 +76,7 @@ def _without_identifiers(text: str) -> str:
 
 
 def _recognise(handler: Handler, text: str) -> dict[str, str]:
-    found = {}
-    for slot in handler.slots:
-        if slot.recognise is not None and text:
-            value = slot.recognise(text)
-            if value:
-                found[slot.name] = value
-    return found
+    return slot_values(handler.slots, text)
 
 
 def carries_a_value(handler: Handler | None, entities: dict[str, str], text: str) -> bool:

@@ -559,3 +559,27 @@ def test_a_name_that_does_not_match_is_asked_again_and_the_id_number_kept(chat, 
     assert form.slots == {"id_number": WANG[1]} and form.asking == "person_name"
     assert "验证码" in chat.say(f"打错了 是{WANG[0]}")     # the ID number is not asked again
     assert "身份核验成功" in chat.say("123456")
+
+
+def test_values_for_the_open_form_are_an_answer_whatever_intent_the_nlu_reads(chat):
+    """A bare list of the booking's values ("社保卡补办 …", read as a social-insurance query) fills
+    the form; the same words asked as a question are answered aside and the form offered back."""
+    chat.bind(WANG)
+    chat.say("预约")
+    reply = chat.say("社保卡补办 青羊区 下周一上午")
+    assert "可预约的时段" in reply and "继续刚才" not in reply
+    chat.say("取消")
+    chat.say("预约")
+    aside = chat.say("社保卡补办要带什么材料")
+    assert "继续刚才的预约办事大厅吗" in aside
+
+
+def test_a_correction_of_the_open_form_is_an_answer_whatever_intent_the_nlu_reads(chat):
+    chat.bind(WANG)
+    chat.say("预约")
+    held = chat.say("青羊区 下周一上午 医保报销")           # "医保": a medical-insurance query to the NLU
+    assert "可预约的时段" in held
+    reply = chat.say("不是医保报销 是社保卡补办")           # "社保": a social-insurance query
+    assert "可预约的时段" in reply and "继续刚才" not in reply and "参保" not in reply
+    card = chat.say("1")
+    assert "社保卡补办" in card and "医保报销" not in card

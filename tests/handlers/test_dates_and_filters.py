@@ -44,6 +44,9 @@ def test_ledger_filter_understood_words_and_empty_filter():
     ("明天", dt.date(2026, 11, 28)), ("后天上午", dt.date(2026, 11, 29)), ("下周一", dt.date(2026, 11, 30)),
     ("周三", dt.date(2026, 12, 2)), ("12月3日", dt.date(2026, 12, 3)), ("2026-12-01", dt.date(2026, 12, 1)),
     ("1月5号", dt.date(2027, 1, 5)), ("3号", dt.date(2026, 12, 3)), ("随便", None),
+    # 下个礼拜 / 这个星期 as well as 下周; the 下 of 一下 is no "next" (the NLU text has no spaces)
+    ("下个礼拜二", dt.date(2026, 12, 1)), ("下下个星期一", dt.date(2026, 12, 7)), ("这个周六", dt.date(2026, 11, 28)),
+    ("约一下周一上午", dt.date(2026, 11, 30)), ("看一下周六行不", dt.date(2026, 11, 28)),
 ])
 def test_parse_day(text, day):
     assert parse_day(text, TODAY) == day
