@@ -66,15 +66,13 @@ QUERY_SUBJECTS: tuple[tuple[str, re.Pattern], ...] = (
     ("query_my_affairs", re.compile(r"办件|办到哪|到哪一步|受理了|审批|审核|进度")),
 )
 GUIDE = "ask_service_guide"
-# 乱收费 (overcharging) is an accusation, never a question about a fee.
-_FEE = r"(?<!乱)收费"
 ASKS_HOW = re.compile(r"怎么办理|怎么办|怎么弄|怎么申请|要带|带什么|带啥|需要.{0,4}(什么|啥|哪些)|材料|流程|手续|在哪办|"
-                      r"哪里办|" + _FEE + r"|要多久")
+                      r"哪里办|收费|要多久")
 # … of which the questions that are a guide item even when they name a service: what to bring,
 # where to go, how to apply, the fee, how long (not "材料交上去两个月了": that is a matter's state).
 ASKS_WHAT_TO_DO = re.compile(r"怎么办理|咋个办理|怎么申请|咋个申请|咋个办|要带|带什么|带啥|需要.{0,4}(什么|啥|哪些)|"
                              r"(什么|啥子?|哪些)(材料|手续|东西|证件)|(准备|要).{0,3}(哪些|啥子?|什么)|(办理|什么|啥子?)流程|"
-                             r"在哪里?办|哪里办|" + _FEE + r"|要多久|要好久")
+                             r"在哪里?办|哪里办|收费|要多久|要好久")
 # The caller's own record or matter (the query ↔ guide boundary): its state, or how to check it.
 # "How do I check my X" is a personal query (a call-back once identity is checked); "what do I
 # bring / where do I go" is a guide item, even when it names a service.
@@ -151,8 +149,7 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str])
     for what it asks (turn_purpose). A complaint is main — the hotline must act on it — when the
     caller asks for it to be handled, in any turn that is not a question about a service (or asks
     again for an act after a follow-up of an earlier complaint); otherwise the purpose with the
-    most evidence is, and the complaint is secondary. A complaint turn asking nothing handled that
-    comes after a question about the caller's own record is a grumble (GRUMBLE_WEIGHT)."""
+    most evidence is, and the complaint is secondary."""
     evidence: dict[str, float] = {}
     first_said: dict[str, int] = {}
 
@@ -160,16 +157,9 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str])
         evidence[intent] = evidence.get(intent, 0.0) + weight
         first_said.setdefault(intent, index)
 
-    asks_to_handle = follow_up = personal_query_said = False
+    asks_to_handle = follow_up = False
     for t in understood:
         intent, weight = turn_purpose(t, purpose_intents)
-        if intent == COMPLAINT and personal_query_said and not ASKS_TO_HANDLE.search(t.text):
-            # After a question about the caller's own record (my pension, my bill), a complaint
-            # turn asking nothing handled (乱扣钱是不对的, 你们从来都不通知人) is the annoyance of the
-            # same caller: a grumble on the way, not a second, stronger purpose.
-            weight = min(weight, t.parse.confidence * GRUMBLE_WEIGHT)
-        if intent.startswith("query_") and intent != GENERIC_QUERY:
-            personal_query_said = True
         if t.parse.intent in (COMPLAINT, GENERIC_QUERY) and FOLLOW_UP.search(t.text):
             follow_up = True     # (上周反映过…又打到两点 may be read either way)
             asks_to_handle = asks_to_handle or intent == COMPLAINT     # a new act asked (再来管一下)

@@ -151,35 +151,3 @@ def test_own_record_is_a_personal_query_what_to_bring_is_a_guide_item():
     # Materials handed in long ago: the state of the caller's matter, not a guide question.
     t = turns(("我问下，我妈住院报销的钱，材料交上去两个多月了，一分钱都没看到", "file_complaint", 1.0),)
     assert decide_intents(t)[0] == "query_medical_insurance"
-
-
-def test_a_grumble_after_a_question_about_the_callers_own_record_does_not_outweigh_it():
-    # The caller asks about their pension, then grumbles about it: the question is the purpose.
-    t = turns(("我问一下，我这个月的养老金为啥子少了三百块钱", "query_social_security", 0.84),
-              ("要得，你们查清楚哈，乱扣钱是不对的", "file_complaint", 0.96))
-    assert decide_intents(t) == ("query_social_security", ["file_complaint"])
-    t = turns(("我的水费咋个一下子欠了四百多，我想查一下是哪个月的", "query_utility_bill", 0.99),
-              ("反正这种事情你们自来水公司从来都不通知人", "file_complaint", 1.0))
-    assert decide_intents(t)[0] == "query_utility_bill"
-
-
-def test_a_complaint_after_a_personal_question_still_wins_when_it_asks_for_an_act():
-    t = turns(("我的公积金余额好多", "query_housing_fund", 0.95),
-              ("还有，楼下烧烤店天天吵到两点，你们管一下嘛", "file_complaint", 0.9))
-    assert decide_intents(t) == ("file_complaint", ["query_housing_fund"])
-    # … and a complaint told first, with a question after it, is not turned into a grumble.
-    t = turns(("楼下KTV噪音扰民，每天吵到两点", "file_complaint", 0.9), ("我的公积金余额好多", "query_housing_fund", 0.6))
-    assert decide_intents(t)[0] == "file_complaint"
-
-
-def test_overcharging_is_an_accusation_not_a_question_about_a_fee():
-    # 乱收费 named in a complaint turn that asks to know something is no guide question …
-    t = turns(("我想问一下，医院收我的检查费是不是收多了，同一个检查收了两次", "file_complaint", 0.95),
-              ("双流区的一家医院。我觉得他们就是乱收费，你们要查一下", "file_complaint", 1.0))
-    assert decide_intents(t)[0] == "file_complaint"
-    # … nor does it turn a bill query into one.
-    t = turns(("你们燃气公司乱收费哦，我这个月燃气费三百多，我一个人住", "query_utility_bill", 0.88),)
-    assert decide_intents(t) == ("query_utility_bill", [])
-    # A question about the fee still is one.
-    t = turns(("我第一次办护照，想问下收费好多", "file_complaint", 0.7),)
-    assert decide_intents(t)[0] == "ask_service_guide"
