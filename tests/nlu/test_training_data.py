@@ -437,30 +437,3 @@ def test_issue12_lines_are_no_near_copies_of_any_heldout_set(heldout, heldout_ta
                     if matcher.real_quick_ratio() >= 0.8 and matcher.quick_ratio() >= 0.8 and matcher.ratio() >= 0.8:
                         near.append((f, t, h))
     assert not near, f"issue-12 training lines within ratio 0.8 of a held-out message: {near}"
-
-
-HOTLINE_CALLS = [os.path.join(ROOT, "tests", "channels", "hotline", d, "calls.jsonl") for d in ("dev", "eval")]
-
-
-def test_phone_call_lines_copy_no_held_out_message_nor_any_hotline_call(heldout, heldout_talk):
-    """phone_calls.yml (issue 13) was written by hand as callers speak: none of its lines is within
-    ratio 0.8 of a held-out NLU message or of a caller turn of the hotline's dev or eval calls (the
-    eval set measures the hotline on calls the model never saw)."""
-    speech = [e for f in sorted(os.listdir(HELDOUT_SPEECH)) if f.endswith(".yml")
-              for e in read_examples(os.path.join(HELDOUT_SPEECH, f))]
-    others = {form(h) for _, h, _ in heldout + heldout_talk + speech for form in (_bare, _as_written)}
-    for path in HOTLINE_CALLS:
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    others.update(_bare(t["text"]) for t in json.loads(line).get("turns", [])
-                                  if t.get("speaker") == "caller")
-    near = []
-    for _, t, _ in read_examples(os.path.join(NLU_DIR, "phone_calls.yml")):
-        line = _bare(t)
-        matcher = difflib.SequenceMatcher(None, b=line)
-        for h in others:
-            matcher.set_seq1(h)
-            if matcher.real_quick_ratio() >= 0.8 and matcher.quick_ratio() >= 0.8 and matcher.ratio() >= 0.8:
-                near.append((t, h))
-    assert not near, f"phone_calls.yml lines within ratio 0.8 of a held-out message or a hotline call: {near}"
