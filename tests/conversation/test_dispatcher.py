@@ -559,3 +559,14 @@ def test_a_name_that_does_not_match_is_asked_again_and_the_id_number_kept(chat, 
     assert form.slots == {"id_number": WANG[1]} and form.asking == "person_name"
     assert "验证码" in chat.say(f"打错了 是{WANG[0]}")     # the ID number is not asked again
     assert "身份核验成功" in chat.say("123456")
+
+
+def test_a_question_to_the_bot_mid_form_is_answered_and_fills_nothing(chat, fake_runtime):
+    chat.say("我要投诉")
+    assert "问题发生在哪里" in chat.say("外卖电动车在人行道上乱骑")
+    reply = chat.say("等一下 你是真人在回还是机器人哦")
+    assert "智能助手" in reply and "问题发生在哪里" in reply
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.intent == "file_complaint" and "location" not in form.slots
+    assert "什么时候" in chat.say("金牛区一品天下大街")
+    assert "一品天下" in fake_runtime.sessions.load(chat.user_key).form.slots["location"]
