@@ -123,8 +123,8 @@ def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: st
         # other slots' values; a description (no words of its own) may hold them all.
         besides = tuple(recognised.values()) if slot.recognise is not None else ()
         # A correction fills the slot it names ("刚才说错了 地址是…" while when was asked), never
-        # the asked one.
-        corrected_other = bool(recognised) and corrects(said)
+        # the asked one when that has words of its own (a description may well say 不是…).
+        corrected_other = bool(recognised) and slot.recognise is not None and corrects(said)
         if not value and not corrected_other and (not recognised or _says_more(said, besides)) and (
                 slot.free_text or (slot.validate and slot.recognise is None)) and (
                 slot.accepts is None or slot.accepts(said)):

@@ -171,3 +171,9 @@ def test_a_question_to_the_bot_is_no_value_of_any_slot():
         for said in ("等一下 你是真人在回还是机器人哦", "你们是不是机器人", "这个是自动回复的吧"):
             forms.take_answer(handler, form, {}, said)
             assert form.slots == held and form.asking == asked
+
+
+def test_a_description_that_says_no_is_still_the_description():
+    handler, form = _complaint_asking("content")
+    forms.take_answer(handler, form, {}, "不是第一次了，楼下烧烤每天晚上吵")
+    assert form.slots["content"] == "不是第一次了，楼下烧烤每天晚上吵" and "每天晚上" in form.slots["when"]
