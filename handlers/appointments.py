@@ -19,6 +19,7 @@ import re
 import secrets
 
 from adapters.errors import BackendError, BusinessError, Conflict, NotFound
+from bot.city.corrections import last_said
 from bot.city.departments import DEPARTMENTS
 from bot.city.districts import find_district
 from bot.city.service_catalogue import Catalogue
@@ -26,7 +27,6 @@ from bot.conversation.contract import Handler, Result, Turn
 from bot.conversation.words import KEEP
 from bot.core import clock
 from bot.core.messages import Card, Choice, Choices, ListReply, Text
-from bot.nlu.corrections import last_said
 from handlers.common import date_with_weekday, read_yes_no
 from handlers.dates import parse_day, parse_time, part_of_day
 
@@ -128,7 +128,7 @@ class BookAppointment(Handler):
     def _take_given(self, turn: Turn) -> bool:
         """Item, district, day and part of day the message names, the last mention winning and a
         turned-down one never ("不是锦江区是青羊区", "日期改成周五", "周四不行周五吧", "上午去不了 改下午嘛":
-        bot.nlu.corrections): several at once, in any order,
+        bot.city.corrections): several at once, in any order,
         each replacing what was held (and what depended on it). True when anything changed."""
         # The words as written: NLU's normalised text has lost the spaces between clauses.
         text = ((turn.incoming.text if turn.incoming is not None else None) or turn.text or "").strip()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from bot.city.districts import DISTRICTS
-from bot.nlu.corrections import corrects, pieces
+from bot.city.corrections import corrects, pieces
 
 _CLAUSE = re.compile(r"[^，,。.!！?？；;：:\s]+")
 
@@ -89,7 +89,7 @@ def _named_place(clause: str):
 def place_and_time(text: str) -> tuple[str | None, str | None]:
     """(where, when) a complaint message says, each the words of the citizen that say it. In a
     correction ("说错了 不是昨天 是前天下午", "地址换成高新区") the last said wins and a turned-down
-    one is never taken (bot.nlu.corrections)."""
+    one is never taken (bot.city.corrections)."""
     if corrects(text):
         return _said_last(text)
     return _said_first((clause for _, clause in _clauses(text)))

@@ -21,11 +21,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.city.corrections import corrects
 from bot.conversation.contract import Handler, Slot, SlotInvalid
 from bot.conversation.words import asks_the_bot
 from bot.core.messages import Reply, Text
 from bot.core.privacy import find_identifiers, mask_text
-from bot.nlu.corrections import corrects
 from bot.stores.sessions import Form
 
 MAX_REPROMPTS = 3

@@ -1,4 +1,4 @@
-"""What a correction keeps (bot.nlu.corrections) and what asks the bot about itself
+"""What a correction keeps (bot.city.corrections) and what asks the bot about itself
 (bot.conversation.words.asks_the_bot): issue 12, forms that accept corrections."""
 import datetime as dt
 
@@ -6,7 +6,7 @@ import pytest
 
 from bot.city.districts import find_district
 from bot.conversation.words import asks_the_bot
-from bot.nlu.corrections import corrects, last_said
+from bot.city.corrections import corrects, last_said
 from handlers.dates import parse_day, part_of_day
 
 MONDAY = dt.date(2026, 11, 16)
