@@ -19,6 +19,7 @@ import re
 import secrets
 
 from adapters.errors import BackendError, BusinessError, Conflict, NotFound
+from bot.city.corrections import last_said
 from bot.city.departments import DEPARTMENTS
 from bot.city.districts import find_district
 from bot.city.service_catalogue import Catalogue
@@ -38,17 +39,6 @@ BOOKABLE_DAYS = 14      # how far ahead the halls take bookings (from tomorrow)
 
 # A number, an ISO date, a time or a hall id: the reply of an offered choice, read by the step.
 _CHOICE_REPLY = re.compile(r"[\dA-Za-z\s:：.\-_]+|确认|取消|" + "|".join(map(re.escape, ("改约到其他时间", "保留"))))
-_CLAUSE = re.compile(r"[\s，,。.；;！!？?、]+")
-
-
-def _last_mention(text: str, read):
-    """What `read` finds in the last clause of `text` that names something: in a correction the
-    later words win ("不是锦江区，是青羊区")."""
-    for clause in reversed([c for c in _CLAUSE.split(text) if c]):
-        value = read(clause)
-        if value:
-            return value
-    return None
 
 
 def _when(booking, with_end: bool = False) -> str:
@@ -144,21 +134,22 @@ class BookAppointment(Handler):
 
     # -- taking what the citizen gives, at any step ---------------------------------------------
     def _take_given(self, turn: Turn) -> bool:
-        """Item, district, day and part of day the message names, the last mention winning
-        ("不是锦江区，是青羊区", "日期改成周五", "上午去不了 改下午嘛"): several at once, in any order,
+        """Item, district, day and part of day the message names, the last mention winning and a
+        turned-down one never ("不是锦江区是青羊区", "日期改成周五", "周四不行周五吧", "上午去不了 改下午嘛":
+        bot.city.corrections): several at once, in any order,
         each replacing what was held (and what depended on it). True when anything changed."""
         # The words as written: NLU's normalised text has lost the spaces between clauses.
         text = ((turn.incoming.text if turn.incoming is not None else None) or turn.text or "").strip()
         if not text or _CHOICE_REPLY.fullmatch(text) or _CHOICE_REPLY.fullmatch((turn.text or "").strip()):
             return False   # a number or an offered choice's reply: the step reads it
         data, given = turn.form.data, {}
-        given["item"] = _last_mention(text, lambda t: self._item_from(turn, t))
-        district = _last_mention(text, find_district)
+        given["item"] = last_said(text, lambda t: self._item_from(turn, t))
+        district = last_said(text, find_district)
         given["district"] = district
-        day = _last_mention(text, lambda t: parse_day(t, clock.today()))
+        day = last_said(text, lambda t: parse_day(t, clock.today()))
         given["date"] = day.isoformat() if day else None
-        given["part"] = _last_mention(text, part_of_day)
-        given["want_start"] = _last_mention(text, parse_time)
+        given["part"] = last_said(text, part_of_day)
+        given["want_start"] = last_said(text, parse_time)
         changed = {k: v for k, v in given.items() if v and v != data.get(k)}
         if not changed:
             return False

@@ -1,4 +1,5 @@
-"""Days and times as citizens type them: 明天, 后天, 下周一, 周三, 12月3日, 3号, 2026-12-03; 9点半, 14:00."""
+"""Days and times as citizens type them: 明天, 后天, 下周一, 周三, 12月3日, 3号, 2026-12-03, and the
+month and day in Chinese numerals (十一月二十六号, 二十五号); 9点半, 14:00."""
 from __future__ import annotations
 
 import datetime as dt
@@ -27,14 +28,14 @@ def parse_day(text: str | None, today: dt.date) -> dt.date | None:
         if not m.group(1) and day < today:   # a bare 周三 that has passed means next week's
             day += dt.timedelta(days=7)
         return day
-    m = re.search(r"(\d{1,2})[月/.-](\d{1,2})[日号]?", text)
+    m = re.search(r"(\d{1,2})[/.-](\d{1,2})(?!\d)|(\d{1,2}|%s)月(\d{1,2}|%s)[日号]?" % (_CN_NUMBER, _CN_NUMBER), text)
     if m:
-        month, day = int(m.group(1)), int(m.group(2))
+        month, day = (int(m.group(1)), int(m.group(2))) if m.group(1) else (number(m.group(3)), number(m.group(4)))
         year = today.year if (month, day) >= (today.month, today.day) else today.year + 1
         return _date(year, month, day)
-    m = re.search(r"(?<!\d)(\d{1,2})[日号]", text)
+    m = re.search(r"(?<![\d一二三四五六七八九十])(\d{1,2}|%s)[日号]" % _CN_NUMBER, text)
     if m:
-        day = int(m.group(1))
+        day = number(m.group(1))
         year, month = today.year, today.month
         if day < today.day:
             month += 1
@@ -42,6 +43,20 @@ def parse_day(text: str | None, today: dt.date) -> dt.date | None:
                 year, month = year + 1, 1
         return _date(year, month, day)
     return None
+
+
+# A month or a day of the month in Chinese numerals: 三, 十, 十五, 二十, 二十六, 三十一.
+_CN_NUMBER = r"[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九]"
+
+
+def number(word: str) -> int:
+    """1-31 written in digits or Chinese numerals ("26", "二十六", "十五", "九")."""
+    if word.isdigit():
+        return int(word)
+    if "十" not in word:
+        return _CN_DIGITS[word]
+    tens, _, units = word.partition("十")
+    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
 
 
 def _date(y: int, m: int, d: int) -> dt.date | None:

@@ -10,14 +10,17 @@ When one clause holds both, the place is what comes before the time and the time
 (`玉林北路那个工地` / `每天晚上11点过后还在施工`); when the time comes first the clause is both.
 A message naming no place (or no time) gives none: the form asks. Neither is read from a
 question (`你们几点下班？`, `今天能处理吗`: a clause followed by ？ or asking with 吗, 多久, 几点 …),
-nor is a place one without a name (`我们小区`, `马路上`, `市场监管局`, `大学生`), nor a time
-`快一点` / `小声一点`.
+nor is a place one without a name (`我们小区`, `马路上`, `市场监管局`, `大学生`) or the object of a
+verb (`走路`, `让路`, `把路占完了`), nor a time `快一点` / `小声一点`; a month or a day of the month is a
+time (`九月份`, `3月5号`, `上个月二十号`), a house number is not (`12号`, `18号院`). In a correction
+(`说错了 不是昨天 是前天下午`, `地址换成高新区`) the last said wins and a turned-down one is never taken.
 """
 from __future__ import annotations
 
 import re
 
 from bot.city.districts import DISTRICTS
+from bot.city.corrections import corrects, pieces
 
 _CLAUSE = re.compile(r"[^，,。.!！?？；;：:\s]+")
 
@@ -25,20 +28,24 @@ _DISTRICT_WORDS = "|".join(sorted({w for d in DISTRICTS for w in (d, d[:-1])}, k
 # A place: a district, or a named road / estate / venue (a word ending in one of these).
 PLACE = re.compile(
     rf"(?:{_DISTRICT_WORDS})|"
-    r"[\u4e00-\u9fff\dA-Za-z]{1,8}?(?:路口|路(?!灯|费|况|过|面|边摊)|街(?!道办)|巷|大道|胡同|小区|花园|家园|公寓|新村|"
+    r"[\u4e00-\u9fff\dA-Za-z]{1,8}?(?:路口|路(?!灯|费|况|过|面|边摊)|街(?!道办|面)|巷|大道|胡同|小区|花园|家园|公寓|新村|"
     r"广场|公园|菜市场|市场(?!监管|价)|商场|超市|小学(?!生)|中学(?!生)|大学(?!生)|幼儿园|医院|社区|大厦|写字楼|地铁站|公交站|车站|"
     r"[0-9一二三四五六七八九十]+(?:栋|号楼|单元|幢)|号院)")
 # Where things are from the citizen's home (楼下, 隔壁, 门口 …) is part of what happened, not where:
 # the form still asks for the district and the place ("楼下烧烤店油烟太大" gives no place).
 # A time: a moment, a period, or how long it has gone on.
 _NUM = r"[0-9一二三四五六七八九十两几半]"
+_CN_NUMBER = r"[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九]"
 TIME = re.compile(
     r"每天|天天|每晚|每周|每个?周末|周末|每次|经常|"
     r"今天|昨天|前天|今早|今晚|昨晚|昨夜|前几天|这几天|这两天|这段时间|最近|近期|上周|上个?星期|"
     r"上个?月|这个月|本月|去年|今年|年初|月初|月底|节假日|"
     r"早上|早晨|清早|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|通宵|"
     rf"(?<![快慢小大多少好轻重有差])(?:[0-9]+|[一二三四五六七八九十两半]+)\s*(?:点|:\d\d)|周[一二三四五六日天末]|星期[一二三四五六日天]|"
-    rf"\d{{1,2}}月\d{{1,2}}[日号]|{_NUM}+(?:多)?(?:天|周|个?星期|个多?月|年)(?:了|多|来)?")
+    rf"{_NUM}+(?:多)?(?:天|周|个?星期|个多?月|年)(?:了|多|来)?|"
+    # a month, a day of the month (九月份, 3月5号, 十一月三号, 二十号; not a house number: 12号, 18号院)
+    rf"(?:\d{{1,2}}|{_CN_NUMBER})月(?:份|(?:\d{{1,2}}|{_CN_NUMBER})[日号])?|"
+    rf"(?<![\d一二三四五六七八九十])(?:{_CN_NUMBER})[日号](?![楼院栋门铺])")
 
 
 # Words that only lead into a place or a time ("是武侯区…", "就在小区门口", "是每天凌晨…").
@@ -50,6 +57,11 @@ _ASKING = re.compile(r"吗|嘛$|呢$|多久|多长时间|什么时候|哪天|几
 # Words before a place's suffix that name nothing: 我们小区, 那个路口, 马路上, 在小区里.
 _UNNAMED = re.compile(r"^(?:就在|是在|在|是|我们家|我们|我家|我住的|我住|咱们|这个|那个|这边|那边|这|那|本|该|隔壁|"
                       r"附近|对面|旁边|楼下|的)+")
+
+
+# A word right before 路 / 街 / 小区 … that makes it the object of a verb, not a name: 走路, 让路,
+# 把路占完了, 冒到街面上, 带路, 进小区.
+_VERB_BEFORE = frozenset("走跑爬骑让带领引问迷挡堵占拦赶找绕抄修封挖扫铺拐把被给到进出回往向")
 
 
 def _clauses(text: str):
@@ -69,15 +81,34 @@ def _named_place(clause: str):
         if suffix is None or suffix.start() == 0:
             return m   # a district
         name = _UNNAMED.sub("", word[:suffix.start()])
-        if name and name not in ("马", "走", "一", "过", "大", "小", "上", "下"):
+        if name and name not in ("马", "走", "一", "过", "大", "小", "上", "下") and name[-1] not in _VERB_BEFORE:
             return m
     return None
 
 
 def place_and_time(text: str) -> tuple[str | None, str | None]:
-    """(where, when) a complaint message says, each the words of the citizen that say it."""
+    """(where, when) a complaint message says, each the words of the citizen that say it. In a
+    correction ("说错了 不是昨天 是前天下午", "地址换成高新区") the last said wins and a turned-down
+    one is never taken (bot.city.corrections)."""
+    if corrects(text):
+        return _said_last(text)
+    return _said_first((clause for _, clause in _clauses(text)))
+
+
+def _said_last(text: str) -> tuple[str | None, str | None]:
+    kept = [piece for piece, refused in pieces(text) if not refused]
     place = when = None
-    for _, clause in _clauses(text):
+    for piece in reversed(kept):
+        p, t = _said_first([piece])
+        place, when = place or p, when or t
+    return place, when
+
+
+def _said_first(clauses) -> tuple[str | None, str | None]:
+    place = when = None
+    for clause in clauses:
+        if _ASKING.search(clause):
+            continue
         p, t = _named_place(clause), TIME.search(clause)
         if p and t and p.end() <= t.start():
             place = place or clause[:t.start()]

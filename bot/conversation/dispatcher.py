@@ -29,7 +29,7 @@ from bot.conversation import forms
 from bot.conversation.contract import Handler, Result, Services, Slot, Turn
 from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
-from bot.conversation.words import END_WORDS, asks_for_more, says_cancel
+from bot.conversation.words import END_WORDS, asks_for_more, asks_the_bot, says_cancel
 from bot.core import access, metrics
 from bot.core.clock import CLOCK
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
@@ -54,6 +54,7 @@ MAX_TEXT_CHARS = 500
 # The bot reads a citizen's records for the citizen's own query (bot.core.access, the audit).
 BOT_READER = access.Reader("bot", "bot", "citizen_query")
 OUT_OF_SCOPE = "out_of_scope"
+BOT_CHALLENGE = "bot_challenge"   # "你是机器人吗": the answer says what the bot is
 TURN_LABELS = {"-", "more", "cancel", "handoff", "unknown", FALLBACK_INTENT}
 # Entities a choice or typed "/intent{...}" may carry (never identifiers).
 DIRECT_ENTITIES = {"application_no", "district", "service_item", "theme", "level", "action"}
@@ -279,6 +280,10 @@ class Dispatcher:
 
         if form and not msg.answer and intent in self.small_talk and self._is_small_talk(msg, form):
             return self._run_simple(intent, session, citizen, incoming, msg), intent
+
+        if form and not msg.answer and BOT_CHALLENGE in self.handlers and asks_the_bot(msg.words):
+            # "等一下 你是真人在回还是机器人哦" where a place was asked: answered, never a value
+            return self._run_simple(BOT_CHALLENGE, session, citizen, incoming, msg), BOT_CHALLENGE
 
         if form and not msg.answer and self._asks_instead(msg, form):
             slot = self._asked_slot(form)

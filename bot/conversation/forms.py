@@ -4,7 +4,8 @@
                     (shapes: each slot's `recognise`; then NLU's entities, else `prefill`)
     take_answer()   any message while the form is open: every slot whose shape the message
                     carries (a new value replaces an old one: a correction), then the asked slot
-                    from NLU's entities or, for a free-text slot, the whole message
+                    from NLU's entities or, for a free-text slot, the whole message (not when the
+                    message corrects another slot, nor when it asks the bot what it is)
     next_question() every filled slot validated first (a wrong check character is pointed out at
                     once, whatever was asked), then the first missing one is asked; None once all
                     are filled and valid
@@ -20,7 +21,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.city.corrections import corrects
 from bot.conversation.contract import Handler, Slot, SlotInvalid, slot_values
+from bot.conversation.words import asks_the_bot
 from bot.core.messages import Reply, Text
 from bot.core.privacy import find_identifiers, mask_text
 from bot.stores.sessions import Form
@@ -96,6 +99,8 @@ def asked_slot(handler: Handler | None, form: Form) -> Slot | None:
 def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: str, said: str | None = None) -> None:
     slot = asked_slot(handler, form)
     said = text if said is None else said
+    if asks_the_bot(said) or asks_the_bot(text):
+        return   # "你是真人还是机器人哦" is no value of any slot
     recognised = _recognise(handler, said) if form.step == "slots" else {}
     form.slots.update(recognised)   # several at once, in any order; a new value corrects an old one
     if slot is not None and slot.name in recognised and slot.free_text and not slot.validate:
@@ -111,7 +116,10 @@ def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: st
         # A slot with words of its own (where, when) is not answered by a message that only gives
         # other slots' values; a description (no words of its own) may hold them all.
         besides = tuple(recognised.values()) if slot.recognise is not None else ()
-        if not value and (not recognised or _says_more(said, besides)) and (
+        # A correction fills the slot it names ("刚才说错了 地址是…" while when was asked), never
+        # the asked one when that has words of its own (a description may well say 不是…).
+        corrected_other = bool(recognised) and slot.recognise is not None and corrects(said)
+        if not value and not corrected_other and (not recognised or _says_more(said, besides)) and (
                 slot.free_text or (slot.validate and slot.recognise is None)) and (
                 slot.accepts is None or slot.accepts(said)):
             value = text

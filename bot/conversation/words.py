@@ -51,3 +51,18 @@ END_WORDS = frozenset({"结束人工", "退出人工", "结束对话", "不用�
 KEEP = "保留"
 YES_WORDS = ("确认", "确定", "是的", "是", "对", "好的", "好", "可以", "行", "嗯", "没问题", "同意", "提交", "ok", "OK")
 NO_WORDS = ("不是", "不对", "不用", "不要", "算了", "否", "不", "先不", "不确认", "取消", "错了", KEEP)
+
+
+# A question to the bot about the bot ("你是真人在回还是机器人哦", "你们是不是机器人", "是自动回复吗"):
+# never a slot's value, whatever the form asked; the dispatcher answers it (bot_challenge) and asks
+# the form's question again. A complaint about a robot vacuum does not ask the bot anything.
+_BOT_WORDS = r"(?:机器人|真人|人工智能|自动回复|智能客服|(?<![A-Za-z])(?:ai|AI)(?![A-Za-z]))"
+_ASKS_THE_BOT = re.compile(
+    rf"(?:你|您|你们|这边|对面)[^，,。.；;]{{0,8}}?(?:是|在)[^，,。.；;]{{0,10}}?{_BOT_WORDS}|"
+    rf"(?:是不是|还是)[^，,。.；;]{{0,6}}?{_BOT_WORDS}|"
+    rf"{_BOT_WORDS}[^，,。.；;]{{0,6}}?(?:吗|嘛|撒|哦|吧|啊|不|[?？])\s*$")
+
+
+def asks_the_bot(text: str | None) -> bool:
+    """Is the message a question to the bot about what it is (a person or a machine)?"""
+    return bool(_ASKS_THE_BOT.search(text or ""))

@@ -1,7 +1,7 @@
 """Where and when in a complaint told in one message (bot.city.complaint_parts)."""
 import pytest
 
-from bot.city.complaint_parts import place_and_time, place_in
+from bot.city.complaint_parts import place_and_time, place_in, time_in
 
 
 @pytest.mark.parametrize("text, place, when", [
@@ -51,3 +51,43 @@ def test_a_place_with_a_name_after_the_words_about_home_is_a_place():
                                         ("晚上一点还在放音乐", "晚上一点还在放音乐")])
 def test_a_little_is_no_time_but_one_oclock_is(text, when):
     assert place_and_time(text)[1] == when
+
+
+# -- corrections, month and day words, a verb + 路 (issue 12, batch 5 of the dev conversations) ----
+@pytest.mark.parametrize("text, place, when", [
+    ("说错了 不是上周五 是上周四晚上", None, "上周四晚上"),       # the last said, never the turned-down
+    ("不是晚上是凌晨三点多", None, "凌晨三点多"),                  # no pause between them
+    ("搞错了，不是营门口路，是营康西路", "营康西路", None),
+    ("地址换成高新区", "高新区", None),
+    ("时间不对 改成每个周末", None, "每个周末"),
+    ("刚才说错了 地址应该是成华区杉板桥路", "成华区杉板桥路", None),
+])
+def test_in_a_correction_the_last_said_wins(text, place, when):
+    assert (place_in(text), time_in(text)) == (place, when)
+
+
+@pytest.mark.parametrize("text, when", [
+    ("九月份就开始了", "九月份就开始了"), ("从八月份一直到现在", "从八月份一直到现在"),
+    ("上个月二十号", "上个月二十号"), ("3月5号那天", "3月5号那天"), ("十一月三号买的", "十一月三号买的"),
+    ("二十号晚上", "二十号晚上"), ("12月1日", "12月1日"),
+])
+def test_months_and_days_of_the_month_are_times(text, when):
+    assert place_and_time(text) == (None, when)
+
+
+@pytest.mark.parametrize("text", ["青羊区光华村街12号", "武侯区玉林北路18号院", "锦江区东大街3号楼"])
+def test_a_house_number_is_no_day(text):
+    assert place_and_time(text) == (text, None)
+
+
+@pytest.mark.parametrize("text", ["晚上一个人走路心里发毛", "卖菜的把路占了一半", "开车的从不给行人让路",
+                                  "路过那里的时候闻到一股臭味", "污水都流到街面上了", "外卖车直接冲进小区",
+                                  "问路的时候被骂了"])
+def test_a_verb_before_a_road_is_no_place(text):
+    assert place_in(text) is None
+
+
+@pytest.mark.parametrize("text, place", [("玉林北路那个工地", "玉林北路那个工地"), ("营康西路有个井盖", "营康西路有个井盖"),
+                                         ("二环路高架下面", "二环路高架下面"), ("人民南路四段", "人民南路四段")])
+def test_a_named_road_is_still_a_place(text, place):
+    assert place_in(text) == place

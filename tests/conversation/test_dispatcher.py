@@ -583,3 +583,14 @@ def test_a_correction_of_the_open_form_is_an_answer_whatever_intent_the_nlu_read
     assert "可预约的时段" in reply and "继续刚才" not in reply and "参保" not in reply
     card = chat.say("1")
     assert "社保卡补办" in card and "医保报销" not in card
+
+
+def test_a_question_to_the_bot_mid_form_is_answered_and_fills_nothing(chat, fake_runtime):
+    chat.say("我要投诉")
+    assert "问题发生在哪里" in chat.say("外卖电动车在人行道上乱骑")
+    reply = chat.say("等一下 你是真人在回还是机器人哦")
+    assert "智能助手" in reply and "问题发生在哪里" in reply
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.intent == "file_complaint" and "location" not in form.slots
+    assert "什么时候" in chat.say("金牛区一品天下大街")
+    assert "一品天下" in fake_runtime.sessions.load(chat.user_key).form.slots["location"]

@@ -149,3 +149,31 @@ def test_only_a_place_where_what_happened_was_asked_fills_the_place_and_asks_aga
     assert forms.next_question(handler, form).replies[0].text.startswith("请简单描述")
     forms.take_answer(handler, form, {}, "好吵")
     assert form.slots["content"] == "好吵"
+
+
+def test_a_correction_fills_the_slot_it_names_never_the_asked_one():
+    handler, form = _complaint_asking("when", content="下水道堵了", location="青羊区草市街")
+    forms.take_answer(handler, form, {}, "刚才地址打错了，应该是青羊区东城根街")
+    assert form.slots == {"content": "下水道堵了", "location": "青羊区东城根街"}
+    assert forms.next_question(handler, form).replies[0].text.startswith("大概是什么时候")
+    handler, form = _complaint_asking("location", content="楼上拖椅子", when="半夜")
+    forms.take_answer(handler, form, {}, "时间说错了是每天早上六点", said="时间说错了 是每天早上六点")
+    assert form.slots == {"content": "楼上拖椅子", "when": "每天早上六点"}
+    handler, form = _complaint_asking("contact", content="井盖翻了", location="金牛区营门口路", when="昨天")
+    forms.take_answer(handler, form, {}, "说错了不是昨天是前天下午", said="说错了 不是昨天 是前天下午")
+    assert form.slots["when"] == "前天下午" and "contact" not in form.slots
+
+
+def test_a_question_to_the_bot_is_no_value_of_any_slot():
+    for asked, held in (("content", {}), ("location", {"content": "有人把绿化带挖了种菜"}),
+                        ("when", {"content": "垃圾站臭", "location": "武侯区紫荆小区"})):
+        handler, form = _complaint_asking(asked, **held)
+        for said in ("等一下 你是真人在回还是机器人哦", "你们是不是机器人", "这个是自动回复的吧"):
+            forms.take_answer(handler, form, {}, said)
+            assert form.slots == held and form.asking == asked
+
+
+def test_a_description_that_says_no_is_still_the_description():
+    handler, form = _complaint_asking("content")
+    forms.take_answer(handler, form, {}, "不是第一次了，楼下烧烤每天晚上吵")
+    assert form.slots["content"] == "不是第一次了，楼下烧烤每天晚上吵" and "每天晚上" in form.slots["when"]

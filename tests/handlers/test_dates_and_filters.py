@@ -56,3 +56,12 @@ def test_parse_day(text, day):
                                         ("早点", None)])
 def test_parse_time(text, hhmm):
     assert parse_time(text) == hhmm
+
+
+@pytest.mark.parametrize("text, day", [
+    ("二十五号上午", dt.date(2026, 11, 25)), ("11月二十六号下午", dt.date(2026, 11, 26)),
+    ("十二月三号", dt.date(2026, 12, 3)), ("十号", dt.date(2026, 12, 10)), ("三十号", dt.date(2026, 11, 30)),
+    ("12月3日", dt.date(2026, 12, 3)), ("12/3", dt.date(2026, 12, 3)),
+])
+def test_a_day_of_the_month_in_chinese_numerals(text, day):
+    assert parse_day(text, dt.date(2026, 11, 16)) == day

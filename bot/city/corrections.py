@@ -1,0 +1,71 @@
+"""What a correction keeps: the value said last, never one turned down.
+
+    说错了 不是昨天 是前天下午     -> 前天下午
+    不是周三是周四                -> 周四
+    周四不行周五吧                -> 周五
+    地址换成高新区                -> 高新区
+    不对不对，改成后天上午         -> 后天上午
+
+A message is cut into pieces at its pauses (，。！？；、 and spaces) and at the words that lead a
+correction (不是, 是, 说错了, 改成, 换成, 应该是 …) or turn down what came just before (不行,
+去不了, 不方便 …). A piece right after 不是, or right before 不行 / 去不了, is turned down; the
+others are read from the last one back, so the later words win.
+
+`corrects()` tells a message that corrects something ("时间说错了 是每天早上六点") from one that
+only answers: a correction fills the slot it names, never the one that was asked.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+# Words that say "what I said before was wrong" (a correction follows, or the value comes alone).
+_WRONG = (r"说错了?|打错了?|搞错了?|弄错了?|写错了?|记错了?|填错了?|输错了?|错了|不对|更正一下|更正|纠正一下|"
+          r"改成|改为|改到|改在|换成|换到|换为|应该是|其实是|而是")
+# Words after a value that turn it down ("周四不行", "上午去不了").
+_REFUSED_AFTER = r"不行了?|不可以|不方便|去不了|来不了|没空|没时间|不得行|不合适|有事"
+_PAUSE = r"[\s，,。.；;！!？?、~～…]+"
+_PIECES = re.compile(rf"{_PAUSE}|(不是|{_WRONG}|{_REFUSED_AFTER}|是)")
+_CORRECTS = re.compile(rf"不是|{_WRONG}")
+
+
+def corrects(text: str | None) -> bool:
+    """Does the message correct what was said before (不对, 说错了, 改成, 不是…是…)?"""
+    return bool(_CORRECTS.search(text or ""))
+
+
+def pieces(text: str | None) -> list[tuple[str, bool]]:
+    """The message's pieces in order, each with whether it is turned down."""
+    out: list[tuple[str, bool]] = []
+    negate_next = False
+    for part in _PIECES.split(text or ""):
+        if part is None or not part.strip() or re.fullmatch(_PAUSE, part):
+            continue
+        if part == "不是":
+            negate_next = True
+            continue
+        if re.fullmatch(_REFUSED_AFTER, part):
+            if out:
+                out[-1] = (out[-1][0], True)
+            negate_next = False
+            continue
+        if re.fullmatch(rf"{_WRONG}|是", part):
+            negate_next = False
+            continue
+        out.append((part, negate_next))
+        negate_next = False
+    return out
+
+
+def last_said(text: str | None, read: Callable[[str], T | None]) -> T | None:
+    """What `read` finds in the last piece of the message that names something and is not turned
+    down: in a correction the later words win."""
+    for piece, refused in reversed(pieces(text)):
+        if refused:
+            continue
+        value = read(piece)
+        if value:
+            return value
+    return None

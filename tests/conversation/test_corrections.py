@@ -1,0 +1,58 @@
+"""What a correction keeps (bot.city.corrections) and what asks the bot about itself
+(bot.conversation.words.asks_the_bot): issue 12, forms that accept corrections."""
+import datetime as dt
+
+import pytest
+
+from bot.city.districts import find_district
+from bot.conversation.words import asks_the_bot
+from bot.city.corrections import corrects, last_said
+from handlers.dates import parse_day, part_of_day
+
+MONDAY = dt.date(2026, 11, 16)
+
+
+def _day(text):
+    return last_said(text, lambda t: parse_day(t, MONDAY))
+
+
+@pytest.mark.parametrize("text, day", [
+    ("不是周三是周四", dt.date(2026, 11, 19)),
+    ("周四不行周五吧", dt.date(2026, 11, 20)),
+    ("说错了 不是下周一 是下周二上午", dt.date(2026, 11, 24)),
+    ("不对不对，改成后天上午", dt.date(2026, 11, 18)),
+    ("日期改成周五", dt.date(2026, 11, 20)),
+    ("改到周五，不是周四", dt.date(2026, 11, 20)),     # the turned-down one comes last
+    ("明天去不了 后天可以", dt.date(2026, 11, 18)),
+])
+def test_the_last_day_said_wins_and_a_turned_down_one_never(text, day):
+    assert _day(text) == day
+
+
+def test_districts_and_parts_of_the_day_too():
+    assert last_said("不是锦江区是武侯区", find_district) == "武侯区"
+    assert last_said("地点换成高新区", find_district) == "高新区"
+    assert last_said("上午去不了 改下午嘛", part_of_day) == "pm"
+    assert last_said("不是锦江区", find_district) is None      # only turned down: nothing to take
+
+
+@pytest.mark.parametrize("text", ["不对，是11点以后", "说错了 是前天", "地址换成高新区", "刚才打错了", "不是昨天是前天"])
+def test_a_correction_is_told_from_an_answer(text):
+    assert corrects(text)
+
+
+@pytest.mark.parametrize("text", ["每天晚上", "武侯区玉林北路", "是在天府五街", "下水道堵了"])
+def test_an_answer_is_no_correction(text):
+    assert not corrects(text)
+
+
+@pytest.mark.parametrize("text", ["等一下 你是真人在回还是机器人哦", "你们是不是机器人", "你是AI吗", "是自动回复吗",
+                                  "到底是不是真人在回复", "你是机器人还是人工哦"])
+def test_a_question_to_the_bot(text):
+    assert asks_the_bot(text)
+
+
+@pytest.mark.parametrize("text", ["投诉扫地机器人质量差", "我买的扫地机器人是坏的", "转人工", "武侯区玉林路",
+                                  "真人秀节目太吵了", "发email给你们"])
+def test_no_question_to_the_bot(text):
+    assert not asks_the_bot(text)
