@@ -67,6 +67,21 @@ OUTBOX_LEN = "#outbox-len"
 _DIRECT = re.compile(r"^/([a-z_]+)(\{.*\})?$")
 _BARE_VALUE = re.compile(r"[\dA-Za-z\s:：.\-]+")
 # A question, not an answer: what makes a message in a free-text slot a new request.
+# Words that ask for a service, by the intent they ask for (None: any service): a message carrying
+# one asks for something new unless it is the open form's own (约个号 inside a booking).
+_SERVICE_WORDS = (
+    ("book_appointment", re.compile(r"预约|约个|约一|挂号|挂个号|排号|排个号|取号")),
+    ("file_complaint", re.compile(r"投诉|举报|反映")),
+    ("bind_identity", re.compile(r"实名|绑定|认证")),
+    ("request_human", re.compile(r"人工|客服")),
+    (None, re.compile(r"查|问一?下|进度|余额|办到哪|材料")),
+)
+
+
+def _asks_for_another_service(text: str, open_intent: str) -> bool:
+    return any(pattern.search(text) for intent, pattern in _SERVICE_WORDS if intent != open_intent)
+
+
 # A message that opens by taking something back: what follows corrects the open form.
 _CORRECTS = re.compile(r"\s*(不是|不对|不要|说错了|搞错了|错了|改成|换成|改为|改一下|应该是)")
 _ASKS = re.compile(r"[吗？?]|什么|哪|怎么|多久|几点|多少|咋|啥|如何|能不能|可不可以|是不是|要不要|有没有")
@@ -479,17 +494,18 @@ class Dispatcher:
         # An answer that fills the asked slot is an answer, whatever the intent says.
         if form.asking and msg.parse.entity(form.asking):
             return False
+        # A message that asks something or asks for another service ("明天下午帮我查下公积金余额",
+        # "不是预约，我要投诉…") is a new request, whatever values of the open form it holds.
+        if _ASKS.search(msg.text) or _asks_for_another_service(msg.text, form.intent):
+            return True
         handler = self.handlers.get(form.intent)
         values = handler.values_in(turn()) if handler is not None else {}
-        # So is the value the form waits for, or several of its values at once, read by the form's
-        # own readers, in a message that asks nothing ("社保卡补办 青羊区 下周一上午" read as a
-        # social-insurance query; "社保卡补办要带什么材料" is a question, answered aside).
-        if not _ASKS.search(msg.text) and ((form.asking and form.asking in values) or len(values) >= 2):
+        # So the value the form waits for, or several of its values at once, read by the form's own
+        # readers, is an answer ("社保卡补办 青羊区 下周一上午" read as a social-insurance query) ...
+        if (form.asking and form.asking in values) or len(values) >= 2:
             return False
-        # And a correction of the form's values ("不是医保报销 是社保卡补办", "医保" to the NLU).
-        if values and _CORRECTS.match(msg.text):
-            return False
-        return True
+        # ... and so is a correction of the form's values ("不是医保报销 是社保卡补办", "医保" to the NLU).
+        return not (values and _CORRECTS.match(msg.text))
 
     def _start(self, handler: Handler, session: Session, citizen, incoming: Incoming, msg: Message) -> list[Reply]:
         pre: list[Reply] = []

@@ -594,3 +594,29 @@ def test_a_question_to_the_bot_mid_form_is_answered_and_fills_nothing(chat, fake
     assert form.intent == "file_complaint" and "location" not in form.slots
     assert "什么时候" in chat.say("金牛区一品天下大街")
     assert "一品天下" in fake_runtime.sessions.load(chat.user_key).form.slots["location"]
+
+
+@pytest.mark.parametrize("opened_by, said, shows", [
+    # values of the open form in a message that asks for another service: a new request (review)
+    ("预约", "明天下午帮我查下公积金余额", "52,340.56"),
+    ("预约", "不是预约，我要投诉青羊区政务中心排队太久", "发生"),            # the complaint's own question
+    ("投诉武侯区玉林路的烧烤店昨天晚上油烟太大", "我还想预约明天上午去武侯区办居住证", "预约"),
+])
+def test_a_request_for_another_service_is_no_answer_to_the_open_form(chat, opened_by, said, shows):
+    chat.bind(WANG)
+    first = chat.say(opened_by)
+    assert "预约" in opened_by or "手机号" in first          # a complaint now asking for the phone
+    reply = chat.say(said)
+    assert shows in reply
+    assert "手机号" not in reply if "投诉" in opened_by else "可预约的时段" not in reply
+
+
+def test_the_bookings_values_are_read_without_asking_any_backend():
+    # values_in runs for a message that may be something else entirely, with the backend maybe down
+    from bot.conversation.contract import Turn
+    from bot.stores.sessions import Form, Session
+    from handlers.appointments import BookAppointment
+    form = Form("book_appointment", step="cancel_confirm")            # no halls asked yet
+    turn = Turn(incoming=None, text="青羊区 下周一上午", parse=None, slots={}, form=form, session=Session(),
+                citizen=None, services=None)
+    assert BookAppointment().values_in(turn).keys() == {"district", "date", "part"}
