@@ -81,7 +81,11 @@ class BookAppointment(Handler):
         """The booking's values in a message (its own readers: the item, the district, the day, the
         half-day), for the dispatcher to tell an answer from a new request."""
         text = (turn.incoming.text if turn.incoming is not None else None) or turn.text or ""
-        found = {"item": self._item_from(turn, text), "district": find_district(text),
+        # The item only from what the form already asked the halls (never a backend call here: this
+        # runs for a message that may be something else entirely, the backend may be down).
+        bookable = turn.form.data.get("bookable") or ()
+        item = max((i for i in bookable if i in text), key=len, default=None)
+        found = {"item": item, "district": find_district(text),
                  "date": parse_day(text, clock.today()), "part": part_of_day(text)}
         return {k: str(v) for k, v in found.items() if v}
 
