@@ -287,8 +287,9 @@ def resume_problem(start: Checkpoint | None, path: Path) -> str | None:
     return None
 
 
-class _Stop(Exception):
-    """SIGTERM, turned into a clean stop like Ctrl-C."""
+class _Stop(BaseException):
+    """SIGTERM, turned into a clean stop like Ctrl-C (not an Exception: no `except Exception` on the
+    way, such as keeping a batch for the office's reports, may swallow it)."""
 
 
 def run_file(ingestor, path: Path, out: Path, summary: Summary, start: Checkpoint | None,

@@ -79,6 +79,9 @@ class HotlineIngestor:
         self.keep_heard = keep_heard    # the durable records' HeardCalls.keep_many: the office's reports
         self._unkept: list[dict] = []   # heard, not yet kept: written KEEP_BATCH at a time, and by flush_kept()
         self._unkept_lock = threading.Lock()
+        # Held across taking a batch and writing it: flush_kept() returns only once every call handed
+        # over before it is written (a worker's batch may be on its way when a checkpoint flushes).
+        self._keeping = threading.Lock()
 
     def understand(self, call: Call) -> Analysis:
         """What the call was about, without filing anything (also what `make hotline-eval` measures).
@@ -144,15 +147,23 @@ class HotlineIngestor:
         operator to re-ingest (keeping is idempotent by call_id)."""
         if self.keep_heard is None:
             return
-        with self._unkept_lock:
-            batch, self._unkept = self._unkept, []
-        if not batch:
-            return
-        try:
-            self.keep_heard(batch)
-        except Exception:
-            log.exception("hotline: %d calls (%s … %s) not kept for the office's reports (re-ingest the file "
-                          "to add them)", len(batch), batch[0]["call_id"], batch[-1]["call_id"])
+        with self._keeping:
+            with self._unkept_lock:
+                batch, self._unkept = self._unkept, []
+            if not batch:
+                return
+            try:
+                self.keep_heard(batch)
+                return
+            except Exception:
+                log.warning("hotline: %d calls not kept in one statement; keeping them one by one", len(batch),
+                            exc_info=True)
+            for heard in batch:     # one bad row (a call_id too long for the column) costs only itself
+                try:
+                    self.keep_heard([heard])
+                except Exception:
+                    log.exception("hotline call %s: not kept for the office's reports (re-ingest the file to "
+                                  "add it)", heard["call_id"])
 
     def caller_key(self, call: Call) -> str | None:
         """The caller's pseudonym: a keyed hash of the number in its 11-digit form, so 186-2830-5147

@@ -250,3 +250,43 @@ def _day_range(calls):
     import datetime as dt
     days = sorted(dt.date.fromisoformat(c["started_at"][:10]) for c in calls)
     return days[0], days[-1]
+
+
+def test_a_row_the_records_refuse_costs_only_itself_and_flush_waits_for_a_batch_on_its_way():
+    """A unit test of the keeping alone (no stack): a batch refused as a whole (a call_id too long
+    for the column) is kept row by row; a flush started while a worker's batch is being written
+    returns only once that batch is written (a checkpoint must not count calls not yet kept)."""
+    import threading
+    import time as _time
+    from bot.channels.hotline.picture import Heard
+
+    kept, writing = [], threading.Event()
+
+    def keep_many(rows):
+        if len(rows) > 1 and any(len(r["call_id"]) > 64 for r in rows):
+            raise ValueError("value too long for type character varying(64)")
+        if any(len(r["call_id"]) > 64 for r in rows):
+            raise ValueError("value too long")
+        writing.set()
+        _time.sleep(0.2)                 # a slow database
+        kept.extend(r["call_id"] for r in rows)
+
+    ingestor = HotlineIngestor(parse=None, routing={}, min_confidence=0.5, purposes=frozenset(), workorders=None,
+                               hub=None, keep_heard=keep_many)
+    import datetime as dt
+    heard = [Heard(cid, dt.date(2026, 11, 2), None, "greet", None, None, None, None, None)
+             for cid in ["A1", "X" * 100, "A2"]]
+    for h in heard:
+        ingestor._keep(h)
+    ingestor.flush_kept()
+    assert kept == ["A1", "A2"]
+
+    kept.clear()
+    writing.clear()
+    ingestor._keep(heard[0])
+    worker = threading.Thread(target=ingestor.flush_kept)   # a worker's full batch on its way
+    worker.start()
+    writing.wait(2)
+    ingestor.flush_kept()                                    # the checkpoint's flush
+    assert kept == ["A1"]
+    worker.join()
