@@ -44,12 +44,20 @@ def test_ledger_filter_understood_words_and_empty_filter():
     ("明天", dt.date(2026, 11, 28)), ("后天上午", dt.date(2026, 11, 29)), ("下周一", dt.date(2026, 11, 30)),
     ("周三", dt.date(2026, 12, 2)), ("12月3日", dt.date(2026, 12, 3)), ("2026-12-01", dt.date(2026, 12, 1)),
     ("1月5号", dt.date(2027, 1, 5)), ("3号", dt.date(2026, 12, 3)), ("随便", None),
-    # 下个礼拜 / 这个星期 as well as 下周; the 下 of 一下 is no "next" (the NLU text has no spaces)
-    ("下个礼拜二", dt.date(2026, 12, 1)), ("下下个星期一", dt.date(2026, 12, 7)), ("这个周六", dt.date(2026, 11, 28)),
-    ("约一下周一上午", dt.date(2026, 11, 30)), ("看一下周六行不", dt.date(2026, 11, 28)),
+    ("下下个星期一", dt.date(2026, 12, 7)), ("看一下周六行不", dt.date(2026, 11, 28)),
 ])
 def test_parse_day(text, day):
     assert parse_day(text, TODAY) == day
+
+
+@pytest.mark.parametrize("text, day", [
+    # On a Monday, where "this week's" and "next week's" Wednesday differ: 下个礼拜 / 这个星期 as well
+    # as 下周, and the 下 of 一下 is no "next" (the NLU's text has no spaces: 约一下周三)
+    ("下个礼拜三", dt.date(2026, 11, 25)), ("下个星期三", dt.date(2026, 11, 25)), ("这个周三", dt.date(2026, 11, 18)),
+    ("约一下周三上午", dt.date(2026, 11, 18)), ("约一下 周三", dt.date(2026, 11, 18)), ("看一下下周三", dt.date(2026, 11, 25)),
+])
+def test_parse_day_this_or_next_week_on_a_monday(text, day):
+    assert parse_day(text, dt.date(2026, 11, 16)) == day
 
 
 @pytest.mark.parametrize("text, hhmm", [("09:30", "09:30"), ("9点半", "09:30"), ("下午2点", "14:00"), ("十点", "10:00"),
