@@ -84,6 +84,7 @@ def test_the_stack_stops_when_whoever_started_it_is_killed(tmp_path):
     parent.send_signal(signal.SIGKILL)
     parent.wait(5)
     deadline = time.monotonic() + 10
-    while not marker.exists() and time.monotonic() < deadline:
+    # the handler's open() creates the file before its write(): wait for the word, not the file
+    while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert marker.read_text() == "stopped"
