@@ -151,42 +151,34 @@ class NluClient:
 
     # -- parsing ----------------------------------------------------------------------------
     def parse(self, text: str) -> Parse:
-        started = time.perf_counter()
-        try:
-            norm, where = normalise_with_offsets(text)
-            return self._parse(norm).in_citizen_text(text, where)
-        finally:
-            metrics.NLU_PARSE_SECONDS.observe(time.perf_counter() - started)
+        return self.parse_many([text])[0]
 
     def parse_many(self, texts: list[str]) -> list[Parse]:
-        """parse() of each text, with the cache read in one round trip to Redis and written in one:
-        what the hotline needs for a call's turns (each round trip costs the intake CPU too)."""
+        """parse() of each text, with the cache read in one round trip to Redis and written in one
+        (the hotline parses a call's turns at once: each round trip costs the intake CPU too)."""
         started = time.perf_counter()
-        shared = 0.0     # the cache's round trips, shared by the texts
         try:
             prepared = []
             for text in texts:
                 norm, where = normalise_with_offsets(text)
-                masked = mask_identifiers(norm)
-                prepared.append((text, norm, where, masked))
+                prepared.append((text, norm, where, mask_identifiers(norm)))
             fp = self.fingerprint()
             keys = [self._cache_key(fp, masked) for _, _, _, masked in prepared]
             cached = self._cache_get_many(keys)
-            shared = time.perf_counter() - started
+            shared = time.perf_counter() - started      # the cache's round trip, shared by the texts
             out, fresh = [], {}
             for (text, norm, where, masked), key, body in zip(prepared, keys, cached):
                 own = time.perf_counter()
+                body = body if body is not None else fresh.get(key)
+                metrics.NLU_CACHE.labels("miss" if body is None else "hit").inc()
                 if body is None:
-                    body = fresh.get(key)
-                if body is not None:
-                    metrics.NLU_CACHE.labels("hit").inc()
-                else:
-                    metrics.NLU_CACHE.labels("miss").inc()
                     body = self._post_parse(masked.text)
-                    self._restore(norm, masked, body)      # a malformed answer is never cached
-                    fresh[key] = body
-                out.append(self._restore(norm, masked, body).in_citizen_text(text, where))
-                # one observation per text, as parse() makes: its own time and its share of the cache's
+                    parsed = self._restore(norm, masked, body)
+                    fresh[key] = body                       # after _restore: a malformed answer is never cached
+                else:
+                    parsed = self._restore(norm, masked, body)
+                out.append(parsed.in_citizen_text(text, where))
+                # one observation per text: its own time and its share of the cache's round trip
                 metrics.NLU_PARSE_SECONDS.observe(time.perf_counter() - own + shared / len(texts))
             self._cache_set_many(fresh)
             return out
@@ -196,19 +188,6 @@ class NluClient:
 
     def _cache_key(self, fp: str, masked) -> str:
         return self.hub.key("nlu", fp, hashlib.sha1(masked.text.encode("utf-8")).hexdigest())
-
-    def _parse(self, norm: str) -> Parse:
-        masked = mask_identifiers(norm)
-        key = self._cache_key(self.fingerprint(), masked)
-        body = self._cache_get(key)
-        if body is not None:
-            metrics.NLU_CACHE.labels("hit").inc()
-            return self._restore(norm, masked, body)
-        metrics.NLU_CACHE.labels("miss").inc()
-        body = self._post_parse(masked.text)
-        parse = self._restore(norm, masked, body)  # a malformed answer is never cached
-        self._cache_set(key, body)
-        return parse
 
     @staticmethod
     def _restore(norm: str, masked, body: dict) -> Parse:
@@ -247,13 +226,6 @@ class NluClient:
         return body
 
     # The cache is an optimisation: Redis trouble must not stop parsing.
-    def _cache_get(self, key: str) -> dict | None:
-        try:
-            raw = self.hub.text.get(key)
-            return json.loads(raw) if raw else None
-        except (redis.RedisError, ValueError):
-            return None
-
     def _cache_get_many(self, keys: list[str]) -> list[dict | None]:
         if not keys:
             return []
@@ -277,13 +249,5 @@ class NluClient:
                 for key, body in bodies.items():
                     pipe.set(key, json.dumps(body, ensure_ascii=False), ex=self.settings.cache_ttl_s)
                 pipe.execute()
-        except redis.RedisError:
-            log.warning("NLU cache write failed", exc_info=False)
-
-    def _cache_set(self, key: str, body: dict) -> None:
-        if self.settings.cache_ttl_s <= 0:
-            return
-        try:
-            self.hub.text.set(key, json.dumps(body, ensure_ascii=False), ex=self.settings.cache_ttl_s)
         except redis.RedisError:
             log.warning("NLU cache write failed", exc_info=False)
