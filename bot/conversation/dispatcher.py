@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Mapping
 
+from bot.city.corrections import corrects
 from bot.conversation import forms
 from bot.conversation.contract import Handler, Result, Services, Slot, Turn
 from bot.conversation.error_replies import ErrorReplies
@@ -66,7 +67,6 @@ OUTBOX_LEN = "#outbox-len"
 # (menu choices and clarifications send these).
 _DIRECT = re.compile(r"^/([a-z_]+)(\{.*\})?$")
 _BARE_VALUE = re.compile(r"[\dA-Za-z\s:：.\-]+")
-# A question, not an answer: what makes a message in a free-text slot a new request.
 # Words that ask for a service, by the intent they ask for (None: any service): a message carrying
 # one asks for something new unless it is the open form's own (约个号 inside a booking).
 _SERVICE_WORDS = (
@@ -82,8 +82,7 @@ def _asks_for_another_service(text: str, open_intent: str) -> bool:
     return any(pattern.search(text) for intent, pattern in _SERVICE_WORDS if intent != open_intent)
 
 
-# A message that opens by taking something back: what follows corrects the open form.
-_CORRECTS = re.compile(r"\s*(不是|不对|不要|说错了|搞错了|错了|改成|换成|改为|改一下|应该是)")
+# A question, not an answer: what makes a message in a free-text slot a new request.
 _ASKS = re.compile(r"[吗？?]|什么|哪|怎么|多久|几点|多少|咋|啥|如何|能不能|可不可以|是不是|要不要|有没有")
 
 # A question in the middle of a form that no service answers: said so, and the question asked again.
@@ -505,7 +504,7 @@ class Dispatcher:
         if (form.asking and form.asking in values) or len(values) >= 2:
             return False
         # ... and so is a correction of the form's values ("不是医保报销 是社保卡补办", "医保" to the NLU).
-        return not (values and _CORRECTS.match(msg.text))
+        return not (values and corrects(msg.text))
 
     def _start(self, handler: Handler, session: Session, citizen, incoming: Incoming, msg: Message) -> list[Reply]:
         pre: list[Reply] = []
