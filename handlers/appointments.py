@@ -41,6 +41,11 @@ BOOKABLE_DAYS = 14      # how far ahead the halls take bookings (from tomorrow)
 _CHOICE_REPLY = re.compile(r"[\dA-Za-z\s:：.\-_]+|确认|取消|" + "|".join(map(re.escape, ("改约到其他时间", "保留"))))
 
 
+def _named_item(bookable, text: str) -> str | None:
+    """The longest bookable item the text names as it is written (社保卡补办 over 社保卡)."""
+    return max((i for i in bookable if i in text), key=len, default=None)
+
+
 def _when(booking, with_end: bool = False) -> str:
     end = f"-{booking.end}" if with_end else ""
     return f"{date_with_weekday(booking.date)} {booking.start}{end}"
@@ -83,9 +88,7 @@ class BookAppointment(Handler):
         text = (turn.incoming.text if turn.incoming is not None else None) or turn.text or ""
         # The item only from what the form already asked the halls (never a backend call here: this
         # runs for a message that may be something else entirely, the backend may be down).
-        bookable = turn.form.data.get("bookable") or ()
-        item = max((i for i in bookable if i in text), key=len, default=None)
-        found = {"item": item, "district": find_district(text),
+        found = {"item": _named_item(turn.form.data.get("bookable") or (), text), "district": find_district(text),
                  "date": parse_day(text, clock.today()), "part": part_of_day(text)}
         return {k: str(v) for k, v in found.items() if v}
 
@@ -378,10 +381,9 @@ class BookAppointment(Handler):
         """The hall item the text names, directly or through a catalogue synonym (港澳签注 -> 签注)."""
         if not text:
             return None
-        bookable = self._bookable_items(turn)
-        direct = [i for i in bookable if i in text]
+        direct = _named_item(self._bookable_items(turn), text)
         if direct:
-            return max(direct, key=len)
+            return direct
         catalogue: Catalogue = turn.services.catalogue
         item = catalogue.get(text) or catalogue.find(text)
         if item is None or not hasattr(item, "synonyms"):
