@@ -35,14 +35,17 @@ PLACE = re.compile(
 # the form still asks for the district and the place ("楼下烧烤店油烟太大" gives no place).
 # A time: a moment, a period, or how long it has gone on.
 _NUM = r"[0-9一二三四五六七八九十两几半]"
+# Words after a period that make it the unit of an amount: 一个月收五百, 一年要交两千, 一天赚八十.
+_PAID = r"(?:就|才|都|要|得|只)?(?:收|交|缴|付|花|赚|挣|扣|涨|租|[0-9一二三四五六七八九十两几百千万]+\s*(?:块|元|百|千|万))"
 _CN_NUMBER = r"[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九]"
 TIME = re.compile(
     r"每天|天天|每晚|每周|每个?周末|周末|每次|经常|"
-    r"今天|昨天|前天|今早|今晚|昨晚|昨夜|前几天|这几天|这两天|这段时间|最近|近期|上周|上个?星期|"
+    r"今天|昨天|前天|今早|今晚|昨晚|昨夜|前几天|这几天|这两天|这段时间|最近|近期|上个?(?:周|星期)[一二三四五六日天末]?|"
     r"上个?月|这个月|本月|去年|今年|年初|月初|月底|节假日|"
     r"早上|早晨|清早|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|通宵|"
     rf"(?<![快慢小大多少好轻重有差])(?:[0-9]+|[一二三四五六七八九十两半]+)\s*(?:点|:\d\d)|周[一二三四五六日天末]|星期[一二三四五六日天]|"
-    rf"{_NUM}+(?:多)?(?:天|周|个?星期|个多?月|年)(?:了|多|来)?|"
+    # a period, unless it is the unit of a price or a wage (一个月收五百, 一年交两千 are no time)
+    rf"{_NUM}+(?:多)?(?:天|周|个?星期|个多?月|年)(?:了|多|来)?(?!{_PAID})|"
     # a month, a day of the month (九月份, 3月5号, 十一月三号, 二十号; not a house number: 12号, 18号院)
     rf"(?:\d{{1,2}}|{_CN_NUMBER})月(?:份|(?:\d{{1,2}}|{_CN_NUMBER})[日号])?|"
     rf"(?<![\d一二三四五六七八九十])(?:{_CN_NUMBER})[日号](?![楼院栋门铺])")
@@ -126,6 +129,28 @@ def place_in(text: str) -> str | None:
     return _LEAD.sub("", place) or place if place else None
 
 
+# What may follow a time and still belong to it (11点过后, 十点多, 八点左右, 半夜开始), and what may
+# join two of its words (晚上到十一点, 早上八点至十点).
+_AFTER_TIME = re.compile(r"(?:过后|以后|之后|以前|之前|左右|前后|多钟?|钟|开始|起|来|了)+")
+_JOIN = re.compile(r"[\s到至和跟或、-]{0,2}|(?:一直)?到")
+
+
+def time_phrase(clause: str) -> str:
+    """The words of a clause that say when, not the whole clause: `每天晚上11点过后还在施工` →
+    `每天晚上11点过后`. Time words next to each other (or joined by 到, 至, 和 …) are one phrase;
+    the first such phrase is the time."""
+    m = TIME.search(clause)
+    if m is None:
+        return clause
+    start, end = m.start(), m.end()
+    for nxt in TIME.finditer(clause, end):
+        if not _JOIN.fullmatch(clause[end:nxt.start()]):
+            break
+        end = nxt.end()
+    after = _AFTER_TIME.match(clause, end)
+    return clause[start:after.end() if after else end]
+
+
 def time_in(text: str) -> str | None:
     when = place_and_time(text)[1]
-    return _LEAD.sub("", when) or when if when else None
+    return time_phrase(when) if when else None

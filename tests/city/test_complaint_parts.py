@@ -91,3 +91,19 @@ def test_a_verb_before_a_road_is_no_place(text):
                                          ("二环路高架下面", "二环路高架下面"), ("人民南路四段", "人民南路四段")])
 def test_a_named_road_is_still_a_place(text, place):
     assert place_in(text) == place
+
+
+@pytest.mark.parametrize("text, when", [
+    ("玉林北路那个工地每天晚上11点过后还在施工", "每天晚上11点过后"),
+    ("青羊区草市街有家酒吧昨晚凌晨2点还在放音乐", "昨晚凌晨2点"),
+    ("从早上八点到晚上十点都在打桩", "早上八点到晚上十点"),
+    ("每天半夜开始就有货车进出", "每天半夜开始"),
+    ("上个月二十号开始就停水", "上个月二十号开始"),
+])
+def test_the_time_kept_is_the_time_phrase_not_the_whole_clause(text, when):
+    assert time_in(text) == when
+
+
+@pytest.mark.parametrize("text", ["物业一个月收五百停车费", "一年要交两千的管理费", "一天才挣八十块", "租金一个月三千五"])
+def test_a_period_that_is_the_unit_of_a_price_is_no_time(text):
+    assert time_in(text) is None
