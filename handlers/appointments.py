@@ -29,6 +29,7 @@ from bot.core import clock
 from bot.core.messages import Card, Choice, Choices, ListReply, Text
 from handlers.common import date_with_weekday, read_yes_no
 from handlers.dates import parse_day, parse_time, part_of_day
+from handlers.halls import distance_km
 
 CANCEL_BOOKING_WORDS = ("取消预约", "退掉预约", "不去了", "预约取消", "撤销预约")
 LIST_BOOKING_WORDS = ("我的预约", "查看预约", "查预约", "预约记录", "约了什么")
@@ -119,6 +120,8 @@ class BookAppointment(Handler):
             if hall is None:
                 return self._ask_hall(turn, "没有找到这个大厅，请回复编号选择：")
             turn.form.data["hall_id"] = hall
+            # A hall of another district (none in the one said offers the item): the booking is there.
+            turn.form.data["district"] = find_district(turn.form.data["hall_name"]) or turn.form.data.get("district")
         elif step == "date":
             day = parse_day(turn.text, clock.today())
             if day is None:
@@ -209,14 +212,15 @@ class BookAppointment(Handler):
         halls = self._halls_for(turn, data["item"], data.get("district"))
         note = ""
         if not halls and data.get("district"):
-            note = f"{data['district']}暂无可预约“{data['item']}”的大厅，以下是其他区的："
-            data.pop("district")
-            halls = self._halls_for(turn, data["item"], None)
+            # The district the citizen said stays theirs (a correction of it still reads as one) until
+            # they choose a hall elsewhere; the other districts' halls nearest to it come first.
+            note = f"{data['district']}暂无可预约“{data['item']}”的大厅，以下是离{data['district']}最近的其他区大厅："
+            halls = _nearest_first(turn.services.adapters.appointments.halls(), data["item"], data["district"])
         if not halls:
             turn.form.step = "item"
             data.pop("item", None)
             return self._ask_item(turn, "这个事项暂时没有可预约的大厅，请选择其他事项：")
-        if len(halls) == 1 and prompt is None:
+        if len(halls) == 1 and prompt is None and not note:
             data["hall_id"] = halls[0].hall_id
             data["hall_name"] = halls[0].name
             return self._next(turn)
@@ -429,3 +433,14 @@ class BookAppointment(Handler):
         if not (first <= day <= clock.today() + dt.timedelta(days=BOOKABLE_DAYS)):
             return False
         return services.office_hours.is_workday(day)
+
+
+def _nearest_first(halls: list, item: str, district: str) -> list:
+    """The halls offering the item, nearest first to the district's own halls (the middle of their
+    positions, whatever they offer); in the backend's order when the district has no hall at all."""
+    offering = [h for h in halls if item in h.items]
+    own = [(h.lat, h.lon) for h in halls if h.district == district]
+    if not own:
+        return offering
+    middle = (sum(p[0] for p in own) / len(own), sum(p[1] for p in own) / len(own))
+    return sorted(offering, key=lambda h: distance_km(middle, (h.lat, h.lon)))

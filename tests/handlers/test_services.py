@@ -270,3 +270,24 @@ def test_no_thanks_in_a_sentence_ends_the_complaint(chat, fake_runtime):
     assert _complaint_form(fake_runtime, chat) is None
     chat.say("我要投诉")
     assert "已取消" in chat.say("算了 下次再说")
+
+
+def test_a_district_without_a_hall_for_the_item_is_kept_and_the_nearest_halls_offered(chat, fake_runtime):
+    """护照 has no hall in 青羊区: the district the citizen said is not thrown away while they choose,
+    the other districts' halls come nearest first, and the chosen hall's district is the booking's."""
+    from handlers.halls import distance_km
+    chat.bind(WANG)
+    reply = chat.say("预约明天上午去青羊区办护照")
+    assert "青羊区暂无可预约“护照”的大厅" in reply
+    form = _complaint_form(fake_runtime, chat)
+    assert form.data["district"] == "青羊区" and "hall_id" not in form.data
+    halls = {h.hall_id: h for h in fake_runtime.adapters.appointments.halls()}
+    qingyang = [(h.lat, h.lon) for h in halls.values() if h.district == "青羊区"]
+    offered_ids = list(form.data["hall_options"])
+    assert {halls[i].district for i in offered_ids} != {"青羊区"} and len(offered_ids) >= 2
+    assert all("护照" in halls[i].items for i in offered_ids)
+    distances = [distance_km(qingyang[0], (halls[i].lat, halls[i].lon)) for i in offered_ids]
+    assert distances == sorted(distances)
+    chat.say("1")
+    form = _complaint_form(fake_runtime, chat)
+    assert form.data["hall_id"] == offered_ids[0] and form.data["district"] == halls[offered_ids[0]].district
