@@ -385,7 +385,8 @@ class BookAppointment(Handler):
         """The hall item the text names, directly or through a catalogue synonym (港澳签注 -> 签注)."""
         if not text:
             return None
-        direct = _named_item(self._bookable_items(turn), text)
+        bookable = self._bookable_items(turn)
+        direct = _named_item(bookable, text)
         if direct:
             return direct
         catalogue: Catalogue = turn.services.catalogue

@@ -291,3 +291,10 @@ def test_a_district_without_a_hall_for_the_item_is_kept_and_the_nearest_halls_of
     chat.say("1")
     form = _complaint_form(fake_runtime, chat)
     assert form.data["hall_id"] == offered_ids[0] and form.data["district"] == halls[offered_ids[0]].district
+
+
+def test_a_booking_names_its_item_by_a_catalogue_synonym(chat, fake_runtime):
+    """暂住证 is no hall item as written; the catalogue knows it as 居住证 (the hall's word)."""
+    chat.bind(WANG)
+    chat.say("预约办理暂住证")
+    assert _complaint_form(fake_runtime, chat).data.get("item") == "居住证"
