@@ -30,7 +30,6 @@ import asyncio
 import itertools
 import json
 import os
-import platform
 import random
 import re
 import signal

@@ -29,8 +29,6 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import requests  # noqa: E402
-
 from bot.channels.hotline import read_jsonl  # noqa: E402
 from bot.channels.hotline.transcripts import Call  # noqa: E402
 from bot.core.settings import load_settings  # noqa: E402

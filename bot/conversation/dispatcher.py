@@ -480,7 +480,6 @@ class Dispatcher:
             return bool(msg.deliberate and msg.entities.get("action"))  # e.g. "取消预约" inside a booking
         if msg.parse is None:
             return True   # a menu choice, a command word or the channel: deliberate
-        slot = self._asked_slot(form)
         if intent in self.steady:
             return False
         if self._free_text_asked(form) and not _ASKS.search(msg.text):

@@ -26,7 +26,7 @@ from bot.wechat_api.mp_login import InvalidLoginCode
 from bot.web import runtime
 from bot.web.mp_schemas import ChatIn, LoginIn, LoginOut, Messages
 from bot.web.openapi import ApiDoc, ApiError
-from bot.web.ratelimits import ApiLimits, LimitValues, limit_values
+from bot.web.ratelimits import ApiLimits, LimitValues
 
 log = logging.getLogger(__name__)
 
