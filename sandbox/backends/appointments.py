@@ -3,7 +3,7 @@ the citizen's ID number in bodies (book, cancel) or the X-Id-Number header
 (list bookings), never in the URL (400 IDENTIFIER_IN_URL).
 
 Slots are 30 minutes in the halls' opening hours on working days, for the next
-`days_ahead` days, each with a capacity shared by all items. Some places are
+`days_ahead` days from tomorrow, each with a capacity shared by all items. Some places are
 already taken by other (unseen) citizens, deterministically, so that some
 slots are full. Booking requires an Idempotency-Key; a full slot answers 409
 SLOT_FULL and a slot is never booked beyond its capacity, also under
@@ -78,7 +78,8 @@ class AppointmentsBackend(SandboxBackend):
     # --- slots -------------------------------------------------------------------------
     def _open_days(self) -> set[dt.date]:
         today = today_local()
-        days = (today + dt.timedelta(days=i) for i in range(self.world.slot_plan["days_ahead"]))
+        # From tomorrow (no same-day booking), as the assistant tells citizens (BOOKABLE_DAYS).
+        days = (today + dt.timedelta(days=i) for i in range(1, self.world.slot_plan["days_ahead"] + 1))
         return {d for d in days if CALENDAR.is_workday(d)}
 
     def _taken(self, hall: dict, date: dt.date, start: str) -> int:

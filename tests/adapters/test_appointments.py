@@ -121,3 +121,14 @@ def test_concurrent_requests_for_the_last_place_give_exactly_one_booking(adapter
     assert len(booked) == 1 and len(refused) == len(racers) - 1
     assert {e.code for e in refused} == {"SLOT_FULL"}
     assert all(s.start != slot.start for s in adapters.appointments.free_slots("身份证换领", "H008", day))
+
+
+def test_the_halls_take_the_days_the_assistant_offers(adapters, fake_runtime):
+    """The sandbox's window is the assistant's rule (BookAppointment.bookable_day: working days from
+    tomorrow, BOOKABLE_DAYS ahead): a day the assistant accepts has slots, and no other day has."""
+    from handlers.appointments import BOOKABLE_DAYS, BookAppointment
+    today = CLOCK.today()
+    for ahead in range(BOOKABLE_DAYS + 3):
+        day = today + dt.timedelta(days=ahead)
+        offered = bool(adapters.appointments.free_slots("居住证", "H001", day))
+        assert offered == BookAppointment.bookable_day(fake_runtime.services, day), day
