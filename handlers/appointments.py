@@ -86,7 +86,7 @@ class BookAppointment(Handler):
     def values_in(self, turn: Turn) -> dict[str, str]:
         """The booking's values in a message (its own readers: the item, the district, the day, the
         half-day), for the dispatcher to tell an answer from a new request."""
-        text = (turn.incoming.text if turn.incoming is not None else None) or turn.text or ""
+        text = turn.words
         # The item only from what the form already asked the halls (never a backend call here: this
         # runs for a message that may be something else entirely, the backend may be down).
         found = {"item": _named_item(turn.form.data.get("bookable") or (), text), "district": find_district(text),
@@ -149,7 +149,7 @@ class BookAppointment(Handler):
         bot.city.corrections): several at once, in any order,
         each replacing what was held (and what depended on it). True when anything changed."""
         # The words as written: NLU's normalised text has lost the spaces between clauses.
-        text = ((turn.incoming.text if turn.incoming is not None else None) or turn.text or "").strip()
+        text = turn.words.strip()
         if not text or _CHOICE_REPLY.fullmatch(text) or _CHOICE_REPLY.fullmatch((turn.text or "").strip()):
             return False   # a number or an offered choice's reply: the step reads it
         data, given = turn.form.data, {}

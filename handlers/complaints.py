@@ -111,8 +111,8 @@ class FileComplaint(Handler):
         if is_progress_request(turn.entities, turn.text):
             return self._progress(turn)
         turn.form.data["form_id"] = secrets.token_hex(8)
-        if describes(turn.text or ""):  # the first message already says what happened
-            turn.form.slots["content"] = turn.text
+        if describes(turn.text or ""):  # the first message already says what happened, in their words
+            turn.form.slots["content"] = turn.words.strip()
         return None
 
     def handle(self, turn: Turn) -> Result:
@@ -129,7 +129,7 @@ class FileComplaint(Handler):
 
     def _corrected(self, turn: Turn) -> bool:
         """A place, a time or a phone said at the confirmation replaces the one held."""
-        said = (turn.incoming.text if turn.incoming is not None else None) or turn.text or ""
+        said = turn.words
         changed = False
         for slot in self.slots:
             value = slot.recognise(said) if slot.recognise else None

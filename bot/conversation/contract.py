@@ -133,6 +133,12 @@ class Turn:
         return self.incoming.user_key
 
     @property
+    def words(self) -> str:
+        """The message as the citizen wrote it (case and spaces kept: the NLU's `text` has lost
+        them), for what is kept in their own words and for readers of shapes."""
+        return (self.incoming.text if self.incoming is not None else None) or self.text or ""
+
+    @property
     def said_intent(self) -> str | None:
         """The intent NLU read in this very message (e.g. affirm / deny while confirming)."""
         return self.parse.intent if self.parse is not None else None
