@@ -56,8 +56,12 @@ def open_form(handler: Handler, entities: dict[str, str], text: str, said: str |
     return form
 
 
+_CLAUSE = re.compile(r"[^，,。.!！?？；;：:\s]+")
+
 # Words that only introduce an identifier ("电话 181…", "我身份证是…"): no answer of their own.
-_INTRODUCERS = re.compile(r"电话|手机|号码|联系方式|联系|身份证|证件|号|我的|我|是|这个|打|找|[\s\W_]")
+# ... and the words around them that ask to be called back ("你们打我电话嘛 182…", "你们先记到").
+_INTRODUCERS = re.compile(r"电话|手机|号码|联系方式|联系|身份证|证件|号|我的|我|是|这个|打|找|你们|先|记到|记下|记一下|"
+                          r"回我|回个|有事|方便|随时|[嘛哈吧呢哦嗯啊]|[\s\W_]")
 
 
 def _says_more(text: str, besides: tuple[str, ...] = ()) -> bool:
@@ -66,7 +70,9 @@ def _says_more(text: str, besides: tuple[str, ...] = ()) -> bool:
     `besides` (other slots' values read from it: "天天都这样" asked where says only when)?"""
     rest = _without_identifiers(text)
     for value in besides:
-        rest = rest.replace(value, "")
+        # the whole clause that gave the value: a time is kept as its phrase (天天), but the clause
+        # it came in (天天都这样) says nothing more
+        rest = "".join(c for c in _CLAUSE.findall(rest) if value not in c) if value else rest
     return len(_INTRODUCERS.sub("", rest)) >= 3
 
 
@@ -122,7 +128,8 @@ def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: st
         if not value and not corrected_other and (not recognised or _says_more(said, besides)) and (
                 slot.free_text or (slot.validate and slot.recognise is None)) and (
                 slot.accepts is None or slot.accepts(said)):
-            value = text
+            # Free text is kept as the citizen wrote it (case, spaces: "ETC 扣费"), not as the NLU reads it.
+            value = said.strip() if slot.free_text else text
             if slot.validate and slot.recognise is not None:
                 # The whole message as a free-text answer: kept only when it passes (a message the
                 # bot did not understand is asked again, and never counts towards a lock-out).

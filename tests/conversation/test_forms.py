@@ -122,7 +122,7 @@ def _complaint_asking(slot_name: str, **held):
 def test_a_time_given_where_the_place_was_asked_fills_only_the_time():
     handler, form = _complaint_asking("location", content="外卖电动车在人行道上乱骑")
     forms.take_answer(handler, form, {}, "天天都这样")
-    assert form.slots == {"content": "外卖电动车在人行道上乱骑", "when": "天天都这样"}
+    assert form.slots == {"content": "外卖电动车在人行道上乱骑", "when": "天天"}
     assert forms.next_question(handler, form).replies[0].text.startswith("问题发生在哪里")
 
 
@@ -133,13 +133,13 @@ def test_the_asked_place_is_the_whole_answer_from_where_it_starts():
     # with another slot's value in the same message, only the words of the place
     handler, form = _complaint_asking("location", content="有人在河边钓鱼")
     forms.take_answer(handler, form, {}, "锦江区的府南河边上，每个周末都有")
-    assert form.slots["location"] == "锦江区的府南河边上" and form.slots["when"] == "每个周末都有"
+    assert form.slots["location"] == "锦江区的府南河边上" and form.slots["when"] == "每个周末"
 
 
 def test_a_description_may_hold_a_place_and_a_time():
     handler, form = _complaint_asking("content")
     forms.take_answer(handler, form, {}, "工地半夜施工")
-    assert form.slots == {"content": "工地半夜施工", "when": "工地半夜施工"}
+    assert form.slots == {"content": "工地半夜施工", "when": "半夜"}
 
 
 def test_only_a_place_where_what_happened_was_asked_fills_the_place_and_asks_again():
@@ -177,3 +177,9 @@ def test_a_description_that_says_no_is_still_the_description():
     handler, form = _complaint_asking("content")
     forms.take_answer(handler, form, {}, "不是第一次了，楼下烧烤每天晚上吵")
     assert form.slots["content"] == "不是第一次了，楼下烧烤每天晚上吵" and "每天晚上" in form.slots["when"]
+
+
+def test_a_phone_with_words_asking_to_be_called_is_no_place():
+    handler, form = _complaint_asking("location", content="楼下有户人家养鸡 天天早上打鸣", when="天天早上")
+    forms.take_answer(handler, form, {}, "你们打我电话嘛 18227613308")
+    assert "location" not in form.slots and form.slots["contact"] == "18227613308"
