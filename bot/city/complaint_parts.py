@@ -40,12 +40,13 @@ _PAID = r"(?:就|才|都|要|得|只)?(?:收|交|缴|付|花|赚|挣|扣|涨|租
 _CN_NUMBER = r"[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九]"
 TIME = re.compile(
     r"每天|天天|每晚|每周|每个?周末|周末|每次|经常|"
-    r"今天|昨天|前天|今早|今晚|昨晚|昨夜|前几天|这几天|这两天|这段时间|最近|近期|上个?(?:周|星期)[一二三四五六日天末]?|"
+    r"今天|昨天|前天|今早|今晚|昨晚|昨夜|前几天|这几天|这两天|这段时间|最近|近期|"
+    r"(?:上上?|这|本)个?(?:周|星期|礼拜)[一二三四五六日天末]?|"
     r"上个?月|这个月|本月|去年|今年|年初|月初|月底|节假日|"
     r"早上|早晨|清早|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|通宵|"
     rf"(?<![快慢小大多少好轻重有差])(?:[0-9]+|[一二三四五六七八九十两半]+)\s*(?:点|:\d\d)|周[一二三四五六日天末]|星期[一二三四五六日天]|"
     # a period, unless it is the unit of a price or a wage (一个月收五百, 一年交两千 are no time)
-    rf"{_NUM}+(?:多)?(?:天|周|个?星期|个多?月|年)(?:了|多|来)?(?!{_PAID})|"
+    rf"好?{_NUM}+(?:多)?(?:天|周|个?(?:星期|礼拜)|个多?月|年)(?:了|多|来)?(?!{_PAID})|"
     # a month, a day of the month (九月份, 3月5号, 十一月三号, 二十号; not a house number: 12号, 18号院)
     rf"(?:\d{{1,2}}|{_CN_NUMBER})月(?:份|(?:\d{{1,2}}|{_CN_NUMBER})[日号])?|"
     rf"(?<![\d一二三四五六七八九十])(?:{_CN_NUMBER})[日号](?![楼院栋门铺])")
@@ -53,6 +54,11 @@ TIME = re.compile(
 
 # Words that only lead into a place or a time ("是武侯区…", "就在小区门口", "是每天凌晨…").
 _LEAD = re.compile(r"^(?:地点|地址|位置|时间)?(?:就是|就在|是在|是|在)")
+
+
+# A correction that names the place it corrects, and words that name nothing.
+_NAMES_PLACE = re.compile(r"地址|地点|位置|地方")
+_FILLER = re.compile(r"[哦噢喔嗯啊哎诶呃唉哈呀]+|那个|就是|不好意思")
 
 
 # A clause that asks rather than tells (its place or time words are no answer).
@@ -104,6 +110,11 @@ def _said_last(text: str) -> tuple[str | None, str | None]:
     for piece in reversed(kept):
         p, t = _said_first([piece])
         place, when = place or p, when or t
+    if place is None and _NAMES_PLACE.search(text):
+        # "地址说错了 应该是荷花池 不是驷马桥": the correction says it is the place, so its new value
+        # is one even without a place's suffix (荷花池, 九眼桥那边).
+        said = [p for p in kept if not _NAMES_PLACE.fullmatch(p) and not _FILLER.fullmatch(p) and not TIME.search(p)]
+        place = said[-1] if said else None
     return place, when
 
 

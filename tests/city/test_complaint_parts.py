@@ -107,3 +107,20 @@ def test_the_time_kept_is_the_time_phrase_not_the_whole_clause(text, when):
 @pytest.mark.parametrize("text", ["物业一个月收五百停车费", "一年要交两千的管理费", "一天才挣八十块", "租金一个月三千五"])
 def test_a_period_that_is_the_unit_of_a_price_is_no_time(text):
     assert time_in(text) is None
+
+
+@pytest.mark.parametrize("text, place", [
+    ("哦 地址说错了 应该是荷花池 不是驷马桥", "荷花池"),
+    ("地点不对，是在九眼桥那边", "九眼桥那边"),
+])
+def test_a_correction_of_the_address_gives_the_place_without_a_place_word(text, place):
+    assert place_in(text) == place
+
+
+@pytest.mark.parametrize("text, when", [
+    ("小区门口的垃圾好几天没人收了", "好几天"),
+    ("不对 记错了 是上上个礼拜", "上上个礼拜"),
+    ("上个礼拜三晚上", "上个礼拜三晚上"),
+])
+def test_weeks_said_as_libai_and_haoji_days_are_times(text, when):
+    assert time_in(text) == when
