@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Mapping
 
-from bot.city.corrections import corrects
+from bot.city.corrections import corrects, pieces
 from bot.conversation import forms
 from bot.conversation.contract import Handler, Result, Services, Slot, Turn
 from bot.conversation.error_replies import ErrorReplies
@@ -76,6 +76,16 @@ _SERVICE_WORDS = (
     ("request_human", re.compile(r"人工|客服")),
     (None, re.compile(r"查|问一?下|进度|余额|办到哪|材料")),
 )
+
+
+def _corrects_with_a_value(text: str) -> bool:
+    """A correction that says what instead (some piece kept that is no cancel word): the form takes
+    it. "不对" alone, "不是，我不办了" say no value: they may cancel."""
+    return corrects(text) and any(not says_cancel(piece) and not _FILLER.fullmatch(piece)
+                                  for piece, refused in pieces(text) if not refused)
+
+
+_FILLER = re.compile(r"[哦噢喔嗯啊哎诶呃唉哈呀]+|那个|就是|不好意思")
 
 
 def _asks_for_another_service(text: str, open_intent: str) -> bool:
@@ -431,6 +441,8 @@ class Dispatcher:
         slot = self._asked_slot(form)
         if slot and any(w in text for w in slot.skip_words):
             return False   # "不留" answers "留个电话吗", it does not cancel the complaint
+        if _corrects_with_a_value(msg.words or msg.text):
+            return False   # "营业执照不办了，改成公积金提取", "地址说错了 应该是荷花池": a correction
         if says_cancel(text):
             return True
         # "不对" alone cancels; "不对，名字是李芳" is a correction, whatever the NLU calls it.

@@ -298,3 +298,20 @@ def test_a_booking_names_its_item_by_a_catalogue_synonym(chat, fake_runtime):
     chat.bind(WANG)
     chat.say("预约办理暂住证")
     assert _complaint_form(fake_runtime, chat).data.get("item") == "居住证"
+
+
+@pytest.mark.parametrize("correction, item", [("居住证不办了，改成公积金提取", "公积金提取"),
+                                              ("居住证不办了 改成结婚登记", "结婚登记")])
+def test_a_correction_with_a_cancel_word_in_it_corrects_the_booking(chat, fake_runtime, correction, item):
+    chat.bind(WANG)
+    chat.say("预约 后天上午 武侯区 居住证")
+    reply = chat.say(correction)
+    assert "已取消" not in reply
+    assert _complaint_form(fake_runtime, chat).data["item"] == item
+
+
+def test_a_cancel_word_alone_still_cancels_the_booking(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("预约 后天上午 武侯区 居住证")
+    assert "已取消" in chat.say("不对不对 不办了")
+    assert _complaint_form(fake_runtime, chat) is None
