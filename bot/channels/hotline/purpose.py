@@ -29,18 +29,23 @@ class TurnParse:
 # reporting it (投诉, 反映一下) or asking for an act (管一下, 处理一下, 给个说法); "没人管" describes.
 # A complaint made before (之前投诉的, 上次反映的) is a follow-up: a question about its progress.
 _BEFORE = r"(?<!之前)(?<!上次)(?<!以前)(?<!已经)(?<!前几天)(?<!上个月)(?<!之前就)"
-_REPORTS = _BEFORE + r"投诉|" + _BEFORE + r"举报|曝光|" + _BEFORE + r"反映(一下|个|下|个事|些)?"
+# … and not one the caller says they are not making (我不是来反映问题的, 不是要投诉).
+_NOT = r"(?<!不是)(?<!不是来)(?<!不是要)(?<!不是想)(?<!不想)(?<!没得)"
+_REPORTS = _BEFORE + _NOT + r"投诉|" + _BEFORE + _NOT + r"举报|曝光|" + _BEFORE + _NOT + r"反映(一下|个|下|个事|些)?"
 _REQUESTS = (r"管一管|管一下|管管|处理一下|处理下|来处理|尽快处理|解决一下|帮忙解决|帮我们解决|来看一下|来看看|"
              r"查处|整治|整改|制止|取缔|督促|协调一下|给个说法|讨个说法|维权|要求.{0,6}(处理|整改|赔|退|解决)|"
-             r"希望.{0,8}(处理|解决|管|整改)|再(去|来)?(管|处理|查|看)一下")
+             r"希望.{0,8}(处理|解决|管|整改)|再(去|来)?(管|处理|查|看)一下|找(个)?人来?(说|管|处理|看|查)一下")
 ASKS_TO_HANDLE = re.compile(_REPORTS + "|" + _REQUESTS + r"|没人管|不管")
 # What counts outside a complaint turn (an answer, a closing word: 那你们帮我们反映一下嘛) …
 ASKS_TO_HANDLE_IN_ANY_TURN = re.compile(_REPORTS + "|" + _REQUESTS)
 # … and in a follow-up, where 投诉/反映 name the earlier complaint: only a new request for an act.
 REQUESTS_AN_ACT = re.compile(_REQUESTS)
 # A turn about a complaint or call made before: its work order, or the earlier call named.
-FOLLOW_UP = re.compile(r"GD\d{6,}|工单|回访|打过(你们)?的?电话|你们说.{0,10}(回复|回电|处理)|"
-                       r"(之前|上次|上回|上个月|上周|上礼拜|前天|前几天|昨天|以前|已经)[^，。,.]{0,4}(投诉|反映|举报|打过)")
+# (A call to someone else — 我给物业打过电话, 打过电话给老板 — is no follow-up of the hotline's.)
+FOLLOW_UP = re.compile(r"GD\d{6,}|G\s*D\s*[0-9零〇一二三四五六七八九幺]|工单|回访|打过(你们|12345|热线)的?电话|"
+                       r"(给|跟)(你们|12345|热线)打过|打(过)?你们(的)?电话.{0,4}(投诉|反映|举报)|你们说.{0,10}(回复|回电|处理)|"
+                       r"我(之前|上次|上回)?(投诉|反映|举报)(过)?的(那个|这个)?(事|问题)|"
+                       r"(之前|上次|上回|上个月|上个?(周|礼拜|星期)|前天|前几天|昨天|以前|已经)[^，。,.]{0,4}(投诉|反映|举报|打过)")
 # … and one asking to know something (a question, however annoyed).
 ASKS_TO_KNOW = re.compile(
     r"想问|问一下|问下|问问|咨询|请问|了解一下|查一下|查下|查查|帮我查|怎么办理|怎么弄|怎么搞|怎么申请|"
@@ -78,11 +83,17 @@ ASKS_WHAT_TO_DO = re.compile(r"怎么办理|咋个办理|怎么申请|咋个申�
 # bring / where do I go" is a guide item, even when it names a service.
 OWN_RECORD = re.compile(
     r"(我|自己|屋头|我家|我们家|我妈|我爸|我娃).{0,14}(余额|记录|明细|进度|到账|打过来|还有好多|还剩|交了好多|"
-    r"缴了好多|欠了?好多|欠多少|审核|审下来|办好了?没|状态|用了好多|少了|多了|还没|没看到|没到)|"
+    r"缴了好多|欠了?好多|欠多少|审核|审下来|办好了?没|状态|用了好多|(扣|交|缴|收|算|钱)(少|多)了|还没|没看到|没到)|"
     r"(咋个|怎么|哪里|在哪|如何)里?(能|可以)?查|走到哪|到哪一步|卡在哪|办到哪")
 # A complaint turn naming no problem of the routing table and asking nothing handled is a grumble
 # (你们效率也太低了, 莫名其妙的): it counts this much of its confidence beside a question.
 GRUMBLE_WEIGHT = 0.25
+# A turn the NLU did not place that asks about a named service (我想问下我的医保卡办好没有, read as
+# nothing at 0.5) counts for that query, with this weight (its confidence says nothing).
+UNPLACED_QUESTION_WEIGHT = 0.6
+RATING = "rate_service"
+# A call to praise how a matter was handled (给你们点个赞, 给个好评, 非常满意), not to report one.
+PRAISES = re.compile(r"好评|点赞|点个赞|表扬|锦旗|非常满意|很满意|特别满意|感谢你们|谢谢你们.{0,6}(帮|处理|解决|办)")
 
 
 def question_subject(text: str, purpose_intents: frozenset[str]) -> str | None:
@@ -123,6 +134,12 @@ def turn_purpose(t: TurnParse, purpose_intents: frozenset[str]) -> tuple[str, fl
     - a guide question about the caller's own record is that personal query, a personal query asking
       what to bring or where to go is a guide question."""
     intent, weight, text = t.parse.intent, t.parse.confidence, t.text
+    if intent not in purpose_intents and ASKS_TO_KNOW.search(text) and not ASKS_TO_HANDLE_IN_ANY_TURN.search(text):
+        question = question_subject(text, purpose_intents)
+        if question:
+            return question, UNPLACED_QUESTION_WEIGHT
+    if RATING in purpose_intents and PRAISES.search(text) and not ASKS_TO_HANDLE.search(text):
+        return RATING, weight
     if intent == COMPLAINT:
         if FOLLOW_UP.search(text) and GENERIC_QUERY in purpose_intents:
             return (COMPLAINT, weight) if REQUESTS_AN_ACT.search(text) else (GENERIC_QUERY, weight)
@@ -141,7 +158,8 @@ def turn_purpose(t: TurnParse, purpose_intents: frozenset[str]) -> tuple[str, fl
     return intent, weight
 
 
-def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str]) -> tuple[str, list[str]]:
+def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str], confirmed: str | None = None,
+                   agent_forwards: bool = False) -> tuple[str, list[str]]:
     """The call's main intent and the other purposes. `purpose_intents`: the intents that say why
     a citizen calls (the handlers declare them: Handler.purpose).
 
@@ -149,7 +167,11 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str])
     for what it asks (turn_purpose). A complaint is main — the hotline must act on it — when the
     caller asks for it to be handled, in any turn that is not a question about a service (or asks
     again for an act after a follow-up of an earlier complaint); otherwise the purpose with the
-    most evidence is, and the complaint is secondary."""
+    most evidence is, and the complaint is secondary.
+
+    The agent's side (agent_reading.py) settles it first: a purpose the caller confirmed when the
+    agent asked it back is main (a query unless the caller asks for something to be handled); a
+    call the agent passed to a department is a complaint when any caller turn was read as one."""
     evidence: dict[str, float] = {}
     first_said: dict[str, int] = {}
 
@@ -183,10 +205,18 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str])
         if not evidence:
             return FALLBACK_INTENT, []
         return max(evidence, key=lambda i: (evidence[i], -first_said[i])), []
-    if COMPLAINT in purposes and asks_to_handle:
+    complaint_read = any(t.parse.intent == COMPLAINT for t in understood)
+    if confirmed is not None and (confirmed == COMPLAINT or not asks_to_handle):
+        main = confirmed
+    elif COMPLAINT in purposes and asks_to_handle:
+        main = COMPLAINT
+    elif agent_forwards and complaint_read and COMPLAINT in purpose_intents:
         main = COMPLAINT
     else:
         main = max(purposes, key=lambda i: (evidence[i], -first_said[i]))
+    if main not in purposes:
+        purposes.append(main)
+        first_said.setdefault(main, len(understood))
     secondary = sorted((i for i in purposes if i != main), key=first_said.__getitem__)
     return main, secondary
 

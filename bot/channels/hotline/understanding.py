@@ -7,7 +7,7 @@ reaches `min_confidence` (the chat's clarification threshold). docs/hotline.md h
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from bot.city.complaint_topics import best_topic, scores as topic_scores
@@ -16,8 +16,10 @@ from bot.core.privacy import ID_LIKE, PHONE, compact, is_valid_id_number, mask_i
 from bot.nlu.client import FALLBACK_INTENT, Parse
 
 from bot.channels.hotline.gazetteer import Place, gazetteer
-from bot.channels.hotline.purpose import (ASKS_TO_HANDLE, ASKS_TO_HANDLE_IN_ANY_TURN, COMPLAINT,  # noqa: F401
-                                          TurnParse, about_staff_conduct, decide_intents, service_subject)
+from bot.channels.hotline.agent_reading import agent_reading
+from bot.channels.hotline.purpose import (ASKS_TO_HANDLE, ASKS_TO_HANDLE_IN_ANY_TURN, ASKS_TO_KNOW,  # noqa: F401
+                                          COMPLAINT, TurnParse, about_staff_conduct, decide_intents,
+                                          question_subject, service_subject)
 from bot.channels.hotline.transcripts import Call
 
 # Turns the NLU placed in no service: they may still describe a complaint's problem.
@@ -56,17 +58,25 @@ def parse_caller_turns(call: Call, parse: Callable[[str], Parse],
 
 def analyse(call: Call, turns: list[TurnParse], routing: dict[str, str], min_confidence: float,
             purposes: frozenset[str]) -> Analysis:
-    # a turn the NLU did not place still counts when it asks for something to be handled (你们再来管一下嘛)
-    understood = [t for t in turns if (t.parse.intent != FALLBACK_INTENT and t.parse.confidence >= min_confidence)
-                  or ASKS_TO_HANDLE_IN_ANY_TURN.search(t.text)]
-    intent, secondary = decide_intents(understood, purposes)
+    # a turn the NLU did not place still counts when it asks for something to be handled (你们再来管一下嘛),
+    # or asks about a named service (我想问下我的医保卡办好没有: as that question, not as the NLU's guess)
+    understood = []
+    for t in turns:
+        if (t.parse.intent != FALLBACK_INTENT and t.parse.confidence >= min_confidence) \
+                or ASKS_TO_HANDLE_IN_ANY_TURN.search(t.text):
+            understood.append(t)
+        elif ASKS_TO_KNOW.search(t.text) and question_subject(t.text, purposes):
+            understood.append(TurnParse(t.index, t.text, replace(t.parse, intent=FALLBACK_INTENT)))
+    confirmed, agent_forwards = agent_reading(call, purposes)
+    intent, secondary = decide_intents(understood, purposes, confirmed, agent_forwards)
     topic = department = None
     complaint_text = ""
     if intent == COMPLAINT:
         topic, complaint_text = complaint_topic(call, turns)
         # A complaint about a service's staff stays one (about_staff_conduct), whatever service it names.
-        subject = None if topic != "other" or about_staff_conduct(understood) else \
-            service_subject(understood, purposes)
+        # (Nor one the agent took as a complaint: asked back and confirmed, or passed to a department.)
+        subject = None if topic != "other" or about_staff_conduct(understood) or confirmed == COMPLAINT \
+            or agent_forwards else service_subject(understood, purposes)
         if subject is None and topic == "other" and secondary and \
                 not any(ASKS_TO_HANDLE.search(t.text) for t in understood):
             # A grumble on the way (你们效率也太低了) with no problem to route and nothing asked to be

@@ -1,0 +1,65 @@
+"""What the agent's side of a call says the call is about.
+
+A trained operator records what they and the caller agreed on, so the agent's turns are evidence
+the caller's words alone do not give:
+
+- a purpose asked back and confirmed: "您是想查一下报销进度？" — "对，到底走到哪一步了" is a query
+  about medical insurance, however the caller sounded before; "您是要投诉他们乱收费吗？" — "对头" is
+  a complaint;
+- a complaint taken: the agent says it goes to a department to be handled ("我们转交相关部门",
+  "会转教育局核实"); not a personal query's call-back ("核实身份后给您回电").
+"""
+from __future__ import annotations
+
+import re
+
+from bot.channels.hotline.purpose import COMPLAINT, question_subject
+from bot.channels.hotline.transcripts import Call
+
+# The agent asking back what the caller wants …
+RESTATES = re.compile(r"[您你]是(?:想|要)|[您你]的意思是|[您你](?:想|要)(?:查|问|了解|咨询|投诉|反映|举报)|"
+                      r"是(?:想|要)(?:查|问|咨询|了解|投诉|反映|举报)")
+# … with one purpose (not "您是想投诉还是咨询？") …
+BOTH = re.compile(r"还是")
+# What the agent says the caller wants is in the verb right after 想/要 (您想了解这个工单的处理情况 is a
+# question about a work order, 您是想预约…办营业执照 a booking).
+RESTATED_COMPLAINT = re.compile(r"[^，。？?]{0,3}?(?:投诉|反映|举报|让.{0,4}(?:处理|管))")
+RESTATED_BOOKING = re.compile(r"[^，。？?]{0,3}?(?:预约|约个?号|挂号|取号)")
+BOOKING = "book_appointment"
+# … and the caller's next turn saying yes.
+CONFIRMS = re.compile(r"^[\s，,。哦喂啊诶]*(?:对头|对的|没错|就是(?:想|要)|"
+                      r"(?:对|对对|是的|是啊|是|嗯|要得)(?=[\s，,。！!～~]|$))")
+
+# The agent passing the matter to a department to handle it.
+FORWARDS = re.compile(r"(?:转交|转给|转到|派给|派单给|转)[^，。？?]{0,10}(?:部门|局|街道|社区|单位|执法|城管|派出所|承办)")
+# … which a personal query's call-back also says ("转给医保部门，核实身份后给您回电"), and an earlier
+# work order's state read out ("目前工单在承办单位处理中，已经派给街道了"): neither takes a complaint.
+NOT_TAKING = re.compile(r"回电|回个电话|回您电话|核实身份|核实您的身份|身份|工单|GD\d|目前|已经(?:转|派)|进度|状态")
+
+
+def agent_reading(call: Call, purpose_intents: frozenset[str]) -> tuple[str | None, bool]:
+    """(the purpose the caller confirmed when the agent asked it back — the last such, or None;
+    whether the agent took the call as a complaint to pass on)."""
+    turns = [t for t in call.turns if t.text.strip()]
+    confirmed, forwards = None, False
+    for i, turn in enumerate(turns):
+        if turn.speaker != "agent":
+            continue
+        if FORWARDS.search(turn.text) and not NOT_TAKING.search(turn.text):
+            forwards = True
+        reply = turns[i + 1] if i + 1 < len(turns) else None
+        if reply is None or reply.speaker != "caller" or not CONFIRMS.match(reply.text):
+            continue
+        asked = RESTATES.search(turn.text)
+        if asked is None or BOTH.search(turn.text):
+            continue
+        confirmed = _restated(turn.text[asked.start():], turn.text[asked.end():], purpose_intents) or confirmed
+    return confirmed, forwards
+
+
+def _restated(restated: str, after_verb: str, purpose_intents: frozenset[str]) -> str | None:
+    if RESTATED_COMPLAINT.match(after_verb) or RESTATED_COMPLAINT.match(restated):
+        return COMPLAINT if COMPLAINT in purpose_intents else None
+    if RESTATED_BOOKING.match(after_verb) and BOOKING in purpose_intents:
+        return BOOKING
+    return question_subject(restated, purpose_intents)

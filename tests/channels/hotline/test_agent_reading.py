@@ -1,0 +1,104 @@
+"""What the agent's side of a call says (agent_reading.py), and the rules of the fifth pass on the
+caller's side (purpose.py): pinned without a model, on parses written here."""
+from __future__ import annotations
+
+import pytest
+
+from bot.channels.hotline.agent_reading import agent_reading
+from bot.channels.hotline.understanding import analyse
+from tests.channels.hotline.test_understanding import PURPOSES, a_call, decide_intents, turns
+
+ROUTING = {"noise": "生态环境局", "education": "教育局", "other": "12345热线办"}
+
+
+def analysed(said, parses):
+    """analyse() of a call; `parses`: (intent, confidence) of each caller turn, in order."""
+    call = a_call(*said)
+    caller = turns(*[(text, intent, conf) for text, (intent, conf) in zip(call.caller_texts(), parses)])
+    return analyse(call, caller, ROUTING, 0.55, PURPOSES)
+
+
+@pytest.mark.parametrize("agent, caller, confirmed", [
+    ("您是想查一下报销进度？", "对，到底走到哪一步了", "query_medical_insurance"),
+    ("您是想查燃气费明细吗？", "对头，看一下是不是抄表抄错了", "query_utility_bill"),
+    ("您想了解这个工单的处理情况？", "对，说好的五个工作日回复", "query_my_affairs"),
+    ("您是想预约明天在新津区政务服务中心办营业执照注销，对吧？", "对，明天上午", "book_appointment"),
+    ("您是要投诉他们乱收费吗？", "是的，太过分了", "file_complaint"),
+    # no purpose agreed: both offered, or the caller does not say yes
+    ("您是想投诉还是咨询？", "对", None),
+    ("您是想查一下报销进度？", "不是，我是说他们态度太差了", None),
+    ("您是想查一下报销进度？", "是哪个部门在管嘛", None),
+])
+def test_a_purpose_asked_back_and_confirmed(agent, caller, confirmed):
+    call = a_call(("agent", "您好，12345。"), ("caller", "你们这个也太慢了嘛"), ("agent", agent), ("caller", caller))
+    assert agent_reading(call, PURPOSES)[0] == confirmed
+
+
+@pytest.mark.parametrize("agent, forwards", [
+    ("好的，我们转交相关部门。", True),
+    ("好的，我们会转教育局核实。", True),
+    ("好的，我登记一下，转给医保部门，工作人员核实身份后给您回电。", False),
+    ("目前工单在承办单位处理中，已经派给街道了。", False),
+    ("可以代办，需要老人身份证和代办人身份证。", False),
+])
+def test_a_complaint_taken_is_one_passed_to_a_department(agent, forwards):
+    call = a_call(("agent", "您好。"), ("caller", "我娃在学校被罚站了一天"), ("agent", agent))
+    assert agent_reading(call, PURPOSES)[1] is forwards
+
+
+def test_a_confirmed_query_is_main_however_annoyed_the_caller_sounded():
+    said = (("agent", "您好，12345。"), ("caller", "你们燃气公司乱收费哦，我这个月燃气费三百多"),
+            ("agent", "您是想查燃气费明细吗？"), ("caller", "对头，看一下是不是抄表抄错了"))
+    result = analysed(said, [("file_complaint", 0.98), ("deny", 0.83)])
+    assert (result.intent, result.topic) == ("query_utility_bill", None)
+
+
+def test_a_call_the_agent_passed_on_is_a_complaint_though_the_caller_asked_what_to_do():
+    said = (("agent", "您好，12345。"), ("caller", "我娃在学校被老师罚站了一整天，我想问一下这种情况我们家长该怎么办"),
+            ("agent", "请问是哪个学校？"), ("caller", "龙泉驿区的一个小学"), ("agent", "好的，我们会转教育局核实。"),
+            ("caller", "要得，一定要查一下哈"))
+    result = analysed(said, [("file_complaint", 0.99), ("inform", 0.94), ("nlu_fallback", 0.5)])
+    assert (result.intent, result.topic, result.department) == ("file_complaint", "education", "教育局")
+
+
+def test_without_the_agent_the_same_question_stays_a_guide_question():
+    said = (("agent", "您好，12345。"), ("caller", "我娃在学校被老师罚站了一整天，我想问一下这种情况我们家长该怎么办"),
+            ("agent", "可以先和学校沟通。"), ("caller", "要得"))
+    assert analysed(said, [("file_complaint", 0.99), ("affirm", 0.9)]).intent == "ask_service_guide"
+
+
+def test_a_turn_the_model_did_not_place_counts_for_the_service_it_asks_about():
+    t = turns(("我想问下我的医保卡办好没有，上个月在社区办的", "nlu_fallback", 0.5), ("要得", "affirm", 1.0))
+    said = (("agent", "您好。"), ("caller", t[0].text), ("agent", "需要核实身份后给您回电。"), ("caller", "要得"))
+    assert analysed(said, [("nlu_fallback", 0.5), ("affirm", 1.0)]).intent == "query_medical_insurance"
+
+
+def test_praise_is_a_rating_and_not_a_complaint():
+    t = turns(("我不是来反映问题的哈，我是专门打来感谢你们的，路灯修好了", "file_complaint", 1.0),
+              ("我就是想给你们点个赞，给个好评，非常满意", "file_complaint", 0.97))
+    assert decide_intents(t)[0] == "rate_service"
+
+
+def test_a_request_to_send_someone_is_a_request_to_handle():
+    t = turns(("楼上天天晚上跳来跳去，一两点都不睡", "file_complaint", 1.0),
+              ("沟通过，人家说在自己屋头想咋个就咋个", "ask_service_guide", 0.62),
+              ("你们能不能找人来说一下嘛", "request_human", 0.99))
+    assert decide_intents(t)[0] == "file_complaint"
+
+
+@pytest.mark.parametrize("text, follow_up", [
+    ("我上个礼拜打你们电话反映了我们小区门口占道经营的事情，到现在都没人来回复", True),
+    ("我想问一下我投诉的那个事情到底有没有人管", True),
+    ("有，我短信收到的，G D 二零二六 一一零五 零零 零八 四四", True),
+    ("我们小区电梯又坏了，我给物业打过电话了，他们就说等师傅", False),
+    ("隔壁装修从早上七点就开始打电钻，我打过电话给他们老板，人家根本不理", False),
+])
+def test_a_follow_up_of_an_earlier_call_is_one_to_the_hotline(text, follow_up):
+    from bot.channels.hotline.purpose import FOLLOW_UP
+    assert bool(FOLLOW_UP.search(text)) is follow_up
+
+
+def test_someone_elses_age_is_no_own_record():
+    from bot.channels.hotline.purpose import OWN_RECORD
+    assert not OWN_RECORD.search("我想给我妈办个社保卡，她七十多了走不动，能不能代办，要带些啥子")
+    assert OWN_RECORD.search("我这个月的社保扣多了")
