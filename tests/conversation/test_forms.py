@@ -183,3 +183,9 @@ def test_a_phone_with_words_asking_to_be_called_is_no_place():
     handler, form = _complaint_asking("location", content="楼下有户人家养鸡 天天早上打鸣", when="天天早上")
     forms.take_answer(handler, form, {}, "你们打我电话嘛 18227613308")
     assert "location" not in form.slots and form.slots["contact"] == "18227613308"
+
+
+def test_a_description_is_kept_as_the_citizen_wrote_it_not_as_the_nlu_reads_it():
+    handler, form = _complaint_asking("content")
+    forms.take_answer(handler, form, {}, "etc扣费扣了两次", said="ETC 扣费扣了两次")
+    assert form.slots["content"] == "ETC 扣费扣了两次"
