@@ -78,6 +78,23 @@ _SERVICE_WORDS = (
 )
 
 
+# A request the citizen states in so many words ("我想反映个事情", "我要约社保卡补办", "我要投述", "你好 我要实名
+# 黄磊 5101…"): the service it names, whatever the NLU reads (a guide, a query, or nothing sure). Not a
+# question ("我想问下投诉的进度") and not one about an earlier request ("我投诉的那个", "预约的号").
+_STATED = (
+    ("file_complaint", re.compile(r"(?:我要|我想|想|要|帮我)(?:投诉|投述|投塑|头诉|反映|举报)(?![的过])")),
+    ("book_appointment", re.compile(r"(?:我要|我想|想|要|帮我|给我)(?:预约|约(?![定好的])|挂个?号|取个?号|排个?号)(?![的过])")),
+    ("bind_identity", re.compile(r"(?:我要|我想|想|要|帮我)(?:实名|认证|绑定)(?![的过])")),
+)
+
+
+def _stated_request(text: str) -> str | None:
+    if _ASKS.search(text):
+        return None
+    named = {intent for intent, pattern in _STATED if pattern.search(text)}
+    return named.pop() if len(named) == 1 else None
+
+
 def _corrects_with_a_value(text: str) -> bool:
     """A correction that says what instead (some piece kept that is no cancel word): the form takes
     it. "不对" alone, "不是，我不办了" say no value: they may cancel."""
@@ -323,6 +340,8 @@ class Dispatcher:
             intent = msg.intent = owner
         elif follow_up:
             intent = msg.intent = follow_up
+        elif stated := self._stated(msg):
+            intent = msg.intent = stated
         elif msg.parse is not None and not msg.deliberate and (intent == FALLBACK_INTENT or self._low(msg)):
             return self._clarify(msg.parse, session, msg.entities), FALLBACK_INTENT
 
@@ -421,6 +440,17 @@ class Dispatcher:
             return None
         handler = self.handlers.get(served.get("intent"))
         return handler.intent if handler is not None and handler.follows_up(msg.text, CLOCK.today()) else None
+
+    def _stated(self, msg: Message) -> str | None:
+        """The service the message asks for in so many words (_STATED), when the NLU read another
+        or nothing sure; binding only then (a query that needs identity binds first anyway)."""
+        if msg.deliberate or msg.parse is None:
+            return None
+        stated = _stated_request(msg.words)
+        if stated is None or stated == msg.intent or stated not in self.handlers:
+            return None
+        unsure = msg.intent == FALLBACK_INTENT or self._low(msg)
+        return stated if unsure or stated != "bind_identity" else None
 
     def _low(self, msg: Message) -> bool:
         return msg.parse is not None and msg.parse.confidence < self.clarify_below

@@ -315,3 +315,12 @@ def test_a_cancel_word_alone_still_cancels_the_booking(chat, fake_runtime):
     chat.say("预约 后天上午 武侯区 居住证")
     assert "已取消" in chat.say("不对不对 不办了")
     assert _complaint_form(fake_runtime, chat) is None
+
+
+@pytest.mark.parametrize("said, intent", [("我想反映个事情", "file_complaint"), ("我要投述", "file_complaint"),
+                                          ("我要约社保卡补办", "book_appointment")])
+def test_a_request_stated_in_so_many_words_opens_its_form_whatever_the_nlu_reads(chat, fake_runtime, said, intent):
+    chat.bind(WANG)
+    chat.say(said)   # the keyword NLU reads 社保 (a query) or nothing
+    assert _complaint_form(fake_runtime, chat).intent == intent
+
