@@ -6,14 +6,16 @@ the caller's words alone do not give:
 - a purpose asked back and confirmed: "您是想查一下报销进度？" — "对，到底走到哪一步了" is a query
   about medical insurance, however the caller sounded before; "您是要投诉他们乱收费吗？" — "对头" is
   a complaint;
+- a query recorded after the caller chose ("那就是查询电费", "我们登记查询报销进度");
 - a complaint taken: the agent says it goes to a department to be handled ("我们转交相关部门",
   "会转教育局核实"); not a personal query's call-back ("核实身份后给您回电").
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from bot.channels.hotline.purpose import COMPLAINT, question_subject
+from bot.channels.hotline.purpose import AGENT_RECORDS, COMPLAINT, question_subject
 from bot.channels.hotline.transcripts import Call
 
 # The agent asking back what the caller wants …
@@ -37,16 +39,27 @@ FORWARDS = re.compile(r"(?:转交|转给|转到|派给|派单给|转)[^，。？
 NOT_TAKING = re.compile(r"回电|回个电话|回您电话|核实身份|核实您的身份|身份|工单|GD\d|目前|已经(?:转|派)|进度|状态")
 
 
-def agent_reading(call: Call, purpose_intents: frozenset[str]) -> tuple[str | None, bool]:
-    """(the purpose the caller confirmed when the agent asked it back — the last such, or None;
-    whether the agent took the call as a complaint to pass on)."""
+@dataclass(frozen=True)
+class AgentReading:
+    confirmed: str | None = None    # the purpose the caller confirmed when the agent asked it back (the last)
+    forwards: bool = False          # the agent passed the call to a department: a complaint taken
+    recorded: str | None = None     # the query the agent recorded after the caller chose (the last)
+
+
+def agent_reading(call: Call, purpose_intents: frozenset[str]) -> AgentReading:
     turns = [t for t in call.turns if t.text.strip()]
-    confirmed, forwards = None, False
+    confirmed = recorded = None
+    forwards = False
     for i, turn in enumerate(turns):
         if turn.speaker != "agent":
             continue
         if FORWARDS.search(turn.text) and not NOT_TAKING.search(turn.text):
             forwards = True
+        records = AGENT_RECORDS.search(turn.text)
+        if records and not BOTH.search(turn.text):
+            # "好的，那就是查询电费。" after the caller chose: the agent's record, nothing to confirm
+            recorded = question_subject(turn.text[records.start():], purpose_intents) or recorded
+            continue
         reply = turns[i + 1] if i + 1 < len(turns) else None
         if reply is None or reply.speaker != "caller" or not CONFIRMS.match(reply.text):
             continue
@@ -54,7 +67,7 @@ def agent_reading(call: Call, purpose_intents: frozenset[str]) -> tuple[str | No
         if asked is None or BOTH.search(turn.text):
             continue
         confirmed = _restated(turn.text[asked.start():], turn.text[asked.end():], purpose_intents) or confirmed
-    return confirmed, forwards
+    return AgentReading(confirmed, forwards, recorded)
 
 
 def _restated(restated: str, after_verb: str, purpose_intents: frozenset[str]) -> str | None:

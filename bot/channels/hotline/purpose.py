@@ -28,7 +28,7 @@ class TurnParse:
 # A caller asking for something to be handled (the mark of a complaint, whatever the grammar):
 # reporting it (投诉, 反映一下) or asking for an act (管一下, 处理一下, 给个说法); "没人管" describes.
 # A complaint made before (之前投诉的, 上次反映的) is a follow-up: a question about its progress.
-_BEFORE = r"(?<!之前)(?<!上次)(?<!以前)(?<!已经)(?<!前几天)(?<!上个月)(?<!之前就)"
+_BEFORE = r"(?<!之前)(?<!上次)(?<!上回)(?<!以前)(?<!已经)(?<!前几天)(?<!上个月)(?<!之前就)(?<!前段时间)(?<!前阵子)"
 # … and not one the caller says they are not making (我不是来反映问题的, 不是要投诉).
 _NOT = r"(?<!不是)(?<!不是来)(?<!不是要)(?<!不是想)(?<!不想)(?<!没得)"
 _REPORTS = _BEFORE + _NOT + r"投诉|" + _BEFORE + _NOT + r"举报|曝光|" + _BEFORE + _NOT + r"反映(一下|个|下|个事|些)?"
@@ -96,6 +96,16 @@ RATING = "rate_service"
 PRAISES = re.compile(r"好评|点赞|点个赞|表扬|锦旗|非常满意|很满意|特别满意|感谢你们|谢谢你们.{0,6}(帮|处理|解决|办)")
 
 
+# A question that is a grievance, not a wish to know (这种合不合理嘛, 算不算违建, 这种要找哪个嘛, 我该咋个
+#办嘛 — about a wrong done to the caller, told with its problem): the caller wants it handled.
+GRIEVANCE = re.compile(r"合不合理|合理不|算不算|违不违法|是不是违|肯定是违|明显是违|有没有人管|管不管|找哪个|哪个管|归哪个|"
+                       r"哪个部门管|(?:这种|这个|这样|那我们?|我们)[^，。？?]{0,6}?(?:该|要)?(?:咋个|怎么)办|说不过去")
+# The caller saying they dialled the wrong number (打错了): no purpose at all.
+WRONG_NUMBER = re.compile(r"打错了|打错电话|拨错了")
+# The agent recording what the caller chose (那就是查询电费, 我们登记查询报销进度): that query.
+AGENT_RECORDS = re.compile(r"(?:那就是|就是|我们|帮您|给您)(?:登记)?(?:一下)?(?:查询|查一下|咨询)")
+
+
 def question_subject(text: str, purpose_intents: frozenset[str]) -> str | None:
     """The query a question is about, by the subject it names (QUERY_SUBJECTS), or a guide
     question (how to do something) when it names none — or when it asks what to bring or where
@@ -143,7 +153,7 @@ def turn_purpose(t: TurnParse, purpose_intents: frozenset[str]) -> tuple[str, fl
     if intent == COMPLAINT:
         if FOLLOW_UP.search(text) and GENERIC_QUERY in purpose_intents:
             return (COMPLAINT, weight) if REQUESTS_AN_ACT.search(text) else (GENERIC_QUERY, weight)
-        if ASKS_TO_HANDLE.search(text):
+        if ASKS_TO_HANDLE.search(text) or (GRIEVANCE.search(text) and topic_scores(text)):
             return COMPLAINT, weight
         if ASKS_TO_KNOW.search(text):
             question = question_subject(text, purpose_intents)
@@ -159,7 +169,7 @@ def turn_purpose(t: TurnParse, purpose_intents: frozenset[str]) -> tuple[str, fl
 
 
 def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str], confirmed: str | None = None,
-                   agent_forwards: bool = False) -> tuple[str, list[str]]:
+                   agent_forwards: bool = False, recorded: str | None = None) -> tuple[str, list[str]]:
     """The call's main intent and the other purposes. `purpose_intents`: the intents that say why
     a citizen calls (the handlers declare them: Handler.purpose).
 
@@ -170,7 +180,8 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str],
     most evidence is, and the complaint is secondary.
 
     The agent's side (agent_reading.py) settles it first: a purpose the caller confirmed when the
-    agent asked it back is main (a query unless the caller asks for something to be handled); a
+    agent asked it back is main (a query unless the caller asks for something to be handled), and
+    one the agent recorded after the caller chose is main whatever was said before; a
     call the agent passed to a department is a complaint when any caller turn was read as one."""
     evidence: dict[str, float] = {}
     first_said: dict[str, int] = {}
@@ -205,8 +216,12 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str],
         if not evidence:
             return FALLBACK_INTENT, []
         return max(evidence, key=lambda i: (evidence[i], -first_said[i])), []
+    if confirmed is None and recorded is None and not asks_to_handle and any(WRONG_NUMBER.search(t.text) for t in understood):
+        return "out_of_scope", []
     complaint_read = any(t.parse.intent == COMPLAINT for t in understood)
-    if confirmed is not None and (confirmed == COMPLAINT or not asks_to_handle):
+    if recorded is not None:
+        main = recorded     # the agent's record of what the caller chose, whatever words came before
+    elif confirmed is not None and (confirmed == COMPLAINT or not asks_to_handle):
         main = confirmed
     elif COMPLAINT in purposes and asks_to_handle:
         main = COMPLAINT

@@ -67,16 +67,16 @@ def analyse(call: Call, turns: list[TurnParse], routing: dict[str, str], min_con
             understood.append(t)
         elif ASKS_TO_KNOW.search(t.text) and question_subject(t.text, purposes):
             understood.append(TurnParse(t.index, t.text, replace(t.parse, intent=FALLBACK_INTENT)))
-    confirmed, agent_forwards = agent_reading(call, purposes)
-    intent, secondary = decide_intents(understood, purposes, confirmed, agent_forwards)
+    agent = agent_reading(call, purposes)
+    intent, secondary = decide_intents(understood, purposes, agent.confirmed, agent.forwards, agent.recorded)
     topic = department = None
     complaint_text = ""
     if intent == COMPLAINT:
         topic, complaint_text = complaint_topic(call, turns)
         # A complaint about a service's staff stays one (about_staff_conduct), whatever service it names.
         # (Nor one the agent took as a complaint: asked back and confirmed, or passed to a department.)
-        subject = None if topic != "other" or about_staff_conduct(understood) or confirmed == COMPLAINT \
-            or agent_forwards else service_subject(understood, purposes)
+        subject = None if topic != "other" or about_staff_conduct(understood) or agent.confirmed == COMPLAINT \
+            or agent.forwards else service_subject(understood, purposes)
         if subject is None and topic == "other" and secondary and \
                 not any(ASKS_TO_HANDLE.search(t.text) for t in understood):
             # A grumble on the way (你们效率也太低了) with no problem to route and nothing asked to be

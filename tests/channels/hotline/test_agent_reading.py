@@ -31,7 +31,7 @@ def analysed(said, parses):
 ])
 def test_a_purpose_asked_back_and_confirmed(agent, caller, confirmed):
     call = a_call(("agent", "您好，12345。"), ("caller", "你们这个也太慢了嘛"), ("agent", agent), ("caller", caller))
-    assert agent_reading(call, PURPOSES)[0] == confirmed
+    assert agent_reading(call, PURPOSES).confirmed == confirmed
 
 
 @pytest.mark.parametrize("agent, forwards", [
@@ -43,7 +43,7 @@ def test_a_purpose_asked_back_and_confirmed(agent, caller, confirmed):
 ])
 def test_a_complaint_taken_is_one_passed_to_a_department(agent, forwards):
     call = a_call(("agent", "您好。"), ("caller", "我娃在学校被罚站了一天"), ("agent", agent))
-    assert agent_reading(call, PURPOSES)[1] is forwards
+    assert agent_reading(call, PURPOSES).forwards is forwards
 
 
 def test_a_confirmed_query_is_main_however_annoyed_the_caller_sounded():
@@ -61,10 +61,27 @@ def test_a_call_the_agent_passed_on_is_a_complaint_though_the_caller_asked_what_
     assert (result.intent, result.topic, result.department) == ("file_complaint", "education", "教育局")
 
 
-def test_without_the_agent_the_same_question_stays_a_guide_question():
+def test_a_grievance_asked_as_a_question_is_a_complaint_a_how_to_question_is_not():
     said = (("agent", "您好，12345。"), ("caller", "我娃在学校被老师罚站了一整天，我想问一下这种情况我们家长该怎么办"),
-            ("agent", "可以先和学校沟通。"), ("caller", "要得"))
-    assert analysed(said, [("file_complaint", 0.99), ("affirm", 0.9)]).intent == "ask_service_guide"
+            ("agent", "嗯。"), ("caller", "要得"))
+    assert analysed(said, [("file_complaint", 0.99), ("affirm", 0.9)]).intent == "file_complaint"
+    said = (("agent", "您好，12345。"), ("caller", "我想问一下娃娃转学该怎么办手续，学校说要教育局盖章"),
+            ("agent", "需要转出学校和转入学校的证明。"), ("caller", "要得"))
+    assert analysed(said, [("file_complaint", 0.7), ("affirm", 0.9)]).intent == "ask_service_guide"
+
+
+def test_a_query_the_agent_recorded_after_the_caller_chose_is_main():
+    said = (("agent", "您好。"), ("caller", "我是想反映个事情哈，我妈的报销材料交到医保中心两个月了，钱还没看到"),
+            ("agent", "您是想投诉医保中心，还是想了解这笔报销办到哪一步了？"), ("caller", "嗯，主要是想晓得钱好久到"),
+            ("agent", "明白，我们登记查询报销进度，核实身份后回电告诉您。"), ("caller", "好嘛，谢谢哈"))
+    result = analysed(said, [("file_complaint", 0.96), ("file_complaint", 0.88), ("thank", 0.94)])
+    assert result.intent == "query_medical_insurance"
+
+
+def test_a_wrong_number_has_no_purpose():
+    said = (("agent", "您好，12345。"), ("caller", "喂，是不是修空调的？我昨天打了电话说今天上午来的嘛"),
+            ("agent", "这里是12345政务服务热线，不是空调维修。"), ("caller", "啊？哦哦，打错了打错了，不好意思哈"))
+    assert analysed(said, [("file_complaint", 0.87), ("file_complaint", 0.9)]).intent == "out_of_scope"
 
 
 def test_a_turn_the_model_did_not_place_counts_for_the_service_it_asks_about():
