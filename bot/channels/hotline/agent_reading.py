@@ -54,11 +54,12 @@ def agent_reading(call: Call, purpose_intents: frozenset[str]) -> AgentReading:
         if turn.speaker != "agent":
             continue
         if FORWARDS.search(turn.text) and not NOT_TAKING.search(turn.text):
-            forwards = True
+            forwards, recorded = True, None     # the last word of the agent's is what was recorded
         records = AGENT_RECORDS.search(turn.text)
         if records and not BOTH.search(turn.text):
             # "好的，那就是查询电费。" after the caller chose: the agent's record, nothing to confirm
             recorded = question_subject(turn.text[records.start():], purpose_intents) or recorded
+            forwards = forwards and recorded is None
             continue
         reply = turns[i + 1] if i + 1 < len(turns) else None
         if reply is None or reply.speaker != "caller" or not CONFIRMS.match(reply.text):

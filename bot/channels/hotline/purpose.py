@@ -103,7 +103,8 @@ GRIEVANCE = re.compile(r"合不合理|合理不|算不算|违不违法|是不是
 # The caller saying they dialled the wrong number (打错了): no purpose at all.
 WRONG_NUMBER = re.compile(r"打错了|打错电话|拨错了")
 # The agent recording what the caller chose (那就是查询电费, 我们登记查询报销进度): that query.
-AGENT_RECORDS = re.compile(r"(?:那就是|就是|我们|帮您|给您)(?:登记)?(?:一下)?(?:查询|查一下|咨询)")
+# (Not an offer on the way: "您可以提供户号，我帮您查一下账单".)
+AGENT_RECORDS = re.compile(r"(?:那就是|那就|就是)(?:帮您)?(?:查询|查一下|咨询)|(?:我们|帮您|给您)登记(?:一下)?(?:查询|查一下|咨询)")
 
 
 def question_subject(text: str, purpose_intents: frozenset[str]) -> str | None:

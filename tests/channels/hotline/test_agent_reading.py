@@ -119,3 +119,15 @@ def test_someone_elses_age_is_no_own_record():
     from bot.channels.hotline.purpose import OWN_RECORD
     assert not OWN_RECORD.search("我想给我妈办个社保卡，她七十多了走不动，能不能代办，要带些啥子")
     assert OWN_RECORD.search("我这个月的社保扣多了")
+
+
+def test_an_agents_offer_on_the_way_is_no_record_and_the_last_word_of_the_agent_counts():
+    said = (("agent", "您好。"), ("caller", "我这个月电费咋个这么贵，交了三百多"),
+            ("agent", "您可以提供户号，我帮您查一下账单。"), ("caller", "算了。我主要是要说物业乱涨物业费，也不开业主大会"),
+            ("agent", "好的，我们会转交相关部门核实物业收费是否合规。"), ("caller", "要得"))
+    reading = agent_reading(a_call(*said), PURPOSES)
+    assert (reading.recorded, reading.forwards) == (None, True)
+    said = (("agent", "您好。"), ("caller", "物业乱收费，燃气费也不对"), ("agent", "好的，我们转交相关部门。"),
+            ("caller", "等一下，我主要是想查燃气费"), ("agent", "好的，那就是查询燃气费，核实后回电。"))
+    reading = agent_reading(a_call(*said), PURPOSES)
+    assert (reading.recorded, reading.forwards) == ("query_utility_bill", False)
