@@ -19,6 +19,7 @@ from bot.city.complaint_topics import TOPIC_NAMES, classify
 from bot.city.departments import DEPARTMENTS
 from bot.city.districts import CITY_WIDE, find_district
 from bot.conversation.contract import Handler, Result, Slot, SlotInvalid, Turn
+from bot.conversation.words import COMPLAINT_VERBS
 from bot.core import clock
 from bot.core.messages import Card, Choice, Choices, ListReply
 from bot.core.privacy import APPLICATION_NO, ID_LIKE, PHONE, mask_phone, mask_text
@@ -34,7 +35,8 @@ SKIP_CONTACT = ("不留", "不用", "不方便", "没有", "跳过", "匿名", "
 PROGRESS_WORDS = ("进度", "到哪", "怎么样了", "处理了吗", "有结果", "结果", "回复了吗", "办结了吗")
 COMPLAINT_WORDS = ("投诉", "工单", "反映", "举报", "12345", "诉求")
 # Words that only say "I want to complain"; what is left after removing them is the description.
-_TRIGGER = re.compile(r"(我要|我想|想要|帮我|请|麻烦)?(投诉|举报|反映|求助|报告|反馈)(一下|个|一个)?(问题|情况|事情)?|[，。,.!！?？\s]")
+_TRIGGER = re.compile(rf"(我要|我想|想要|帮我|请|麻烦)?({COMPLAINT_VERBS}|求助|报告|反馈)(一下|个|一个)?"
+                      r"(问题|情况|事情|事)?|[，。,.!！?？\s]")
 
 
 # Words that only point at a place ("投诉武侯区玉林路那个…"): no description of their own.

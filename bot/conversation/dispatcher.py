@@ -30,7 +30,7 @@ from bot.conversation import forms
 from bot.conversation.contract import Handler, Result, Services, Slot, Turn
 from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
-from bot.conversation.words import END_WORDS, asks_for_more, asks_the_bot, says_cancel
+from bot.conversation.words import COMPLAINT_VERBS, END_WORDS, asks_for_more, asks_the_bot, says_cancel
 from bot.core import access, metrics
 from bot.core.clock import CLOCK
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
@@ -82,7 +82,7 @@ _SERVICE_WORDS = (
 # 黄磊 5101…"): the service it names, whatever the NLU reads (a guide, a query, or nothing sure). Not a
 # question ("我想问下投诉的进度") and not one about an earlier request ("我投诉的那个", "预约的号").
 _STATED = (
-    ("file_complaint", re.compile(r"(?:我要|我想|想|要|帮我)(?:投诉|投述|投塑|头诉|反映|举报)(?![的过])")),
+    ("file_complaint", re.compile(rf"(?:我要|我想|想|要|帮我)(?:{COMPLAINT_VERBS})(?![的过])")),
     ("book_appointment", re.compile(r"(?:我要|我想|想|要|帮我|给我)(?:预约|约(?![定好的])|挂个?号|取个?号|排个?号)(?![的过])")),
     ("bind_identity", re.compile(r"(?:我要|我想|想|要|帮我)(?:实名|认证|绑定)(?![的过])")),
 )

@@ -24,6 +24,10 @@ MORE_WORDS = frozenset({"更多", "继续", "下一页", "还有吗", "more"})
 def asks_for_more(text: str | None) -> bool:
     return (text or "").strip().lower() in MORE_WORDS
 
+# The words that ask to complain, with the typos and speech slips people send (投述, 投塑, 头诉): the
+# dispatcher's stated request and the complaint form's "says no more than I complain" read the same.
+COMPLAINT_VERBS = r"投诉|投述|投塑|头诉|举报|反映"
+
 CANCEL_WORDS = frozenset({"取消", "算了", "不办了", "退出", "不用了", "结束", "cancel", "q", "quit", "不弄了", "不查了",
                           "不要了", "再见", "拜拜"})
 

@@ -324,3 +324,9 @@ def test_a_request_stated_in_so_many_words_opens_its_form_whatever_the_nlu_reads
     chat.say(said)   # the keyword NLU reads 社保 (a query) or nothing
     assert _complaint_form(fake_runtime, chat).intent == intent
 
+
+
+def test_a_complaint_opened_with_a_typo_asks_what_happened(chat, fake_runtime):
+    chat.bind(WANG)
+    assert "描述" in chat.say("我要投述")
+    assert "content" not in _complaint_form(fake_runtime, chat).slots
