@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 from adapters.errors import BackendError
 from bot.city.districts import CITY_WIDE
@@ -23,6 +24,15 @@ from handlers import validators
 from handlers.common import datetime_cn
 
 SKIP_WORDS = ("不留", "不用", "不方便", "没有", "跳过", "不想留")
+# A rating corrected soon after it was given ("哎呀刚才点错了 应该是五星", "不好意思点错了 其实不满意").
+CHANGES = re.compile(r"点错|按错|选错|说错|搞错|弄错|错了|改成|改为|改一下|其实|应该是|重新评")
+CHANGE_WITHIN_S = 30 * 60
+# A message that starts with a level: a rating, whatever follows.
+LEADS_WITH_LEVEL = re.compile(r"[\s，,。！!]*(?:非常|很|特别|不太|不)?满意|[\s，,。！!]*(?:差评|好评|[一二两三四五1-5]星)")
+
+
+def _may_change(rating: dict | None) -> bool:
+    return bool(rating) and clock.CLOCK.time() - rating.get("at", 0) <= CHANGE_WITHIN_S
 MAX_COMMENTS = 2   # then the contact question is not asked again
 
 
@@ -49,10 +59,12 @@ class RateService(Handler):
         return rating_prompt(lead)
 
     def handle(self, turn: Turn) -> Result:
+        level = turn.entities.get("level") if turn.entities.get("level") in LEVELS else level_from_text(turn.text)
+        if level is not None and self._corrects_the_rating(turn):
+            return self._change(turn, level)
         if turn.form.step == "contact":
             return self._contact(turn)
         served = turn.session.last_served
-        level = turn.entities.get("level") if turn.entities.get("level") in LEVELS else level_from_text(turn.text)
         if not served:
             return Result.say("感谢您的反馈！您还没有办理需要评价的业务，办理后可以给我们打分。")
         if level is None:
@@ -61,21 +73,62 @@ class RateService(Handler):
         department = served.get("department") or "12345 热线办公室"
         rating_id = services.ratings.record(served["intent"], department, level, channel=turn.incoming.channel)
         turn.session.last_served = None
+        rating = {"id": rating_id, "intent": served["intent"], "department": department, "level": level,
+                  "what": served.get("label") or served["intent"], "served_at": served.get("at"),
+                  "order_no": served.get("order_no"), "at": clock.CLOCK.time()}
+        turn.session.last_rating = rating
         if level not in services.service_settings.ratings.callback_levels:
             return Result.say("感谢您的评价！我们会继续改进。还有其他需要可以随时找我。")
-        what = served.get("label") or served["intent"]
+        return self._open_callback(turn, rating)
+
+    def _open_callback(self, turn: Turn, rating: dict, lead: str = "很抱歉没能让您满意，") -> Result:
+        services, department, what, level = turn.services, rating["department"], rating["what"], rating["level"]
         task_id = services.callbacks.open(
-            reason="bad_rating", user_key=turn.user_key, department=department, intent=served["intent"],
-            what=what, served_at=served.get("at"), level=level, order_no=served.get("order_no"),
+            reason="bad_rating", user_key=turn.user_key, department=department, intent=rating["intent"],
+            what=what, served_at=rating.get("served_at"), level=level, order_no=rating.get("order_no"),
             note=f"市民对“{what}”的评价：{level}")
-        services.ratings.attach(rating_id, callback_id=task_id)
+        services.ratings.attach(rating["id"], callback_id=task_id)
+        rating["task_id"] = task_id
         turn.form.step = "contact"
-        turn.form.data.update(task_id=task_id, rating_id=rating_id, department=department, what=what, level=level,
-                              served_at=served.get("at"), comments=0)
-        if validators.phone_in(turn.incoming.text if turn.incoming is not None else turn.text or ""):
+        turn.form.data.update(task_id=task_id, rating_id=rating["id"], department=department, what=what, level=level,
+                              served_at=rating.get("served_at"), comments=0)
+        if validators.phone_in(turn.words):
             return self._contact(turn)   # "不满意 电话 173 9645 2081": the number is already given
-        return Result([Text(f"很抱歉没能让您满意，我们已登记回访，{department}会在1个工作日内联系您了解情况。"),
+        return Result([Text(f"{lead}我们已登记回访，{department}会在1个工作日内联系您了解情况。"),
                        Text(self._ask_phone(department))], keep_form=True)
+
+    def claims(self, text: str, session, unsure: bool) -> bool:
+        if level_from_text(text) is None:
+            return False
+        if _may_change(session.last_rating) and CHANGES.search(text):
+            return True
+        # "不满意 查出来的数跟我存折上的对不上 打我电话嘛 135…" right after a request was served
+        return unsure and bool(session.last_served) and LEADS_WITH_LEVEL.match(text) is not None
+
+    @staticmethod
+    def _corrects_the_rating(turn: Turn) -> bool:
+        return _may_change(turn.session.last_rating) and bool(CHANGES.search(turn.words))
+
+    def _change(self, turn: Turn, level: str) -> Result:
+        """The rating just given, corrected: counted once at its new level; a call-back opened for a
+        bad one is closed when it becomes good, and opened when a good one becomes bad."""
+        services, rating = turn.services, turn.session.last_rating
+        old, still_open = rating["level"], turn.form.step == "contact"
+        if level == old:
+            return Result.say(f"您的评价就是“{level}”，已经记下了。", keep_form=still_open)
+        services.ratings.change(rating["id"], rating["intent"], rating["department"], old, level)
+        rating["level"] = level
+        bad = services.service_settings.ratings.callback_levels
+        done = f"好的，已把您的评价改为“{level}”。"
+        if old in bad and level not in bad:
+            if rating.get("task_id"):
+                services.callbacks.close(rating.pop("task_id"), f"市民把评价改为“{level}”，无需回访")
+            return Result.say(done + "感谢您的评价！")
+        if level in bad and old not in bad:
+            return self._open_callback(turn, rating, lead=done)
+        if rating.get("task_id"):
+            services.callbacks.add_note(rating["task_id"], f"市民把评价改为“{level}”")
+        return Result.say(done, keep_form=still_open)
 
     @staticmethod
     def _ask_phone(department: str) -> str:

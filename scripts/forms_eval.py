@@ -117,6 +117,12 @@ def instrument(rt, probe: Probe) -> None:
         probe.levels.append(level)
         return _record(intent, department, level, **kw)
     ratings.record = record_rating
+    change = ratings.change
+
+    def change_rating(rating_id, intent, department, old, new, _change=change):
+        probe.levels.append(new)   # a rating corrected (刚才点错了 应该是五星): its new level is the one given
+        return _change(rating_id, intent, department, old, new)
+    ratings.change = change_rating
 
 
 def finished_values(probe: Probe, form: str) -> dict | None:

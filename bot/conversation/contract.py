@@ -212,6 +212,12 @@ class Handler:
         that request (e.g. "还没办完的" after the ledger)?"""
         return False
 
+    def claims(self, text: str, session: "Session", unsure: bool) -> bool:
+        """Is this message this handler's whatever the NLU read (`unsure`: the NLU read nothing
+        sure)? The rating handler's: a rating corrected just after it was given, or a level given
+        right after a request was served."""
+        return False
+
     def ask(self, lead: str) -> Reply:
         """A question whose answers start this intent (the rating handler's: the levels as choices)."""
         raise NotImplementedError

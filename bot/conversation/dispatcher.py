@@ -340,7 +340,7 @@ class Dispatcher:
             intent = msg.intent = owner
         elif follow_up:
             intent = msg.intent = follow_up
-        elif stated := self._stated(msg):
+        elif stated := self._stated(msg, session):
             intent = msg.intent = stated
         elif msg.parse is not None and not msg.deliberate and (intent == FALLBACK_INTENT or self._low(msg)):
             return self._clarify(msg.parse, session, msg.entities), FALLBACK_INTENT
@@ -441,15 +441,18 @@ class Dispatcher:
         handler = self.handlers.get(served.get("intent"))
         return handler.intent if handler is not None and handler.follows_up(msg.text, CLOCK.today()) else None
 
-    def _stated(self, msg: Message) -> str | None:
+    def _stated(self, msg: Message, session: Session) -> str | None:
         """The service the message asks for in so many words (_STATED), when the NLU read another
-        or nothing sure; binding only then (a query that needs identity binds first anyway)."""
+        or nothing sure; binding only then (a query that needs identity binds first anyway). And a
+        rating the rating handler claims (a rating corrected: "刚才点错了 应该是五星")."""
         if msg.deliberate or msg.parse is None:
             return None
+        unsure = msg.intent == FALLBACK_INTENT or self._low(msg)
+        if self.rater is not None and msg.intent != self.rater.intent and self.rater.claims(msg.words, session, unsure):
+            return self.rater.intent
         stated = _stated_request(msg.words)
         if stated is None or stated == msg.intent or stated not in self.handlers:
             return None
-        unsure = msg.intent == FALLBACK_INTENT or self._low(msg)
         return stated if unsure or stated != "bind_identity" else None
 
     def _low(self, msg: Message) -> bool:

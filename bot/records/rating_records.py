@@ -37,6 +37,13 @@ class RatingRecords:
             if callback_id:
                 r.callback_id = callback_id
 
+    def change_level(self, rating_id: int, level: str) -> None:
+        """The citizen corrected the rating (刚才点错了 应该是五星): one evaluation, its last level."""
+        with self.db.session() as s:
+            r = s.get(RatingRecord, rating_id)
+            if r is not None:
+                r.level = level
+
     def search(self, *, department: str | None = None, level: str | None = None, limit: int = 500) -> list[dict]:
         q = select(RatingRecord).order_by(RatingRecord.id.desc()).limit(limit)
         if department:

@@ -26,6 +26,19 @@ class RatingBook:
             return None
         return self.records.add(intent=intent, department=department, level=level, channel=channel)
 
+    def change(self, rating_id: int | None, intent: str, department: str, old: str, new: str) -> None:
+        """A rating corrected by the citizen counts once, at its new level. (The Prometheus counter
+        only goes up: it counts the new level too; the Redis counts and the record are exact.)"""
+        if new not in LEVELS or old == new:
+            return
+        pipe = self.hub.text.pipeline()
+        pipe.hincrby(self._key, f"{intent}|{department}|{old}", -1)
+        pipe.hincrby(self._key, f"{intent}|{department}|{new}", 1)
+        pipe.execute()
+        metrics.RATINGS.labels(intent, department, new).inc()
+        if self.records is not None and rating_id is not None:
+            self.records.change_level(rating_id, new)
+
     def attach(self, rating_id: int | None, *, comment: str | None = None, callback_id: str | None = None) -> None:
         """The citizen's comment, or the call-back the rating opened, added to its record."""
         if self.records is not None and rating_id is not None:

@@ -41,6 +41,7 @@ class Session:
     choices: list[list[str]] = field(default_factory=list)  # [label, reply] of the last Choices offered
     last_served: dict[str, Any] | None = None            # {"intent", "department", "at", "prompted"}
     pending_after_binding: dict[str, Any] | None = None  # intent + entities + text to resume once bound
+    last_rating: dict[str, Any] | None = None            # the rating just given, while it may be corrected
     more: dict[str, Any] | None = None                   # the rest of a long list: {"title", "items", "footer"}
     parked: Form | None = None                           # a form set aside for a new request, offered back after it
     history: list[list[str]] = field(default_factory=list)  # last messages, masked: [who, text]
@@ -55,6 +56,7 @@ class Session:
         # Built by hand: dataclasses.asdict deep-copies every value, on every turn.
         d = {"form": self.form.__dict__ if self.form else None, "choices": self.choices,
              "last_served": self.last_served, "pending_after_binding": self.pending_after_binding,
+             "last_rating": self.last_rating,
              "more": self.more, "parked": self.parked.__dict__ if self.parked else None, "history": self.history, "updated_at": self.updated_at}
         return json.dumps(d, ensure_ascii=False)
 
@@ -63,7 +65,7 @@ class Session:
         d = json.loads(raw)
         form = Form(**d["form"]) if d.get("form") else None
         choices = [c if isinstance(c, list) else [c, c] for c in d.get("choices") or []]
-        return cls(form=form, choices=choices, last_served=d.get("last_served"),
+        return cls(form=form, choices=choices, last_served=d.get("last_served"), last_rating=d.get("last_rating"),
                    pending_after_binding=d.get("pending_after_binding"), more=d.get("more"),
                    parked=Form(**d["parked"]) if d.get("parked") else None, history=d.get("history") or [], updated_at=d.get("updated_at", 0.0))
 

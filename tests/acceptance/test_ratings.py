@@ -1,5 +1,8 @@
 """Point 10 — ratings: a 好差评 prompt after a served request, five levels, a call-back
 for 不满意 / 非常不满意, counts per intent and department."""
+import datetime as dt
+
+from bot.core.clock import CLOCK
 from bot.core.messages import Choices
 from tests.fixtures.chat import WANG
 
@@ -29,3 +32,42 @@ def test_a_bad_rating_opens_a_call_back(talk, stack_runtime):
     assert "138****0001" in reply and "13880000001" not in reply and "工单号 GD" in reply
     [task] = stack_runtime.services.callbacks.open_tasks()
     assert task["phone_masked"] == "138****0001" and task["order_no"] in reply
+
+
+def test_a_bad_rating_corrected_to_a_good_one_counts_once_and_closes_its_call_back(talk, stack_runtime):
+    c = talk()
+    c.bind(WANG)
+    c.say("公积金余额")
+    c.say("差评")
+    assert len(stack_runtime.services.callbacks.open_tasks()) == 1
+    reply = c.say("哎呀刚才点错了 应该是五星")
+    assert "已把您的评价改为“非常满意”" in reply
+    book = stack_runtime.services.ratings
+    assert book.count("query_housing_fund", "住房公积金管理中心", "不满意") == 0
+    assert book.count("query_housing_fund", "住房公积金管理中心", "非常满意") == 1
+    assert stack_runtime.services.callbacks.open_tasks() == []
+    assert stack_runtime.sessions.load(c.user_key).form is None
+
+
+def test_a_good_rating_corrected_to_a_bad_one_opens_a_call_back(talk, stack_runtime):
+    c = talk()
+    c.bind(WANG)
+    c.say("社保缴费记录")
+    assert "感谢您的评价" in c.say("满意")
+    reply = c.say("不好意思点错了 其实不满意 查个记录都要绑这绑那的")
+    assert "已把您的评价改为“不满意”" in reply and "已登记回访" in reply
+    book = stack_runtime.services.ratings
+    assert book.count("query_social_security", "人力资源和社会保障局", "满意") == 0
+    assert book.count("query_social_security", "人力资源和社会保障局", "不满意") == 1
+    [task] = stack_runtime.services.callbacks.open_tasks()
+    assert "138****0001" in c.say("13880000001") and task["reason"] == "bad_rating"
+
+
+def test_a_level_said_long_after_is_no_correction(talk, stack_runtime, travel):
+    c = talk()
+    c.bind(WANG)
+    c.say("公积金余额")
+    c.say("满意")
+    travel(CLOCK.now() + dt.timedelta(minutes=31))
+    c.say("刚才点错了 应该是五星")
+    assert stack_runtime.services.ratings.count("query_housing_fund", "住房公积金管理中心", "满意") == 1
