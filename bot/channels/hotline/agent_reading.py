@@ -7,6 +7,7 @@ the caller's words alone do not give:
   about medical insurance, however the caller sounded before; "您是要投诉他们乱收费吗？" — "对头" is
   a complaint;
 - a query recorded after the caller chose ("那就是查询电费", "我们登记查询报销进度");
+- a matter declined: the agent says it is none of the hotline's ("我们这边查不到");
 - a complaint taken: the agent says it goes to a department to be handled ("我们转交相关部门",
   "会转教育局核实"); not a personal query's call-back ("核实身份后给您回电").
 """
@@ -15,11 +16,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.channels.hotline.purpose import AGENT_RECORDS, COMPLAINT, question_subject
+from bot.channels.hotline.purpose import AGENT_DECLINES, AGENT_RECORDS, COMPLAINT, question_subject
 from bot.channels.hotline.transcripts import Call
 
 # The agent asking back what the caller wants …
-RESTATES = re.compile(r"[您你]是(?:想|要)|[您你]的意思是|[您你](?:想|要)(?:查|问|了解|咨询|投诉|反映|举报)|"
+RESTATES = re.compile(r"[您你]是(?:想|要)|[您你]的意思是|[您你](?:想|要)(?:查|问|了解|咨询|投诉|反映|举报)|[您你]是(?:查询|咨询|了解)|"
                       r"是(?:想|要)(?:查|问|咨询|了解|投诉|反映|举报)")
 # … with one purpose (not "您是想投诉还是咨询？") …
 BOTH = re.compile(r"还是")
@@ -30,7 +31,7 @@ RESTATED_BOOKING = re.compile(r"[^，。？?]{0,3}?(?:预约|约个?号|挂号|�
 BOOKING = "book_appointment"
 # … and the caller's next turn saying yes.
 CONFIRMS = re.compile(r"^[\s，,。哦喂啊诶]*(?:对头|对的|没错|就是(?:想|要)|"
-                      r"(?:对|对对|是的|是啊|是|嗯|要得)(?=[\s，,。！!～~]|$))")
+                      r"(?:对+|是的|是啊|是|嗯|要得)(?=[\s，,。！!～~]|$))")
 
 # The agent passing the matter to a department to handle it.
 FORWARDS = re.compile(r"(?:转交|转给|转到|派给|派单给|转)[^，。？?]{0,10}(?:部门|局|街道|社区|单位|执法|城管|派出所|承办)")
@@ -44,21 +45,29 @@ class AgentReading:
     confirmed: str | None = None    # the purpose the caller confirmed when the agent asked it back (the last)
     forwards: bool = False          # the agent passed the call to a department: a complaint taken
     recorded: str | None = None     # the query the agent recorded after the caller chose (the last)
+    declines: bool = False          # the agent said the matter is none of the hotline's
+    recorded_after: int = 0         # how many caller turns came before the record (a later complaint still counts)
 
 
 def agent_reading(call: Call, purpose_intents: frozenset[str]) -> AgentReading:
     turns = [t for t in call.turns if t.text.strip()]
     confirmed = recorded = None
-    forwards = False
+    forwards = declines = False
+    caller_turns = recorded_after = 0
     for i, turn in enumerate(turns):
         if turn.speaker != "agent":
+            caller_turns += 1
             continue
         if FORWARDS.search(turn.text) and not NOT_TAKING.search(turn.text):
             forwards, recorded = True, None     # the last word of the agent's is what was recorded
+        declines = declines or bool(AGENT_DECLINES.search(turn.text))
         records = AGENT_RECORDS.search(turn.text)
         if records and not BOTH.search(turn.text):
             # "好的，那就是查询电费。" after the caller chose: the agent's record, nothing to confirm
-            recorded = question_subject(turn.text[records.start():], purpose_intents) or recorded
+            # the subject may come before the words that record it (医保余额需要核实身份后查询，我们登记下来给您回电)
+            subject = question_subject(turn.text, purpose_intents)
+            if subject:
+                recorded, recorded_after = subject, caller_turns
             forwards = forwards and recorded is None
             continue
         reply = turns[i + 1] if i + 1 < len(turns) else None
@@ -68,7 +77,7 @@ def agent_reading(call: Call, purpose_intents: frozenset[str]) -> AgentReading:
         if asked is None or BOTH.search(turn.text):
             continue
         confirmed = _restated(turn.text[asked.start():], turn.text[asked.end():], purpose_intents) or confirmed
-    return AgentReading(confirmed, forwards, recorded)
+    return AgentReading(confirmed, forwards, recorded, declines, recorded_after)
 
 
 def _restated(restated: str, after_verb: str, purpose_intents: frozenset[str]) -> str | None:

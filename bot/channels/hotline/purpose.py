@@ -31,7 +31,8 @@ class TurnParse:
 _BEFORE = r"(?<!之前)(?<!上次)(?<!上回)(?<!以前)(?<!已经)(?<!前几天)(?<!上个月)(?<!之前就)(?<!前段时间)(?<!前阵子)"
 # … and not one the caller says they are not making (我不是来反映问题的, 不是要投诉).
 _NOT = r"(?<!不是)(?<!不是来)(?<!不是要)(?<!不是想)(?<!不想)(?<!没得)"
-_REPORTS = _BEFORE + _NOT + r"投诉|" + _BEFORE + _NOT + r"举报|曝光|" + _BEFORE + _NOT + r"反映(一下|个|下|个事|些)?"
+# (投诉过, 反映过: made before, no new request.)
+_REPORTS = _BEFORE + _NOT + r"投诉(?!过)|" + _BEFORE + _NOT + r"举报(?!过)|曝光|" + _BEFORE + _NOT + r"反映(?!过)(一下|个|下|个事|些)?"
 _REQUESTS = (r"管一管|管一下|管管|处理一下|处理下|来处理|尽快处理|解决一下|帮忙解决|帮我们解决|来看一下|来看看|"
              r"查处|整治|整改|制止|取缔|督促|协调一下|给个说法|讨个说法|维权|要求.{0,6}(处理|整改|赔|退|解决)|"
              r"希望.{0,8}(处理|解决|管|整改)|再(去|来)?(管|处理|查|看)一下|找(个)?人来?(说|管|处理|看|查)一下")
@@ -45,7 +46,7 @@ REQUESTS_AN_ACT = re.compile(_REQUESTS)
 FOLLOW_UP = re.compile(r"GD\d{6,}|G\s*D\s*[0-9零〇一二三四五六七八九幺]|工单|回访|打过(你们|12345|热线)的?电话|"
                        r"(给|跟)(你们|12345|热线)打过|打(过)?你们(的)?电话.{0,4}(投诉|反映|举报)|你们说.{0,10}(回复|回电|处理)|"
                        r"我(之前|上次|上回)?(投诉|反映|举报)(过)?的(那个|这个)?(事|问题)|"
-                       r"(之前|上次|上回|上个月|上个?(周|礼拜|星期)|前天|前几天|昨天|以前|已经)[^，。,.]{0,4}(投诉|反映|举报|打过)")
+                       r"(之前|上次|上回|上个月|上个?(周|礼拜|星期)|前天|前几天|昨天|以前|已经)[^，。,.]{0,6}(投诉|反映|举报|打过)")
 # … and one asking to know something (a question, however annoyed).
 ASKS_TO_KNOW = re.compile(
     r"想问|问一下|问下|问问|咨询|请问|了解一下|查一下|查下|查查|帮我查|怎么办理|怎么弄|怎么搞|怎么申请|"
@@ -66,7 +67,7 @@ QUERY_SUBJECTS: tuple[tuple[str, re.Pattern], ...] = (
                                          r"社保卡|断缴|补缴")),
     ("query_utility_bill", re.compile(r"水费|电费|燃气费|气费|天然气费|账单|欠费|缴费单|电表|水表|气表")),
     ("query_endorsement_status", re.compile(r"签注|通行证|港澳|台湾|出入境")),
-    ("query_business_registration", re.compile(r"营业执照|执照|个体户|工商|公司注册|注册公司|商事登记|名称核准")),
+    ("query_business_registration", re.compile(r"营业执照|执照|个体户|工商|公司注册|注册公司|商事登记|名称核准|变更登记")),
     ("book_appointment", re.compile(r"预约|取号|约个号|排号")),
     ("query_my_affairs", re.compile(r"办件|办到哪|到哪一步|受理了|审批|审核|进度")),
 )
@@ -100,11 +101,21 @@ PRAISES = re.compile(r"好评|点赞|点个赞|表扬|锦旗|非常满意|很满
 #办嘛 — about a wrong done to the caller, told with its problem): the caller wants it handled.
 GRIEVANCE = re.compile(r"合不合理|合理不|算不算|违不违法|是不是违|肯定是违|明显是违|有没有人管|管不管|找哪个|哪个管|归哪个|"
                        r"哪个部门管|(?:这种|这个|这样|那我们?|我们)[^，。？?]{0,6}?(?:该|要)?(?:咋个|怎么)办|说不过去")
+# A call only to thank (我是专门打电话来说声谢谢): no request, no rating level given.
+THANKS_CALL = re.compile(r"专门[^，。]{0,8}(?:谢谢|感谢|道谢|说声谢)|说声谢谢|(?:打|来)[^，。]{0,4}(?:感谢|道谢)|表示感谢")
+THANK = "thank"
 # The caller saying they dialled the wrong number (打错了): no purpose at all.
 WRONG_NUMBER = re.compile(r"打错了|打错电话|拨错了")
 # The agent recording what the caller chose (那就是查询电费, 我们登记查询报销进度): that query.
 # (Not an offer on the way: "您可以提供户号，我帮您查一下账单".)
-AGENT_RECORDS = re.compile(r"(?:那就是|那就|就是)(?:帮您)?(?:查询|查一下|咨询)|(?:我们|帮您|给您)登记(?:一下)?(?:查询|查一下|咨询)")
+# A personal query's call-back recorded ("需要核实身份后查询，我们登记下来给您回电") is one too.
+AGENT_RECORDS = re.compile(r"(?:那就是|那就|就是)(?:帮您)?(?:查询|查一下|咨询)|(?:我们|帮您|给您)登记[^，。]{0,6}(?:查询|咨询)|"
+                           r"(?:登记后|登记下来)[^。]{0,16}回电")
+# The caller dropping what they began with (算了，网站那个我不说了 / 房东那个事就算了): it asks nothing handled.
+DROPS = re.compile(r"算了|不说了|不投诉了|不反映了|不管它了|认栽|认了")
+# The agent saying the matter is none of the hotline's (电视频道的问题我们这边查不到): no purpose.
+AGENT_DECLINES = re.compile(r"(?:我们这边|我们这里|12345|热线)(?:\S{0,4})(?:查不到|管不了|处理不了|没法查|没有办法)|"
+                            r"不属于(?:我们|12345|热线|政务)")
 
 
 def question_subject(text: str, purpose_intents: frozenset[str]) -> str | None:
@@ -170,7 +181,8 @@ def turn_purpose(t: TurnParse, purpose_intents: frozenset[str]) -> tuple[str, fl
 
 
 def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str], confirmed: str | None = None,
-                   agent_forwards: bool = False, recorded: str | None = None) -> tuple[str, list[str]]:
+                   agent_forwards: bool = False, recorded: str | None = None,
+                   agent_declines: bool = False, recorded_after: int = 0) -> tuple[str, list[str]]:
     """The call's main intent and the other purposes. `purpose_intents`: the intents that say why
     a citizen calls (the handlers declare them: Handler.purpose).
 
@@ -191,9 +203,19 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str],
         evidence[intent] = evidence.get(intent, 0.0) + weight
         first_said.setdefault(intent, index)
 
-    asks_to_handle = follow_up = False
+    asks_to_handle = follow_up = praised = False
+    asked_at = -1    # the last caller turn that asked for something to be handled
     for t in understood:
         intent, weight = turn_purpose(t, purpose_intents)
+        asked_before = asks_to_handle
+        if DROPS.search(t.text) and not ASKS_TO_HANDLE.search(t.text):
+            # what was asked to be handled before is dropped; a grievance told in this turn counts little
+            asks_to_handle = False
+            evidence.pop(COMPLAINT, None)
+            first_said.pop(COMPLAINT, None)
+            if intent == COMPLAINT:
+                weight *= GRUMBLE_WEIGHT
+        praised = praised or intent == RATING
         if t.parse.intent in (COMPLAINT, GENERIC_QUERY) and FOLLOW_UP.search(t.text):
             follow_up = True     # (上周反映过…又打到两点 may be read either way)
             asks_to_handle = asks_to_handle or intent == COMPLAINT     # a new act asked (再来管一下)
@@ -209,7 +231,14 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str],
             asks_to_handle = True
             if follow_up and COMPLAINT not in evidence:
                 add(COMPLAINT, weight, t.index)
+        if asks_to_handle and (not asked_before or intent == COMPLAINT):
+            asked_at = t.index
         add(intent, weight, t.index)
+    if recorded is not None and asked_at >= recorded_after:
+        recorded = None     # a complaint asked to be handled after the agent recorded a query: both; decided below
+    if confirmed is None and recorded is None and not asks_to_handle and (
+            agent_declines or any(WRONG_NUMBER.search(t.text) for t in understood)):
+        return "out_of_scope", []   # a wrong number, or a matter the agent says is none of the hotline's
     purposes = [i for i in evidence if i in purpose_intents]
     if GENERIC_QUERY in purposes and any(i.startswith("query_") and i != GENERIC_QUERY for i in purposes):
         purposes.remove(GENERIC_QUERY)
@@ -217,9 +246,16 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str],
         if not evidence:
             return FALLBACK_INTENT, []
         return max(evidence, key=lambda i: (evidence[i], -first_said[i])), []
-    if confirmed is None and recorded is None and not asks_to_handle and any(WRONG_NUMBER.search(t.text) for t in understood):
-        return "out_of_scope", []
     complaint_read = any(t.parse.intent == COMPLAINT for t in understood)
+    if praised and not asks_to_handle and recorded is None and confirmed is None:
+        return RATING, []   # a call to praise a matter handled (好评, 非常满意), whatever it tells on the way
+    if not asks_to_handle and recorded is None and confirmed is None and any(THANKS_CALL.search(t.text) for t in understood):
+        return THANK, []    # a call only to thank for a matter handled
+    specific = [i for i in purposes if i.startswith("query_") and i != GENERIC_QUERY]
+    if recorded == GENERIC_QUERY and specific:
+        recorded = min(specific, key=first_said.__getitem__)   # "回电告诉您进度" of the 医保 reimbursement asked
+    if confirmed == GENERIC_QUERY and specific:
+        confirmed = min(specific, key=first_said.__getitem__)
     if recorded is not None:
         main = recorded     # the agent's record of what the caller chose, whatever words came before
     elif confirmed is not None and (confirmed == COMPLAINT or not asks_to_handle):

@@ -19,7 +19,8 @@ from bot.channels.hotline.gazetteer import Place, gazetteer
 from bot.channels.hotline.agent_reading import agent_reading
 from bot.channels.hotline.purpose import (ASKS_TO_HANDLE, ASKS_TO_HANDLE_IN_ANY_TURN, ASKS_TO_KNOW,  # noqa: F401
                                           COMPLAINT, TurnParse, about_staff_conduct, decide_intents,
-                                          question_subject, service_subject)
+                                          PRAISES, THANKS_CALL, question_subject,
+                                          service_subject)
 from bot.channels.hotline.transcripts import Call
 
 # Turns the NLU placed in no service: they may still describe a complaint's problem.
@@ -63,12 +64,13 @@ def analyse(call: Call, turns: list[TurnParse], routing: dict[str, str], min_con
     understood = []
     for t in turns:
         if (t.parse.intent != FALLBACK_INTENT and t.parse.confidence >= min_confidence) \
-                or ASKS_TO_HANDLE_IN_ANY_TURN.search(t.text):
+                or ASKS_TO_HANDLE_IN_ANY_TURN.search(t.text) or PRAISES.search(t.text) or THANKS_CALL.search(t.text):
             understood.append(t)
         elif ASKS_TO_KNOW.search(t.text) and question_subject(t.text, purposes):
             understood.append(TurnParse(t.index, t.text, replace(t.parse, intent=FALLBACK_INTENT)))
     agent = agent_reading(call, purposes)
-    intent, secondary = decide_intents(understood, purposes, agent.confirmed, agent.forwards, agent.recorded)
+    intent, secondary = decide_intents(understood, purposes, agent.confirmed, agent.forwards, agent.recorded,
+                                       agent.declines, agent.recorded_after)
     topic = department = None
     complaint_text = ""
     if intent == COMPLAINT:

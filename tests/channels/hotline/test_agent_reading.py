@@ -131,3 +131,46 @@ def test_an_agents_offer_on_the_way_is_no_record_and_the_last_word_of_the_agent_
             ("caller", "等一下，我主要是想查燃气费"), ("agent", "好的，那就是查询燃气费，核实后回电。"))
     reading = agent_reading(a_call(*said), PURPOSES)
     assert (reading.recorded, reading.forwards) == ("query_utility_bill", False)
+
+
+def test_a_personal_querys_call_back_recorded_by_the_agent_is_that_query():
+    said = (("agent", "您好。"), ("caller", "我等了十几分钟哦，你们这个热线是不是人手不够嘛"),
+            ("agent", "嗯，不好意思。"), ("caller", "算了，我问一下，我妈的医保卡里头还有好多钱"),
+            ("agent", "好的，医保个人账户余额需要核实参保人身份后查询，我们登记下来给您回电。"), ("caller", "那好嘛"))
+    result = analysed(said, [("file_complaint", 0.97), ("file_complaint", 0.93), ("affirm", 0.59)])
+    assert result.intent == "query_medical_insurance"
+
+
+def test_a_complaint_asked_after_the_agent_recorded_a_query_is_still_filed():
+    said = (("agent", "您好。"), ("caller", "我想查一下我们屋头电费欠了好多"), ("agent", "好的，电费需要核实户号，我们登记后回电。"),
+            ("caller", "还有，我们小区这个月停了四五回电了，你们要帮我们反映一下，喊供电的来看一下"),
+            ("agent", "好的，您小区是哪个？"), ("caller", "龙泉大面这边的"))
+    result = analysed(said, [("query_utility_bill", 0.95), ("file_complaint", 1.0), ("inform", 0.96)])
+    assert result.intent == "file_complaint" and "query_utility_bill" in result.secondary_intents
+
+
+def test_the_agents_generic_progress_record_gives_way_to_the_service_asked():
+    said = (("agent", "您好。"), ("caller", "我问一下我那个医保报销的钱，说是十五个工作日，现在都一个月了"),
+            ("agent", "我们登记后核实身份回电告诉您进度。"), ("caller", "你们每次都是这样说"))
+    assert analysed(said, [("file_complaint", 0.94), ("file_complaint", 0.99)]).intent == "query_medical_insurance"
+
+
+def test_a_complaint_the_caller_drops_is_no_request():
+    t = turns(("我要反映一下，那个民政的网站登不进去，一直转圈圈", "file_complaint", 1.0),
+              ("哎算了算了，网站那个我不说了，你直接告诉我结婚登记要带些啥子嘛", "file_complaint", 0.79))
+    assert decide_intents(t)[0] == "ask_service_guide"
+
+
+def test_praise_of_a_matter_reported_before_and_a_call_only_to_thank():
+    t = turns(("我上周在你们这儿反映过路口下水道堵了，今天上午已经弄好了", "file_complaint", 1.0),
+              ("我就直接打过来说嘛，非常满意，给你们打个好评", "rate_service", 0.57))
+    assert decide_intents(t) == ("rate_service", [])
+    t = turns(("我不是来反映问题的哈，我是专门打电话来说声谢谢", "greet", 0.54),
+              ("上个月我打过你们电话，说下水道盖子烂了，第三天就有人来换了", "file_complaint", 1.0))
+    assert decide_intents(t) == ("thank", [])
+
+
+def test_a_matter_the_agent_declines_has_no_purpose():
+    said = (("agent", "您好。"), ("caller", "我问一下哈，四川台放川剧的是哪个频道哦"),
+            ("agent", "不好意思，电视频道的问题我们这边查不到，您可以问一下运营商的客服。"), ("caller", "哦，那好嘛，谢谢你哈"))
+    assert analysed(said, [("file_complaint", 0.83), ("thank", 0.76)]).intent == "out_of_scope"
