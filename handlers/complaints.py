@@ -19,6 +19,7 @@ from bot.city.complaint_topics import TOPIC_NAMES, classify
 from bot.city.departments import DEPARTMENTS
 from bot.city.districts import CITY_WIDE, find_district
 from bot.conversation.contract import Handler, Result, Slot, SlotInvalid, Turn
+from bot.conversation import forms
 from bot.conversation.words import COMPLAINT_VERBS
 from bot.core import clock
 from bot.core.messages import Card, Choice, Choices, ListReply
@@ -130,9 +131,15 @@ class FileComplaint(Handler):
         return self._confirm(turn)
 
     def _corrected(self, turn: Turn) -> bool:
-        """A place, a time or a phone said at the confirmation replaces the one held."""
+        """A place, a time or a phone said at the confirmation replaces the one held; a phone taken
+        back ("电话不留了") is dropped."""
         said = turn.words
         changed = False
+        if turn.form.slots.get("contact") and validators.TAKEN_BACK.search(said):
+            turn.form.slots["contact"] = ""   # "电话不留了": the card without it
+            changed = True
+        if forms.fix_held_number(turn.form, said):
+            return True    # "啊打错了 最后两位是32"
         for slot in self.slots:
             value = slot.recognise(said) if slot.recognise else None
             if value and value != turn.form.slots.get(slot.name):

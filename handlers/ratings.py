@@ -140,7 +140,7 @@ class RateService(Handler):
         text = (turn.text or "").strip()
         department = data["department"]
         in_chat = f"好的，{department}的工作人员会在1个工作日内通过这个对话联系您，请留意消息。"
-        if _skips(text):
+        if _skips(text) or validators.TAKEN_BACK.search(text):   # "15882619037 哎算了 电话不留了"
             return Result.say(in_chat)
         try:
             phone = validators.phone(turn.incoming.text if turn.incoming is not None and turn.incoming.text else text)

@@ -8,7 +8,8 @@ import re
 from bot.city.person_names import find_person_name, looks_like_bare_name
 from bot.conversation.contract import SlotInvalid
 from bot.core import clock
-from bot.core.privacy import APPLICATION_NO, ID_LIKE, PHONE, compact, is_valid_id_number, is_valid_phone
+from bot.core.privacy import (APPLICATION_NO, ID_LIKE, PHONE, TAKEN_BACK, compact, corrected_number,  # noqa: F401
+                               is_valid_id_number, is_valid_phone)
 
 APPLICATION_PREFIX = {
     "CJ": "exit_entry", "QY": "market_regulation", "GJ": "housing_fund", "SB": "social_insurance",
@@ -62,9 +63,12 @@ def application_no_in(text: str) -> str | None:
 def phone(value: str) -> str:
     found = PHONE.finditer(value)
     m = found[-1] if found else None   # the last one: "138… 哦不对 是139…" corrects the first
-    if not m or not is_valid_phone(m.group(0)):
+    if not m:
         raise SlotInvalid("手机号应为11位数字，请再输入一次。")
-    return compact(m.group(0))
+    number = corrected_number(compact(m.group(0)), value[m.end:])
+    if not is_valid_phone(number):
+        raise SlotInvalid("手机号应为11位数字，请再输入一次。")
+    return number
 
 
 def verification_code(value: str) -> str:
@@ -88,8 +92,13 @@ def id_number_in(text: str) -> str | None:
 
 
 def phone_in(text: str) -> str | None:
+    """The phone the text gives: the last one, with a correction said after it applied; none when
+    the words after it take it back."""
     found = PHONE.finditer(text)
-    return found[-1].value if found else None
+    if not found or TAKEN_BACK.search(text[found[-1].end:]):
+        return None
+    number = corrected_number(found[-1].value, text[found[-1].end:])
+    return number if is_valid_phone(number) else found[-1].value
 
 
 def person_name_in(text: str) -> str | None:

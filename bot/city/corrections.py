@@ -5,6 +5,7 @@
     周四不行周五吧                -> 周五
     地址换成高新区                -> 高新区
     不对不对，改成后天上午         -> 后天上午
+    是周四哈 我刚才说成周三了      -> 周四
 
 A message is cut into pieces at its pauses (，。！？；、 and spaces) and at the words that lead a
 correction (不是, 是, 说错了, 改成, 换成, 应该是 …) or turn down what came just before (不行,
@@ -22,13 +23,16 @@ from typing import Callable, TypeVar
 T = TypeVar("T")
 
 # Words that say "what I said before was wrong" (a correction follows, or the value comes alone).
-_WRONG = (r"说错了?|打错了?|搞错了?|弄错了?|写错了?|记错了?|填错了?|输错了?|错了|不对|更正一下|更正|纠正一下|"
+_WRONG = (r"说错了?|打错了?|搞错了?|弄错了?|写错了?|记错了?|填错了?|输错了?|记岔了?|搞岔了?|说岔了?|错了|不对|更正一下|"
+          r"更正|纠正一下|"
           r"改成|改为|改到|改在|换成|换到|换为|应该是|其实是|而是")
 # Words after a value that turn it down ("周四不行", "上午去不了").
 _REFUSED_AFTER = r"不行了?|不可以|不方便|去不了|来不了|没空|没时间|不得行|不合适|有事"
+# Words before a value that turn it down: "我刚才说成周三了" (the value said by mistake).
+_SAID_AS = r"说成|写成|按成|打成|记成|填成|弄成|输成"
 _PAUSE = r"[\s，,。.；;！!？?、~～…]+"
-_PIECES = re.compile(rf"{_PAUSE}|(不是|{_WRONG}|{_REFUSED_AFTER}|是)")
-_CORRECTS = re.compile(rf"不是|{_WRONG}")
+_PIECES = re.compile(rf"{_PAUSE}|(不是|{_SAID_AS}|{_WRONG}|{_REFUSED_AFTER}|是)")
+_CORRECTS = re.compile(rf"不是|{_SAID_AS}|{_WRONG}")
 
 
 def corrects(text: str | None) -> bool:
@@ -43,7 +47,7 @@ def pieces(text: str | None) -> list[tuple[str, bool]]:
     for part in _PIECES.split(text or ""):
         if part is None or not part.strip() or re.fullmatch(_PAUSE, part):
             continue
-        if part == "不是":
+        if part == "不是" or re.fullmatch(_SAID_AS, part):
             negate_next = True
             continue
         if re.fullmatch(_REFUSED_AFTER, part):

@@ -474,6 +474,10 @@ class Dispatcher:
         slot = self._asked_slot(form)
         if slot and any(w in text for w in slot.skip_words):
             return False   # "不留" answers "留个电话吗", it does not cancel the complaint
+        handler = self.handlers.get(form.intent)
+        if handler is not None and form.step != "slots" and any(
+                "留" in w and w in text for s in handler.slots for w in s.skip_words):
+            return False   # "电话不留了哈 算了" at the confirmation takes the phone back, not the complaint
         if _corrects_with_a_value(msg.words or msg.text):
             return False   # "营业执照不办了，改成公积金提取", "地址说错了 应该是荷花池": a correction
         if says_cancel(text):

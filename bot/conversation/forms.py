@@ -25,7 +25,7 @@ from bot.city.corrections import corrects
 from bot.conversation.contract import Handler, Slot, SlotInvalid, slot_values
 from bot.conversation.words import asks_the_bot
 from bot.core.messages import Reply, Text
-from bot.core.privacy import find_identifiers, mask_text
+from bot.core.privacy import corrected_number, find_identifiers, mask_text
 from bot.stores.sessions import Form
 
 MAX_REPROMPTS = 3
@@ -107,6 +107,8 @@ def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: st
     said = text if said is None else said
     if asks_the_bot(said) or asks_the_bot(text):
         return   # "你是真人还是机器人哦" is no value of any slot
+    if fix_held_number(form, said):
+        return   # "啊打错了 最后两位是32": the phone held, its last digits corrected
     recognised = _recognise(handler, said) if form.step == "slots" else {}
     form.slots.update(recognised)   # several at once, in any order; a new value corrects an old one
     if slot is not None and slot.name in recognised and slot.free_text and not slot.validate:
@@ -143,6 +145,27 @@ def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: st
         for other in handler.slots:
             if other.name not in form.slots and other.recognise is None and entities.get(other.name):
                 form.slots[other.name] = entities[other.name]
+
+
+# The slots that hold a number people correct digit by digit, and the words that name each.
+_NUMBER_SLOTS = (("contact", re.compile(r"电话|手机|号码|联系")), ("phone", re.compile(r"电话|手机|号码")),
+                 ("id_number", re.compile(r"身份证|证件")))
+
+
+def fix_held_number(form: Form, said: str) -> bool:
+    """A correction of some digits of a number the form holds, in a message that gives no number
+    of its own ("最后两位是32", "身份证最后一位是X"): the slot it names, else the only one held."""
+    if find_identifiers(said):
+        return False
+    held = [(name, words) for name, words in _NUMBER_SLOTS if form.slots.get(name)]
+    named = [name for name, words in held if words.search(said)] or [name for name, _ in held]
+    if len(named) != 1:
+        return False
+    fixed = corrected_number(form.slots[named[0]], said)
+    if fixed == form.slots[named[0]]:
+        return False
+    form.slots[named[0]] = fixed
+    return True
 
 
 def next_question(handler: Handler, form: Form) -> Question | None:

@@ -291,3 +291,21 @@ def pseudonym(kind: str, value: str) -> str:
     if kind in ("id_number", "phone"):
         value = compact(value)
     return hmac.new(key, f"{kind}\0{value}".encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+# A number corrected in the words after it: "最后两位是32", "末尾是02", "最后那个7应该是6".
+_TAIL_FIX = re.compile(r"(?:最后|末尾|尾数|后面)(?:[一二两三四五1-5]位|那个?\s*([0-9Xx])\s*)?(?:应该)?(?:是|改成)\s*([0-9Xx]{1,5})")
+# A phone taken back in the words after it: "15882619037 哎算了 电话不留了".
+TAKEN_BACK = re.compile(r"不留了|不留电话|电话不留|号码不留|不用留|还是不留")
+
+
+def corrected_number(number: str, after: str) -> str:
+    """`number` with the correction said after it applied (its last digits, or one digit)."""
+    m = _TAIL_FIX.search(after)
+    if m is None:
+        return number
+    old, new = m.group(1), m.group(2).upper()
+    if old is not None:
+        i = number.rfind(old.upper())
+        return number[:i] + new + number[i + 1:] if i >= 0 and len(new) == 1 else number
+    return number[:len(number) - len(new)] + new if len(new) < len(number) else number

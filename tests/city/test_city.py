@@ -206,3 +206,9 @@ def test_bad_service_settings_name_the_setting(override, setting):
     with pytest.raises(ConfigError) as err:
         load_service_settings(settings.extra)
     assert err.value.path.startswith(setting)
+
+
+@pytest.mark.parametrize("text, district", [("武候区那个", "武侯区"), ("郫县犀浦", "郫都区"), ("龙泉大面", "龙泉驿区")])
+def test_a_district_by_a_former_name_a_short_form_or_a_common_slip(text, district):
+    from bot.city.districts import find_district
+    assert find_district(text) == district

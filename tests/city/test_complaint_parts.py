@@ -124,3 +124,12 @@ def test_a_correction_of_the_address_gives_the_place_without_a_place_word(text, 
 ])
 def test_weeks_said_as_libai_and_haoji_days_are_times(text, when):
     assert time_in(text) == when
+
+
+@pytest.mark.parametrize("text, when", [
+    ("网吧放未成年人进去上网 每天放学后都是", "每天放学后"),
+    ("路灯礼拜一晚上开始就不亮了", "礼拜一晚上开始"),
+    ("嗯…应该是礼拜天晚上 我记岔了", "礼拜天晚上"),
+])
+def test_moments_said_by_what_happens_and_days_said_as_libai(text, when):
+    assert time_in(text) == when

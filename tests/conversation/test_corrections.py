@@ -56,3 +56,11 @@ def test_a_question_to_the_bot(text):
                                   "真人秀节目太吵了", "发email给你们"])
 def test_no_question_to_the_bot(text):
     assert not asks_the_bot(text)
+
+
+@pytest.mark.parametrize("text, kept", [("是周四哈 我刚才说成周三了", "周四"), ("下午 我打成上午了", "下午")])
+def test_a_value_said_by_mistake_is_turned_down(text, kept):
+    from bot.city.corrections import corrects, last_said
+    assert corrects(text)
+    assert last_said(text, lambda piece: piece if piece in ("周三", "周四", "上午", "下午") else
+                     next((w for w in ("周三", "周四", "上午", "下午") if w in piece), None)) == kept

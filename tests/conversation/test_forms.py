@@ -189,3 +189,15 @@ def test_a_description_is_kept_as_the_citizen_wrote_it_not_as_the_nlu_reads_it()
     handler, form = _complaint_asking("content")
     forms.take_answer(handler, form, {}, "etc扣费扣了两次", said="ETC 扣费扣了两次")
     assert form.slots["content"] == "ETC 扣费扣了两次"
+
+
+def test_some_digits_of_the_held_phone_corrected_in_a_later_message():
+    handler, form = _complaint_asking("location", content="泔水倒进雨水沟", when="天天", contact="13980761423")
+    forms.take_answer(handler, form, {}, "啊打错了 最后两位是32")
+    assert form.slots["contact"] == "13980761432" and "location" not in form.slots
+
+
+def test_a_phone_corrected_or_taken_back_in_the_message_that_gives_it():
+    from handlers import validators
+    assert validators.phone_in("电话 137 0816 4420 噢 末尾是02") == "13708164402"
+    assert validators.phone_in("15882619037 哎算了 电话不留了") is None
