@@ -39,8 +39,8 @@ class RequestHuman(Handler):
                               "回复“结束人工”可回到智能助手。")
         turn.form.step = "phone"
         turn.form.data["form_id"] = secrets.token_hex(8)
-        if validators.phone_in(turn.text or ""):   # "转人工，我电话是152…": the number is already given
-            return self.handle(turn)
+        if validators.phone_in(turn.words) or validators.TAKEN_BACK.search(turn.words):
+            return self.handle(turn)   # "转人工，我电话是152…" (or "…算了 电话还是不留了"): already answered
         return Result.say(f"现在是非工作时间（人工服务：{hours.describe()}）。请留一个方便接听的手机号，"
                           "工作人员会在上班后给您回电；不想留电话请回复“不留”。", keep_form=True)
 

@@ -21,6 +21,7 @@ import re
 
 from bot.city.districts import DISTRICTS
 from bot.city.corrections import corrects, pieces
+from bot.core.privacy import find_identifiers
 
 _CLAUSE = re.compile(r"[^，,。.!！?？；;：:\s]+")
 
@@ -61,6 +62,7 @@ _LEAD = re.compile(r"^(?:地点|地址|位置|时间)?(?:就是|就在|是在|�
 # A correction that names the place it corrects, and words that name nothing.
 _NAMES_PLACE = re.compile(r"地址|地点|位置|地方")
 _FILLER = re.compile(r"[哦噢喔嗯啊哎诶呃唉哈呀]+|那个|就是|不好意思")
+_CONTACT_WORDS = re.compile(r"电话|手机|号码|联系")
 
 
 # A clause that asks rather than tells (its place or time words are no answer).
@@ -115,8 +117,11 @@ def _said_last(text: str) -> tuple[str | None, str | None]:
     if place is None and _NAMES_PLACE.search(text):
         # "地址说错了 应该是荷花池 不是驷马桥": the correction says it is the place, so its new value
         # is one even without a place's suffix (荷花池, 九眼桥那边).
-        said = [p for p in kept if not _NAMES_PLACE.fullmatch(p) and not _FILLER.fullmatch(p) and not TIME.search(p)]
-        place = said[-1] if said else None
+        # the piece right after the word naming it ("地点改成营门口那个站 电话留152…"): not a phone's
+        named_at = next(i for i, p in enumerate(kept) if _NAMES_PLACE.search(p))
+        said = [p for p in kept[named_at + 1:] if not _FILLER.fullmatch(p) and not TIME.search(p)
+                and not find_identifiers(p) and not _CONTACT_WORDS.search(p)]
+        place = said[0] if said else None
     return place, when
 
 

@@ -112,6 +112,7 @@ def test_a_period_that_is_the_unit_of_a_price_is_no_time(text):
 @pytest.mark.parametrize("text, place", [
     ("哦 地址说错了 应该是荷花池 不是驷马桥", "荷花池"),
     ("地点不对，是在九眼桥那边", "九眼桥那边"),
+    ("地点改成营门口那个站 电话留15208836641", "营门口那个站"),
 ])
 def test_a_correction_of_the_address_gives_the_place_without_a_place_word(text, place):
     assert place_in(text) == place
