@@ -36,8 +36,10 @@ SKIP_CONTACT = ("不留", "不用", "不方便", "没有", "跳过", "匿名", "
 PROGRESS_WORDS = ("进度", "到哪", "怎么样了", "处理了吗", "有结果", "结果", "回复了吗", "办结了吗")
 COMPLAINT_WORDS = ("投诉", "工单", "反映", "举报", "12345", "诉求")
 # Words that only say "I want to complain"; what is left after removing them is the description.
-_TRIGGER = re.compile(rf"(我要|我想|想要|帮我|请|麻烦)?({COMPLAINT_VERBS}|求助|报告|反馈)(一下|个|一个)?"
-                      r"(问题|情况|事情|事)?|[，。,.!！?？\s]")
+_TRIGGER = re.compile(rf"(我要|我想|想要|帮我|请|麻烦|想|要)?({COMPLAINT_VERBS}|求助|报告|反馈)(一下|个|一个)?"
+                      r"(问题|情况|事情|事)?|(你们)?(管不管|能不能管|可不可以管|管得到不)(嘛|哦|呢)?|[，。,.!！?？\s]")
+# A road's section or a house number is part of a place, no description ("光华大道三段", "18号").
+_PLACE_PARTS = re.compile(r"[一二三四五六七八九十东南西北中]段|[0-9一二三四五六七八九十]+号")
 
 
 # Words that only point at a place ("投诉武侯区玉林路那个…"): no description of their own.
@@ -49,7 +51,7 @@ def says_what(text: str) -> bool:
     """Does an answer to "what happened?" say more than where and when ("武侯区玉林北路" does not;
     "好吵" does)? Slot.accepts of the description."""
     rest = _PHONE_WORDS.sub("", ID_LIKE.sub("", PHONE.sub("", text)))
-    rest = _POINTING.sub("", PLACE.sub("", TIME.sub("", _TRIGGER.sub("", rest))))
+    rest = _POINTING.sub("", _PLACE_PARTS.sub("", PLACE.sub("", TIME.sub("", _TRIGGER.sub("", rest)))))
     return bool(re.sub(r"[\W_\d]", "", rest))
 
 

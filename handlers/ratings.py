@@ -28,7 +28,7 @@ SKIP_WORDS = ("不留", "不用", "不方便", "没有", "跳过", "不想留")
 CHANGES = re.compile(r"点错|按错|选错|说错|搞错|弄错|错了|改成|改为|改一下|其实|应该是|重新评")
 CHANGE_WITHIN_S = 30 * 60
 # A message that starts with a level: a rating, whatever follows.
-LEADS_WITH_LEVEL = re.compile(r"[\s，,。！!]*(?:非常|很|特别|不太|不)?满意|[\s，,。！!]*(?:差评|好评|[一二两三四五1-5]星)")
+LEADS_WITH_LEVEL = re.compile(r"[\s，,。！!]*(?:非常|很|特别|不太|不)?满意|[\s，,。！!]*(?:差评|好评|[一二两三四五1-5]星(?!期))")
 
 
 def _may_change(rating: dict | None) -> bool:
@@ -60,8 +60,8 @@ class RateService(Handler):
 
     def handle(self, turn: Turn) -> Result:
         level = turn.entities.get("level") if turn.entities.get("level") in LEVELS else level_from_text(turn.text)
-        if level is not None and self._corrects_the_rating(turn):
-            return self._change(turn, level)
+        if level is not None and self._corrects_the_rating(turn) and level != turn.session.last_rating.get("level"):
+            return self._change(turn, level)   # (the same level again: a comment at the phone step, below)
         if turn.form.step == "contact":
             return self._contact(turn)
         served = turn.session.last_served
@@ -97,13 +97,16 @@ class RateService(Handler):
         return Result([Text(f"{lead}我们已登记回访，{department}会在1个工作日内联系您了解情况。"),
                        Text(self._ask_phone(department))], keep_form=True)
 
-    def claims(self, text: str, session, unsure: bool) -> bool:
+    def claims(self, text: str, session, intent: str | None, unsure: bool) -> bool:
         if level_from_text(text) is None:
             return False
         if _may_change(session.last_rating) and CHANGES.search(text):
             return True
-        # "不满意 查出来的数跟我存折上的对不上 打我电话嘛 135…" right after a request was served
-        return unsure and bool(session.last_served) and LEADS_WITH_LEVEL.match(text) is not None
+        # "不满意 查出来的数跟我存折上的对不上 打我电话嘛 135…" right after a request was served, read as
+        # nothing sure or as that same service ("基本满意 哦不对 不满意 水费数字跟我单子对不上")
+        served = session.last_served
+        return bool(served) and LEADS_WITH_LEVEL.match(text) is not None and (
+            unsure or intent == served.get("intent"))
 
     @staticmethod
     def _corrects_the_rating(turn: Turn) -> bool:
@@ -114,8 +117,6 @@ class RateService(Handler):
         bad one is closed when it becomes good, and opened when a good one becomes bad."""
         services, rating = turn.services, turn.session.last_rating
         old, still_open = rating["level"], turn.form.step == "contact"
-        if level == old:
-            return Result.say(f"您的评价就是“{level}”，已经记下了。", keep_form=still_open)
         services.ratings.change(rating["id"], rating["intent"], rating["department"], old, level)
         rating["level"] = level
         bad = services.service_settings.ratings.callback_levels

@@ -42,7 +42,7 @@ _CN_NUMBER = r"[一二三]?十[一二三四五六七八九]?|[一二三四五六
 TIME = re.compile(
     r"每天|天天|每晚|每周|每个?周末|周末|每次|经常|"
     r"今天|昨天|前天|今早|今晚|昨晚|昨夜|前几天|这几天|这两天|这段时间|最近|近期|"
-    r"(?:上上?|这|本)个?(?:周|星期|礼拜)[一二三四五六日天末]?|礼拜[一二三四五六日天]|"
+    r"(?:上上?|这|本)个?(?:周|星期|礼拜)(?![边围])[一二三四五六日天末]?|礼拜[一二三四五六日天]|"
     # moments of a day said by what happens then
     r"放学(?:后|以后|的时候)?|下班(?:后|以后)|上班时间|午休|饭点|半夜三更|"
     r"上个?月|这个月|本月|去年|今年|年初|月初|月底|节假日|"
@@ -61,6 +61,9 @@ _LEAD = re.compile(r"^(?:地点|地址|位置|时间)?(?:就是|就在|是在|�
 
 # A correction that names the place it corrects, and words that name nothing.
 _NAMES_PLACE = re.compile(r"地址|地点|位置|地方")
+# … the place itself said to be wrong ("地址说错了", "地点改成…"; not "地址是对的，时间说错了")
+_PLACE_CORRECTED = re.compile(r"(?:地址|地点|位置|地方)\s*(?:说错了?|写错了?|填错了?|搞错了?|弄错了?|不对|错了|改成|改为|改到|"
+                              r"换成|换到|应该是)")
 _FILLER = re.compile(r"[哦噢喔嗯啊哎诶呃唉哈呀]+|那个|就是|不好意思")
 _CONTACT_WORDS = re.compile(r"电话|手机|号码|联系")
 
@@ -114,11 +117,11 @@ def _said_last(text: str) -> tuple[str | None, str | None]:
     for piece in reversed(kept):
         p, t = _said_first([piece])
         place, when = place or p, when or t
-    if place is None and _NAMES_PLACE.search(text):
+    if place is None and _PLACE_CORRECTED.search(text):
         # "地址说错了 应该是荷花池 不是驷马桥": the correction says it is the place, so its new value
         # is one even without a place's suffix (荷花池, 九眼桥那边).
         # the piece right after the word naming it ("地点改成营门口那个站 电话留152…"): not a phone's
-        named_at = next(i for i, p in enumerate(kept) if _NAMES_PLACE.search(p))
+        named_at = next((i for i, p in enumerate(kept) if _NAMES_PLACE.search(p)), -1)
         said = [p for p in kept[named_at + 1:] if not _FILLER.fullmatch(p) and not TIME.search(p)
                 and not find_identifiers(p) and not _CONTACT_WORDS.search(p)]
         place = said[0] if said else None
@@ -149,7 +152,7 @@ def place_in(text: str) -> str | None:
 
 # What may follow a time and still belong to it (11点过后, 十点多, 八点左右, 半夜开始), and what may
 # join two of its words (晚上到十一点, 早上八点至十点).
-_AFTER_TIME = re.compile(r"(?:过后|以后|之后|以前|之前|左右|前后|多钟?|钟|开始|起|来|了)+")
+_AFTER_TIME = re.compile(r"(?:半|一刻|三刻|整|初|底|中旬|上旬|下旬|过后|以后|之后|以前|之前|左右|前后|多钟?|钟|开始|起|来|了)+")
 _JOIN = re.compile(r"[\s到至和跟或、-]{0,2}|(?:一直)?到")
 
 

@@ -23,7 +23,8 @@ from typing import Callable, TypeVar
 T = TypeVar("T")
 
 # Words that say "what I said before was wrong" (a correction follows, or the value comes alone).
-_WRONG = (r"说错了?|打错了?|搞错了?|弄错了?|写错了?|记错了?|填错了?|输错了?|记岔了?|搞岔了?|说岔了?|错了|不对|更正一下|"
+_WRONG = (r"说错了?|打错了?|搞错了?|弄错了?|写错了?|记错了?|填错了?|输错了?|记岔了?|搞岔了?|说岔了?|弄混了?|搞混了?|记混了?|"
+          r"错了|不对|更正一下|"
           r"更正|纠正一下|"
           r"改成|改为|改到|改在|换成|换到|换为|应该是|其实是|而是")
 # Words after a value that turn it down ("周四不行", "上午去不了").
@@ -31,6 +32,10 @@ _REFUSED_AFTER = r"不行了?|不可以|不方便|去不了|来不了|没空|没
 # Words before a value that turn it down: "我刚才说成周三了" (the value said by mistake).
 _SAID_AS = r"说成|写成|按成|打成|记成|填成|弄成|输成"
 _PAUSE = r"[\s，,。.；;！!？?、~～…]+"
+# Wrong-words that take back what was just said, and pieces that are no value to take back.
+_TURNS_BACK = r"不对|哦不对|噢不对|错了"
+_NOT_A_VALUE = (r"[哦噢喔嗯啊哎诶呃唉哈呀]+|那个|就是|不好意思|我|刚才|我刚才|"
+                r".{0,2}(?:地址|地点|位置|时间|日期|名字|姓名|电话|号码|手机|身份证|事项)")
 _PIECES = re.compile(rf"{_PAUSE}|(不是|{_SAID_AS}|{_WRONG}|{_REFUSED_AFTER}|是)")
 _CORRECTS = re.compile(rf"不是|{_SAID_AS}|{_WRONG}")
 
@@ -53,6 +58,14 @@ def pieces(text: str | None) -> list[tuple[str, bool]]:
         if re.fullmatch(_REFUSED_AFTER, part):
             if out:
                 out[-1] = (out[-1][0], True)
+            negate_next = False
+            continue
+        if re.fullmatch(_TURNS_BACK, part):
+            # "周四 哦不对 周五": what was said just before (not a filler, not the name of a slot) is wrong
+            for i in range(len(out) - 1, -1, -1):
+                if not re.fullmatch(_NOT_A_VALUE, out[i][0]):
+                    out[i] = (out[i][0], True)
+                    break
             negate_next = False
             continue
         if re.fullmatch(rf"{_WRONG}|是", part):

@@ -212,10 +212,11 @@ class Handler:
         that request (e.g. "还没办完的" after the ledger)?"""
         return False
 
-    def claims(self, text: str, session: "Session", unsure: bool) -> bool:
-        """Is this message this handler's whatever the NLU read (`unsure`: the NLU read nothing
-        sure)? The rating handler's: a rating corrected just after it was given, or a level given
-        right after a request was served."""
+    def claims(self, text: str, session: "Session", intent: str | None, unsure: bool) -> bool:
+        """Is this message this handler's whatever the NLU read (`intent`; `unsure`: the NLU read
+        nothing sure, or no request)? The rating handler's: a rating corrected just after it was
+        given, or a level given right after a request was served; the booking's: a day, a half-day
+        and a district said bare."""
         return False
 
     def ask(self, lead: str) -> Reply:

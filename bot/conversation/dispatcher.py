@@ -81,17 +81,29 @@ _SERVICE_WORDS = (
 # A request the citizen states in so many words ("我想反映个事情", "我要约社保卡补办", "我要投述", "你好 我要实名
 # 黄磊 5101…"): the service it names, whatever the NLU reads (a guide, a query, or nothing sure). Not a
 # question ("我想问下投诉的进度") and not one about an earlier request ("我投诉的那个", "预约的号").
+# Not a request one says one is not making: 不是要投诉, 我不想投诉了, 我不要预约了, 不需要预约吧.
+_NOT = r"(?<!不)(?<!没)(?<!不是)(?<!不需)(?<!不用)"
 _STATED = (
-    ("file_complaint", re.compile(rf"(?:我要|我想|想|要|帮我)(?:{COMPLAINT_VERBS})(?![的过])")),
-    ("book_appointment", re.compile(r"(?:我要|我想|想|要|帮我|给我)(?:预约|约(?![定好的])|挂个?号|取个?号|排个?号)(?![的过])")),
-    ("bind_identity", re.compile(r"(?:我要|我想|想|要|帮我)(?:实名|认证|绑定)(?![的过])")),
+    # (or the verb opening the message: "投诉 青白江区…", "反映问题 电话135…")
+    ("file_complaint", re.compile(rf"{_NOT}(?:我要|我想|想|要|帮我)(?:{COMPLAINT_VERBS})(?![的过了])|"
+                                  rf"^\W*(?:{COMPLAINT_VERBS})(?![的过了])")),
+    ("book_appointment", re.compile(rf"{_NOT}(?:我要|我想|想|要|帮我|给我)(?:预约|约(?![定好的束会])|挂个?号|取个?号|排个?号)"
+                                    r"(?![的过了])")),
+    ("bind_identity", re.compile(rf"{_NOT}(?:我要|我想|想|要|帮我)(?:实名|认证|绑定)(?![的过了])")),
 )
+# A message that turns a request down anywhere in it is no stated request ("医保报销进度查一下，不是要投诉").
+_TURNS_DOWN = re.compile(rf"(?:不是|不想|不要|不用|不需要|没有?)(?:要|想|来)?(?:{COMPLAINT_VERBS}|预约|约|实名|认证|绑定)")
+# A citizen introducing themself with their ID number ("我叫黄磊 身份证号 5101…"): binding, when no
+# service is asked for (with one, the identity gate binds first anyway).
+_INTRODUCES = re.compile(r"我叫|我的名字是|名字是|我是")
 
 
 def _stated_request(text: str) -> str | None:
-    if _ASKS.search(text):
+    if _ASKS.search(text) or _TURNS_DOWN.search(text):
         return None
     named = {intent for intent, pattern in _STATED if pattern.search(text)}
+    if not named and _INTRODUCES.search(text) and ID_LIKE.search(text):
+        named = {"bind_identity"}
     return named.pop() if len(named) == 1 else None
 
 
@@ -166,6 +178,8 @@ class Dispatcher:
             raise ValueError(f"two identity gates: {', '.join(h.intent for h in gates)}")
         self.gate = gates[0] if gates else None
         self.rater = next((h for h in handlers.values() if h.takes_ratings), None)
+        # handlers that may claim a message whatever the NLU read (Handler.claims), asked in this order
+        self.claimers = [h for h in handlers.values() if type(h).claims is not Handler.claims]
 
     # -- public ---------------------------------------------------------------------------
     @property
@@ -313,7 +327,7 @@ class Dispatcher:
         if asks_for_more(msg.text) and session.more and not msg.deliberate:
             return self._more(session), "more"
 
-        if form and self._cancels(msg, form):
+        if form and self._cancels(msg, form, lambda: self._turn_for(form, session, citizen, incoming, msg)):
             session.form = None
             session.parked = None
             session.pending_after_binding = None
@@ -447,9 +461,12 @@ class Dispatcher:
         rating the rating handler claims (a rating corrected: "刚才点错了 应该是五星")."""
         if msg.deliberate or msg.parse is None:
             return None
-        unsure = msg.intent == FALLBACK_INTENT or self._low(msg)
-        if self.rater is not None and msg.intent != self.rater.intent and self.rater.claims(msg.words, session, unsure):
-            return self.rater.intent
+        read = self.handlers.get(msg.intent)
+        # unsure: the NLU read nothing sure, or no request at all (an answer, small talk)
+        unsure = msg.intent == FALLBACK_INTENT or self._low(msg) or read is None or not read.purpose
+        for handler in self.claimers:
+            if handler.intent != msg.intent and handler.claims(msg.words, session, msg.intent, unsure):
+                return handler.intent
         stated = _stated_request(msg.words)
         if stated is None or stated == msg.intent or stated not in self.handlers:
             return None
@@ -467,7 +484,7 @@ class Dispatcher:
     def _asked_slot(self, form: Form) -> Slot | None:
         return forms.asked_slot(self.handlers.get(form.intent), form)
 
-    def _cancels(self, msg: Message, form: Form) -> bool:
+    def _cancels(self, msg: Message, form: Form, turn: Callable[[], Turn]) -> bool:
         text = msg.text.strip().lower().rstrip("。!！")
         if msg.answer:
             return False   # a choice the form offered ("保留", "取消") is the form's to read
@@ -478,13 +495,21 @@ class Dispatcher:
         if handler is not None and form.step != "slots" and any(
                 "留" in w and w in text for s in handler.slots for w in s.skip_words):
             return False   # "电话不留了哈 算了" at the confirmation takes the phone back, not the complaint
-        if _corrects_with_a_value(msg.words or msg.text):
+        if _corrects_with_a_value(msg.words or msg.text) and self._gives_a_value(msg, form, turn):
             return False   # "营业执照不办了，改成公积金提取", "地址说错了 应该是荷花池": a correction
         if says_cancel(text):
             return True
         # "不对" alone cancels; "不对，名字是李芳" is a correction, whatever the NLU calls it.
         return msg.intent == "deny" and form.step == "slots" and not forms.carries_a_value(
             self.handlers.get(form.intent), msg.entities, msg.words or msg.text)
+
+    def _gives_a_value(self, msg: Message, form: Form, turn: Callable[[], Turn]) -> bool:
+        """Does the message carry a value of the open form (its slots' shapes, or its own readers)?"""
+        handler = self.handlers.get(form.intent)
+        if handler is None:
+            return False
+        words = msg.words or msg.text
+        return forms.carries_a_value(handler, msg.entities, words) or bool(handler.values_in(turn()))
 
     def _free_text_asked(self, form: Form) -> bool:
         """Is the form waiting for words of the citizen's own (a free-text slot or step)?"""
@@ -549,7 +574,8 @@ class Dispatcher:
         values = handler.values_in(turn()) if handler is not None else {}
         # So the value the form waits for, or several of its values at once, read by the form's own
         # readers, is an answer ("社保卡补办 青羊区 下周一上午" read as a social-insurance query) ...
-        if (form.asking and form.asking in values) or len(values) >= 2:
+        awaited = form.asking or form.step   # a form of steps of its own waits for the value its step names
+        if (awaited and awaited in values) or len(values) >= 2:
             return False
         # ... and so is a correction of the form's values ("不是医保报销 是社保卡补办", "医保" to the NLU).
         return not (values and corrects(msg.text))
@@ -627,6 +653,7 @@ class Dispatcher:
         if result.served is not None:
             session.last_served = {"intent": handler.intent, "label": handler.label, "at": CLOCK.time(),
                                    **result.served}
+            session.last_rating = None   # a newer request served: the rating before it is no longer "just given"
         if result.bound and session.pending_after_binding:
             pending = session.pending_after_binding
             session.pending_after_binding = None

@@ -71,3 +71,31 @@ def test_a_level_said_long_after_is_no_correction(talk, stack_runtime, travel):
     travel(CLOCK.now() + dt.timedelta(minutes=31))
     c.say("刚才点错了 应该是五星")
     assert stack_runtime.services.ratings.count("query_housing_fund", "住房公积金管理中心", "满意") == 1
+
+
+def test_a_correction_after_a_newer_request_never_changes_the_older_rating(talk, stack_runtime):
+    c = talk()
+    c.bind(WANG)
+    c.say("公积金余额")
+    c.say("满意")
+    c.say("社保缴费记录")
+    c.say("不满意，其实缴费记录显示错了")
+    book = stack_runtime.services.ratings
+    assert book.count("query_housing_fund", "住房公积金管理中心", "满意") == 1
+    assert book.count("query_housing_fund", "住房公积金管理中心", "不满意") == 0
+
+
+def test_the_same_level_again_at_the_phone_step_is_a_comment(talk, stack_runtime):
+    c = talk()
+    c.bind(WANG)
+    c.say("社保缴费记录")
+    c.say("不满意")
+    c.say("其实就是不满意，等了太久了")
+    [task] = stack_runtime.services.callbacks.open_tasks()
+    assert any("等了太久了" in note for note in task.get("notes", [])) or "等了太久了" in str(task)
+
+
+def test_a_week_is_no_star():
+    from bot.city.ratings import level_from_text
+    assert level_from_text("一星期了提取的钱还没到") is None and level_from_text("公积金提取一般要多久") is None
+    assert level_from_text("给你们五星") == "非常满意"

@@ -134,3 +134,13 @@ def test_weeks_said_as_libai_and_haoji_days_are_times(text, when):
 ])
 def test_moments_said_by_what_happens_and_days_said_as_libai(text, when):
     assert time_in(text) == when
+
+
+@pytest.mark.parametrize("text", ["地址是对的，时间说错了 是昨天晚上", "地址对的 电话说错了 应该是13880000001",
+                                  "地点没错 不是上周 是上上周"])
+def test_a_correction_of_something_else_gives_no_place(text):
+    assert place_in(text) is None
+
+
+def test_round_here_is_no_time():
+    assert time_in("我们这周边的路灯全坏了") is None

@@ -330,3 +330,19 @@ def test_a_complaint_opened_with_a_typo_asks_what_happened(chat, fake_runtime):
     chat.bind(WANG)
     assert "描述" in chat.say("我要投述")
     assert "content" not in _complaint_form(fake_runtime, chat).slots
+
+
+@pytest.mark.parametrize("said", ["谢谢，我不想投诉了", "你们要约束一下那些摊贩"])
+def test_a_request_turned_down_or_a_word_that_only_looks_like_one_opens_no_form(chat, fake_runtime, said):
+    chat.bind(WANG)
+    chat.say(said)
+    form = _complaint_form(fake_runtime, chat)
+    assert form is None or form.intent not in ("file_complaint", "book_appointment")
+
+
+@pytest.mark.parametrize("said", ["错了，我还是不办了", "点错了，我不办了，谢谢", "不对，不办了，谢谢"])
+def test_a_cancel_with_a_correction_word_but_no_new_value_still_cancels(chat, fake_runtime, said):
+    chat.bind(WANG)
+    chat.say("预约 后天上午 武侯区 居住证")
+    assert "已取消" in chat.say(said)
+    assert _complaint_form(fake_runtime, chat) is None

@@ -27,6 +27,7 @@ BOTH = re.compile(r"还是")
 # What the agent says the caller wants is in the verb right after 想/要 (您想了解这个工单的处理情况 is a
 # question about a work order, 您是想预约…办营业执照 a booking).
 RESTATED_COMPLAINT = re.compile(r"[^，。？?]{0,3}?(?:投诉|反映|举报|让.{0,4}(?:处理|管))")
+RESTATED_QUERY = re.compile(r"[^，。？?]{0,2}?(?:问|查|了解|咨询)")
 RESTATED_BOOKING = re.compile(r"[^，。？?]{0,3}?(?:预约|约个?号|挂号|取号)")
 BOOKING = "book_appointment"
 # … and the caller's next turn saying yes.
@@ -81,6 +82,8 @@ def agent_reading(call: Call, purpose_intents: frozenset[str]) -> AgentReading:
 
 
 def _restated(restated: str, after_verb: str, purpose_intents: frozenset[str]) -> str | None:
+    if RESTATED_QUERY.match(after_verb) or RESTATED_QUERY.match(restated):
+        return question_subject(restated, purpose_intents)   # 您是想问一下投诉的处理进度吗: a question
     if RESTATED_COMPLAINT.match(after_verb) or RESTATED_COMPLAINT.match(restated):
         return COMPLAINT if COMPLAINT in purpose_intents else None
     if RESTATED_BOOKING.match(after_verb) and BOOKING in purpose_intents:

@@ -45,7 +45,8 @@ REQUESTS_AN_ACT = re.compile(_REQUESTS)
 # (A call to someone else — 我给物业打过电话, 打过电话给老板 — is no follow-up of the hotline's.)
 FOLLOW_UP = re.compile(r"GD\d{6,}|G\s*D\s*[0-9零〇一二三四五六七八九幺]|工单|回访|打过(你们|12345|热线)的?电话|"
                        r"(给|跟)(你们|12345|热线)打过|打(过)?你们(的)?电话.{0,4}(投诉|反映|举报)|你们说.{0,10}(回复|回电|处理)|"
-                       r"我(之前|上次|上回)?(投诉|反映|举报)(过)?的(那个|这个)?(事|问题)|"
+                       r"我(之前|上次|上回)(投诉|反映|举报)过?的|我(投诉|反映|举报)过的|我(投诉|反映|举报)的那个(事|问题)|"
+                       r"打过电话(来|过来)?(说|反映)|"
                        r"(之前|上次|上回|上个月|上个?(周|礼拜|星期)|前天|前几天|昨天|以前|已经)[^，。,.]{0,6}(投诉|反映|举报|打过)")
 # … and one asking to know something (a question, however annoyed).
 ASKS_TO_KNOW = re.compile(
@@ -94,7 +95,8 @@ GRUMBLE_WEIGHT = 0.25
 UNPLACED_QUESTION_WEIGHT = 0.6
 RATING = "rate_service"
 # A call to praise how a matter was handled (给你们点个赞, 给个好评, 非常满意), not to report one.
-PRAISES = re.compile(r"好评|点赞|点个赞|表扬|锦旗|非常满意|很满意|特别满意|感谢你们|谢谢你们.{0,6}(帮|处理|解决|办)")
+# (Thanks alone is politeness, not praise: 谢谢你们帮忙; and 不是很满意 is no praise.)
+PRAISES = re.compile(r"好评|点赞|点个赞|表扬|锦旗|(?<!不)(?<!不是)(?:非常|很|特别)满意")
 
 
 # A question that is a grievance, not a wish to know (这种合不合理嘛, 算不算违建, 这种要找哪个嘛, 我该咋个
@@ -102,20 +104,22 @@ PRAISES = re.compile(r"好评|点赞|点个赞|表扬|锦旗|非常满意|很满
 GRIEVANCE = re.compile(r"合不合理|合理不|算不算|违不违法|是不是违|肯定是违|明显是违|有没有人管|管不管|找哪个|哪个管|归哪个|"
                        r"哪个部门管|(?:这种|这个|这样|那我们?|我们)[^，。？?]{0,6}?(?:该|要)?(?:咋个|怎么)办|说不过去")
 # A call only to thank (我是专门打电话来说声谢谢): no request, no rating level given.
-THANKS_CALL = re.compile(r"专门[^，。]{0,8}(?:谢谢|感谢|道谢|说声谢)|说声谢谢|(?:打|来)[^，。]{0,4}(?:感谢|道谢)|表示感谢")
+THANKS_CALL = re.compile(r"专门[^，。]{0,8}(?:谢谢|感谢|道谢|说声谢)|打(?:电话|个电话)?(?:过)?来[^，。]{0,4}(?:感谢|道谢|说声谢)")
 THANK = "thank"
 # The caller saying they dialled the wrong number (打错了): no purpose at all.
-WRONG_NUMBER = re.compile(r"打错了|打错电话|拨错了")
+# (Not 名字打错了, 是不是打错了: a word before 打错 makes it something else.)
+WRONG_NUMBER = re.compile(r"(?<![\u4e00-\u9fff])(?:哦+|啊|唉)?打错了|(?<=哦)打错了|(?<=啊)打错了|打错电话|拨错(?:了|电话)")
 # The agent recording what the caller chose (那就是查询电费, 我们登记查询报销进度): that query.
 # (Not an offer on the way: "您可以提供户号，我帮您查一下账单".)
 # A personal query's call-back recorded ("需要核实身份后查询，我们登记下来给您回电") is one too.
 AGENT_RECORDS = re.compile(r"(?:那就是|那就|就是)(?:帮您)?(?:查询|查一下|咨询)|(?:我们|帮您|给您)登记[^，。]{0,6}(?:查询|咨询)|"
                            r"(?:登记后|登记下来)[^。]{0,16}回电")
 # The caller dropping what they began with (算了，网站那个我不说了 / 房东那个事就算了): it asks nothing handled.
-DROPS = re.compile(r"算了|不说了|不投诉了|不反映了|不管它了|认栽|认了")
+# (Not the phone: 电话就算了 leaves the complaint as it was; not 确认了.)
+DROPS = re.compile(r"(?<!电话)(?<!电话就)(?<!号码)(?<!号码就)(?<!手机)(?<!手机就)算了|不说了|不投诉了|不反映了|不管它了|认栽|"
+                   r"(?<!确)(?<!承)认了")
 # The agent saying the matter is none of the hotline's (电视频道的问题我们这边查不到): no purpose.
-AGENT_DECLINES = re.compile(r"(?:我们这边|我们这里|12345|热线)(?:\S{0,4})(?:查不到|管不了|处理不了|没法查|没有办法)|"
-                            r"不属于(?:我们|12345|热线|政务)")
+AGENT_DECLINES = re.compile(r"(?:我们这边|我们这里)(?:查不到|管不了|处理不了)|不属于(?:我们|12345|热线|政务)")
 
 
 def question_subject(text: str, purpose_intents: frozenset[str]) -> str | None:
@@ -236,21 +240,25 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str],
         add(intent, weight, t.index)
     if recorded is not None and asked_at >= recorded_after:
         recorded = None     # a complaint asked to be handled after the agent recorded a query: both; decided below
-    if confirmed is None and recorded is None and not asks_to_handle and (
-            agent_declines or any(WRONG_NUMBER.search(t.text) for t in understood)):
-        return "out_of_scope", []   # a wrong number, or a matter the agent says is none of the hotline's
     purposes = [i for i in evidence if i in purpose_intents]
     if GENERIC_QUERY in purposes and any(i.startswith("query_") and i != GENERIC_QUERY for i in purposes):
         purposes.remove(GENERIC_QUERY)
+    agreed = confirmed is not None or recorded is not None or asks_to_handle
+
+    def besides(main: str) -> list[str]:   # the other purposes stay listed, in the order said
+        return sorted((i for i in purposes if i != main), key=first_said.__getitem__)
+    if not agreed and (any(WRONG_NUMBER.search(t.text) for t in understood) or (
+            agent_declines and not any(i.startswith("query_") or i == GUIDE for i in purposes))):
+        return "out_of_scope", []   # a wrong number, or a matter the agent says is none of the hotline's
+    if not agreed and praised:
+        return RATING, besides(RATING)   # a call to praise a matter handled (好评, 非常满意)
+    if not agreed and any(THANKS_CALL.search(t.text) for t in understood):
+        return THANK, besides(THANK)     # a call only to thank for a matter handled
     if not purposes:
         if not evidence:
             return FALLBACK_INTENT, []
         return max(evidence, key=lambda i: (evidence[i], -first_said[i])), []
     complaint_read = any(t.parse.intent == COMPLAINT for t in understood)
-    if praised and not asks_to_handle and recorded is None and confirmed is None:
-        return RATING, []   # a call to praise a matter handled (好评, 非常满意), whatever it tells on the way
-    if not asks_to_handle and recorded is None and confirmed is None and any(THANKS_CALL.search(t.text) for t in understood):
-        return THANK, []    # a call only to thank for a matter handled
     specific = [i for i in purposes if i.startswith("query_") and i != GENERIC_QUERY]
     if recorded == GENERIC_QUERY and specific:
         recorded = min(specific, key=first_said.__getitem__)   # "回电告诉您进度" of the 医保 reimbursement asked
