@@ -37,7 +37,8 @@ PROGRESS_WORDS = ("进度", "到哪", "怎么样了", "处理了吗", "有结果
 COMPLAINT_WORDS = ("投诉", "工单", "反映", "举报", "12345", "诉求")
 # Words that only say "I want to complain"; what is left after removing them is the description.
 _TRIGGER = re.compile(rf"(我要|我想|想要|帮我|请|麻烦|想|要)?({COMPLAINT_VERBS}|求助|报告|反馈)(一下|个|一个)?"
-                      r"(问题|情况|事情|事)?|(你们)?(管不管|能不能管|可不可以管|管得到不)(嘛|哦|呢)?|[，。,.!！?？\s]")
+                      r"(问题|情况|事情|事)?|(你们)?(管不管|能不能管|可不可以管|管得到不)(嘛|哦|呢)?|"
+                      r"(有个|有件)(情况|事情?|问题)|(跟|给|向)你们|[哈嘛哦呢]|[，。,.!！?？\s]")
 # A road's section or a house number is part of a place, no description ("光华大道三段", "18号").
 _PLACE_PARTS = re.compile(r"[一二三四五六七八九十东南西北中]段|[0-9一二三四五六七八九十]+号")
 

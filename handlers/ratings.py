@@ -28,7 +28,7 @@ SKIP_WORDS = ("不留", "不用", "不方便", "没有", "跳过", "不想留")
 CHANGES = re.compile(r"点错|按错|选错|说错|搞错|弄错|错了|改成|改为|改一下|其实|应该是|重新评")
 CHANGE_WITHIN_S = 30 * 60
 # A message that starts with a level: a rating, whatever follows.
-LEADS_WITH_LEVEL = re.compile(r"[\s，,。！!]*(?:非常|很|特别|不太|不)?满意|[\s，,。！!]*(?:差评|好评|[一二两三四五1-5]星(?!期))")
+LEADS_WITH_LEVEL = re.compile(r"[\s，,。！!]*(?:(?:非常|很|特别|不太|不|基本)?满意|差评|好评|还行|一般般|[一二两三四五1-5]星(?!期))")
 
 
 def _may_change(rating: dict | None) -> bool:

@@ -45,7 +45,7 @@ TIME = re.compile(
     r"(?:上上?|这|本)个?(?:周|星期|礼拜)(?![边围])[一二三四五六日天末]?|礼拜[一二三四五六日天]|"
     # moments of a day said by what happens then
     r"放学(?:后|以后|的时候)?|下班(?:后|以后)|上班时间|午休|饭点|半夜三更|"
-    r"上个?月|这个月|本月|去年|今年|年初|月初|月底|节假日|"
+    r"上上?个?月|这个月|本月|去年|今年|年初|月初|月底|节假日|"
     r"早上|早晨|清早|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|通宵|"
     rf"(?<![快慢小大多少好轻重有差])(?:[0-9]+|[一二三四五六七八九十两半]+)\s*(?:点|:\d\d)|周[一二三四五六日天末]|星期[一二三四五六日天]|"
     # a period, unless it is the unit of a price or a wage (一个月收五百, 一年交两千 are no time)
@@ -128,7 +128,23 @@ def _said_last(text: str) -> tuple[str | None, str | None]:
     return place, when
 
 
+# A time with a clock or a day in it says more than a part of the day: in "化工厂晚上偷偷排废气 …
+# 每天晚上九点多" the time is the second.
+_PRECISE = re.compile(r"[0-9一二三四五六七八九十两]\s*(?:点|:\d\d)|[号日]|周[一二三四五六日天]|礼拜[一二三四五六日天]")
+
+
 def _said_first(clauses) -> tuple[str | None, str | None]:
+    clauses = list(clauses)
+    place, when = _said_first_of(clauses)
+    if when is not None and not _PRECISE.search(time_phrase(when)):
+        precise = next((c for c in clauses if not _ASKING.search(c) and TIME.search(c)
+                        and _PRECISE.search(time_phrase(c))), None)
+        if precise is not None:
+            when = precise
+    return place, when
+
+
+def _said_first_of(clauses) -> tuple[str | None, str | None]:
     place = when = None
     for clause in clauses:
         if _ASKING.search(clause):

@@ -90,6 +90,8 @@ _STATED = (
     ("book_appointment", re.compile(rf"{_NOT}(?:我要|我想|想|要|帮我|给我)(?:预约|约(?![定好的束会])|挂个?号|取个?号|排个?号)"
                                     r"(?![的过了])")),
     ("bind_identity", re.compile(rf"{_NOT}(?:我要|我想|想|要|帮我)(?:实名|认证|绑定)(?![的过了])")),
+    ("book_appointment", re.compile(r"^\W*(?:预约|约)(?![定好的束会])")),
+    ("request_human", re.compile(r"^\W*(?:转人工|人工客服|找人工)")),
 )
 # A message that turns a request down anywhere in it is no stated request ("医保报销进度查一下，不是要投诉").
 _TURNS_DOWN = re.compile(rf"(?:不是|不想|不要|不用|不需要|没有?)(?:要|想|来)?(?:{COMPLAINT_VERBS}|预约|约|实名|认证|绑定)")
@@ -497,8 +499,8 @@ class Dispatcher:
             return False   # "电话不留了哈 算了" at the confirmation takes the phone back, not the complaint
         if _corrects_with_a_value(msg.words or msg.text) and self._gives_a_value(msg, form, turn):
             return False   # "营业执照不办了，改成公积金提取", "地址说错了 应该是荷花池": a correction
-        if says_cancel(text):
-            return True
+        if says_cancel(text) and not ("还是" in text and self._gives_a_value(msg, form, turn)):
+            return True   # (not "算了还是上午嘛", "那还是成华区算了": a choice)
         # "不对" alone cancels; "不对，名字是李芳" is a correction, whatever the NLU calls it.
         return msg.intent == "deny" and form.step == "slots" and not forms.carries_a_value(
             self.handlers.get(form.intent), msg.entities, msg.words or msg.text)

@@ -144,3 +144,12 @@ def test_a_correction_of_something_else_gives_no_place(text):
 
 def test_round_here_is_no_time():
     assert time_in("我们这周边的路灯全坏了") is None
+
+
+@pytest.mark.parametrize("text, when", [
+    ("投诉 青白江区大弯镇 化工厂晚上偷偷排废气 臭得睡不着 每天晚上九点多", "每天晚上九点多"),
+    ("投诉 锦江区合江亭附近 晚上有人飙车 炸街 每天十二点左右", "每天十二点左右"),
+    ("时间说错了 是上上个月就开始收了", "上上个月"),
+])
+def test_the_time_said_with_a_clock_wins_over_a_part_of_the_day(text, when):
+    assert time_in(text) == when

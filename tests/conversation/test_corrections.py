@@ -64,3 +64,8 @@ def test_a_value_said_by_mistake_is_turned_down(text, kept):
     assert corrects(text)
     assert last_said(text, lambda piece: piece if piece in ("周三", "周四", "上午", "下午") else
                      next((w for w in ("周三", "周四", "上午", "下午") if w in piece), None)) == kept
+
+
+def test_a_value_taken_back_with_o_bu():
+    from bot.city.corrections import pieces
+    assert pieces("约下周一 哦不 下周二上午")[:2] == [("约下周一", True), ("下周二上午", False)]

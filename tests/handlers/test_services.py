@@ -346,3 +346,17 @@ def test_a_cancel_with_a_correction_word_but_no_new_value_still_cancels(chat, fa
     chat.say("预约 后天上午 武侯区 居住证")
     assert "已取消" in chat.say(said)
     assert _complaint_form(fake_runtime, chat) is None
+
+
+@pytest.mark.parametrize("choice, key, value", [("算了还是上午嘛", "part", "am"), ("那还是成华区算了", "district", "成华区")])
+def test_a_choice_said_with_suan_le_is_no_cancel(chat, fake_runtime, choice, key, value):
+    chat.bind(WANG)
+    chat.say("预约 后天下午 武侯区 居住证")
+    assert "已取消" not in chat.say(choice)
+    assert _complaint_form(fake_runtime, chat).data[key] == value
+
+
+def test_a_complaint_opened_with_words_that_only_announce_it_asks_what_happened(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("有个情况想跟你们反映哈")
+    assert "content" not in _complaint_form(fake_runtime, chat).slots
