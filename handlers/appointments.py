@@ -38,6 +38,9 @@ DAYS_OFFERED = 5        # working days offered as choices
 BOOKABLE_DAYS = 14      # how far ahead the halls take bookings (from tomorrow)
 
 
+# A question, not a booking said in fragments ("周五上午锦江区出入境开门吗").
+_QUESTION = re.compile(r"[吗？?]|什么|哪|怎么|多久|几点|多少|咋|啥|能不能|可不可以|是不是|要不要|有没有|开门|上班")
+
 # A number, an ISO date, a time or a hall id: the reply of an offered choice, read by the step.
 _CHOICE_REPLY = re.compile(r"[\dA-Za-z\s:：.\-_]+|确认|取消|" + "|".join(map(re.escape, ("改约到其他时间", "保留"))))
 
@@ -82,6 +85,16 @@ class BookAppointment(Handler):
         if parse_time(text):   # "明天上午10点": booked at 10:00 when that slot is free, else offered the day's
             form.data["want_start"] = parse_time(text)
         return None
+
+    def claims(self, text: str, session, intent: str | None, unsure: bool) -> bool:
+        """A day, a half-day and a district said bare ("锦江区出入境 港澳通行证 周五上午", "明天上午 锦江区
+        出生登记") are a booking, however the NLU reads the item in it; a day and a district too when
+        the NLU is unsure. Not a question."""
+        if session.form is not None or _QUESTION.search(text):
+            return False
+        day, part, district = parse_day(text, clock.today()), part_of_day(text), find_district(text)
+        # (a day alone, "后天下午三点", is an answer to nothing asked: the menu, not a booking)
+        return bool(day and district and (part or unsure))
 
     def values_in(self, turn: Turn) -> dict[str, str]:
         """The booking's values in a message (its own readers: the item, the district, the day, the

@@ -360,3 +360,23 @@ def test_a_complaint_opened_with_words_that_only_announce_it_asks_what_happened(
     chat.bind(WANG)
     chat.say("有个情况想跟你们反映哈")
     assert "content" not in _complaint_form(fake_runtime, chat).slots
+
+
+def test_a_booking_said_in_fragments_opens_the_booking_whatever_the_item_reads_as(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("锦江区出入境 签注 周五上午")   # the keyword NLU reads 签注 as the endorsement's progress
+    form = _complaint_form(fake_runtime, chat)
+    assert form.intent == "book_appointment" and form.data["district"] == "锦江区" and form.data["part"] == "am"
+
+
+def test_a_question_with_a_day_and_a_district_is_no_booking(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("锦江区出入境周五上午开门吗 签注")
+    form = _complaint_form(fake_runtime, chat)
+    assert form is None or form.intent != "book_appointment"
+
+
+def test_a_day_alone_with_no_question_open_is_no_booking(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("后天下午三点")
+    assert _complaint_form(fake_runtime, chat) is None
