@@ -45,9 +45,20 @@ _QUESTION = re.compile(r"[吗？?]|什么|哪|怎么|多久|几点|多少|咋|�
 _CHOICE_REPLY = re.compile(r"[\dA-Za-z\s:：.\-_]+|确认|取消|" + "|".join(map(re.escape, ("改约到其他时间", "保留"))))
 
 
+# An item named by its thing and its act in another order ("补办社保卡", "社保卡掉了 想约个补办", "取公积金").
+_ACTS = ("补办", "换领", "提取", "报销", "登记", "落户")
+
+
 def _named_item(bookable, text: str) -> str | None:
-    """The longest bookable item the text names as it is written (社保卡补办 over 社保卡)."""
-    return max((i for i in bookable if i in text), key=len, default=None)
+    """The longest bookable item the text names as it is written (社保卡补办 over 社保卡), else one
+    whose thing it names with its act anywhere around (补办社保卡, 取公积金)."""
+    named = max((i for i in bookable if i in text), key=len, default=None)
+    if named:
+        return named
+    def said_apart(item: str) -> bool:
+        act = next((a for a in _ACTS if item.endswith(a) and len(item) > len(a)), None)
+        return act is not None and item[:-len(act)] in text and any(c in text.replace(item[:-len(act)], "") for c in act)
+    return max((i for i in bookable if said_apart(i)), key=len, default=None)
 
 
 def _when(booking, with_end: bool = False) -> str:
@@ -195,6 +206,11 @@ class BookAppointment(Handler):
             data["held"] = {"no": held[0].booking_no, "what": f"{held[0].hall_name}，{_when(held[0])}"} if held else None
             if held:
                 return self._offer_reschedule(turn)
+        if data.get("date") and not self._bookable_day(turn, dt.date.fromisoformat(data["date"])):
+            # a day the halls do not take is said at once, before the hall (下下周五 beyond the window)
+            lead = f"{date_with_weekday(dt.date.fromisoformat(data['date']))}不能预约（只能约明天起{BOOKABLE_DAYS}天内的工作日），请另选："
+            data.pop("date")
+            return self._ask_date(turn, lead)
         if not data.get("hall_id"):
             return self._ask_hall(turn, None)
         if not data.get("date") or not self._bookable_day(turn, dt.date.fromisoformat(data["date"])):

@@ -89,7 +89,7 @@ _STATED = (
                                   rf"^\W*(?:{COMPLAINT_VERBS})(?![的过了])")),
     ("book_appointment", re.compile(rf"{_NOT}(?:我要|我想|想|要|帮我|给我)(?:预约|约(?![定好的束会])|挂个?号|取个?号|排个?号)"
                                     r"(?![的过了])")),
-    ("bind_identity", re.compile(rf"{_NOT}(?:我要|我想|想|要|帮我)(?:实名|认证|绑定)(?![的过了])")),
+    ("bind_identity", re.compile(rf"{_NOT}(?:我要|我想|想|要|帮我)(?:实名|认证|绑定)(?![的过了])|^\W*(?:实名|绑定)")),
     ("book_appointment", re.compile(r"^\W*(?:预约|约)(?![定好的束会])")),
     ("request_human", re.compile(r"^\W*(?:转人工|人工客服|找人工)")),
 )
@@ -124,7 +124,7 @@ def _asks_for_another_service(text: str, open_intent: str) -> bool:
 
 
 # A question, not an answer: what makes a message in a free-text slot a new request.
-_ASKS = re.compile(r"[吗？?]|什么|哪|怎么|多久|几点|多少|咋|啥|如何|能不能|可不可以|是不是|要不要|有没有")
+_ASKS = re.compile(r"[吗？?]|什么|哪|怎么|多久|好久|几点|多少|咋|啥|如何|能不能|可不可以|是不是|要不要|有没有")
 
 # A question in the middle of a form that no service answers: said so, and the question asked again.
 UNANSWERED_QUESTION = "这个问题我暂时回答不了，我们先把这件事办完："

@@ -57,6 +57,8 @@ def open_form(handler: Handler, entities: dict[str, str], text: str, said: str |
 
 
 _CLAUSE = re.compile(r"[^，,。.!！?？；;：:\s]+")
+# A message of acknowledgements only.
+_ONLY_ACKS = re.compile(r"[嗯哦噢喔好的对是啊呀哈行要得\s。，,.!！~～👌👍]*")
 
 # Words that only introduce an identifier ("电话 181…", "我身份证是…"): no answer of their own.
 # ... and the words around them that ask to be called back ("你们打我电话嘛 182…", "你们先记到").
@@ -109,6 +111,8 @@ def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: st
         return   # "你是真人还是机器人哦" is no value of any slot
     if fix_held_number(form, said):
         return   # "啊打错了 最后两位是32": the phone held, its last digits corrected
+    if _ONLY_ACKS.fullmatch(said.strip()):
+        return   # "嗯嗯", "好的": no value of any slot (a place asked is not "嗯嗯")
     recognised = _recognise(handler, said) if form.step == "slots" else {}
     form.slots.update(recognised)   # several at once, in any order; a new value corrects an old one
     if slot is not None and slot.name in recognised and slot.free_text and not slot.validate:

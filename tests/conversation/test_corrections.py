@@ -69,3 +69,15 @@ def test_a_value_said_by_mistake_is_turned_down(text, kept):
 def test_a_value_taken_back_with_o_bu():
     from bot.city.corrections import pieces
     assert pieces("约下周一 哦不 下周二上午")[:2] == [("约下周一", True), ("下周二上午", False)]
+
+
+@pytest.mark.parametrize("text, kept, refused", [("周五改周四 下午去", "周四", "周五"), ("锦江改武侯", "武侯", "锦江")])
+def test_a_bare_gai_between_two_values_turns_the_first_down(text, kept, refused):
+    from bot.city.corrections import pieces
+    got = dict(pieces(text))
+    assert got[refused] is True and got[kept] is False
+
+
+def test_a_dot_between_digits_is_no_pause():
+    from bot.city.corrections import pieces
+    assert ("12.22", False) in pieces("时间也改一哈 12.22")

@@ -201,3 +201,9 @@ def test_a_phone_corrected_or_taken_back_in_the_message_that_gives_it():
     from handlers import validators
     assert validators.phone_in("电话 137 0816 4420 噢 末尾是02") == "13708164402"
     assert validators.phone_in("15882619037 哎算了 电话不留了") is None
+
+
+def test_an_acknowledgement_is_no_place():
+    handler, form = _complaint_asking("location", content="出租车拒载")
+    forms.take_answer(handler, form, {}, "嗯嗯")
+    assert "location" not in form.slots

@@ -277,7 +277,7 @@ def test_a_district_without_a_hall_for_the_item_is_kept_and_the_nearest_halls_of
     the other districts' halls come nearest first, and the chosen hall's district is the booking's."""
     from handlers.halls import distance_km
     chat.bind(WANG)
-    reply = chat.say("预约明天上午去青羊区办护照")
+    reply = chat.say("预约去青羊区办护照")
     assert "青羊区暂无可预约“护照”的大厅" in reply
     form = _complaint_form(fake_runtime, chat)
     assert form.data["district"] == "青羊区" and "hall_id" not in form.data
@@ -380,3 +380,17 @@ def test_a_day_alone_with_no_question_open_is_no_booking(chat, fake_runtime):
     chat.bind(WANG)
     chat.say("后天下午三点")
     assert _complaint_form(fake_runtime, chat) is None
+
+
+@pytest.mark.parametrize("said, item", [("社保卡掉了 想约个补办", "社保卡补办"), ("预约 补办社保卡", "社保卡补办"),
+                                        ("预约 换身份证", "身份证换领")])
+def test_a_booking_item_named_by_its_thing_and_act_in_another_order(chat, fake_runtime, said, item):
+    chat.bind(WANG)
+    chat.say(said)
+    assert _complaint_form(fake_runtime, chat).data.get("item") == item
+
+
+def test_a_day_beyond_the_window_is_said_at_once_and_not_held(chat, fake_runtime):
+    chat.bind(WANG)
+    reply = chat.say("预约 居住证 2027-03-01")
+    assert "不能预约" in reply and "date" not in _complaint_form(fake_runtime, chat).data
