@@ -20,11 +20,12 @@ import secrets
 
 from adapters.errors import BackendError, BusinessError, Conflict, NotFound
 from bot.city.corrections import last_said
+from bot.city.complaint_topics import scores as topic_scores
 from bot.city.departments import DEPARTMENTS
 from bot.city.districts import find_district
 from bot.city.service_catalogue import Catalogue
 from bot.conversation.contract import Handler, Result, Turn
-from bot.conversation.words import KEEP
+from bot.conversation.words import COMPLAINT_VERBS, KEEP
 from bot.core import clock
 from bot.core.messages import Card, Choice, Choices, ListReply, Text
 from handlers.common import date_with_weekday, read_yes_no
@@ -38,6 +39,7 @@ DAYS_OFFERED = 5        # working days offered as choices
 BOOKABLE_DAYS = 14      # how far ahead the halls take bookings (from tomorrow)
 
 
+_TELLS_A_PROBLEM = re.compile(COMPLAINT_VERBS)
 # A question, not a booking said in fragments ("周五上午锦江区出入境开门吗").
 _QUESTION = re.compile(r"[吗？?]|什么|哪|怎么|多久|几点|多少|咋|啥|能不能|可不可以|是不是|要不要|有没有|开门|上班")
 
@@ -101,11 +103,12 @@ class BookAppointment(Handler):
         """A day, a half-day and a district said bare ("锦江区出入境 港澳通行证 周五上午", "明天上午 锦江区
         出生登记") are a booking, however the NLU reads the item in it; a day and a district too when
         the NLU is unsure. Not a question."""
-        if session.form is not None or _QUESTION.search(text):
-            return False
+        if session.form is not None or _QUESTION.search(text) or _TELLS_A_PROBLEM.search(text) or topic_scores(text):
+            return False   # (a complaint says when and where too: "投诉 高新区… 今天早上 …")
         day, part, district = parse_day(text, clock.today()), part_of_day(text), find_district(text)
-        # (a day alone, "后天下午三点", is an answer to nothing asked: the menu, not a booking)
-        return bool(day and district and (part or unsure))
+        # (a day alone, "后天下午三点", is an answer to nothing asked: the menu, not a booking; and a
+        # booking is for a day to come: "今天早上" tells when something happened)
+        return bool(day and day > clock.today() and district and (part or unsure))
 
     def values_in(self, turn: Turn) -> dict[str, str]:
         """The booking's values in a message (its own readers: the item, the district, the day, the

@@ -394,3 +394,9 @@ def test_a_day_beyond_the_window_is_said_at_once_and_not_held(chat, fake_runtime
     chat.bind(WANG)
     reply = chat.say("预约 居住证 2027-03-01")
     assert "不能预约" in reply and "date" not in _complaint_form(fake_runtime, chat).data
+
+
+def test_a_complaint_saying_when_and_where_is_no_booking(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("投诉 高新区天府三街地铁口 共享单车堆起把路都堵完了 今天早上 电话13708152233")
+    assert _complaint_form(fake_runtime, chat).intent == "file_complaint"
