@@ -246,8 +246,9 @@ class BookAppointment(Handler):
         if not halls and data.get("district"):
             # The district the citizen said stays theirs (a correction of it still reads as one) until
             # they choose a hall elsewhere; the other districts' halls nearest to it come first.
-            note = f"{data['district']}暂无可预约“{data['item']}”的大厅，以下是离{data['district']}最近的其他区大厅："
-            halls = _nearest_first(turn.services.adapters.appointments.halls(), data["item"], data["district"])
+            halls, placed = _nearest_first(turn.services.adapters.appointments.halls(), data["item"], data["district"])
+            nearest = f"离{data['district']}最近的" if placed else ""
+            note = f"{data['district']}暂无可预约“{data['item']}”的大厅，以下是{nearest}其他区大厅："
         if not halls:
             turn.form.step = "item"
             data.pop("item", None)
@@ -468,12 +469,13 @@ class BookAppointment(Handler):
         return services.office_hours.is_workday(day)
 
 
-def _nearest_first(halls: list, item: str, district: str) -> list:
-    """The halls offering the item, nearest first to the district's own halls (the middle of their
-    positions, whatever they offer); in the backend's order when the district has no hall at all."""
+def _nearest_first(halls: list, item: str, district: str) -> tuple[list, bool]:
+    """(the halls offering the item, whether they are nearest first): nearest to the district's own
+    halls (the middle of their positions, whatever they offer); in the backend's order when the
+    district has no hall at all (nothing to place it by)."""
     offering = [h for h in halls if item in h.items]
     own = [(h.lat, h.lon) for h in halls if h.district == district]
     if not own:
-        return offering
+        return offering, False
     middle = (sum(p[0] for p in own) / len(own), sum(p[1] for p in own) / len(own))
-    return sorted(offering, key=lambda h: distance_km(middle, (h.lat, h.lon)))
+    return sorted(offering, key=lambda h: distance_km(middle, (h.lat, h.lon))), True

@@ -400,3 +400,9 @@ def test_a_complaint_saying_when_and_where_is_no_booking(chat, fake_runtime):
     chat.bind(WANG)
     chat.say("投诉 高新区天府三街地铁口 共享单车堆起把路都堵完了 今天早上 电话13708152233")
     assert _complaint_form(fake_runtime, chat).intent == "file_complaint"
+
+
+def test_a_district_with_no_hall_at_all_is_not_told_the_halls_are_nearest(chat, fake_runtime):
+    chat.bind(WANG)
+    reply = chat.say("预约去郫都区办护照")
+    assert "郫都区暂无可预约“护照”的大厅" in reply and "最近" not in reply
