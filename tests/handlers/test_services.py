@@ -8,6 +8,8 @@ from bot.core.messages import Card, Choices
 from tests.fixtures.chat import CHEN, LI, LIU, WANG, ZHAO, affairs_in, number_of, offered, roomy_slot, windows
 from tests.fixtures.clock import DATES, at
 
+A_MONDAY = at("2026-11-16T10:00")
+
 
 def test_housing_fund_social_and_medical_insurance(chat):
     chat.bind(LI)
@@ -302,7 +304,8 @@ def test_a_booking_names_its_item_by_a_catalogue_synonym(chat, fake_runtime):
 
 @pytest.mark.parametrize("correction, item", [("居住证不办了，改成公积金提取", "公积金提取"),
                                               ("居住证不办了 改成结婚登记", "结婚登记")])
-def test_a_correction_with_a_cancel_word_in_it_corrects_the_booking(chat, fake_runtime, correction, item):
+def test_a_correction_with_a_cancel_word_in_it_corrects_the_booking(chat, fake_runtime, correction, item, travel):
+    travel(A_MONDAY)   # relative days (后天, 周五) and the booking window read the same on any date
     chat.bind(WANG)
     chat.say("预约 后天上午 武侯区 居住证")
     reply = chat.say(correction)
@@ -310,7 +313,8 @@ def test_a_correction_with_a_cancel_word_in_it_corrects_the_booking(chat, fake_r
     assert _complaint_form(fake_runtime, chat).data["item"] == item
 
 
-def test_a_cancel_word_alone_still_cancels_the_booking(chat, fake_runtime):
+def test_a_cancel_word_alone_still_cancels_the_booking(chat, fake_runtime, travel):
+    travel(A_MONDAY)   # relative days (后天, 周五) and the booking window read the same on any date
     chat.bind(WANG)
     chat.say("预约 后天上午 武侯区 居住证")
     assert "已取消" in chat.say("不对不对 不办了")
@@ -341,7 +345,8 @@ def test_a_request_turned_down_or_a_word_that_only_looks_like_one_opens_no_form(
 
 
 @pytest.mark.parametrize("said", ["错了，我还是不办了", "点错了，我不办了，谢谢", "不对，不办了，谢谢"])
-def test_a_cancel_with_a_correction_word_but_no_new_value_still_cancels(chat, fake_runtime, said):
+def test_a_cancel_with_a_correction_word_but_no_new_value_still_cancels(chat, fake_runtime, said, travel):
+    travel(A_MONDAY)   # relative days (后天, 周五) and the booking window read the same on any date
     chat.bind(WANG)
     chat.say("预约 后天上午 武侯区 居住证")
     assert "已取消" in chat.say(said)
@@ -349,7 +354,8 @@ def test_a_cancel_with_a_correction_word_but_no_new_value_still_cancels(chat, fa
 
 
 @pytest.mark.parametrize("choice, key, value", [("算了还是上午嘛", "part", "am"), ("那还是成华区算了", "district", "成华区")])
-def test_a_choice_said_with_suan_le_is_no_cancel(chat, fake_runtime, choice, key, value):
+def test_a_choice_said_with_suan_le_is_no_cancel(chat, fake_runtime, choice, key, value, travel):
+    travel(A_MONDAY)   # relative days (后天, 周五) and the booking window read the same on any date
     chat.bind(WANG)
     chat.say("预约 后天下午 武侯区 居住证")
     assert "已取消" not in chat.say(choice)
@@ -362,21 +368,24 @@ def test_a_complaint_opened_with_words_that_only_announce_it_asks_what_happened(
     assert "content" not in _complaint_form(fake_runtime, chat).slots
 
 
-def test_a_booking_said_in_fragments_opens_the_booking_whatever_the_item_reads_as(chat, fake_runtime):
+def test_a_booking_said_in_fragments_opens_the_booking_whatever_the_item_reads_as(chat, fake_runtime, travel):
+    travel(A_MONDAY)   # relative days (后天, 周五) and the booking window read the same on any date
     chat.bind(WANG)
     chat.say("锦江区出入境 签注 周五上午")   # the keyword NLU reads 签注 as the endorsement's progress
     form = _complaint_form(fake_runtime, chat)
     assert form.intent == "book_appointment" and form.data["district"] == "锦江区" and form.data["part"] == "am"
 
 
-def test_a_question_with_a_day_and_a_district_is_no_booking(chat, fake_runtime):
+def test_a_question_with_a_day_and_a_district_is_no_booking(chat, fake_runtime, travel):
+    travel(A_MONDAY)   # relative days (后天, 周五) and the booking window read the same on any date
     chat.bind(WANG)
     chat.say("锦江区出入境周五上午开门吗 签注")
     form = _complaint_form(fake_runtime, chat)
     assert form is None or form.intent != "book_appointment"
 
 
-def test_a_day_alone_with_no_question_open_is_no_booking(chat, fake_runtime):
+def test_a_day_alone_with_no_question_open_is_no_booking(chat, fake_runtime, travel):
+    travel(A_MONDAY)   # relative days (后天, 周五) and the booking window read the same on any date
     chat.bind(WANG)
     chat.say("后天下午三点")
     assert _complaint_form(fake_runtime, chat) is None
@@ -390,7 +399,8 @@ def test_a_booking_item_named_by_its_thing_and_act_in_another_order(chat, fake_r
     assert _complaint_form(fake_runtime, chat).data.get("item") == item
 
 
-def test_a_day_beyond_the_window_is_said_at_once_and_not_held(chat, fake_runtime):
+def test_a_day_beyond_the_window_is_said_at_once_and_not_held(chat, fake_runtime, travel):
+    travel(A_MONDAY)   # relative days (后天, 周五) and the booking window read the same on any date
     chat.bind(WANG)
     reply = chat.say("预约 居住证 2027-03-01")
     assert "不能预约" in reply and "date" not in _complaint_form(fake_runtime, chat).data
