@@ -20,10 +20,11 @@ from __future__ import annotations
 import re
 
 from bot.city.districts import DISTRICTS
-from bot.city.corrections import corrects, pieces
+from bot.city.corrections import FILLER, corrects, pieces
 from bot.core.privacy import find_identifiers
 
-_CLAUSE = re.compile(r"[^，,。.!！?？；;：:\s]+")
+# A clause: what a pause (，。！？；： or a space) ends.
+CLAUSE = re.compile(r"[^，,。.!！?？；;：:\s]+")
 
 _DISTRICT_WORDS = "|".join(sorted({w for d in DISTRICTS for w in (d, d[:-1])}, key=len, reverse=True))
 # A place: a district, or a named road / estate / venue (a word ending in one of these).
@@ -64,7 +65,6 @@ _NAMES_PLACE = re.compile(r"地址|地点|位置|地方")
 # … the place itself said to be wrong ("地址说错了", "地点改成…"; not "地址是对的，时间说错了")
 _PLACE_CORRECTED = re.compile(r"(?:地址|地点|位置|地方)\s*(?:说错了?|写错了?|填错了?|搞错了?|弄错了?|不对|错了|改成|改为|改到|"
                               r"换成|换到|应该是)")
-_FILLER = re.compile(r"[哦噢喔嗯啊哎诶呃唉哈呀]+|那个|就是|不好意思")
 _CONTACT_WORDS = re.compile(r"电话|手机|号码|联系")
 
 
@@ -82,7 +82,7 @@ _VERB_BEFORE = frozenset("走跑爬骑让带领引问迷挡堵占拦赶找绕抄
 
 def _clauses(text: str):
     text = text or ""
-    for m in _CLAUSE.finditer(text):
+    for m in CLAUSE.finditer(text):
         if _ASKING.search(m.group(0)) or text[m.end():m.end() + 1] in ("?", "？"):
             continue   # a question: "你们几点下班？" names no time
         yield m.start(), m.group(0)
@@ -122,7 +122,7 @@ def _said_last(text: str) -> tuple[str | None, str | None]:
         # is one even without a place's suffix (荷花池, 九眼桥那边).
         # the piece right after the word naming it ("地点改成营门口那个站 电话留152…"): not a phone's
         named_at = next((i for i, p in enumerate(kept) if _NAMES_PLACE.search(p)), -1)
-        said = [p for p in kept[named_at + 1:] if not _FILLER.fullmatch(p) and not TIME.search(p)
+        said = [p for p in kept[named_at + 1:] if not FILLER.fullmatch(p) and not TIME.search(p)
                 and not find_identifiers(p) and not _CONTACT_WORDS.search(p)]
         place = said[0] if said else None
     return place, when

@@ -35,7 +35,9 @@ _SAID_AS = r"说成|写成|按成|打成|记成|填成|弄成|输成"
 _PAUSE = r"(?:[\s，,。；;！!？?、~～…]|(?<!\d)\.|\.(?!\d))+"
 # Wrong-words that take back what was just said, and pieces that are no value to take back.
 _TURNS_BACK = r"不对|哦不对|噢不对|错了|哦不|噢不|啊不|改"
-_NOT_A_VALUE = (r"[哦噢喔嗯啊哎诶呃唉哈呀]+|那个|就是|不好意思|我|刚才|我刚才|"
+# Words that only fill a pause ("哦", "那个", "不好意思"): no value of any slot, no request.
+FILLER = re.compile(r"[哦噢喔嗯啊哎诶呃唉哈呀]+|那个|就是|不好意思")
+_NOT_A_VALUE = (rf"{FILLER.pattern}|我|刚才|我刚才|"
                 r".{0,2}(?:地址|地点|位置|时间|日期|名字|姓名|电话|号码|手机|身份证|事项)")
 # (a bare 改 between two values: "周五改周四", "锦江改武侯": the first is turned down)
 _PIECES = re.compile(rf"{_PAUSE}|(不是|{_SAID_AS}|{_WRONG}|{_REFUSED_AFTER}|[哦噢啊]不(?![用要是对行会能])|"

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Mapping
 
-from bot.city.corrections import corrects, pieces
+from bot.city.corrections import FILLER, corrects, pieces
 from bot.conversation import forms
 from bot.conversation.contract import Handler, Result, Services, Slot, Turn
 from bot.conversation.error_replies import ErrorReplies
@@ -112,11 +112,10 @@ def _stated_request(text: str) -> str | None:
 def _corrects_with_a_value(text: str) -> bool:
     """A correction that says what instead (some piece kept that is no cancel word): the form takes
     it. "不对" alone, "不是，我不办了" say no value: they may cancel."""
-    return corrects(text) and any(not says_cancel(piece) and not _FILLER.fullmatch(piece)
+    return corrects(text) and any(not says_cancel(piece) and not FILLER.fullmatch(piece)
                                   for piece, refused in pieces(text) if not refused)
 
 
-_FILLER = re.compile(r"[哦噢喔嗯啊哎诶呃唉哈呀]+|那个|就是|不好意思")
 
 
 def _asks_for_another_service(text: str, open_intent: str) -> bool:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.city.complaint_parts import CLAUSE
 from bot.city.corrections import corrects
 from bot.conversation.contract import Handler, Slot, SlotInvalid, slot_values
 from bot.conversation.words import asks_the_bot
@@ -56,7 +57,6 @@ def open_form(handler: Handler, entities: dict[str, str], text: str, said: str |
     return form
 
 
-_CLAUSE = re.compile(r"[^，,。.!！?？；;：:\s]+")
 # A message of acknowledgements only.
 _ONLY_ACKS = re.compile(r"[嗯哦噢喔好的对是啊呀哈行要得\s。，,.!！~～👌👍]*")
 
@@ -74,7 +74,7 @@ def _says_more(text: str, besides: tuple[str, ...] = ()) -> bool:
     for value in besides:
         # the whole clause that gave the value: a time is kept as its phrase (天天), but the clause
         # it came in (天天都这样) says nothing more
-        rest = "".join(c for c in _CLAUSE.findall(rest) if value not in c) if value else rest
+        rest = "".join(c for c in CLAUSE.findall(rest) if value not in c) if value else rest
     return len(_INTRODUCERS.sub("", rest)) >= 3
 
 
