@@ -51,6 +51,9 @@ _COMMON_START = re.compile(r"^(谢谢|麻烦|方便|安全|应该|时间|马上|
                            r"查询|查一|查下|全名|成功|时候|任何|明天|后天|今天|昨天|前天|上午|下午|时间|高新|双流|温江|"
                            r"成华|金牛|武侯|锦江|青羊|龙泉|新都|郫都|天府|简阳|上班|下班|还有|可以|就是|但是|如果|都是|"
                            r"工作|单位|公司|小区|物业|社区|街道|政府|周[一二三四五六日末])")
+# Words after 我 that begin with a surname's character and are no name ("我明白", "我和他", "我都不晓得").
+_AFTER_ME = re.compile(r"明白|明明|高兴|和|向|都|马上|马路|方才|方面|高速|周围|周边|常常|经常|时常|路过|车子|车上|门口|花了|"
+                       r"花钱|金额|海鲜|云端|平时|连续|全部|全家|包括|关心|管理|文件|水费|电费|燃气|安全")
 # Characters of everyday talk, never in a name without a Han surname.
 _CHATTER = re.compile(r"[你我他她它啥吗呢吧嘛哈哦嗯噢呀啊么说得知道好是不没有这那哪谁怎咋]")
 # A character explained ("刘备的刘", "伟大的伟", "三个石头那个磊", "木子李", "大小的小").
@@ -114,6 +117,15 @@ def find_person_name(text: str | None) -> str | None:
     for seg in _SEGMENT.finditer(text):
         segment = seg.group(0)
         if _EXPLAINS.search(segment) or _COMMON_START.search(segment):
+            continue
+        # "我赵丽", "我孙小梅 要实名": a name said right after 我, the whole segment or cut by a stop word
+        # (never "我明白", "我马上来": everyday words that begin with a surname's character).
+        if segment.startswith("我") and _surname_of(segment[1:]) and not _AFTER_ME.match(segment, 1):
+            name = _trim(segment[1:])
+            longest = 4 if len(_surname_of(name) or "") == 2 else 3
+            if 2 <= len(name) <= longest and _plausible(name) and (
+                    len(name) == len(segment) - 1 or _STOP.match(segment, len(name) + 1)):
+                found.append((seg.start() + 1, name))
             continue
         # A segment that is itself a name ("张伟", "上官云帆"), or starts with one ("杨敏帮我绑定").
         if _surname_of(segment):

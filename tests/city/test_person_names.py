@@ -25,6 +25,12 @@ from bot.city.person_names import find_person_name, looks_like_bare_name
     ("我姓唐 唐糖", "唐糖"),
     ("陆 小 凤", "陆小凤"),
     ("姓名杨过帮我绑定", "杨过"),
+    # a name right after 我, with no 叫 or 是 (as people type it)
+    ("我孙小梅", "孙小梅"),
+    ("我苗翠 要实名 身份证51012219781125 0069", "苗翠"),
+    ("打错了 440306199507151287 我柳青", "柳青"),
+    ("我欧阳锋", "欧阳锋"),
+    ("我黄蓉要绑定", "黄蓉"),
 ])
 def test_the_name_is_found(said, name):
     assert find_person_name(said) == name
@@ -33,6 +39,9 @@ def test_the_name_is_found(said, name):
 @pytest.mark.parametrize("said", [
     "我要实名认证", "谢谢", "麻烦快点", "为啥要填身份证", "方便的话帮我查下", "你们几点上班", "510104198506122310",
     "高新区", "明天上午", "验证码123456", "马上就好", "应该是这个",
+    # 我 before everyday words that begin with a surname's character
+    "我明白", "我马上来", "我和他一起", "我都不晓得", "我周末有空", "我高兴得很", "我方便", "我路过那里", "我金牛区的",
+    "我花了好多钱", "我周一去",
 ])
 def test_no_name_where_there_is_none(said):
     assert find_person_name(said) is None
