@@ -68,6 +68,10 @@ def _when(booking, with_end: bool = False) -> str:
     return f"{date_with_weekday(booking.date)} {booking.start}{end}"
 
 
+# A time slot left to us: "随便", "都可以", "最早的", "越早越好".
+_ANY_SLOT = re.compile(r"随便|都(?:可以|行|得行|要得)|哪个都|最早|越早越好|早点的")
+
+
 class BookAppointment(Handler):
     intent = "book_appointment"
     label = "预约办事大厅"
@@ -157,6 +161,12 @@ class BookAppointment(Handler):
             turn.form.data.pop("start", None)
         elif step == "slot":
             start = self._pick_slot(turn)
+            options = turn.form.data.get("slot_options") or []
+            if start is None and options and (_ANY_SLOT.search(turn.words) or read_yes_no(turn)):
+                # "就这样 确认预约", "随便哪个都行": the earliest free time of the half-day asked,
+                # booked at once (the citizen has said yes to everything else; the reply says when)
+                turn.form.data["start"] = options[0]
+                return self._book(turn)
             if start is None:
                 return self._ask_slot(turn, "请从下面的时段中选择（回复编号）：")
             turn.form.data["start"] = start

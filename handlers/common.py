@@ -3,10 +3,11 @@ yes/no answer is read, and how each backend is called in replies."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from bot.conversation.contract import Turn
-from bot.conversation.words import KEEP, NO_WORDS, YES_WORDS
+from bot.conversation.words import KEEP, NO_WORDS, YES_WORDS, says_yes_or_no
 
 # How citizens know each backend (error replies, ledger notes).
 BACKEND_NAMES = {
@@ -50,6 +51,9 @@ def date_with_weekday(day: dt.date) -> str:
     return f"{day.month}月{day.day}日（周{WEEKDAYS_CN[day.weekday()]}）"
 
 
+_ASKS_BACK = re.compile(r"[吗？?]|多久|好久|什么时候|啥时候|怎么|咋个|哪个|哪里|几天")
+
+
 def read_yes_no(turn: Turn) -> bool | None:
     """True for a yes, False for a no, None when the message is neither."""
     said = turn.said_intent
@@ -58,9 +62,11 @@ def read_yes_no(turn: Turn) -> bool | None:
         return False
     if text in YES_WORDS or said == "affirm":
         return True
+    if _ASKS_BACK.search(text):
+        return None   # "确认提交了以后多久有人处理？" asks before it answers
     if any(text.startswith(w) for w in ("不", "别", KEEP)):
         return False
     if any(text.startswith(w) for w in ("确认", "确定", "是的", "好的", "可以")):
         return True
-    return None
+    return says_yes_or_no(text)   # in a sentence: "确认 辛苦你们了", "还是不提交了 我怕…"
 

@@ -41,13 +41,16 @@ _NUM = r"[0-9一二三四五六七八九十两几半]"
 _PAID = r"(?:就|才|都|要|得|只)?(?:收|交|缴|付|花|赚|挣|扣|涨|租|[0-9一二三四五六七八九十两几百千万]+\s*(?:块|元|百|千|万))"
 _CN_NUMBER = r"[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九]"
 TIME = re.compile(
-    r"每天|天天|每晚|每周|每个?周末|周末|每次|经常|"
+    # how often, said as people say it (三天两头 before the period 三天)
+    r"三天两头|隔三[差岔]五|时不时|动不动|隔(?:几|两|三)天|一天到晚|整天|整夜|常年|长期|一年四季|"
+    r"每(?:个)?(?:周|星期|礼拜)[一二三四五六日天末]*|每个?月|每年|每逢[^\s，,。就]{1,4}|"
+    r"每天|天天|每晚|每个?周末|周末|每次|经常|"
     r"今天|昨天|前天|今早|今晚|昨晚|昨夜|前几天|这几天|这两天|这段时间|最近|近期|"
     r"(?:上上?|这|本)个?(?:周|星期|礼拜)(?![边围])[一二三四五六日天末]?|礼拜[一二三四五六日天]|"
     # moments of a day said by what happens then
     r"放学(?:后|以后|的时候)?|下班(?:后|以后)|上班时间|午休|饭点|半夜三更|"
     r"上上?个?月|这个月|本月|去年|今年|年初|月初|月底|节假日|"
-    r"早上|早晨|清早|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|通宵|"
+    r"早上|早晨|清早|上午|中午|下午|白天|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|通宵|"
     rf"(?<![快慢小大多少好轻重有差])(?:[0-9]+|[一二三四五六七八九十两半]+)\s*(?:点|:\d\d)|周[一二三四五六日天末]|星期[一二三四五六日天]|"
     # a period, unless it is the unit of a price or a wage (一个月收五百, 一年交两千 are no time)
     rf"好?{_NUM}+(?:多)?(?:天|周|个?(?:星期|礼拜)|个多?月|年)(?:了|多|来)?(?!{_PAID})|"
@@ -133,8 +136,15 @@ def _said_last(text: str) -> tuple[str | None, str | None]:
 _PRECISE = re.compile(r"[0-9一二三四五六七八九十两]\s*(?:点|:\d\d)|[号日]|周[一二三四五六日天]|礼拜[一二三四五六日天]")
 
 
+# A time widened by what follows ("其实不只周末 天天都是", "不止晚上 白天也吵"): the later one is the time.
+_WIDENED = re.compile(r"^(?:其实)?不(?:只|止|光|仅)(?:是)?")
+
+
 def _said_first(clauses) -> tuple[str | None, str | None]:
     clauses = list(clauses)
+    widened = [c for c in clauses if _WIDENED.match(c) and TIME.search(c)]
+    if widened and any(TIME.search(c) for c in clauses if c not in widened):
+        clauses = [c for c in clauses if c not in widened]
     place, when = _said_first_of(clauses)
     if when is not None and not _PRECISE.search(time_phrase(when)):
         precise = next((c for c in clauses if not _ASKING.search(c) and TIME.search(c)

@@ -31,6 +31,8 @@ _WRONG = (r"说错了?|打错了?|搞错了?|弄错了?|写错了?|记错了?|�
 _REFUSED_AFTER = r"不行了?|不可以|不方便|去不了|来不了|没空|没时间|不得行|不合适|有事"
 # Words before a value that turn it down: "我刚才说成周三了" (the value said by mistake).
 _SAID_AS = r"说成|写成|按成|打成|记成|填成|弄成|输成"
+# A value taken back and another said instead: "取消上午 改下午", "取消锦江 换成武侯".
+_TAKEN_BACK_FOR = r"取消(?=[^，,。；;]{1,8}?[\s，,]*(?:改|换))"
 # (A dot between digits is no pause: 12.22, 5101.0819…)
 _PAUSE = r"(?:[\s，,。；;！!？?、~～…]|(?<!\d)\.|\.(?!\d))+"
 # Wrong-words that take back what was just said, and pieces that are no value to take back.
@@ -40,9 +42,9 @@ FILLER = re.compile(r"[哦噢喔嗯啊哎诶呃唉哈呀]+|那个|就是|不好�
 _NOT_A_VALUE = (rf"{FILLER.pattern}|我|刚才|我刚才|"
                 r".{0,2}(?:地址|地点|位置|时间|日期|名字|姓名|电话|号码|手机|身份证|事项)")
 # (a bare 改 between two values: "周五改周四", "锦江改武侯": the first is turned down)
-_PIECES = re.compile(rf"{_PAUSE}|(不是|{_SAID_AS}|{_WRONG}|{_REFUSED_AFTER}|[哦噢啊]不(?![用要是对行会能])|"
+_PIECES = re.compile(rf"{_PAUSE}|(不是|{_TAKEN_BACK_FOR}|{_SAID_AS}|{_WRONG}|{_REFUSED_AFTER}|[哦噢啊]不(?![用要是对行会能])|"
                      r"(?<=[\u4e00-\u9fff])改(?![成为到在一下])(?=[\u4e00-\u9fff])|是)")
-_CORRECTS = re.compile(rf"不是|{_SAID_AS}|{_WRONG}")
+_CORRECTS = re.compile(rf"不是|{_TAKEN_BACK_FOR}|{_SAID_AS}|{_WRONG}")
 
 
 def corrects(text: str | None) -> bool:
@@ -57,7 +59,7 @@ def pieces(text: str | None) -> list[tuple[str, bool]]:
     for part in _PIECES.split(text or ""):
         if part is None or not part.strip() or re.fullmatch(_PAUSE, part):
             continue
-        if part == "不是" or re.fullmatch(_SAID_AS, part):
+        if part in ("不是", "取消") or re.fullmatch(_SAID_AS, part):
             negate_next = True
             continue
         if re.fullmatch(_REFUSED_AFTER, part):

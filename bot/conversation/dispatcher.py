@@ -30,11 +30,12 @@ from bot.conversation import forms
 from bot.conversation.contract import Handler, Result, Services, Slot, Turn
 from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
-from bot.conversation.words import COMPLAINT_VERBS, END_WORDS, asks_for_more, asks_the_bot, says_cancel
+from bot.conversation.words import (COMPLAINT_VERBS, END_WORDS, asks_for_more, asks_the_bot, says_cancel,
+                                    says_yes_or_no)
 from bot.core import access, metrics
 from bot.core.clock import CLOCK
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
-from bot.core.privacy import APPLICATION_NO, ID_LIKE, compact, mask_text, redact_text
+from bot.core.privacy import APPLICATION_NO, ID_LIKE, TAKEN_BACK, compact, mask_text, redact_text
 from bot.nlu import contrast
 from bot.nlu.client import FALLBACK_INTENT, NluClient, NluUnavailable, Parse
 from bot.nlu.normalise import normalise
@@ -121,6 +122,11 @@ def _corrects_with_a_value(text: str) -> bool:
 def _asks_for_another_service(text: str, open_intent: str) -> bool:
     return any(pattern.search(text) for intent, pattern in _SERVICE_WORDS if intent != open_intent)
 
+
+# The steps where a form shows what it will do and waits for a yes or a no.
+CONFIRM_STEPS = frozenset({"confirm", "cancel_confirm", "confirm_unbind"})
+# ... and where a yes is an answer too ("就这样 确认预约" where a booking offers its times: the earliest).
+YES_STEPS = CONFIRM_STEPS | {"slot"}
 
 # A question, not an answer: what makes a message in a free-text slot a new request.
 _ASKS = re.compile(r"[吗？?]|什么|哪|怎么|多久|好久|几点|多少|咋|啥|如何|能不能|可不可以|是不是|要不要|有没有")
@@ -328,13 +334,20 @@ class Dispatcher:
         if asks_for_more(msg.text) and session.more and not msg.deliberate:
             return self._more(session), "more"
 
-        if form and self._cancels(msg, form, lambda: self._turn_for(form, session, citizen, incoming, msg)):
+        card = form is not None and self._answers_the_card(msg, form)
+        if form and not card and self._cancels(msg, form, lambda: self._turn_for(form, session, citizen, incoming, msg)):
             session.form = None
             session.parked = None
             session.pending_after_binding = None
             return [Text("好的，已取消。还有什么可以帮您？")], "cancel"
 
-        if form and not msg.answer and intent in self.small_talk and self._is_small_talk(msg, form):
+        if card:   # "确认 辛苦你们了", "算了算了 就这样交上去嘛", "还是不提交了": the card's answer
+            return self._continue(form, session, citizen, incoming, msg), form.intent
+
+        if form and not msg.answer and intent in self.small_talk and self._is_small_talk(msg, form) and not (
+                form.step != "slots" and self._gives_a_value(msg, form, lambda: self._turn_for(
+                    form, session, citizen, incoming, msg))):
+            # (not "上午也不得行哦 下午哈", a greeting to the NLU, where a booking offers its times)
             return self._run_simple(intent, session, citizen, incoming, msg), intent
 
         if form and not msg.answer and BOT_CHALLENGE in self.handlers and asks_the_bot(msg.words):
@@ -493,9 +506,12 @@ class Dispatcher:
         if slot and any(w in text for w in slot.skip_words):
             return False   # "不留" answers "留个电话吗", it does not cancel the complaint
         handler = self.handlers.get(form.intent)
-        if handler is not None and form.step != "slots" and any(
-                "留" in w and w in text for s in handler.slots for w in s.skip_words):
-            return False   # "电话不留了哈 算了" at the confirmation takes the phone back, not the complaint
+        keeps_a_phone = handler is not None and any("留" in w for s in handler.slots for w in s.skip_words)
+        if keeps_a_phone and (TAKEN_BACK.search(text) or any(
+                "留" in w and w in text for s in handler.slots for w in s.skip_words)):
+            # "电话不留了哈 算了" at the confirmation takes the phone back, not the complaint; and
+            # "不用留电话" where the time was asked skips the phone
+            return False
         if _corrects_with_a_value(msg.words or msg.text) and self._gives_a_value(msg, form, turn):
             return False   # "营业执照不办了，改成公积金提取", "地址说错了 应该是荷花池": a correction
         if says_cancel(text) and not ("还是" in text and self._gives_a_value(msg, form, turn)):
@@ -503,6 +519,14 @@ class Dispatcher:
         # "不对" alone cancels; "不对，名字是李芳" is a correction, whatever the NLU calls it.
         return msg.intent == "deny" and form.step == "slots" and not forms.carries_a_value(
             self.handlers.get(form.intent), msg.entities, msg.words or msg.text)
+
+    @staticmethod
+    def _answers_the_card(msg: Message, form: Form) -> bool:
+        """A yes or a no in a sentence where the form shows its card and asks to confirm."""
+        if msg.answer or msg.deliberate or _ASKS.search(msg.text):   # "确认提交后多久有人处理？" asks first
+            return False
+        said = says_yes_or_no(msg.words or msg.text)
+        return (form.step in CONFIRM_STEPS and said is not None) or (form.step in YES_STEPS and said is True)
 
     def _gives_a_value(self, msg: Message, form: Form, turn: Callable[[], Turn]) -> bool:
         """Does the message carry a value of the open form (its slots' shapes, or its own readers)?"""

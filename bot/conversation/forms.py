@@ -26,7 +26,7 @@ from bot.city.corrections import corrects
 from bot.conversation.contract import Handler, Slot, SlotInvalid, slot_values
 from bot.conversation.words import asks_the_bot
 from bot.core.messages import Reply, Text
-from bot.core.privacy import corrected_number, find_identifiers, mask_text
+from bot.core.privacy import TAKEN_BACK, corrected_number, find_identifiers, mask_text
 from bot.stores.sessions import Form
 
 MAX_REPROMPTS = 3
@@ -113,6 +113,8 @@ def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: st
         return   # "啊打错了 最后两位是32": the phone held, its last digits corrected
     if _ONLY_ACKS.fullmatch(said.strip()):
         return   # "嗯嗯", "好的": no value of any slot (a place asked is not "嗯嗯")
+    if slot is not None and _skips_the_phone(handler, form, slot, said):
+        return   # "不用留电话" where the time was asked: the phone skipped, the time asked again
     recognised = _recognise(handler, said) if form.step == "slots" else {}
     form.slots.update(recognised)   # several at once, in any order; a new value corrects an old one
     if slot is not None and slot.name in recognised and slot.free_text and not slot.validate:
@@ -149,6 +151,20 @@ def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: st
         for other in handler.slots:
             if other.name not in form.slots and other.recognise is None and entities.get(other.name):
                 form.slots[other.name] = entities[other.name]
+
+
+def _skips_the_phone(handler: Handler, form: Form, asked: Slot, said: str) -> bool:
+    """A message that only says "no phone" ("不用留电话", "电话就不留了") while another slot is asked:
+    the optional phone slot is skipped (its validator reads the skip word) and nothing else taken."""
+    phone = next((s for s in handler.slots if s.name in ("contact", "phone") and s.skip_words), None)
+    if phone is None or asked is phone or form.slots.get(phone.name) is not None:
+        return False
+    m = TAKEN_BACK.search(said)
+    rest = _ONLY_ACKS.sub("", said[:m.start()] + said[m.end():]) if m else ""
+    if m is None or len(_INTRODUCERS.sub("", rest)) > 2:
+        return False
+    form.slots[phone.name] = ""
+    return True
 
 
 # The slots that hold a number people correct digit by digit, and the words that name each.

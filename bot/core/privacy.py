@@ -296,11 +296,49 @@ def pseudonym(kind: str, value: str) -> str:
 # A number corrected in the words after it: "最后两位是32", "末尾是02", "最后那个7应该是6".
 _TAIL_FIX = re.compile(r"(?:最后|末尾|尾数|后面)(?:[一二两三四五1-5]位|那个?\s*([0-9Xx])\s*)?(?:应该)?(?:是|改成)\s*([0-9Xx]{1,5})")
 # A phone taken back in the words after it: "15882619037 哎算了 电话不留了".
-TAKEN_BACK = re.compile(r"不留了|不留电话|电话不留|号码不留|不用留|还是不留")
+TAKEN_BACK = re.compile(r"不留了|不留电话|电话不留|号码不留|不用留|还是不留|不想留|不方便留")
+
+
+# ... or at a place counted in it: "倒数第三位是4不是3", "第五位应该是8", "中间四位是8061", "前三位是139".
+_NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
+             "十一": 11, "十二": 12, "十三": 13, "十四": 14, "十五": 15, "十六": 16, "十七": 17, "十八": 18}
+_COUNT = r"(1[0-8]|[1-9]|十[一二三四五六七八]?|[一二两三四五六七八九])"
+_PLACE_FIX = re.compile(rf"(倒数)?第{_COUNT}[位个](?:数字?)?(?:应该|其实)?(?:是|改成|为)\s*([0-9Xx])(?!\d)")
+_SPAN_FIX = re.compile(rf"(前|中间){_COUNT}位(?:数字?)?(?:应该|其实)?(?:是|改成|为)\s*([0-9]{{2,8}})")
+
+
+def _count(word: str) -> int:
+    return int(word) if word.isdigit() else _NUMERALS.get(word, 0)
+
+
+def _placed_fix(number: str, after: str) -> str | None:
+    """A digit or a run of digits corrected at a place counted from either end, or the middle
+    four of a mobile (3-4-4, as people read it); None when the words say no such place."""
+    m = _PLACE_FIX.search(after)
+    if m:
+        place, new = _count(m.group(2)), m.group(3).upper()
+        if not 1 <= place <= len(number):
+            return None
+        i = len(number) - place if m.group(1) else place - 1
+        return number[:i] + new + number[i + 1:]
+    m = _SPAN_FIX.search(after)
+    if m:
+        size, new = _count(m.group(2)), m.group(3)
+        if size != len(new) or size >= len(number):
+            return None
+        if m.group(1) == "前":
+            return new + number[size:]
+        if len(number) == 11 and size == 4:   # a mobile's middle four
+            return number[:3] + new + number[7:]
+    return None
 
 
 def corrected_number(number: str, after: str) -> str:
-    """`number` with the correction said after it applied (its last digits, or one digit)."""
+    """`number` with the correction said after it applied (its last digits, one digit, or the
+    digits at a place it counts)."""
+    placed = _placed_fix(number, after)
+    if placed is not None:
+        return placed
     m = _TAIL_FIX.search(after)
     if m is None:
         return number

@@ -153,3 +153,17 @@ def test_round_here_is_no_time():
 ])
 def test_the_time_said_with_a_clock_wins_over_a_part_of_the_day(text, when):
     assert time_in(text) == when
+
+
+@pytest.mark.parametrize("text, when", [
+    ("成华区府青路有个废品站 三天两头在路边烧垃圾", "三天两头"),
+    ("抚琴西路 隔三差五就停水", "隔三差五"),
+    ("每周一三五晚上", "每周一三五晚上"),
+    ("每个星期六早上七点就开始装修", "每个星期六早上七点"),
+    ("每逢下雨就淹", "每逢下雨"),
+    ("其实不只周末 天天都是", "天天"),        # widened: the later time is the time
+    ("不止晚上 白天也吵", "白天"),
+])
+def test_how_often_is_a_time_and_a_widened_time_gives_way(text, when):
+    from bot.city.complaint_parts import time_in
+    assert time_in(text) == when

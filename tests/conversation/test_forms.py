@@ -207,3 +207,16 @@ def test_an_acknowledgement_is_no_place():
     handler, form = _complaint_asking("location", content="出租车拒载")
     forms.take_answer(handler, form, {}, "嗯嗯")
     assert "location" not in form.slots
+
+
+def test_no_phone_said_where_the_time_was_asked_skips_the_phone_and_takes_no_time():
+    handler, form = _complaint_asking("when", content="停水", location="青羊区抚琴西路")
+    forms.take_answer(handler, form, {}, "不用留电话")
+    assert form.slots["contact"] == "" and "when" not in form.slots
+    assert forms.next_question(handler, form).replies[0].text.startswith("大概是什么时候")
+
+
+def test_a_phone_corrected_at_a_counted_place_in_the_message_that_gives_it():
+    from handlers import validators
+    assert validators.phone_in("我电话 139 8016 2245 哦不对 中间四位是8061") == "13980612245"
+    assert validators.phone_in("15196027385 倒数第三位是4不是3") == "15196027485"

@@ -1,0 +1,63 @@
+"""Issue 12 through the real stack: a card answered in a sentence, as citizens answer it
+("确认 辛苦你们了", "算了算了 就这样交上去嘛", "还是不提交了 我怕…"), and the times of a booking
+left to the assistant ("就这样 确认预约": the earliest free one of the half-day asked)."""
+from tests.fixtures.chat import WANG, offered
+from tests.fixtures.clock import at
+
+MONDAY = at("2026-11-16T10:00")
+
+
+def _complaint_at_the_card(c):
+    c.say("投诉 锦江区水井坊有家烧烤店 天天晚上油烟熏到楼上")
+    card = c.say("不留")
+    if "什么时候" in card:
+        card = c.say("每天晚上七点到十二点")
+    assert "请确认您的诉求" in card, c.transcript
+
+
+def test_a_yes_with_thanks_or_a_grumble_files_the_complaint(talk):
+    for yes in ("确认 辛苦你们了", "算了算了 就这样交上去嘛", "对头 发过去嘛", "没得要改的了 提交嘛"):
+        c = talk()
+        _complaint_at_the_card(c)
+        assert "已为您提交12345工单" in c.say(yes), yes
+
+
+def test_a_no_in_a_sentence_files_nothing_and_a_question_at_the_card_files_nothing(talk, stack_runtime):
+    c = talk()
+    _complaint_at_the_card(c)
+    said = c.say("还是不提交了 我怕他们晓得是我举报的")
+    assert "没有提交" in said and stack_runtime.sessions.load(c.user_key).form is None
+    c = talk()
+    _complaint_at_the_card(c)
+    asked = c.say("确认提交了以后多久有人处理？")
+    assert "已为您提交" not in asked
+
+
+def test_a_yes_where_the_times_are_offered_books_the_earliest_of_the_half_day(talk, travel):
+    travel(MONDAY)
+    c = talk()
+    c.bind(WANG)
+    c.say("帮我约周三下午去锦江区办护照")
+    times = offered(c.replies)
+    assert times and all(t.reply >= "12:00" for t in times)
+    booked = c.say("对的 就这样 确认预约 谢了")
+    assert "预约成功" in booked and times[0].reply in booked
+
+
+def test_a_half_day_turned_down_in_dialect_or_taken_back_for_another(talk, stack_runtime, travel):
+    travel(MONDAY)
+    for said in ("上午也不得行哦 下午哈", "取消上午 改下午"):
+        c = talk()
+        c.bind(WANG)
+        c.say("帮我约周三上午去锦江区办护照")
+        c.say(said)
+        form = stack_runtime.sessions.load(c.user_key).form
+        assert form is not None and form.data["part"] == "pm" and form.data["date"] == "2026-11-18", said
+
+
+def test_no_phone_said_where_the_time_was_asked_cancels_nothing(talk, stack_runtime):
+    c = talk()
+    c.say("青羊区抚琴西路 停水了 好几回了 投诉")
+    asked = c.say("不用留电话")
+    form = stack_runtime.sessions.load(c.user_key).form
+    assert "已取消" not in asked and form is not None and form.slots.get("contact") == ""
