@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from bot.city.districts import DISTRICTS
-from bot.city.corrections import FILLER, corrects, pieces
+from bot.city.corrections import FILLER, WRONG, corrects, pieces
 from bot.core.privacy import find_identifiers
 
 # A clause: what a pause (，。！？；： or a space) ends.
@@ -31,7 +31,7 @@ _DISTRICT_WORDS = "|".join(sorted({w for d in DISTRICTS for w in (d, d[:-1])}, k
 PLACE = re.compile(
     rf"(?:{_DISTRICT_WORDS})|"
     r"[\u4e00-\u9fff\dA-Za-z]{1,8}?(?:路口|路(?!灯|费|况|过|面|边摊)|街(?!道办|面)|巷|大道|胡同|小区|花园|家园|公寓|新村|"
-    r"广场|公园|菜市场|市场(?!监管|价)|商场|超市|小学(?!生)|中学(?!生)|大学(?!生)|幼儿园|医院|社区|大厦|写字楼|地铁站|公交站|车站|"
+    r"航站楼|机场|火车[东南西北]?站|高铁站|体育馆|图书馆|博物馆|酒店|宾馆|广场|公园|菜市场|市场(?!监管|价)|商场|超市|小学(?!生)|中学(?!生)|大学(?!生)|幼儿园|医院|社区|大厦|写字楼|地铁站|公交站|车站|"
     r"[0-9一二三四五六七八九十]+(?:栋|号楼|单元|幢)|号院)")
 # Where things are from the citizen's home (楼下, 隔壁, 门口 …) is part of what happened, not where:
 # the form still asks for the district and the place ("楼下烧烤店油烟太大" gives no place).
@@ -128,7 +128,19 @@ def _said_last(text: str) -> tuple[str | None, str | None]:
         said = [p for p in kept[named_at + 1:] if not FILLER.fullmatch(p) and not TIME.search(p)
                 and not find_identifiers(p) and not _CONTACT_WORDS.search(p)]
         place = said[0] if said else None
+    elif place is None and when is None and _BARE_CORRECTION.match(text):
+        # "刚刚说岔了 是IFS背后那个": a correction that names no slot and says no time, no phone:
+        # what a complaint's citizen corrects that way is where (the what is told at length)
+        said = [p for p in kept if not FILLER.fullmatch(p) and not _JUST_NOW.fullmatch(p) and not find_identifiers(p)
+                and not _CONTACT_WORDS.search(p) and not _NOT_A_PLACE.search(p) and len(p) <= 12]
+        place = said[-1] if len(said) == 1 else None
     return place, when
+
+
+# A message that starts by saying what was said is wrong ("刚刚说岔了 是…", "打错了 应该是…").
+_BARE_CORRECTION = re.compile(rf"^(?:{FILLER.pattern}|\s)*(?:刚才|刚刚|我刚才|我刚刚)?\s*(?:{WRONG})")
+_JUST_NOW = re.compile(r"我?(?:刚才|刚刚|之前|前面)")
+_NOT_A_PLACE = re.compile(r"名字|姓名|身份证|验证码|电话|手机|[吗？?]")
 
 
 # A time with a clock or a day in it says more than a part of the day: in "化工厂晚上偷偷排废气 …

@@ -27,6 +27,7 @@ _WRONG = (r"说错了?|打错了?|搞错了?|弄错了?|写错了?|记错了?|�
           r"错了|不对|更正一下|"
           r"更正|纠正一下|"
           r"改成|改为|改到|改在|换成|换到|换为|应该是|其实是|而是")
+WRONG = _WRONG   # (for readers that look for a message led by one)
 # Words after a value that turn it down ("周四不行", "上午去不了").
 _REFUSED_AFTER = r"不行了?|不可以|不方便|去不了|来不了|没空|没时间|不得行|不合适|有事"
 # Words before a value that turn it down: "我刚才说成周三了" (the value said by mistake).

@@ -37,6 +37,8 @@ CANCEL_WORDS = frozenset({"取消", "算了", "不办了", "退出", "不用了"
 _CANCEL_PHRASE = re.compile(r"取消(?!预约)|算了|算咯|退出|不(?:用|要|想)?(?:办|约|弄|投诉|登记|认证|绑定?|查|预约|留言|填)了|"
                             r"莫(?:办|弄|约|搞)了|不搞了|^(?:不用|不要)了|^不了(?=[，,。.\s]|$)|(?:下次|以后|改天|回头)再说")
 CANCEL_PHRASE_MAX_CHARS = 16
+_ONLY_CANCEL = re.compile(r"(?:[嗯哦唉哎]*(?:算了|不(?:用|要|想)?(?:办|约|弄|搞|投诉|登记|认证|绑定?|查|预约|填)了|"
+                          r"莫(?:办|弄|约|搞)了|取消)[嗯哦唉哎]*)+")
 
 
 def says_cancel(text: str | None) -> bool:
@@ -44,7 +46,14 @@ def says_cancel(text: str | None) -> bool:
     text = (text or "").strip().lower().rstrip("。!！")
     if text in CANCEL_WORDS:
         return True
-    return len(re.sub(r"\s", "", text)) <= CANCEL_PHRASE_MAX_CHARS and bool(_CANCEL_PHRASE.search(text))
+    if len(re.sub(r"\s", "", text)) <= CANCEL_PHRASE_MAX_CHARS and bool(_CANCEL_PHRASE.search(text)):
+        return True
+    # A longer message that opens with nothing but a cancel ("算了不弄了 短信发到我以前那个号上去了"),
+    # unless it goes on to choose ("算了 还是约下午嘛")
+    first = re.split(r"[\s，,。.；;！!？?~～…]+", text, maxsplit=1)[0]
+    # (a bare 算了 leading a story is a sigh, not a cancel: "算了 这个事情我给你们说清楚 …")
+    return (bool(_ONLY_CANCEL.fullmatch(first)) and re.sub(r"[嗯哦唉哎]", "", first) != "算了"
+            and "还是" not in text)
 
 
 # What a citizen types to leave the human conversation.

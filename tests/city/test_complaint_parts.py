@@ -167,3 +167,14 @@ def test_the_time_said_with_a_clock_wins_over_a_part_of_the_day(text, when):
 def test_how_often_is_a_time_and_a_widened_time_gives_way(text, when):
     from bot.city.complaint_parts import time_in
     assert time_in(text) == when
+
+
+@pytest.mark.parametrize("text, place", [
+    ("刚才打错了 应该是T1航站楼", "T1航站楼"),
+    ("刚刚说岔了 是IFS背后那个", "IFS背后那个"),     # a correction naming no slot: the place
+    ("说错了 是前天下午", None),                      # a time: no place
+    ("刚刚说错了", None),
+])
+def test_a_place_corrected_without_saying_it_is_the_place(text, place):
+    from bot.city.complaint_parts import place_in
+    assert place_in(text) == place

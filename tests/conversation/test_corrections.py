@@ -81,3 +81,26 @@ def test_a_bare_gai_between_two_values_turns_the_first_down(text, kept, refused)
 def test_a_dot_between_digits_is_no_pause():
     from bot.city.corrections import pieces
     assert ("12.22", False) in pieces("时间也改一哈 12.22")
+
+
+@pytest.mark.parametrize("text, cancels", [
+    ("算了不弄了 短信发到我以前那个号上去了 收不到", True),    # opens with nothing but a cancel
+    ("取消 我明天再来弄哈 谢谢你们", True),
+    ("算了算了 不想说了 你们也管不到", True),
+    ("算了 这个事情我给你们说清楚 楼上天天晚上拖椅子", False),   # a sigh leading a story
+    ("嗯嗯 地址是成华区", False),
+    ("算了 不投诉了 邻居不好弄", True),
+])
+def test_a_cancel_leading_a_longer_message(text, cancels):
+    from bot.conversation.words import says_cancel
+    assert says_cancel(text) is cancels
+
+
+@pytest.mark.parametrize("text, answer", [
+    ("确认 辛苦你们了", True), ("对头 发过去嘛", True), ("算了算了 就这样交上去嘛", True), ("没得要改的了 提交嘛", True),
+    ("嗯 就这个 约起", True), ("还是不提交了 我怕他们晓得是我举报的", False), ("先不提交", False), ("不用了", False),
+    ("等一下", None), ("我再想想", None), ("地址不对", None),
+])
+def test_a_card_answered_in_a_sentence(text, answer):
+    from bot.conversation.words import says_yes_or_no
+    assert says_yes_or_no(text) is answer
