@@ -30,6 +30,8 @@ RESTATED_COMPLAINT = re.compile(r"[^，。？?]{0,3}?(?:投诉|反映|举报|让
 RESTATED_QUERY = re.compile(r"[^，。？?]{0,2}?(?:问|查|了解|咨询)")
 RESTATED_BOOKING = re.compile(r"[^，。？?]{0,3}?(?:预约|约个?号|挂号|取号)")
 BOOKING = "book_appointment"
+# The agent taking a booking for the caller (not telling them how to book: 您可以在天府通办预约).
+RECORDS_BOOKING = re.compile(r"(?:帮您|给您|为您)(?:登记|约|预约)[^。？?]{0,30}(?:预约|的号|时段)|(?:帮您|给您|为您)约(?:好|了|上)")
 # … and the caller's next turn saying yes.
 CONFIRMS = re.compile(r"^[\s，,。哦喂啊诶]*(?:对头|对的|没错|就是(?:想|要)|"
                       r"(?:对+|是的|是啊|是|嗯|要得)(?=[\s，,。！!～~]|$))")
@@ -62,6 +64,11 @@ def agent_reading(call: Call, purpose_intents: frozenset[str]) -> AgentReading:
         if FORWARDS.search(turn.text) and not NOT_TAKING.search(turn.text):
             forwards, recorded = True, None     # the last word of the agent's is what was recorded
         declines = declines or bool(AGENT_DECLINES.search(turn.text))
+        if BOOKING in purpose_intents and RECORDS_BOOKING.search(turn.text) and not BOTH.search(turn.text):
+            # "帮您登记下周一上午在青白江区政务服务中心办理社保卡换卡的预约": a booking taken
+            recorded, recorded_after = BOOKING, caller_turns
+            forwards = False
+            continue
         records = AGENT_RECORDS.search(turn.text)
         if records and not BOTH.search(turn.text):
             # "好的，那就是查询电费。" after the caller chose: the agent's record, nothing to confirm

@@ -30,7 +30,8 @@ class TurnParse:
 # A complaint made before (之前投诉的, 上次反映的) is a follow-up: a question about its progress.
 _BEFORE = r"(?<!之前)(?<!上次)(?<!上回)(?<!以前)(?<!已经)(?<!前几天)(?<!上个月)(?<!之前就)(?<!前段时间)(?<!前阵子)"
 # … and not one the caller says they are not making (我不是来反映问题的, 不是要投诉).
-_NOT = r"(?<!不是)(?<!不是来)(?<!不是要)(?<!不是想)(?<!不想)(?<!没得)"
+_NOT = (r"(?<!不是)(?<!不是来)(?<!不是要)(?<!不是想)(?<!不想)(?<!没得)"
+        r"(?<!不是重新)(?<!不是要重新)(?<!不是来重新)(?<!不是再)(?<!不是要再)(?<!不是又)")   # 我不是要重新投诉哈
 # (投诉过, 反映过: made before, no new request.)
 _REPORTS = _BEFORE + _NOT + r"投诉(?!过)|" + _BEFORE + _NOT + r"举报(?!过)|曝光|" + _BEFORE + _NOT + r"反映(?!过)(一下|个|下|个事|些)?"
 _REQUESTS = (r"管一管|管一下|管管|处理一下|处理下|来处理|尽快处理|解决一下|帮忙解决|帮我们解决|来看一下|来看看|"
@@ -119,7 +120,8 @@ AGENT_RECORDS = re.compile(r"(?:那就是|那就|就是)(?:帮您)?(?:查询|查
 DROPS = re.compile(r"(?<!电话)(?<!电话就)(?<!号码)(?<!号码就)(?<!手机)(?<!手机就)算了|不说了|不投诉了|不反映了|不管它了|认栽|"
                    r"(?<!确)(?<!承)认了")
 # The agent saying the matter is none of the hotline's (电视频道的问题我们这边查不到): no purpose.
-AGENT_DECLINES = re.compile(r"(?:我们这边|我们这里)(?:查不到|管不了|处理不了)|不属于(?:我们|12345|热线|政务)")
+AGENT_DECLINES = re.compile(r"(?:我们这边|我们这里)(?:查不到|管不了|处理不了)|不属于(?:我们|12345|热线|政务)|"
+                            r"[您你](?:可能|应该|是不是)?打错了|不是(?:餐馆|饭店|商家|医院|快递|银行|外卖)")
 
 
 def question_subject(text: str, purpose_intents: frozenset[str]) -> str | None:
@@ -260,6 +262,8 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str],
         return max(evidence, key=lambda i: (evidence[i], -first_said[i])), []
     complaint_read = any(t.parse.intent == COMPLAINT for t in understood)
     specific = [i for i in purposes if i.startswith("query_") and i != GENERIC_QUERY]
+    if recorded == GENERIC_QUERY and confirmed not in (None, GENERIC_QUERY, COMPLAINT):
+        recorded = confirmed   # "核实进度，回电告诉您" of the 个体户注销 the caller confirmed asking about
     if recorded == GENERIC_QUERY and specific:
         recorded = min(specific, key=first_said.__getitem__)   # "回电告诉您进度" of the 医保 reimbursement asked
     if confirmed == GENERIC_QUERY and specific:

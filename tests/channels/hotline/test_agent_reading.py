@@ -204,3 +204,29 @@ def test_ordinary_words_do_not_decide_the_purpose(said, parses, intent):
 def test_a_praise_call_keeps_its_other_purposes_listed():
     t = turns(("我想问下公积金余额", "query_housing_fund", 0.9), ("上次的事办好了，非常满意，给你们个好评", "rate_service", 0.9))
     assert decide_intents(t) == ("rate_service", ["query_housing_fund"])
+
+
+def test_a_call_back_recorded_about_progress_keeps_the_service_the_caller_confirmed():
+    said = (("agent", "您好。"), ("caller", "我那个个体户执照注销，网上申请一个月了还显示存续，拖起好恼火"),
+            ("agent", "您是想查一下个体户注销申请现在的办理进度，对吗？"), ("caller", "是的，到底卡到哪一步了"),
+            ("agent", "好的，我们登记后请相关部门核实进度，回电告诉您。"))
+    result = analysed(said, [("file_complaint", 0.9), ("query_my_affairs", 0.8)])
+    assert result.intent == "query_business_registration"
+
+
+def test_a_follow_up_that_says_it_is_no_new_complaint_asks_for_progress():
+    said = (("agent", "您好。"), ("caller", "我有个工单号GD20261127000964，反映的小区门口占道卖菜"),
+            ("caller", "我不是要重新投诉哈，我就想晓得现在是哪个单位在办，办到哪了"),
+            ("agent", "目前在承办单位处理中，我们会催办。"), ("caller", "那好嘛"))
+    result = analysed(said, [("file_complaint", 0.9), ("file_complaint", 0.8), ("affirm", 0.9)])
+    assert result.intent == "query_my_affairs"
+
+
+def test_a_booking_the_agent_took_is_the_purpose_and_a_restaurant_call_is_a_wrong_number():
+    said = (("agent", "您好。"), ("caller", "我那个社保卡旧的，银行的人说要换第三代的，我弄不来，你们帮我约一下嘛"),
+            ("agent", "好的，帮您登记下周一上午在青白江区政务服务中心办理社保卡换卡的预约，请问您的姓名？"),
+            ("caller", "姓罗，对对对，要得"))
+    assert analysed(said, [("file_complaint", 0.8), ("affirm", 0.9)]).intent == "book_appointment"
+    said = (("agent", "您好。"), ("caller", "喂，是不是那个蹄花店嘛？我订个位子，今天晚上六个人"),
+            ("agent", "您好，这里是12345政务服务热线，不是餐馆，您可能打错了。"), ("caller", "哦，好嘛，不好意思哈"))
+    assert analysed(said, [("book_appointment", 0.8), ("affirm", 0.9)]).intent == "out_of_scope"
