@@ -197,6 +197,8 @@ class BookAppointment(Handler):
         given["date"] = day.isoformat() if day else None
         given["part"] = last_said(text, part_of_day)
         given["want_start"] = last_said(text, parse_time)
+        if given["part"] is None and given["want_start"]:
+            given["part"] = "am" if given["want_start"] < "12:00" else "pm"   # "下礼拜二 9点半": a morning
         changed = {k: v for k, v in given.items() if v and v != data.get(k)}
         if not changed:
             return False

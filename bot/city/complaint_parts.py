@@ -206,6 +206,12 @@ def time_phrase(clause: str) -> str:
         if not _JOIN.fullmatch(clause[end:nxt.start()]):
             break
         end = nxt.end()
+    if not _PRECISE.search(clause[start:end]):
+        # "天天唱歌唱到夜里11点过": how often, then the hour a few words on; the phrase runs to the hour
+        later = next((t for t in TIME.finditer(clause, end) if _PRECISE.search(t.group(0))
+                      and t.start() - end <= 8), None)
+        if later is not None:
+            end = later.end()
     after = _AFTER_TIME.match(clause, end)
     return clause[start:after.end() if after else end]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from bot.core.privacy import find_identifiers
+from bot.core.traditional import to_simplified
 
 COMPOUND_SURNAMES = (
     "欧阳 司马 上官 诸葛 慕容 皇甫 令狐 夏侯 东方 闻人 尉迟 公孙 宇文 澹台 钟离 呼延 端木 长孙 南宫 西门 独孤 "
@@ -32,7 +33,7 @@ SURNAMES = set(
     "哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
 ) - set("查要想")   # 查 (zhā) and friends are far more often verbs than surnames
 # Characters and words that end a name written without a separator ("杨敏帮我绑定", "刘德华就行").
-_STOP = re.compile(r"(帮|我|要|想|的|在|来|就|也|呢|啊|吧|嘛|哈|哦|噻|了|先生|女士|同志|小姐|老师|身份|证件|电话|"
+_STOP = re.compile(r"(帮|我|要|想|的|在|来|就|也|呢|啊|吧|嘛|哈|哦|噻|撒|了|先生|女士|同志|小姐|老师|身份|证件|电话|"
                    r"手机|号码|联系|谢谢|麻烦|请|办|查|绑|认证|实名|验证|登录|男|女|，|。|、)")
 # Where a name is announced. Longest first: "名字叫" before "名字", "我的名字是" before "我是".
 _PREFIXES = sorted("""我叫 我的名字是 我的名字叫 名字叫 名字是 名字 姓名是 姓名叫 姓名 全名是 全名 真名是 真名 本人叫 本人是
@@ -58,6 +59,10 @@ _AFTER_ME = re.compile(r"明白|明明|高兴|和|向|都|马上|马路|方才|�
 _CHATTER = re.compile(r"[你我他她它啥吗呢吧嘛哈哦嗯噢呀啊么说得知道好是不没有这那哪谁怎咋]")
 # A character explained ("刘备的刘", "伟大的伟", "三个石头那个磊", "木子李", "大小的小").
 _EXPLAINS = re.compile(rf"[{_HAN}]+的[{_HAN}]$|那个[{_HAN}]$|^(木子|弓长|耳东|口天|立早|草头|三点水)[{_HAN}]$")
+
+
+# After a prefix ("姓名：欧阳 建林", "我叫 王 建国" is joined already): a surname, a space, a given name.
+_SURNAME_APART = re.compile(rf"(?<=[:：\s])([{_HAN}]{{1,2}})\s+([{_HAN}]{{1,2}})(?![{_HAN}])")
 
 
 def _surname_of(name: str) -> str | None:
@@ -106,7 +111,10 @@ def find_person_name(text: str | None) -> str | None:
     "我是皇甫先生，全名皇甫俊杰"), or None."""
     if not text:
         return None
-    text = _joined_single_characters(_without_identifiers(text.strip()))
+    # 孫小梅 is 孙小梅 to the identity backend; a surname and its given name apart ("欧阳 建林") are one name
+    text = _joined_single_characters(_without_identifiers(to_simplified(text.strip())))
+    text = _SURNAME_APART.sub(lambda m: m.group(1) + m.group(2)
+                              if _surname_of(m.group(1)) == m.group(1) else m.group(0), text)
     found: list[tuple[int, str]] = []
     for m in _PREFIX.finditer(text):
         after = _SEGMENT.match(text, m.end())

@@ -2,6 +2,8 @@
 words citizens use for them. The counts are kept by bot.stores.ratings (RatingBook)."""
 from __future__ import annotations
 
+import re
+
 LEVELS = ("非常满意", "满意", "基本满意", "不满意", "非常不满意")
 
 # Checked in this order: "非常不满意" contains "不满意" and "满意".
@@ -18,8 +20,15 @@ _WORDS = (
 )
 
 
+# "五颗星", "打个5星": the count word between the number and 星 says nothing; "⭐⭐⭐⭐⭐" is five stars.
+_COUNT_WORD = re.compile(r"([一二两三四五1-5])\s*[颗个]\s*(?=星)")
+_STAR_EMOJI = re.compile(r"(?:⭐|🌟|★){1,5}")
+_STARS = {1: "一星", 2: "两星", 3: "三星", 4: "四星", 5: "五星"}
+
+
 def level_from_text(text: str | None) -> str | None:
-    text = (text or "").strip()
+    text = _COUNT_WORD.sub(r"\1", (text or "").strip())
+    text = _STAR_EMOJI.sub(lambda m: _STARS[len(m.group(0))], text)
     for word, level in _WORDS:
         at = text.find(word)
         # 一星期, 两星期 are no stars

@@ -30,8 +30,8 @@ from bot.conversation import forms
 from bot.conversation.contract import Handler, Result, Services, Slot, Turn
 from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
-from bot.conversation.words import (COMPLAINT_VERBS, END_WORDS, asks_for_more, asks_the_bot, says_cancel,
-                                    says_yes_or_no)
+from bot.conversation.words import (COMPLAINT_VERBS, END_WORDS, asks_for_more, asks_the_bot, no_taken_back,
+                                    says_cancel, says_yes_or_no)
 from bot.core import access, metrics
 from bot.core.clock import CLOCK
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
@@ -92,7 +92,8 @@ _STATED = (
                                     r"(?![的过了])")),
     ("bind_identity", re.compile(rf"{_NOT}(?:我要|我想|想|要|帮我)(?:实名|认证|绑定)(?![的过了])|^\W*(?:实名|绑定)")),
     ("book_appointment", re.compile(r"^\W*(?:预约|约)(?![定好的束会])")),
-    ("request_human", re.compile(r"^\W*(?:转人工|人工客服|找人工)")),
+    ("request_human", re.compile(r"^\W*(?:转人工|人工客服|找人工)|"
+                                 r"(?:我要|我想|想|要|帮我)(?:找|转)(?:个|一下)?(?:工作人员|人工|真人|客服)")),
 )
 # A message that turns a request down anywhere in it is no stated request ("医保报销进度查一下，不是要投诉").
 _TURNS_DOWN = re.compile(rf"(?:不是|不想|不要|不用|不需要|没有?)(?:要|想|来)?(?:{COMPLAINT_VERBS}|预约|约|实名|认证|绑定)")
@@ -123,6 +124,7 @@ def _asks_for_another_service(text: str, open_intent: str) -> bool:
     return any(pattern.search(text) for intent, pattern in _SERVICE_WORDS if intent != open_intent)
 
 
+COMPLAINT_INTENT = "file_complaint"
 # The steps where a form shows what it will do and waits for a yes or a no.
 CONFIRM_STEPS = frozenset({"confirm", "cancel_confirm", "confirm_unbind"})
 # ... and where a yes is an answer too ("就这样 确认预约" where a booking offers its times: the earliest).
@@ -516,8 +518,9 @@ class Dispatcher:
             return False   # "营业执照不办了，改成公积金提取", "地址说错了 应该是荷花池": a correction
         if says_cancel(text) and not ("还是" in text and self._gives_a_value(msg, form, turn)):
             return True   # (not "算了还是上午嘛", "那还是成华区算了": a choice)
-        # "不对" alone cancels; "不对，名字是李芳" is a correction, whatever the NLU calls it.
-        return msg.intent == "deny" and form.step == "slots" and not forms.carries_a_value(
+        # "不对" alone cancels; "不对，名字是李芳" is a correction, whatever the NLU calls it; "等一哈
+        # 不是不弄 我去拿身份证" takes a no back.
+        return msg.intent == "deny" and form.step == "slots" and not no_taken_back(text) and not forms.carries_a_value(
             self.handlers.get(form.intent), msg.entities, msg.words or msg.text)
 
     @staticmethod
@@ -593,6 +596,11 @@ class Dispatcher:
             return False
         # A message that asks something or asks for another service ("明天下午帮我查下公积金余额",
         # "不是预约，我要投诉…") is a new request, whatever values of the open form it holds.
+        if (intent == COMPLAINT_INTENT and _ASKS.search(msg.text) and not re.search(COMPLAINT_VERBS, msg.text)
+                and not _asks_for_another_service(msg.text, form.intent)):
+            # "青羊区那个政务中心在哪个位置哦 好停车不" while booking: a question on the way (the
+            # model hears a grievance in 不), no complaint; the form reads what it can of it
+            return False
         if _ASKS.search(msg.text) or _asks_for_another_service(msg.text, form.intent):
             return True
         handler = self.handlers.get(form.intent)

@@ -11,11 +11,10 @@ character of the result still points back to the one it came from.
 from __future__ import annotations
 
 import difflib
-import functools
 import re
 import unicodedata
 
-import opencc
+from bot.core.traditional import to_simplified
 
 _SPACES = re.compile(r"\s+")
 # Spaces between two CJK characters or between CJK and a digit carry no
@@ -37,17 +36,6 @@ def to_half_width(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
-
-
-@functools.lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-def to_simplified(text: str) -> str:
-    """Traditional characters and phrases to simplified (OpenCC's t2s tables); simplified text,
-    digits, Latin letters and emoji are left as they are."""
-    return _t2s().convert(text)
 
 
 # Hesitations that carry no meaning when something else follows: at the start of the message

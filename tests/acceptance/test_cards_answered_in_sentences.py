@@ -61,3 +61,19 @@ def test_no_phone_said_where_the_time_was_asked_cancels_nothing(talk, stack_runt
     asked = c.say("不用留电话")
     form = stack_runtime.sessions.load(c.user_key).form
     assert "已取消" not in asked and form is not None and form.slots.get("contact") == ""
+
+
+def test_a_time_of_day_said_as_an_hour_is_the_half_day(talk, stack_runtime, travel):
+    travel(MONDAY)
+    c = talk()
+    c.bind(WANG)
+    c.say("我要预约换身份证")
+    c.say("金牛 下礼拜二 9点半")
+    data = stack_runtime.sessions.load(c.user_key).form.data
+    assert (data["district"], data["date"], data["part"]) == ("金牛区", "2026-11-24", "am")
+
+
+def test_asking_for_a_person_by_another_word_is_no_personal_query(talk, stack_runtime):
+    c = talk()
+    said = c.say("我要找工作人员 问下营业执照变更")
+    assert "实名" not in said and "核实您的身份" not in said

@@ -212,3 +212,10 @@ def test_bad_service_settings_name_the_setting(override, setting):
 def test_a_district_by_a_former_name_a_short_form_or_a_common_slip(text, district):
     from bot.city.districts import find_district
     assert find_district(text) == district
+
+
+@pytest.mark.parametrize("said, level", [("给你们打五颗星", "非常满意"), ("⭐⭐⭐⭐⭐", "非常满意"), ("⭐⭐⭐", "基本满意"),
+                                         ("两颗星", "不满意"), ("等了一星期", None)])
+def test_stars_counted_with_a_count_word_or_drawn(said, level):
+    from bot.city.ratings import level_from_text
+    assert level_from_text(said) == level

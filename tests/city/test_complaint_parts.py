@@ -178,3 +178,10 @@ def test_how_often_is_a_time_and_a_widened_time_gives_way(text, when):
 def test_a_place_corrected_without_saying_it_is_the_place(text, place):
     from bot.city.complaint_parts import place_in
     assert place_in(text) == place
+
+
+def test_how_often_then_the_hour_a_few_words_on_is_one_time():
+    from bot.city.complaint_parts import time_in
+    assert time_in("温江区光华大道边上有个KTV 天天唱歌唱到夜里11点过").startswith("天天")
+    assert "11点" in time_in("温江区光华大道边上有个KTV 天天唱歌唱到夜里11点过")
+    assert time_in("天天都这样") == "天天"

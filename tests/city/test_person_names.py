@@ -31,6 +31,9 @@ from bot.city.person_names import find_person_name, looks_like_bare_name
     ("打错了 440306199507151287 我柳青", "柳青"),
     ("我欧阳锋", "欧阳锋"),
     ("我黄蓉要绑定", "黄蓉"),
+    ("实名认证 我叫孫小梅 身份證510108198009090042", "孙小梅"),   # traditional: the backend's simplified name
+    ("姓名：欧阳 建林", "欧阳建林"),                               # a surname and its given name apart
+    ("我是李芳撒 绑一哈身份", "李芳"),                             # a dialect particle is no part of it
 ])
 def test_the_name_is_found(said, name):
     assert find_person_name(said) == name

@@ -104,3 +104,9 @@ def test_a_cancel_leading_a_longer_message(text, cancels):
 def test_a_card_answered_in_a_sentence(text, answer):
     from bot.conversation.words import says_yes_or_no
     assert says_yes_or_no(text) is answer
+
+
+@pytest.mark.parametrize("text", ["等一哈哈 不是不弄 我去拿身份证", "新都区大丰街道 上个月取消的"])
+def test_a_no_taken_back_or_a_cancellation_told_is_no_cancel(text):
+    from bot.conversation.words import says_cancel
+    assert not says_cancel(text)
