@@ -53,7 +53,7 @@ _COMMON_START = re.compile(r"^(谢谢|麻烦|方便|安全|应该|时间|马上|
                            r"成华|金牛|武侯|锦江|青羊|龙泉|新都|郫都|天府|简阳|上班|下班|还有|可以|就是|但是|如果|都是|"
                            r"工作|单位|公司|小区|物业|社区|街道|政府|周[一二三四五六日末])")
 # Words after 我 that begin with a surname's character and are no name ("我明白", "我和他", "我都不晓得").
-_AFTER_ME = re.compile(r"明白|明明|高兴|和|向|都|马上|马路|方才|方面|高速|周围|周边|常常|经常|时常|路过|车子|车上|门口|花了|"
+_AFTER_ME = re.compile(r"[来去从也还就只先再又正刚要会能给把被让跟对在是有和向都]|明白|明明|高兴|向|都|马上|马路|方才|方面|高速|周围|周边|常常|经常|时常|路过|车子|车上|门口|花了|"
                        r"花钱|金额|海鲜|云端|平时|连续|全部|全家|包括|关心|管理|文件|水费|电费|燃气|安全")
 # Characters of everyday talk, never in a name without a Han surname.
 _CHATTER = re.compile(r"[你我他她它啥吗呢吧嘛哈哦嗯噢呀啊么说得知道好是不没有这那哪谁怎咋]")

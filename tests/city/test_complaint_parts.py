@@ -185,3 +185,9 @@ def test_how_often_then_the_hour_a_few_words_on_is_one_time():
     assert time_in("温江区光华大道边上有个KTV 天天唱歌唱到夜里11点过").startswith("天天")
     assert "11点" in time_in("温江区光华大道边上有个KTV 天天唱歌唱到夜里11点过")
     assert time_in("天天都这样") == "天天"
+
+
+def test_a_price_per_month_is_no_time_however_often_it_is_said():
+    from bot.city.complaint_parts import time_in
+    assert time_in("小区物业 每个月多收我们两百块电梯费") is None
+    assert time_in("每个月都停好几次电") == "每个月"

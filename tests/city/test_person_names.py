@@ -44,7 +44,7 @@ def test_the_name_is_found(said, name):
     "高新区", "明天上午", "验证码123456", "马上就好", "应该是这个",
     # 我 before everyday words that begin with a surname's character
     "我明白", "我马上来", "我和他一起", "我都不晓得", "我周末有空", "我高兴得很", "我方便", "我路过那里", "我金牛区的",
-    "我花了好多钱", "我周一去",
+    "我花了好多钱", "我周一去", "实名认证要填啥 我来填",
 ])
 def test_no_name_where_there_is_none(said):
     assert find_person_name(said) is None
