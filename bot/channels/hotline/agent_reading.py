@@ -23,7 +23,7 @@ from bot.channels.hotline.transcripts import Call
 RESTATES = re.compile(r"[您你]是(?:想|要)|[您你]的意思是|[您你](?:想|要)(?:查|问|了解|咨询|投诉|反映|举报)|[您你]是(?:查询|咨询|了解)|"
                       r"是(?:想|要)(?:查|问|咨询|了解|投诉|反映|举报)")
 # … with one purpose (not "您是想投诉还是咨询？") …
-BOTH = re.compile(r"还是")
+BOTH = re.compile(r"还是|同时|另外|以及|还有")
 # What the agent says the caller wants is in the verb right after 想/要 (您想了解这个工单的处理情况 is a
 # question about a work order, 您是想预约…办营业执照 a booking).
 RESTATED_COMPLAINT = re.compile(r"[^，。？?]{0,3}?(?:投诉|反映|举报|让.{0,4}(?:处理|管))")
@@ -34,10 +34,10 @@ BOOKING = "book_appointment"
 RECORDS_BOOKING = re.compile(r"(?:帮您|给您|为您)(?:登记|约|预约)[^。？?]{0,30}(?:预约|的号|时段)|(?:帮您|给您|为您)约(?:好|了|上)")
 # … and the caller's next turn saying yes.
 CONFIRMS = re.compile(r"^[\s，,。哦喂啊诶]*(?:对头|对的|没错|就是(?:想|要)|"
-                      r"(?:对+|是的|是啊|是|嗯|要得)(?=[\s，,。！!～~]|$))")
+                      r"(?:对+|是的|是啊|是|嗯|要得)(?=[\s，,。！!～~嘛噻哈呀啊]|$))")
 
 # The agent passing the matter to a department to handle it.
-FORWARDS = re.compile(r"(?:转交|转给|转到|派给|派单给|转)[^，。？?]{0,10}(?:部门|局|街道|社区|单位|执法|城管|派出所|承办)")
+FORWARDS = re.compile(r"(?:转交|转给|转到|派给|派单给|转)[^，。？?]{0,10}(?:部门|局|街道|社区|单位|执法|城管|派出所|承办|监察|监管)")
 # … which a personal query's call-back also says ("转给医保部门，核实身份后给您回电"), and an earlier
 # work order's state read out ("目前工单在承办单位处理中，已经派给街道了"): neither takes a complaint.
 NOT_TAKING = re.compile(r"回电|回个电话|回您电话|核实身份|核实您的身份|身份|工单|GD\d|目前|已经(?:转|派)|进度|状态")

@@ -60,7 +60,17 @@ ASKS_TO_KNOW = re.compile(
 
 # What a query is about, in the words callers use (the intents of docs/contracts.md): a complaint-
 # sounding question naming one of these is that query. Longer words first: 医保 before 保.
+# An application number's prefix, written or spoken (QY二零二六…, Q Y 2026…), names its backend (the spec's
+# application_no): before any word of the turn.
+_SPOKEN_DIGIT = r"[0-9零〇一二三四五六七八九幺]"
+def _prefix(letters: str) -> re.Pattern:
+    return re.compile(rf"(?<![A-Za-z]){letters[0]}[\s，,、.]*{letters[1]}[\s，,、.]*{_SPOKEN_DIGIT}", re.IGNORECASE)
+
+
 QUERY_SUBJECTS: tuple[tuple[str, re.Pattern], ...] = (
+    ("query_business_registration", _prefix("QY")), ("query_housing_fund", _prefix("GJ")),
+    ("query_social_security", _prefix("SB")), ("query_medical_insurance", _prefix("YB")),
+    ("query_endorsement_status", _prefix("CJ")),
     # A work order or matter already filed: its progress (before any subject it is about).
     ("query_my_affairs", re.compile(r"GD\d{6,}|工单|之前投诉|上次投诉|之前反映|上次反映")),
     ("query_housing_fund", re.compile(r"公积金|公基金|住房基金|缴存|提取")),
@@ -69,7 +79,8 @@ QUERY_SUBJECTS: tuple[tuple[str, re.Pattern], ...] = (
                                          r"社保卡|断缴|补缴")),
     ("query_utility_bill", re.compile(r"水费|电费|燃气费|气费|天然气费|账单|欠费|缴费单|电表|水表|气表")),
     ("query_endorsement_status", re.compile(r"签注|通行证|港澳|台湾|出入境")),
-    ("query_business_registration", re.compile(r"营业执照|执照|个体户|工商|公司注册|注册公司|商事登记|名称核准|变更登记")),
+    ("query_business_registration", re.compile(r"营业执照|执照|个体户|个体工商户|工商|公司注册|注册公司|商事登记|名称核准|"
+                                               r"名称申报|企业名称|变更登记|企业注册|注销登记")),
     ("book_appointment", re.compile(r"预约|取号|约个号|排号")),
     ("query_my_affairs", re.compile(r"办件|办到哪|到哪一步|受理了|审批|审核|进度")),
 )
@@ -78,7 +89,7 @@ ASKS_HOW = re.compile(r"怎么办理|怎么办|怎么弄|怎么申请|要带|带
                       r"哪里办|收费|要多久")
 # … of which the questions that are a guide item even when they name a service: what to bring,
 # where to go, how to apply, the fee, how long (not "材料交上去两个月了": that is a matter's state).
-ASKS_WHAT_TO_DO = re.compile(r"怎么办理|咋个办理|怎么申请|咋个申请|咋个办|要带|带什么|带啥|需要.{0,4}(什么|啥|哪些)|"
+ASKS_WHAT_TO_DO = re.compile(r"怎么办理|咋个办理|怎么申请|咋个申请|咋个办|(?:怎么|咋个|如何)(?:补办|挂失|换领|补)|要带|带什么|带啥|需要.{0,4}(什么|啥|哪些)|"
                              r"(什么|啥子?|哪些)(材料|手续|东西|证件)|(准备|要).{0,3}(哪些|啥子?|什么)|(办理|什么|啥子?)流程|"
                              r"在哪里?办|哪里办|收费|要多久|要好久")
 # The caller's own record or matter (the query ↔ guide boundary): its state, or how to check it.
@@ -91,13 +102,23 @@ OWN_RECORD = re.compile(
 # A complaint turn naming no problem of the routing table and asking nothing handled is a grumble
 # (你们效率也太低了, 莫名其妙的): it counts this much of its confidence beside a question.
 GRUMBLE_WEIGHT = 0.25
+# A caller saying what they mainly want ("主要是另外一个，我要查一下社保…"): that turn's purpose weighs more.
+# A complaint stated as a new one ("我要投诉你们的一个接线员").
+NEW_COMPLAINT = re.compile(r"(?:我|我们)(?:要|想|来)(?:投诉|举报)(?!的|过)")
+# A matter said to be on the side ("顺便帮我反映一下嘛"): secondary, whatever it asks.
+SIDE_MARK = re.compile(r"顺便|顺带|捎带")
+MAIN_MARK = re.compile(r"主要是|主要想|主要就是|最主要|关键是|重点是")
+MAIN_WEIGHT = 1.0
+# A caller saying they only want to know ("我就是问一哈到哪一步了", "我就是想晓得"): no act asked in that turn.
+JUST_ASKING = re.compile(r"(?:我)?(?:就是|只是|只|就)(?:想)?(?:问|晓得|知道|了解)(?:一下|一哈|下)?")
 # A turn the NLU did not place that asks about a named service (我想问下我的医保卡办好没有, read as
 # nothing at 0.5) counts for that query, with this weight (its confidence says nothing).
 UNPLACED_QUESTION_WEIGHT = 0.6
 RATING = "rate_service"
 # A call to praise how a matter was handled (给你们点个赞, 给个好评, 非常满意), not to report one.
 # (Thanks alone is politeness, not praise: 谢谢你们帮忙; and 不是很满意 is no praise.)
-PRAISES = re.compile(r"好评|点赞|点个赞|表扬|锦旗|(?<!不)(?<!不是)(?:非常|很|特别)满意")
+PRAISES = re.compile(r"好评|点赞|点个赞|表扬|锦旗|(?<!不)(?<!不是)(?:非常|很|特别)满意|"
+                     r"(?:给|打|做|来)个?(?:评价|评分)|打(?:个)?分|来评(?:价)?|评价一下")   # (a rating asked to be recorded)
 
 
 # A question that is a grievance, not a wish to know (这种合不合理嘛, 算不算违建, 这种要找哪个嘛, 我该咋个
@@ -117,7 +138,7 @@ AGENT_RECORDS = re.compile(r"(?:那就是|那就|就是)(?:帮您)?(?:查询|查
                            r"(?:登记后|登记下来)[^。]{0,16}回电")
 # The caller dropping what they began with (算了，网站那个我不说了 / 房东那个事就算了): it asks nothing handled.
 # (Not the phone: 电话就算了 leaves the complaint as it was; not 确认了.)
-DROPS = re.compile(r"(?<!电话)(?<!电话就)(?<!号码)(?<!号码就)(?<!手机)(?<!手机就)算了|不说了|不投诉了|不反映了|不管它了|认栽|"
+DROPS = re.compile(r"(?<!电话)(?<!电话就)(?<!号码)(?<!号码就)(?<!手机)(?<!手机就)算了|不说了|不投诉了|不反映了|不管它了|认栽|投诉也没得?用|就不投诉了|"
                    r"(?<!确)(?<!承)认了")
 # The agent saying the matter is none of the hotline's (电视频道的问题我们这边查不到): no purpose.
 AGENT_DECLINES = re.compile(r"(?:我们这边|我们这里)(?:查不到|管不了|处理不了)|不属于(?:我们|12345|热线|政务)|"
@@ -137,6 +158,13 @@ def question_subject(text: str, purpose_intents: frozenset[str]) -> str | None:
     if GUIDE in purpose_intents and ASKS_HOW.search(text):
         return GUIDE
     return None
+
+
+def _named_service(text: str, purpose_intents: frozenset[str]) -> str | None:
+    """The one service a turn names (not "公积金提取、娃娃的医保，还有一个居住证 … 都办到哪一步了")."""
+    named = {intent for intent, pattern in QUERY_SUBJECTS if intent.startswith("query_") and intent != GENERIC_QUERY
+             and intent in purpose_intents and pattern.search(text)}
+    return named.pop() if len(named) == 1 else None
 
 
 def own_record_subject(text: str, purpose_intents: frozenset[str]) -> str | None:
@@ -168,9 +196,16 @@ def turn_purpose(t: TurnParse, purpose_intents: frozenset[str]) -> tuple[str, fl
             return question, UNPLACED_QUESTION_WEIGHT
     if RATING in purpose_intents and PRAISES.search(text) and not ASKS_TO_HANDLE.search(text):
         return RATING, weight
+    if intent not in purpose_intents and not ASKS_TO_HANDLE_IN_ANY_TURN.search(text):
+        # a number read out (有，QY二零二六…): that matter's service
+        numbered = next((i for i, pattern in QUERY_SUBJECTS[:5] if i in purpose_intents and pattern.search(text)), None)
+        if numbered:
+            return numbered, UNPLACED_QUESTION_WEIGHT
     if intent == COMPLAINT:
         if FOLLOW_UP.search(text) and GENERIC_QUERY in purpose_intents:
-            return (COMPLAINT, weight) if REQUESTS_AN_ACT.search(text) else (GENERIC_QUERY, weight)
+            # (a new complaint stated — 我要投诉你们的一个接线员 — even when it tells of an earlier call)
+            new = REQUESTS_AN_ACT.search(text) or NEW_COMPLAINT.search(text)
+            return (COMPLAINT, weight) if new else (GENERIC_QUERY, weight)
         if ASKS_TO_HANDLE.search(text) or (GRIEVANCE.search(text) and topic_scores(text)):
             return COMPLAINT, weight
         if ASKS_TO_KNOW.search(text):
@@ -180,6 +215,11 @@ def turn_purpose(t: TurnParse, purpose_intents: frozenset[str]) -> tuple[str, fl
         return COMPLAINT, weight if topic_scores(text) else weight * GRUMBLE_WEIGHT
     if intent == GUIDE:
         return own_record_subject(text, purpose_intents) or GUIDE, weight
+    if intent == GENERIC_QUERY and not FOLLOW_UP.search(text):
+        # "我那个提取到底办了没有，办到哪一步了": the progress of a named service's matter is that service's
+        named = _named_service(text, purpose_intents)
+        if named:
+            return named, weight
     if intent.startswith("query_") and intent != GENERIC_QUERY and GUIDE in purpose_intents \
             and ASKS_WHAT_TO_DO.search(text) and not OWN_RECORD.search(text):
         return GUIDE, weight
@@ -222,6 +262,15 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str],
             if intent == COMPLAINT:
                 weight *= GRUMBLE_WEIGHT
         praised = praised or intent == RATING
+        if SIDE_MARK.search(t.text) and intent in purpose_intents:
+            add(intent, weight * GRUMBLE_WEIGHT, t.index)   # listed, never the main purpose
+            continue
+        if MAIN_MARK.search(t.text) and intent in purpose_intents and weight >= 0.5:
+            weight += MAIN_WEIGHT   # (not a grumble's "主要是怕赶不上")
+        if follow_up and JUST_ASKING.search(t.text) and GENERIC_QUERY in purpose_intents:
+            # "我就是想晓得，那个事情到底有没有人管": after a follow-up, the caller only wants to know
+            add(GENERIC_QUERY, weight, t.index)
+            continue
         if t.parse.intent in (COMPLAINT, GENERIC_QUERY) and FOLLOW_UP.search(t.text):
             follow_up = True     # (上周反映过…又打到两点 may be read either way)
             asks_to_handle = asks_to_handle or intent == COMPLAINT     # a new act asked (再来管一下)
@@ -232,7 +281,8 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str],
             asks_to_handle = True
             if COMPLAINT not in evidence:
                 add(COMPLAINT, weight, t.index)
-        elif t.parse.intent not in purpose_intents and ASKS_TO_HANDLE_IN_ANY_TURN.search(t.text):
+        elif t.parse.intent not in purpose_intents and ASKS_TO_HANDLE_IN_ANY_TURN.search(t.text) \
+                and not JUST_ASKING.search(t.text):
             # 那你们帮我们反映一下嘛 / 你们再去管一下 (read as an answer): the caller asks for an act.
             asks_to_handle = True
             if follow_up and COMPLAINT not in evidence:
@@ -268,6 +318,11 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str],
         recorded = min(specific, key=first_said.__getitem__)   # "回电告诉您进度" of the 医保 reimbursement asked
     if confirmed == GENERIC_QUERY and specific:
         confirmed = min(specific, key=first_said.__getitem__)
+    elif confirmed == GENERIC_QUERY:
+        # "您是想查一下办理进度对吗？" — "是的嘛" of a 个体户执照 told as a grumble: that service's progress
+        named = next((n for t in understood if not FOLLOW_UP.search(t.text)
+                      for n in [_named_service(t.text, purpose_intents)] if n), None)
+        confirmed = named or confirmed
     if recorded is not None:
         main = recorded     # the agent's record of what the caller chose, whatever words came before
     elif confirmed is not None and (confirmed == COMPLAINT or not asks_to_handle):

@@ -230,3 +230,40 @@ def test_a_booking_the_agent_took_is_the_purpose_and_a_restaurant_call_is_a_wron
     said = (("agent", "您好。"), ("caller", "喂，是不是那个蹄花店嘛？我订个位子，今天晚上六个人"),
             ("agent", "您好，这里是12345政务服务热线，不是餐馆，您可能打错了。"), ("caller", "哦，好嘛，不好意思哈"))
     assert analysed(said, [("book_appointment", 0.8), ("affirm", 0.9)]).intent == "out_of_scope"
+
+
+def test_what_the_caller_says_they_mainly_want_is_main():
+    said = (("agent", "您好。"), ("caller", "我想查两个东西。先问一下我医保卡上个月进钱没有"), ("agent", "余额一百三十六元。"),
+            ("caller", "好嘛。主要是另外一个，我要查一下我交社保交了多少个月了"), ("agent", "累计八十七个月。"))
+    assert analysed(said, [("query_medical_insurance", 0.8), ("query_social_security", 0.66)]).intent \
+        == "query_social_security"
+
+
+def test_a_matter_said_on_the_side_is_listed_not_main():
+    said = (("agent", "您好。"), ("caller", "我查一下医保余额"), ("agent", "两千三百一十五元。"),
+            ("caller", "顺便帮我反映一下嘛，那个医保的服务电话打一上午都打不通，你们给他们说一下嘛"))
+    result = analysed(said, [("query_medical_insurance", 0.95), ("file_complaint", 0.99)])
+    assert result.intent == "query_medical_insurance" and "file_complaint" in result.secondary_intents
+
+
+def test_after_a_follow_up_a_caller_who_only_wants_to_know_asks_no_act():
+    said = (("agent", "您好。"), ("caller", "我上个月反映过一个事情，想问问处理得咋样了，单号是GD20261106004127"),
+            ("agent", "目前处理中，要求商家整改。"), ("caller", "整改，整改了好久嘛。好嘛，我就是问一哈到哪一步了"))
+    assert analysed(said, [("query_my_affairs", 0.71), ("nlu_fallback", 0.5)]).intent == "query_my_affairs"
+
+
+@pytest.mark.parametrize("number, intent", [("QY二零二六一一三零零零四零一三", "query_business_registration"),
+                                            ("Y，B，二零二六，零八一四，零零五二六幺", "query_medical_insurance")])
+def test_a_number_read_out_names_its_service(number, intent):
+    said = (("agent", "您好。"), ("caller", "我那个申请交上去好久了，到现在还没消息"), ("agent", "有编号吗？"),
+            ("caller", f"有，{number}。"), ("agent", "这边显示需要补充材料。"))
+    assert analysed(said, [("file_complaint", 0.6), ("inform", 0.9)]).intent == intent
+
+
+def test_a_new_complaint_about_an_earlier_call_and_a_rating_by_phone():
+    said = (("agent", "您好。"), ("caller", "我要投诉你们的一个接线员。我前天打电话反映事情，她话没听完就把电话挂了"),
+            ("agent", "我们会调取录音核查。"))
+    assert analysed(said, [("file_complaint", 0.99)]).intent == "file_complaint"
+    said = (("agent", "您好。"), ("caller", "你们短信喊我给工单评价，我回不成功，打电话来评"), ("agent", "您的评价是？"),
+            ("caller", "不满意。他们就来看了一眼。不用重新派单了，我就是要给个评价"))
+    assert analysed(said, [("rate_service", 0.7), ("file_complaint", 0.8)]).intent == "rate_service"
