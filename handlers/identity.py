@@ -11,12 +11,22 @@ binding after a confirmation.
 """
 from __future__ import annotations
 
+import re
+
+from bot.city.corrections import last_said
 from bot.city.departments import DEPARTMENTS
 from bot.conversation.contract import Handler, Result, Slot, SlotInvalid, Turn
 from bot.conversation.words import KEEP
 from bot.core.messages import Choice, Choices
 from handlers import validators
 from handlers.common import read_yes_no
+
+_CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
+
+
+def _code_in(text: str) -> str | None:
+    m = _CODE.search(text)
+    return m.group(0) if m else None
 
 UNBIND_WORDS = ("解除绑定", "解绑", "取消绑定", "解除实名", "换绑", "删除我的信息", "注销绑定")
 RESEND_WORDS = ("重新发送", "重发", "再发", "没收到", "收不到")
@@ -81,7 +91,7 @@ class BindIdentity(Handler):
                 return self._locked(services.binding_guard.settings.lock_s)
             # Only the name is asked again (as the reply says); the ID number stays: one given anew
             # replaces it (Slot.recognise), so a wrong ID number is corrected the same way.
-            form.slots.pop("person_name", None)
+            form.data["name_said"] = form.slots.pop("person_name", None)   # for "莉字错了 是美丽的丽"
             form.asking = "person_name"
             return Result.say(f"姓名和身份证号核对不一致（还可尝试 {left} 次）。请重新输入身份证上的姓名。",
                               keep_form=True)
@@ -122,7 +132,8 @@ class BindIdentity(Handler):
         if any(w in text for w in RESEND_WORDS):
             return self._send_code(turn, id_hash)
         try:
-            code = validators.verification_code(text)
+            # the last code said: "123465 啊打反了 是123456"
+            code = last_said(turn.words, _code_in) or validators.verification_code(text)
         except SlotInvalid:
             return Result.say("验证码是6位数字，请查看短信后回复；没收到可回复“重新发送”。", keep_form=True)
         guard = services.binding_guard

@@ -74,7 +74,7 @@ _CONTACT_WORDS = re.compile(r"电话|手机|号码|联系")
 # A clause that asks rather than tells (its place or time words are no answer).
 _ASKING = re.compile(r"吗|嘛$|呢$|多久|多长时间|什么时候|哪天|几点|几号|怎么|能不能|可不可以|会不会|有没有人管")
 # Words before a place's suffix that name nothing: 我们小区, 那个路口, 马路上, 在小区里.
-_UNNAMED = re.compile(r"^(?:就在|是在|在|是|我们家|我们|我家|我住的|我住|咱们|这个|那个|这边|那边|这|那|本|该|隔壁|"
+_UNNAMED = re.compile(r"^(?:就在|是在|在|是|把|给|被|我们家|我们|我家|我住的|我住|咱们|这个|那个|这边|那边|这|那|本|该|隔壁|"
                       r"附近|对面|旁边|楼下|的)+")
 
 

@@ -31,7 +31,7 @@ WRONG = _WRONG   # (for readers that look for a message led by one)
 # Words after a value that turn it down ("周四不行", "上午去不了").
 _REFUSED_AFTER = r"不行了?|不可以|不方便|去不了|来不了|没空|没时间|不得行|不合适|有事"
 # Words before a value that turn it down: "我刚才说成周三了" (the value said by mistake).
-_SAID_AS = r"说成|写成|按成|打成|记成|填成|弄成|输成"
+_SAID_AS = r"说成|写成|按成|打成|记成|填成|弄成|输成|点成|选成"
 # A value taken back and another said instead: "取消上午 改下午", "取消锦江 换成武侯".
 _TAKEN_BACK_FOR = r"取消(?=[^，,。；;]{1,8}?[\s，,]*(?:改|换))"
 # (A dot between digits is no pause: 12.22, 5101.0819…)

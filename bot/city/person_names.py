@@ -156,3 +156,28 @@ def looks_like_bare_name(text: str | None) -> str | None:
     if _surname_of(bare) is None and "·" not in bare and (len(bare) < 4 or _CHATTER.search(bare)):
         return None   # without a surname only a longer name (格桑拉姆), never "你说啥" or "不晓得"
     return bare if _plausible(bare, need_surname=False) else None
+
+
+# One character of a held name corrected by describing the right one ("莉字错了 是美丽的丽",
+# "不是莉 是美丽的丽", "张字写错了 是弓长张"): the wrong one named, the right one explained.
+_SPELLED = {"木子": "李", "弓长": "张", "耳东": "陈", "口天": "吴", "立早": "章", "古月": "胡", "双木": "林", "草头黄": "黄"}
+_RIGHT_ONE = re.compile(rf"(木子|弓长|耳东|口天|立早|古月|双木|草头黄)[{_HAN}]?|([{_HAN}]{{1,4}})的([{_HAN}])(?![{_HAN}])")
+_WRONG_ONE = re.compile(rf"([{_HAN}])字?(?:错了|打错了|写错了|不对|搞错了)|不是([{_HAN}])(?:字)?(?![{_HAN}]{{2}})")
+
+
+def corrected_name(held: str | None, said: str | None) -> str | None:
+    """The held name with the one character the message says is wrong replaced by the one it
+    explains, or None when the message does not correct a character of it."""
+    if not held or not said:
+        return None
+    said = to_simplified(said)
+    wrong = next((w for m in _WRONG_ONE.finditer(said) for w in m.groups() if w and w in held), None)
+    right = None
+    for m in _RIGHT_ONE.finditer(said):
+        if m.group(1):
+            right = _SPELLED[m.group(1)]
+        elif m.group(3) in m.group(2) or len(m.group(2)) >= 2:
+            right = m.group(3)          # 美丽的丽, 王字旁的玮: the character after 的
+    if wrong is None or right is None or right == wrong:
+        return None
+    return held.replace(wrong, right, 1)

@@ -516,7 +516,8 @@ class Dispatcher:
             return False
         if _corrects_with_a_value(msg.words or msg.text) and self._gives_a_value(msg, form, turn):
             return False   # "营业执照不办了，改成公积金提取", "地址说错了 应该是荷花池": a correction
-        if says_cancel(text) and not ("还是" in text and self._gives_a_value(msg, form, turn)):
+        # (the words as written too: NLU's text has lost the pause after "算了不弄了 短信发到…")
+        if (says_cancel(text) or says_cancel(msg.words)) and not ("还是" in text and self._gives_a_value(msg, form, turn)):
             return True   # (not "算了还是上午嘛", "那还是成华区算了": a choice)
         # "不对" alone cancels; "不对，名字是李芳" is a correction, whatever the NLU calls it; "等一哈
         # 不是不弄 我去拿身份证" takes a no back.
@@ -537,7 +538,8 @@ class Dispatcher:
         if handler is None:
             return False
         words = msg.words or msg.text
-        return forms.carries_a_value(handler, msg.entities, words) or bool(handler.values_in(turn()))
+        return (forms.carries_a_value(handler, msg.entities, words) or forms.fixes_a_held_value(form, words)
+                or bool(handler.values_in(turn())))
 
     def _free_text_asked(self, form: Form) -> bool:
         """Is the form waiting for words of the citizen's own (a free-text slot or step)?"""

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from bot.city.complaint_parts import CLAUSE
 from bot.city.corrections import corrects
+from bot.city.person_names import corrected_name
 from bot.conversation.contract import Handler, Slot, SlotInvalid, slot_values
 from bot.conversation.words import asks_the_bot
 from bot.core.messages import Reply, Text
@@ -109,8 +110,8 @@ def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: st
     said = text if said is None else said
     if asks_the_bot(said) or asks_the_bot(text):
         return   # "你是真人还是机器人哦" is no value of any slot
-    if fix_held_number(form, said):
-        return   # "啊打错了 最后两位是32": the phone held, its last digits corrected
+    if fix_held_number(form, said) or fix_held_name(form, said):
+        return   # "啊打错了 最后两位是32", "莉字错了 是美丽的丽": a held value corrected in words
     if _ONLY_ACKS.fullmatch(said.strip()):
         return   # "嗯嗯", "好的": no value of any slot (a place asked is not "嗯嗯")
     if slot is not None and _skips_the_phone(handler, form, slot, said):
@@ -186,6 +187,22 @@ def fix_held_number(form: Form, said: str) -> bool:
         return False
     form.slots[named[0]] = fixed
     return True
+
+
+def fix_held_name(form: Form, said: str) -> bool:
+    """One character of the held name corrected by describing it ("莉字错了 是美丽的丽")."""
+    # (the name held, or the one just turned down by the backend: the citizen corrects what they typed)
+    fixed = corrected_name(form.slots.get("person_name") or form.data.get("name_said"), said)
+    if fixed is None:
+        return False
+    form.slots["person_name"] = fixed
+    return True
+
+
+def fixes_a_held_value(form: Form, said: str) -> bool:
+    """Would the message correct a held number or name in words (without changing the form)?"""
+    trial = Form(intent=form.intent, slots=dict(form.slots), data=dict(form.data))
+    return fix_held_number(trial, said) or fix_held_name(trial, said)
 
 
 def next_question(handler: Handler, form: Form) -> Question | None:

@@ -77,3 +77,20 @@ def test_asking_for_a_person_by_another_word_is_no_personal_query(talk, stack_ru
     c = talk()
     said = c.say("我要找工作人员 问下营业执照变更")
     assert "实名" not in said and "核实您的身份" not in said
+
+
+def test_a_character_of_a_name_the_backend_turned_down_corrected_in_words(talk, stack_runtime):
+    c = talk()
+    said = c.say("实名认证 赵莉 510122197811250069")
+    assert "核对不一致" in said
+    c.say("莉字错了 是美丽的丽")
+    form = stack_runtime.sessions.load(c.user_key).form
+    assert form is not None and form.step == "code"           # 赵丽 matches: the code was sent
+    assert "身份核验成功" in c.say("123465 啊打反了 是123456")   # the last code said
+
+
+def test_a_cancel_leading_a_long_message_at_the_code_step(talk, stack_runtime):
+    c = talk()
+    c.say("实名认证 王建国 510104198506122310")
+    said = c.say("算了不弄了 短信发到我以前那个号上去了 收不到")
+    assert "已取消" in said and stack_runtime.sessions.load(c.user_key).form is None

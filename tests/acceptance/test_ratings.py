@@ -99,3 +99,26 @@ def test_a_week_is_no_star():
     from bot.city.ratings import level_from_text
     assert level_from_text("一星期了提取的钱还没到") is None and level_from_text("公积金提取一般要多久") is None
     assert level_from_text("给你们五星") == "非常满意"
+
+
+def test_a_level_taken_back_in_the_same_message_and_one_said_as_a_slip(talk, stack_runtime):
+    c = talk()
+    c.bind(WANG)
+    c.say("公积金余额")
+    assert "感谢您的评价" in c.say("非常不满意 哦按错了 是非常满意 速度好快")
+    assert stack_runtime.services.callbacks.open_tasks() == []
+    assert stack_runtime.services.ratings.count("query_housing_fund", "住房公积金管理中心", "非常满意") == 1
+    c.say("社保缴费记录")
+    assert "已登记回访" in c.say("不满意")
+    reply = c.say("哦 我点成不满意了 本来想点满意的")
+    assert "已把您的评价改为“满意”" in reply and stack_runtime.services.callbacks.open_tasks() == []
+
+
+def test_a_call_back_declined_outright_is_closed(talk, stack_runtime):
+    c = talk()
+    c.bind(WANG)
+    c.say("社保缴费记录")
+    assert "已登记回访" in c.say("不满意")
+    reply = c.say("不用回访了 我儿子去社保局问")
+    assert "不再安排回访" in reply and stack_runtime.services.callbacks.open_tasks() == []
+    assert stack_runtime.sessions.load(c.user_key).form is None

@@ -54,3 +54,16 @@ def test_a_bare_name_without_a_han_surname_is_taken_when_it_is_the_whole_answer(
     assert looks_like_bare_name("扎西多吉") == "扎西多吉"
     assert looks_like_bare_name("阿依古丽·买买提") == "阿依古丽·买买提"
     assert looks_like_bare_name("帮我查一下") is None and looks_like_bare_name("13880000001") is None
+
+
+@pytest.mark.parametrize("held, said, fixed", [
+    ("赵莉", "莉字错了 是美丽的丽", "赵丽"),
+    ("赵莉", "不是莉 是美丽的丽", "赵丽"),
+    ("章伟", "章字写错了 是弓长张", "张伟"),
+    ("张伟", "不是伟 是王字旁的玮", "张玮"),
+    ("赵丽", "地址错了", None),
+    ("李芳", "验证码123456", None),
+])
+def test_one_character_of_a_name_corrected_by_describing_it(held, said, fixed):
+    from bot.city.person_names import corrected_name
+    assert corrected_name(held, said) == fixed
