@@ -94,3 +94,14 @@ def test_a_cancel_leading_a_long_message_at_the_code_step(talk, stack_runtime):
     c.say("实名认证 王建国 510104198506122310")
     said = c.say("算了不弄了 短信发到我以前那个号上去了 收不到")
     assert "已取消" in said and stack_runtime.sessions.load(c.user_key).form is None
+
+
+def test_a_problem_told_without_a_word_of_complaining_opens_a_complaint(talk, stack_runtime):
+    c = talk()
+    c.say("我叫罗小燕 住在成华区沙河堡 对面工地的塔吊天天晚上开起大灯 直接照到我屋头")
+    form = stack_runtime.sessions.load(c.user_key).form
+    assert form is not None and form.intent == "file_complaint"
+    assert "塔吊" in form.slots["content"] and "天天晚上" in form.slots["when"] and "沙河堡" in form.slots["location"]
+    d = talk()
+    d.say("我住在武侯区玉林路 昨天晚上回来的")        # where and when, but no trouble told: no complaint
+    assert stack_runtime.sessions.load(d.user_key).form is None
