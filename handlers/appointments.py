@@ -69,7 +69,10 @@ def _when(booking, with_end: bool = False) -> str:
 
 
 # A time slot left to us: "随便", "都可以", "最早的", "越早越好".
-_ANY_SLOT = re.compile(r"随便|都(?:可以|行|得行|要得)|哪个都|最早|越早越好|早点的")
+_ANY_SLOT = re.compile(r"随便|(?:哪个|几点)?都(?:可以|行|得行|要得)|越早越好|最早的(?:就行|就可以|吧|嘛)?$")
+# A yes that holds the choice back ("好的 我看一下", "可以 等我问下我老婆再说"), or turns every time down.
+_ASKS_SLOT = re.compile(r"[吗？?]|有没有|能不能|可不可以|还有")
+_HOLDS_BACK = re.compile(r"看一下|看下|看看|问下|问一下|再说|等我|等一下|等哈|想想|考虑|不行|不得行|都不")
 
 
 class BookAppointment(Handler):
@@ -162,7 +165,8 @@ class BookAppointment(Handler):
         elif step == "slot":
             start = self._pick_slot(turn)
             options = turn.form.data.get("slot_options") or []
-            if start is None and options and (_ANY_SLOT.search(turn.words) or read_yes_no(turn)):
+            if start is None and options and not _HOLDS_BACK.search(turn.words) and not _ASKS_SLOT.search(turn.words) \
+                    and (_ANY_SLOT.search(turn.words) or read_yes_no(turn)):
                 # "就这样 确认预约", "随便哪个都行": the earliest free time of the half-day asked,
                 # booked at once (the citizen has said yes to everything else; the reply says when)
                 turn.form.data["start"] = options[0]
@@ -197,8 +201,10 @@ class BookAppointment(Handler):
         given["date"] = day.isoformat() if day else None
         given["part"] = last_said(text, part_of_day)
         given["want_start"] = last_said(text, parse_time)
-        if given["part"] is None and given["want_start"]:
-            given["part"] = "am" if given["want_start"] < "12:00" else "pm"   # "下礼拜二 9点半": a morning
+        if given["part"] is None and given["want_start"] and not data.get("part") \
+                and "07:00" <= given["want_start"] <= "18:00":
+            # "下礼拜二 9点半": a morning (an hour before 7 is an afternoon one said short: "3点那个")
+            given["part"] = "am" if given["want_start"] < "12:00" else "pm"
         changed = {k: v for k, v in given.items() if v and v != data.get(k)}
         if not changed:
             return False

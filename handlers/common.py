@@ -51,7 +51,7 @@ def date_with_weekday(day: dt.date) -> str:
     return f"{day.month}月{day.day}日（周{WEEKDAYS_CN[day.weekday()]}）"
 
 
-_ASKS_BACK = re.compile(r"[吗？?]|多久|好久|什么时候|啥时候|怎么|咋个|哪个|哪里|几天")
+ASKS_BACK = re.compile(r"[吗？?]|多久|好久|什么时候|啥时候|怎么|咋个|哪个|哪里|几天")
 
 
 def read_yes_no(turn: Turn) -> bool | None:
@@ -62,7 +62,7 @@ def read_yes_no(turn: Turn) -> bool | None:
         return False
     if text in YES_WORDS or said == "affirm":
         return True
-    if _ASKS_BACK.search(text):
+    if ASKS_BACK.search(text):
         return None   # "确认提交了以后多久有人处理？" asks before it answers
     if any(text.startswith(w) for w in ("不", "别", KEEP)):
         return False

@@ -18,10 +18,11 @@ from bot.city.departments import DEPARTMENTS
 from bot.conversation.contract import Handler, Result, Slot, SlotInvalid, Turn
 from bot.conversation.words import KEEP
 from bot.core.messages import Choice, Choices
+from bot.core.privacy import ascii_digits
 from handlers import validators
 from handlers.common import read_yes_no
 
-_CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
+_CODE = re.compile(r"(?<![0-9])[0-9]{6}(?![0-9])")
 
 
 def _code_in(text: str) -> str | None:
@@ -133,7 +134,7 @@ class BindIdentity(Handler):
             return self._send_code(turn, id_hash)
         try:
             # the last code said: "123465 啊打反了 是123456"
-            code = last_said(turn.words, _code_in) or validators.verification_code(text)
+            code = last_said(ascii_digits(turn.words), _code_in) or validators.verification_code(text)
         except SlotInvalid:
             return Result.say("验证码是6位数字，请查看短信后回复；没收到可回复“重新发送”。", keep_form=True)
         guard = services.binding_guard

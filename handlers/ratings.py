@@ -15,7 +15,7 @@ import re
 
 from adapters.errors import BackendError
 from bot.city.districts import CITY_WIDE
-from bot.city.corrections import last_said
+from bot.city.corrections import corrects, last_said
 from bot.city.ratings import LEVELS, level_from_text
 from bot.conversation.contract import Handler, Result, SlotInvalid, Turn
 from bot.core import clock
@@ -26,9 +26,10 @@ from handlers.common import datetime_cn
 
 SKIP_WORDS = ("不留", "不用", "不方便", "没有", "跳过", "不想留")
 # A rating corrected soon after it was given ("哎呀刚才点错了 应该是五星", "不好意思点错了 其实不满意").
-CHANGES = re.compile(r"点错|按错|选错|说错|搞错|弄错|错了|改成|改为|改一下|其实|应该是|重新评|点成|按成|选成|本来想")
+CHANGES = re.compile(r"点错|按错|选错|说错|搞错|弄错|错了|改成|改为|改一下|其实|应该是|重新评|点成|按成|选成")
+_HERE = re.compile(r"这里|这儿|这边|对话|留言|消息")
 # The call-back declined outright ("不用回访了 我儿子去社保局问"): closed, no phone asked again.
-DECLINES_CALLBACK = re.compile(r"不(?:用|需要|要)(?:再)?(?:回访|回电|联系我|打电话|给我打)")
+DECLINES_CALLBACK = re.compile(r"不(?:用|需要|要)(?:再)?(?:回访|联系我了)")
 CHANGE_WITHIN_S = 30 * 60
 # A message that starts with a level: a rating, whatever follows.
 LEADS_WITH_LEVEL = re.compile(r"[\s，,。！!]*(?:(?:非常|很|特别|不太|不|基本)?满意|差评|好评|还行|一般般|[一二两三四五1-5]星(?!期))")
@@ -64,7 +65,7 @@ class RateService(Handler):
     def handle(self, turn: Turn) -> Result:
         # the last level said, never one taken back ("非常不满意 哦按错了 是非常满意", "我点成不满意了 本来想点满意的")
         level = turn.entities.get("level") if turn.entities.get("level") in LEVELS else (
-            last_said(turn.words, level_from_text) or level_from_text(turn.text))
+            last_said(turn.words, level_from_text) if corrects(turn.words) else None) or level_from_text(turn.text)
         if level is not None and self._corrects_the_rating(turn) and level != turn.session.last_rating.get("level"):
             return self._change(turn, level)   # (the same level again: a comment at the phone step, below)
         if turn.form.step == "contact":
@@ -146,7 +147,7 @@ class RateService(Handler):
         text = (turn.text or "").strip()
         department = data["department"]
         in_chat = f"好的，{department}的工作人员会在1个工作日内通过这个对话联系您，请留意消息。"
-        if DECLINES_CALLBACK.search(text) and not validators.phone_in(turn.words):
+        if DECLINES_CALLBACK.search(text) and not validators.phone_in(turn.words) and not _HERE.search(text):
             services.callbacks.close(data["task_id"], f"市民表示不需要回访：{mask_text(turn.words)}")
             return Result.say("好的，不再安排回访。感谢您的反馈，我们会转告相关部门改进。")
         if _skips(text) or validators.TAKEN_BACK.search(text):   # "15882619037 哎算了 电话不留了"

@@ -55,6 +55,17 @@ _COMMON_START = re.compile(r"^(谢谢|麻烦|方便|安全|应该|时间|马上|
 # Words after 我 that begin with a surname's character and are no name ("我明白", "我和他", "我都不晓得").
 _AFTER_ME = re.compile(r"[来去从也还就只先再又正刚要会能给把被让跟对在是有和向都]|明白|明明|高兴|向|都|马上|马路|方才|方面|高速|周围|周边|常常|经常|时常|路过|车子|车上|门口|花了|"
                        r"花钱|金额|海鲜|云端|平时|连续|全部|全家|包括|关心|管理|文件|水费|电费|燃气|安全")
+# Endings of words that are no name (我成都人, 我程序员, 我夏天来, 我左边) and everyday kin words.
+_NOT_A_NAME_AFTER_ME = re.compile(r"[人员天边里的了家来去过]$|^(?:[春夏秋冬]天|孙子|儿子|女儿|女子|老公|老婆|娃娃|孩子|妹子|常年|白跑)")
+# Characters OpenCC's t2s would change that simplified names use as they are (王乾, 刘昇, 於小梅, 林峯).
+_KEEP_AS_WRITTEN = frozenset("乾昇於峯喆堃淼祐瑠後")
+
+
+def _simplified_name_text(text: str) -> str:
+    """孫小梅 -> 孙小梅 (the identity backend's characters), leaving the characters names keep."""
+    return "".join(c if c in _KEEP_AS_WRITTEN else to_simplified(c) for c in text)
+
+
 # Characters of everyday talk, never in a name without a Han surname.
 _CHATTER = re.compile(r"[你我他她它啥吗呢吧嘛哈哦嗯噢呀啊么说得知道好是不没有这那哪谁怎咋]")
 # A character explained ("刘备的刘", "伟大的伟", "三个石头那个磊", "木子李", "大小的小").
@@ -112,7 +123,8 @@ def find_person_name(text: str | None) -> str | None:
     if not text:
         return None
     # 孫小梅 is 孙小梅 to the identity backend; a surname and its given name apart ("欧阳 建林") are one name
-    text = _joined_single_characters(_without_identifiers(to_simplified(text.strip())))
+    has_identifier = bool(find_identifiers(text))
+    text = _joined_single_characters(_without_identifiers(_simplified_name_text(text.strip())))
     text = _SURNAME_APART.sub(lambda m: m.group(1) + m.group(2)
                               if _surname_of(m.group(1)) == m.group(1) else m.group(0), text)
     found: list[tuple[int, str]] = []
@@ -129,10 +141,13 @@ def find_person_name(text: str | None) -> str | None:
         # "我赵丽", "我孙小梅 要实名": a name said right after 我, the whole segment or cut by a stop word
         # (never "我明白", "我马上来": everyday words that begin with a surname's character).
         if segment.startswith("我") and _surname_of(segment[1:]) and not _AFTER_ME.match(segment, 1):
-            name = _trim(segment[1:])
+            # only the whole segment, and only in a message that is that name alone or gives an
+            # identifier beside it ("我赵丽 要实名 身份证…"): never "我孙子帮我弄的", "我成都人"
+            name = segment[1:]
             longest = 4 if len(_surname_of(name) or "") == 2 else 3
-            if 2 <= len(name) <= longest and _plausible(name) and (
-                    len(name) == len(segment) - 1 or _STOP.match(segment, len(name) + 1)):
+            alone = re.sub(r"[\s。.!！,，~～]", "", text) == segment
+            if 2 <= len(name) <= longest and _plausible(name) and not _NOT_A_NAME_AFTER_ME.search(name) and (
+                    alone or has_identifier):
                 found.append((seg.start() + 1, name))
             continue
         # A segment that is itself a name ("张伟", "上官云帆"), or starts with one ("杨敏帮我绑定").

@@ -27,7 +27,7 @@ _STARS = {1: "一星", 2: "两星", 3: "三星", 4: "四星", 5: "五星"}
 
 
 def level_from_text(text: str | None) -> str | None:
-    text = _COUNT_WORD.sub(r"\1", (text or "").strip())
+    text = _COUNT_WORD.sub(r"\1", (text or "").replace("\ufe0f", "").strip())   # ⭐️: a star and its variation selector
     text = _STAR_EMOJI.sub(lambda m: _STARS[len(m.group(0))], text)
     for word, level in _WORDS:
         at = text.find(word)

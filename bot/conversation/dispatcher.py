@@ -93,7 +93,8 @@ _STATED = (
     ("bind_identity", re.compile(rf"{_NOT}(?:我要|我想|想|要|帮我)(?:实名|认证|绑定)(?![的过了])|^\W*(?:实名|绑定)")),
     ("book_appointment", re.compile(r"^\W*(?:预约|约)(?![定好的束会])")),
     ("request_human", re.compile(r"^\W*(?:转人工|人工客服|找人工)|"
-                                 r"(?:我要|我想|想|要|帮我)(?:找|转)(?:个|一下)?(?:工作人员|人工|真人|客服)")),
+                                 r"(?:我要|我想|想|要|帮我)(?:找|转)(?:个|一下)?(?:工作人员|人工|真人|客服)(?![^，,。]{0,3}"
+                                 r"(?:来|去|上门|处理|看|管))")),   # (not "找个工作人员来处理一下": a complaint)
 )
 # A message that turns a request down anywhere in it is no stated request ("医保报销进度查一下，不是要投诉").
 _TURNS_DOWN = re.compile(rf"(?:不是|不想|不要|不用|不需要|没有?)(?:要|想|来)?(?:{COMPLAINT_VERBS}|预约|约|实名|认证|绑定)")
@@ -125,6 +126,8 @@ def _asks_for_another_service(text: str, open_intent: str) -> bool:
 
 
 COMPLAINT_INTENT = "file_complaint"
+# A booking's citizen asking about the hall on the way (where it is, parking, hours).
+_ABOUT_THE_HALL = re.compile(r"在哪|哪里|哪儿|位置|地址|停车|好停|几点|开门|关门|上班|下班|怎么走|咋个走|远不远")
 # The steps where a form shows what it will do and waits for a yes or a no.
 CONFIRM_STEPS = frozenset({"confirm", "cancel_confirm", "confirm_unbind"})
 # ... and where a yes is an answer too ("就这样 确认预约" where a booking offers its times: the earliest).
@@ -510,7 +513,8 @@ class Dispatcher:
         handler = self.handlers.get(form.intent)
         keeps_a_phone = handler is not None and any("留" in w for s in handler.slots for w in s.skip_words)
         if keeps_a_phone and (TAKEN_BACK.search(text) or any(
-                "留" in w and w in text for s in handler.slots for w in s.skip_words)):
+                "留" in w and w in text for s in handler.slots for w in s.skip_words)) \
+                and not says_cancel(TAKEN_BACK.sub("", text)):   # ("算了 不投诉了 电话也不想留了" cancels)
             # "电话不留了哈 算了" at the confirmation takes the phone back, not the complaint; and
             # "不用留电话" where the time was asked skips the phone
             return False
@@ -598,8 +602,8 @@ class Dispatcher:
             return False
         # A message that asks something or asks for another service ("明天下午帮我查下公积金余额",
         # "不是预约，我要投诉…") is a new request, whatever values of the open form it holds.
-        if (intent == COMPLAINT_INTENT and _ASKS.search(msg.text) and not re.search(COMPLAINT_VERBS, msg.text)
-                and not _asks_for_another_service(msg.text, form.intent)):
+        if (intent == COMPLAINT_INTENT and form.intent == "book_appointment" and _ABOUT_THE_HALL.search(msg.text)
+                and not re.search(COMPLAINT_VERBS, msg.text) and not _asks_for_another_service(msg.text, form.intent)):
             # "青羊区那个政务中心在哪个位置哦 好停车不" while booking: a question on the way (the
             # model hears a grievance in 不), no complaint; the form reads what it can of it
             return False

@@ -42,7 +42,7 @@ _ONLY_CANCEL = re.compile(r"(?:[嗯哦唉哎]*(?:算了|不(?:用|要|想)?(?:�
 
 
 # "不是不弄", "没说不办": a no taken back is no cancel.
-_NO_TAKEN_BACK = re.compile(r"不是不|没说不|并不是不|又不是不")
+_NO_TAKEN_BACK = re.compile(r"(?<!又)不是不(?!能|可以|会)|没说不")
 
 
 def no_taken_back(text: str | None) -> bool:
@@ -79,7 +79,7 @@ NO_WORDS = ("不是", "不对", "不用", "不要", "算了", "否", "不", "先
 # A confirmation said in a sentence, as people answer a card ("确认 辛苦你们了", "对头 发过去嘛",
 # "算了算了 就这样交上去嘛", "没得要改的了 提交嘛"; "还是不提交了 我怕…"). A no is looked for first:
 # "不提交" holds "提交".
-_SAYS_NO = re.compile(r"不(?:要)?(?:提交|交|发|约|确认|报|投诉|办|弄|登记|预约)了?|别(?:提交|交|发|约)|先不|不了|取消|"
+_SAYS_NO = re.compile(r"不(?:要)?(?:提交|交|发|约|确认|报|投诉|办|弄|登记|预约)了?|别(?:提交|交|发|约)|先不|(?<![受得])不了|取消|"
                       r"(?:不要|不用)了|^(?:不|否|不对|不是|错了)$")
 _SAYS_YES = re.compile(r"确认|确定|提交|交上去|交嘛|发过去|发嘛|发出去|报上去|约起|约嘛|就这样|就这个|就这么|对头|要得|"
                        r"没问题|没得问题|没得要改|没有要改|不用改|可以|好的|好嘛|行嘛|对的|是的|没错|^(?:对|是|好|行|嗯+|ok)$",
@@ -90,11 +90,13 @@ _CONFIRM_PAUSE = re.compile(r"[\s，,。.；;！!？?、~～…]+")
 def says_yes_or_no(text: str | None) -> bool | None:
     """True for a yes to a confirmation, False for a no, None when the message says neither."""
     said = (text or "").strip()
-    parts = [p for p in _CONFIRM_PAUSE.split(said) if p]
-    if any(_SAYS_NO.search(p) for p in parts):
-        return False
-    if any(_SAYS_YES.search(p) for p in parts):
-        return True
+    # The first clause that says yes or no decides: "对的 真的受不了了 赶紧来处理" is a yes whose
+    # description holds a 不了; "还是不提交了 我怕…" a no.
+    for part in (p for p in _CONFIRM_PAUSE.split(said) if p):
+        if _SAYS_NO.search(part):
+            return False
+        if _SAYS_YES.search(part):
+            return True
     return None
 
 

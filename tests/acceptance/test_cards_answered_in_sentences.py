@@ -105,3 +105,29 @@ def test_a_problem_told_without_a_word_of_complaining_opens_a_complaint(talk, st
     d = talk()
     d.say("我住在武侯区玉林路 昨天晚上回来的")        # where and when, but no trouble told: no complaint
     assert stack_runtime.sessions.load(d.user_key).form is None
+
+
+def test_a_yes_that_holds_back_or_a_question_where_times_are_offered_books_nothing(talk, stack_runtime, travel):
+    travel(MONDAY)
+    for said in ("好的 我看一下", "这几个时间哪个都不行 我要上班", "有没有早点的", "可以 等我问下我老婆再说"):
+        c = talk()
+        c.bind(WANG)
+        c.say("帮我约周三下午去锦江区办护照")
+        reply = c.say(said)
+        assert "预约成功" not in reply, said
+        form = stack_runtime.sessions.load(c.user_key).form
+        assert form is not None and form.intent == "book_appointment", said
+
+
+def test_a_cancel_with_no_phone_left_cancels_and_staff_asked_to_come_is_a_complaint(talk, stack_runtime):
+    c = talk()
+    c.say("投诉 楼下烧烤店天天开到凌晨三点 吵得睡不着")
+    assert "已取消" in c.say("算了 不投诉了 电话也不想留了")
+    c = talk()
+    said = c.say("我们小区门口的垃圾堆了一个星期没人清 想找个工作人员来处理一下")
+    assert "转接人工" not in said
+    c = talk()
+    c.say("我要实名认证")
+    c.say("我们小区的路灯坏了半个月了 怎么一直没人管")
+    form = stack_runtime.sessions.load(c.user_key).form
+    assert form is not None and form.intent == "file_complaint"

@@ -122,3 +122,12 @@ def test_a_call_back_declined_outright_is_closed(talk, stack_runtime):
     reply = c.say("不用回访了 我儿子去社保局问")
     assert "不再安排回访" in reply and stack_runtime.services.callbacks.open_tasks() == []
     assert stack_runtime.sessions.load(c.user_key).form is None
+
+
+def test_a_level_said_first_with_kinder_words_after_keeps_its_call_back(talk, stack_runtime):
+    c = talk()
+    c.bind(WANG)
+    c.say("社保缴费记录")
+    assert "已登记回访" in c.say("不太满意，工作人员还行，就是流程太慢")
+    reply = c.say("不用打电话 我上班不方便接 在这里回我就行")
+    assert "不再安排回访" not in reply and len(stack_runtime.services.callbacks.open_tasks()) == 1

@@ -215,7 +215,8 @@ def test_a_district_by_a_former_name_a_short_form_or_a_common_slip(text, distric
 
 
 @pytest.mark.parametrize("said, level", [("给你们打五颗星", "非常满意"), ("⭐⭐⭐⭐⭐", "非常满意"), ("⭐⭐⭐", "基本满意"),
-                                         ("两颗星", "不满意"), ("等了一星期", None)])
+                                         ("两颗星", "不满意"), ("等了一星期", None),
+                                         ("⭐️⭐️⭐️⭐️⭐️", "非常满意")])   # stars with their variation selector
 def test_stars_counted_with_a_count_word_or_drawn(said, level):
     from bot.city.ratings import level_from_text
     assert level_from_text(said) == level

@@ -174,6 +174,7 @@ def test_how_often_is_a_time_and_a_widened_time_gives_way(text, when):
     ("刚刚说岔了 是IFS背后那个", "IFS背后那个"),     # a correction naming no slot: the place
     ("说错了 是前天下午", None),                      # a time: no place
     ("刚刚说错了", None),
+    ("说错了 是楼上那家在装修", None),               # what happened corrected, not where
 ])
 def test_a_place_corrected_without_saying_it_is_the_place(text, place):
     from bot.city.complaint_parts import place_in

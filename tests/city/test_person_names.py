@@ -30,7 +30,9 @@ from bot.city.person_names import find_person_name, looks_like_bare_name
     ("我苗翠 要实名 身份证51012219781125 0069", "苗翠"),
     ("打错了 440306199507151287 我柳青", "柳青"),
     ("我欧阳锋", "欧阳锋"),
-    ("我黄蓉要绑定", "黄蓉"),
+    ("我黄蓉", "黄蓉"),
+    ("张桂兰 510121195203150026 我孙子帮我弄的", "张桂兰"),   # 我孙子 is a grandson, not a name
+    ("我王乾 510104198506122310", "王乾"),                    # 乾 kept: simplified names use it
     ("实名认证 我叫孫小梅 身份證510108198009090042", "孙小梅"),   # traditional: the backend's simplified name
     ("姓名：欧阳 建林", "欧阳建林"),                               # a surname and its given name apart
     ("我是李芳撒 绑一哈身份", "李芳"),                             # a dialect particle is no part of it
@@ -45,6 +47,7 @@ def test_the_name_is_found(said, name):
     # 我 before everyday words that begin with a surname's character
     "我明白", "我马上来", "我和他一起", "我都不晓得", "我周末有空", "我高兴得很", "我方便", "我路过那里", "我金牛区的",
     "我花了好多钱", "我周一去", "实名认证要填啥 我来填",
+    "我成都人", "我苏州的", "我程序员", "我夏天来", "我左边", "我孙子", "我白跑了",
 ])
 def test_no_name_where_there_is_none(said):
     assert find_person_name(said) is None

@@ -100,6 +100,8 @@ def test_a_cancel_leading_a_longer_message(text, cancels):
     ("确认 辛苦你们了", True), ("对头 发过去嘛", True), ("算了算了 就这样交上去嘛", True), ("没得要改的了 提交嘛", True),
     ("嗯 就这个 约起", True), ("还是不提交了 我怕他们晓得是我举报的", False), ("先不提交", False), ("不用了", False),
     ("等一下", None), ("我再想想", None), ("地址不对", None),
+    # the first clause decides: a description after a yes may hold 不了, 不弄, 不发
+    ("对的 真的受不了了 赶紧来处理", True), ("对的 物业说了好几次都不弄", True), ("是的 老板一直不发工资", True),
 ])
 def test_a_card_answered_in_a_sentence(text, answer):
     from bot.conversation.words import says_yes_or_no
@@ -110,3 +112,8 @@ def test_a_card_answered_in_a_sentence(text, answer):
 def test_a_no_taken_back_or_a_cancellation_told_is_no_cancel(text):
     from bot.conversation.words import says_cancel
     assert not says_cancel(text)
+
+
+def test_a_rhetorical_double_no_still_cancels():
+    from bot.conversation.words import says_cancel
+    assert says_cancel("取消吧 又不是不能再约")

@@ -16,7 +16,8 @@ from bot.core.privacy import TAKEN_BACK, corrected_number
     ("13980162245", "第五位应该是8", "13988162245"),
     ("13980162245", "前三位是138", "13880162245"),
     ("13980162245", "哦不对 中间四位是8061", "13980612245"),
-    ("13980162245", "倒数第二十位是3", "13980162245"),      # no such place: unchanged
+    ("13980162245", "倒数第十五位是3", "13980162245"),      # no such place: unchanged
+    ("18982104576", "第2个是8号楼", "18982104576"),          # a building, not a digit
 ])
 def test_a_number_corrected_in_words(number, said, fixed):
     assert corrected_number(number, said) == fixed

@@ -64,7 +64,7 @@ ASKS_TO_KNOW = re.compile(
 # application_no): before any word of the turn.
 _SPOKEN_DIGIT = r"[0-9零〇一二三四五六七八九幺]"
 def _prefix(letters: str) -> re.Pattern:
-    return re.compile(rf"(?<![A-Za-z]){letters[0]}[\s，,、.]*{letters[1]}[\s，,、.]*{_SPOKEN_DIGIT}", re.IGNORECASE)
+    return re.compile(rf"(?<![A-Za-z]){letters[0]}[\s，,、.]*{letters[1]}(?:[\s，,、.]*{_SPOKEN_DIGIT}){{4}}")
 
 
 QUERY_SUBJECTS: tuple[tuple[str, re.Pattern], ...] = (
@@ -110,7 +110,10 @@ SIDE_MARK = re.compile(r"顺便|顺带|捎带")
 MAIN_MARK = re.compile(r"主要是|主要想|主要就是|最主要|关键是|重点是")
 MAIN_WEIGHT = 1.0
 # A caller saying they only want to know ("我就是问一哈到哪一步了", "我就是想晓得"): no act asked in that turn.
-JUST_ASKING = re.compile(r"(?:我)?(?:就是|只是|只|就)(?:想)?(?:问|晓得|知道|了解)(?:一下|一哈|下)?")
+# (the caller's own "我就是问一哈", never "物业就晓得收钱")
+# … unless they ask them to act in the same breath ("我就是想问你们能不能再来管一下").
+ASKS_THEM_TO_ACT = re.compile(r"(?:你们|帮我|帮忙|赶紧|快点|再)(?:来|去)?(?:管|处理|查|看|反映)")
+JUST_ASKING = re.compile(r"我(?:就是|只是|只|就)(?:想(?:问|晓得|知道|了解)|问)")
 # A turn the NLU did not place that asks about a named service (我想问下我的医保卡办好没有, read as
 # nothing at 0.5) counts for that query, with this weight (its confidence says nothing).
 UNPLACED_QUESTION_WEIGHT = 0.6
@@ -118,7 +121,7 @@ RATING = "rate_service"
 # A call to praise how a matter was handled (给你们点个赞, 给个好评, 非常满意), not to report one.
 # (Thanks alone is politeness, not praise: 谢谢你们帮忙; and 不是很满意 is no praise.)
 PRAISES = re.compile(r"好评|点赞|点个赞|表扬|锦旗|(?<!不)(?<!不是)(?:非常|很|特别)满意|"
-                     r"(?:给|打|做|来)个?(?:评价|评分)|打(?:个)?分|来评(?:价)?|评价一下")   # (a rating asked to be recorded)
+                     r"(?:给|打|做|来)个?(?:评价|评分)(?!评理)|打(?:个)?分|打电话来评(?!评理)|评价一下")   # (a rating asked to be recorded)
 
 
 # A question that is a grievance, not a wish to know (这种合不合理嘛, 算不算违建, 这种要找哪个嘛, 我该咋个
@@ -142,7 +145,7 @@ DROPS = re.compile(r"(?<!电话)(?<!电话就)(?<!号码)(?<!号码就)(?<!手�
                    r"(?<!确)(?<!承)认了")
 # The agent saying the matter is none of the hotline's (电视频道的问题我们这边查不到): no purpose.
 AGENT_DECLINES = re.compile(r"(?:我们这边|我们这里)(?:查不到|管不了|处理不了)|不属于(?:我们|12345|热线|政务)|"
-                            r"[您你](?:可能|应该|是不是)?打错了|不是(?:餐馆|饭店|商家|医院|快递|银行|外卖)")
+                            r"[您你](?:可能|应该)打错(?:电话)?了|不是(?:餐馆|饭店|商家|医院|快递|银行|外卖)")
 
 
 def question_subject(text: str, purpose_intents: frozenset[str]) -> str | None:
@@ -267,7 +270,8 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str],
             continue
         if MAIN_MARK.search(t.text) and intent in purpose_intents and weight >= 0.5:
             weight += MAIN_WEIGHT   # (not a grumble's "主要是怕赶不上")
-        if follow_up and JUST_ASKING.search(t.text) and GENERIC_QUERY in purpose_intents:
+        if follow_up and JUST_ASKING.search(t.text) and not ASKS_THEM_TO_ACT.search(t.text) \
+                and GENERIC_QUERY in purpose_intents:
             # "我就是想晓得，那个事情到底有没有人管": after a follow-up, the caller only wants to know
             add(GENERIC_QUERY, weight, t.index)
             continue

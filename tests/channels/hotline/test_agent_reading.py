@@ -267,3 +267,21 @@ def test_a_new_complaint_about_an_earlier_call_and_a_rating_by_phone():
     said = (("agent", "您好。"), ("caller", "你们短信喊我给工单评价，我回不成功，打电话来评"), ("agent", "您的评价是？"),
             ("caller", "不满意。他们就来看了一眼。不用重新派单了，我就是要给个评价"))
     assert analysed(said, [("rate_service", 0.7), ("file_complaint", 0.8)]).intent == "rate_service"
+
+
+def test_words_that_decided_too_much_decide_nothing():
+    # a grumble's 就晓得 after a follow-up is no "only asking"
+    said = (("agent", "您好。"), ("caller", "我上个月反映过垃圾站臭的事情，工单GD20261101000123"),
+            ("agent", "目前处理中。"), ("caller", "物业就晓得收钱，啥子都不管，你们帮我们反映一下嘛，赶紧派人来处理"))
+    assert analysed(said, [("file_complaint", 0.9), ("file_complaint", 0.95)]).intent == "file_complaint"
+    # the agent asking whether a phone number was mistyped is no wrong number
+    said = (("agent", "您好。"), ("caller", "楼上天天晚上打麻将到两点，吵得睡不着，你们管一下"),
+            ("agent", "您留的号码少了一位，您是不是打错了？"), ("caller", "哦，是13880000001"))
+    assert analysed(said, [("file_complaint", 0.99), ("inform", 0.9)]).intent == "file_complaint"
+    # telling how to book, after a complaint is taken, is no booking taken
+    said = (("agent", "您好。"), ("caller", "小区门口占道经营，你们管一下"),
+            ("agent", "好的，帮您登记了，会转交城管部门处理，以后办事可以在天府通办预约。"))
+    assert analysed(said, [("file_complaint", 0.99)]).intent == "file_complaint"
+    # 来评评理 asks for no rating
+    said = (("agent", "您好。"), ("caller", "你们来评评理，物业凭什么每个月多收我们两百块钱，你们管一下"))
+    assert analysed(said, [("file_complaint", 0.99)]).intent == "file_complaint"
