@@ -55,6 +55,8 @@ _COMMON_START = re.compile(r"^(谢谢|麻烦|方便|安全|应该|时间|马上|
 # Words after 我 that begin with a surname's character and are no name ("我明白", "我和他", "我都不晓得").
 _AFTER_ME = re.compile(r"[来去从也还就只先再又正刚要会能给把被让跟对在是有和向都]|明白|明明|高兴|向|都|马上|马路|方才|方面|高速|周围|周边|常常|经常|时常|路过|车子|车上|门口|花了|"
                        r"花钱|金额|海鲜|云端|平时|连续|全部|全家|包括|关心|管理|文件|水费|电费|燃气|安全")
+# A message asking to bind ("要实名认证 我赵丽", "我刘洋 要绑定"): a name after 我 is what it gives.
+_ASKS_TO_BIND = re.compile(r"实名|认证|绑定|绑一[下哈]|绑身份")
 # Endings of words that are no name (我成都人, 我程序员, 我夏天来, 我左边) and everyday kin words.
 _NOT_A_NAME_AFTER_ME = re.compile(r"[人员天边里的了家来去过]$|^(?:[春夏秋冬]天|孙子|儿子|女儿|女子|老公|老婆|娃娃|孩子|妹子|常年|白跑)")
 # Characters OpenCC's t2s would change that simplified names use as they are (王乾, 刘昇, 於小梅, 林峯).
@@ -147,7 +149,7 @@ def find_person_name(text: str | None) -> str | None:
             longest = 4 if len(_surname_of(name) or "") == 2 else 3
             alone = re.sub(r"[\s。.!！,，~～]", "", text) == segment
             if 2 <= len(name) <= longest and _plausible(name) and not _NOT_A_NAME_AFTER_ME.search(name) and (
-                    alone or has_identifier):
+                    alone or has_identifier or _ASKS_TO_BIND.search(text)):
                 found.append((seg.start() + 1, name))
             continue
         # A segment that is itself a name ("张伟", "上官云帆"), or starts with one ("杨敏帮我绑定").

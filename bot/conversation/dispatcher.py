@@ -30,8 +30,8 @@ from bot.conversation import forms
 from bot.conversation.contract import Handler, Result, Services, Slot, Turn
 from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
-from bot.conversation.words import (COMPLAINT_VERBS, END_WORDS, asks_for_more, asks_the_bot, no_taken_back,
-                                    says_cancel, says_yes_or_no)
+from bot.conversation.words import (COMPLAINT_VERBS, END_WORDS, asks_for_more, asks_the_bot, ends_the_form,
+                                    no_taken_back, says_cancel, says_yes_or_no)
 from bot.core import access, metrics
 from bot.core.clock import CLOCK
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
@@ -514,7 +514,7 @@ class Dispatcher:
         keeps_a_phone = handler is not None and any("留" in w for s in handler.slots for w in s.skip_words)
         if keeps_a_phone and (TAKEN_BACK.search(text) or any(
                 "留" in w and w in text for s in handler.slots for w in s.skip_words)) \
-                and not says_cancel(TAKEN_BACK.sub("", text)):   # ("算了 不投诉了 电话也不想留了" cancels)
+                and not ends_the_form(text):   # ("算了 不投诉了 电话也不想留了" cancels)
             # "电话不留了哈 算了" at the confirmation takes the phone back, not the complaint; and
             # "不用留电话" where the time was asked skips the phone
             return False

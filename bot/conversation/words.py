@@ -41,6 +41,15 @@ _ONLY_CANCEL = re.compile(r"(?:[嗯哦唉哎]*(?:算了|不(?:用|要|想)?(?:�
                           r"莫(?:办|弄|约|搞)了|取消)[嗯哦唉哎]*)+")
 
 
+# Words that end the form itself, not only a value of it ("不投诉了", "不办了"; not a bare 算了, which
+# may drop only the phone: "电话不留了哈 算了").
+_ENDS_THE_FORM = re.compile(r"不(?:用|要|想)?(?:办|约|弄|搞|投诉|登记|认证|绑定?|查|预约|填)了|莫(?:办|弄|约|搞)了|取消(?!预约|的)")
+
+
+def ends_the_form(text: str | None) -> bool:
+    return bool(_ENDS_THE_FORM.search(text or ""))
+
+
 # "不是不弄", "没说不办": a no taken back is no cancel.
 _NO_TAKEN_BACK = re.compile(r"(?<!又)不是不(?!能|可以|会)|没说不")
 

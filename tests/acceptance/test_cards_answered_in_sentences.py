@@ -131,3 +131,11 @@ def test_a_cancel_with_no_phone_left_cancels_and_staff_asked_to_come_is_a_compla
     c.say("我们小区的路灯坏了半个月了 怎么一直没人管")
     form = stack_runtime.sessions.load(c.user_key).form
     assert form is not None and form.intent == "file_complaint"
+
+
+def test_the_phone_dropped_with_a_sigh_at_the_card_keeps_the_complaint(talk, stack_runtime):
+    c = talk()
+    _complaint_at_the_card(c)
+    c.say("电话不留了哈 算了")
+    form = stack_runtime.sessions.load(c.user_key).form
+    assert form is not None and form.intent == "file_complaint"
