@@ -155,8 +155,9 @@ class FileComplaint(Handler):
         back ("电话不留了") is dropped."""
         said = turn.words
         changed = False
-        if turn.form.slots.get("contact") and validators.TAKEN_BACK.search(said):
-            turn.form.slots["contact"] = ""   # "电话不留了": the card without it
+        if validators.TAKEN_BACK.search(said):
+            # "电话不留了": the card without it (and again, with none held: the answer is about the phone)
+            turn.form.slots["contact"] = ""
             changed = True
         if forms.fix_held_number(turn.form, said):
             return True    # "啊打错了 最后两位是32"
