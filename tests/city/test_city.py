@@ -220,3 +220,16 @@ def test_a_district_by_a_former_name_a_short_form_or_a_common_slip(text, distric
 def test_stars_counted_with_a_count_word_or_drawn(said, level):
     from bot.city.ratings import level_from_text
     assert level_from_text(said) == level
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("楼上在装修，礼拜天早上七点钟就开始打电钻，物业劝了也不听", "noise"),        # not property: 物业 only tried
+    ("巷子里头又是一滩泔水，油汪汪的，我妈差点滑倒", "sanitation"),
+    ("旁边那个公共厕所，要么锁起，要么脏得下不去脚", "sanitation"),
+    ("小区门口天天晚上停满了车，消防车救护车都进不来", "traffic"),
+    ("五金店门口往外面搭了一个铁皮棚子，把人行道都占完了", "illegal_building"),
+    ("我娃娃报的英语培训班，交了一万二，机构要搬校区，剩下的钱他不退", "education"),   # 校外培训
+    ("我在网上一个培训机构报了个会计课，交了八千，考不过也不退钱", "consumer"),        # an adult's course
+])
+def test_complaints_told_in_everyday_words(text, topic):
+    assert classify(text) == topic
