@@ -20,7 +20,7 @@ from bot.channels.hotline.purpose import AGENT_DECLINES, AGENT_RECORDS, COMPLAIN
 from bot.channels.hotline.transcripts import Call
 
 # The agent asking back what the caller wants …
-RESTATES = re.compile(r"[您你]是(?:想|要)|[您你]的意思是|[您你](?:想|要)(?:查|问|了解|咨询|投诉|反映|举报)|[您你]是(?:查询|咨询|了解)|"
+RESTATES = re.compile(r"[您你]是(?:想|要)|[您你]的意思是|[您你](?:想|要)(?:查|问|了解|咨询|投诉|反映|举报)|[您你]是(?:查询|咨询|了解|查|问)|"
                       r"是(?:想|要)(?:查|问|咨询|了解|投诉|反映|举报)")
 # … with one purpose (not "您是想投诉还是咨询？") …
 BOTH = re.compile(r"还是|同时|另外|以及|还有")
@@ -31,10 +31,15 @@ RESTATED_QUERY = re.compile(r"[^，。？?]{0,2}?(?:问|查|了解|咨询)")
 RESTATED_BOOKING = re.compile(r"[^，。？?]{0,3}?(?:预约|约个?号|挂号|取号)")
 BOOKING = "book_appointment"
 # The agent taking a booking for the caller (not telling them how to book: 您可以在天府通办预约).
-RECORDS_BOOKING = re.compile(r"(?:帮您|给您|为您)(?:登记|约|预约)[^，,。？?]{0,30}(?:预约|的号|时段)|(?:帮您|给您|为您)约(?:好|了|上)")
+RECORDS_BOOKING = re.compile(r"(?:帮您|给您|为您)(?:登记|约|预约)[^，,。？?]{0,30}(?:预约|的号|时段)|(?:帮您|给您|为您)约(?:好|了|上)|"
+                             r"已经(?:帮您|给您|为您)?(?:预约|约)(?:好|上)了")
 # … and the caller's next turn saying yes.
 CONFIRMS = re.compile(r"^[\s，,。哦喂啊诶]*(?:对头|对的|没错|就是(?:想|要)|"
                       r"(?:对+|是的|是啊|是|嗯|要得)(?=[\s，,。！!～~嘛噻哈呀啊]|$))")
+
+# The agent asking for an application number, and a caller's reply that reads one out.
+ASKS_FOR_NUMBER = re.compile(r"编号|单号|工单号|申请号|受理号")
+NUMBER_READ = re.compile(r"[A-Za-z][\s，,、]*[A-Za-z][\s，,、]*[0-9零〇一二三四五六七八九幺]{4}")
 
 # The agent passing the matter to a department to handle it.
 FORWARDS = re.compile(r"(?:转交|转给|转到|派给|派单给|转)[^，。？?]{0,10}(?:部门|局|街道|社区|单位|执法|城管|派出所|承办|监察|监管)")
@@ -79,7 +84,12 @@ def agent_reading(call: Call, purpose_intents: frozenset[str]) -> AgentReading:
             forwards = forwards and recorded is None
             continue
         reply = turns[i + 1] if i + 1 < len(turns) else None
-        if reply is None or reply.speaker != "caller" or not CONFIRMS.match(reply.text):
+        if reply is None or reply.speaker != "caller":
+            continue
+        # a yes, or the number the agent asked for with the restatement ("…进度对吧？有受理编号吗？" —
+        # "老师发在群里的，CJ二零二七…"): the caller goes along with it
+        gives_the_number = ASKS_FOR_NUMBER.search(turn.text) and NUMBER_READ.search(reply.text)
+        if not CONFIRMS.match(reply.text) and not gives_the_number:
             continue
         asked = RESTATES.search(turn.text)
         if asked is None or BOTH.search(turn.text):

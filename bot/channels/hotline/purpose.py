@@ -81,7 +81,7 @@ QUERY_SUBJECTS: tuple[tuple[str, re.Pattern], ...] = (
     ("query_endorsement_status", re.compile(r"签注|通行证|港澳|台湾|出入境")),
     ("query_business_registration", re.compile(r"营业执照|执照|个体户|个体工商户|工商|公司注册|注册公司|商事登记|名称核准|"
                                                r"名称申报|企业名称|变更登记|企业注册|注销登记")),
-    ("book_appointment", re.compile(r"预约|取号|约个号|排号")),
+    ("book_appointment", re.compile(r"预约|取号|约个号|排号|帮我约|给我约")),
     ("query_my_affairs", re.compile(r"办件|办到哪|到哪一步|受理了|审批|审核|进度")),
 )
 GUIDE = "ask_service_guide"
@@ -105,6 +105,8 @@ GRUMBLE_WEIGHT = 0.25
 # A caller saying what they mainly want ("主要是另外一个，我要查一下社保…"): that turn's purpose weighs more.
 # A complaint stated as a new one ("我要投诉你们的一个接线员").
 NEW_COMPLAINT = re.compile(r"(?:我|我们)(?:要|想|来)(?:投诉|举报)(?!的|过)")
+# Another matter told after a follow-up ("我今天主要是另外一个事情", "还有个事"): not how the first goes on.
+NEW_MATTER = re.compile(r"另外一?[个件]事|还有一?[个件]事|另一个事")
 # A matter said to be on the side ("顺便帮我反映一下嘛"): secondary, whatever it asks.
 SIDE_MARK = re.compile(r"顺便|顺带|捎带")
 MAIN_MARK = re.compile(r"主要是|主要想|主要就是|最主要|关键是|重点是")
@@ -141,7 +143,7 @@ AGENT_RECORDS = re.compile(r"(?:那就是|那就|就是)(?:帮您)?(?:查询|查
                            r"(?:登记后|登记下来)[^。]{0,16}回电")
 # The caller dropping what they began with (算了，网站那个我不说了 / 房东那个事就算了): it asks nothing handled.
 # (Not the phone: 电话就算了 leaves the complaint as it was; not 确认了.)
-DROPS = re.compile(r"(?<!电话)(?<!电话就)(?<!号码)(?<!号码就)(?<!手机)(?<!手机就)算了|不说了|不投诉了|不反映了|不管它了|认栽|投诉也没得?用|就不投诉了|"
+DROPS = re.compile(r"(?<!电话)(?<!电话就)(?<!号码)(?<!号码就)(?<!手机)(?<!手机就)算了|不说了|不投诉了|不反映了|不管它了|认栽|投诉也没得?用|就不投诉了|先帮我查|先查一下|查了再说|"
                    r"(?<!确)(?<!承)认了")
 # The agent saying the matter is none of the hotline's (电视频道的问题我们这边查不到): no purpose.
 AGENT_DECLINES = re.compile(r"(?:我们这边|我们这里)(?:查不到|管不了|处理不了)|不属于(?:我们|12345|热线|政务)|"
@@ -161,6 +163,14 @@ def question_subject(text: str, purpose_intents: frozenset[str]) -> str | None:
     if GUIDE in purpose_intents and ASKS_HOW.search(text):
         return GUIDE
     return None
+
+
+_SEVERAL_AT_ONCE = re.compile(r"都(?:办)?到哪|一起(?:查|问|看)|都办得?怎么样|几个事|好几[个样件]")
+
+
+def _services_named(text: str, purpose_intents: frozenset[str]) -> int:
+    return len({intent for intent, pattern in QUERY_SUBJECTS if intent.startswith("query_") and intent != GENERIC_QUERY
+                and intent in purpose_intents and pattern.search(text)})
 
 
 def _named_service(text: str, purpose_intents: frozenset[str]) -> str | None:
@@ -218,6 +228,9 @@ def turn_purpose(t: TurnParse, purpose_intents: frozenset[str]) -> tuple[str, fl
         return COMPLAINT, weight if topic_scores(text) else weight * GRUMBLE_WEIGHT
     if intent == GUIDE:
         return own_record_subject(text, purpose_intents) or GUIDE, weight
+    if intent in purpose_intents and intent.startswith("query_") and GENERIC_QUERY in purpose_intents \
+            and _SEVERAL_AT_ONCE.search(text) and _services_named(text, purpose_intents) >= 2:
+        return GENERIC_QUERY, weight   # "公积金提取、港澳签注…都到哪一步了，能不能一起查"
     if intent == GENERIC_QUERY and not FOLLOW_UP.search(text):
         # "我那个提取到底办了没有，办到哪一步了": the progress of a named service's matter is that service's
         named = _named_service(text, purpose_intents)
@@ -227,6 +240,12 @@ def turn_purpose(t: TurnParse, purpose_intents: frozenset[str]) -> tuple[str, fl
             and ASKS_WHAT_TO_DO.search(text) and not OWN_RECORD.search(text):
         return GUIDE, weight
     return intent, weight
+
+
+def first_main(evidence: dict[str, float], side: set[str]) -> str | None:
+    """The purpose with the most evidence among those not said to be on the side."""
+    main = [i for i in evidence if i not in side]
+    return max(main, key=evidence.__getitem__) if main else None
 
 
 def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str], confirmed: str | None = None,
@@ -253,6 +272,7 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str],
         first_said.setdefault(intent, index)
 
     asks_to_handle = follow_up = praised = False
+    side: set[str] = set()   # purposes said to be on the side (顺便)
     asked_at = -1    # the last caller turn that asked for something to be handled
     for t in understood:
         intent, weight = turn_purpose(t, purpose_intents)
@@ -267,7 +287,11 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str],
         praised = praised or intent == RATING
         if SIDE_MARK.search(t.text) and intent in purpose_intents:
             add(intent, weight * GRUMBLE_WEIGHT, t.index)   # listed, never the main purpose
+            side.add(intent)
             continue
+        if follow_up and intent == COMPLAINT and not ASKS_TO_HANDLE.search(t.text) \
+                and not ASKS_THEM_TO_ACT.search(t.text) and not MAIN_MARK.search(t.text) and not NEW_MATTER.search(t.text):
+            weight *= GRUMBLE_WEIGHT   # "昨天晚上还是吵得很" after asking about the order: how it goes on
         if MAIN_MARK.search(t.text) and intent in purpose_intents and weight >= 0.5:
             weight += MAIN_WEIGHT   # (not a grumble's "主要是怕赶不上")
         if follow_up and JUST_ASKING.search(t.text) and not ASKS_THEM_TO_ACT.search(t.text) \
@@ -294,6 +318,8 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str],
         if asks_to_handle and (not asked_before or intent == COMPLAINT):
             asked_at = t.index
         add(intent, weight, t.index)
+    if recorded in side and recorded != first_main(evidence, side):
+        recorded = None     # the agent recording the matter asked 顺便 ("这个我也一并登记") is no main purpose
     if recorded is not None and asked_at >= recorded_after:
         recorded = None     # a complaint asked to be handled after the agent recorded a query: both; decided below
     purposes = [i for i in evidence if i in purpose_intents]
@@ -333,7 +359,7 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str],
         main = confirmed
     elif COMPLAINT in purposes and asks_to_handle:
         main = COMPLAINT
-    elif agent_forwards and complaint_read and COMPLAINT in purpose_intents:
+    elif agent_forwards and complaint_read and COMPLAINT in purpose_intents and COMPLAINT not in side:
         main = COMPLAINT
     else:
         main = max(purposes, key=lambda i: (evidence[i], -first_said[i]))

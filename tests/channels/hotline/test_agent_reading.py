@@ -285,3 +285,42 @@ def test_words_that_decided_too_much_decide_nothing():
     # 来评评理 asks for no rating
     said = (("agent", "您好。"), ("caller", "你们来评评理，物业凭什么每个月多收我们两百块钱，你们管一下"))
     assert analysed(said, [("file_complaint", 0.99)]).intent == "file_complaint"
+
+
+def test_a_complaint_deferred_until_checked_is_a_query():
+    said = (("agent", "您好。"), ("caller", "我要投诉电力公司！我一个人住，一个月电费八百多"),
+            ("agent", "您是想先查一下用电量和欠费明细吗？"), ("caller", "那你先帮我查一下嘛，看到底用了好多度，我再说"))
+    assert analysed(said, [("file_complaint", 0.99), ("query_utility_bill", 0.8)]).intent == "query_utility_bill"
+
+
+def test_after_a_follow_up_how_it_goes_on_is_no_new_complaint_but_another_matter_is():
+    said = (("agent", "您好。"), ("caller", "我十二月投诉过隔壁KTV噪音，工单号GD20261222007704，想问下处理得咋样了"),
+            ("agent", "处理中，他们去现场检测过一次。"), ("caller", "检测过嗦？昨天晚上还是吵得很，一点钟都在唱"),
+            ("agent", "我给您备注一下。"), ("caller", "好嘛，有结果了一定要给我打电话哈"))
+    assert analysed(said, [("query_my_affairs", 0.9), ("file_complaint", 0.99), ("inform", 0.6)]).intent \
+        == "query_my_affairs"
+    said = (("agent", "您好。"), ("caller", "我上个月反映的下水道堵了，工单是GD20261119002548，处理得咋样了"),
+            ("agent", "已办结。"), ("caller", "对，疏通了。我今天主要是另外一个事情，小区旁边空地晚上老有车来倒建筑垃圾"))
+    assert analysed(said, [("query_my_affairs", 0.9), ("file_complaint", 0.99)]).intent == "file_complaint"
+
+
+def test_several_services_at_once_and_a_booking_the_agent_made():
+    said = (("agent", "您好。"), ("caller", "我最近办了好几个事，一个公积金提取，一个娃娃的港澳签注，都到哪一步了，能不能一起查"))
+    assert analysed(said, [("query_housing_fund", 0.8)]).intent == "query_my_affairs"
+    said = (("agent", "您好。"), ("caller", "我明天要去政务中心办老年证，我不会弄手机，你帮我约嘛"),
+            ("agent", "好的甘叔叔，已经预约好了，明天下午两点带身份证过去就行。"))
+    assert analysed(said, [("ask_service_guide", 0.7)]).intent == "book_appointment"
+
+
+def test_the_number_asked_with_a_restatement_confirms_it_and_a_side_record_is_no_main():
+    said = (("agent", "您好。"), ("caller", "我女儿的港奥签注，学校说一月二十号之前给，现在都三十号了还莫得"),
+            ("agent", "您是查孩子的港澳团队旅游签注进度对吧？有受理编号吗？"), ("caller", "老师发在群里的，CJ二零二七零一零八零零四四一九"),
+            ("caller", "二月三号就要走了哈，急得很"))
+    assert analysed(said, [("file_complaint", 0.9), ("inform", 0.9), ("file_complaint", 0.8)]).intent \
+        == "query_endorsement_status"
+    said = (("agent", "您好。"), ("caller", "我申请了公积金退休销户提取，交上去两个礼拜了还没到账"),
+            ("agent", "您是查公积金退休提取的进度对吧？"), ("caller", "对"),
+            ("caller", "还有，我顺便问下，我社保最后一个月单位给我交了没有"),
+            ("agent", "这个我也一并登记，请社保部门核实后回复。"))
+    assert analysed(said, [("query_housing_fund", 0.9), ("affirm", 0.9), ("query_social_security", 0.9)]).intent \
+        == "query_housing_fund"
