@@ -159,8 +159,8 @@ class FileComplaint(Handler):
             # "电话不留了": the card without it (and again, with none held: the answer is about the phone)
             turn.form.slots["contact"] = ""
             changed = True
-        if forms.fix_held_number(turn.form, said):
-            return True    # "啊打错了 最后两位是32"
+        if forms.fix_held_number(turn.form, said) or forms.fix_held_words(turn.form, said):
+            return True    # "啊打错了 最后两位是32", "不是东三段 是东二段"
         for slot in self.slots:
             value = slot.recognise(said) if slot.recognise else None
             if value and value != turn.form.slots.get(slot.name):

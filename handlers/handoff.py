@@ -47,7 +47,10 @@ class RequestHuman(Handler):
     def handle(self, turn: Turn) -> Result:
         text = (turn.text or "").strip()
         services = turn.services
-        if any(w in text for w in SKIP_WORDS):
+        given = validators.phone_in(turn.words)
+        if given and not validators.TAKEN_BACK.search(turn.words):
+            phone = given   # "不用现在打 明天打就行 137…": the number is what counts
+        elif any(w in text for w in SKIP_WORDS):
             if turn.citizen is None:
                 return Result.say("好的，没有登记回电。工作时间内回复“转人工”即可联系工作人员，也可以拨打12345热线。")
             phone = ""

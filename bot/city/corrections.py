@@ -29,7 +29,8 @@ _WRONG = (r"说错了?|打错了?|搞错了?|弄错了?|写错了?|记错了?|�
           r"改成|改为|改到|改在|换成|换到|换为|应该是|其实是|而是")
 WRONG = _WRONG   # (for readers that look for a message led by one)
 # Words after a value that turn it down ("周四不行", "上午去不了").
-_REFUSED_AFTER = r"不行了?|不可以|不方便|去不了|来不了|没空|没时间|不得行|不合适|有事"
+_REFUSED_AFTER = (r"不行了?|不可以|不方便|去不了|来不了|没空|没时间|不得行|不合适|有事|走不开|走不脱|"
+                  r"要上班|要送娃娃?|要接娃娃?|要送孩子|要接孩子|要开会")   # (上午要送娃娃: the morning is out)
 # Words before a value that turn it down: "我刚才说成周三了" (the value said by mistake).
 _SAID_AS = r"说成|写成|按成|打成|记成|填成|弄成|输成|点成|选成"
 # A value taken back and another said instead: "取消上午 改下午", "取消锦江 换成武侯".

@@ -38,7 +38,8 @@ _STOP = re.compile(r"(帮|我|要|想|的|在|来|就|也|呢|啊|吧|嘛|哈|�
 # Where a name is announced. Longest first: "名字叫" before "名字", "我的名字是" before "我是".
 _PREFIXES = sorted("""我叫 我的名字是 我的名字叫 名字叫 名字是 名字 姓名是 姓名叫 姓名 全名是 全名 真名是 真名 本人叫 本人是
                       本人 我是 叫我 应该是 改成 改为 是""".split(), key=len, reverse=True)
-_PREFIX = re.compile("(?:" + "|".join(_PREFIXES) + r")[\s:：,，]*")
+# ("本人姓欧阳 叫欧阳晓彤": the surname said, then the name after 叫)
+_PREFIX = re.compile(r"(?:姓[\u4e00-\u9fff]{1,2}[\s，,]*叫|" + "|".join(_PREFIXES) + r")[\s:：,，]*")
 _NOT_A_NAME_END = re.compile(r"(区|县|市|路|街|号|镇|乡|村|院|局|中心|大厅|证|码|卡|费|金|保|店|楼|厂|站)$")
 _HAN = "\u4e00-\u9fff"
 _SEGMENT = re.compile(rf"[{_HAN}·•]+")

@@ -87,10 +87,11 @@ _NOT = r"(?<!不)(?<!没)(?<!不是)(?<!不需)(?<!不用)"
 _STATED = (
     # (or the verb opening the message: "投诉 青白江区…", "反映问题 电话135…")
     ("file_complaint", re.compile(rf"{_NOT}(?:我要|我想|想|要|帮我)(?:{COMPLAINT_VERBS})(?![的过了])|"
-                                  rf"^\W*(?:{COMPLAINT_VERBS})(?![的过了])")),
+                                  rf"^\W*(?:{COMPLAINT_VERBS})(?![的过了])|^\W*我?有(?:个|一个|件)(?:投诉|事情?要?反映)")),
     ("book_appointment", re.compile(rf"{_NOT}(?:我要|我想|想|要|帮我|给我)(?:预约|约(?![定好的束会])|挂个?号|取个?号|排个?号)"
                                     r"(?![的过了])")),
-    ("bind_identity", re.compile(rf"{_NOT}(?:我要|我想|想|要|帮我)(?:实名|认证|绑定)(?![的过了])|^\W*(?:实名|绑定)")),
+    ("bind_identity", re.compile(rf"{_NOT}(?:我要|我想|想|要|帮我)(?:实名|认证|绑定)(?![的过了])|^\W*(?:实名|绑定)|"
+                                 r"绑(?:个|一下|一哈)?身份")),
     ("book_appointment", re.compile(r"^\W*(?:预约|约)(?![定好的束会])")),
     ("request_human", re.compile(r"^\W*(?:转人工|人工客服|找人工)|"
                                  r"(?:我要|我想|想|要|帮我)(?:找|转)(?:个|一下)?(?:工作人员|人工|真人|客服)(?![^，,。]{0,3}"

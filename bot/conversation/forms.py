@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 
 from bot.city.complaint_parts import CLAUSE
-from bot.city.corrections import corrects
+from bot.city.corrections import corrects, pieces
 from bot.city.person_names import corrected_name
 from bot.conversation.contract import Handler, Slot, SlotInvalid, slot_values
 from bot.conversation.words import asks_the_bot
@@ -110,8 +110,8 @@ def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: st
     said = text if said is None else said
     if asks_the_bot(said) or asks_the_bot(text):
         return   # "你是真人还是机器人哦" is no value of any slot
-    if fix_held_number(form, said) or fix_held_name(form, said):
-        return   # "啊打错了 最后两位是32", "莉字错了 是美丽的丽": a held value corrected in words
+    if fix_held_number(form, said) or fix_held_name(form, said) or fix_held_words(form, said):
+        return   # "啊打错了 最后两位是32", "莉字错了 是美丽的丽", "不是东三段 是东二段": a held value corrected
     if _ONLY_ACKS.fullmatch(said.strip()):
         return   # "嗯嗯", "好的": no value of any slot (a place asked is not "嗯嗯")
     if slot is not None and _skips_the_phone(handler, form, slot, said):
@@ -199,10 +199,28 @@ def fix_held_name(form: Form, said: str) -> bool:
     return True
 
 
+def fix_held_words(form: Form, said: str) -> bool:
+    """Words of a held free-text value turned down and others said instead ("不是东三段 是东二段 我看错了"
+    where the place holds 东三段): those words replaced in it, the rest of it kept."""
+    if not corrects(said):
+        return False
+    said_pieces = pieces(said)
+    for i, (piece, refused) in enumerate(said_pieces):
+        instead = next((p for p, r in said_pieces[i + 1:] if not r), None)
+        if not refused or instead is None or len(piece) < 2:
+            continue
+        held = [name for name, value in form.slots.items() if isinstance(value, str) and piece in value
+                and not value.isdigit()]
+        if len(held) == 1 and instead not in form.slots[held[0]]:
+            form.slots[held[0]] = form.slots[held[0]].replace(piece, instead, 1)
+            return True
+    return False
+
+
 def fixes_a_held_value(form: Form, said: str) -> bool:
     """Would the message correct a held number or name in words (without changing the form)?"""
     trial = Form(intent=form.intent, slots=dict(form.slots), data=dict(form.data))
-    return fix_held_number(trial, said) or fix_held_name(trial, said)
+    return fix_held_number(trial, said) or fix_held_name(trial, said) or fix_held_words(trial, said)
 
 
 def next_question(handler: Handler, form: Form) -> Question | None:

@@ -34,7 +34,7 @@ CANCEL_WORDS = frozenset({"取消", "算了", "不办了", "退出", "不用了"
 # A short message that says "stop this" in a sentence ("算了 不投诉了 邻居不好弄", "莫办了 取消嘛",
 # "不约了 下回再说", "不用了，今天先这样", "下次再说"): also a cancel. Not "取消预约" (a request of its own) and not in a long
 # message (a complaint may well say "物业取消了停车位").
-_CANCEL_PHRASE = re.compile(r"取消(?!预约|的)|算了|算咯|退出|不(?:用|要|想)?(?:办|约|弄|投诉|登记|认证|绑定?|查|预约|留言|填)了|"
+_CANCEL_PHRASE = re.compile(r"取消(?!预约|的)|算了|算咯|退出|不(?:用|要|想)?(?:办|约|弄|投诉|登记|认证|绑定?|查|预约|留言|填|转)了|"
                             r"莫(?:办|弄|约|搞)了|不搞了|^(?:不用|不要)了|^不了(?=[，,。.\s]|$)|(?:下次|以后|改天|回头)再说")
 CANCEL_PHRASE_MAX_CHARS = 16
 _ONLY_CANCEL = re.compile(r"(?:[嗯哦唉哎]*(?:算了|不(?:用|要|想)?(?:办|约|弄|搞|投诉|登记|认证|绑定?|查|预约|填)了|"

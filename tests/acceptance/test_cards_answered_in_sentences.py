@@ -139,3 +139,12 @@ def test_the_phone_dropped_with_a_sigh_at_the_card_keeps_the_complaint(talk, sta
     c.say("电话不留了哈 算了")
     form = stack_runtime.sessions.load(c.user_key).form
     assert form is not None and form.intent == "file_complaint"
+
+
+def test_a_call_back_number_given_with_a_no_to_calling_now(talk, stack_runtime, travel):
+    travel(at("2026-11-16T21:00"))
+    c = talk()
+    c.say("转人工")
+    reply = c.say("不用现在打 明天打就行 13730896624")
+    assert "已为您登记回电" in reply
+    assert stack_runtime.sessions.load(c.user_key).form is None

@@ -71,3 +71,8 @@ def test_a_bare_name_without_a_han_surname_is_taken_when_it_is_the_whole_answer(
 def test_one_character_of_a_name_corrected_by_describing_it(held, said, fixed):
     from bot.city.person_names import corrected_name
     assert corrected_name(held, said) == fixed
+
+
+def test_a_name_after_the_surname_is_said():
+    assert find_person_name("本人姓欧阳 叫欧阳晓彤") == "欧阳晓彤"
+    assert find_person_name("姓王，叫王建国") == "王建国"

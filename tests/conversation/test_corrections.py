@@ -117,3 +117,16 @@ def test_a_no_taken_back_or_a_cancellation_told_is_no_cancel(text):
 def test_a_rhetorical_double_no_still_cancels():
     from bot.conversation.words import says_cancel
     assert says_cancel("取消吧 又不是不能再约")
+
+
+def test_a_half_day_with_a_reason_it_is_out_is_turned_down_and_a_slip_of_a_district_is_read():
+    assert last_said("算了还是下午嘛 上午要送娃娃", part_of_day) == "pm"
+    assert last_said("还是上午嘛 下午要上班", part_of_day) == "am"
+    assert find_district("高薪区") == "高新区"
+
+
+@pytest.mark.parametrize("text", ["不转了", "绑个身份 陈晨 110105 20000229 003x", "我有个投诉"])
+def test_more_ways_to_stop_or_to_ask(text):
+    from bot.conversation.dispatcher import _stated_request
+    from bot.conversation.words import says_cancel
+    assert says_cancel(text) or _stated_request(text) is not None

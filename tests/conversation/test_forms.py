@@ -220,3 +220,9 @@ def test_a_phone_corrected_at_a_counted_place_in_the_message_that_gives_it():
     from handlers import validators
     assert validators.phone_in("我电话 139 8016 2245 哦不对 中间四位是8061") == "13980612245"
     assert validators.phone_in("15196027385 倒数第三位是4不是3") == "15196027485"
+
+
+def test_words_of_a_held_place_turned_down_and_others_said_instead():
+    handler, form = _complaint_asking("contact", content="垃圾桶满了没人收", location="锦江区东大街东三段", when="三天")
+    forms.take_answer(handler, form, {}, "不是东三段 是东二段 我看错了")
+    assert form.slots["location"] == "锦江区东大街东二段" and "contact" not in form.slots
