@@ -34,7 +34,10 @@ _NOT = (r"(?<!不是)(?<!不是来)(?<!不是要)(?<!不是想)(?<!不想)(?<!�
         r"(?<!不是重新)(?<!不是要重新)(?<!不是来重新)(?<!不是再)(?<!不是要再)(?<!不是又)")   # 我不是要重新投诉哈
 # (投诉过, 反映过: made before, no new request.)
 _REPORTS = _BEFORE + _NOT + r"投诉(?!过)|" + _BEFORE + _NOT + r"举报(?!过)|曝光|" + _BEFORE + _NOT + r"反映(?!过)(一下|个|下|个事|些)?"
-_REQUESTS = (r"管一管|管一下|管管|处理一下|处理下|来处理|尽快处理|解决一下|帮忙解决|帮我们解决|来看一下|来看看|"
+# ("莫得人来处理", "没人来看一下": inaction told, no act asked)
+_NOBODY = r"(?<!没人)(?<!莫得人)(?<!没得人)(?<!没有人)(?<!都没人)"
+_REQUESTS = (r"管一管|管一下|管管|处理一下|处理下|" + _NOBODY + r"来处理|尽快处理|解决一下|帮忙解决|帮我们解决|"
+             + _NOBODY + r"来看一下|" + _NOBODY + r"来看看|"
              r"查处|整治|整改|制止|取缔|督促|协调一下|给个说法|讨个说法|维权|要求.{0,6}(处理|整改|赔|退|解决)|"
              r"希望.{0,8}(处理|解决|管|整改)|再(去|来)?(管|处理|查|看)一下|找(个)?人来?(说|管|处理|看|查)一下")
 ASKS_TO_HANDLE = re.compile(_REPORTS + "|" + _REQUESTS + r"|没人管|不管")
@@ -90,7 +93,9 @@ ASKS_HOW = re.compile(r"怎么办理|怎么办|怎么弄|怎么申请|要带|带
 # … of which the questions that are a guide item even when they name a service: what to bring,
 # where to go, how to apply, the fee, how long (not "材料交上去两个月了": that is a matter's state).
 ASKS_WHAT_TO_DO = re.compile(r"怎么办理|咋个办理|怎么申请|咋个申请|咋个办|(?:怎么|咋个|如何)(?:补办|挂失|换领|补)|要带|带什么|带啥|需要.{0,4}(什么|啥|哪些)|"
-                             r"(什么|啥子?|哪些)(材料|手续|东西|证件)|(准备|要).{0,3}(哪些|啥子?|什么)|(办理|什么|啥子?)流程|"
+                             # how to do a thing, in its verb: 失业金咋个领, 公积金咋个提, 户口咋个迁, 咋个过户
+                             r"(?:怎么|咋个|如何)(?:领|提|迁|过户|申领|报销|上户口|落户|转)|"
+                             r"(什么|啥子?|哪些)(材料|资料|手续|东西|证件)|(准备|要).{0,3}(哪些|啥子?|什么)|(办理|什么|啥子?)流程|"
                              r"在哪里?办|哪里办|收费|要多久|要好久")
 # The caller's own record or matter (the query ↔ guide boundary): its state, or how to check it.
 # "How do I check my X" is a personal query (a call-back once identity is checked); "what do I
@@ -103,6 +108,9 @@ OWN_RECORD = re.compile(
 # (你们效率也太低了, 莫名其妙的): it counts this much of its confidence beside a question.
 GRUMBLE_WEIGHT = 0.25
 # A caller saying what they mainly want ("主要是另外一个，我要查一下社保…"): that turn's purpose weighs more.
+# Whether one must book ("要不要预约嘛", "去之前要不要约哦"), not a request to.
+WHETHER_TO_BOOK = re.compile(r"(?:要不要|需不需要|用不用|是不是要|需要)(?:先)?(?:预约|约|取号|排号)(?:[吗嘛哦不啊]|$|[？?，,。])")
+ASKS_TO_BOOK = re.compile(r"(?:帮我|给我|替我)(?:预约|约)|我要(?:预约|约)|想约")
 # A complaint stated as a new one ("我要投诉你们的一个接线员").
 NEW_COMPLAINT = re.compile(r"(?:我|我们)(?:要|想|来)(?:投诉|举报)(?!的|过)")
 # Another matter told after a follow-up ("我今天主要是另外一个事情", "还有个事"): not how the first goes on.
@@ -131,7 +139,8 @@ PRAISES = re.compile(r"好评|点赞|点个赞|表扬|锦旗|(?<!不)(?<!不是)
 GRIEVANCE = re.compile(r"合不合理|合理不|算不算|违不违法|是不是违|肯定是违|明显是违|有没有人管|管不管|找哪个|哪个管|归哪个|"
                        r"哪个部门管|(?:这种|这个|这样|那我们?|我们)[^，。？?]{0,6}?(?:该|要)?(?:咋个|怎么)办|说不过去")
 # A call only to thank (我是专门打电话来说声谢谢): no request, no rating level given.
-THANKS_CALL = re.compile(r"专门[^，。]{0,8}(?:谢谢|感谢|道谢|说声谢)|打(?:电话|个电话)?(?:过)?来[^，。]{0,4}(?:感谢|道谢|说声谢)")
+THANKS_CALL = re.compile(r"专门[^，。]{0,8}(?:谢谢|感谢|道谢|说声谢)|打(?:电话|个电话)?(?:过)?来[^，。]{0,4}(?:感谢|道谢|说声谢)|"
+                         r"(?:就是|只是|就)想?(?:说声|道声|说一声)谢谢")
 THANK = "thank"
 # The caller saying they dialled the wrong number (打错了): no purpose at all.
 # (Not 名字打错了, 是不是打错了: a word before 打错 makes it something else.)
@@ -214,6 +223,9 @@ def turn_purpose(t: TurnParse, purpose_intents: frozenset[str]) -> tuple[str, fl
         numbered = next((i for i, pattern in QUERY_SUBJECTS[:5] if i in purpose_intents and pattern.search(text)), None)
         if numbered:
             return numbered, UNPLACED_QUESTION_WEIGHT
+    if GUIDE in purpose_intents and WHETHER_TO_BOOK.search(text) and not ASKS_TO_HANDLE_IN_ANY_TURN.search(text) \
+            and not ASKS_TO_BOOK.search(text):
+        return GUIDE, weight   # "去之前要不要约哦？": whether to book is a guide question, not a booking
     if intent == COMPLAINT:
         if FOLLOW_UP.search(text) and GENERIC_QUERY in purpose_intents:
             # (a new complaint stated — 我要投诉你们的一个接线员 — even when it tells of an earlier call)
@@ -273,6 +285,7 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str],
 
     asks_to_handle = follow_up = praised = False
     side: set[str] = set()   # purposes said to be on the side (顺便)
+    told_after_follow_up = False   # a complaint told in full after an earlier order was asked after
     asked_at = -1    # the last caller turn that asked for something to be handled
     for t in understood:
         intent, weight = turn_purpose(t, purpose_intents)
@@ -299,6 +312,8 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str],
             # "我就是想晓得，那个事情到底有没有人管": after a follow-up, the caller only wants to know
             add(GENERIC_QUERY, weight, t.index)
             continue
+        if follow_up and intent == COMPLAINT and (weight >= 0.5 or NEW_MATTER.search(t.text)):
+            told_after_follow_up = True
         if t.parse.intent in (COMPLAINT, GENERIC_QUERY) and FOLLOW_UP.search(t.text):
             follow_up = True     # (上周反映过…又打到两点 may be read either way)
             asks_to_handle = asks_to_handle or intent == COMPLAINT     # a new act asked (再来管一下)
@@ -359,6 +374,8 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str],
         main = confirmed
     elif COMPLAINT in purposes and asks_to_handle:
         main = COMPLAINT
+    elif follow_up and not asks_to_handle and not told_after_follow_up and GENERIC_QUERY in purposes:
+        main = GENERIC_QUERY   # an earlier order asked after, nothing new asked to be handled ("我反映过了…到底修不修")
     elif agent_forwards and complaint_read and COMPLAINT in purpose_intents and COMPLAINT not in side:
         main = COMPLAINT
     else:

@@ -324,3 +324,23 @@ def test_the_number_asked_with_a_restatement_confirms_it_and_a_side_record_is_no
             ("agent", "这个我也一并登记，请社保部门核实后回复。"))
     assert analysed(said, [("query_housing_fund", 0.9), ("affirm", 0.9), ("query_social_security", 0.9)]).intent \
         == "query_housing_fund"
+
+
+def test_how_to_do_a_thing_and_whether_to_book_are_guide_questions():
+    said = (("agent", "您好。"), ("caller", "厂里裁员把我裁了，我想问下失业金咋个领？"), ("agent", "可以在人社app上申领。"),
+            ("caller", "那要不要预约嘛？"), ("agent", "不用。"))
+    assert analysed(said, [("query_social_security", 0.8), ("book_appointment", 0.7)]).intent == "ask_service_guide"
+    said = (("agent", "您好。"), ("caller", "我明天想去办房子过户，要不要预约？能不能帮我约一个？"),
+            ("agent", "好的，已经约了明天上午九点到十点的号。"))
+    assert analysed(said, [("book_appointment", 0.8)]).intent == "book_appointment"
+
+
+def test_an_earlier_order_asked_after_with_nothing_new_to_handle_and_a_thanks_call():
+    said = (("agent", "您好。"), ("caller", "我们那条巷子路灯坏了，我上个月晚上回家摔了一跤"),
+            ("agent", "您是想反映路灯的问题吗？"),
+            ("caller", "不是，我反映过了，给了个单号，我想问问到底修不修。单号是GD20270122004119"),
+            ("agent", "目前处理中，我们帮您催办。"), ("caller", "处理中，一个月了还处理中，莫得人来处理"))
+    assert analysed(said, [("file_complaint", 0.95), ("query_my_affairs", 0.8), ("file_complaint", 0.9)]).intent \
+        == "query_my_affairs"
+    said = (("agent", "您好。"), ("caller", "我不是来反映问题的哈，我就是想说声谢谢，门口的大坑第三天就补好了"))
+    assert analysed(said, [("file_complaint", 0.9)]).intent == "thank"
