@@ -68,6 +68,9 @@ def _when(booking, with_end: bool = False) -> str:
     return f"{date_with_weekday(booking.date)} {booking.start}{end}"
 
 
+# The day held moved by some days: "往后推一天", "推迟两天", "提前一天", "早一天".
+_SHIFT = re.compile(r"(往后推?|推后|推迟|延后|晚)([一两二三123])天|(往前提?|提前|早)([一两二三123])天")
+_SHIFT_DAYS = {"一": 1, "1": 1, "两": 2, "二": 2, "2": 2, "三": 3, "3": 3}
 # A time slot left to us: "随便", "都可以", "最早的", "越早越好".
 _ANY_SLOT = re.compile(r"随便|(?:哪个|几点)?都(?:可以|行|得行|要得)|越早越好|最早的(?:就行|就可以|吧|嘛)?$")
 # A yes that holds the choice back ("好的 我看一下", "可以 等我问下我老婆再说"), or turns every time down.
@@ -104,6 +107,7 @@ class BookAppointment(Handler):
             form.data["part"] = part_of_day(text)
         if parse_time(text):   # "明天上午10点": booked at 10:00 when that slot is free, else offered the day's
             form.data["want_start"] = parse_time(text)
+        self._take_given(turn)   # a correction in the request itself: "金牛区，哦不是金牛 是天府新区", "3月4号 不对 是3月5号"
         return None
 
     def claims(self, text: str, session, intent: str | None, unsure: bool) -> bool:
@@ -198,6 +202,11 @@ class BookAppointment(Handler):
         district = last_said(text, find_district)
         given["district"] = district
         day = last_said(text, lambda t: parse_day(t, clock.today()))
+        shift = _SHIFT.search(text)
+        if day is None and shift and data.get("date"):
+            # "日子往后推一天", "提前两天": the day held, moved
+            days = _SHIFT_DAYS.get(shift.group(2) or shift.group(4), 1) * (1 if shift.group(1) else -1)
+            day = dt.date.fromisoformat(data["date"]) + dt.timedelta(days=days)
         given["date"] = day.isoformat() if day else None
         given["part"] = last_said(text, part_of_day)
         given["want_start"] = last_said(text, parse_time)

@@ -101,7 +101,7 @@ _STATED = (
 _TURNS_DOWN = re.compile(rf"(?:不是|不想|不要|不用|不需要|没有?)(?:要|想|来)?(?:{COMPLAINT_VERBS}|预约|约|实名|认证|绑定)")
 # A citizen introducing themself with their ID number ("我叫黄磊 身份证号 5101…"): binding, when no
 # service is asked for (with one, the identity gate binds first anyway).
-_INTRODUCES = re.compile(r"我叫|我的名字是|名字是|我是")
+_INTRODUCES = re.compile(r"我叫|我的名字是|名字是|我是|姓名")
 
 
 def _stated_request(text: str) -> str | None:
@@ -127,6 +127,8 @@ def _asks_for_another_service(text: str, open_intent: str) -> bool:
 
 
 COMPLAINT_INTENT = "file_complaint"
+BOOKING_INTENT = "book_appointment"
+_STOPS_THIS_BOOKING = re.compile(r"(?:取消|不要|撤销|不)(?:这个|这次)?(?:预约|约)了?(?:吧|嘛|哈)?")
 # A booking's citizen asking about the hall on the way (where it is, parking, hours).
 _ABOUT_THE_HALL = re.compile(r"在哪|哪里|哪儿|位置|地址|停车|好停|几点|开门|关门|上班|下班|怎么走|咋个走|远不远")
 # The steps where a form shows what it will do and waits for a yes or a no.
@@ -508,6 +510,9 @@ class Dispatcher:
         text = msg.text.strip().lower().rstrip("。!！")
         if msg.answer:
             return False   # a choice the form offered ("保留", "取消") is the form's to read
+        if form.intent == BOOKING_INTENT and form.step not in ("cancel_pick", "cancel_confirm") \
+                and _STOPS_THIS_BOOKING.fullmatch(text):
+            return True   # "取消预约" while a booking is being made: this one
         slot = self._asked_slot(form)
         if slot and any(w in text for w in slot.skip_words):
             return False   # "不留" answers "留个电话吗", it does not cancel the complaint

@@ -148,3 +148,16 @@ def test_a_call_back_number_given_with_a_no_to_calling_now(talk, stack_runtime, 
     reply = c.say("不用现在打 明天打就行 13730896624")
     assert "已为您登记回电" in reply
     assert stack_runtime.sessions.load(c.user_key).form is None
+
+
+def test_a_booking_corrected_in_its_request_moved_by_a_day_or_stopped(talk, stack_runtime, travel):
+    travel(MONDAY)
+    c = talk()
+    c.bind(WANG)
+    c.say("帮我约周三上午 锦江区，哦不是锦江 是武侯区 办居住证")
+    data = stack_runtime.sessions.load(c.user_key).form.data
+    assert data["district"] == "武侯区" and data["date"] == "2026-11-18"
+    c.say("日子往后推一天")
+    assert stack_runtime.sessions.load(c.user_key).form.data["date"] == "2026-11-19"
+    assert "已取消" in c.say("取消预约")
+    assert stack_runtime.sessions.load(c.user_key).form is None

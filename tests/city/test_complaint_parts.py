@@ -192,3 +192,8 @@ def test_a_price_per_month_is_no_time_however_often_it_is_said():
     from bot.city.complaint_parts import time_in
     assert time_in("小区物业 每个月多收我们两百块电梯费") is None
     assert time_in("每个月都停好几次电") == "每个月"
+
+
+def test_festivals_and_the_new_year_are_times():
+    from bot.city.complaint_parts import time_in
+    assert time_in("火锅店油烟大得很 从年前一直到现在") == "年前"
