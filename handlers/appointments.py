@@ -72,7 +72,7 @@ def _when(booking, with_end: bool = False) -> str:
 _SHIFT = re.compile(r"(往后推?|推后|推迟|延后|晚)([一两二三123])天|(往前提?|提前|早)([一两二三123])天")
 _SHIFT_DAYS = {"一": 1, "1": 1, "两": 2, "二": 2, "2": 2, "三": 3, "3": 3}
 # A time slot left to us: "随便", "都可以", "最早的", "越早越好".
-_ANY_SLOT = re.compile(r"随便|(?:哪个|几点)?都(?:可以|行|得行|要得)|越早越好|最早的(?:就行|就可以|吧|嘛)?$")
+_ANY_SLOT = re.compile(r"随便|(?:哪个|几点)?都(?:可以|行|得行|要得)|越早越好|最早的(?:就行|就可以|吧|嘛)?$|最早(?:的)?那个")
 # A yes that holds the choice back ("好的 我看一下", "可以 等我问下我老婆再说"), or turns every time down.
 _ASKS_SLOT = re.compile(r"[吗？?]|有没有|能不能|可不可以|还有")
 _HOLDS_BACK = re.compile(r"看一下|看下|看看|问下|问一下|再说|等我|等一下|等哈|想想|考虑|不行|不得行|都不")
@@ -210,8 +210,7 @@ class BookAppointment(Handler):
         given["date"] = day.isoformat() if day else None
         given["part"] = last_said(text, part_of_day)
         given["want_start"] = last_said(text, parse_time)
-        if given["part"] is None and given["want_start"] and not data.get("part") \
-                and "07:00" <= given["want_start"] <= "18:00":
+        if given["part"] is None and given["want_start"] and "07:00" <= given["want_start"] <= "18:00":
             # "下礼拜二 9点半": a morning (an hour before 7 is an afternoon one said short: "3点那个")
             given["part"] = "am" if given["want_start"] < "12:00" else "pm"
         changed = {k: v for k, v in given.items() if v and v != data.get(k)}

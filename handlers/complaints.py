@@ -94,6 +94,7 @@ def is_progress_request(entities: dict, text: str) -> bool:
 _QUESTION = re.compile(r"[吗？?]|什么|哪|怎么|咋|啥|多少|几")
 # Words of a service asked for, not a problem told ("明天上午去武侯区办居住证").
 _ASKS_A_SERVICE = re.compile(r"办|约|查|问|预约|申请|领|缴费|交费")
+_PRAISE = re.compile(r"谢谢|感谢|表扬|负责|好评|点赞|很好|满意|辛苦")
 # Words of a trouble the routing table may not name (light shone into a home, a smell, a danger).
 _TROUBLE = re.compile(r"照到|晃眼|刺眼|吵|臭|熏|脏|乱|坏|堵|漏|危险|扰民|受不了|睡不着|没人管")
 
@@ -123,7 +124,8 @@ class FileComplaint(Handler):
         """A problem told without any word of complaining ("我叫罗小燕 住在成华区沙河堡 对面工地的塔吊
         天天晚上开起大灯 直接照到我屋头"), which the NLU reads as an answer: a complaint, when no form is
         open and the message tells what, where and when of a problem of the routing table."""
-        if not unsure or intent not in ("inform", None) or session.form is not None or _QUESTION.search(text):
+        if not unsure or intent not in ("inform", None) or session.form is not None or _QUESTION.search(text) \
+                or _PRAISE.search(text):   # ("那个医生很负责 谢谢他": praise, not a problem)
             return False
         return (len(re.sub(r"\W", "", text)) >= 15 and find_district(text) is not None and time_in(text) is not None
                 and describes(text) and not _ASKS_A_SERVICE.search(text)

@@ -29,7 +29,7 @@ SKIP_WORDS = ("不留", "不用", "不方便", "没有", "跳过", "不想留")
 CHANGES = re.compile(r"点错|按错|选错|说错|搞错|弄错|错了|改成|改为|改一下|其实|应该是|重新评|点成|按成|选成")
 _HERE = re.compile(r"这里|这儿|这边|对话|留言|消息")
 # The call-back declined outright ("不用回访了 我儿子去社保局问"): closed, no phone asked again.
-DECLINES_CALLBACK = re.compile(r"不(?:用|需要|要)(?:再)?(?:回访|联系我了)")
+DECLINES_CALLBACK = re.compile(r"不(?:用|需要|要)(?:再)?(?:回访|回电|联系我|打电话|给我打)")
 CHANGE_WITHIN_S = 30 * 60
 # A message that starts with a level: a rating, whatever follows.
 LEADS_WITH_LEVEL = re.compile(r"[\s，,。！!]*(?:(?:非常|很|特别|不太|不|基本)?满意|差评|好评|还行|一般般|[一二两三四五1-5]星(?!期))")
@@ -125,6 +125,8 @@ class RateService(Handler):
         old, still_open = rating["level"], turn.form.step == "contact"
         services.ratings.change(rating["id"], rating["intent"], rating["department"], old, level)
         rating["level"] = level
+        if still_open:
+            turn.form.data["level"] = level   # the call-back's text and record say the level now given
         bad = services.service_settings.ratings.callback_levels
         done = f"好的，已把您的评价改为“{level}”。"
         if old in bad and level not in bad:

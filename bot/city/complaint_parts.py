@@ -141,7 +141,7 @@ def _said_last(text: str) -> tuple[str | None, str | None]:
 _BARE_CORRECTION = re.compile(rf"^(?:{FILLER.pattern}|\s)*(?:刚才|刚刚|我刚才|我刚刚)?\s*(?:{WRONG})")
 _JUST_NOW = re.compile(r"我?(?:刚才|刚刚|之前|前面)")
 # (nor what happened: "说错了 是楼上那家在装修" corrects the what, not the where)
-_NOT_A_PLACE = re.compile(r"名字|姓名|身份证|验证码|电话|手机|[吗？?]|在[\u4e00-\u9fff]{1,4}$|了$|[吵臭修建搞弄]")
+_NOT_A_PLACE = re.compile(r"名字|姓名|身份证|验证码|电话|手机|[吗？?]|了$|.在(?:装修|施工|修|搞|弄|吵|烧|卖|做)|[吵臭]")
 
 
 # A time with a clock or a day in it says more than a part of the day: in "化工厂晚上偷偷排废气 …

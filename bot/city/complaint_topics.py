@@ -72,7 +72,7 @@ PATTERNS: dict[str, tuple[tuple[re.Pattern, int], ...]] = {
     "illegal_building": ((re.compile(r"(占|围|圈|封|砌).{0,6}(绿化|绿地|公共|通道|楼道|过道|平台)"), 4),
                          (re.compile(r"(楼顶|顶楼|露台|天台|屋顶).{0,8}(搭|建|修|盖|房)"), 4),
                          # a structure put up ("搭了一个铁皮棚子"): the building is the complaint, not the pavement
-                         (re.compile(r"(搭|建|修|盖)了?.{0,6}(棚|房|墙|屋)"), 5)),
+                         (re.compile(r"(?<!装)(搭|建|修|盖)了?.{0,6}(棚|房|屋)|(?<!装)(砌|搭|建)了?.{0,4}墙"), 5)),
     "sanitation": ((re.compile(r"(车|货车|卡车).{0,8}(撒|掉|漏|抛).{0,4}(泥|土|渣|沙)"), 4),),
     "wages": ((re.compile(r"(拖|欠|扣|不给|不发|不结).{0,6}(工资|工钱|薪|钱).{0,8}(月|年|天|个人|工人)?"), 2),
               (re.compile(r"(工资|工钱|钱).{0,6}(拖起|拖着|一直拖|不给|不发|没结)"), 3)),

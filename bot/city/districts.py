@@ -9,7 +9,7 @@ CITY_WIDE = "成都市"
 
 
 # Other names people type: a former name (郫县), a short form (龙泉), a common slip (武候: 候 for 侯).
-OTHER_NAMES = {"郫县": "郫都区", "龙泉": "龙泉驿区", "武候": "武侯区", "高薪": "高新区"}   # former names and slips
+OTHER_NAMES = {"郫县": "郫都区", "龙泉": "龙泉驿区", "武候": "武侯区", "高薪区": "高新区"}   # former names and slips
 
 
 def find_district(text: str | None) -> str | None:

@@ -59,7 +59,7 @@ _AFTER_ME = re.compile(r"[来去从也还就只先再又正刚要会能给把被
 # A message asking to bind ("要实名认证 我赵丽", "我刘洋 要绑定"): a name after 我 is what it gives.
 _ASKS_TO_BIND = re.compile(r"实名|认证|绑定|绑一[下哈]|绑身份")
 # Endings of words that are no name (我成都人, 我程序员, 我夏天来, 我左边) and everyday kin words.
-_NOT_A_NAME_AFTER_ME = re.compile(r"[人员天边里的了家来去过]$|^(?:[春夏秋冬]天|孙子|儿子|女儿|女子|老公|老婆|娃娃|孩子|妹子|常年|白跑)")
+_NOT_A_NAME_AFTER_ME = re.compile(r"[人员边里的了家来去过]$|^(?:[春夏秋冬]天|孙子|儿子|女儿|女子|老公|老婆|娃娃|孩子|妹子|常年|白跑)")
 # Characters OpenCC's t2s would change that simplified names use as they are (王乾, 刘昇, 於小梅, 林峯).
 _KEEP_AS_WRITTEN = frozenset("乾昇於峯喆堃淼祐瑠後")
 
@@ -146,9 +146,10 @@ def find_person_name(text: str | None) -> str | None:
         if segment.startswith("我") and _surname_of(segment[1:]) and not _AFTER_ME.match(segment, 1):
             # only the whole segment, and only in a message that is that name alone or gives an
             # identifier beside it ("我赵丽 要实名 身份证…"): never "我孙子帮我弄的", "我成都人"
-            name = segment[1:]
+            name = _trim(segment[1:])   # (cut at a particle or a verb: "我王小雨哈", "我刘洋要绑定")
             longest = 4 if len(_surname_of(name) or "") == 2 else 3
-            alone = re.sub(r"[\s。.!！,，~～]", "", text) == segment
+            rest = segment[len(name) + 1:]   # only a particle may follow when the name is the whole message
+            alone = re.sub(r"[\s。.!！,，~～]", "", text) == segment and re.fullmatch(r"[哈嘛哦噻撒啊呀]*", rest)
             if 2 <= len(name) <= longest and _plausible(name) and not _NOT_A_NAME_AFTER_ME.search(name) and (
                     alone or has_identifier or _ASKS_TO_BIND.search(text)):
                 found.append((seg.start() + 1, name))

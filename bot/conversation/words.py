@@ -51,7 +51,7 @@ def ends_the_form(text: str | None) -> bool:
 
 
 # "不是不弄", "没说不办": a no taken back is no cancel.
-_NO_TAKEN_BACK = re.compile(r"(?<!又)不是不(?!能|可以|会)|没说不")
+_NO_TAKEN_BACK = re.compile(r"不是不(?!能|可以|会)|没说不")
 
 
 def no_taken_back(text: str | None) -> bool:

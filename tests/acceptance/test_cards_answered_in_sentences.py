@@ -161,3 +161,23 @@ def test_a_booking_corrected_in_its_request_moved_by_a_day_or_stopped(talk, stac
     assert stack_runtime.sessions.load(c.user_key).form.data["date"] == "2026-11-19"
     assert "已取消" in c.say("取消预约")
     assert stack_runtime.sessions.load(c.user_key).form is None
+
+
+def test_praise_with_a_place_and_a_time_opens_no_complaint(talk, stack_runtime):
+    c = talk()
+    c.say("昨天下午在武侯区人民医院看的病 那个医生很负责 谢谢他")
+    form = stack_runtime.sessions.load(c.user_key).form
+    assert form is None or form.intent != "file_complaint"
+
+
+def test_an_afternoon_hour_where_a_morning_was_held_and_the_earliest_asked(talk, stack_runtime, travel):
+    travel(MONDAY)
+    c = talk()
+    c.bind(WANG)
+    c.say("帮我约周三上午去锦江区办护照")
+    c.say("上午不行 改成14:30")
+    assert stack_runtime.sessions.load(c.user_key).form.data["part"] == "pm"
+    d = talk()
+    d.bind(WANG)
+    d.say("帮我约周四下午去锦江区办护照")
+    assert "预约成功" in d.say("要最早那个")

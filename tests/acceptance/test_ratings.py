@@ -131,3 +131,15 @@ def test_a_level_said_first_with_kinder_words_after_keeps_its_call_back(talk, st
     assert "已登记回访" in c.say("不太满意，工作人员还行，就是流程太慢")
     reply = c.say("不用打电话 我上班不方便接 在这里回我就行")
     assert "不再安排回访" not in reply and len(stack_runtime.services.callbacks.open_tasks()) == 1
+
+
+def test_a_call_back_declined_in_other_words_and_a_bad_level_changed_to_another(talk, stack_runtime):
+    c = talk()
+    c.bind(WANG)
+    c.say("社保缴费记录")
+    c.say("不满意")
+    assert "不再安排回访" in c.say("不需要回电 我就是说一下")
+    c.say("公积金余额")
+    c.say("不满意")
+    c.say("点错了 应该是非常不满意")
+    assert stack_runtime.sessions.load(c.user_key).form.data["level"] == "非常不满意"

@@ -233,3 +233,14 @@ def test_stars_counted_with_a_count_word_or_drawn(said, level):
 ])
 def test_complaints_told_in_everyday_words(text, topic):
     assert classify(text) == topic
+
+
+@pytest.mark.parametrize("text, topic", [("楼上装修天天砸墙 吵得很", "noise"), ("隔壁在装修 天天在敲墙 吵死了", "noise")])
+def test_renovation_is_noise_not_a_building(text, topic):
+    assert classify(text) == topic
+
+
+def test_a_high_salary_is_no_district():
+    from bot.city.districts import find_district
+    assert find_district("招聘的时候说是高薪 结果三个月工资都没发") is None
+    assert find_district("高薪区那个大厅") == "高新区"

@@ -197,3 +197,10 @@ def test_a_price_per_month_is_no_time_however_often_it_is_said():
 def test_festivals_and_the_new_year_are_times():
     from bot.city.complaint_parts import time_in
     assert time_in("火锅店油烟大得很 从年前一直到现在") == "年前"
+
+
+@pytest.mark.parametrize("text, place", [("搞错了 在荷花池", "荷花池"), ("刚刚说错了 是在九眼桥", "九眼桥"),
+                                         ("说错了 是建发那个楼盘", "建发那个楼盘")])
+def test_a_place_corrected_with_zai_or_a_building_word(text, place):
+    from bot.city.complaint_parts import place_in
+    assert place_in(text) == place

@@ -31,6 +31,10 @@ from bot.city.person_names import find_person_name, looks_like_bare_name
     ("打错了 440306199507151287 我柳青", "柳青"),
     ("我欧阳锋", "欧阳锋"),
     ("我黄蓉", "黄蓉"),
+    ("我黄蓉要绑定", "黄蓉"),
+    ("我刘洋要绑定 身份证440306199507151287", "刘洋"),
+    ("我李昊天", "李昊天"),
+    ("我王小雨哈", "王小雨"),
     ("要实名认证 我苗翠", "苗翠"),                             # beside a request to bind
     ("张桂兰 510121195203150026 我孙子帮我弄的", "张桂兰"),   # 我孙子 is a grandson, not a name
     ("我王乾 510104198506122310", "王乾"),                    # 乾 kept: simplified names use it

@@ -130,3 +130,9 @@ def test_more_ways_to_stop_or_to_ask(text):
     from bot.conversation.dispatcher import _stated_request
     from bot.conversation.words import says_cancel
     assert says_cancel(text) or _stated_request(text) is not None
+
+
+def test_a_rhetorical_no_taken_back_keeps_the_form():
+    from bot.conversation.words import says_cancel
+    assert not says_cancel("又不是不弄 我去拿身份证")
+    assert not says_cancel("又不是不投诉 你等我想一下")

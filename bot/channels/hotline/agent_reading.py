@@ -32,7 +32,7 @@ RESTATED_BOOKING = re.compile(r"[^，。？?]{0,3}?(?:预约|约个?号|挂号|�
 BOOKING = "book_appointment"
 # The agent taking a booking for the caller (not telling them how to book: 您可以在天府通办预约).
 RECORDS_BOOKING = re.compile(r"(?:帮您|给您|为您)(?:登记|约|预约)[^，,。？?]{0,30}(?:预约|的号|时段)|(?:帮您|给您|为您)约(?:好|了|上)|"
-                             r"已经(?:帮您|给您|为您)?(?:预约|约)(?:好|上)?了")
+                             r"已经(?:帮您|给您|为您)?(?:预约|约)(?:好|上)?了(?![吗嘛没？?])")
 # … and the caller's next turn saying yes.
 CONFIRMS = re.compile(r"^[\s，,。哦喂啊诶]*(?:对头|对的|没错|就是(?:想|要)|"
                       r"(?:对+|是的|是啊|是|嗯|要得)(?=[\s，,。！!～~嘛噻哈呀啊]|$))")

@@ -37,7 +37,7 @@ _REPORTS = _BEFORE + _NOT + r"投诉(?!过)|" + _BEFORE + _NOT + r"举报(?!过)
 # ("莫得人来处理", "没人来看一下": inaction told, no act asked)
 _NOBODY = r"(?<!没人)(?<!莫得人)(?<!没得人)(?<!没有人)(?<!都没人)"
 _REQUESTS = (r"管一管|管一下|管管|处理一下|处理下|" + _NOBODY + r"来处理|尽快处理|解决一下|帮忙解决|帮我们解决|"
-             + _NOBODY + r"来看一下|" + _NOBODY + r"来看看|"
+             + _NOBODY + r"来看一下|" + _NOBODY + r"来看看|派(?:个)?人来(?!修好|看过|了)|" + _NOBODY + r"来修(?![好了过])|修一下|"
              r"查处|整治|整改|制止|取缔|督促|协调一下|给个说法|讨个说法|维权|要求.{0,6}(处理|整改|赔|退|解决)|"
              r"希望.{0,8}(处理|解决|管|整改)|再(去|来)?(管|处理|查|看)一下|找(个)?人来?(说|管|处理|看|查)一下")
 ASKS_TO_HANDLE = re.compile(_REPORTS + "|" + _REQUESTS + r"|没人管|不管")
@@ -67,7 +67,7 @@ ASKS_TO_KNOW = re.compile(
 # application_no): before any word of the turn.
 _SPOKEN_DIGIT = r"[0-9零〇一二三四五六七八九幺]"
 def _prefix(letters: str) -> re.Pattern:
-    return re.compile(rf"(?<![A-Za-z]){letters[0]}[\s，,、.]*{letters[1]}(?:[\s，,、.]*{_SPOKEN_DIGIT}){{4}}")
+    return re.compile(rf"(?<![A-Za-z]){letters[0]}[\s，,、.]*{letters[1]}(?:[\s，,、.]*{_SPOKEN_DIGIT}){{4}}", re.IGNORECASE)
 
 
 QUERY_SUBJECTS: tuple[tuple[str, re.Pattern], ...] = (
@@ -94,7 +94,7 @@ ASKS_HOW = re.compile(r"怎么办理|怎么办|怎么弄|怎么申请|要带|带
 # where to go, how to apply, the fee, how long (not "材料交上去两个月了": that is a matter's state).
 ASKS_WHAT_TO_DO = re.compile(r"怎么办理|咋个办理|怎么申请|咋个申请|咋个办|(?:怎么|咋个|如何)(?:补办|挂失|换领|补)|要带|带什么|带啥|需要.{0,4}(什么|啥|哪些)|"
                              # how to do a thing, in its verb: 失业金咋个领, 公积金咋个提, 户口咋个迁, 咋个过户
-                             r"(?:怎么|咋个|如何)(?:领|提|迁|过户|申领|报销|上户口|落户|转)|"
+                             r"(?:怎么|咋个|如何)(?:领|提|迁|过户|申领|报销|上户口|落户)(?![了过])|"
                              r"(什么|啥子?|哪些)(材料|资料|手续|东西|证件)|(准备|要).{0,3}(哪些|啥子?|什么)|(办理|什么|啥子?)流程|"
                              r"在哪里?办|哪里办|收费|要多久|要好久")
 # The caller's own record or matter (the query ↔ guide boundary): its state, or how to check it.
@@ -109,8 +109,11 @@ OWN_RECORD = re.compile(
 GRUMBLE_WEIGHT = 0.25
 # A caller saying what they mainly want ("主要是另外一个，我要查一下社保…"): that turn's purpose weighs more.
 # Whether one must book ("要不要预约嘛", "去之前要不要约哦"), not a request to.
-WHETHER_TO_BOOK = re.compile(r"(?:要不要|需不需要|用不用|是不是要|需要)(?:先)?(?:预约|约|取号|排号)(?:[吗嘛哦不啊]|$|[？?，,。])")
+WHETHER_TO_BOOK = re.compile(r"(?:要不要|需不需要|用不用|是不是要)(?:先)?(?:预约|约|取号|排号)|需要(?:先)?(?:预约|约)(?:[吗嘛不]|$|[？?])")
 ASKS_TO_BOOK = re.compile(r"(?:帮我|给我|替我)(?:预约|约)|我要(?:预约|约)|想约")
+# The complaint put off until something is checked ("那你先帮我查一下嘛，看到底用了好多度，我再说"):
+# the check is the purpose. (Not "你先查一下，之前是不是有人投诉过了": no 我再说.)
+DEFERS = re.compile(r"(?:先帮我查|先查一下|先看一下).{0,20}(?:我再说|再说|再决定|再投诉)")
 # A complaint stated as a new one ("我要投诉你们的一个接线员").
 NEW_COMPLAINT = re.compile(r"(?:我|我们)(?:要|想|来)(?:投诉|举报)(?!的|过)")
 # Another matter told after a follow-up ("我今天主要是另外一个事情", "还有个事"): not how the first goes on.
@@ -152,7 +155,7 @@ AGENT_RECORDS = re.compile(r"(?:那就是|那就|就是)(?:帮您)?(?:查询|查
                            r"(?:登记后|登记下来)[^。]{0,16}回电")
 # The caller dropping what they began with (算了，网站那个我不说了 / 房东那个事就算了): it asks nothing handled.
 # (Not the phone: 电话就算了 leaves the complaint as it was; not 确认了.)
-DROPS = re.compile(r"(?<!电话)(?<!电话就)(?<!号码)(?<!号码就)(?<!手机)(?<!手机就)算了|不说了|不投诉了|不反映了|不管它了|认栽|投诉也没得?用|就不投诉了|先帮我查|先查一下|查了再说|"
+DROPS = re.compile(r"(?<!电话)(?<!电话就)(?<!号码)(?<!号码就)(?<!手机)(?<!手机就)算了|不说了|不投诉了|不反映了|不管它了|认栽|投诉也没得?用|就不投诉了|"
                    r"(?<!确)(?<!承)认了")
 # The agent saying the matter is none of the hotline's (电视频道的问题我们这边查不到): no purpose.
 AGENT_DECLINES = re.compile(r"(?:我们这边|我们这里)(?:查不到|管不了|处理不了)|不属于(?:我们|12345|热线|政务)|"
@@ -290,7 +293,7 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str],
     for t in understood:
         intent, weight = turn_purpose(t, purpose_intents)
         asked_before = asks_to_handle
-        if DROPS.search(t.text) and not ASKS_TO_HANDLE.search(t.text):
+        if (DROPS.search(t.text) or DEFERS.search(t.text)) and not ASKS_TO_HANDLE.search(t.text):
             # what was asked to be handled before is dropped; a grievance told in this turn counts little
             asks_to_handle = False
             evidence.pop(COMPLAINT, None)
@@ -349,7 +352,7 @@ def decide_intents(understood: list[TurnParse], purpose_intents: frozenset[str],
         return "out_of_scope", []   # a wrong number, or a matter the agent says is none of the hotline's
     if not agreed and praised:
         return RATING, besides(RATING)   # a call to praise a matter handled (好评, 非常满意)
-    if not agreed and any(THANKS_CALL.search(t.text) for t in understood):
+    if not agreed and not asks_to_handle and any(THANKS_CALL.search(t.text) for t in understood):
         return THANK, besides(THANK)     # a call only to thank for a matter handled
     if not purposes:
         if not evidence:

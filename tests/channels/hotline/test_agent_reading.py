@@ -344,3 +344,25 @@ def test_an_earlier_order_asked_after_with_nothing_new_to_handle_and_a_thanks_ca
         == "query_my_affairs"
     said = (("agent", "您好。"), ("caller", "我不是来反映问题的哈，我就是想说声谢谢，门口的大坑第三天就补好了"))
     assert analysed(said, [("file_complaint", 0.9)]).intent == "thank"
+
+
+def test_the_second_reviews_calls_read_as_an_operator_would():
+    # asking to check first whether someone complained already is no complaint dropped
+    said = (("agent", "您好。"), ("caller", "小区门口那个烧烤摊天天晚上开到两点，吵得睡不着，我要投诉"),
+            ("agent", "好的，我给您登记。"), ("caller", "你先查一下，之前是不是有人投诉过了"))
+    assert analysed(said, [("file_complaint", 0.99), ("query_my_affairs", 0.8)]).intent == "file_complaint"
+    # the agent asking whether a booking was made is no booking made
+    said = (("agent", "您好。"), ("caller", "去武侯区政务中心办居住证要带啥子"), ("agent", "身份证、租房合同。您已经约了吗？"))
+    assert analysed(said, [("ask_service_guide", 0.9)]).intent == "ask_service_guide"
+    # "I need to book" states a booking; a matter stuck for months is no how-to question
+    said = (("agent", "您好。"), ("caller", "你好，我需要预约，下周一上午去武侯区政务中心办护照"))
+    assert analysed(said, [("book_appointment", 0.95)]).intent == "book_appointment"
+    said = (("agent", "您好。"), ("caller", "我的医保关系怎么转了半年都没转过来"))
+    assert analysed(said, [("query_medical_insurance", 0.9)]).intent == "query_medical_insurance"
+    # a number read out in lower case; thanks first, then a new matter to handle
+    said = (("agent", "您好。"), ("caller", "我想问下我那个办件到哪一步了"), ("agent", "有受理编号吗？"),
+            ("caller", "有，gj二零二六一一零一零零零一二三"))
+    assert analysed(said, [("query_my_affairs", 0.8), ("inform", 0.9)]).intent == "query_housing_fund"
+    said = (("agent", "您好。"), ("caller", "我就是想说声谢谢，上次噪音的事处理得快"),
+            ("caller", "另外我们小区门口的路灯坏了一个月了，麻烦你们派人来修一下"))
+    assert analysed(said, [("thank", 0.9), ("file_complaint", 0.99)]).intent == "file_complaint"
