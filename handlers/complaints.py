@@ -48,6 +48,12 @@ _PHONE_WORDS = re.compile(r"(?:我的|我)?(?:电话|手机号?|联系方式)(?:
 _POINTING = re.compile(r"那个|这个|那边|这边|那里|这里|附近|旁边|一带|有个|有家|的|在")
 
 
+def names_a_place_or_tells(text: str) -> bool:
+    """Slot.accepts of the place: any answer, but not a question that names no place ("停水是不是要找
+    自来水公司哦？你们管不管嘛": asked again)."""
+    return place_in(text) is not None or not _QUESTION.search(text)
+
+
 def says_what(text: str) -> bool:
     """Does an answer to "what happened?" say more than where and when ("武侯区玉林北路" does not;
     "好吵" does)? Slot.accepts of the description."""
@@ -110,7 +116,7 @@ class FileComplaint(Handler):
         # Where and when are read from any message by their words (a complaint told in one sentence
         # fills all three at once; a later place or time corrects them); asked, any answer is kept.
         Slot("location", "问题发生在哪里？请说明区和具体地点（如：武侯区玉林路某小区）。", free_text=True,
-             recognise=place_in),
+             recognise=place_in, accepts=names_a_place_or_tells),
         Slot("when", "大概是什么时候发生的？（如：每天晚上10点以后、昨天下午）", free_text=True,
              recognise=time_in),
         Slot("contact", "方便留一个手机号吗？便于承办部门联系和回复您。不想留请回复“不留”。",

@@ -31,7 +31,7 @@ _DISTRICT_WORDS = "|".join(sorted({w for d in DISTRICTS for w in (d, d[:-1])}, k
 PLACE = re.compile(
     rf"(?:{_DISTRICT_WORDS})|"
     r"[\u4e00-\u9fff\dA-Za-z]{1,8}?(?:路口|路(?!灯|费|况|过|面|边摊)|街(?!道办|面)|巷|大道|胡同|小区|花园|家园|公寓|新村|"
-    r"航站楼|机场|火车[东南西北]?站|高铁站|体育馆|图书馆|博物馆|酒店|宾馆|广场|公园|菜市场|市场(?!监管|价)|商场|超市|小学(?!生)|中学(?!生)|大学(?!生)|幼儿园|医院|社区|大厦|写字楼|地铁站|公交站|车站|"
+    r"航站楼|机场|火车[东南西北]?站|高铁站|体育馆|图书馆|博物馆|酒店|宾馆|广场(?!舞)|公园|菜市场|市场(?!监管|价)|商场|超市|小学(?!生)|中学(?!生)|大学(?!生)|幼儿园|医院|社区|大厦|写字楼|地铁站|公交站|车站|"
     r"[0-9一二三四五六七八九十]+(?:栋|号楼|单元|幢)|号院)")
 # Where things are from the citizen's home (楼下, 隔壁, 门口 …) is part of what happened, not where:
 # the form still asks for the district and the place ("楼下烧烤店油烟太大" gives no place).

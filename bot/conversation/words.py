@@ -34,16 +34,19 @@ CANCEL_WORDS = frozenset({"取消", "算了", "不办了", "退出", "不用了"
 # A short message that says "stop this" in a sentence ("算了 不投诉了 邻居不好弄", "莫办了 取消嘛",
 # "不约了 下回再说", "不用了，今天先这样", "下次再说"): also a cancel. Not "取消预约" (a request of its own) and not in a long
 # message (a complaint may well say "物业取消了停车位").
-_CANCEL_PHRASE = re.compile(r"取消(?!预约|的)|算了|算咯|退出|不(?:用|要|想)?(?:办|约|弄|投诉|登记|认证|绑定?|查|预约|留言|填|转)了|"
+# ("莫取消哈", "别取消", "不要取消": a cancel turned down)
+_NOT_CANCEL = r"(?<!莫)(?<!别)(?<!不要)(?<!不用)(?<!不)"
+_CANCEL_PHRASE = re.compile(_NOT_CANCEL + r"取消(?!预约|的)|算了|算咯|退出|不(?:用|要|想)?(?:办|约|弄|投诉|登记|认证|绑定?|查|预约|留言|填|转)了|"
                             r"莫(?:办|弄|约|搞)了|不搞了|^(?:不用|不要)了|^不了(?=[，,。.\s]|$)|(?:下次|以后|改天|回头)再说")
 CANCEL_PHRASE_MAX_CHARS = 16
 _ONLY_CANCEL = re.compile(r"(?:[嗯哦唉哎]*(?:算了|不(?:用|要|想)?(?:办|约|弄|搞|投诉|登记|认证|绑定?|查|预约|填)了|"
-                          r"莫(?:办|弄|约|搞)了|取消)[嗯哦唉哎]*)+")
+                          r"莫(?:办|弄|约|搞)了|(?<![莫别不])取消)[嗯哦唉哎]*)+")
 
 
 # Words that end the form itself, not only a value of it ("不投诉了", "不办了"; not a bare 算了, which
 # may drop only the phone: "电话不留了哈 算了").
-_ENDS_THE_FORM = re.compile(r"不(?:用|要|想)?(?:办|约|弄|搞|投诉|登记|认证|绑定?|查|预约|填)了|莫(?:办|弄|约|搞)了|取消(?!预约|的)")
+_ENDS_THE_FORM = re.compile(r"不(?:用|要|想)?(?:办|约|弄|搞|投诉|登记|认证|绑定?|查|预约|填)了|莫(?:办|弄|约|搞)了|"
+                            + _NOT_CANCEL + r"取消(?!预约|的)")
 
 
 def ends_the_form(text: str | None) -> bool:

@@ -204,3 +204,9 @@ def test_festivals_and_the_new_year_are_times():
 def test_a_place_corrected_with_zai_or_a_building_word(text, place):
     from bot.city.complaint_parts import place_in
     assert place_in(text) == place
+
+
+def test_square_dancing_is_no_square():
+    from bot.city.complaint_parts import place_in
+    assert place_in("你好 我叫司马春燕 想反映一下我们楼下广场舞太吵了") is None
+    assert place_in("天府广场") == "天府广场"

@@ -136,3 +136,10 @@ def test_a_rhetorical_no_taken_back_keeps_the_form():
     from bot.conversation.words import says_cancel
     assert not says_cancel("又不是不弄 我去拿身份证")
     assert not says_cancel("又不是不投诉 你等我想一下")
+
+
+def test_a_cancel_turned_down_is_no_cancel():
+    from bot.conversation.words import says_cancel
+    assert not says_cancel("等哈 我去拿身份证 莫取消哈")
+    assert not says_cancel("别取消")
+    assert says_cancel("取消吧")

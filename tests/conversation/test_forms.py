@@ -226,3 +226,11 @@ def test_words_of_a_held_place_turned_down_and_others_said_instead():
     handler, form = _complaint_asking("contact", content="垃圾桶满了没人收", location="锦江区东大街东三段", when="三天")
     forms.take_answer(handler, form, {}, "不是东三段 是东二段 我看错了")
     assert form.slots["location"] == "锦江区东大街东二段" and "contact" not in form.slots
+
+
+def test_a_question_naming_no_place_where_the_place_was_asked_is_asked_again():
+    handler, form = _complaint_asking("location", content="我要投诉，停水了都没得人通知")
+    forms.take_answer(handler, form, {}, "停水是不是要找自来水公司哦？你们管不管嘛")
+    assert "location" not in form.slots
+    forms.take_answer(handler, form, {}, "金牛区茶店子 西华苑")
+    assert "茶店子" in form.slots["location"]
