@@ -210,9 +210,12 @@ def fix_held_words(form: Form, said: str) -> bool:
         if not refused or instead is None or len(piece) < 2:
             continue
         held = [name for name, value in form.slots.items() if isinstance(value, str) and piece in value
-                and not value.isdigit()]
-        if len(held) == 1 and instead not in form.slots[held[0]]:
-            form.slots[held[0]] = form.slots[held[0]].replace(piece, instead, 1)
+                and not value.isdigit() and instead not in value]
+        if held:
+            # the shortest value that holds them is the one meant (the place, not the description
+            # that also names it: "投诉 青羊区抚琴西路 隔三差五就停水")
+            name = min(held, key=lambda n: len(form.slots[n]))
+            form.slots[name] = form.slots[name].replace(piece, instead, 1)
             return True
     return False
 

@@ -102,6 +102,7 @@ def test_a_cancel_leading_a_longer_message(text, cancels):
     ("等一下", None), ("我再想想", None), ("地址不对", None),
     # the first clause decides: a description after a yes may hold 不了, 不弄, 不发
     ("对的 真的受不了了 赶紧来处理", True), ("对的 物业说了好几次都不弄", True), ("是的 老板一直不发工资", True),
+    ("等哈 莫取消哈", None),                       # a cancel turned down is no answer to the card
 ])
 def test_a_card_answered_in_a_sentence(text, answer):
     from bot.conversation.words import says_yes_or_no

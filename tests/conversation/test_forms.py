@@ -234,3 +234,10 @@ def test_a_question_naming_no_place_where_the_place_was_asked_is_asked_again():
     assert "location" not in form.slots
     forms.take_answer(handler, form, {}, "金牛区茶店子 西华苑")
     assert "茶店子" in form.slots["location"]
+
+
+def test_words_of_the_place_corrected_where_the_description_names_them_too():
+    handler, form = _complaint_asking("contact", content="投诉 青羊区抚琴西路 隔三差五就停水", location="青羊区抚琴西路",
+                                      when="隔三差五")
+    forms.take_answer(handler, form, {}, "不是抚琴西路 是抚琴东南路")
+    assert form.slots["location"] == "青羊区抚琴东南路"
