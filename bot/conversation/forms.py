@@ -168,6 +168,9 @@ def _skips_the_phone(handler: Handler, form: Form, asked: Slot, said: str) -> bo
     return True
 
 
+_NAMES_A_SLOT = re.compile(r"地方|地址|地点|位置|时间|日期|名字|姓名|电话|号码|手机|身份证|事项|问题")
+# Where a number turned down by its check is kept for a correction in words (form.data).
+TURNED_DOWN = "turned_down_"
 # The slots that hold a number people correct digit by digit, and the words that name each.
 _NUMBER_SLOTS = (("contact", re.compile(r"电话|手机|号码|联系")), ("phone", re.compile(r"电话|手机|号码")),
                  ("id_number", re.compile(r"身份证|证件")))
@@ -178,14 +181,17 @@ def fix_held_number(form: Form, said: str) -> bool:
     of its own ("最后两位是32", "身份证最后一位是X"): the slot it names, else the only one held."""
     if find_identifiers(said):
         return False
-    held = [(name, words) for name, words in _NUMBER_SLOTS if form.slots.get(name)]
+    # (a number held, or one just turned down by its check: "最后两位搞反了 是69" after an ID that failed)
+    numbers = {name: form.slots.get(name) or form.data.get(TURNED_DOWN + name) for name, _ in _NUMBER_SLOTS}
+    held = [(name, words) for name, words in _NUMBER_SLOTS if numbers[name]]
     named = [name for name, words in held if words.search(said)] or [name for name, _ in held]
     if len(named) != 1:
         return False
-    fixed = corrected_number(form.slots[named[0]], said)
-    if fixed == form.slots[named[0]]:
+    fixed = corrected_number(numbers[named[0]], said)
+    if fixed == numbers[named[0]]:
         return False
     form.slots[named[0]] = fixed
+    form.data.pop(TURNED_DOWN + named[0], None)
     return True
 
 
@@ -206,8 +212,10 @@ def fix_held_words(form: Form, said: str) -> bool:
         return False
     said_pieces = pieces(said)
     for i, (piece, refused) in enumerate(said_pieces):
-        instead = next((p for p, r in said_pieces[i + 1:] if not r), None)
-        if not refused or instead is None or len(piece) < 2:
+        # the words right after the turned-down ones say what instead ("不是东三段 是东二段"), never a
+        # word naming a slot ("不是下午 地方是…": 地方 starts something else)
+        instead, instead_refused = said_pieces[i + 1] if i + 1 < len(said_pieces) else (None, True)
+        if not refused or instead_refused or len(piece) < 2 or len(instead) < 2 or _NAMES_A_SLOT.search(instead):
             continue
         held = [name for name, value in form.slots.items() if isinstance(value, str) and piece in value
                 and not value.isdigit() and instead not in value]
@@ -237,6 +245,8 @@ def next_question(handler: Handler, form: Form) -> Question | None:
         try:
             form.slots[slot.name] = slot.validate(value)
         except SlotInvalid as bad:
+            if any(slot.name == name for name, _ in _NUMBER_SLOTS):
+                form.data[TURNED_DOWN + slot.name] = value   # its digits may be corrected in words next
             del form.slots[slot.name]
             form.reprompts += 1
             form.asking = slot.name

@@ -294,7 +294,9 @@ def pseudonym(kind: str, value: str) -> str:
 
 
 # A number corrected in the words after it: "最后两位是32", "末尾是02", "最后那个7应该是6".
-_TAIL_FIX = re.compile(r"(?:最后|末尾|尾数|后面)(?:[一二两三四五1-5]位|那个?\s*([0-9Xx])\s*)?(?:应该)?(?:是|改成)\s*([0-9Xx]{1,5})")
+# ("最后两位搞反了 是69": a few words may say what went wrong before the right digits)
+_TAIL_FIX = re.compile(r"(?:最后|末尾|尾数|后面)(?:[一二两三四五1-5]位|那个?\s*([0-9Xx])\s*)?[^0-9Xx，,。]{0,5}?(?:应该)?(?:是|改成)"
+                       r"\s*([0-9Xx]{1,5})")
 # A phone taken back in the words after it: "15882619037 哎算了 电话不留了".
 TAKEN_BACK = re.compile(r"不留了|不留电话|电话不留|号码不留|不用留|还是不留|不想留|不方便留")
 

@@ -241,3 +241,22 @@ def test_words_of_the_place_corrected_where_the_description_names_them_too():
                                       when="隔三差五")
     forms.take_answer(handler, form, {}, "不是抚琴西路 是抚琴东南路")
     assert form.slots["location"] == "青羊区抚琴东南路"
+
+
+def test_digits_of_an_id_number_turned_down_by_its_check_corrected_in_words():
+    from handlers.identity import BindIdentity
+    handler = BindIdentity()
+    form = forms.open_form(handler, {}, "")
+    form.slots.update(person_name="赵丽", id_number="510122197811250096")   # the last two swapped
+    question = forms.next_question(handler, form)
+    assert "id_number" not in form.slots and "校验不通过" in question.replies[0].text
+    forms.take_answer(handler, form, {}, "最后两位搞反了 是69")
+    assert form.slots["id_number"] == "510122197811250069"
+    assert forms.next_question(handler, form) is None
+
+
+def test_a_turned_down_word_followed_by_the_name_of_another_slot_replaces_nothing():
+    handler, form = _complaint_asking("contact", content="渣土车撒得满地都是泥巴 昨天下午四点", location="温江区光华大道",
+                                      when="昨天下午四点")
+    forms.take_answer(handler, form, {}, "不对 是昨天上午 不是下午 地方是光华大道三段")
+    assert "地方" not in form.slots["content"] and "地方" not in form.slots["when"]
