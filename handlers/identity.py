@@ -11,8 +11,6 @@ binding after a confirmation.
 """
 from __future__ import annotations
 
-import re
-
 from bot.city.corrections import last_said
 from bot.city.departments import DEPARTMENTS
 from bot.conversation.contract import Handler, Result, Slot, SlotInvalid, Turn
@@ -22,12 +20,12 @@ from bot.core.privacy import ascii_digits
 from handlers import validators
 from handlers.common import read_yes_no
 
-_CODE = re.compile(r"(?<![0-9])[0-9]{6}(?![0-9])")
-
-
 def _code_in(text: str) -> str | None:
-    m = _CODE.search(text)
-    return m.group(0) if m else None
+    """The verification code a piece of the message gives (validators.verification_code's shape)."""
+    try:
+        return validators.verification_code(text)
+    except SlotInvalid:
+        return None
 
 UNBIND_WORDS = ("解除绑定", "解绑", "取消绑定", "解除实名", "换绑", "删除我的信息", "注销绑定")
 RESEND_WORDS = ("重新发送", "重发", "再发", "没收到", "收不到")

@@ -180,15 +180,19 @@ def question_subject(text: str, purpose_intents: frozenset[str]) -> str | None:
 _SEVERAL_AT_ONCE = re.compile(r"都(?:办)?到哪|一起(?:查|问|看)|都办得?怎么样|几个事|好几[个样件]")
 
 
+def _services_in(text: str, purpose_intents: frozenset[str]) -> set[str]:
+    """The services (their personal queries) a turn names."""
+    return {intent for intent, pattern in QUERY_SUBJECTS if intent.startswith("query_") and intent != GENERIC_QUERY
+            and intent in purpose_intents and pattern.search(text)}
+
+
 def _services_named(text: str, purpose_intents: frozenset[str]) -> int:
-    return len({intent for intent, pattern in QUERY_SUBJECTS if intent.startswith("query_") and intent != GENERIC_QUERY
-                and intent in purpose_intents and pattern.search(text)})
+    return len(_services_in(text, purpose_intents))
 
 
 def _named_service(text: str, purpose_intents: frozenset[str]) -> str | None:
     """The one service a turn names (not "公积金提取、娃娃的医保，还有一个居住证 … 都办到哪一步了")."""
-    named = {intent for intent, pattern in QUERY_SUBJECTS if intent.startswith("query_") and intent != GENERIC_QUERY
-             and intent in purpose_intents and pattern.search(text)}
+    named = _services_in(text, purpose_intents)
     return named.pop() if len(named) == 1 else None
 
 
