@@ -13,14 +13,15 @@ question (`你们几点下班？`, `今天能处理吗`: a clause followed by �
 nor is a place one without a name (`我们小区`, `马路上`, `市场监管局`, `大学生`) or the object of a
 verb (`走路`, `让路`, `把路占完了`), nor a time `快一点` / `小声一点`; a month or a day of the month is a
 time (`九月份`, `3月5号`, `上个月二十号`), a house number is not (`12号`, `18号院`). In a correction
-(`说错了 不是昨天 是前天下午`, `地址换成高新区`) the last said wins and a turned-down one is never taken.
+(`说错了 不是昨天 是前天下午`, `地址换成高新区`) the last said wins and a turned-down one is never taken;
+one chosen in so many words wins over the words that explain it (`时间说错了 是昨晚 前天我出差了`).
 """
 from __future__ import annotations
 
 import re
 
 from bot.city.districts import DISTRICTS
-from bot.city.corrections import FILLER, WRONG, corrects, pieces
+from bot.city.corrections import FILLER, WRONG, chosen_first, corrects, pieces
 from bot.core.privacy import find_identifiers
 
 # A clause: what a pause (，。！？；： or a space) ends.
@@ -117,7 +118,9 @@ def place_and_time(text: str) -> tuple[str | None, str | None]:
 def _said_last(text: str) -> tuple[str | None, str | None]:
     kept = [piece for piece, refused in pieces(text) if not refused]
     place = when = None
-    for piece in reversed(kept):
+    # the last said wins, and one chosen in so many words ("是昨晚") over the words explaining it
+    # after ("前天我出差了")
+    for piece in chosen_first(text):
         p, t = _said_first([piece])
         place, when = place or p, when or t
     if place is None and _PLACE_CORRECTED.search(text):

@@ -144,3 +144,30 @@ def test_a_cancel_turned_down_is_no_cancel():
     assert not says_cancel("等哈 我去拿身份证 莫取消哈")
     assert not says_cancel("别取消")
     assert says_cancel("取消吧")
+
+
+@pytest.mark.parametrize("text, day", [
+    ("不对 改成周五，周四我要上班", dt.date(2026, 11, 20)),
+    ("是周五 周四那天我上班", dt.date(2026, 11, 20)),
+    ("不对，应该是周五 周四我值班", dt.date(2026, 11, 20)),
+    ("改周五，周四去不到", dt.date(2026, 11, 20)),
+    ("换到下周二 下周一我在外地", dt.date(2026, 11, 24)),
+    ("日期改成后天 明天我得去医院", dt.date(2026, 11, 18)),
+    # a value chosen and then itself taken back, or chosen again: the later choice
+    ("改成周五 哦不对 周四", dt.date(2026, 11, 19)),
+    ("改成周五吧 算了还是周四", dt.date(2026, 11, 19)),
+])
+def test_a_value_chosen_in_so_many_words_wins_over_the_day_named_in_its_reason(text, day):
+    assert _day(text) == day
+
+
+@pytest.mark.parametrize("text, when", [
+    ("时间说错了 是昨晚 不是前天", "昨晚"),
+    ("时间说错了 是昨晚 前天我出差了", "昨晚"),
+    ("说错了 应该是上周五 周六我不在家", "上周五"),
+    ("时间错了 是前天晚上 昨天我出差了根本不在", "前天晚上"),
+    ("不对 改成每天早上 晚上倒是没听到", "每天早上"),
+])
+def test_a_complaints_time_chosen_in_so_many_words_wins_over_the_time_in_its_reason(text, when):
+    from bot.city.complaint_parts import time_in
+    assert time_in(text) == when

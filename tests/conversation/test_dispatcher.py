@@ -620,3 +620,28 @@ def test_the_bookings_values_are_read_without_asking_any_backend():
     turn = Turn(incoming=None, text="青羊区 下周一上午", parse=None, slots={}, form=form, session=Session(),
                 citizen=None, services=None)
     assert BookAppointment().values_in(turn).keys() == {"district", "date", "part"}
+
+
+@pytest.mark.parametrize("said", ["不对 改成周五，周四我要上班", "是周五 周四那天我上班", "换成周五嘛 周四我走不开的",
+                                  "改周五，周四去不到"])
+def test_a_booking_corrected_with_a_reason_naming_another_day_takes_the_day_chosen(chat, fake_runtime, travel, said):
+    travel(at("2026-12-07T10:00"))   # a Monday: 周四 = 12-10, 周五 = 12-11
+    chat.bind(WANG)
+    chat.say("预约")
+    assert "12月10日（周四）" in chat.say("社保卡补办 青羊区 周四上午")
+    reply = chat.say(said)
+    assert "12月11日（周五）" in reply and "已取消" not in reply
+    assert fake_runtime.sessions.load(chat.user_key).form.data["date"] == "2026-12-11"
+
+
+@pytest.mark.parametrize("said, when", [("时间说错了 是昨晚 不是前天", "昨晚"), ("时间说错了 是昨晚 前天我出差了", "昨晚"),
+                                        ("说错了 应该是上周六 周日我不在屋头", "上周六")])
+def test_a_complaints_time_corrected_with_a_reason_naming_another_time_takes_the_time_chosen(chat, fake_runtime,
+                                                                                          said, when):
+    chat.say("我要投诉")
+    chat.say("楼上半夜拖椅子")
+    chat.say("金牛区营门口路")
+    assert "手机号" in chat.say("前天")
+    assert "手机号" in chat.say(said)
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.slots["when"] == when and form.asking == "contact"
