@@ -14,7 +14,7 @@ import re
 import secrets
 
 from adapters.errors import NotFound
-from bot.city.complaint_parts import PLACE, TIME, place_in, time_in
+from bot.city.complaint_parts import PLACE, TIME, place_in, plain_place, plain_time, time_in
 from bot.city.complaint_topics import TOPIC_NAMES, classify
 from bot.city.departments import DEPARTMENTS
 from bot.city.districts import CITY_WIDE, find_district
@@ -114,11 +114,12 @@ class FileComplaint(Handler):
     slots = (
         Slot("content", "请简单描述您要反映的问题：发生了什么？", free_text=True, accepts=says_what),
         # Where and when are read from any message by their words (a complaint told in one sentence
-        # fills all three at once; a later place or time corrects them); asked, any answer is kept.
+        # fills all three at once; a later place or time corrects them); asked, any answer is kept,
+        # but one that is plainly the other ("金牛区茶店子 西华苑" where the time was asked) fills that.
         Slot("location", "问题发生在哪里？请说明区和具体地点（如：武侯区玉林路某小区）。", free_text=True,
-             recognise=place_in, accepts=names_a_place_or_tells),
+             recognise=place_in, accepts=names_a_place_or_tells, plainly=plain_place),
         Slot("when", "大概是什么时候发生的？（如：每天晚上10点以后、昨天下午）", free_text=True,
-             recognise=time_in),
+             recognise=time_in, plainly=plain_time),
         Slot("contact", "方便留一个手机号吗？便于承办部门联系和回复您。不想留请回复“不留”。",
              validate=contact, skip_words=SKIP_CONTACT, recognise=validators.phone_in),
     )

@@ -61,6 +61,10 @@ class Slot:
     # May the whole message fill this free-text slot when asked? (The complaint's "what happened"
     # is not answered by a message that only says where or when: those fill their own slots.)
     accepts: Callable[[str], bool] | None = None
+    # A message that is plainly this slot's value and nothing else ("金牛区茶店子 西华苑": a place)
+    # said where another free-text slot with words of its own was asked (the time): this slot's new
+    # value, from the one held and the message, or None when the message is not plainly its.
+    plainly: Callable[[str | None, str], str | None] | None = None
 
 
 @dataclass

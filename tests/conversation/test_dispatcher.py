@@ -645,3 +645,24 @@ def test_a_complaints_time_corrected_with_a_reason_naming_another_time_takes_the
     assert "手机号" in chat.say(said)
     form = fake_runtime.sessions.load(chat.user_key).form
     assert form.slots["when"] == when and form.asking == "contact"
+
+
+@pytest.mark.parametrize("said, place", [("茶店子 西华苑", "金牛区 茶店子 西华苑"), ("金牛区茶店子 西华苑", "金牛区茶店子 西华苑"),
+                                         ("就在九里堤那个万达广场", "金牛区 就在九里堤那个万达广场")])
+def test_a_place_said_where_the_complaint_asked_when_is_its_place_and_when_is_asked_again(chat, fake_runtime,
+                                                                                        said, place):
+    assert "什么时候" in chat.say("投诉 金牛区停水了都没得人通知")
+    assert "什么时候" in chat.say(said)
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.slots["location"] == place and "when" not in form.slots and form.asking == "when"
+    assert "手机号" in chat.say("前天开始的")
+    assert fake_runtime.sessions.load(chat.user_key).form.slots["when"] == "前天开始的"
+
+
+def test_a_time_said_where_the_complaint_asked_where_is_its_time_and_where_is_asked_again(chat, fake_runtime):
+    chat.say("我要投诉")
+    assert "在哪里" in chat.say("外卖电动车在人行道上乱骑")
+    assert "在哪里" in chat.say("就刚刚")
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.slots["when"] == "就刚刚" and "location" not in form.slots
+    assert "手机号" in chat.say("成华区建设路 万科城")
