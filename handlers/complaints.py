@@ -121,7 +121,10 @@ class FileComplaint(Handler):
         Slot("when", "大概是什么时候发生的？（如：每天晚上10点以后、昨天下午）", free_text=True,
              recognise=time_in, plainly=plain_time),
         Slot("contact", "方便留一个手机号吗？便于承办部门联系和回复您。不想留请回复“不留”。",
-             validate=contact, skip_words=SKIP_CONTACT, recognise=validators.phone_in),
+             validate=contact, skip_words=SKIP_CONTACT, recognise=validators.phone_in,
+             explain="留电话是为了方便承办部门向您核实情况、把处理结果告诉您；号码只随这张工单转给承办部门，"
+                     "这里的回复都会隐去中间四位。电话不是必须留的，不留也可以提交，提交后回复工单号就能查询进度。"
+                     "方便的话请回复11位手机号；不想留请回复“不留”。"),
     )
 
     def needs_identity_for(self, entities: dict, text: str) -> bool:

@@ -65,6 +65,9 @@ class Slot:
     # said where another free-text slot with words of its own was asked (the time): this slot's new
     # value, from the one held and the message, or None when the message is not plainly its.
     plainly: Callable[[str | None, str], str | None] | None = None
+    # What the question is for, said when the citizen asks about it ("留电话干啥子？", "必须留吗"):
+    # why it is asked, whether it may be left out and how (bot.conversation.words.asks_about_the_step).
+    explain: str | None = None
 
 
 @dataclass
@@ -206,6 +209,15 @@ class Handler:
         readers (by default its slots'). The dispatcher uses them to tell an answer the NLU read as
         another request ("社保卡补办 青羊区 下周一上午" as a social-insurance query) from a new request."""
         return slot_values(self.slots, turn.text)
+
+    def explains(self, turn: "Turn") -> str | None:
+        """The answer to a question about the step the form is at ("留电话干啥子？"): what it is for,
+        whether it may be left out and how; None when the step has none. By default the asked
+        slot's `explain`."""
+        form = turn.form
+        if form.step != "slots" or not form.asking:
+            return None
+        return next((s.explain for s in self.slots if s.name == form.asking), None)
 
     def needs_identity_for(self, entities: dict[str, str], text: str) -> bool:
         """Whether this request needs a bound citizen (some intents only sometimes do)."""

@@ -30,8 +30,8 @@ from bot.conversation import forms
 from bot.conversation.contract import Handler, Result, Services, Slot, Turn
 from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
-from bot.conversation.words import (COMPLAINT_VERBS, END_WORDS, asks_for_more, asks_the_bot, ends_the_form,
-                                    no_taken_back, says_cancel, says_yes_or_no)
+from bot.conversation.words import (COMPLAINT_VERBS, END_WORDS, asks_about_the_step, asks_for_more, asks_the_bot,
+                                    ends_the_form, no_taken_back, says_cancel, says_yes_or_no)
 from bot.core import access, metrics
 from bot.core.clock import CLOCK
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
@@ -342,6 +342,14 @@ class Dispatcher:
 
         if asks_for_more(msg.text) and session.more and not msg.deliberate:
             return self._more(session), "more"
+
+        if form and not msg.answer and asks_about_the_step(msg.words):
+            # "留电话干啥子？" where the form asks for a phone: what it is for and that it may be left
+            # out, the form kept as it is (never a request for a person, never the phone's answer)
+            handler = self.handlers.get(form.intent)
+            explained = handler.explains(self._turn_for(form, session, citizen, incoming, msg)) if handler else None
+            if explained:
+                return [Text(explained)], form.intent
 
         card = form is not None and self._answers_the_card(msg, form)
         if form and not card and self._cancels(msg, form, lambda: self._turn_for(form, session, citizen, incoming, msg)):

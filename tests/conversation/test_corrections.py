@@ -171,3 +171,19 @@ def test_a_value_chosen_in_so_many_words_wins_over_the_day_named_in_its_reason(t
 def test_a_complaints_time_chosen_in_so_many_words_wins_over_the_time_in_its_reason(text, when):
     from bot.city.complaint_parts import time_in
     assert time_in(text) == when
+
+
+@pytest.mark.parametrize("text", ["留电话干啥子？", "为什么要留电话", "必须留吗", "不留电话可以不", "电话会不会泄露", "你们要我电话做啥",
+                                  "一定要留手机号吗？", "留电话有啥用", "为啥子要我的号码哦", "不留行不行", "电话是拿来干嘛的",
+                                  "工作人员打电话来干啥子？", "可以不留吗", "不留电话会怎么样"])
+def test_a_question_about_the_phone_step_itself(text):
+    from bot.conversation.words import asks_about_the_step
+    assert asks_about_the_step(text)
+
+
+@pytest.mark.parametrize("text", ["转人工", "不留", "不用留电话", "电话就不留了吧", "为什么不能转人工", "13812345678",
+                                  "你们打我电话嘛 18227613308", "为什么查不到我的公积金", "反映问题要多久才有结果？",
+                                  "等了很久也没有人回复", "你们电话是多少", "找工作人员", "为啥子要留电话哦 我不想留"])
+def test_no_question_about_the_phone_step(text):
+    from bot.conversation.words import asks_about_the_step
+    assert not asks_about_the_step(text)

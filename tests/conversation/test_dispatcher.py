@@ -666,3 +666,50 @@ def test_a_time_said_where_the_complaint_asked_where_is_its_time_and_where_is_as
     form = fake_runtime.sessions.load(chat.user_key).form
     assert form.slots["when"] == "就刚刚" and "location" not in form.slots
     assert "手机号" in chat.say("成华区建设路 万科城")
+
+
+# Questions about a phone step itself (why, what for, must I, is it safe): answered, the form kept
+# as it is. (工作人员… is a request for a person to the keyword NLU, as the model may read any of them.)
+PHONE_STEP_QUESTIONS = ("留电话干啥子？", "必须留吗", "工作人员打电话来干啥子？", "电话会不会泄露", "不留电话可以不")
+
+
+def test_a_question_about_the_ratings_phone_step_is_answered_and_the_call_back_kept(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("社保")
+    assert "手机号" in chat.say("不满意")
+    for question in PHONE_STEP_QUESTIONS:
+        reply = chat.say(question)
+        assert "人力资源和社会保障局" in reply and "不是必须" in reply and "不留" in reply, question
+        assert "转接" not in reply and "已记下" not in reply and "非工作时间" not in reply
+        form = fake_runtime.sessions.load(chat.user_key).form
+        assert form.intent == "rate_service" and form.step == "contact" and form.data["comments"] == 0
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert not task.get("notes") and fake_runtime.services.handoff.state_of(chat.user_key).in_handoff is False
+    assert "138****0009" in chat.say("13880000009")
+
+
+def test_a_question_about_the_complaints_phone_step_is_answered_and_the_form_kept(chat, fake_runtime):
+    chat.say("我要投诉")
+    chat.say("楼下烧烤油烟太大")
+    chat.say("武侯区玉林北路")
+    assert "手机号" in chat.say("每天晚上")
+    held = dict(fake_runtime.sessions.load(chat.user_key).form.slots)
+    for question in PHONE_STEP_QUESTIONS + ("为什么要留电话 不留能不能提交",):
+        reply = chat.say(question)
+        assert "承办部门" in reply and "不是必须" in reply and "不留" in reply, question
+        form = fake_runtime.sessions.load(chat.user_key).form
+        assert form.intent == "file_complaint" and form.asking == "contact" and form.slots == held
+        assert len(form.data["said"]) == 4   # the questions are no part of the complaint
+    assert "联系电话：未留" in chat.say("不留")
+
+
+def test_a_question_about_the_call_back_phone_step_is_answered_and_the_call_back_kept(chat, fake_runtime, travel):
+    travel(OFFICE_CLOSED)
+    assert "非工作时间" in chat.say("转人工")
+    for question in PHONE_STEP_QUESTIONS:
+        reply = chat.say(question)
+        assert "回电" in reply and "不是必须" in reply and "不留" in reply and "工单号" not in reply, question
+        form = fake_runtime.sessions.load(chat.user_key).form
+        assert form.intent == "request_human" and form.step == "phone"
+    assert fake_runtime.services.callbacks.open_tasks() == []
+    assert "工单号 GD" in chat.say("13880000009")
