@@ -111,6 +111,7 @@ class FileComplaint(Handler):
     department = DEPARTMENTS["rx12345"]
     owns_prefixes = ("GD",)
     keeps_citizen_lines = True   # the work order carries what the citizen said while complaining
+    phone_steps = ("contact",)
     slots = (
         Slot("content", "请简单描述您要反映的问题：发生了什么？", free_text=True, accepts=says_what),
         # Where and when are read from any message by their words (a complaint told in one sentence

@@ -28,6 +28,7 @@ class RequestHuman(Handler):
     commands = {"人工": {}, "转人工": {}, "人工客服": {}}
     purpose = False      # on the hotline the caller already talks to a person
     takes_over = True    # what the citizen was filling in ends: a person (or a call-back) takes it from here
+    phone_steps = ("phone",)
 
     def begin(self, turn: Turn) -> Result | None:
         services = turn.services

@@ -58,6 +58,7 @@ class RateService(Handler):
     commands = {"评价": {}, "我要评价": {}}
     takes_ratings = True
     free_text_steps = ("contact",)   # "办事太慢了…" says what was wrong: a comment, not a new complaint
+    phone_steps = ("contact",)
 
     def ask(self, lead: str) -> Choices:
         return rating_prompt(lead)

@@ -203,6 +203,10 @@ class Handler:
     # free-text slot: a message there is the answer, never a new request, unless it is a question
     # (the rating's call-back step: "哪里不满意" is told in words that NLU may read as a complaint).
     free_text_steps: ClassVar[tuple[str, ...]] = ()
+    # Steps of the handler's own (Form.step), or slots, where the form waits for a phone: a message
+    # giving one there answers it, whatever else the NLU reads in it (a call-back's "帮我记一下 是公积金…
+    # 的事 手机188…"), unless it asks for another service.
+    phone_steps: ClassVar[tuple[str, ...]] = ()
 
     def values_in(self, turn: "Turn") -> dict[str, str]:
         """The values for this handler's form that the turn's message gives, read by the form's own

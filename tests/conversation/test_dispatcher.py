@@ -713,3 +713,46 @@ def test_a_question_about_the_call_back_phone_step_is_answered_and_the_call_back
         assert form.intent == "request_human" and form.step == "phone"
     assert fake_runtime.services.callbacks.open_tasks() == []
     assert "工单号 GD" in chat.say("13880000009")
+
+
+@pytest.mark.parametrize("said", ["我姓何 电话13812345678 麻烦回个电话", "麻烦回个电话 13812345678 何女士",
+                                  "我是何建华 电话是138 1234 5678 请你们回电", "何女士 13812345678 上班了打我电话嘛"])
+def test_a_call_back_asked_for_with_personal_details_as_the_opening_message_takes_the_phone(chat, fake_runtime,
+                                                                                            travel, said):
+    travel(OFFICE_CLOSED)
+    reply = chat.say(said)
+    assert "工单号 GD" in reply and "手机号" not in reply
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["reason"] == "handoff_after_hours" and task["phone_masked"] == "138****5678"
+    order = fake_runtime.adapters.workorders.get(task["order_no"], None)
+    assert order.contact_phone_masked == "138****5678"
+    assert fake_runtime.sessions.load(chat.user_key).form is None
+
+
+@pytest.mark.parametrize("said", ["帮我记一下 是公积金提取被退回的事 手机188 2830 4417",
+                                  "我姓何 18828304417 社保卡的事 你们啥时候打过来？",
+                                  "何 188 2830 4417 医保报销的事情 麻烦回个电话"])
+def test_a_call_back_phone_given_with_other_details_in_the_request_human_flow_is_taken(chat, fake_runtime, travel,
+                                                                                       said):
+    travel(OFFICE_CLOSED)
+    assert "非工作时间" in chat.say("转人工")
+    reply = chat.say(said)
+    assert "工单号 GD" in reply and "核实您的身份" not in reply
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["phone_masked"] == "188****4417"
+
+
+def test_a_call_back_phone_given_with_a_question_at_the_ratings_phone_step_is_taken(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("社保")
+    chat.say("不满意")
+    reply = chat.say("我姓何 13880000009 社保的事你们啥时候打过来？")
+    assert "138****0009" in reply and "工单号 GD" in reply
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["reason"] == "bad_rating" and task["phone_masked"] == "138****0009"
+
+
+@pytest.mark.parametrize("said", ["一直没人回电话", "不用回电了 谢谢", "你们都不回电话"])
+def test_words_about_calls_that_ask_for_none_are_no_call_back(said):
+    from bot.conversation.dispatcher import _asks_to_be_called
+    assert not _asks_to_be_called(said)
