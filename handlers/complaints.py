@@ -14,7 +14,7 @@ import re
 import secrets
 
 from adapters.errors import NotFound
-from bot.city.complaint_parts import PLACE, TIME, place_in, time_in
+from bot.city.complaint_parts import PLACE, TIME, place_in, plain_place, plain_time, time_in
 from bot.city.complaint_topics import TOPIC_NAMES, classify
 from bot.city.departments import DEPARTMENTS
 from bot.city.districts import CITY_WIDE, find_district
@@ -111,16 +111,21 @@ class FileComplaint(Handler):
     department = DEPARTMENTS["rx12345"]
     owns_prefixes = ("GD",)
     keeps_citizen_lines = True   # the work order carries what the citizen said while complaining
+    phone_steps = ("contact",)
     slots = (
         Slot("content", "请简单描述您要反映的问题：发生了什么？", free_text=True, accepts=says_what),
         # Where and when are read from any message by their words (a complaint told in one sentence
-        # fills all three at once; a later place or time corrects them); asked, any answer is kept.
+        # fills all three at once; a later place or time corrects them); asked, any answer is kept,
+        # but one that is plainly the other ("金牛区茶店子 西华苑" where the time was asked) fills that.
         Slot("location", "问题发生在哪里？请说明区和具体地点（如：武侯区玉林路某小区）。", free_text=True,
-             recognise=place_in, accepts=names_a_place_or_tells),
+             recognise=place_in, accepts=names_a_place_or_tells, plainly=plain_place),
         Slot("when", "大概是什么时候发生的？（如：每天晚上10点以后、昨天下午）", free_text=True,
-             recognise=time_in),
+             recognise=time_in, plainly=plain_time),
         Slot("contact", "方便留一个手机号吗？便于承办部门联系和回复您。不想留请回复“不留”。",
-             validate=contact, skip_words=SKIP_CONTACT, recognise=validators.phone_in),
+             validate=contact, skip_words=SKIP_CONTACT, recognise=validators.phone_in,
+             explain="留电话是为了方便承办部门向您核实情况、把处理结果告诉您；号码只随这张工单转给承办部门，"
+                     "这里的回复都会隐去中间四位。电话不是必须留的，不留也可以提交，提交后回复工单号就能查询进度。"
+                     "方便的话请回复11位手机号；不想留请回复“不留”。"),
     )
 
     def needs_identity_for(self, entities: dict, text: str) -> bool:

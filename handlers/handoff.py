@@ -28,6 +28,7 @@ class RequestHuman(Handler):
     commands = {"人工": {}, "转人工": {}, "人工客服": {}}
     purpose = False      # on the hotline the caller already talks to a person
     takes_over = True    # what the citizen was filling in ends: a person (or a call-back) takes it from here
+    phone_steps = ("phone",)
 
     def begin(self, turn: Turn) -> Result | None:
         services = turn.services
@@ -43,6 +44,16 @@ class RequestHuman(Handler):
             return self.handle(turn)   # "转人工，我电话是152…" (or "…算了 电话还是不留了"): already answered
         return Result.say(f"现在是非工作时间（人工服务：{hours.describe()}）。请留一个方便接听的手机号，"
                           "工作人员会在上班后给您回电；不想留电话请回复“不留”。", keep_form=True)
+
+    def explains(self, turn: Turn) -> str | None:
+        """"为什么要留电话" where the after-hours call-back asks for a phone: what it is for, and that
+        it may be left out."""
+        if turn.form.step != "phone":
+            return None
+        without = ("不留的话这次就不登记回电，工作时间回复“转人工”即可联系工作人员" if turn.citizen is None
+                   else "不留的话也会为您登记，工作人员上班后会尽快处理")
+        return ("现在是非工作时间，留电话是为了让工作人员上班后给您回电。电话不是必须留的：" + without +
+                "；紧急情况请拨打12345热线（24小时）。方便的话请回复11位手机号；不想留请回复“不留”。")
 
     def handle(self, turn: Turn) -> Result:
         text = (turn.text or "").strip()

@@ -58,6 +58,7 @@ class RateService(Handler):
     commands = {"评价": {}, "我要评价": {}}
     takes_ratings = True
     free_text_steps = ("contact",)   # "办事太慢了…" says what was wrong: a comment, not a new complaint
+    phone_steps = ("contact",)
 
     def ask(self, lead: str) -> Choices:
         return rating_prompt(lead)
@@ -138,6 +139,15 @@ class RateService(Handler):
         if rating.get("task_id"):
             services.callbacks.add_note(rating["task_id"], f"市民把评价改为“{level}”")
         return Result.say(done, keep_form=still_open)
+
+    def explains(self, turn: Turn) -> str | None:
+        """"留电话干啥子？" where the call-back asks for a phone: what it is for, and that it may be left out."""
+        if turn.form.step != "contact":
+            return None
+        department = turn.form.data.get("department") or "相关部门"
+        return (f"留电话是为了方便{department}的工作人员打电话回访，了解您哪里不满意、帮您解决。电话不是必须留的："
+                "不留的话，工作人员会在1个工作日内通过这个对话给您留言。方便的话请回复手机号；不想留请回复“不留”。"
+                "也可以直接告诉我哪里不满意。")
 
     @staticmethod
     def _ask_phone(department: str) -> str:

@@ -13,14 +13,15 @@ question (`你们几点下班？`, `今天能处理吗`: a clause followed by �
 nor is a place one without a name (`我们小区`, `马路上`, `市场监管局`, `大学生`) or the object of a
 verb (`走路`, `让路`, `把路占完了`), nor a time `快一点` / `小声一点`; a month or a day of the month is a
 time (`九月份`, `3月5号`, `上个月二十号`), a house number is not (`12号`, `18号院`). In a correction
-(`说错了 不是昨天 是前天下午`, `地址换成高新区`) the last said wins and a turned-down one is never taken.
+(`说错了 不是昨天 是前天下午`, `地址换成高新区`) the last said wins and a turned-down one is never taken;
+one chosen in so many words wins over the words that explain it (`时间说错了 是昨晚 前天我出差了`).
 """
 from __future__ import annotations
 
 import re
 
-from bot.city.districts import DISTRICTS
-from bot.city.corrections import FILLER, WRONG, corrects, pieces
+from bot.city.districts import DISTRICTS, find_district
+from bot.city.corrections import FILLER, WRONG, chosen_first, corrects, pieces
 from bot.core.privacy import find_identifiers
 
 # A clause: what a pause (，。！？；： or a space) ends.
@@ -117,7 +118,9 @@ def place_and_time(text: str) -> tuple[str | None, str | None]:
 def _said_last(text: str) -> tuple[str | None, str | None]:
     kept = [piece for piece, refused in pieces(text) if not refused]
     place = when = None
-    for piece in reversed(kept):
+    # the last said wins, and one chosen in so many words ("是昨晚") over the words explaining it
+    # after ("前天我出差了")
+    for piece in chosen_first(text):
         p, t = _said_first([piece])
         place, when = place or p, when or t
     if place is None and _PLACE_CORRECTED.search(text):
@@ -220,3 +223,72 @@ def time_phrase(clause: str) -> str:
 def time_in(text: str) -> str | None:
     when = place_and_time(text)[1]
     return time_phrase(when) if when else None
+
+
+# -- an answer that is plainly the other slot's ---------------------------------------------------
+# Where the form asks when, "金牛区茶店子 西华苑" says where; where it asks where, "刚刚" says when.
+# These read such an answer as a whole (Slot.plainly): nothing but a place (a district, a road, a
+# compound, a landmark, and short names beside it), or nothing but a time.
+
+# Endings of a place's name besides PLACE's: compounds and landmarks people name (西华苑, 九眼桥, 万达城).
+_LANDMARK_END = re.compile(r"(?:苑|园|府|城|湾|庭|居|坊|桥|寺|塔|楼|门|坝|场|站|口|院|湖|港|中心|街道|镇|乡|村|屯|堰|"
+                           r"广场|大楼|商城|天街|万达|IFS|ifs|太古里)$")
+# Words leading or ending a place said as an answer ("就在西华苑那边", "地址是…附近哈").
+_PLACE_LEAD = re.compile(r"^(?:地点|地址|位置|地方)?(?:就是|就在|是在|是|在)")
+_PLACE_TAIL = re.compile(r"(?:那边|这边|那里|这里|那儿|这儿|那块|附近|旁边|一带|对面|背后|后面|前面|里面|外面|里头|外头|"
+                         r"[哈嘛哦呢啊呀的])+$")
+# Words that tell what happens, not where: a message holding one is no bare place.
+_HAPPENS = re.compile(r"吵|闹|臭|熏|脏|乱|堵|漏|坏|占|停|施工|装修|排放|扔|烧|卖|打|骂|响|叫|噪|没人|不|了|还|又|把|被|让|"
+                      r"给|每|经常|一直|总是|说|投诉|反映|电话|手机|号码")
+# Words of a time TIME does not read (what was asked is when: "刚刚", "一直都这样"), and words
+# around a time that say nothing more.
+_TIME_MORE = re.compile(r"刚刚|刚才|就在刚才|才刚|一直|好久|很久|好长时间|很长时间|好些年|好多年|好几年|"
+                        r"[0-9一二三四五六七八九十两几半]+\s*(?:分钟|个?小时|个?钟头)(?:前|以前|之前)?")
+_TIME_FILL = re.compile(r"大概|大约|差不多|应该|可能|估计|好像|就|是|在|都|这样|那样|这个样子|的时候|时候|开始|以来|"
+                        r"左右|前后|以前|之前|了|的|吧|嘛|哈|哦|呢|啊|呀|[\s，,。.！!~～…]")
+
+
+def plain_place(held: str | None, text: str) -> str | None:
+    """The place to hold when the whole message is plainly a place (`text` said where the time was
+    asked; `held` the place held): the message itself, or the held place with it added (the held
+    one replaced when the message already holds it, or names another district); None otherwise."""
+    said = (text or "").strip()
+    if not said or len(said) > 40 or TIME.search(said) or _TIME_MORE.search(said) or _ASKING.search(said) \
+            or re.search(r"[?？]", said) or find_identifiers(said) or corrects(said):
+        return None
+    named = False
+    for clause in CLAUSE.findall(said):
+        clause = _PLACE_TAIL.sub("", _PLACE_LEAD.sub("", clause))
+        if not clause:
+            continue
+        if _HAPPENS.search(PLACE.sub("", clause)):
+            return None
+        if _named_place(clause) or _LANDMARK_END.search(clause):
+            named = True
+        elif len(clause) > 5 or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", clause):
+            return None   # a short name beside it (茶店子, IFS) is part of the place; more is not
+    if not named:
+        return None
+    if not held or held in said:
+        return said
+    if said in held:
+        return held
+    if find_district(said) and find_district(said) != find_district(held):
+        return said   # another district: the place itself, not a detail of the one held
+    places = list(PLACE.finditer(held))
+    if places and _HAPPENS.search(PLACE.sub("", held[places[-1].end():])):
+        # the place held is the clause that named it ("金牛区停水了都没得人通知"): its place words only
+        held = held[:places[-1].end()]
+        if held in said:
+            return said
+    return f"{held} {said}"
+
+
+def plain_time(held: str | None, text: str) -> str | None:
+    """The time to hold when the whole message is plainly a time TIME does not read ("刚刚", "一直
+    都这样", "半个小时前") said where the place was asked; None otherwise (a time TIME reads is taken
+    by the slot's own reader)."""
+    said = (text or "").strip()
+    if not said or TIME.search(said) or not _TIME_MORE.search(said) or PLACE.search(said) or find_identifiers(said):
+        return None
+    return said if not _TIME_FILL.sub("", _TIME_MORE.sub("", said)) else None

@@ -6,11 +6,15 @@
     地址换成高新区                -> 高新区
     不对不对，改成后天上午         -> 后天上午
     是周四哈 我刚才说成周三了      -> 周四
+    不对 改成周五，周四我要上班     -> 周五
+    时间说错了 是昨晚 前天我出差了   -> 昨晚
 
 A message is cut into pieces at its pauses (，。！？；、 and spaces) and at the words that lead a
 correction (不是, 是, 说错了, 改成, 换成, 应该是 …) or turn down what came just before (不行,
 去不了, 不方便 …). A piece right after 不是, or right before 不行 / 去不了, is turned down; the
-others are read from the last one back, so the later words win.
+others are read from the last one back, so the later words win — except that a value the citizen
+chooses in so many words (after 改成, 换到, 应该是, 是, 还是, or a bare 改 / 换 leading it) wins over the
+words that follow it, which only explain (`改成周五，周四我要上班`: 周四 is why, not what).
 
 `corrects()` tells a message that corrects something ("时间说错了 是每天早上六点") from one that
 only answers: a correction fills the slot it names, never the one that was asked.
@@ -29,7 +33,8 @@ _WRONG = (r"说错了?|打错了?|搞错了?|弄错了?|写错了?|记错了?|�
           r"改成|改为|改到|改在|换成|换到|换为|应该是|其实是|而是")
 WRONG = _WRONG   # (for readers that look for a message led by one)
 # Words after a value that turn it down ("周四不行", "上午去不了").
-_REFUSED_AFTER = (r"不行了?|不可以|不方便|去不了|来不了|没空|没时间|不得行|不合适|有事|走不开|走不脱|"
+_REFUSED_AFTER = (r"不行了?|不可以|不方便|去不了|来不了|去不到|来不到|去不成|来不成|没空|没时间|不得空|没得空|不得行|不合适|有事|"
+                  r"走不开|走不脱|"
                   r"要上班|要送娃娃?|要接娃娃?|要送孩子|要接孩子|要开会")   # (上午要送娃娃: the morning is out)
 # Words before a value that turn it down: "我刚才说成周三了" (the value said by mistake).
 _SAID_AS = r"说成|写成|按成|打成|记成|填成|弄成|输成|点成|选成"
@@ -46,6 +51,10 @@ _NOT_A_VALUE = (rf"{FILLER.pattern}|我|刚才|我刚才|"
 # (a bare 改 between two values: "周五改周四", "锦江改武侯": the first is turned down)
 _PIECES = re.compile(rf"{_PAUSE}|(不是|{_TAKEN_BACK_FOR}|{_SAID_AS}|{_WRONG}|{_REFUSED_AFTER}|[哦噢啊]不(?![用要是对行会能])|"
                      r"(?<=[\u4e00-\u9fff])改(?![成为到在一下])(?=[\u4e00-\u9fff])|是)")
+# Words that lead the value chosen instead (改成周五, 应该是昨晚, 是周四, 还是上午): it wins over later
+# pieces that only explain; and a piece led by a bare 改 / 换 ("改周五，周四去不到").
+_CHOOSES = r"改成|改为|改到|改在|换成|换到|换为|应该是|其实是|而是|是"
+_LED_BY_CHANGE = re.compile(r"^[改换](?![成为到在一下])(?=[\u4e00-\u9fff\d])")
 _CORRECTS = re.compile(rf"不是|{_TAKEN_BACK_FOR}|{_SAID_AS}|{_WRONG}")
 
 
@@ -56,42 +65,57 @@ def corrects(text: str | None) -> bool:
 
 def pieces(text: str | None) -> list[tuple[str, bool]]:
     """The message's pieces in order, each with whether it is turned down."""
-    out: list[tuple[str, bool]] = []
-    negate_next = False
+    return [(piece, refused) for piece, refused, _ in _read(text)]
+
+
+def _read(text: str | None) -> list[tuple[str, bool, bool]]:
+    """(piece, turned down, chosen in so many words) for each piece of the message, in order."""
+    out: list[tuple[str, bool, bool]] = []
+    negate_next = choose_next = False
     for part in _PIECES.split(text or ""):
         if part is None or not part.strip() or re.fullmatch(_PAUSE, part):
             continue
         if part in ("不是", "取消") or re.fullmatch(_SAID_AS, part):
-            negate_next = True
+            negate_next, choose_next = True, False
             continue
         if re.fullmatch(_REFUSED_AFTER, part):
             if out:
-                out[-1] = (out[-1][0], True)
-            negate_next = False
+                out[-1] = (out[-1][0], True, out[-1][2])
+            negate_next = choose_next = False
             continue
         if re.fullmatch(_TURNS_BACK, part):
             # "周四 哦不对 周五": what was said just before (not a filler, not the name of a slot) is wrong
             for i in range(len(out) - 1, -1, -1):
                 if not re.fullmatch(_NOT_A_VALUE, out[i][0]):
-                    out[i] = (out[i][0], True)
+                    out[i] = (out[i][0], True, out[i][2])
                     break
-            negate_next = False
+            negate_next, choose_next = False, part == "改"   # "周五改周四": 周四 chosen
             continue
         if re.fullmatch(rf"{_WRONG}|是", part):
-            negate_next = False
+            negate_next, choose_next = False, bool(re.fullmatch(_CHOOSES, part))
             continue
-        out.append((part, negate_next))
-        negate_next = False
+        out.append((part, negate_next, not negate_next and (choose_next or bool(_LED_BY_CHANGE.match(part)))))
+        negate_next = choose_next = False
     return out
 
 
 def last_said(text: str | None, read: Callable[[str], T | None]) -> T | None:
     """What `read` finds in the last piece of the message that names something and is not turned
-    down: in a correction the later words win."""
-    for piece, refused in reversed(pieces(text)):
-        if refused:
-            continue
-        value = read(piece)
-        if value:
-            return value
+    down: in a correction the later words win. A value chosen in so many words ("改成周五") wins
+    over the pieces after it that only explain ("周四我要上班")."""
+    kept = [(piece, chosen) for piece, refused, chosen in _read(text) if not refused]
+    for only_chosen in (True, False):
+        for piece, chosen in reversed(kept):
+            if only_chosen and not chosen:
+                continue
+            value = read(piece)
+            if value:
+                return value
     return None
+
+
+def chosen_first(text: str | None) -> list[str]:
+    """The pieces not turned down, to be read from the last back: those chosen in so many words
+    (改成…, 是…) first, then every one (for readers of several values at once)."""
+    kept = [(piece, chosen) for piece, refused, chosen in _read(text) if not refused]
+    return [p for p, chosen in reversed(kept) if chosen] + [p for p, _ in reversed(kept)]

@@ -61,6 +61,13 @@ class Slot:
     # May the whole message fill this free-text slot when asked? (The complaint's "what happened"
     # is not answered by a message that only says where or when: those fill their own slots.)
     accepts: Callable[[str], bool] | None = None
+    # A message that is plainly this slot's value and nothing else ("金牛区茶店子 西华苑": a place)
+    # said where another free-text slot with words of its own was asked (the time): this slot's new
+    # value, from the one held and the message, or None when the message is not plainly its.
+    plainly: Callable[[str | None, str], str | None] | None = None
+    # What the question is for, said when the citizen asks about it ("留电话干啥子？", "必须留吗"):
+    # why it is asked, whether it may be left out and how (bot.conversation.words.asks_about_the_step).
+    explain: str | None = None
 
 
 @dataclass
@@ -196,12 +203,25 @@ class Handler:
     # free-text slot: a message there is the answer, never a new request, unless it is a question
     # (the rating's call-back step: "哪里不满意" is told in words that NLU may read as a complaint).
     free_text_steps: ClassVar[tuple[str, ...]] = ()
+    # Steps of the handler's own (Form.step), or slots, where the form waits for a phone: a message
+    # giving one there answers it, whatever else the NLU reads in it (a call-back's "帮我记一下 是公积金…
+    # 的事 手机188…"), unless it asks for another service.
+    phone_steps: ClassVar[tuple[str, ...]] = ()
 
     def values_in(self, turn: "Turn") -> dict[str, str]:
         """The values for this handler's form that the turn's message gives, read by the form's own
         readers (by default its slots'). The dispatcher uses them to tell an answer the NLU read as
         another request ("社保卡补办 青羊区 下周一上午" as a social-insurance query) from a new request."""
         return slot_values(self.slots, turn.text)
+
+    def explains(self, turn: "Turn") -> str | None:
+        """The answer to a question about the step the form is at ("留电话干啥子？"): what it is for,
+        whether it may be left out and how; None when the step has none. By default the asked
+        slot's `explain`."""
+        form = turn.form
+        if form.step != "slots" or not form.asking:
+            return None
+        return next((s.explain for s in self.slots if s.name == form.asking), None)
 
     def needs_identity_for(self, entities: dict[str, str], text: str) -> bool:
         """Whether this request needs a bound citizen (some intents only sometimes do)."""

@@ -30,12 +30,12 @@ from bot.conversation import forms
 from bot.conversation.contract import Handler, Result, Services, Slot, Turn
 from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
-from bot.conversation.words import (COMPLAINT_VERBS, END_WORDS, asks_for_more, asks_the_bot, ends_the_form,
-                                    no_taken_back, says_cancel, says_yes_or_no)
+from bot.conversation.words import (COMPLAINT_VERBS, END_WORDS, asks_about_the_step, asks_for_more, asks_the_bot,
+                                    ends_the_form, no_taken_back, says_cancel, says_yes_or_no)
 from bot.core import access, metrics
 from bot.core.clock import CLOCK
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
-from bot.core.privacy import APPLICATION_NO, ID_LIKE, TAKEN_BACK, compact, mask_text, redact_text
+from bot.core.privacy import APPLICATION_NO, ID_LIKE, PHONE, TAKEN_BACK, compact, mask_text, redact_text
 from bot.nlu import contrast
 from bot.nlu.client import FALLBACK_INTENT, NluClient, NluUnavailable, Parse
 from bot.nlu.normalise import normalise
@@ -112,6 +112,18 @@ def _stated_request(text: str) -> str | None:
     if not named and _INTRODUCES.search(text) and ID_LIKE.search(text):
         named = {"bind_identity"}
     return named.pop() if len(named) == 1 else None
+
+
+# A citizen asking to be called back ("麻烦回个电话", "给我打个电话嘛", "打我手机"; not "不用回电", "一直没人回电话"):
+# a call-back request (request_human) when the NLU read no request, whatever personal details come
+# with it ("我姓何 电话138… 麻烦回个电话": the phone is the call-back's).
+_CALL_ME = re.compile(r"(?<!不)(?<!别)(?<!没)(?<!人)(?<!不用)(?<!不要)(?<!不必)"
+                      r"(?:回(?:个|一个)?电话|回电|(?:给我|跟我)打(?:个|一个)?电话|打(?:个|一个)?电话(?:给我|过来)|"
+                      r"打我(?:的)?(?:电话|手机)|(?:打电话|电话)联系我)")
+
+
+def _asks_to_be_called(text: str) -> bool:
+    return bool(_CALL_ME.search(text)) and not _TURNS_DOWN.search(text)
 
 
 def _corrects_with_a_value(text: str) -> bool:
@@ -343,6 +355,14 @@ class Dispatcher:
         if asks_for_more(msg.text) and session.more and not msg.deliberate:
             return self._more(session), "more"
 
+        if form and not msg.answer and asks_about_the_step(msg.words):
+            # "留电话干啥子？" where the form asks for a phone: what it is for and that it may be left
+            # out, the form kept as it is (never a request for a person, never the phone's answer)
+            handler = self.handlers.get(form.intent)
+            explained = handler.explains(self._turn_for(form, session, citizen, incoming, msg)) if handler else None
+            if explained:
+                return [Text(explained)], form.intent
+
         card = form is not None and self._answers_the_card(msg, form)
         if form and not card and self._cancels(msg, form, lambda: self._turn_for(form, session, citizen, incoming, msg)):
             session.form = None
@@ -491,6 +511,8 @@ class Dispatcher:
             if handler.intent != msg.intent and handler.claims(msg.words, session, msg.intent, unsure):
                 return handler.intent
         stated = _stated_request(msg.words)
+        if stated is None and unsure and "request_human" in self.handlers and _asks_to_be_called(msg.words):
+            return "request_human"   # "我姓何 电话138… 麻烦回个电话" (begin() takes the phone it gives)
         if stated is None or stated == msg.intent or stated not in self.handlers:
             return None
         return stated if unsure or stated != "bind_identity" else None
@@ -552,6 +574,13 @@ class Dispatcher:
         return (forms.carries_a_value(handler, msg.entities, words) or forms.fixes_a_held_value(form, words)
                 or bool(handler.values_in(turn())))
 
+    def _awaits_a_phone(self, form: Form) -> bool:
+        """Is the form at a step (or asking a slot) where it waits for a phone (Handler.phone_steps)?"""
+        handler = self.handlers.get(form.intent)
+        if handler is None:
+            return False
+        return (form.asking or form.step) in handler.phone_steps
+
     def _free_text_asked(self, form: Form) -> bool:
         """Is the form waiting for words of the citizen's own (a free-text slot or step)?"""
         slot = self._asked_slot(form)
@@ -589,6 +618,10 @@ class Dispatcher:
             return False
         if _BARE_VALUE.fullmatch(msg.text):
             return False   # a bare number or code is an answer (a verification code is no new request)
+        if self._awaits_a_phone(form) and PHONE.search(msg.words) and not _asks_for_another_service(msg.text, form.intent):
+            # "帮我记一下 是公积金提取被退回的事 手机188 2830 4417" where the call-back asks for a phone:
+            # the phone is the answer, whatever else the message tells
+            return False
         if intent in self.small_talk or intent not in self.handlers:
             return False
         if intent == form.intent:

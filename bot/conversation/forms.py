@@ -5,7 +5,8 @@
     take_answer()   any message while the form is open: every slot whose shape the message
                     carries (a new value replaces an old one: a correction), then the asked slot
                     from NLU's entities or, for a free-text slot, the whole message (not when the
-                    message corrects another slot, nor when it asks the bot what it is)
+                    message corrects another slot, nor when it asks the bot what it is, nor when it
+                    is plainly another slot's value: a place where the time was asked)
     next_question() every filled slot validated first (a wrong check character is pointed out at
                     once, whatever was asked), then the first missing one is asked; None once all
                     are filled and valid
@@ -116,6 +117,8 @@ def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: st
         return   # "嗯嗯", "好的": no value of any slot (a place asked is not "嗯嗯")
     if slot is not None and _skips_the_phone(handler, form, slot, said):
         return   # "不用留电话" where the time was asked: the phone skipped, the time asked again
+    if slot is not None and form.step == "slots" and _plainly_another(handler, form, slot, said):
+        return   # "金牛区茶店子 西华苑" where the time was asked: the place, and the time asked again
     recognised = _recognise(handler, said) if form.step == "slots" else {}
     form.slots.update(recognised)   # several at once, in any order; a new value corrects an old one
     if slot is not None and slot.name in recognised and slot.free_text and not slot.validate:
@@ -152,6 +155,21 @@ def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: st
         for other in handler.slots:
             if other.name not in form.slots and other.recognise is None and entities.get(other.name):
                 form.slots[other.name] = entities[other.name]
+
+
+def _plainly_another(handler: Handler, form: Form, asked: Slot, said: str) -> bool:
+    """A message that is plainly another slot's value (Slot.plainly) where a free-text slot with
+    words of its own was asked and its reader finds nothing in it: that slot takes it, nothing else."""
+    if not asked.free_text or asked.recognise is None or asked.recognise(said) or corrects(said):
+        return False
+    for other in handler.slots:
+        if other is asked or other.plainly is None:
+            continue
+        value = other.plainly(form.slots.get(other.name), said)
+        if value:
+            form.slots[other.name] = value
+            return True
+    return False
 
 
 def _skips_the_phone(handler: Handler, form: Form, asked: Slot, said: str) -> bool:

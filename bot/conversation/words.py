@@ -126,3 +126,35 @@ _ASKS_THE_BOT = re.compile(
 def asks_the_bot(text: str | None) -> bool:
     """Is the message a question to the bot about what it is (a person or a machine)?"""
     return bool(_ASKS_THE_BOT.search(text or ""))
+
+
+# A question about the step itself, where the form asks for a phone ("留电话干啥子？", "为什么要留电话",
+# "必须留吗", "不留电话可以不", "电话会不会泄露"): answered by the form (Handler.explains: what the
+# phone is for, that it may be left out, how), the form kept as it is. Not a request ("转人工"),
+# not a no ("不留"), not a question about something else ("为什么不能转人工").
+_WHAT_FOR = r"为什么|为啥|为何|干啥|干嘛|干么|干什么|做什么|做啥|搞啥|搞什么|整啥|拿来|有什么用|有啥用|啥用|什么用|用来|用处|作用|目的"
+_MUST = (r"必须|一定要|非要|非得|硬要|必填|强制|是不是要|要不要|不留(?:电话|号码|手机号?)?(?:行|可以|得行|要得|会|的话|也)|"
+         r"可以不留|能不能不留|"
+         r"可不可以不留|不给(?:行|可以|得行)|可以不给")
+_SAFE = r"泄露|泄漏|外泄|保密|安不安全|安全吗|给谁看|谁看得到|卖给|骚扰"
+_ASKS_ABOUT_STEP = re.compile(rf"{_WHAT_FOR}|{_MUST}|{_SAFE}|什么时候打|多久打|几时打")
+_DECLINES = re.compile(r"不想留|不方便留|还是不留|不留了|就不留|算了")
+_QUESTION_END = re.compile(r"[吗嘛么？?]|[不没撒]\s*$|行不行|可不可以|能不能|是不是|要不要|安不安全|会不会")
+# The words such a question is made of: once they are gone, nothing may be left (a question about
+# something else has words of its own).
+_STEP_WORDS = re.compile(rf"{_WHAT_FOR}|{_MUST}|{_SAFE}|什么时候|多久|几时|"
+                         r"电话号码|电话|手机号码?|号码|联系方式|号|你们|您|我的|我|要|的|了|这个|那个|个|都|还|就|也|是|非|"
+                         r"一定|必须|可以|可不可以|能不能|行不行|得行|要得|行|会不会|怎么样|咋个样|怎样|咋样|会|不|给|留|填|写|打给我|打过来|打来|"
+                         r"回电|回访|联系我|工作人员|他们|人家|打电话|打|来|用|提交|登记|交|[啊呀哦嘛吗呢撒哈子嘞咧么]|[\s\W_]")
+
+
+def asks_about_the_step(text: str | None) -> bool:
+    """Is the message a question about the phone step itself (why, what for, must I, is it safe)?"""
+    said = (text or "").strip()
+    if not said or len(re.sub(r"\s", "", said)) > 24 or re.search(r"\d{5,}", said):
+        return False
+    if not _ASKS_ABOUT_STEP.search(said) or not (re.search(_WHAT_FOR, said) or _QUESTION_END.search(said)):
+        return False
+    if _DECLINES.search(said):
+        return False   # "为啥子要留电话哦 我不想留": a no, said with why (the step reads it)
+    return len(_STEP_WORDS.sub("", said)) <= 1

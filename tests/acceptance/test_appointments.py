@@ -69,3 +69,17 @@ def test_appointments_system_down_midway(talk, sandbox):
     assert "大厅预约系统暂时无法访问" in c.say("1")     # the day: its free slots cannot be read
     sandbox.reset()
     assert "什么事项" in c.say("预约办事大厅")          # back up: a fresh start works
+
+
+def test_a_day_corrected_with_a_reason_naming_another_day_takes_the_day_chosen(talk, stack_runtime, travel):
+    from tests.fixtures.clock import at
+    travel(at("2026-12-07T10:00"))   # a Monday: 周四 = 12-10, 周五 = 12-11
+    c = talk()
+    c.bind(WANG)
+    c.say("预约")
+    assert "12月10日（周四）" in c.say("社保卡补办 青羊区 周四上午")
+    assert "12月11日（周五）" in c.say("不对 改成周五，周四我要上班")
+    assert "12月10日（周四）" in c.say("周四")
+    reply = c.say("是周五 周四那天我上班")   # (the reason says no "要上班" that turns 周四 down)
+    assert "12月11日（周五）" in reply
+    assert stack_runtime.sessions.load(c.user_key).form.data["date"] == "2026-12-11"

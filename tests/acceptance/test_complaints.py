@@ -59,3 +59,20 @@ def test_a_complaint_told_in_one_message_is_asked_only_for_the_contact(talk, sta
     again = c.say("不对，时间是每天凌晨一点左右")
     assert "请确认" in again and "时间：每天凌晨一点左右" in again
     assert "GD" in c.say("确认")
+
+
+def test_a_place_said_where_the_time_was_asked_is_the_place(talk, stack_runtime):
+    c = talk()
+    assert "哪里" in c.say("我要投诉，停水了都没得人通知")
+    assert "什么时候" in c.say("金牛区")
+    assert "什么时候" in c.say("茶店子 西华苑")
+    form = stack_runtime.sessions.load(c.user_key).form
+    assert form.slots["location"] == "金牛区 茶店子 西华苑" and "when" not in form.slots
+    assert "手机号" in c.say("前天")
+
+
+def test_a_time_corrected_with_a_reason_naming_another_time_takes_the_time_chosen(talk, stack_runtime):
+    c = talk()
+    assert "手机号" in c.say("投诉 锦江区东大街 前天半夜施工")
+    assert "手机号" in c.say("时间说错了 是昨晚 前天我出差了")
+    assert stack_runtime.sessions.load(c.user_key).form.slots["when"] == "昨晚"

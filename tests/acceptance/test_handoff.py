@@ -70,3 +70,18 @@ def test_outside_office_hours_a_call_back(talk, stack_runtime, travel, when):
     assert re.search(r"GD" + when.strftime("%Y%m%d") + r"\d{6}", reply)
     [task] = stack_runtime.services.callbacks.open_tasks()
     assert task["reason"] == "handoff_after_hours" and task["order_no"] in reply
+
+
+@pytest.mark.parametrize("said", ["我姓何 电话13812345678 麻烦回个电话", "麻烦回个电话 13812345678 何女士"])
+def test_a_call_back_asked_for_with_personal_details_takes_the_phone(talk, stack_runtime, travel, said):
+    travel(SATURDAY_20)
+    c = talk()
+    reply = c.say(said)
+    assert "工单号 GD" in reply and "手机号" not in reply
+    [task] = stack_runtime.services.callbacks.open_tasks()
+    assert task["phone_masked"] == "138****5678"
+    # and in the call-back's own flow, with other details around the phone
+    c = talk()
+    c.say("转人工")
+    assert "工单号 GD" in c.say("帮我记一下 是公积金提取被退回的事 手机188 2830 4417")
+    assert {t["phone_masked"] for t in stack_runtime.services.callbacks.open_tasks()} == {"138****5678", "188****4417"}

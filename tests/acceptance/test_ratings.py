@@ -143,3 +143,17 @@ def test_a_call_back_declined_in_other_words_and_a_bad_level_changed_to_another(
     c.say("不满意")
     c.say("点错了 应该是非常不满意")
     assert stack_runtime.sessions.load(c.user_key).form.data["level"] == "非常不满意"
+
+
+def test_a_question_about_the_call_backs_phone_is_answered_and_the_call_back_kept(talk, stack_runtime):
+    """The model may read "留电话干啥子？" as a request for a person or as out of scope: neither."""
+    c = talk()
+    c.bind(WANG)
+    c.say("社保缴费记录")
+    assert "手机号" in c.say("不满意")
+    for question in ("留电话干啥子？", "为什么要留电话", "必须留吗", "电话会不会泄露", "不留电话可以不"):
+        reply = c.say(question)
+        assert "不是必须" in reply and "不留" in reply and "转接" not in reply and "已记下" not in reply, question
+        form = stack_runtime.sessions.load(c.user_key).form
+        assert form.intent == "rate_service" and form.step == "contact"
+    assert "138****0001" in c.say("13880000001")

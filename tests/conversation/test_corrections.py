@@ -144,3 +144,46 @@ def test_a_cancel_turned_down_is_no_cancel():
     assert not says_cancel("等哈 我去拿身份证 莫取消哈")
     assert not says_cancel("别取消")
     assert says_cancel("取消吧")
+
+
+@pytest.mark.parametrize("text, day", [
+    ("不对 改成周五，周四我要上班", dt.date(2026, 11, 20)),
+    ("是周五 周四那天我上班", dt.date(2026, 11, 20)),
+    ("不对，应该是周五 周四我值班", dt.date(2026, 11, 20)),
+    ("改周五，周四去不到", dt.date(2026, 11, 20)),
+    ("换到下周二 下周一我在外地", dt.date(2026, 11, 24)),
+    ("日期改成后天 明天我得去医院", dt.date(2026, 11, 18)),
+    # a value chosen and then itself taken back, or chosen again: the later choice
+    ("改成周五 哦不对 周四", dt.date(2026, 11, 19)),
+    ("改成周五吧 算了还是周四", dt.date(2026, 11, 19)),
+])
+def test_a_value_chosen_in_so_many_words_wins_over_the_day_named_in_its_reason(text, day):
+    assert _day(text) == day
+
+
+@pytest.mark.parametrize("text, when", [
+    ("时间说错了 是昨晚 不是前天", "昨晚"),
+    ("时间说错了 是昨晚 前天我出差了", "昨晚"),
+    ("说错了 应该是上周五 周六我不在家", "上周五"),
+    ("时间错了 是前天晚上 昨天我出差了根本不在", "前天晚上"),
+    ("不对 改成每天早上 晚上倒是没听到", "每天早上"),
+])
+def test_a_complaints_time_chosen_in_so_many_words_wins_over_the_time_in_its_reason(text, when):
+    from bot.city.complaint_parts import time_in
+    assert time_in(text) == when
+
+
+@pytest.mark.parametrize("text", ["留电话干啥子？", "为什么要留电话", "必须留吗", "不留电话可以不", "电话会不会泄露", "你们要我电话做啥",
+                                  "一定要留手机号吗？", "留电话有啥用", "为啥子要我的号码哦", "不留行不行", "电话是拿来干嘛的",
+                                  "工作人员打电话来干啥子？", "可以不留吗", "不留电话会怎么样"])
+def test_a_question_about_the_phone_step_itself(text):
+    from bot.conversation.words import asks_about_the_step
+    assert asks_about_the_step(text)
+
+
+@pytest.mark.parametrize("text", ["转人工", "不留", "不用留电话", "电话就不留了吧", "为什么不能转人工", "13812345678",
+                                  "你们打我电话嘛 18227613308", "为什么查不到我的公积金", "反映问题要多久才有结果？",
+                                  "等了很久也没有人回复", "你们电话是多少", "找工作人员", "为啥子要留电话哦 我不想留"])
+def test_no_question_about_the_phone_step(text):
+    from bot.conversation.words import asks_about_the_step
+    assert not asks_about_the_step(text)

@@ -620,3 +620,139 @@ def test_the_bookings_values_are_read_without_asking_any_backend():
     turn = Turn(incoming=None, text="青羊区 下周一上午", parse=None, slots={}, form=form, session=Session(),
                 citizen=None, services=None)
     assert BookAppointment().values_in(turn).keys() == {"district", "date", "part"}
+
+
+@pytest.mark.parametrize("said", ["不对 改成周五，周四我要上班", "是周五 周四那天我上班", "换成周五嘛 周四我走不开的",
+                                  "改周五，周四去不到"])
+def test_a_booking_corrected_with_a_reason_naming_another_day_takes_the_day_chosen(chat, fake_runtime, travel, said):
+    travel(at("2026-12-07T10:00"))   # a Monday: 周四 = 12-10, 周五 = 12-11
+    chat.bind(WANG)
+    chat.say("预约")
+    assert "12月10日（周四）" in chat.say("社保卡补办 青羊区 周四上午")
+    reply = chat.say(said)
+    assert "12月11日（周五）" in reply and "已取消" not in reply
+    assert fake_runtime.sessions.load(chat.user_key).form.data["date"] == "2026-12-11"
+
+
+@pytest.mark.parametrize("said, when", [("时间说错了 是昨晚 不是前天", "昨晚"), ("时间说错了 是昨晚 前天我出差了", "昨晚"),
+                                        ("说错了 应该是上周六 周日我不在屋头", "上周六")])
+def test_a_complaints_time_corrected_with_a_reason_naming_another_time_takes_the_time_chosen(chat, fake_runtime,
+                                                                                          said, when):
+    chat.say("我要投诉")
+    chat.say("楼上半夜拖椅子")
+    chat.say("金牛区营门口路")
+    assert "手机号" in chat.say("前天")
+    assert "手机号" in chat.say(said)
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.slots["when"] == when and form.asking == "contact"
+
+
+@pytest.mark.parametrize("said, place", [("茶店子 西华苑", "金牛区 茶店子 西华苑"), ("金牛区茶店子 西华苑", "金牛区茶店子 西华苑"),
+                                         ("就在九里堤那个万达广场", "金牛区 就在九里堤那个万达广场")])
+def test_a_place_said_where_the_complaint_asked_when_is_its_place_and_when_is_asked_again(chat, fake_runtime,
+                                                                                        said, place):
+    assert "什么时候" in chat.say("投诉 金牛区停水了都没得人通知")
+    assert "什么时候" in chat.say(said)
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.slots["location"] == place and "when" not in form.slots and form.asking == "when"
+    assert "手机号" in chat.say("前天开始的")
+    assert fake_runtime.sessions.load(chat.user_key).form.slots["when"] == "前天开始的"
+
+
+def test_a_time_said_where_the_complaint_asked_where_is_its_time_and_where_is_asked_again(chat, fake_runtime):
+    chat.say("我要投诉")
+    assert "在哪里" in chat.say("外卖电动车在人行道上乱骑")
+    assert "在哪里" in chat.say("就刚刚")
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.slots["when"] == "就刚刚" and "location" not in form.slots
+    assert "手机号" in chat.say("成华区建设路 万科城")
+
+
+# Questions about a phone step itself (why, what for, must I, is it safe): answered, the form kept
+# as it is. (工作人员… is a request for a person to the keyword NLU, as the model may read any of them.)
+PHONE_STEP_QUESTIONS = ("留电话干啥子？", "必须留吗", "工作人员打电话来干啥子？", "电话会不会泄露", "不留电话可以不")
+
+
+def test_a_question_about_the_ratings_phone_step_is_answered_and_the_call_back_kept(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("社保")
+    assert "手机号" in chat.say("不满意")
+    for question in PHONE_STEP_QUESTIONS:
+        reply = chat.say(question)
+        assert "人力资源和社会保障局" in reply and "不是必须" in reply and "不留" in reply, question
+        assert "转接" not in reply and "已记下" not in reply and "非工作时间" not in reply
+        form = fake_runtime.sessions.load(chat.user_key).form
+        assert form.intent == "rate_service" and form.step == "contact" and form.data["comments"] == 0
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert not task.get("notes") and fake_runtime.services.handoff.state_of(chat.user_key).in_handoff is False
+    assert "138****0009" in chat.say("13880000009")
+
+
+def test_a_question_about_the_complaints_phone_step_is_answered_and_the_form_kept(chat, fake_runtime):
+    chat.say("我要投诉")
+    chat.say("楼下烧烤油烟太大")
+    chat.say("武侯区玉林北路")
+    assert "手机号" in chat.say("每天晚上")
+    held = dict(fake_runtime.sessions.load(chat.user_key).form.slots)
+    for question in PHONE_STEP_QUESTIONS + ("为什么要留电话 不留能不能提交",):
+        reply = chat.say(question)
+        assert "承办部门" in reply and "不是必须" in reply and "不留" in reply, question
+        form = fake_runtime.sessions.load(chat.user_key).form
+        assert form.intent == "file_complaint" and form.asking == "contact" and form.slots == held
+        assert len(form.data["said"]) == 4   # the questions are no part of the complaint
+    assert "联系电话：未留" in chat.say("不留")
+
+
+def test_a_question_about_the_call_back_phone_step_is_answered_and_the_call_back_kept(chat, fake_runtime, travel):
+    travel(OFFICE_CLOSED)
+    assert "非工作时间" in chat.say("转人工")
+    for question in PHONE_STEP_QUESTIONS:
+        reply = chat.say(question)
+        assert "回电" in reply and "不是必须" in reply and "不留" in reply and "工单号" not in reply, question
+        form = fake_runtime.sessions.load(chat.user_key).form
+        assert form.intent == "request_human" and form.step == "phone"
+    assert fake_runtime.services.callbacks.open_tasks() == []
+    assert "工单号 GD" in chat.say("13880000009")
+
+
+@pytest.mark.parametrize("said", ["我姓何 电话13812345678 麻烦回个电话", "麻烦回个电话 13812345678 何女士",
+                                  "我是何建华 电话是138 1234 5678 请你们回电", "何女士 13812345678 上班了打我电话嘛"])
+def test_a_call_back_asked_for_with_personal_details_as_the_opening_message_takes_the_phone(chat, fake_runtime,
+                                                                                            travel, said):
+    travel(OFFICE_CLOSED)
+    reply = chat.say(said)
+    assert "工单号 GD" in reply and "手机号" not in reply
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["reason"] == "handoff_after_hours" and task["phone_masked"] == "138****5678"
+    order = fake_runtime.adapters.workorders.get(task["order_no"], None)
+    assert order.contact_phone_masked == "138****5678"
+    assert fake_runtime.sessions.load(chat.user_key).form is None
+
+
+@pytest.mark.parametrize("said", ["帮我记一下 是公积金提取被退回的事 手机188 2830 4417",
+                                  "我姓何 18828304417 社保卡的事 你们啥时候打过来？",
+                                  "何 188 2830 4417 医保报销的事情 麻烦回个电话"])
+def test_a_call_back_phone_given_with_other_details_in_the_request_human_flow_is_taken(chat, fake_runtime, travel,
+                                                                                       said):
+    travel(OFFICE_CLOSED)
+    assert "非工作时间" in chat.say("转人工")
+    reply = chat.say(said)
+    assert "工单号 GD" in reply and "核实您的身份" not in reply
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["phone_masked"] == "188****4417"
+
+
+def test_a_call_back_phone_given_with_a_question_at_the_ratings_phone_step_is_taken(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("社保")
+    chat.say("不满意")
+    reply = chat.say("我姓何 13880000009 社保的事你们啥时候打过来？")
+    assert "138****0009" in reply and "工单号 GD" in reply
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["reason"] == "bad_rating" and task["phone_masked"] == "138****0009"
+
+
+@pytest.mark.parametrize("said", ["一直没人回电话", "不用回电了 谢谢", "你们都不回电话"])
+def test_words_about_calls_that_ask_for_none_are_no_call_back(said):
+    from bot.conversation.dispatcher import _asks_to_be_called
+    assert not _asks_to_be_called(said)

@@ -1,6 +1,8 @@
 """The form engine on its own: slots pre-filled, asked in order, validated, given up on."""
 from __future__ import annotations
 
+import pytest
+
 from bot.conversation import forms
 from bot.conversation.contract import Handler, Slot, SlotInvalid
 from bot.core.messages import Text
@@ -260,3 +262,42 @@ def test_a_turned_down_word_followed_by_the_name_of_another_slot_replaces_nothin
                                       when="昨天下午四点")
     forms.take_answer(handler, form, {}, "不对 是昨天上午 不是下午 地方是光华大道三段")
     assert "地方" not in form.slots["content"] and "地方" not in form.slots["when"]
+
+
+@pytest.mark.parametrize("said, place", [
+    ("金牛区茶店子 西华苑", "金牛区茶店子 西华苑"), ("西华苑", "金牛区 西华苑"), ("就在茶店子IFS背后那边", "金牛区 就在茶店子IFS背后那边"),
+    ("高新区天府三街 新希望大厦", "高新区天府三街 新希望大厦"), ("双流区黄甲街道", "双流区黄甲街道"), ("九里堤那个万达广场", "金牛区 九里堤那个万达广场"),
+])
+def test_a_place_given_where_the_time_was_asked_is_the_place_and_the_time_is_asked_again(said, place):
+    handler, form = _complaint_asking("when", content="停水了都没得人通知", location="金牛区")
+    forms.take_answer(handler, form, {}, said)
+    assert form.slots == {"content": "停水了都没得人通知", "location": place}
+    assert forms.next_question(handler, form).replies[0].text.startswith("大概是什么时候")
+
+
+def test_a_place_given_where_the_time_was_asked_is_added_to_the_place_held():
+    handler, form = _complaint_asking("when", content="停水了都没得人通知", location="金牛区")
+    forms.take_answer(handler, form, {}, "茶店子 西华苑")
+    assert form.slots["location"] == "金牛区 茶店子 西华苑" and "when" not in form.slots
+    # the held place said again with more: the message is the place; another district: the place
+    handler, form = _complaint_asking("when", content="停水", location="金牛区")
+    forms.take_answer(handler, form, {}, "金牛区茶店子 西华苑")
+    assert form.slots["location"] == "金牛区茶店子 西华苑" and "when" not in form.slots
+    handler, form = _complaint_asking("when", content="停水", location="武侯区玉林路")
+    forms.take_answer(handler, form, {}, "金牛区茶店子 西华苑")
+    assert form.slots["location"] == "金牛区茶店子 西华苑" and "when" not in form.slots
+
+
+@pytest.mark.parametrize("said", ["金牛区的工地好吵", "就在楼下", "不晓得", "金牛区茶店子 昨天晚上", "茶店子",
+                                  "西华苑是不是归金牛区管", "你们打我电话嘛 18227613308"])
+def test_an_answer_that_is_not_plainly_a_place_is_no_place_said_where_the_time_was_asked(said):
+    from bot.city.complaint_parts import plain_place
+    assert plain_place(None, said) is None and plain_place("金牛区", said) is None
+
+
+@pytest.mark.parametrize("said", ["刚刚", "一直都这样", "半个小时前", "大概刚才"])
+def test_a_time_given_where_the_place_was_asked_is_the_time_and_the_place_is_asked_again(said):
+    handler, form = _complaint_asking("location", content="有人在小区里遛狗不牵绳")
+    forms.take_answer(handler, form, {}, said)
+    assert form.slots == {"content": "有人在小区里遛狗不牵绳", "when": said}
+    assert forms.next_question(handler, form).replies[0].text.startswith("问题发生在哪里")
