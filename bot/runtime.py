@@ -16,6 +16,7 @@ from pathlib import Path
 from adapters import Adapters, build_adapters
 from bot.core.privacy import configure_pseudonyms
 from bot.channels.hotline import HotlineIngestor
+from bot.channels.hotline import call_model
 from bot.channels.miniprogram import MiniProgram
 from bot.channels.miniprogram_api import ChatRules, MiniProgramApi
 from bot.channels.partner_api import PartnerApi
@@ -132,7 +133,7 @@ class Runtime:
                                workorders=self.adapters.workorders, hub=self.hub, workers=workers,
                                pepper=self.settings.security.hash_pepper, catalogue=self.services.catalogue,
                                keep_heard=self.records.heard.keep_many if self.records else None,
-                               parse_many=self.nlu.parse_many)
+                               parse_many=self.nlu.parse_many, call_model=call_model.current())
 
     @cached_property
     def crosscheck_settings(self) -> CrosscheckSettings:

@@ -45,6 +45,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--gold", required=True, type=Path, help="the labels, one JSON object per call_id")
     p.add_argument("--misses", action="store_true", help="list every call that went wrong")
     p.add_argument("--json", type=Path, help="also write the figures and the misses to this file")
+    p.add_argument("--rules-only", action="store_true",
+                   help="without the model of the whole call (call_model.py): the rules alone, for comparison")
     p.add_argument("--start-nlu", action="store_true", help="start a Rasa server when none answers at NLU_URL")
     return p.parse_args(argv)
 
@@ -131,6 +133,8 @@ def main(argv=None) -> int:
     try:
         runtime = build_runtime(settings)
         ingestor = runtime.hotline(workers=1)
+        if args.rules_only:
+            ingestor.call_model = None
         predicted: dict[str, dict] = {}
         with args.file.open("rb") as f:
             for item in read_jsonl(f):

@@ -21,6 +21,7 @@ from bot.nlu.client import NluUnavailable, Parse
 
 from bot.core.privacy import compact, keyed_hash
 
+from bot.channels.hotline.call_model import CallModel
 from bot.channels.hotline.picture import Heard, place_key
 from bot.channels.hotline.queries import act_on_query
 from bot.channels.hotline.registry import CallRegistry, Claim
@@ -64,9 +65,11 @@ class HotlineIngestor:
     def __init__(self, *, parse: Callable[[str], Parse], routing: Mapping[str, str], min_confidence: float,
                  purposes: frozenset[str], workorders, hub: RedisHub, workers: int = 4, pepper: bytes = b"",
                  catalogue=None, keep_heard: Callable[[list[dict]], object] | None = None,
-                 parse_many: Callable[[list[str]], list[Parse]] | None = None):
+                 parse_many: Callable[[list[str]], list[Parse]] | None = None,
+                 call_model: CallModel | None = None):
         self.parse = parse
         self.parse_many = parse_many    # the same, a call's turns at once (NluClient.parse_many)
+        self.call_model = call_model    # purpose and topic of the whole call (None: the rules alone)
         self.routing = routing
         self.min_confidence = min_confidence
         self.purposes = purposes
@@ -87,7 +90,7 @@ class HotlineIngestor:
         """What the call was about, without filing anything (also what `make hotline-eval` measures).
         Raises NluUnavailable when the NLU does not answer."""
         turns = parse_caller_turns(call, self.parse, self.parse_many)
-        return analyse(call, turns, self.routing, self.min_confidence, self.purposes)
+        return analyse(call, turns, self.routing, self.min_confidence, self.purposes, self.call_model)
 
     def process(self, call: Call) -> CallOutcome:
         """One call, start to end. Never raises: a failure is the outcome's reason."""
@@ -103,7 +106,7 @@ class HotlineIngestor:
             log.warning("hotline call %s (line %d): NLU unavailable: %s", call.call_id, call.line, e)
             return CallOutcome(call.line, call.call_id, failure=f"NLU unavailable: {e}", nlu_failed=True)
         try:
-            analysis = analyse(call, turns, self.routing, self.min_confidence, self.purposes)
+            analysis = analyse(call, turns, self.routing, self.min_confidence, self.purposes, self.call_model)
             filed = self.orders.file(call, analysis) if analysis.is_complaint else None
             query = None if analysis.is_complaint or self.catalogue is None else \
                 act_on_query(call, analysis, self.catalogue, self.workorders)

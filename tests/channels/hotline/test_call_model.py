@@ -1,0 +1,137 @@
+"""The model of a whole call (call_model.py): its arithmetic is sklearn's, its file loads without
+pickle and follows its data, and analyse() lets it decide the purpose and topic except where it
+says "complaint" without seeing which problem while the rules read a query."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from bot.channels.hotline import call_model as cm
+from bot.channels.hotline.transcripts import read_array
+from bot.channels.hotline.understanding import TurnParse, analyse
+from bot.nlu.client import Parse
+from handlers.registry import build_handlers
+from tests.fixtures.hotline import call
+
+PURPOSES = frozenset(i for i, h in build_handlers().items() if h.purpose)
+ROUTING = {"noise": "生态环境局", "wages": "人力资源和社会保障局", "other": "12345 热线办公室"}
+
+
+@pytest.fixture(scope="module")
+def small_set():
+    """One labelled set (the 100-call eval set): enough for the arithmetic, quick to fit."""
+    return cm.labelled_calls(["eval"])
+
+
+def test_predictions_are_exactly_those_of_the_sklearn_pipeline(small_set):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    model = cm.train(small_set)
+    texts = [cm.call_text(c) for c, _ in small_set]
+    vec = TfidfVectorizer(analyzer="char", ngram_range=cm.NGRAMS, min_df=cm.MIN_DF, sublinear_tf=True)
+    lr = LogisticRegression(C=cm.C, max_iter=3000).fit(vec.fit_transform(texts), [g["intent"] for _, g in small_set])
+    # calls the model never saw too: another set's, with words outside the vocabulary
+    unseen = cm.labelled_calls(["heldout"])[:40]
+    for c in [c for c, _ in small_set[:40]] + [c for c, _ in unseen]:
+        p = lr.predict_proba(vec.transform([cm.call_text(c)]))[0]
+        r = model.read(c)
+        assert r.intent == lr.classes_[p.argmax()]
+        assert r.intent_p == pytest.approx(p.max(), abs=1e-9)
+
+
+def test_a_call_with_no_known_character_gets_the_prior_not_an_error(small_set):
+    model = cm.train(small_set)
+    [c] = read_array([call("CM-empty", "ⅫⅫⅫ")])
+    r = model.read(c)
+    assert r.intent in model.purpose.classes and 0 < r.intent_p < 1
+
+
+def test_saved_model_loads_without_pickle_and_reads_the_same(small_set, tmp_path):
+    model = cm.train(small_set)
+    path = tmp_path / "hotline-x.npz"
+    cm.save(model, path)
+    with np.load(path, allow_pickle=False) as z:    # would raise on any pickled object
+        assert set(z.files) >= {"grams", "idf", "purpose_coef", "topic_coef"}
+    again = cm.load(path)
+    for c, _ in small_set[:30]:
+        assert again.read(c) == model.read(c)
+
+
+def test_the_fingerprint_follows_the_training_data(tmp_path):
+    for name in ("eval",):
+        shutil.copytree(cm.HOTLINE_SETS / name, tmp_path / name)
+    before = cm.fingerprint(["eval"], tmp_path)
+    assert cm.fingerprint(["eval"], tmp_path) == before
+    gold = tmp_path / "eval" / "gold.jsonl"
+    lines = gold.read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    first["intent"] = "thank" if first["intent"] != "thank" else "out_of_scope"
+    gold.write_text("\n".join([json.dumps(first, ensure_ascii=False)] + lines[1:]) + "\n", encoding="utf-8")
+    assert cm.fingerprint(["eval"], tmp_path) != before
+
+
+def test_malformed_lines_of_a_labelled_set_are_not_training_examples(tmp_path):
+    d = tmp_path / "mixed"
+    d.mkdir()
+    good = call("CM-1", "我们楼下KTV天天唱到半夜", "麻烦你们管一下")
+    (d / "calls.jsonl").write_text("\n".join([json.dumps(good, ensure_ascii=False), "{not json",
+                                               json.dumps({"call_id": "CM-2", "turns": "x"})]) + "\n",
+                                    encoding="utf-8")
+    (d / "gold.jsonl").write_text("\n".join(json.dumps({"call_id": i, "intent": "file_complaint", "topic": "noise"})
+                                            for i in ("CM-1", "CM-2")) + "\n", encoding="utf-8")
+    got = cm.labelled_calls(["mixed"], tmp_path)
+    assert [c.call_id for c, _ in got] == ["CM-1"]
+
+
+# -- how analyse() uses a reading -------------------------------------------------------------
+class Fixed:
+    """A stand-in model with a fixed reading (a unit test of analyse's choice, not of the model)."""
+
+    def __init__(self, reading):
+        self.reading = reading
+
+    def read(self, _call):
+        return self.reading
+
+
+def understood(c, *intents):
+    return [TurnParse(i, t, Parse(t, intent, 0.95)) for i, (t, intent) in enumerate(zip(c.caller_texts(), intents))]
+
+
+def test_the_model_decides_the_purpose_and_the_topic_routes_the_complaint():
+    [c] = read_array([call("CM-3", "我想查下公积金余额", "还有楼下那个KTV天天唱到半夜，你们管一下")])
+    turns = understood(c, "query_housing_fund", "query_housing_fund")
+    a = analyse(c, turns, ROUTING, 0.5, PURPOSES, Fixed(cm.Reading("file_complaint", 0.8, "noise", 0.9)))
+    assert (a.intent, a.topic, a.department) == ("file_complaint", "noise", "生态环境局")
+    assert a.secondary_intents == ["query_housing_fund"]     # the rules' query, asked on the way
+    rules = analyse(c, turns, ROUTING, 0.5, PURPOSES)
+    assert rules.intent == "query_housing_fund"
+
+
+def test_a_grumble_the_rules_took_for_a_complaint_is_not_listed_beside_the_models_query():
+    [c] = read_array([call("CM-4", "我要投诉你们，公积金到现在都没到账", "我就想晓得好久到")])
+    turns = understood(c, "file_complaint", "query_housing_fund")
+    a = analyse(c, turns, ROUTING, 0.5, PURPOSES, Fixed(cm.Reading("query_housing_fund", 0.7, None, 0.0)))
+    assert (a.intent, a.topic, a.department) == ("query_housing_fund", None, None)
+    assert "file_complaint" not in a.secondary_intents
+
+
+def test_an_unsure_complaint_of_the_model_leaves_the_rules_query():
+    [c] = read_array([call("CM-5", "我爸的退休工资这个月还没发", "拖起拖起的")])
+    turns = understood(c, "query_social_security", "query_social_security")
+    unsure = cm.Reading("file_complaint", 0.75, "wages", 0.3)
+    sure = cm.Reading("file_complaint", 0.75, "wages", 0.8)
+    assert analyse(c, turns, ROUTING, 0.5, PURPOSES, Fixed(unsure)).intent == "query_social_security"
+    a = analyse(c, turns, ROUTING, 0.5, PURPOSES, Fixed(sure))
+    assert (a.intent, a.department) == ("file_complaint", "人力资源和社会保障局")
+
+
+def test_a_topic_outside_the_routing_goes_to_the_office():
+    [c] = read_array([call("CM-6", "我们小区的流浪狗咬人了", "你们派人来处理一下")])
+    turns = understood(c, "file_complaint", "file_complaint")
+    a = analyse(c, turns, ROUTING, 0.5, PURPOSES, Fixed(cm.Reading("file_complaint", 0.9, "healthcare", 0.9)))
+    assert (a.topic, a.department) == ("healthcare", "12345 热线办公室")
