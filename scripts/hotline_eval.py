@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from bot.channels.hotline import read_jsonl  # noqa: E402
 from bot.channels.hotline.transcripts import Call  # noqa: E402
 from bot.core.settings import load_settings  # noqa: E402
+from bot.channels.hotline import call_model  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
 from scripts import nlu_model  # noqa: E402
 from scripts.devstack import Part, http_ok  # noqa: E402
@@ -132,6 +133,8 @@ def main(argv=None) -> int:
     part = ensure_nlu(settings.nlu.url, args.start_nlu)
     try:
         runtime = build_runtime(settings)
+        if not args.rules_only:
+            call_model.current(train_if_missing=True)   # a command may train it; the service only loads it
         ingestor = runtime.hotline(workers=1)
         if args.rules_only:
             ingestor.call_model = None

@@ -43,6 +43,7 @@ from bot.core.clock import CLOCK  # noqa: E402
 from bot.core.errors import ConfigError  # noqa: E402
 from bot.core.settings import load_settings  # noqa: E402
 from bot.nlu.client import NluUnavailable  # noqa: E402
+from bot.channels.hotline import call_model  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
 
 MAX_LISTED = 30   # bad lines / failed calls printed; summary.json has them all
@@ -177,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     summary = Summary.restore(start.summary) if start else Summary()
     started, started_at = time.time(), CLOCK.now()
+    call_model.current(train_if_missing=True)   # a command may train it; the service only loads it
     ingestor = runtime.hotline(workers=args.workers)
     # The gazetteer and the charts' library are loaded while the first calls wait on the NLU: not
     # by every worker at once when their first call needs places, nor after the last call.

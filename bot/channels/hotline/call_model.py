@@ -21,7 +21,9 @@ import json
 import logging
 import math
 import os
+import re
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +41,7 @@ COMPLAINT = "file_complaint"
 VERSION = "1"       # bump when the features or the learner change: the fingerprint follows it
 NGRAMS = (1, 3)
 MIN_DF = 2
+_WHITESPACE_RUNS = re.compile(r"\s\s+")     # sklearn's own: a single tab or newline stays as it is
 C = 30.0            # weak regularisation: leave-one-set-out accuracy was flat from 10 to 100
 
 
@@ -70,8 +73,8 @@ class _Linear:
         import numpy as np
         z = vals @ self.coef[idx] + self.intercept if len(idx) else self.intercept.copy()
         if len(self.classes) == 2:      # sklearn keeps one column for two classes
-            p1 = 1.0 / (1.0 + math.exp(-float(z[0])))
-            return (self.classes[1], p1) if p1 >= 0.5 else (self.classes[0], 1.0 - p1)
+            p1 = 0.5 * (1.0 + math.tanh(float(z[0]) / 2.0))     # the logistic function, never overflowing
+            return (self.classes[1], p1) if p1 > 0.5 else (self.classes[0], 1.0 - p1)
         z = z - z.max()
         e = np.exp(z)
         p = e / e.sum()
@@ -92,9 +95,9 @@ class CallModel:
 
     def features(self, text: str):
         """The TF-IDF row of `text` as (indices, values), as sklearn's TfidfVectorizer computes it
-        (lower case, whitespace runs as one space, char n-grams, 1 + log tf, idf, l2 norm)."""
+        (lower case, runs of two or more whitespace characters as one space, char n-grams, 1 + log tf, idf, l2 norm)."""
         import numpy as np
-        text = " ".join(text.lower().split())
+        text = _WHITESPACE_RUNS.sub(" ", text.lower())
         vocab = self.vocabulary
         ids = [vocab[g] for n in range(NGRAMS[0], NGRAMS[1] + 1)
                for g in (text[i:i + n] for i in range(len(text) - n + 1)) if g in vocab]
@@ -107,7 +110,10 @@ class CallModel:
         return idx, (vals / norm if norm else vals)
 
     def read(self, call: Call) -> Reading:
-        idx, vals = self.features(call_text(call))
+        return self.read_text(call_text(call))
+
+    def read_text(self, text: str) -> Reading:
+        idx, vals = self.features(text)
         intent, p = self.purpose.best(idx, vals)
         topic, tp = self.topic.best(idx, vals) if intent == COMPLAINT else (None, 0.0)
         return Reading(intent, p, topic, tp)
@@ -136,13 +142,23 @@ def labelled_calls(sets=TRAINING_SETS, base: Path = HOTLINE_SETS) -> list[tuple[
 
 
 def fingerprint(sets=TRAINING_SETS, base: Path = HOTLINE_SETS) -> str:
-    import sklearn
-    h = hashlib.sha256(f"{VERSION}|{NGRAMS}|{MIN_DF}|{C}|{sklearn.__version__}".encode())
-    h.update(Path(__file__).read_bytes())
+    """Of the training sets, this code, the transcript reader that makes the examples and the
+    scikit-learn pinned in requirements.txt (read as text: no import of sklearn to serve)."""
+    h = hashlib.sha256(f"{VERSION}|{NGRAMS}|{MIN_DF}|{C}|{_pinned_sklearn()}".encode())
+    for source in (Path(__file__), Path(__file__).with_name("transcripts.py")):
+        h.update(source.read_bytes())
     for name in sets:
         for f in ("calls.jsonl", "gold.jsonl"):
             h.update(name.encode() + b"/" + f.encode() + b"\0" + (base / name / f).read_bytes())
     return h.hexdigest()[:16]
+
+
+def _pinned_sklearn() -> str:
+    try:
+        lines = (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return "-"
+    return next((line.strip() for line in lines if line.startswith("scikit-learn==")), "-")
 
 
 def train(examples: list[tuple[Call, dict]], fp: str = "") -> CallModel:
@@ -165,56 +181,91 @@ def model_path(fp: str) -> Path:
 
 
 def save(model: CallModel, path: Path) -> None:
-    """numpy's npz, no pickle: loading a model file runs no code."""
+    """numpy's npz, no pickle: loading a model file runs no code. Written to a temporary file,
+    synced and renamed (a reader, or a crash, never leaves half a model under the real name),
+    readable by every user like the NLU model beside it (the service may run as another user)."""
     import numpy as np
     path.parent.mkdir(parents=True, exist_ok=True)
     grams = sorted(model.vocabulary, key=model.vocabulary.get)
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as f:
-        np.savez_compressed(f, grams=np.array(grams, dtype=str), idf=model.idf,
-                            purpose_classes=np.array(model.purpose.classes, dtype=str),
-                            purpose_coef=model.purpose.coef, purpose_intercept=model.purpose.intercept,
-                            topic_classes=np.array(model.topic.classes, dtype=str),
-                            topic_coef=model.topic.coef, topic_intercept=model.topic.intercept)
-    os.replace(f.name, path)     # atomic: a reader never sees half a model
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".hotline-", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez_compressed(f, grams=np.array(grams, dtype=str), idf=model.idf,
+                                purpose_classes=np.array(model.purpose.classes, dtype=str),
+                                purpose_coef=model.purpose.coef, purpose_intercept=model.purpose.intercept,
+                                topic_classes=np.array(model.topic.classes, dtype=str),
+                                topic_coef=model.topic.coef, topic_intercept=model.topic.intercept)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def load(path: Path, fp: str = "") -> CallModel:
+    """A saved model; ValueError when the file is not one (truncated, another format, shapes that
+    do not fit together)."""
+    import zipfile
     import numpy as np
-    with np.load(path, allow_pickle=False) as z:
-        vocabulary = {str(g): i for i, g in enumerate(z["grams"])}
-        # coef is stored features × classes; _Linear takes classes × features (sklearn's shape)
-        return CallModel(vocabulary, z["idf"],
-                         _Linear(z["purpose_classes"], z["purpose_coef"].T, z["purpose_intercept"]),
-                         _Linear(z["topic_classes"], z["topic_coef"].T, z["topic_intercept"]), fp)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            grams, idf = z["grams"], z["idf"]
+            parts = [(z[f"{k}_classes"], z[f"{k}_coef"], z[f"{k}_intercept"]) for k in ("purpose", "topic")]
+    except (zipfile.BadZipFile, EOFError, KeyError, OSError, ValueError) as e:
+        raise ValueError(f"{path.name}: not a hotline call model ({type(e).__name__})") from e
+    for classes, coef, intercept in parts:     # coef is stored features × classes
+        if coef.shape[0] != len(grams) or len(idf) != len(grams) or intercept.shape[0] != coef.shape[1] \
+                or coef.shape[1] not in (len(classes), 1):
+            raise ValueError(f"{path.name}: not a hotline call model (shapes)")
+    vocabulary = {str(g): i for i, g in enumerate(grams)}
+    purpose, topic = (_Linear(c, w.T, b) for c, w, b in parts)
+    return CallModel(vocabulary, idf, purpose, topic, fp)
 
 
 def ensure() -> Path:
-    """The model file for the current training data: trained and saved when missing."""
+    """The model file for the current training data: trained and saved when missing (the
+    command line and the image build do this; a serving process only loads: current())."""
     fp = fingerprint()
     path = model_path(fp)
     if not path.exists():
         log.info("hotline call model %s: training on %s", fp, ", ".join(TRAINING_SETS))
         save(train(labelled_calls(), fp), path)
+        for stale in MODELS.glob("hotline-*.npz"):     # earlier data's models: 5 MB each, never read again
+            if stale != path:
+                stale.unlink(missing_ok=True)
     return path
 
 
-_LOADED: dict[str, CallModel] = {}
+_current: list = []         # [the model or None], once per process
+_current_lock = threading.Lock()
 
 
-def current() -> CallModel | None:
-    """The model for the current training data (trained once when missing), or None where it
-    cannot be had (scikit-learn/numpy missing, the labelled sets not shipped): the rules decide."""
+def current(train_if_missing: bool = False) -> CallModel | None:
+    """The model for the current training data, read once per process; None (said once in the
+    log) where it cannot be had: no file yet, scikit-learn or the labelled sets missing, a file
+    that is not a model. Then the rules decide. A serving process never trains (it would hold a
+    request for half a minute); `train_if_missing` is for the command line."""
+    with _current_lock:
+        if not _current:
+            _current.append(_read_current(train_if_missing))
+        return _current[0]
+
+
+def forget_current() -> None:
+    """Read the model again at the next current() (after `make model` in a long-lived process; tests)."""
+    with _current_lock:
+        _current.clear()
+
+
+def _read_current(train_if_missing: bool) -> CallModel | None:
     try:
-        path = ensure()
-    except (ImportError, OSError) as e:
-        log.warning("hotline call model unavailable (%s): the rules alone read the calls", e)
+        path = ensure() if train_if_missing else model_path(fingerprint())
+        if not path.exists():
+            log.warning("hotline call model: no %s (run `make model`): the rules alone read the calls", path.name)
+            return None
+        return load(path, path.stem.removeprefix("hotline-"))
+    except Exception as e:  # noqa: BLE001 (whatever goes wrong, the rules still read the calls)
+        log.warning("hotline call model unavailable (%s: %s): the rules alone read the calls", type(e).__name__, e)
         return None
-    key = str(path)
-    if key not in _LOADED:
-        _LOADED[key] = load(path, path.stem.removeprefix("hotline-"))
-    return _LOADED[key]
-
-
-if __name__ == "__main__":     # `python -m bot.channels.hotline.call_model`: train when missing, print the path
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    print(ensure())

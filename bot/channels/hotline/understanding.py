@@ -58,10 +58,10 @@ def parse_caller_turns(call: Call, parse: Callable[[str], Parse],
     return [TurnParse(i, text, parsed) for i, (text, parsed) in enumerate(zip(texts, parses))]
 
 
-# The model's "complaint" is trusted over the rules' query only when it also sees which problem it
-# is about: leaving each labelled set out in turn, where the model said complaint with its topic
-# below this and the rules said a query (49 calls of 946), the rules were right on 41 and the
-# model on 3 (a pension "not paid", 退休工资, read as unpaid wages).
+# Where the rules' reading stands over the model's (model_decides). Leaving each labelled set out in
+# turn: where the model said complaint with its topic below this and the rules read anything else
+# (49 calls of 946), the rules were right on 41 and the model on 3 (a pension "not paid", 退休工资,
+# read as unpaid wages).
 UNSURE_COMPLAINT_TOPIC = 0.4
 
 
@@ -84,8 +84,7 @@ def analyse(call: Call, turns: list[TurnParse], routing: dict[str, str], min_con
     topic = department = None
     complaint_text = ""
     reading = model.read(call) if model is not None else None
-    if reading is not None and not (reading.intent == COMPLAINT and intent != COMPLAINT
-                                    and reading.topic_p < UNSURE_COMPLAINT_TOPIC):
+    if reading is not None and model_decides(call, turns, understood, reading, intent):
         return _with_model(call, turns, routing, reading, intent, secondary)
     if intent == COMPLAINT:
         topic, complaint_text = complaint_topic(call, turns)
@@ -108,14 +107,33 @@ def analyse(call: Call, turns: list[TurnParse], routing: dict[str, str], min_con
     return _analysis(call, turns, intent, secondary, topic, department, complaint_text)
 
 
+def model_decides(call: Call, turns: list[TurnParse], understood: list[TurnParse], reading: Reading,
+                  rules_intent: str) -> bool:
+    """Whether the model's reading stands, which it does except where the rules know better:
+    - no caller turn was understood at all (喂？喂？, 我们小区物业 and nothing more): the model
+      always answers something, and a work order for a call nobody understood helps no one;
+    - the model says complaint without seeing which problem (topic below UNSURE_COMPLAINT_TOPIC)
+      while the rules read something else;
+    - the rules read a complaint asked to be handled (管一下, 处理一下) about a problem of the
+      routing table, and the model reads no complaint: losing a complaint costs most."""
+    if not understood:
+        return False
+    if reading.intent == COMPLAINT and rules_intent != COMPLAINT and reading.topic_p < UNSURE_COMPLAINT_TOPIC:
+        return False
+    if rules_intent == COMPLAINT and reading.intent != COMPLAINT \
+            and any(ASKS_TO_HANDLE.search(t.text) for t in understood) and complaint_topic(call, turns)[0] != "other":
+        return False
+    return True
+
+
 def _with_model(call: Call, turns: list[TurnParse], routing: dict[str, str], reading: Reading,
                 rules_intent: str, rules_secondary: list[str]) -> Analysis:
-    """The model's purpose and topic. A query the rules took as the main one stays listed beside
-    a complaint (asked on the way); a complaint the rules saw beside a query is not added (a
+    """The model's purpose and topic. A query the rules took as the main one stays listed when the
+    model's is another (asked on the way); a complaint the rules saw beside a query is not added (a
     grumble is not a request)."""
     intent = reading.intent
     secondary = [i for i in rules_secondary if i != intent]
-    if intent == COMPLAINT and (rules_intent.startswith("query_") or rules_intent == GUIDE) \
+    if rules_intent != intent and (rules_intent.startswith("query_") or rules_intent == GUIDE) \
             and rules_intent not in secondary:
         secondary.insert(0, rules_intent)
     topic = department = None
