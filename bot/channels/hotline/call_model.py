@@ -98,9 +98,10 @@ class CallModel:
         (lower case, runs of two or more whitespace characters as one space, char n-grams, 1 + log tf, idf, l2 norm)."""
         import numpy as np
         text = _WHITESPACE_RUNS.sub(" ", text.lower())
-        vocab = self.vocabulary
-        ids = [vocab[g] for n in range(NGRAMS[0], NGRAMS[1] + 1)
-               for g in (text[i:i + n] for i in range(len(text) - n + 1)) if g in vocab]
+        grams: list[str] = []
+        for n in range(NGRAMS[0], NGRAMS[1] + 1):
+            grams += [text[i:i + n] for i in range(len(text) - n + 1)]
+        ids = [j for j in map(self.vocabulary.get, grams) if j is not None]
         if not ids:
             return np.zeros(0, dtype=np.intp), np.zeros(0)
         idx, counts = np.unique(np.asarray(ids, dtype=np.intp), return_counts=True)
