@@ -88,3 +88,15 @@ def test_a_place_named_by_a_landmark_or_a_street_is_the_place_and_its_district_r
     assert "地点：驷马桥那边有人在楼顶加盖房子" in c.say("不留")
     order_no = re.search(r"GD\d{14}", c.say("确认")).group(0)
     assert stack_runtime.adapters.workorders.get(order_no, None).district == "金牛区"
+
+
+def test_a_yes_before_the_card_is_shown_is_never_the_place_and_the_place_is_asked_again(talk, stack_runtime):
+    c = talk()
+    assert "哪里" in c.say("我要举报违建 有人在楼顶加盖房子 昨天开始一直在施工")
+    for said in ("确认", "确认提交", "可以"):
+        reply = c.say(said)
+        assert "还没到确认这一步" in reply and "哪里" in reply
+        assert "location" not in stack_runtime.sessions.load(c.user_key).form.slots
+    c.say("金牛区驷马桥")
+    assert "地点：金牛区驷马桥" in c.say("不留")
+    assert "GD" in c.say("确认")

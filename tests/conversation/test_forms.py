@@ -346,3 +346,15 @@ def test_the_district_of_a_known_place_routes_the_complaint():
     assert district_of("东郊记忆旁边的红绿灯坏了") == "成华区"
     assert district_of("武侯区 九眼桥") == "武侯区"   # a district said wins
     assert district_of("楼下烧烤摊") is None
+
+
+# -- a yes to a card that is not shown yet is no value ("地点：确认") -------------------------------
+@pytest.mark.parametrize("said", ["确认", "确认提交", "对的 就这样", "可以", "没问题 提交嘛", "确定", "OK 可以的"])
+@pytest.mark.parametrize("asked, held", [("location", {"content": "楼顶加盖房子", "when": "这个礼拜"}),
+                                         ("content", {}), ("when", {"content": "楼顶加盖房子", "location": "金牛区驷马桥"})])
+def test_a_yes_where_a_value_is_asked_is_no_value_and_the_question_is_asked_again(said, asked, held):
+    handler, form = _complaint_asking(asked, **held)
+    forms.take_answer(handler, form, {}, said)
+    assert form.slots == held
+    forms.next_question(handler, form)
+    assert form.asking == asked
