@@ -23,6 +23,7 @@ from typing import Callable, Iterable
 
 from bot.city.districts import DISTRICTS, find_district
 from bot.city.corrections import FILLER, WRONG, chosen_first, corrects, pieces
+from bot.city.weekdays import WEEKDAY
 from bot.core.privacy import find_identifiers
 
 # A clause: what a pause (，。！？；： or a space) ends.
@@ -45,15 +46,15 @@ _CN_NUMBER = r"[一二三]?十[一二三四五六七八九]?|[一二三四五六
 TIME = re.compile(
     # how often, said as people say it (三天两头 before the period 三天)
     r"三天两头|隔三[差岔]五|时不时|动不动|隔(?:几|两|三)天|一天到晚|整天|整夜|常年|长期|一年四季|"
-    rf"每(?:个)?(?:周|星期|礼拜)[一二三四五六日天末]*(?!{_PAID})|每个?月(?!{_PAID})|每年(?!{_PAID})|每逢[^\s，,。就]{{1,4}}|"
+    rf"每(?:个)?(?:周|星期|礼拜)(?:{WEEKDAY}|末)*(?!{_PAID})|每个?月(?!{_PAID})|每年(?!{_PAID})|每逢[^\s，,。就]{{1,4}}|"
     r"每天|天天|每晚|每个?周末|周末|每次|经常|"
     r"今天|昨天|前天|今早|今晚|昨晚|昨夜|前几天|这几天|这两天|这段时间|最近|近期|"
-    r"(?:上上?|这|本)个?(?:周|星期|礼拜)(?![边围])[一二三四五六日天末]?|礼拜[一二三四五六日天]|"
+    rf"(?:上上?|这|本)个?(?:周|星期|礼拜)(?![边围])(?:{WEEKDAY}|末)?|礼拜{WEEKDAY}|"
     # moments of a day said by what happens then
     r"放学(?:后|以后|的时候)?|下班(?:后|以后)|上班时间|午休|饭点|半夜三更|"
     r"上上?个?月|这个月|本月|去年|今年|年初|月初|月底|节假日|年前|年后|过年|春节|元旦|国庆|五一|"
     r"早上|早晨|清早|上午|中午|下午|白天|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|通宵|"
-    rf"(?<![快慢小大多少好轻重有差])(?:[0-9]+|[一二三四五六七八九十两半]+)\s*(?:点|:\d\d)|周[一二三四五六日天末]|星期[一二三四五六日天]|"
+    rf"(?<![快慢小大多少好轻重有差])(?:[0-9]+|[一二三四五六七八九十两半]+)\s*(?:点|:\d\d)|周(?:{WEEKDAY}|末)|星期{WEEKDAY}|"
     # a period, unless it is the unit of a price or a wage (一个月收五百, 一年交两千 are no time)
     rf"好?{_NUM}+(?:多)?(?:天|周|个?(?:星期|礼拜)|个多?月|年)(?:了|多|来)?(?!{_PAID})|"
     # a month, a day of the month (九月份, 3月5号, 十一月三号, 二十号; not a house number: 12号, 18号院)
@@ -182,7 +183,7 @@ _NOT_A_PLACE = re.compile(r"名字|姓名|身份证|验证码|电话|手机|[吗
 
 # A time with a clock or a day in it says more than a part of the day: in "化工厂晚上偷偷排废气 …
 # 每天晚上九点多" the time is the second.
-_PRECISE = re.compile(r"[0-9一二三四五六七八九十两]\s*(?:点|:\d\d)|[号日]|周[一二三四五六日天]|礼拜[一二三四五六日天]")
+_PRECISE = re.compile(rf"[0-9一二三四五六七八九十两]\s*(?:点|:\d\d)|[号日]|(?:周|礼拜|星期){WEEKDAY}")
 
 
 # A time widened by what follows ("其实不只周末 天天都是", "不止晚上 白天也吵"): the later one is the time.

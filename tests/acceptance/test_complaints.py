@@ -100,3 +100,10 @@ def test_a_yes_before_the_card_is_shown_is_never_the_place_and_the_place_is_aske
     c.say("金牛区驷马桥")
     assert "地点：金牛区驷马桥" in c.say("不留")
     assert "GD" in c.say("确认")
+
+
+def test_a_weekday_numeral_that_starts_a_word_is_no_weekday(talk, stack_runtime):
+    c = talk()
+    c.say("我要举报违建 驷马桥那边有人在楼顶加盖房子 这个礼拜一直在施工")
+    assert stack_runtime.sessions.load(c.user_key).form.slots["when"] == "这个礼拜"
+    assert "时间：这个礼拜\n" in c.say("不留")

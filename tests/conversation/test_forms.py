@@ -358,3 +358,21 @@ def test_a_yes_where_a_value_is_asked_is_no_value_and_the_question_is_asked_agai
     assert form.slots == held
     forms.next_question(handler, form)
     assert form.asking == asked
+
+
+# -- a weekday numeral that starts a word is no weekday (这个礼拜一直在施工: not 这个礼拜一) ---------------
+@pytest.mark.parametrize("said, when", [
+    ("这个礼拜一直在施工", "这个礼拜"), ("上个星期一样的吵", "上个星期"), ("这周一下都没停过", "这周"),
+    ("每个礼拜一般都有两三次", "每个礼拜"), ("这个礼拜天天半夜都在吵", "这个礼拜天天半夜"), ("这礼拜三天都在打桩", "这礼拜三天"),
+    ("这个星期一共来了三次", "这个星期"),
+])
+def test_a_weekday_numeral_that_starts_a_word_is_no_weekday(said, when):
+    from bot.city.complaint_parts import time_in
+    assert time_in(said) == when
+    handler, form = _complaint_asking("when", content="楼顶加盖房子", location="金牛区驷马桥")
+    forms.take_answer(handler, form, {}, said)
+    assert form.slots["when"] == said   # the whole answer, from where its time starts
+    # while a day followed by words that go with a day is still the day
+    assert [time_in(t) for t in ("上个礼拜一下午", "这个礼拜一晚上", "周三天气好的时候")] == [
+        "上个礼拜一下午", "这个礼拜一晚上", "周三"]
+
