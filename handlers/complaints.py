@@ -14,7 +14,8 @@ import re
 import secrets
 
 from adapters.errors import NotFound
-from bot.city.complaint_parts import PLACE, TIME, place_in, plain_place, plain_time, time_in
+from bot.channels.hotline.gazetteer import gazetteer
+from bot.city.complaint_parts import TIME, place_in, plain_place, plain_time, time_in, without_places
 from bot.city.complaint_topics import TOPIC_NAMES, classify
 from bot.city.departments import DEPARTMENTS
 from bot.city.districts import CITY_WIDE, find_district
@@ -43,6 +44,27 @@ _TRIGGER = re.compile(rf"(我要|我想|想要|帮我|请|麻烦|想|要)?({COMP
 _PLACE_PARTS = re.compile(r"[一二三四五六七八九十东南西北中]段|[0-9一二三四五六七八九十]+号")
 
 
+def places_named(text: str) -> list[tuple[int, int]]:
+    """Where the text names a place the city's gazetteer knows (东郊记忆, 驷马桥, 簇锦街道, 九眼桥): the
+    one list of the city's places, shared with the hotline (bot/channels/hotline/gazetteer.py)."""
+    return [(p.start, p.start + len(p.said)) for p in gazetteer().places(text)]
+
+
+def place_said(text: str) -> str | None:
+    """Slot.recognise of the place: a place word (路, 小区, a district …) or a place the city knows."""
+    return place_in(text, places_named)
+
+
+def plainly_a_place(held: str | None, text: str) -> str | None:
+    return plain_place(held, text, places_named)
+
+
+def district_of(text: str | None) -> str | None:
+    """The district a text names, or that of the first place it names (驷马桥 → 金牛区)."""
+    place = gazetteer().first_place(text)
+    return find_district(text) or (place.district if place else None)
+
+
 # Words that only point at a place ("投诉武侯区玉林路那个…"): no description of their own.
 _PHONE_WORDS = re.compile(r"(?:我的|我)?(?:电话|手机号?|联系方式)(?:号码|是)?")
 _POINTING = re.compile(r"那个|这个|那边|这边|那里|这里|附近|旁边|一带|有个|有家|的|在")
@@ -51,14 +73,14 @@ _POINTING = re.compile(r"那个|这个|那边|这边|那里|这里|附近|旁边
 def names_a_place_or_tells(text: str) -> bool:
     """Slot.accepts of the place: any answer, but not a question that names no place ("停水是不是要找
     自来水公司哦？你们管不管嘛": asked again)."""
-    return place_in(text) is not None or not _QUESTION.search(text)
+    return place_said(text) is not None or not _QUESTION.search(text)
 
 
 def says_what(text: str) -> bool:
     """Does an answer to "what happened?" say more than where and when ("武侯区玉林北路" does not;
     "好吵" does)? Slot.accepts of the description."""
     rest = _PHONE_WORDS.sub("", ID_LIKE.sub("", PHONE.sub("", text)))
-    rest = _POINTING.sub("", _PLACE_PARTS.sub("", PLACE.sub("", TIME.sub("", _TRIGGER.sub("", rest)))))
+    rest = _POINTING.sub("", _PLACE_PARTS.sub("", without_places(TIME.sub("", _TRIGGER.sub("", rest)), places_named)))
     return bool(re.sub(r"[\W_\d]", "", rest))
 
 
@@ -68,7 +90,7 @@ def describes(text: str) -> bool:
     described = _TRIGGER.sub("", _PHONE_WORDS.sub("", ID_LIKE.sub("", PHONE.sub("", text))))
     if len(described) < 3:
         return False
-    rest = PLACE.sub("", TIME.sub("", described))
+    rest = without_places(TIME.sub("", described), places_named)
     return len(_POINTING.sub("", rest)) >= 2
 
 
@@ -118,7 +140,7 @@ class FileComplaint(Handler):
         # fills all three at once; a later place or time corrects them); asked, any answer is kept,
         # but one that is plainly the other ("金牛区茶店子 西华苑" where the time was asked) fills that.
         Slot("location", "问题发生在哪里？请说明区和具体地点（如：武侯区玉林路某小区）。", free_text=True,
-             recognise=place_in, accepts=names_a_place_or_tells, plainly=plain_place),
+             recognise=place_said, accepts=names_a_place_or_tells, plainly=plainly_a_place),
         Slot("when", "大概是什么时候发生的？（如：每天晚上10点以后、昨天下午）", free_text=True,
              recognise=time_in, plainly=plain_time),
         Slot("contact", "方便留一个手机号吗？便于承办部门联系和回复您。不想留请回复“不留”。",
@@ -189,7 +211,7 @@ class FileComplaint(Handler):
         """(topic, department, district) of a complaint: its topic decides who receives it."""
         topic = classify(f"{content} {location}")
         department = services.service_settings.complaint_routing[topic]
-        district = find_district(location) or find_district(content) or CITY_WIDE
+        district = district_of(location) or district_of(content) or CITY_WIDE
         return topic, department, district
 
     def _confirm(self, turn: Turn) -> Result:

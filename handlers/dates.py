@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from bot.city.weekdays import WEEKDAY
+
 _WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
               "十一": 11, "十二": 12}
@@ -19,7 +21,8 @@ def parse_day(text: str | None, today: dt.date) -> dt.date | None:
         if word in text:
             return today + dt.timedelta(days=days)
     # 下个礼拜三 / 这个星期五 as well as 下周三; but the 下 of 一下 is no "next" (约一下周三: this week's)
-    m = re.search(r"((?<!一)下下个?|(?<!一)下个?|这个?|本)?(?:周|星期|礼拜)([一二三四五六日天])", text)
+    # (the 一 of 这个礼拜一直 starts a word: bot.city.weekdays)
+    m = re.search(rf"((?<!一)下下个?|(?<!一)下个?|这个?|本)?(?:周|星期|礼拜)({WEEKDAY})", text)
     if m:
         target = _WEEKDAY[m.group(2)]
         monday = today - dt.timedelta(days=today.weekday())

@@ -26,7 +26,11 @@ from handlers.common import datetime_cn
 
 SKIP_WORDS = ("不留", "不用", "不方便", "没有", "跳过", "不想留")
 # A rating corrected soon after it was given ("哎呀刚才点错了 应该是五星", "不好意思点错了 其实不满意").
-CHANGES = re.compile(r"点错|按错|选错|说错|搞错|弄错|错了|改成|改为|改一下|其实|应该是|重新评|点成|按成|选成")
+# (and any correction's words: 不对, 不是…是…, bot.city.corrections; a slip of the finger: 手滑了, 点快了, 误触;
+# a second thought: 想了想 还是…)
+CHANGES = re.compile(r"点错|按错|选错|说错|搞错|弄错|错了|改成|改为|改一下|其实|应该是|重新评|点成|按成|选成|"
+                     r"手滑|手抖|手快|误触|误点|误按|点快了|按快了|点岔了|按岔了|不算|重评|重新打|改评|"
+                     r"想了下|想了一下|想了想|再想|还是")   # (a level reconsidered: "想了下还是基本满意嘛")
 _HERE = re.compile(r"这里|这儿|这边|对话|留言|消息")
 # The call-back declined outright ("不用回访了 我儿子去社保局问"): closed, no phone asked again.
 DECLINES_CALLBACK = re.compile(r"不(?:用|需要|要)(?:再)?(?:回访|回电|联系我|打电话|给我打)")
@@ -37,6 +41,11 @@ LEADS_WITH_LEVEL = re.compile(r"[\s，,。！!]*(?:(?:非常|很|特别|不太|�
 
 def _may_change(rating: dict | None) -> bool:
     return bool(rating) and clock.CLOCK.time() - rating.get("at", 0) <= CHANGE_WITHIN_S
+
+
+def _says_a_change(text: str) -> bool:
+    """Does the message say the rating given was wrong (点错了, 手滑了, 不对 是…, 不是满意 是非常满意)?"""
+    return bool(CHANGES.search(text)) or corrects(text)
 MAX_COMMENTS = 2   # then the contact question is not asked again
 
 
@@ -72,6 +81,11 @@ class RateService(Handler):
         if turn.form.step == "contact":
             return self._contact(turn)
         served = turn.session.last_served
+        if not served and level is not None and _may_change(turn.session.last_rating) \
+                and level == turn.session.last_rating.get("level"):
+            # the level just recorded said again, with nothing newer served: kept once, and said so
+            # (another level said bare is no correction: it is not counted)
+            return Result.say(f"您的评价“{level}”已经记下了，感谢您的评价！")
         if not served:
             return Result.say("感谢您的反馈！您还没有办理需要评价的业务，办理后可以给我们打分。")
         if level is None:
@@ -107,7 +121,7 @@ class RateService(Handler):
     def claims(self, text: str, session, intent: str | None, unsure: bool) -> bool:
         if level_from_text(text) is None:
             return False
-        if _may_change(session.last_rating) and CHANGES.search(text):
+        if _may_change(session.last_rating) and _says_a_change(text):
             return True
         # "不满意 查出来的数跟我存折上的对不上 打我电话嘛 135…" right after a request was served, read as
         # nothing sure or as that same service ("基本满意 哦不对 不满意 水费数字跟我单子对不上")
@@ -117,7 +131,7 @@ class RateService(Handler):
 
     @staticmethod
     def _corrects_the_rating(turn: Turn) -> bool:
-        return _may_change(turn.session.last_rating) and bool(CHANGES.search(turn.words))
+        return _may_change(turn.session.last_rating) and _says_a_change(turn.words)
 
     def _change(self, turn: Turn, level: str) -> Result:
         """The rating just given, corrected: counted once at its new level; a call-back opened for a

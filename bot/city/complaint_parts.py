@@ -19,9 +19,11 @@ one chosen in so many words wins over the words that explain it (`时间说错�
 from __future__ import annotations
 
 import re
+from typing import Callable, Iterable
 
 from bot.city.districts import DISTRICTS, find_district
 from bot.city.corrections import FILLER, WRONG, chosen_first, corrects, pieces
+from bot.city.weekdays import WEEKDAY
 from bot.core.privacy import find_identifiers
 
 # A clause: what a pause (，。！？；： or a space) ends.
@@ -44,15 +46,15 @@ _CN_NUMBER = r"[一二三]?十[一二三四五六七八九]?|[一二三四五六
 TIME = re.compile(
     # how often, said as people say it (三天两头 before the period 三天)
     r"三天两头|隔三[差岔]五|时不时|动不动|隔(?:几|两|三)天|一天到晚|整天|整夜|常年|长期|一年四季|"
-    rf"每(?:个)?(?:周|星期|礼拜)[一二三四五六日天末]*(?!{_PAID})|每个?月(?!{_PAID})|每年(?!{_PAID})|每逢[^\s，,。就]{{1,4}}|"
+    rf"每(?:个)?(?:周|星期|礼拜)(?:{WEEKDAY}|末)*(?!{_PAID})|每个?月(?!{_PAID})|每年(?!{_PAID})|每逢[^\s，,。就]{{1,4}}|"
     r"每天|天天|每晚|每个?周末|周末|每次|经常|"
     r"今天|昨天|前天|今早|今晚|昨晚|昨夜|前几天|这几天|这两天|这段时间|最近|近期|"
-    r"(?:上上?|这|本)个?(?:周|星期|礼拜)(?![边围])[一二三四五六日天末]?|礼拜[一二三四五六日天]|"
+    rf"(?:上上?|这|本)个?(?:周|星期|礼拜)(?![边围])(?:{WEEKDAY}|末)?|礼拜{WEEKDAY}|"
     # moments of a day said by what happens then
     r"放学(?:后|以后|的时候)?|下班(?:后|以后)|上班时间|午休|饭点|半夜三更|"
     r"上上?个?月|这个月|本月|去年|今年|年初|月初|月底|节假日|年前|年后|过年|春节|元旦|国庆|五一|"
     r"早上|早晨|清早|上午|中午|下午|白天|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|通宵|"
-    rf"(?<![快慢小大多少好轻重有差])(?:[0-9]+|[一二三四五六七八九十两半]+)\s*(?:点|:\d\d)|周[一二三四五六日天末]|星期[一二三四五六日天]|"
+    rf"(?<![快慢小大多少好轻重有差])(?:[0-9]+|[一二三四五六七八九十两半]+)\s*(?:点|:\d\d)|周(?:{WEEKDAY}|末)|星期{WEEKDAY}|"
     # a period, unless it is the unit of a price or a wage (一个月收五百, 一年交两千 are no time)
     rf"好?{_NUM}+(?:多)?(?:天|周|个?(?:星期|礼拜)|个多?月|年)(?:了|多|来)?(?!{_PAID})|"
     # a month, a day of the month (九月份, 3月5号, 十一月三号, 二十号; not a house number: 12号, 18号院)
@@ -84,6 +86,32 @@ _UNNAMED = re.compile(r"^(?:就在|是在|在|是|把|给|被|我们家|我们|�
 _VERB_BEFORE = frozenset("走跑爬骑让带领引问迷挡堵占拦赶找绕抄修封挖扫铺拐把被给到进出回往向")
 
 
+# Places named without a place word (东郊记忆, 驷马桥那边, 九眼桥, 簇锦街道): where they are in a text,
+# as (start, end) spans, found by a finder the caller gives (handlers give the city's gazetteer,
+# bot/channels/hotline/gazetteer.py: one list of the city's places). None: only PLACE's words.
+Known = Callable[[str], Iterable[tuple[int, int]]] | None
+# What may follow a two-character name for it to be the place (玉林那边, 双楠的, 省博门口), not the
+# start of another word (大面积, 红光闪, 新川科技园: 大面, 红光, 新川 are places too).
+_AFTER_SHORT_NAME = re.compile(r"那|这|附近|一带|片区|周边|旁边|对面|门口|背后|后面|前面|里面|外面|里头|外头|街道|街办|场镇|"
+                               r"社区|辖区|路|街|站|的|有|[哈嘛哦呢啊呀]")
+
+
+def known_places(clause: str, known: Known) -> list[tuple[int, int]]:
+    """Where the finder's places are in the clause (a two-character one only where it stands as a
+    name: at the end of the clause or before words that follow a place)."""
+    if known is None:
+        return []
+    return sorted((start, end) for start, end in known(clause)
+                  if end - start > 2 or end == len(clause) or _AFTER_SHORT_NAME.match(clause, end))
+
+
+def without_places(text: str, known: Known = None) -> str:
+    """The text without the words that name a place (PLACE's, and the finder's)."""
+    for start, end in reversed(known_places(text, known)):
+        text = text[:start] + text[end:]
+    return PLACE.sub("", text)
+
+
 def _clauses(text: str):
     text = text or ""
     for m in CLAUSE.finditer(text):
@@ -92,36 +120,42 @@ def _clauses(text: str):
         yield m.start(), m.group(0)
 
 
-def _named_place(clause: str):
-    """The first place in the clause that has a name of its own (not 我们小区, 马路)."""
+def _named_place(clause: str, known: Known = None) -> tuple[int, int] | None:
+    """(start, end) of the first place in the clause that has a name of its own (not 我们小区, 马路):
+    PLACE's, or one the finder knows (东郊记忆旁边的红绿灯坏了)."""
+    found = [span for span in (_named_by_word(clause), *known_places(clause, known)[:1]) if span]
+    return min(found) if found else None
+
+
+def _named_by_word(clause: str) -> tuple[int, int] | None:
     for m in PLACE.finditer(clause):
         word = m.group(0)
         suffix = re.search(r"(?:路口|路|街|巷|大道|胡同|小区|花园|家园|公寓|新村|广场|公园|菜市场|市场|商场|超市|小学|中学|"
                            r"大学|幼儿园|医院|社区|大厦|写字楼|地铁站|公交站|车站|[0-9一二三四五六七八九十]+(?:栋|号楼|单元|幢)|号院)$", word)
         if suffix is None or suffix.start() == 0:
-            return m   # a district
+            return m.span()   # a district
         name = _UNNAMED.sub("", word[:suffix.start()])
         if name and name not in ("马", "走", "一", "过", "大", "小", "上", "下") and name[-1] not in _VERB_BEFORE:
-            return m
+            return m.span()
     return None
 
 
-def place_and_time(text: str) -> tuple[str | None, str | None]:
+def place_and_time(text: str, known: Known = None) -> tuple[str | None, str | None]:
     """(where, when) a complaint message says, each the words of the citizen that say it. In a
     correction ("说错了 不是昨天 是前天下午", "地址换成高新区") the last said wins and a turned-down
     one is never taken (bot.city.corrections)."""
     if corrects(text):
-        return _said_last(text)
-    return _said_first((clause for _, clause in _clauses(text)))
+        return _said_last(text, known)
+    return _said_first((clause for _, clause in _clauses(text)), known)
 
 
-def _said_last(text: str) -> tuple[str | None, str | None]:
+def _said_last(text: str, known: Known = None) -> tuple[str | None, str | None]:
     kept = [piece for piece, refused in pieces(text) if not refused]
     place = when = None
     # the last said wins, and one chosen in so many words ("是昨晚") over the words explaining it
     # after ("前天我出差了")
     for piece in chosen_first(text):
-        p, t = _said_first([piece])
+        p, t = _said_first([piece], known)
         place, when = place or p, when or t
     if place is None and _PLACE_CORRECTED.search(text):
         # "地址说错了 应该是荷花池 不是驷马桥": the correction says it is the place, so its new value
@@ -149,19 +183,19 @@ _NOT_A_PLACE = re.compile(r"名字|姓名|身份证|验证码|电话|手机|[吗
 
 # A time with a clock or a day in it says more than a part of the day: in "化工厂晚上偷偷排废气 …
 # 每天晚上九点多" the time is the second.
-_PRECISE = re.compile(r"[0-9一二三四五六七八九十两]\s*(?:点|:\d\d)|[号日]|周[一二三四五六日天]|礼拜[一二三四五六日天]")
+_PRECISE = re.compile(rf"[0-9一二三四五六七八九十两]\s*(?:点|:\d\d)|[号日]|(?:周|礼拜|星期){WEEKDAY}")
 
 
 # A time widened by what follows ("其实不只周末 天天都是", "不止晚上 白天也吵"): the later one is the time.
 _WIDENED = re.compile(r"^(?:其实)?不(?:只|止|光|仅)(?:是)?")
 
 
-def _said_first(clauses) -> tuple[str | None, str | None]:
+def _said_first(clauses, known: Known = None) -> tuple[str | None, str | None]:
     clauses = list(clauses)
     widened = [c for c in clauses if _WIDENED.match(c) and TIME.search(c)]
     if widened and any(TIME.search(c) for c in clauses if c not in widened):
         clauses = [c for c in clauses if c not in widened]
-    place, when = _said_first_of(clauses)
+    place, when = _said_first_of(clauses, known)
     if when is not None and not _PRECISE.search(time_phrase(when)):
         precise = next((c for c in clauses if not _ASKING.search(c) and TIME.search(c)
                         and _PRECISE.search(time_phrase(c))), None)
@@ -170,13 +204,13 @@ def _said_first(clauses) -> tuple[str | None, str | None]:
     return place, when
 
 
-def _said_first_of(clauses) -> tuple[str | None, str | None]:
+def _said_first_of(clauses, known: Known = None) -> tuple[str | None, str | None]:
     place = when = None
     for clause in clauses:
         if _ASKING.search(clause):
             continue
-        p, t = _named_place(clause), TIME.search(clause)
-        if p and t and p.end() <= t.start():
+        p, t = _named_place(clause, known), TIME.search(clause)
+        if p and t and p[1] <= t.start():
             place = place or clause[:t.start()]
             when = when or clause[t.start():]
         else:
@@ -187,8 +221,8 @@ def _said_first_of(clauses) -> tuple[str | None, str | None]:
     return place, when
 
 
-def place_in(text: str) -> str | None:
-    place = place_and_time(text)[0]
+def place_in(text: str, known: Known = None) -> str | None:
+    place = place_and_time(text, known)[0]
     return _LEAD.sub("", place) or place if place else None
 
 
@@ -248,7 +282,7 @@ _TIME_FILL = re.compile(r"大概|大约|差不多|应该|可能|估计|好像|�
                         r"左右|前后|以前|之前|了|的|吧|嘛|哈|哦|呢|啊|呀|[\s，,。.！!~～…]")
 
 
-def plain_place(held: str | None, text: str) -> str | None:
+def plain_place(held: str | None, text: str, known: Known = None) -> str | None:
     """The place to hold when the whole message is plainly a place (`text` said where the time was
     asked; `held` the place held): the message itself, or the held place with it added (the held
     one replaced when the message already holds it, or names another district); None otherwise."""
@@ -261,9 +295,9 @@ def plain_place(held: str | None, text: str) -> str | None:
         clause = _PLACE_TAIL.sub("", _PLACE_LEAD.sub("", clause))
         if not clause:
             continue
-        if _HAPPENS.search(PLACE.sub("", clause)):
+        if _HAPPENS.search(without_places(clause, known)):
             return None
-        if _named_place(clause) or _LANDMARK_END.search(clause):
+        if _named_place(clause, known) or _LANDMARK_END.search(clause):
             named = True
         elif len(clause) > 5 or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", clause):
             return None   # a short name beside it (茶店子, IFS) is part of the place; more is not

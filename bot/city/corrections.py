@@ -35,7 +35,9 @@ WRONG = _WRONG   # (for readers that look for a message led by one)
 # Words after a value that turn it down ("周四不行", "上午去不了").
 _REFUSED_AFTER = (r"不行了?|不可以|不方便|去不了|来不了|去不到|来不到|去不成|来不成|没空|没时间|不得空|没得空|不得行|不合适|有事|"
                   r"走不开|走不脱|"
-                  r"要上班|要送娃娃?|要接娃娃?|要送孩子|要接孩子|要开会")   # (上午要送娃娃: the morning is out)
+                  # (上午要送娃娃, 上午有课, 上午我要值班: the morning is out, whatever the words between)
+                  r"(?:要|得|在)(?:上班|上课|考试|值班|加班|出差|开会|带娃娃?|带孩子|送娃娃?|接娃娃?|送孩子|接孩子)|"
+                  r"有课|有考试|有个会|有会|起不来|赶不过来|赶不到|过不来|忙得很|忙不过来|太忙了?|很忙")
 # Words before a value that turn it down: "我刚才说成周三了" (the value said by mistake).
 _SAID_AS = r"说成|写成|按成|打成|记成|填成|弄成|输成|点成|选成"
 # A value taken back and another said instead: "取消上午 改下午", "取消锦江 换成武侯".
@@ -55,6 +57,9 @@ _PIECES = re.compile(rf"{_PAUSE}|(不是|{_TAKEN_BACK_FOR}|{_SAID_AS}|{_WRONG}|{
 # pieces that only explain; and a piece led by a bare 改 / 换 ("改周五，周四去不到").
 _CHOOSES = r"改成|改为|改到|改在|换成|换到|换为|应该是|其实是|而是|是"
 _LED_BY_CHANGE = re.compile(r"^[改换](?![成为到在一下])(?=[\u4e00-\u9fff\d])")
+# … or a short piece said as a choice: led by 约 / 就 / 那就, or ending in 吧 / 嘛 ("下午吧 上午我在学校",
+# "约下午 上午…"): the value it names wins over a longer piece after it that only explains.
+_SAID_AS_CHOICE = re.compile(r"^(?:那就|就|约)[^\s]{1,6}$|^[^\s]{1,6}?(?:吧|嘛)$")
 _CORRECTS = re.compile(rf"不是|{_TAKEN_BACK_FOR}|{_SAID_AS}|{_WRONG}")
 
 
@@ -94,7 +99,8 @@ def _read(text: str | None) -> list[tuple[str, bool, bool]]:
         if re.fullmatch(rf"{_WRONG}|是", part):
             negate_next, choose_next = False, bool(re.fullmatch(_CHOOSES, part))
             continue
-        out.append((part, negate_next, not negate_next and (choose_next or bool(_LED_BY_CHANGE.match(part)))))
+        chosen = choose_next or bool(_LED_BY_CHANGE.match(part)) or bool(_SAID_AS_CHOICE.match(part.strip()))
+        out.append((part, negate_next, not negate_next and chosen))
         negate_next = choose_next = False
     return out
 

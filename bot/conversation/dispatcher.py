@@ -31,7 +31,7 @@ from bot.conversation.contract import Handler, Result, Services, Slot, Turn
 from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
 from bot.conversation.words import (COMPLAINT_VERBS, END_WORDS, asks_about_the_step, asks_for_more, asks_the_bot,
-                                    ends_the_form, no_taken_back, says_cancel, says_yes_or_no)
+                                    ends_the_form, no_taken_back, only_confirms, says_cancel, says_yes_or_no)
 from bot.core import access, metrics
 from bot.core.clock import CLOCK
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
@@ -154,6 +154,8 @@ _ASKS = re.compile(r"[吗？?]|什么|哪|怎么|多久|好久|几点|多少|咋
 
 # A question in the middle of a form that no service answers: said so, and the question asked again.
 UNANSWERED_QUESTION = "这个问题我暂时回答不了，我们先把这件事办完："
+# A yes ("确认", "对的") where the form still asks a value: there is no card to confirm yet.
+NOTHING_TO_CONFIRM_YET = "还没到确认这一步，还有内容没填。填好后我会把内容给您核对，再请您确认："
 NOT_OWN_ID = ("为保护个人信息，只能查询您本人（已实名绑定）的业务，不能查询他人的身份证号。"
               "如需办理他人的事项，请本人查询或携带委托材料到窗口办理。")
 
@@ -690,6 +692,13 @@ class Dispatcher:
         handler = self.handlers[form.intent]
         forms.keep_line(handler, form, msg.text)
         forms.take_answer(handler, form, msg.entities, msg.text, said=msg.words)
+        slot = forms.asked_slot(handler, form)
+        if slot is not None and slot.free_text and only_confirms(msg.words or msg.text):
+            # "确认" where the form still asks where: nothing to confirm yet (the value never taken);
+            # said so, and the question asked again
+            question = forms.next_question(handler, form)
+            if question is not None and not question.give_up:
+                return [Text(NOTHING_TO_CONFIRM_YET), *question.replies]
         return self._fill_and_run(handler, form, session, citizen, incoming, msg)
 
     def _fill_and_run(self, handler: Handler, form: Form, session: Session, citizen, incoming: Incoming,

@@ -26,7 +26,7 @@ from bot.city.complaint_parts import CLAUSE
 from bot.city.corrections import corrects, pieces
 from bot.city.person_names import corrected_name
 from bot.conversation.contract import Handler, Slot, SlotInvalid, slot_values
-from bot.conversation.words import asks_the_bot
+from bot.conversation.words import asks_the_bot, only_confirms
 from bot.core.messages import Reply, Text
 from bot.core.privacy import TAKEN_BACK, corrected_number, find_identifiers, mask_text
 from bot.stores.sessions import Form
@@ -113,8 +113,8 @@ def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: st
         return   # "你是真人还是机器人哦" is no value of any slot
     if fix_held_number(form, said) or fix_held_name(form, said) or fix_held_words(form, said):
         return   # "啊打错了 最后两位是32", "莉字错了 是美丽的丽", "不是东三段 是东二段": a held value corrected
-    if _ONLY_ACKS.fullmatch(said.strip()):
-        return   # "嗯嗯", "好的": no value of any slot (a place asked is not "嗯嗯")
+    if _ONLY_ACKS.fullmatch(said.strip()) or only_confirms(said):
+        return   # "嗯嗯", "好的", "确认提交": no value of any slot (a place asked is not "嗯嗯", nor "确认")
     if slot is not None and _skips_the_phone(handler, form, slot, said):
         return   # "不用留电话" where the time was asked: the phone skipped, the time asked again
     if slot is not None and form.step == "slots" and _plainly_another(handler, form, slot, said):

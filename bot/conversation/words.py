@@ -98,6 +98,17 @@ _SAYS_YES = re.compile(r"确认|确定|提交|交上去|交嘛|发过去|发嘛|
                        r"没问题|没得问题|没得要改|没有要改|不用改|可以|好的|好嘛|行嘛|对的|是的|没错|^(?:对|是|好|行|嗯+|ok)$",
                        re.IGNORECASE)
 _CONFIRM_PAUSE = re.compile(r"[\s，,。.；;！!？?、~～…]+")
+# A message that is nothing but a yes to a card ("确认", "确认提交", "对的", "可以", "没问题 提交嘛"): where
+# the form still asks a value it is no value (never a place "确认"); the form asks again.
+_ONLY_YES = re.compile(r"(?:确认|确定|提交|交上去|发过去|发出去|可以|没问题|没得问题|没错|同意|对头|要得|就这样|是的|对的|好的|"
+                       r"ok|嗯|哦|噢|好|对|是|行|的|吧|嘛|哈|了|呀|啊|咯|[\s，,。.！!~～👌👍])+", re.IGNORECASE)
+_A_YES = re.compile(r"确认|确定|提交|交上去|发过|发出|可以|没问题|没得问题|没错|同意|对头|要得|就这样|是的|对的|ok", re.IGNORECASE)
+
+
+def only_confirms(text: str | None) -> bool:
+    """Is the message nothing but a yes to a confirmation (not a bare 嗯, 好: an acknowledgement)?"""
+    said = (text or "").strip()
+    return bool(_ONLY_YES.fullmatch(said)) and bool(_A_YES.search(said))
 
 
 def says_yes_or_no(text: str | None) -> bool | None:

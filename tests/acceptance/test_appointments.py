@@ -83,3 +83,18 @@ def test_a_day_corrected_with_a_reason_naming_another_day_takes_the_day_chosen(t
     reply = c.say("是周五 周四那天我上班")   # (the reason says no "要上班" that turns 周四 down)
     assert "12月11日（周五）" in reply
     assert stack_runtime.sessions.load(c.user_key).form.data["date"] == "2026-12-11"
+
+
+@pytest.mark.parametrize("said", ["下午吧 上午要上课", "约下午嘛 上午我在学校", "下午 上午赶不过来"])
+def test_a_half_day_corrected_with_a_reason_naming_the_other_takes_the_half_day_chosen(talk, stack_runtime, travel, said):
+    from tests.fixtures.clock import at
+    travel(at("2026-12-07T10:00"))   # a Monday: 周四 = 12-10
+    c = talk()
+    c.bind(WANG)
+    c.say("预约")
+    c.say("社保卡补办 青羊区 周四上午")
+    assert stack_runtime.sessions.load(c.user_key).form.data["part"] == "am"
+    reply = c.say(said)
+    data = stack_runtime.sessions.load(c.user_key).form.data
+    assert data["part"] == "pm" and data["date"] == "2026-12-10"
+    assert all(start >= "12:00" for start in data["slot_options"]) and "13:30" in reply

@@ -76,3 +76,34 @@ def test_a_time_corrected_with_a_reason_naming_another_time_takes_the_time_chose
     assert "手机号" in c.say("投诉 锦江区东大街 前天半夜施工")
     assert "手机号" in c.say("时间说错了 是昨晚 前天我出差了")
     assert stack_runtime.sessions.load(c.user_key).form.slots["when"] == "昨晚"
+
+
+def test_a_place_named_by_a_landmark_or_a_street_is_the_place_and_its_district_routes(talk, stack_runtime):
+    c = talk()
+    reply = c.say("我要反映问题 东郊记忆旁边的红绿灯坏了 今天早上七点多就不亮了")
+    assert "手机号" in reply and "哪里" not in reply
+    assert stack_runtime.sessions.load(c.user_key).form.slots["location"] == "东郊记忆旁边的红绿灯坏了"
+    c = talk()
+    assert "哪里" not in c.say("我要举报违建 驷马桥那边有人在楼顶加盖房子 昨天开始一直在施工")
+    assert "地点：驷马桥那边有人在楼顶加盖房子" in c.say("不留")
+    order_no = re.search(r"GD\d{14}", c.say("确认")).group(0)
+    assert stack_runtime.adapters.workorders.get(order_no, None).district == "金牛区"
+
+
+def test_a_yes_before_the_card_is_shown_is_never_the_place_and_the_place_is_asked_again(talk, stack_runtime):
+    c = talk()
+    assert "哪里" in c.say("我要举报违建 有人在楼顶加盖房子 昨天开始一直在施工")
+    for said in ("确认", "确认提交", "可以"):
+        reply = c.say(said)
+        assert "还没到确认这一步" in reply and "哪里" in reply
+        assert "location" not in stack_runtime.sessions.load(c.user_key).form.slots
+    c.say("金牛区驷马桥")
+    assert "地点：金牛区驷马桥" in c.say("不留")
+    assert "GD" in c.say("确认")
+
+
+def test_a_weekday_numeral_that_starts_a_word_is_no_weekday(talk, stack_runtime):
+    c = talk()
+    c.say("我要举报违建 驷马桥那边有人在楼顶加盖房子 这个礼拜一直在施工")
+    assert stack_runtime.sessions.load(c.user_key).form.slots["when"] == "这个礼拜"
+    assert "时间：这个礼拜\n" in c.say("不留")

@@ -2,6 +2,8 @@
 for 不满意 / 非常不满意, counts per intent and department."""
 import datetime as dt
 
+import pytest
+
 from bot.core.clock import CLOCK
 from bot.core.messages import Choices
 from tests.fixtures.chat import WANG
@@ -157,3 +159,37 @@ def test_a_question_about_the_call_backs_phone_is_answered_and_the_call_back_kep
         form = stack_runtime.sessions.load(c.user_key).form
         assert form.intent == "rate_service" and form.step == "contact"
     assert "138****0001" in c.say("13880000001")
+
+
+@pytest.mark.parametrize("said, level", [
+    ("不对 手滑了 是非常满意", "非常满意"), ("手滑了 非常满意", "非常满意"), ("误触了 五星", "非常满意"),
+    ("不是满意 是非常满意", "非常满意"), ("刚才那个不算 基本满意", "基本满意"), ("想了一下 还是给个基本满意吧", "基本满意"),
+])
+def test_a_rating_just_recorded_corrected_in_other_words_changes_its_level(talk, stack_runtime, said, level):
+    c = talk()
+    c.bind(WANG)
+    c.say("公积金余额")
+    assert "感谢您的评价" in c.say("满意")
+    reply = c.say(said)
+    assert f"已把您的评价改为“{level}”" in reply and "还没有办理" not in reply
+    book = stack_runtime.services.ratings
+    assert book.count("query_housing_fund", "住房公积金管理中心", "满意") == 0
+    assert book.count("query_housing_fund", "住房公积金管理中心", level) == 1
+    if book.records is not None:   # the record changed, no second one
+        records = book.records.search(department="住房公积金管理中心")
+        assert [r["level"] for r in records] == [level]
+
+
+def test_a_good_rating_just_recorded_corrected_to_a_bad_one_asks_for_the_phone(talk, stack_runtime):
+    c = talk()
+    c.bind(WANG)
+    c.say("社保缴费记录")
+    c.say("满意")
+    reply = c.say("不对 手滑了 是不满意")
+    assert "已把您的评价改为“不满意”" in reply and "已登记回访" in reply and "手机号" in reply
+    [task] = stack_runtime.services.callbacks.open_tasks()
+    assert task["reason"] == "bad_rating" and task["level"] == "不满意"
+    assert "138****0001" in c.say("13880000001")
+    # the same level said again soon after: kept once, and said so
+    assert "已经记下了" in c.say("不满意")
+    assert stack_runtime.services.ratings.count("query_social_security", "人力资源和社会保障局", "不满意") == 1

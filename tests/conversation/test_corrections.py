@@ -187,3 +187,17 @@ def test_a_question_about_the_phone_step_itself(text):
 def test_no_question_about_the_phone_step(text):
     from bot.conversation.words import asks_about_the_step
     assert not asks_about_the_step(text)
+
+
+@pytest.mark.parametrize("text, part", [
+    # a half-day chosen, and the other named in the reason: 有课, 要上课, 要值班, 起不来, 忙得很 turn it down
+    ("下午吧 上午要上课", "pm"), ("下午嘛 上午有课", "pm"), ("下午 上午赶不过来", "pm"), ("下午可以不 上午要考试", "pm"),
+    ("下午去 上午要值班", "pm"), ("那就下午嘛 上午忙得很", "pm"), ("上午嘛 下午要加班", "am"),
+    # … or said as a choice (约…, …吧, …嘛) before a reason that names the other in words of its own
+    ("约下午 上午我在学校", "pm"), ("下午吧 上午我在外地", "pm"), ("上午吧 下午娃娃放学我去接", "am"),
+])
+def test_a_half_day_chosen_wins_over_the_half_day_named_in_its_reason(text, part):
+    assert last_said(text, part_of_day) == part
+    # the same words hold for a day
+    assert _day(text.replace("下午", "周五").replace("上午", "周四")) == (
+        dt.date(2026, 11, 20) if part == "pm" else dt.date(2026, 11, 19))

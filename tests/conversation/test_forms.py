@@ -301,3 +301,78 @@ def test_a_time_given_where_the_place_was_asked_is_the_time_and_the_place_is_ask
     forms.take_answer(handler, form, {}, said)
     assert form.slots == {"content": "有人在小区里遛狗不牵绳", "when": said}
     assert forms.next_question(handler, form).replies[0].text.startswith("问题发生在哪里")
+
+
+# -- a place the city's gazetteer knows, named without a place word (东郊记忆, 驷马桥, 九眼桥) ------
+@pytest.mark.parametrize("said, place, when", [
+    ("东郊记忆旁边的红绿灯坏了 今天早上七点多就不亮了", "东郊记忆旁边的红绿灯坏了", "今天早上七点多"),
+    ("驷马桥那边有人在楼顶加盖房子 昨天开始的", "驷马桥那边有人在楼顶加盖房子", "昨天开始"),
+    ("九眼桥的酒吧天天晚上放音乐", "九眼桥的酒吧", "天天晚上"),
+    ("猛追湾有家火锅店天天半夜还在吵", "猛追湾有家火锅店", "天天半夜"),
+])
+def test_a_landmark_a_street_or_an_area_the_city_knows_is_the_place(said, place, when):
+    handler, form = _complaint_asking("content")
+    forms.take_answer(handler, form, {}, said)
+    assert form.slots["location"] == place and form.slots["when"].startswith(when)
+    assert forms.next_question(handler, form).replies[0].text.startswith("方便留一个手机号")
+
+
+@pytest.mark.parametrize("said", ["东郊记忆", "八里庄那边", "玉林那边", "双楠"])
+def test_a_known_place_said_alone_where_the_place_was_asked_is_the_place(said):
+    handler, form = _complaint_asking("location", content="有人半夜飙车")
+    forms.take_answer(handler, form, {}, said)
+    assert said.endswith(form.slots["location"])
+    # and where the time was asked: plainly a place, added to the one held
+    handler, form = _complaint_asking("when", content="有人半夜飙车", location="锦江区")
+    forms.take_answer(handler, form, {}, said)
+    assert form.slots["location"] == f"锦江区 {said}" and "when" not in form.slots
+
+
+@pytest.mark.parametrize("named, unnamed", [("大面那边停水 昨天开始的", "小区大面积停水 昨天开始的"),
+                                            ("红光这边的灯晃眼 每天晚上", "红光闪得晃眼 每天晚上"),
+                                            ("新川的车乱停 每天早上", "新川科技的车乱停 每天早上")])
+def test_a_known_short_name_at_the_start_of_another_word_is_no_place(named, unnamed):
+    handler, form = _complaint_asking("content")
+    forms.take_answer(handler, form, {}, named)
+    assert form.slots["location"] == named.split()[0]
+    handler, form = _complaint_asking("content")
+    forms.take_answer(handler, form, {}, unnamed)
+    assert "location" not in form.slots
+
+
+def test_the_district_of_a_known_place_routes_the_complaint():
+    from handlers.complaints import FileComplaint, district_of
+    assert district_of("驷马桥那边有人在楼顶加盖房子") == "金牛区"
+    assert district_of("东郊记忆旁边的红绿灯坏了") == "成华区"
+    assert district_of("武侯区 九眼桥") == "武侯区"   # a district said wins
+    assert district_of("楼下烧烤摊") is None
+
+
+# -- a yes to a card that is not shown yet is no value ("地点：确认") -------------------------------
+@pytest.mark.parametrize("said", ["确认", "确认提交", "对的 就这样", "可以", "没问题 提交嘛", "确定", "OK 可以的"])
+@pytest.mark.parametrize("asked, held", [("location", {"content": "楼顶加盖房子", "when": "这个礼拜"}),
+                                         ("content", {}), ("when", {"content": "楼顶加盖房子", "location": "金牛区驷马桥"})])
+def test_a_yes_where_a_value_is_asked_is_no_value_and_the_question_is_asked_again(said, asked, held):
+    handler, form = _complaint_asking(asked, **held)
+    forms.take_answer(handler, form, {}, said)
+    assert form.slots == held
+    forms.next_question(handler, form)
+    assert form.asking == asked
+
+
+# -- a weekday numeral that starts a word is no weekday (这个礼拜一直在施工: not 这个礼拜一) ---------------
+@pytest.mark.parametrize("said, when", [
+    ("这个礼拜一直在施工", "这个礼拜"), ("上个星期一样的吵", "上个星期"), ("这周一下都没停过", "这周"),
+    ("每个礼拜一般都有两三次", "每个礼拜"), ("这个礼拜天天半夜都在吵", "这个礼拜天天半夜"), ("这礼拜三天都在打桩", "这礼拜三天"),
+    ("这个星期一共来了三次", "这个星期"),
+])
+def test_a_weekday_numeral_that_starts_a_word_is_no_weekday(said, when):
+    from bot.city.complaint_parts import time_in
+    assert time_in(said) == when
+    handler, form = _complaint_asking("when", content="楼顶加盖房子", location="金牛区驷马桥")
+    forms.take_answer(handler, form, {}, said)
+    assert form.slots["when"] == said   # the whole answer, from where its time starts
+    # while a day followed by words that go with a day is still the day
+    assert [time_in(t) for t in ("上个礼拜一下午", "这个礼拜一晚上", "周三天气好的时候")] == [
+        "上个礼拜一下午", "这个礼拜一晚上", "周三"]
+

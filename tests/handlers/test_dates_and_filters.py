@@ -73,3 +73,19 @@ def test_parse_time(text, hhmm):
 ])
 def test_a_day_of_the_month_in_chinese_numerals(text, day):
     assert parse_day(text, dt.date(2026, 11, 16)) == day
+
+
+
+@pytest.mark.parametrize("text, day, near, near_day", [
+    # the numeral after 周 / 星期 / 礼拜 that starts a word is no day (一直, 一样, 一天, 天天, 一般, 一起, 三天),
+    # while one followed by words that go with a day still is (周一下午, 周一点半, 周三天气)
+    ("这个礼拜一直没空 下周二嘛", dt.date(2026, 11, 24), "周一下午", dt.date(2026, 11, 16)),
+    ("这周一样不得空 星期五可以", dt.date(2026, 11, 20), "这周一点半", dt.date(2026, 11, 16)),
+    ("这个礼拜一天都没得空 礼拜四嘛", dt.date(2026, 11, 19), "这个礼拜一晚上", dt.date(2026, 11, 16)),
+    ("这个礼拜天天上班 周六行不", dt.date(2026, 11, 21), "这个礼拜天", dt.date(2026, 11, 22)),
+    ("这个星期一般都忙", None, "这个星期一", dt.date(2026, 11, 16)),
+    ("这周一起去办", None, "从周一起就可以", dt.date(2026, 11, 16)),
+    ("礼拜三天都要开会", None, "周三天气好的话", dt.date(2026, 11, 18)),
+])
+def test_a_weekday_numeral_that_starts_a_word_is_no_day(text, day, near, near_day):
+    assert (parse_day(text, dt.date(2026, 11, 16)), parse_day(near, dt.date(2026, 11, 16))) == (day, near_day)
