@@ -756,3 +756,18 @@ def test_a_call_back_phone_given_with_a_question_at_the_ratings_phone_step_is_ta
 def test_words_about_calls_that_ask_for_none_are_no_call_back(said):
     from bot.conversation.dispatcher import _asks_to_be_called
     assert not _asks_to_be_called(said)
+
+
+@pytest.mark.parametrize("said", ["投诉停水！", "我要投诉停电", "举报 噪音", "投诉漏水了"])
+def test_a_short_complaint_naming_its_problem_holds_it_as_what_happened(chat, fake_runtime, said):
+    assert "在哪里" in chat.say(said)
+    assert fake_runtime.sessions.load(chat.user_key).form.slots["content"] == said
+
+
+@pytest.mark.parametrize("said", ["高新区大源 中海城南一号", "青羊区光华街道 清江东路那边的锦绣苑", "武侯区簇锦街道 新北小区 3栋2单元"])
+def test_the_whole_answer_to_where_is_the_place_and_a_house_number_no_time(chat, fake_runtime, said):
+    chat.say("我要投诉")
+    chat.say("楼下烧烤油烟太大")
+    assert "什么时候" in chat.say(said)
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.slots["location"] == said and "when" not in form.slots
