@@ -160,6 +160,10 @@ NOT_OWN_ID = ("为保护个人信息，只能查询您本人（已实名绑定�
               "如需办理他人的事项，请本人查询或携带委托材料到窗口办理。")
 
 
+# "No phone" said where a phone is asked (算了不留, 不留嘛): with 算了 beside it, still no cancel.
+_NO_PHONE = re.compile(r"不留|不用留|不想留|不方便留|不给了?$")
+
+
 @dataclass
 class Message:
     """What the citizen's message means for this turn."""
@@ -542,6 +546,10 @@ class Dispatcher:
         if slot and any(w in text for w in slot.skip_words):
             return False   # "不留" answers "留个电话吗", it does not cancel the complaint
         handler = self.handlers.get(form.intent)
+        if self._awaits_a_phone(form) and (TAKEN_BACK.search(text) or _NO_PHONE.search(text)) \
+                and not ends_the_form(text):
+            # "算了不留", "算了 不用留了" where a phone is asked: no phone, the rest of it kept
+            return False
         keeps_a_phone = handler is not None and any("留" in w for s in handler.slots for w in s.skip_words)
         if keeps_a_phone and (TAKEN_BACK.search(text) or any(
                 "留" in w and w in text for s in handler.slots for w in s.skip_words)) \

@@ -771,3 +771,14 @@ def test_the_whole_answer_to_where_is_the_place_and_a_house_number_no_time(chat,
     assert "什么时候" in chat.say(said)
     form = fake_runtime.sessions.load(chat.user_key).form
     assert form.slots["location"] == said and "when" not in form.slots
+
+
+@pytest.mark.parametrize("said", ["算了不留", "算了 不用留了", "不留了算了", "算了 电话就不留了"])
+def test_no_phone_said_with_算了_after_a_bad_rating_records_the_level_alone(chat, fake_runtime, said):
+    chat.bind(WANG)
+    chat.say("社保")
+    assert "手机号" in chat.say("不满意")
+    reply = chat.say(said)
+    assert "已取消" not in reply and "通过这个对话联系您" in reply
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert fake_runtime.sessions.load(chat.user_key).form is None
