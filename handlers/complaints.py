@@ -158,6 +158,11 @@ class FileComplaint(Handler):
     def needs_identity_for(self, entities: dict, text: str) -> bool:
         return is_progress_request(entities, text)
 
+    def answers_on_the_way(self, text: str) -> str | None:
+        # "投诉了好久有人回复哦", "要多久才处理？" while the complaint is being told
+        return ("提交后一般1个工作日内派单，承办部门会在规定时限内处理并联系或回复您；"
+                "提交后回复工单号就能查询进度")
+
     def claims(self, text: str, session, intent: str | None, unsure: bool) -> bool:
         """A problem told without any word of complaining ("我叫罗小燕 住在成华区沙河堡 对面工地的塔吊
         天天晚上开起大灯 直接照到我屋头"), which the NLU reads as an answer: a complaint, when no form is
