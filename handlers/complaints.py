@@ -88,6 +88,8 @@ def describes(text: str) -> bool:
     """Does a complaint's first message say what happened, besides "I complain" and where and
     when ("投诉武侯区玉林路" only says where: the form asks what happened)?"""
     described = _TRIGGER.sub("", _PHONE_WORDS.sub("", ID_LIKE.sub("", PHONE.sub("", text))))
+    if _PROBLEM.search(described):
+        return True   # "投诉停水！": a complaint word and the problem it names
     if len(described) < 3:
         return False
     rest = without_places(TIME.sub("", described), places_named)
@@ -120,6 +122,9 @@ def is_progress_request(entities: dict, text: str) -> bool:
 
 
 _QUESTION = re.compile(r"[吗？?]|什么|哪|怎么|咋|啥|多少|几")
+# A problem named in a word or two: said after a complaint word, it is what happened.
+_PROBLEM = re.compile(r"^(?:停水|停电|停气|断水|断电|断气|噪音|噪声|油烟|漏水|渗水|积水|臭味|异味|扰民|乱停车|违建|违章建筑|"
+                      r"占道|乱倒垃圾|偷排|排污|污水)(?:了|啦)?$")
 # Words of a service asked for, not a problem told ("明天上午去武侯区办居住证").
 _ASKS_A_SERVICE = re.compile(r"办|约|查|问|预约|申请|领|缴费|交费")
 _PRAISE = re.compile(r"谢谢|感谢|表扬|负责|好评|点赞|很好|满意|辛苦")
@@ -152,6 +157,11 @@ class FileComplaint(Handler):
 
     def needs_identity_for(self, entities: dict, text: str) -> bool:
         return is_progress_request(entities, text)
+
+    def answers_on_the_way(self, text: str) -> str | None:
+        # "投诉了好久有人回复哦", "要多久才处理？" while the complaint is being told
+        return ("提交后一般1个工作日内派单，承办部门会在规定时限内处理并联系或回复您；"
+                "提交后回复工单号就能查询进度")
 
     def claims(self, text: str, session, intent: str | None, unsure: bool) -> bool:
         """A problem told without any word of complaining ("我叫罗小燕 住在成华区沙河堡 对面工地的塔吊

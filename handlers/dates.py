@@ -89,10 +89,17 @@ def parse_time(text: str | None) -> str | None:
     return f"{h:02d}:{mi:02d}"
 
 
+# The half-day in English, a token of its own (am, PM, 上午am; not the am of "team", "ipm3"): A.M. too.
+_AM_PM = re.compile(r"(?<![A-Za-z0-9])([ap])\.?m\.?(?![A-Za-z0-9])", re.IGNORECASE)
+
+
 def part_of_day(text: str | None) -> str | None:
     text = text or ""
     if "上午" in text or "早上" in text:
         return "am"
     if "下午" in text:
         return "pm"
+    m = _AM_PM.search(text)
+    if m:
+        return "am" if m.group(1).lower() == "a" else "pm"
     return None

@@ -35,7 +35,10 @@ PLACE = re.compile(
     rf"(?:{_DISTRICT_WORDS})|"
     r"[\u4e00-\u9fff\dA-Za-z]{1,8}?(?:路口|路(?!灯|费|况|过|面|边摊)|街(?!道办|面)|巷|大道|胡同|小区|花园|家园|公寓|新村|"
     r"航站楼|机场|火车[东南西北]?站|高铁站|体育馆|图书馆|博物馆|酒店|宾馆|广场(?!舞)|公园|菜市场|市场(?!监管|价)|商场|超市|小学(?!生)|中学(?!生)|大学(?!生)|幼儿园|医院|社区|大厦|写字楼|地铁站|公交站|车站|"
-    r"[0-9一二三四五六七八九十]+(?:栋|号楼|单元|幢)|号院)")
+    r"[0-9一二三四五六七八九十]+(?:栋|号楼|单元|幢)|号院)|"
+    # the metro: a line (地铁2号线), a station and its exit (洪河站, 洪河站C口, 天府广场站B2口)
+    r"(?:地铁)?[0-9一二三四五六七八九十]+号线|"
+    r"[\u4e00-\u9fff]{2,6}?站(?![着在起住了岗队稳])(?:[A-Za-z][0-9]?(?:出入|出|进)?口|[0-9一二三四五六七八九十]+号(?:出入|出|进)?口)?")
 # Where things are from the citizen's home (楼下, 隔壁, 门口 …) is part of what happened, not where:
 # the form still asks for the district and the place ("楼下烧烤店油烟太大" gives no place).
 # A time: a moment, a period, or how long it has gone on.
@@ -43,12 +46,15 @@ _NUM = r"[0-9一二三四五六七八九十两几半]"
 # Words after a period that make it the unit of an amount: 一个月收五百, 一年要交两千, 一天赚八十.
 _PAID = r"(?:就|才|都|要|得|只|多|少)?(?:收|交|缴|付|花|赚|挣|扣|涨|租|[0-9一二三四五六七八九十两几百千万]+\s*(?:块|元|百|千|万))"
 _CN_NUMBER = r"[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九]"
+# The last character of a compound's or a building's name: a number after it is a house number
+# (中海城南一号, 锦绣苑二号, 西华苑三号), not a day of the month.
+_NAME_END = "苑园府城湾庭居坊桥寺塔门坝站院湖港栋座区路街巷道东南西北中"
 TIME = re.compile(
     # how often, said as people say it (三天两头 before the period 三天)
     r"三天两头|隔三[差岔]五|时不时|动不动|隔(?:几|两|三)天|一天到晚|整天|整夜|常年|长期|一年四季|"
     rf"每(?:个)?(?:周|星期|礼拜)(?:{WEEKDAY}|末)*(?!{_PAID})|每个?月(?!{_PAID})|每年(?!{_PAID})|每逢[^\s，,。就]{{1,4}}|"
     r"每天|天天|每晚|每个?周末|周末|每次|经常|"
-    r"今天|昨天|前天|今早|今晚|昨晚|昨夜|前几天|这几天|这两天|这段时间|最近|近期|"
+    r"今天|昨天|大前天|前天|今早|今晚|昨晚|昨夜|前几天|这几天|这两天|这段时间|最近|近期|"
     rf"(?:上上?|这|本)个?(?:周|星期|礼拜)(?![边围])(?:{WEEKDAY}|末)?|礼拜{WEEKDAY}|"
     # moments of a day said by what happens then
     r"放学(?:后|以后|的时候)?|下班(?:后|以后)|上班时间|午休|饭点|半夜三更|"
@@ -59,7 +65,7 @@ TIME = re.compile(
     rf"好?{_NUM}+(?:多)?(?:天|周|个?(?:星期|礼拜)|个多?月|年)(?:了|多|来)?(?!{_PAID})|"
     # a month, a day of the month (九月份, 3月5号, 十一月三号, 二十号; not a house number: 12号, 18号院)
     rf"(?:\d{{1,2}}|{_CN_NUMBER})月(?:份|(?:\d{{1,2}}|{_CN_NUMBER})[日号])?|"
-    rf"(?<![\d一二三四五六七八九十])(?:{_CN_NUMBER})[日号](?![楼院栋门铺])")
+    rf"(?<![\d一二三四五六七八九十{_NAME_END}])(?:{_CN_NUMBER})[日号](?![楼院栋门铺])")
 
 
 # Words that only lead into a place or a time ("是武侯区…", "就在小区门口", "是每天凌晨…").
@@ -131,9 +137,12 @@ def _named_by_word(clause: str) -> tuple[int, int] | None:
     for m in PLACE.finditer(clause):
         word = m.group(0)
         suffix = re.search(r"(?:路口|路|街|巷|大道|胡同|小区|花园|家园|公寓|新村|广场|公园|菜市场|市场|商场|超市|小学|中学|"
-                           r"大学|幼儿园|医院|社区|大厦|写字楼|地铁站|公交站|车站|[0-9一二三四五六七八九十]+(?:栋|号楼|单元|幢)|号院)$", word)
+                           r"大学|幼儿园|医院|社区|大厦|写字楼|地铁站|公交站|车站|[0-9一二三四五六七八九十]+(?:栋|号楼|单元|幢)|号院|"
+                           r"号线|站(?:[A-Za-z0-9一二三四五六七八九十]*号?(?:出入|出|进)?口)?)$", word)
         if suffix is None or suffix.start() == 0:
             return m.span()   # a district
+        if suffix.group(0).startswith("站") and len(_UNNAMED.sub("", word[:suffix.start()])) < 2:
+            continue   # (网站, 车站 of nobody: a station has a name of two characters or more)
         name = _UNNAMED.sub("", word[:suffix.start()])
         if name and name not in ("马", "走", "一", "过", "大", "小", "上", "下") and name[-1] not in _VERB_BEFORE:
             return m.span()
@@ -190,12 +199,25 @@ _PRECISE = re.compile(rf"[0-9一二三四五六七八九十两]\s*(?:点|:\d\d)|
 _WIDENED = re.compile(r"^(?:其实)?不(?:只|止|光|仅)(?:是)?")
 
 
+# How often, said alone (天天, 每天晚上, 经常): a start said beside it is the time.
+_FREQUENCY = re.compile(r"(?:三天两头|隔三[差岔]五|时不时|动不动|隔(?:几|两|三)天|一天到晚|整天|整夜|常年|长期|一年四季|每\S{0,4}|"
+                        r"天天|每晚|经常|周末|早上|晚上|白天|夜里|半夜|深夜|凌晨|中午|下午|上午|[\s到至和]|都|了)+")
+# Words of a start: 从上个月, 上个月开始, 上周起, 去年以来.
+_SINCE = re.compile(r"从|开始|起|以来|之后|以后")
+
+
 def _said_first(clauses, known: Known = None) -> tuple[str | None, str | None]:
     clauses = list(clauses)
     widened = [c for c in clauses if _WIDENED.match(c) and TIME.search(c)]
     if widened and any(TIME.search(c) for c in clauses if c not in widened):
         clauses = [c for c in clauses if c not in widened]
     place, when = _said_first_of(clauses, known)
+    if when is not None and _FREQUENCY.fullmatch(time_phrase(when)):
+        # "油烟天天往我屋头灌 从上个月就开始了": how often, then since when; the time is the start
+        since = next((c for c in clauses if c != when and not _ASKING.search(c) and TIME.search(c)
+                      and _SINCE.search(c) and not _FREQUENCY.fullmatch(time_phrase(c))), None)
+        if since is not None:
+            when = since
     if when is not None and not _PRECISE.search(time_phrase(when)):
         precise = next((c for c in clauses if not _ASKING.search(c) and TIME.search(c)
                         and _PRECISE.search(time_phrase(c))), None)
@@ -206,7 +228,7 @@ def _said_first(clauses, known: Known = None) -> tuple[str | None, str | None]:
 
 def _said_first_of(clauses, known: Known = None) -> tuple[str | None, str | None]:
     place = when = None
-    for clause in clauses:
+    for i, clause in enumerate(clauses):
         if _ASKING.search(clause):
             continue
         p, t = _named_place(clause, known), TIME.search(clause)
@@ -216,9 +238,35 @@ def _said_first_of(clauses, known: Known = None) -> tuple[str | None, str | None
         else:
             if p and place is None:
                 place = clause
+                if not t:   # "青羊区光华街道 清江东路那边的锦绣苑": the parts after it are the same place
+                    place = " ".join([clause, *_place_parts(clauses[i + 1:], known)])
             if t and when is None:
                 when = clause
     return place, when
+
+
+# The end of a building's or a door's number, part of an address (中海城南一号, 3栋, 2单元, 5楼).
+_HOUSE_NUMBER = re.compile(r"[0-9一二三四五六七八九十]+(?:号|栋|幢|座|单元|楼|号楼|号院)$")
+
+
+def _place_parts(clauses: list[str], known: Known = None) -> list[str]:
+    """The clauses right after a place that only name more of it (a street, a compound, a landmark,
+    a building's number; a short name between them: 金牛区 花照壁 一品天下旁边那个小区), up to the
+    last such named one."""
+    parts, named = [], 0
+    for clause in clauses:
+        bare = _PLACE_TAIL.sub("", _PLACE_LEAD.sub("", clause))
+        if not bare or _ASKING.search(clause) or TIME.search(clause) or find_identifiers(clause) \
+                or _HAPPENS.search(without_places(bare, known)):
+            break
+        if _named_place(bare, known) or _LANDMARK_END.search(bare) or _HOUSE_NUMBER.search(bare):
+            parts.append(clause)
+            named = len(parts)
+        elif len(bare) <= 5 and re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", bare):
+            parts.append(clause)
+        else:
+            break
+    return parts[:named]
 
 
 def place_in(text: str, known: Known = None) -> str | None:

@@ -214,6 +214,11 @@ class Handler:
         another request ("社保卡补办 青羊区 下周一上午" as a social-insurance query) from a new request."""
         return slot_values(self.slots, turn.text)
 
+    def answers_on_the_way(self, text: str) -> str | None:
+        """The answer to a question about the request asked while its form is open ("要多久才处理？"),
+        or None: the form says it cannot answer and asks its question again."""
+        return None
+
     def explains(self, turn: "Turn") -> str | None:
         """The answer to a question about the step the form is at ("留电话干啥子？"): what it is for,
         whether it may be left out and how; None when the step has none. By default the asked

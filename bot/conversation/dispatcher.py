@@ -35,7 +35,7 @@ from bot.conversation.words import (COMPLAINT_VERBS, END_WORDS, asks_about_the_s
 from bot.core import access, metrics
 from bot.core.clock import CLOCK
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
-from bot.core.privacy import APPLICATION_NO, ID_LIKE, PHONE, TAKEN_BACK, compact, mask_text, redact_text
+from bot.core.privacy import APPLICATION_NO, ID_LIKE, PHONE, TAKEN_BACK, compact, find_identifiers, mask_text, redact_text
 from bot.nlu import contrast
 from bot.nlu.client import FALLBACK_INTENT, NluClient, NluUnavailable, Parse
 from bot.nlu.normalise import normalise
@@ -158,6 +158,25 @@ UNANSWERED_QUESTION = "这个问题我暂时回答不了，我们先把这件事
 NOTHING_TO_CONFIRM_YET = "还没到确认这一步，还有内容没填。填好后我会把内容给您核对，再请您确认："
 NOT_OWN_ID = ("为保护个人信息，只能查询您本人（已实名绑定）的业务，不能查询他人的身份证号。"
               "如需办理他人的事项，请本人查询或携带委托材料到窗口办理。")
+
+
+# A stall where a value is asked: the citizen goes to look ("等一哈 我看下门牌", "稍等", "我找下").
+_STALL = re.compile(r"(?:[嗯哦好的]*[，,\s]*)?(?:(?:请|你)?(?:等一?(?:下|哈|会儿?|等)|稍等(?:一?下|一会儿?)?|"
+                    r"我?(?:找|看|查|翻|问)一?(?:下|哈)(?:门牌|地址|门牌号|位置|时间|日子)?|马上|我想一?(?:下|哈)|"
+                    r"让我想想|我想想)(?:哈|嘛|哦|啊|呀|哈)?[，,。.!！~～\s]*)+")
+# A question on the way to another service ("对了 顺便问下…", "还有好多": Sichuanese "how much").
+_ASKS_ON_THE_WAY = re.compile(r"顺便问|顺带问|另外问|我想问一?下|还有好多|还剩好多|有好多钱")
+# A question about the request itself (how long, any reply): the handler may answer it.
+_ABOUT_THE_REQUEST = re.compile(r"多久|好久|多长时间|几天|什么时候|啥时候|有人(?:回复|管|处理|理)|回复|处理")
+
+# ... asked in a description (the what): a short question of how long or whether anyone answers, not
+# a grievance told ("投诉了好久都没人处理").
+_ASKS_ABOUT_HANDLING = re.compile(r"(?:多久|好久|几天|多长时间|什么时候|啥时候).{0,4}(?:处理|回复|有人|解决|回)|"
+                                  r"有人(?:回复|管|处理|理)(?:[哦吗嘛没不]|$)|要多久")
+_NOBODY = re.compile(r"没人|没有人|不管|不处理|不理")
+
+# "No phone" said where a phone is asked (算了不留, 不留嘛): with 算了 beside it, still no cancel.
+_NO_PHONE = re.compile(r"不留|不用留|不想留|不方便留|不给了?$")
 
 
 @dataclass
@@ -385,6 +404,11 @@ class Dispatcher:
             # "等一下 你是真人在回还是机器人哦" where a place was asked: answered, never a value
             return self._run_simple(BOT_CHALLENGE, session, citizen, incoming, msg), BOT_CHALLENGE
 
+        if form and not msg.answer and not msg.deliberate:
+            aside = self._no_answer(form, msg)
+            if aside is not None:
+                return aside, form.intent
+
         if form and not msg.answer and self._asks_instead(msg, form):
             slot = self._asked_slot(form)
             return [Text(f"{UNANSWERED_QUESTION}{slot.prompt}（回复“取消”结束）")], form.intent
@@ -542,6 +566,10 @@ class Dispatcher:
         if slot and any(w in text for w in slot.skip_words):
             return False   # "不留" answers "留个电话吗", it does not cancel the complaint
         handler = self.handlers.get(form.intent)
+        if self._awaits_a_phone(form) and (TAKEN_BACK.search(text) or _NO_PHONE.search(text)) \
+                and not ends_the_form(text):
+            # "算了不留", "算了 不用留了" where a phone is asked: no phone, the rest of it kept
+            return False
         keeps_a_phone = handler is not None and any("留" in w for s in handler.slots for w in s.skip_words)
         if keeps_a_phone and (TAKEN_BACK.search(text) or any(
                 "留" in w and w in text for s in handler.slots for w in s.skip_words)) \
@@ -602,6 +630,37 @@ class Dispatcher:
             return False
         return not forms.carries_a_value(self.handlers.get(form.intent), msg.entities, msg.words)
 
+    def _no_answer(self, form: Form, msg: Message) -> list[Reply] | None:
+        """A message that is no answer where a free-text slot is asked: a stall ("等一哈 我看下门牌"),
+        a question about the request ("投诉了好久有人回复哦", "要多久才处理？": the handler answers it),
+        a phone alone ("你直接打我电话嘛 139…": the form's phone slot takes it). Replied to, nothing
+        else kept, the question asked again; never a count towards giving up. None: the message is an
+        answer, or a request of another service (the form offers itself back after it)."""
+        slot = self._asked_slot(form)
+        handler = self.handlers.get(form.intent)
+        if slot is None or not slot.free_text or handler is None or form.step != "slots":
+            return None
+        words = (msg.words or msg.text).strip()
+        again = f"{slot.prompt}（回复“取消”结束）"
+        if _STALL.fullmatch(words):
+            return [Text(f"好的，不着急，您看好了直接回复我。{again}")]
+        values = forms.slot_values_in(handler, words)
+        if slot.name in values:
+            return None
+        phones = {k: v for k, v in values.items() if k in ("contact", "phone")}
+        if phones and not forms.says_more_than_identifiers(words) and not _asks_for_another_service(words, form.intent):
+            forms.take_values(handler, form, phones)   # the phone slot takes it; its question not asked again
+            return [Text(f"电话已记下。{again}")]
+        if values or _ASKS_ON_THE_WAY.search(words) or _asks_for_another_service(words, form.intent):
+            return None
+        about = (_ASKS.search(words) and _ABOUT_THE_REQUEST.search(words)) if slot.recognise is not None else (
+            len(words) <= 15 and _ASKS_ABOUT_HANDLING.search(words) and not _NOBODY.search(words))
+        if about:
+            answer = handler.answers_on_the_way(words)
+            if answer:
+                return [Text(f"{answer}。我们先把这件事办完：{again}")]
+        return None
+
     def _is_small_talk(self, msg: Message, form: Form) -> bool:
         slot = self._asked_slot(form)
         if slot is not None and slot.free_text and not _ASKS.search(msg.text):
@@ -632,7 +691,7 @@ class Dispatcher:
             return True   # a menu choice, a command word or the channel: deliberate
         if intent in self.steady:
             return False
-        if self._free_text_asked(form) and not _ASKS.search(msg.text):
+        if self._free_text_asked(form) and not _ASKS.search(msg.text) and not _ASKS_ON_THE_WAY.search(msg.words or msg.text):
             # A name or a description is whatever the citizen writes: NLU's reading of it
             # ("李芳" -> out_of_scope, "公积金中心态度差" -> query_housing_fund) is no new request;
             # a question is ("顺便问下 办居住证在哪办").

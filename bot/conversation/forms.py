@@ -64,7 +64,7 @@ _ONLY_ACKS = re.compile(r"[嗯哦噢喔好的对是啊呀哈行要得\s。，,.!
 
 # Words that only introduce an identifier ("电话 181…", "我身份证是…"): no answer of their own.
 # ... and the words around them that ask to be called back ("你们打我电话嘛 182…", "你们先记到").
-_INTRODUCERS = re.compile(r"电话|手机|号码|联系方式|联系|身份证|证件|号|我的|我|是|这个|打|找|你们|先|记到|记下|记一下|"
+_INTRODUCERS = re.compile(r"电话|手机|号码|联系方式|联系|身份证|证件|号|我的|我|是|这个|打|找|你们|你|直接|先|记到|记下|记一下|\+?86|"
                           r"回我|回个|有事|方便|随时|[嘛哈吧呢哦嗯啊]|[\s\W_]")
 
 
@@ -90,6 +90,21 @@ def _without_identifiers(text: str) -> str:
 
 def _recognise(handler: Handler, text: str) -> dict[str, str]:
     return slot_values(handler.slots, text)
+
+
+def slot_values_in(handler: Handler, text: str) -> dict[str, str]:
+    """The values the form's own readers find in a message (slot name → value)."""
+    return _recognise(handler, text)
+
+
+def says_more_than_identifiers(text: str) -> bool:
+    """Does the message say anything besides its identifiers and the words that introduce them
+    ("你直接打我电话嘛 +86 139 8012 3344" does not)?"""
+    return _says_more(text)
+
+
+def take_values(handler: Handler, form: Form, values: dict[str, str]) -> None:
+    form.slots.update(values)
 
 
 def carries_a_value(handler: Handler | None, entities: dict[str, str], text: str) -> bool:

@@ -210,3 +210,41 @@ def test_square_dancing_is_no_square():
     from bot.city.complaint_parts import place_in
     assert place_in("你好 我叫司马春燕 想反映一下我们楼下广场舞太吵了") is None
     assert place_in("天府广场") == "天府广场"
+
+
+@pytest.mark.parametrize("text", ["青羊区光华街道 清江东路那边的锦绣苑", "金牛区 花照壁 一品天下旁边那个小区",
+                                  "高新区大源 中海城南一号", "武侯区簇锦街道 新北小区 3栋2单元", "成华区建设路 万科城十二号"])
+def test_a_district_or_street_followed_by_more_of_the_place_is_one_place(text):
+    assert place_and_time(text) == (text, None)
+    assert place_in(text) == text and time_in(text) is None
+
+
+@pytest.mark.parametrize("text, place", [("金牛区蜀汉路 烧烤摊油烟好大", "金牛区蜀汉路"),
+                                         ("武侯区玉林路 每天晚上都吵", "武侯区玉林路")])
+def test_what_happens_after_a_place_is_no_part_of_it(text, place):
+    assert place_and_time(text)[0] == place
+
+
+@pytest.mark.parametrize("text, when", [("油烟天天往我屋头灌 从上个月就开始了", "上个月"),
+                                        ("每天晚上都吵 上周开始的", "上周开始"),
+                                        ("楼下经常有人打牌 去年起就这样", "去年起"),
+                                        ("电梯天天坏", "天天")])
+def test_a_start_beats_how_often(text, when):
+    assert time_in(text) == when
+
+
+@pytest.mark.parametrize("text, when", [("大前天晚上就开始搭了", "大前天晚上"), ("大前天开始的", "大前天开始")])
+def test_three_days_ago_is_kept_whole(text, when):
+    assert time_in(text) == when
+
+
+@pytest.mark.parametrize("text, place", [("地铁2号线洪河站C口外头 共享单车堆成山了", "地铁2号线洪河站C口外头"),
+                                         ("天府广场站B口 有人乱摆摊", "天府广场站B口"),
+                                         ("7号线 太平园站 扶梯坏了", "7号线 太平园站")])
+def test_metro_lines_stations_and_exits_are_places(text, place):
+    assert place_in(text) == place
+
+
+@pytest.mark.parametrize("text", ["网站打不开", "他一直站在门口不走"])
+def test_a_station_needs_a_name(text):
+    assert place_in(text) is None

@@ -756,3 +756,75 @@ def test_a_call_back_phone_given_with_a_question_at_the_ratings_phone_step_is_ta
 def test_words_about_calls_that_ask_for_none_are_no_call_back(said):
     from bot.conversation.dispatcher import _asks_to_be_called
     assert not _asks_to_be_called(said)
+
+
+@pytest.mark.parametrize("said", ["投诉停水！", "我要投诉停电", "举报 噪音", "投诉漏水了"])
+def test_a_short_complaint_naming_its_problem_holds_it_as_what_happened(chat, fake_runtime, said):
+    assert "在哪里" in chat.say(said)
+    assert fake_runtime.sessions.load(chat.user_key).form.slots["content"] == said
+
+
+@pytest.mark.parametrize("said", ["高新区大源 中海城南一号", "青羊区光华街道 清江东路那边的锦绣苑", "武侯区簇锦街道 新北小区 3栋2单元"])
+def test_the_whole_answer_to_where_is_the_place_and_a_house_number_no_time(chat, fake_runtime, said):
+    chat.say("我要投诉")
+    chat.say("楼下烧烤油烟太大")
+    assert "什么时候" in chat.say(said)
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.slots["location"] == said and "when" not in form.slots
+
+
+@pytest.mark.parametrize("said", ["算了不留", "算了 不用留了", "不留了算了", "算了 电话就不留了"])
+def test_no_phone_said_with_算了_after_a_bad_rating_records_the_level_alone(chat, fake_runtime, said):
+    chat.bind(WANG)
+    chat.say("社保")
+    assert "手机号" in chat.say("不满意")
+    reply = chat.say(said)
+    assert "已取消" not in reply and "通过这个对话联系您" in reply
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert fake_runtime.sessions.load(chat.user_key).form is None
+
+
+@pytest.mark.parametrize("stall", ["等一哈 我看下门牌", "稍等", "我找下", "等一下哈", "稍等一下 我问下"])
+def test_a_stall_at_a_free_text_step_is_no_answer_and_no_failed_attempt(chat, fake_runtime, stall):
+    chat.say("我要投诉")
+    chat.say("楼下烧烤油烟太大")
+    reply = chat.say(stall)
+    assert "不着急" in reply and "在哪里" in reply
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert "location" not in form.slots and form.asking == "location" and form.reprompts == 0
+    chat.say("武侯区玉林北路")
+    assert "不着急" in chat.say(stall)
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert "when" not in form.slots and form.asking == "when"
+
+
+@pytest.mark.parametrize("question", ["投诉了好久有人回复哦", "要多久才处理？", "啥时候有人处理嘛"])
+def test_a_question_about_the_complaint_at_its_place_or_time_is_answered_and_asked_again(chat, fake_runtime, question):
+    chat.say("我要投诉")
+    chat.say("楼下烧烤油烟太大")
+    chat.say("武侯区玉林北路")
+    reply = chat.say(question)
+    assert "工作日" in reply and "什么时候" in reply
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.intent == "file_complaint" and "when" not in form.slots and form.asking == "when"
+    assert form.reprompts == 0
+
+
+@pytest.mark.parametrize("said", ["你直接打我电话嘛 +86 139 8012 3344", "打我电话 13980123344", "你们直接打我手机嘛 139 8012 3344"])
+def test_a_phone_alone_at_a_free_text_step_goes_to_the_phone_and_the_step_is_asked_again(chat, fake_runtime, said):
+    chat.say("我要投诉")
+    chat.say("楼下烧烤油烟太大")
+    assert "在哪里" in chat.say(said)
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.slots == {"content": "楼下烧烤油烟太大", "contact": "13980123344"} and form.asking == "location"
+
+
+@pytest.mark.parametrize("said", ["对了 顺便问下我公积金还有好多", "顺便问一下 我公积金余额还有好多"])
+def test_a_request_of_another_service_at_the_time_step_is_no_time(chat, fake_runtime, said):
+    chat.say("我要投诉")
+    chat.say("楼下烧烤油烟太大")
+    chat.say("武侯区玉林北路")
+    chat.say(said)
+    session = fake_runtime.sessions.load(chat.user_key)
+    complaint = session.form if session.form.intent == "file_complaint" else session.parked
+    assert complaint.intent == "file_complaint" and "when" not in complaint.slots

@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from adapters.records import CST, Affair
-from handlers.dates import parse_day, parse_time
+from handlers.dates import parse_day, parse_time, part_of_day
 from handlers.ledger_filters import parse_filter
 
 TODAY = dt.date(2026, 11, 27)   # a Friday
@@ -89,3 +89,12 @@ def test_a_day_of_the_month_in_chinese_numerals(text, day):
 ])
 def test_a_weekday_numeral_that_starts_a_word_is_no_day(text, day, near, near_day):
     assert (parse_day(text, dt.date(2026, 11, 16)), parse_day(near, dt.date(2026, 11, 16))) == (day, near_day)
+
+
+@pytest.mark.parametrize("text, part", [
+    ("帮我book一个号 下下周一 am 郫都区 办港澳通行证", "am"), ("下周三pm 锦江区", "pm"), ("AM", "am"), ("周五 PM", "pm"),
+    ("上午am", "am"), ("明天 a.m. 去", "am"),
+    ("team", None), ("ipm3", None), ("pm2.5超标", None), ("gmail", None),
+])
+def test_the_half_day_in_english_only_as_a_token_of_its_own(text, part):
+    assert part_of_day(text) == part

@@ -416,3 +416,13 @@ def test_a_district_with_no_hall_at_all_is_not_told_the_halls_are_nearest(chat, 
     chat.bind(WANG)
     reply = chat.say("预约去郫都区办护照")
     assert "郫都区暂无可预约“护照”的大厅" in reply and "最近" not in reply
+
+
+@pytest.mark.parametrize("said, part", [("帮我book一个号 下下周一 am 郫都区 办港澳通行证", "am"),
+                                        ("预约 周五 pm 锦江区 居住证", "pm")])
+def test_a_booking_with_the_half_day_in_english_takes_it(chat, fake_runtime, travel, said, part):
+    travel(A_MONDAY)
+    chat.bind(WANG)
+    chat.say(said)
+    form = _complaint_form(fake_runtime, chat)
+    assert form.intent == "book_appointment" and form.data["part"] == part
