@@ -185,7 +185,10 @@ def test_a_question_about_the_phone_step_itself(text):
 
 @pytest.mark.parametrize("text", ["转人工", "不留", "不用留电话", "电话就不留了吧", "为什么不能转人工", "13812345678",
                                   "你们打我电话嘛 18227613308", "为什么查不到我的公积金", "反映问题要多久才有结果？",
-                                  "等了很久也没有人回复", "你们电话是多少", "找工作人员", "为啥子要留电话哦 我不想留"])
+                                  "等了很久也没有人回复", "你们电话是多少", "找工作人员", "为啥子要留电话哦 我不想留",
+                                  # grievances asked with why (review): the citizen's comment, not the step
+                                  "你们为什么不办", "为啥子要交这个", "为啥子不给我办", "干嘛不回我", "为什么不给我打电话",
+                                  "为啥子不管嘛"])
 def test_no_question_about_the_phone_step(text):
     from bot.conversation.words import asks_about_the_step
     assert not asks_about_the_step(text)
