@@ -15,7 +15,7 @@ import secrets
 
 from adapters.errors import NotFound
 from bot.channels.hotline.gazetteer import gazetteer
-from bot.city.complaint_parts import TIME, place_in, plain_place, plain_time, time_in, without_places
+from bot.city.complaint_parts import TIME, known_places, place_in, plain_place, plain_time, time_in, without_places
 from bot.city.complaint_topics import TOPIC_NAMES, classify
 from bot.city.departments import DEPARTMENTS
 from bot.city.districts import CITY_WIDE, find_district
@@ -59,10 +59,18 @@ def plainly_a_place(held: str | None, text: str) -> str | None:
     return plain_place(held, text, places_named)
 
 
-def district_of(text: str | None) -> str | None:
-    """The district a text names, or that of the first place it names (驷马桥 → 金牛区)."""
-    place = gazetteer().first_place(text)
-    return find_district(text) or (place.district if place else None)
+def district_of(text: str | None, *, longer_than: int = 0) -> str | None:
+    """The district a text names, or that of the first place it names as a place (驷马桥 → 金牛区;
+    a two-character name only where it stands as one: 大面积停水 names no 大面). For the description,
+    `longer_than=2`: a short name inside a story is too often another word (成大坑, 红光闪)."""
+    named = find_district(text)
+    if named or not text:
+        return named
+    for p in gazetteer().places(text):
+        span = (p.start, p.start + len(p.said))
+        if p.district and len(p.said) > longer_than and span in known_places(text, places_named):
+            return p.district
+    return None
 
 
 # Words that only point at a place ("投诉武侯区玉林路那个…"): no description of their own.
@@ -221,7 +229,7 @@ class FileComplaint(Handler):
         """(topic, department, district) of a complaint: its topic decides who receives it."""
         topic = classify(f"{content} {location}")
         department = services.service_settings.complaint_routing[topic]
-        district = district_of(location) or district_of(content) or CITY_WIDE
+        district = district_of(location) or district_of(content, longer_than=2) or CITY_WIDE
         return topic, department, district
 
     def _confirm(self, turn: Turn) -> Result:

@@ -29,8 +29,13 @@ SKIP_WORDS = ("不留", "不用", "不方便", "没有", "跳过", "不想留")
 # (and any correction's words: 不对, 不是…是…, bot.city.corrections; a slip of the finger: 手滑了, 点快了, 误触;
 # a second thought: 想了想 还是…)
 CHANGES = re.compile(r"点错|按错|选错|说错|搞错|弄错|错了|改成|改为|改一下|其实|应该是|重新评|点成|按成|选成|"
-                     r"手滑|手抖|手快|误触|误点|误按|点快了|按快了|点岔了|按岔了|不算|重评|重新打|改评|"
-                     r"想了下|想了一下|想了想|再想|还是")   # (a level reconsidered: "想了下还是基本满意嘛")
+                     r"手滑|手抖|手快|误触|误点|误按|点快了|按快了|点岔了|按岔了|(?:刚才|那个|之前)\S{0,3}不算|"
+                     r"重评|重新打|改评|想了下|想了一下|想了想|再想")   # (a level reconsidered: "想了下还是基本满意嘛")
+# ...and the new level said as the answer: right after 是/改成/还是/其实…, or leading what is left once
+# the words of the change are taken out ("误触了 五星"). A level inside a comment is no change:
+# "还是不满意，材料交了三次了" and "不是我说 等了两个小时 非常不满意" say what was wrong.
+_LEVEL = r"(?:(?:非常|很|特别|不太|基本)?不?满意(?!度)|差评|好评|[一二两三四五1-5]星(?!期))"
+LEVEL_AS_ANSWER = re.compile(r"(?:是|改成|改为|改|成|还是|其实|应该)\s*(?:给个|打个|给|打)?\s*" + _LEVEL)
 _HERE = re.compile(r"这里|这儿|这边|对话|留言|消息")
 # The call-back declined outright ("不用回访了 我儿子去社保局问"): closed, no phone asked again.
 DECLINES_CALLBACK = re.compile(r"不(?:用|需要|要)(?:再)?(?:回访|回电|联系我|打电话|给我打)")
@@ -45,7 +50,11 @@ def _may_change(rating: dict | None) -> bool:
 
 def _says_a_change(text: str) -> bool:
     """Does the message say the rating given was wrong (点错了, 手滑了, 不对 是…, 不是满意 是非常满意)?"""
-    return bool(CHANGES.search(text)) or corrects(text)
+    if not (CHANGES.search(text) or corrects(text)):
+        return False
+    rest = CHANGES.sub(" ", text)
+    rest = re.sub(r"^[\s，,。！!~～哎呀啊哦嗯不好意思对了]*", "", rest)
+    return bool(LEVEL_AS_ANSWER.search(text) or LEADS_WITH_LEVEL.match(rest) and re.match(_LEVEL, rest))
 MAX_COMMENTS = 2   # then the contact question is not asked again
 
 

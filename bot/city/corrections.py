@@ -37,7 +37,9 @@ _REFUSED_AFTER = (r"不行了?|不可以|不方便|去不了|来不了|去不到
                   r"走不开|走不脱|"
                   # (上午要送娃娃, 上午有课, 上午我要值班: the morning is out, whatever the words between)
                   r"(?:要|得|在)(?:上班|上课|考试|值班|加班|出差|开会|带娃娃?|带孩子|送娃娃?|接娃娃?|送孩子|接孩子)|"
-                  r"有课|有考试|有个会|有会|起不来|赶不过来|赶不到|过不来|忙得很|忙不过来|太忙了?|很忙")
+                  # (not when denied: 周四下午我没有课, 上午不是很忙, 周四没有考试)
+                  r"(?<![没不])有课|(?<![没不])有考试|(?<![没不])有个会|(?<![没不])有会|起不来|赶不过来|赶不到|"
+                  r"过不来|忙得很|忙不过来|(?<!不是)(?<!不)太忙了?|(?<!不是)(?<!不)很忙")
 # Words before a value that turn it down: "我刚才说成周三了" (the value said by mistake).
 _SAID_AS = r"说成|写成|按成|打成|记成|填成|弄成|输成|点成|选成"
 # A value taken back and another said instead: "取消上午 改下午", "取消锦江 换成武侯".
@@ -59,6 +61,7 @@ _CHOOSES = r"改成|改为|改到|改在|换成|换到|换为|应该是|其实�
 _LED_BY_CHANGE = re.compile(r"^[改换](?![成为到在一下])(?=[\u4e00-\u9fff\d])")
 # … or a short piece said as a choice: led by 约 / 就 / 那就, or ending in 吧 / 嘛 ("下午吧 上午我在学校",
 # "约下午 上午…"): the value it names wins over a longer piece after it that only explains.
+_ALTERNATIVE = re.compile(r"^[哦噢喔那就嗯\s]{0,3}[^\s我]{1,4}[吧嘛啊呢]?$|要不|还是|更方便|也可以|也行|那就")
 _SAID_AS_CHOICE = re.compile(r"^(?:那就|就|约)[^\s]{1,6}$|^[^\s]{1,6}?(?:吧|嘛)$")
 _CORRECTS = re.compile(rf"不是|{_TAKEN_BACK_FOR}|{_SAID_AS}|{_WRONG}")
 
@@ -77,6 +80,7 @@ def _read(text: str | None) -> list[tuple[str, bool, bool]]:
     """(piece, turned down, chosen in so many words) for each piece of the message, in order."""
     out: list[tuple[str, bool, bool]] = []
     negate_next = choose_next = False
+    weakly: list[int] = []
     for part in _PIECES.split(text or ""):
         if part is None or not part.strip() or re.fullmatch(_PAUSE, part):
             continue
@@ -84,7 +88,7 @@ def _read(text: str | None) -> list[tuple[str, bool, bool]]:
             negate_next, choose_next = True, False
             continue
         if re.fullmatch(_REFUSED_AFTER, part):
-            if out:
+            if out and not negate_next:     # (…不是 很忙: the reason denied turns nothing down)
                 out[-1] = (out[-1][0], True, out[-1][2])
             negate_next = choose_next = False
             continue
@@ -99,9 +103,17 @@ def _read(text: str | None) -> list[tuple[str, bool, bool]]:
         if re.fullmatch(rf"{_WRONG}|是", part):
             negate_next, choose_next = False, bool(re.fullmatch(_CHOOSES, part))
             continue
-        chosen = choose_next or bool(_LED_BY_CHANGE.match(part)) or bool(_SAID_AS_CHOICE.match(part.strip()))
-        out.append((part, negate_next, not negate_next and chosen))
+        strong = choose_next or bool(_LED_BY_CHANGE.match(part))
+        weak = not strong and bool(_SAID_AS_CHOICE.match(part.strip()))
+        out.append((part, negate_next, not negate_next and (strong or weak)))
+        if weak:
+            weakly.append(len(out) - 1)
         negate_next = choose_next = False
+    # A choice said only by its tone (周四吧, 约周四) gives way to another value said after it as an
+    # alternative (周四吧 不 周五, 周四嘛 要不周五, 周四吧 周五更方便), not to a reason (下午吧 上午我在学校).
+    for i in weakly:
+        if any(not refused and _ALTERNATIVE.search(later) for later, refused, _ in out[i + 1:]):
+            out[i] = (out[i][0], out[i][1], False)
     return out
 
 

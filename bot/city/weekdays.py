@@ -9,7 +9,7 @@ from __future__ import annotations
 _AFTER_ONE = (r"直|样|起(?!就|开始|算)|下(?![午班周个])|点(?![半钟多过左整0-9一二三四五六七八九十])|般|共|定|些|会儿|阵子?|"
               r"切|向|旦|律|齐|致")
 # After any numeral: a count (三天, 三个, 一次, 五趟).
-_COUNT = r"天(?![亮黑气])|个|次|遍|趟"
+_COUNT = r"天(?![亮黑气府])|个|次|遍|趟"   # (周四天府新区: 天府 is a place, not three days)
 
 # A day of the week said after 周 / 星期 / 礼拜 (use in a pattern; its first character is the day).
 WEEKDAY = rf"(?:一(?!{_AFTER_ONE}|{_COUNT})|[二三四五六](?!{_COUNT})|天(?!天)|日)"

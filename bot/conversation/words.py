@@ -151,6 +151,10 @@ _SAFE = r"泄露|泄漏|外泄|保密|安不安全|安全吗|给谁看|谁看得
 _ASKS_ABOUT_STEP = re.compile(rf"{_WHAT_FOR}|{_MUST}|{_SAFE}|什么时候打|多久打|几时打")
 _DECLINES = re.compile(r"不想留|不方便留|还是不留|不留了|就不留|算了")
 _QUESTION_END = re.compile(r"[吗嘛么？?]|[不没撒]\s*$|行不行|可不可以|能不能|是不是|要不要|安不安全|会不会")
+# The question names the step (the phone, leaving it, the call-back) — and does not say what was not
+# done (不办, 不回我, 不给我打电话: a grievance, kept as the citizen's comment).
+_NAMES_THE_STEP = re.compile(r"电话|手机|号码|联系方式|留|回访|回电|填|泄露|泄漏|外泄|保密|骚扰")
+_NOT_DONE = re.compile(r"不(?:给我|帮我|跟我)?(?:办|回|管|理|接|处理|解决|打|联系)(?!电话会)")
 # The words such a question is made of: once they are gone, nothing may be left (a question about
 # something else has words of its own).
 _STEP_WORDS = re.compile(rf"{_WHAT_FOR}|{_MUST}|{_SAFE}|什么时候|多久|几时|"
@@ -168,4 +172,6 @@ def asks_about_the_step(text: str | None) -> bool:
         return False
     if _DECLINES.search(said):
         return False   # "为啥子要留电话哦 我不想留": a no, said with why (the step reads it)
-    return len(_STEP_WORDS.sub("", said)) <= 1
+    if not _NAMES_THE_STEP.search(said) or _NOT_DONE.search(said):
+        return False   # "你们为什么不办", "为啥子要交这个", "为什么不给我打电话": what was wrong, not the step
+    return not _STEP_WORDS.sub("", said)

@@ -193,3 +193,29 @@ def test_a_good_rating_just_recorded_corrected_to_a_bad_one_asks_for_the_phone(t
     # the same level said again soon after: kept once, and said so
     assert "已经记下了" in c.say("不满意")
     assert stack_runtime.services.ratings.count("query_social_security", "人力资源和社会保障局", "不满意") == 1
+
+
+@pytest.mark.parametrize("said, kept", [("还是不满意，材料交了三次了", "材料交了三次"),
+                                        ("不是我说 等了两个小时 非常不满意", "等了两个小时"),
+                                        ("我不算很不满意 就是等太久了", "等太久了")])
+def test_a_comment_with_a_level_in_it_at_the_phone_step_is_kept_and_changes_nothing(talk, stack_runtime, said, kept):
+    c = talk()
+    c.bind(WANG)
+    c.say("公积金余额")
+    c.say("不满意")
+    reply = c.say(said)
+    assert "已把您的评价改为" not in reply, reply
+    book = stack_runtime.services.ratings
+    assert book.count("query_housing_fund", "住房公积金管理中心", "不满意") == 1, reply
+    [task] = stack_runtime.services.callbacks.open_tasks()
+    assert task["level"] == "不满意" and any(kept in n for n in task.get("notes", [])), (reply, task)
+
+
+def test_a_rating_said_again_in_passing_after_it_was_recorded_is_no_change(talk, stack_runtime):
+    c = talk()
+    c.bind(WANG)
+    c.say("公积金余额")
+    c.say("非常满意")
+    reply = c.say("总的来说还是满意的")
+    assert "已把您的评价改为" not in reply
+    assert stack_runtime.services.ratings.count("query_housing_fund", "住房公积金管理中心", "非常满意") == 1

@@ -1,12 +1,14 @@
 """What a correction keeps (bot.city.corrections) and what asks the bot about itself
 (bot.conversation.words.asks_the_bot): issue 12, forms that accept corrections."""
 import datetime as dt
+import re
 
 import pytest
 
 from bot.city.districts import find_district
 from bot.conversation.words import asks_the_bot
 from bot.city.corrections import corrects, last_said
+from bot.city.weekdays import WEEKDAY
 from handlers.dates import parse_day, part_of_day
 
 MONDAY = dt.date(2026, 11, 16)
@@ -183,7 +185,10 @@ def test_a_question_about_the_phone_step_itself(text):
 
 @pytest.mark.parametrize("text", ["转人工", "不留", "不用留电话", "电话就不留了吧", "为什么不能转人工", "13812345678",
                                   "你们打我电话嘛 18227613308", "为什么查不到我的公积金", "反映问题要多久才有结果？",
-                                  "等了很久也没有人回复", "你们电话是多少", "找工作人员", "为啥子要留电话哦 我不想留"])
+                                  "等了很久也没有人回复", "你们电话是多少", "找工作人员", "为啥子要留电话哦 我不想留",
+                                  # grievances asked with why (review): the citizen's comment, not the step
+                                  "你们为什么不办", "为啥子要交这个", "为啥子不给我办", "干嘛不回我", "为什么不给我打电话",
+                                  "为啥子不管嘛"])
 def test_no_question_about_the_phone_step(text):
     from bot.conversation.words import asks_about_the_step
     assert not asks_about_the_step(text)
@@ -201,3 +206,37 @@ def test_a_half_day_chosen_wins_over_the_half_day_named_in_its_reason(text, part
     # the same words hold for a day
     assert _day(text.replace("下午", "周五").replace("上午", "周四")) == (
         dt.date(2026, 11, 20) if part == "pm" else dt.date(2026, 11, 19))
+
+
+# -- found in review: a choice by tone gives way to an alternative; denied reasons; 天府 ---------------
+def _weekday_named(text):
+    m = re.search(r"周[一二三四五六日]", text)
+    return m.group(0) if m else None
+
+
+def _half_named(text):
+    m = re.search(r"上午|下午", text)
+    return m.group(0) if m else None
+
+
+@pytest.mark.parametrize("said, read, kept", [
+    ("周四吧 不 周五", _weekday_named, "周五"), ("周四嘛，要不周五", _weekday_named, "周五"), ("周四吧 周五更方便", _weekday_named, "周五"),
+    ("约周四 想了下 周五", _weekday_named, "周五"), ("就周四 哦周五也可以 那周五", _weekday_named, "周五"),
+    # ...but a reason after the choice does not take it back
+    ("约下午 上午我在学校", _half_named, "下午"), ("下午吧 上午要上课", _half_named, "下午"),
+])
+def test_a_choice_said_by_its_tone_gives_way_to_an_alternative_said_after_it(said, read, kept):
+    assert last_said(said, read) == kept
+
+
+@pytest.mark.parametrize("said", ["周四下午我没有课", "周四下午 不是很忙", "周四下午没有考试 可以去"])
+def test_a_reason_word_denied_turns_nothing_down(said):
+    assert last_said(said, _half_named) == "下午"
+    assert last_said(said, _weekday_named) == "周四"
+
+
+def test_tianfu_after_a_weekday_is_a_place_not_a_count_of_weekday_nameds():
+    for text in ("周四天府新区", "周五天府新区那个大厅", "周六天府广场吵"):
+        m = re.search(rf"周({WEEKDAY})", text)
+        assert m and m.group(1) in "四五六"
+    assert not re.search(rf"周({WEEKDAY})", "这周三天都在吵")
