@@ -330,13 +330,17 @@ _TIME_FILL = re.compile(r"大概|大约|差不多|应该|可能|估计|好像|�
                         r"左右|前后|以前|之前|了|的|吧|嘛|哈|哦|呢|啊|呀|[\s，,。.！!~～…]")
 
 
+# A time told by an event ("菜市场开业以来", "自从小区交房以来", "搬到这个小区以后"): a time, never more of the place.
+_TOLD_BY_EVENT = re.compile(r"以来|以后|之后|开始|那年|那会|自从|开张|开业|交房|搬(?:过来|来|到|进)")
+
+
 def plain_place(held: str | None, text: str, known: Known = None) -> str | None:
     """The place to hold when the whole message is plainly a place (`text` said where the time was
     asked; `held` the place held): the message itself, or the held place with it added (the held
     one replaced when the message already holds it, or names another district); None otherwise."""
     said = (text or "").strip()
     if not said or len(said) > 40 or TIME.search(said) or _TIME_MORE.search(said) or _ASKING.search(said) \
-            or re.search(r"[?？]", said) or find_identifiers(said) or corrects(said):
+            or re.search(r"[?？]", said) or find_identifiers(said) or corrects(said) or _TOLD_BY_EVENT.search(said):
         return None
     named = False
     for clause in CLAUSE.findall(said):

@@ -289,7 +289,9 @@ def test_a_place_given_where_the_time_was_asked_is_added_to_the_place_held():
 
 
 @pytest.mark.parametrize("said", ["金牛区的工地好吵", "就在楼下", "不晓得", "金牛区茶店子 昨天晚上", "茶店子",
-                                  "西华苑是不是归金牛区管", "你们打我电话嘛 18227613308"])
+                                  "西华苑是不是归金牛区管", "你们打我电话嘛 18227613308",
+                                  # a time told by an event (review): never more of the place
+                                  "菜市场开业以来", "自从菜市场开业以来就这样", "搬到这个小区以后", "自从小区交房以来"])
 def test_an_answer_that_is_not_plainly_a_place_is_no_place_said_where_the_time_was_asked(said):
     from bot.city.complaint_parts import plain_place
     assert plain_place(None, said) is None and plain_place("金牛区", said) is None
@@ -375,4 +377,5 @@ def test_a_weekday_numeral_that_starts_a_word_is_no_weekday(said, when):
     # while a day followed by words that go with a day is still the day
     assert [time_in(t) for t in ("上个礼拜一下午", "这个礼拜一晚上", "周三天气好的时候")] == [
         "上个礼拜一下午", "这个礼拜一晚上", "周三"]
+
 
