@@ -253,6 +253,9 @@ def run_shared(ingestor, shared: SharedFile, out: Path, summary: Summary) -> int
             yield parsed[0]
 
     previous = signal.signal(signal.SIGTERM, _raise_stop)
+    # Ctrl-C stops cleanly even where the process was started with SIGINT ignored (a job started with
+    # & from a script inherits that): the interrupt is this command's documented way to stop.
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     last = None
     try:
         with (out / "calls.jsonl").open("a", encoding="utf-8") as calls, \
@@ -275,6 +278,7 @@ def run_shared(ingestor, shared: SharedFile, out: Path, summary: Summary) -> int
                 return last or 0
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
     feeder.join(timeout=5)
     return None
 
@@ -328,6 +332,9 @@ def run_file(ingestor, path: Path, out: Path, summary: Summary, start: Checkpoin
                    summary.as_dict(), finished, heard.tell(), queries.tell()).save(out)
 
     previous = signal.signal(signal.SIGTERM, _raise_stop)
+    # Ctrl-C stops cleanly even where the process was started with SIGINT ignored (a job started with
+    # & from a script inherits that): the interrupt is this command's documented way to stop.
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     total = count_calls(path)
     try:
         mode = "a" if start else "w"        # a fresh run (or one stopped before its first checkpoint)
@@ -360,6 +367,7 @@ def run_file(ingestor, path: Path, out: Path, summary: Summary, start: Checkpoin
                 return done["line"]
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def _raise_stop(*_args) -> None:

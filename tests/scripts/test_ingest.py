@@ -125,18 +125,20 @@ def _tagged_eval_calls(tag: str) -> list[dict]:
 
 
 def test_interrupted_then_resumed_files_nothing_twice(cli_env, tmp_path, sandbox_clean):
-    # Twelve copies of the set under ids of their own: with the NLU cache warm from earlier tests
-    # four copies were once all done between the first checkpoint (1 s) and the interrupt, leaving
-    # nothing to interrupt (a fresh clone, 2026-12-04).
-    calls = [c for _ in range(12) for c in _tagged_eval_calls(unique_tag())]
+    # Four copies of the set under ids of their own: with the NLU cache warm from earlier tests a
+    # single copy can be done before the first checkpoint (1 s), leaving nothing to interrupt.
+    calls = [c for _ in range(4) for c in _tagged_eval_calls(unique_tag())]
     source = tmp_path / "calls.jsonl"
     source.write_text(to_jsonl(calls[:40] + ["{broken"] + calls[40:]), encoding="utf-8")
     out = tmp_path / "out"
     before = sandbox_clean.stats("workorders").get("created", 0)
 
+    # Started with SIGINT ignored, as a job started with & inherits it (a fresh clone's suite run in
+    # the background failed here): the command's Ctrl-C must still stop it cleanly.
     proc = subprocess.Popen([sys.executable, "scripts/ingest.py", "--file", str(source), "--out", str(out),
                              "--no-progress", "--workers", "2"], cwd=ROOT, env=cli_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     deadline = time.monotonic() + 120
     while not (out / "progress.json").exists() and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
