@@ -140,7 +140,7 @@ def _with_model(call: Call, turns: list[TurnParse], routing: dict[str, str], rea
     complaint_text = ""
     if intent == COMPLAINT:
         topic = reading.topic or "other"
-        complaint_text = complaint_topic(call, turns)[1]
+        complaint_text = complaint_topic(call, turns, topic)[1]
         department = routing.get(topic) or routing["other"]
     return _analysis(call, turns, intent, secondary, topic, department, complaint_text)
 
@@ -162,14 +162,19 @@ WEIGHT_COMPLAINT, WEIGHT_UNPLACED, WEIGHT_OTHER_CALLER, WEIGHT_AGENT, WEIGHT_PLA
 ASKS_WHERE = re.compile(r"(哪里|哪儿|哪个|什么地方|具体位置|地址|哪条|哪个小区|在哪)")
 
 
-def complaint_topic(call: Call, turns: list[TurnParse]) -> tuple[str, str]:
+def complaint_topic(call: Call, turns: list[TurnParse], wanted: str | None = None) -> tuple[str, str]:
     """(topic, the caller's words that say most about it), from the whole call: every turn's
     topic words, weighted by what the turn is (a complaint, an unplaced description, an answer to
     "where?", the agent's restatement) and summed. `other` only when no turn names a problem of
-    the routing table (the 12345 office triages it by hand)."""
+    the routing table (the 12345 office triages it by hand).
+
+    With `wanted` given (the model's topic), the words are the caller's turn that says most about that
+    topic, so that the work order's 市民反映 speaks of the problem it is routed for; the rules'
+    best turn only where no caller turn names that topic."""
     by_text = {t.text: t for t in turns}
     totals: dict[str, float] = {}
     best_turn, best_turn_score = "", 0.0
+    for_topic, for_topic_score = "", 0.0
     previous_agent = ""
     for turn in call.turns:
         text = turn.text.strip()
@@ -186,10 +191,13 @@ def complaint_topic(call: Call, turns: list[TurnParse]) -> tuple[str, str]:
             if ASKS_WHERE.search(previous_agent):
                 weight = min(weight, WEIGHT_PLACE_ANSWER)
         turn_scores = topic_scores(text)
-        for topic, score in turn_scores.items():
-            totals[topic] = totals.get(topic, 0.0) + weight * score
+        for name, score in turn_scores.items():
+            totals[name] = totals.get(name, 0.0) + weight * score
         if turn.speaker == "caller" and turn_scores and weight * max(turn_scores.values()) > best_turn_score:
             best_turn, best_turn_score = text, weight * max(turn_scores.values())
+        if turn.speaker == "caller" and wanted and weight * turn_scores.get(wanted, 0.0) > for_topic_score:
+            for_topic, for_topic_score = text, weight * turn_scores[wanted]
+    best_turn = for_topic or best_turn
     topic = best_topic(totals)
     if not best_turn:
         complaint_turns = [t.text for t in turns if t.parse.intent == COMPLAINT]

@@ -243,3 +243,12 @@ def test_the_rules_query_stays_listed_beside_another_query_of_the_model():
     turns = understood(c, "query_housing_fund", "query_social_security")
     a = analyse(c, turns, ROUTING, 0.5, PURPOSES, Fixed(cm.Reading("query_social_security", 0.8, None, 0.0)))
     assert a.intent == "query_social_security" and "query_housing_fund" in a.secondary_intents
+
+
+def test_the_work_orders_words_are_the_callers_about_the_models_topic():
+    [c] = read_array([call("CM-9", "我们小区物业电梯坏了一个月都不修，物管也不管", "还有楼下烧烤店油烟大")])
+    turns = understood(c, "file_complaint", "file_complaint")
+    rules = analyse(c, turns, ROUTING, 0.5, PURPOSES)
+    assert rules.topic == "property" and "电梯" in rules.complaint_text
+    a = analyse(c, turns, ROUTING, 0.5, PURPOSES, Fixed(cm.Reading("file_complaint", 0.9, "sanitation", 0.9)))
+    assert a.topic == "sanitation" and a.complaint_text == "还有楼下烧烤店油烟大"

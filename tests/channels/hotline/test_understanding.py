@@ -151,3 +151,18 @@ def test_own_record_is_a_personal_query_what_to_bring_is_a_guide_item():
     # Materials handed in long ago: the state of the caller's matter, not a guide question.
     t = turns(("我问下，我妈住院报销的钱，材料交上去两个多月了，一分钱都没看到", "file_complaint", 1.0),)
     assert decide_intents(t)[0] == "query_medical_insurance"
+
+
+def test_the_words_of_a_work_order_speak_of_the_topic_it_is_routed_for():
+    """The model may route a call for another problem than the rules' loudest turn: the work
+    order's 市民反映 is then the caller's turn about that problem."""
+    said = [("caller", "我们小区物业电梯坏了一个月都不修"), ("caller", "还有楼下烧烤店油烟天天往屋头灌")]
+    c = a_call(*said)
+    t = turns(*[(text, "file_complaint", 0.9) for text in c.caller_texts()])
+    rules_topic, rules_words = complaint_topic(c, t)
+    other = "sanitation" if rules_topic != "sanitation" else "property"
+    topic, words = complaint_topic(c, t, other)
+    assert topic == rules_topic                         # the rules' own reading is unchanged
+    assert words != rules_words and words in c.caller_texts()
+    # a topic no caller turn names: the rules' best turn
+    assert complaint_topic(c, t, "traffic")[1] == rules_words
