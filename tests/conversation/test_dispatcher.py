@@ -523,6 +523,35 @@ def test_a_no_that_gives_a_value_corrects_the_form_and_a_bare_no_cancels_it(fake
     assert fake_runtime.sessions.load(c.user_key).form is None
 
 
+def test_a_question_the_model_reads_as_a_no_keeps_the_form_open(fake_runtime):
+    """"安全不", "要钱不", "安不安全": the 不 asks; the question is answered (or said unanswerable) and
+    the form keeps what it held; a bare no still cancels."""
+    from bot.nlu.client import Parse
+    from tests.fixtures.fake_nlu import KeywordNlu
+
+    class ReadsQuestionsAsDeny(KeywordNlu):
+        def parse(self, text):
+            if re.sub(r"\s", "", text) in ("绑定了有啥子用哦安全不", "要钱不", "身份证号安不安全哦", "不"):
+                return Parse(text, "deny", 0.9, (("deny", 0.9),), ())
+            return super().parse(text)
+
+    fake_runtime.dispatcher.nlu = ReadsQuestionsAsDeny()
+    c = Chat(fake_runtime)
+    c.say("实名认证")
+    explained = c.say("绑定了有啥子用哦 安全不")
+    assert "已取消" not in explained and "加密保存" in explained and "姓名" in explained
+    assert "暂时回答不了" in c.say("要钱不")
+    assert "身份证号" in c.say("王建国")
+    assert "加密保存" in c.say("身份证号安不安全哦")
+    form = fake_runtime.sessions.load(c.user_key).form
+    assert form is not None and form.slots == {"person_name": "王建国"}
+    assert "验证码" in c.say(WANG[1])
+    c2 = Chat(fake_runtime)
+    c2.say("实名认证")
+    assert "已取消" in c2.say("不")
+    assert fake_runtime.sessions.load(c2.user_key).form is None
+
+
 def test_without_nlu_an_application_number_is_still_answered(chat, fake_runtime):
     chat.bind(WANG)
     fake_runtime.dispatcher.nlu = _NluDown()
