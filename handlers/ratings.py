@@ -41,7 +41,8 @@ _HERE = re.compile(r"这里|这儿|这边|对话|留言|消息")
 DECLINES_CALLBACK = re.compile(r"不(?:用|需要|要)(?:再)?(?:回访|回电|联系我|打电话|给我打)")
 CHANGE_WITHIN_S = 30 * 60
 # A message that starts with a level: a rating, whatever follows.
-LEADS_WITH_LEVEL = re.compile(r"[\s，,。！!]*(?:(?:非常|很|特别|不太|不|基本)?满意|差评|好评|还行|一般般|[一二两三四五1-5]星(?!期))")
+# (an intensifier before a no: 非常不满意, 很不满意, 特别不满意)
+LEADS_WITH_LEVEL = re.compile(r"[\s，,。！!]*(?:(?:非常|很|特别|基本)?(?:不太|不)?满意|差评|好评|还行|一般般|[一二两三四五1-5]星(?!期))")
 
 
 def _may_change(rating: dict | None) -> bool:

@@ -857,3 +857,26 @@ def test_a_request_of_another_service_at_the_time_step_is_no_time(chat, fake_run
     session = fake_runtime.sessions.load(chat.user_key)
     complaint = session.form if session.form.intent == "file_complaint" else session.parked
     assert complaint.intent == "file_complaint" and "when" not in complaint.slots
+
+
+@pytest.mark.parametrize("level", ["非常不满意", "很不满意", "特别不满意"])
+def test_a_strong_bad_level_said_first_after_a_served_query_is_a_rating_whatever_service_it_names(
+        chat, fake_runtime, level):
+    """The model reads "非常不满意 社保查了好几次都不对 …" as the social-security query just served."""
+    from bot.nlu.client import Parse
+    from tests.fixtures.fake_nlu import KeywordNlu
+
+    class ReadsTheServiceNamed(KeywordNlu):
+        def parse(self, text):
+            read = super().parse(text)
+            if "社保" in text:
+                return Parse(read.text, "query_social_security", 0.9, (("query_social_security", 0.9),), read.entities)
+            return read
+
+    fake_runtime.dispatcher.nlu = ReadsTheServiceNamed()
+    chat.bind(WANG)
+    chat.say("社保")
+    reply = chat.say(f"{level} 社保查了好几次都不对 打我电话13880000009")
+    assert "138****0009" in reply and "工单号 GD" in reply
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["reason"] == "bad_rating" and task["level"] == "非常不满意" and task["phone_masked"] == "138****0009"
