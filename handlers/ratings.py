@@ -65,6 +65,19 @@ def _skips(text: str) -> bool:
     return len(short) <= 6 and any(w in short for w in SKIP_WORDS)
 
 
+# A no to the phone said first, then a comment ("不留 你们自己看着办", "不用了，反正也没人管", "不想留 等了一个月"):
+# the phone declined, the rest kept as the citizen's comment.
+_DECLINE_FIRST = re.compile(r"[\s，,。！!]*(?:算了)?(?:不留|不用留|不想留|不方便留|不方便|不用|不需要|不要)(?:了|电话|号码|手机号?)*"
+                            r"(?:[哈嘛哦啊]*)(?:[\s，,。！!；;~～…]+(?P<rest>.*)|$)", re.S)
+
+
+def _declines_first(text: str) -> str | None:
+    """The comment after a no to the phone said first (empty when there is none); None when the
+    message does not start with such a no."""
+    m = _DECLINE_FIRST.fullmatch(text)
+    return None if m is None else (m.group("rest") or "").strip()
+
+
 def rating_prompt(lead: str = "请为本次服务评价：") -> Choices:
     return Choices(lead, tuple(Choice(level, "/rate_service" + json.dumps({"level": level}, ensure_ascii=False))
                                for level in LEVELS))
@@ -186,7 +199,13 @@ class RateService(Handler):
         if DECLINES_CALLBACK.search(text) and not validators.phone_in(turn.words) and not _HERE.search(text):
             services.callbacks.close(data["task_id"], f"市民表示不需要回访：{mask_text(turn.words)}")
             return Result.say("好的，不再安排回访。感谢您的反馈，我们会转告相关部门改进。")
-        if _skips(text) or validators.TAKEN_BACK.search(text):   # "15882619037 哎算了 电话不留了"
+        # (read as written: the pause after the no is gone from the NLU's text)
+        comment = _declines_first(turn.words.strip()) if not validators.phone_in(turn.words) else None
+        if comment:   # "不留 你们自己看着办": no phone; what follows goes to whoever answers
+            services.callbacks.add_note(data["task_id"], mask_text(comment))
+            services.ratings.attach(data.get("rating_id"), comment=mask_text(comment))
+            return Result.say("已记下您的意见。" + in_chat)
+        if comment is not None or _skips(text) or validators.TAKEN_BACK.search(text):   # "15882619037 哎算了 电话不留了"
             return Result.say(in_chat)
         try:
             phone = validators.phone(turn.incoming.text if turn.incoming is not None and turn.incoming.text else text)

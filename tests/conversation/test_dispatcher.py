@@ -859,6 +859,20 @@ def test_a_request_of_another_service_at_the_time_step_is_no_time(chat, fake_run
     assert complaint.intent == "file_complaint" and "when" not in complaint.slots
 
 
+@pytest.mark.parametrize("said, comment", [("不留 你们自己看着办", "你们自己看着办"), ("不想留 等了一个多月了", "等了一个多月了"),
+                                           ("不方便留电话，我在上班", "我在上班")])
+def test_no_phone_said_first_then_a_comment_after_a_bad_rating_records_the_level_and_the_comment(
+        chat, fake_runtime, said, comment):
+    chat.bind(WANG)
+    chat.say("社保")
+    assert "手机号" in chat.say("非常不满意")
+    reply = chat.say(said)
+    assert "已记下您的意见" in reply and "通过这个对话联系您" in reply and "再回复一个手机号" not in reply
+    assert fake_runtime.sessions.load(chat.user_key).form is None
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["notes"] == [comment] and task["phone_masked"] is None
+
+
 @pytest.mark.parametrize("level", ["非常不满意", "很不满意", "特别不满意"])
 def test_a_strong_bad_level_said_first_after_a_served_query_is_a_rating_whatever_service_it_names(
         chat, fake_runtime, level):
