@@ -24,6 +24,7 @@ from bot.city.complaint_topics import scores as topic_scores
 from bot.city.departments import DEPARTMENTS
 from bot.city.districts import find_district
 from bot.city.service_catalogue import Catalogue
+from bot.city.slips import named_with_a_slip
 from bot.conversation.contract import Handler, Result, Turn
 from bot.conversation.words import COMPLAINT_VERBS, KEEP
 from bot.core import clock
@@ -53,14 +54,17 @@ _ACTS = ("补办", "换领", "提取", "报销", "登记", "落户")
 
 def _named_item(bookable, text: str) -> str | None:
     """The longest bookable item the text names as it is written (社保卡补办 over 社保卡), else one
-    whose thing it names with its act anywhere around (补办社保卡, 取公积金)."""
+    whose thing it names with its act anywhere around (补办社保卡, 取公积金), else the one it names with a
+    one-character slip (港奥通行证)."""
     named = max((i for i in bookable if i in text), key=len, default=None)
     if named:
         return named
     def said_apart(item: str) -> bool:
         act = next((a for a in _ACTS if item.endswith(a) and len(item) > len(a)), None)
         return act is not None and item[:-len(act)] in text and any(c in text.replace(item[:-len(act)], "") for c in act)
-    return max((i for i in bookable if said_apart(i)), key=len, default=None)
+    apart = max((i for i in bookable if said_apart(i)), key=len, default=None)
+    # ... else the one item named with a slip of the input method in it (港奥通行证, 护招): bot.city.slips
+    return apart or named_with_a_slip(bookable, text)
 
 
 def _when(booking, with_end: bool = False) -> str:

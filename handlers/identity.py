@@ -27,6 +27,10 @@ def _code_in(text: str) -> str | None:
     except SlotInvalid:
         return None
 
+# What binding is for and how the identifiers are kept, said when the citizen asks ("绑定了有啥子用哦 安全不").
+_WHY_BIND = ("实名认证（绑定身份）只需做一次：之后查询您本人的公积金、社保、医保、办件进度等，不用每次再核验。"
+             "姓名和身份证号只用来向身份核验系统核对，并给您登记的手机发短信验证码；身份证号加密保存，"
+             "聊天记录里不会留下，回复“解除绑定”可随时删除。")
 UNBIND_WORDS = ("解除绑定", "解绑", "取消绑定", "解除实名", "换绑", "删除我的信息", "注销绑定")
 RESEND_WORDS = ("重新发送", "重发", "再发", "没收到", "收不到")
 
@@ -43,9 +47,10 @@ class BindIdentity(Handler):
     commands = {w: {"action": "unbind"} for w in ("解除绑定", "解绑", "取消绑定", "解除实名绑定")}
     slots = (
         Slot("person_name", "请输入您身份证上的姓名。", validate=validators.person_name, free_text=True,
-             recognise=validators.person_name_in),
+             recognise=validators.person_name_in, explain=_WHY_BIND + "请输入您身份证上的姓名。"),
         Slot("id_number", "请输入您本人的18位身份证号（只用于核实身份，加密保存）。",
-             validate=validators.id_number, sensitive=True, recognise=validators.id_number_in),
+             validate=validators.id_number, sensitive=True, recognise=validators.id_number_in,
+             explain=_WHY_BIND + "请输入您本人的18位身份证号。"),
     )
 
     # -- start ----------------------------------------------------------------------------------

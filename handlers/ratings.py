@@ -41,7 +41,8 @@ _HERE = re.compile(r"这里|这儿|这边|对话|留言|消息")
 DECLINES_CALLBACK = re.compile(r"不(?:用|需要|要)(?:再)?(?:回访|回电|联系我|打电话|给我打)")
 CHANGE_WITHIN_S = 30 * 60
 # A message that starts with a level: a rating, whatever follows.
-LEADS_WITH_LEVEL = re.compile(r"[\s，,。！!]*(?:(?:非常|很|特别|不太|不|基本)?满意|差评|好评|还行|一般般|[一二两三四五1-5]星(?!期))")
+# (an intensifier before a no: 非常不满意, 很不满意, 特别不满意)
+LEADS_WITH_LEVEL = re.compile(r"[\s，,。！!]*(?:(?:非常|很|特别|基本)?(?:不太|不)?满意|差评|好评|还行|一般般|[一二两三四五1-5]星(?!期))")
 
 
 def _may_change(rating: dict | None) -> bool:
@@ -62,6 +63,19 @@ def _skips(text: str) -> bool:
     """A short "no phone" answer; a longer text with "没有" in it is a comment ("等了很久也没有人回复")."""
     short = text.strip("。！!，, ")
     return len(short) <= 6 and any(w in short for w in SKIP_WORDS)
+
+
+# A no to the phone said first, then a comment ("不留 你们自己看着办", "不用了，反正也没人管", "不想留 等了一个月"):
+# the phone declined, the rest kept as the citizen's comment.
+_DECLINE_FIRST = re.compile(r"[\s，,。！!]*(?:算了)?(?:不留|不用留|不想留|不方便留|不方便|不用|不需要|不要)(?:了|电话|号码|手机号?)*"
+                            r"(?:[哈嘛哦啊]*)(?:[\s，,。！!；;~～…]+(?P<rest>.*)|$)", re.S)
+
+
+def _declines_first(text: str) -> str | None:
+    """The comment after a no to the phone said first (empty when there is none); None when the
+    message does not start with such a no."""
+    m = _DECLINE_FIRST.fullmatch(text)
+    return None if m is None else (m.group("rest") or "").strip()
 
 
 def rating_prompt(lead: str = "请为本次服务评价：") -> Choices:
@@ -185,7 +199,13 @@ class RateService(Handler):
         if DECLINES_CALLBACK.search(text) and not validators.phone_in(turn.words) and not _HERE.search(text):
             services.callbacks.close(data["task_id"], f"市民表示不需要回访：{mask_text(turn.words)}")
             return Result.say("好的，不再安排回访。感谢您的反馈，我们会转告相关部门改进。")
-        if _skips(text) or validators.TAKEN_BACK.search(text):   # "15882619037 哎算了 电话不留了"
+        # (read as written: the pause after the no is gone from the NLU's text)
+        comment = _declines_first(turn.words.strip()) if not validators.phone_in(turn.words) else None
+        if comment:   # "不留 你们自己看着办": no phone; what follows goes to whoever answers
+            services.callbacks.add_note(data["task_id"], mask_text(comment))
+            services.ratings.attach(data.get("rating_id"), comment=mask_text(comment))
+            return Result.say("已记下您的意见。" + in_chat)
+        if comment is not None or _skips(text) or validators.TAKEN_BACK.search(text):   # "15882619037 哎算了 电话不留了"
             return Result.say(in_chat)
         try:
             phone = validators.phone(turn.incoming.text if turn.incoming is not None and turn.incoming.text else text)

@@ -30,7 +30,8 @@ from bot.conversation import forms
 from bot.conversation.contract import Handler, Result, Services, Slot, Turn
 from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
-from bot.conversation.words import (COMPLAINT_VERBS, END_WORDS, asks_about_the_step, asks_for_more, asks_the_bot,
+from bot.conversation.words import (COMPLAINT_VERBS, END_WORDS, asks_a_question, asks_about_the_step, asks_for_more,
+                                    asks_the_bot, asks_what_it_is_for,
                                     ends_the_form, no_taken_back, only_confirms, says_cancel, says_yes_or_no)
 from bot.core import access, metrics
 from bot.core.clock import CLOCK
@@ -376,7 +377,8 @@ class Dispatcher:
         if asks_for_more(msg.text) and session.more and not msg.deliberate:
             return self._more(session), "more"
 
-        if form and not msg.answer and asks_about_the_step(msg.words):
+        if form and not msg.answer and (asks_about_the_step(msg.words) or (
+                form.step == "slots" and asks_what_it_is_for(msg.words))):
             # "留电话干啥子？" where the form asks for a phone: what it is for and that it may be left
             # out, the form kept as it is (never a request for a person, never the phone's answer)
             handler = self.handlers.get(form.intent)
@@ -390,6 +392,12 @@ class Dispatcher:
             session.parked = None
             session.pending_after_binding = None
             return [Text("好的，已取消。还有什么可以帮您？")], "cancel"
+
+        if (form and not card and not msg.answer and msg.intent == "deny" and form.step == "slots"
+                and self._asked_slot(form) is not None and asks_a_question(msg.words or msg.text)
+                and not self._gives_a_value(msg, form, lambda: self._turn_for(form, session, citizen, incoming, msg))):
+            # "要钱不" while binding (a no to the NLU): a question no service answers, the form kept
+            return [Text(f"{UNANSWERED_QUESTION}{self._asked_slot(form).prompt}（回复“取消”结束）")], form.intent
 
         if card:   # "确认 辛苦你们了", "算了算了 就这样交上去嘛", "还是不提交了": the card's answer
             return self._continue(form, session, citizen, incoming, msg), form.intent
@@ -583,8 +591,9 @@ class Dispatcher:
         if (says_cancel(text) or says_cancel(msg.words)) and not ("还是" in text and self._gives_a_value(msg, form, turn)):
             return True   # (not "算了还是上午嘛", "那还是成华区算了": a choice)
         # "不对" alone cancels; "不对，名字是李芳" is a correction, whatever the NLU calls it; "等一哈
-        # 不是不弄 我去拿身份证" takes a no back.
-        return msg.intent == "deny" and form.step == "slots" and not no_taken_back(text) and not forms.carries_a_value(
+        # 不是不弄 我去拿身份证" takes a no back; "绑定了有啥子用哦 安全不" asks (its 不 is the question's).
+        return msg.intent == "deny" and form.step == "slots" and not no_taken_back(text) and not asks_a_question(
+            msg.words or msg.text) and not forms.carries_a_value(
             self.handlers.get(form.intent), msg.entities, msg.words or msg.text)
 
     @staticmethod

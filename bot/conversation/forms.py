@@ -126,8 +126,13 @@ def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: st
     said = text if said is None else said
     if asks_the_bot(said) or asks_the_bot(text):
         return   # "你是真人还是机器人哦" is no value of any slot
+    before = dict(form.slots)
     if fix_held_number(form, said) or fix_held_name(form, said) or fix_held_words(form, said):
-        return   # "啊打错了 最后两位是32", "莉字错了 是美丽的丽", "不是东三段 是东二段": a held value corrected
+        # "啊打错了 最后两位是32", "莉字错了 是美丽的丽", "不是东三段 是东二段": a held value corrected;
+        # and the values of other slots the same message gives are taken too ("不是王健国 是王建国
+        # 身份证号5101…": the name corrected, the ID number filled)
+        _take_besides_the_fix(handler, form, said, before)
+        return
     if _ONLY_ACKS.fullmatch(said.strip()) or only_confirms(said):
         return   # "嗯嗯", "好的", "确认提交": no value of any slot (a place asked is not "嗯嗯", nor "确认")
     if slot is not None and _skips_the_phone(handler, form, slot, said):
@@ -170,6 +175,20 @@ def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: st
         for other in handler.slots:
             if other.name not in form.slots and other.recognise is None and entities.get(other.name):
                 form.slots[other.name] = entities[other.name]
+
+
+def _take_besides_the_fix(handler: Handler, form: Form, said: str, before: dict) -> None:
+    """After a held value was corrected in words: the other slots' values the message carries, read
+    by their shapes. Not the corrected slot (its reader may find the old value named as the mistake),
+    and not a free-text slot already held (its words would hold the correction again)."""
+    if form.step != "slots":
+        return
+    fixed = {name for name in form.slots if form.slots.get(name) != before.get(name)}
+    for name, value in _recognise(handler, said).items():
+        slot = next((s for s in handler.slots if s.name == name), None)
+        if name in fixed or slot is None or (slot.free_text and form.slots.get(name)):
+            continue
+        form.slots[name] = value
 
 
 def _plainly_another(handler: Handler, form: Form, asked: Slot, said: str) -> bool:
@@ -250,6 +269,8 @@ def fix_held_words(form: Form, said: str) -> bool:
         instead, instead_refused = said_pieces[i + 1] if i + 1 < len(said_pieces) else (None, True)
         if not refused or instead_refused or len(piece) < 2 or len(instead) < 2 or _NAMES_A_SLOT.search(instead):
             continue
+        if find_identifiers(instead) or instead.isdigit():
+            continue   # "不是赵莉 5101…": the number is another slot's value, never the words instead
         held = [name for name, value in form.slots.items() if isinstance(value, str) and piece in value
                 and not value.isdigit() and instead not in value]
         if held:

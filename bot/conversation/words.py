@@ -61,6 +61,20 @@ def no_taken_back(text: str | None) -> bool:
     return bool(_NO_TAKEN_BACK.search(text or ""))
 
 
+# A question ("安全不", "要钱不", "办好了没", "绑定了有啥子用哦", "安不安全", "是不是本人才能办"): its 不 / 没
+# asks (a tail, an A-not-A), it says no to nothing. The NLU may read such a message as a no.
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])(?<![不没])[不没]\1")
+_ASKING_TAIL = re.compile(r"[\u4e00-\u9fff](?<![不没是说还就也都我你他她绝并决真偏])[不没](?:得|有)?"
+                          r"[\s。.？?~～哦噢嘛呢啊哈嘞]*$")
+_QUESTION_WORDS = re.compile(r"[吗？?]|啥|什么|为什么|为啥|怎么|咋|多少|哪|几时|多久")
+
+
+def asks_a_question(text: str | None) -> bool:
+    """Is the message a question (a question word, a 不 / 没 tail, an A-not-A), not a no?"""
+    said = (text or "").strip()
+    return bool(_QUESTION_WORDS.search(said) or _A_NOT_A.search(said) or _ASKING_TAIL.search(said))
+
+
 def says_cancel(text: str | None) -> bool:
     """Is the whole message a cancel word, or a short sentence that cancels?"""
     text = (text or "").strip().lower().rstrip("。!！")
@@ -175,3 +189,16 @@ def asks_about_the_step(text: str | None) -> bool:
     if not _NAMES_THE_STEP.search(said) or _NOT_DONE.search(said):
         return False   # "你们为什么不办", "为啥子要交这个", "为什么不给我打电话": what was wrong, not the step
     return not _STEP_WORDS.sub("", said)
+
+
+# A question about what the form itself is for or whether it is safe ("绑定了有啥子用哦 安全不", "实名认证干啥的",
+# "身份证号会不会泄露"): the form's own explanation (Slot.explain) answers it where a value is asked.
+_ABOUT_THE_FORM = re.compile(rf"{_WHAT_FOR}|{_SAFE}|安全|好处|有啥子?用|有什么用")
+
+
+def asks_what_it_is_for(text: str | None) -> bool:
+    """Is the message a short question about what the form is for, or whether it is safe?"""
+    said = (text or "").strip()
+    if not said or len(re.sub(r"\s", "", said)) > 24 or re.search(r"\d{5,}", said) or _DECLINES.search(said):
+        return False
+    return bool(_ABOUT_THE_FORM.search(said)) and (asks_a_question(said) or bool(re.search(_WHAT_FOR, said)))

@@ -244,3 +244,25 @@ def test_a_high_salary_is_no_district():
     from bot.city.districts import find_district
     assert find_district("招聘的时候说是高薪 结果三个月工资都没发") is None
     assert find_district("高薪区那个大厅") == "高新区"
+
+
+HALL_ITEMS = ("不动产登记", "公积金提取", "出生登记", "医保报销", "台湾通行证", "失业登记", "居住证", "护照", "新生儿落户",
+              "港澳通行证", "生育津贴", "社保卡补办", "签注", "结婚登记", "营业执照", "身份证换领")
+
+
+@pytest.mark.parametrize("text, item", [
+    ("约个号办港奥通行证", "港澳通行证"), ("约个号办护招", "护照"), ("港澳同行证", "港澳通行证"), ("台弯通行证", "台湾通行证"),
+    ("社保咔补办", "社保卡补办"), ("营业直照", "营业执照"), ("不动产等记", "不动产登记"), ("身份正换领", "身份证换领"),
+    ("离婚登记", None),          # 离 is no slip of 结
+    ("护照", None),              # as written: no slip (the caller matches it directly)
+    ("办个户口", None), ("我想约一下", None), ("预约武侯区政务中心", None), ("签约 住房", None),
+])
+def test_a_service_named_with_one_slip_of_the_input_method(text, item):
+    from bot.city.slips import named_with_a_slip
+    assert named_with_a_slip(HALL_ITEMS, text) == item
+
+
+def test_a_slip_that_could_mean_two_names_means_none():
+    from bot.city.slips import named_with_a_slip
+    assert named_with_a_slip(("护照", "户照"), "沪照") is None
+

@@ -240,3 +240,25 @@ def test_tianfu_after_a_weekday_is_a_place_not_a_count_of_weekday_nameds():
         m = re.search(rf"周({WEEKDAY})", text)
         assert m and m.group(1) in "四五六"
     assert not re.search(rf"周({WEEKDAY})", "这周三天都在吵")
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("绑定了有啥子用哦 安全不", True), ("要钱不", True), ("办好了没", True), ("安不安全", True),
+    ("要得不", True), ("可以没得", True), ("是不是要本人来", True),
+    ("不", False), ("不对", False), ("不要", False), ("不用", False), ("不不不", False), ("我不", False),
+    ("还没", False), ("没有", False), ("不办", False), ("我说不", False), ("不了", False),
+])
+def test_a_question_is_told_from_a_no(text, asks):
+    """The 不 / 没 of a question (a tail, an A-not-A) says no to nothing: no cancel of the open form."""
+    from bot.conversation.words import asks_a_question
+    assert asks_a_question(text) is asks
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("绑定了有啥子用哦 安全不", True), ("实名认证干啥的", True), ("身份证号会不会泄露", True), ("这个有什么好处", True),
+    ("要钱不", False), ("王建国", False), ("我不想留 有啥用", False), ("在哪里办", False),
+    ("为什么 510104198506122310", False),
+])
+def test_a_question_about_what_the_form_is_for(text, asks):
+    from bot.conversation.words import asks_what_it_is_for
+    assert asks_what_it_is_for(text) is asks

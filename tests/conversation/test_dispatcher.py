@@ -523,6 +523,35 @@ def test_a_no_that_gives_a_value_corrects_the_form_and_a_bare_no_cancels_it(fake
     assert fake_runtime.sessions.load(c.user_key).form is None
 
 
+def test_a_question_the_model_reads_as_a_no_keeps_the_form_open(fake_runtime):
+    """"安全不", "要钱不", "安不安全": the 不 asks; the question is answered (or said unanswerable) and
+    the form keeps what it held; a bare no still cancels."""
+    from bot.nlu.client import Parse
+    from tests.fixtures.fake_nlu import KeywordNlu
+
+    class ReadsQuestionsAsDeny(KeywordNlu):
+        def parse(self, text):
+            if re.sub(r"\s", "", text) in ("绑定了有啥子用哦安全不", "要钱不", "身份证号安不安全哦", "不"):
+                return Parse(text, "deny", 0.9, (("deny", 0.9),), ())
+            return super().parse(text)
+
+    fake_runtime.dispatcher.nlu = ReadsQuestionsAsDeny()
+    c = Chat(fake_runtime)
+    c.say("实名认证")
+    explained = c.say("绑定了有啥子用哦 安全不")
+    assert "已取消" not in explained and "加密保存" in explained and "姓名" in explained
+    assert "暂时回答不了" in c.say("要钱不")
+    assert "身份证号" in c.say("王建国")
+    assert "加密保存" in c.say("身份证号安不安全哦")
+    form = fake_runtime.sessions.load(c.user_key).form
+    assert form is not None and form.slots == {"person_name": "王建国"}
+    assert "验证码" in c.say(WANG[1])
+    c2 = Chat(fake_runtime)
+    c2.say("实名认证")
+    assert "已取消" in c2.say("不")
+    assert fake_runtime.sessions.load(c2.user_key).form is None
+
+
 def test_without_nlu_an_application_number_is_still_answered(chat, fake_runtime):
     chat.bind(WANG)
     fake_runtime.dispatcher.nlu = _NluDown()
@@ -828,3 +857,40 @@ def test_a_request_of_another_service_at_the_time_step_is_no_time(chat, fake_run
     session = fake_runtime.sessions.load(chat.user_key)
     complaint = session.form if session.form.intent == "file_complaint" else session.parked
     assert complaint.intent == "file_complaint" and "when" not in complaint.slots
+
+
+@pytest.mark.parametrize("said, comment", [("不留 你们自己看着办", "你们自己看着办"), ("不想留 等了一个多月了", "等了一个多月了"),
+                                           ("不方便留电话，我在上班", "我在上班")])
+def test_no_phone_said_first_then_a_comment_after_a_bad_rating_records_the_level_and_the_comment(
+        chat, fake_runtime, said, comment):
+    chat.bind(WANG)
+    chat.say("社保")
+    assert "手机号" in chat.say("非常不满意")
+    reply = chat.say(said)
+    assert "已记下您的意见" in reply and "通过这个对话联系您" in reply and "再回复一个手机号" not in reply
+    assert fake_runtime.sessions.load(chat.user_key).form is None
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["notes"] == [comment] and task["phone_masked"] is None
+
+
+@pytest.mark.parametrize("level", ["非常不满意", "很不满意", "特别不满意"])
+def test_a_strong_bad_level_said_first_after_a_served_query_is_a_rating_whatever_service_it_names(
+        chat, fake_runtime, level):
+    """The model reads "非常不满意 社保查了好几次都不对 …" as the social-security query just served."""
+    from bot.nlu.client import Parse
+    from tests.fixtures.fake_nlu import KeywordNlu
+
+    class ReadsTheServiceNamed(KeywordNlu):
+        def parse(self, text):
+            read = super().parse(text)
+            if "社保" in text:
+                return Parse(read.text, "query_social_security", 0.9, (("query_social_security", 0.9),), read.entities)
+            return read
+
+    fake_runtime.dispatcher.nlu = ReadsTheServiceNamed()
+    chat.bind(WANG)
+    chat.say("社保")
+    reply = chat.say(f"{level} 社保查了好几次都不对 打我电话13880000009")
+    assert "138****0009" in reply and "工单号 GD" in reply
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["reason"] == "bad_rating" and task["level"] == "非常不满意" and task["phone_masked"] == "138****0009"

@@ -257,6 +257,19 @@ def test_digits_of_an_id_number_turned_down_by_its_check_corrected_in_words():
     assert forms.next_question(handler, form) is None
 
 
+@pytest.mark.parametrize("said", ["名字打错了 不是赵莉 是赵丽 身份证号510122197811250069",
+                                  "打错了 不是赵莉 是赵丽 5101 2219 7811 2500 69"])
+def test_a_correction_that_also_gives_another_slots_value_fills_both(said):
+    from handlers.identity import BindIdentity
+    handler = BindIdentity()
+    form = forms.open_form(handler, {}, "")
+    form.slots.update(person_name="赵莉")
+    assert forms.next_question(handler, form).replies[0].text.startswith("请输入您本人的18位身份证号")
+    forms.take_answer(handler, form, {}, said)
+    assert form.slots == {"person_name": "赵丽", "id_number": "510122197811250069"}
+    assert forms.next_question(handler, form) is None
+
+
 def test_a_turned_down_word_followed_by_the_name_of_another_slot_replaces_nothing():
     handler, form = _complaint_asking("contact", content="渣土车撒得满地都是泥巴 昨天下午四点", location="温江区光华大道",
                                       when="昨天下午四点")

@@ -302,6 +302,21 @@ def test_a_booking_names_its_item_by_a_catalogue_synonym(chat, fake_runtime):
     assert _complaint_form(fake_runtime, chat).data.get("item") == "居住证"
 
 
+@pytest.mark.parametrize("said, item", [("约个号办港奥通行证", "港澳通行证"), ("预约办护招", "护照"),
+                                        ("预约 港澳同行证", "港澳通行证"), ("预约社保咔补办", "社保卡补办")])
+def test_a_booking_names_its_item_with_a_slip_of_the_input_method(chat, fake_runtime, said, item):
+    chat.bind(WANG)
+    chat.say(said)
+    assert _complaint_form(fake_runtime, chat).data.get("item") == item
+
+
+def test_a_name_one_character_away_that_is_no_slip_is_no_item(chat, fake_runtime):
+    """离婚登记 is one character from 结婚登记, but 离 is no slip of 结: the item is asked."""
+    chat.bind(WANG)
+    assert "办理什么事项" in chat.say("预约离婚登记")
+    assert _complaint_form(fake_runtime, chat).data.get("item") is None
+
+
 @pytest.mark.parametrize("correction, item", [("居住证不办了，改成公积金提取", "公积金提取"),
                                               ("居住证不办了 改成结婚登记", "结婚登记")])
 def test_a_correction_with_a_cancel_word_in_it_corrects_the_booking(chat, fake_runtime, correction, item, travel):
