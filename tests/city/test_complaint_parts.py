@@ -248,3 +248,10 @@ def test_metro_lines_stations_and_exits_are_places(text, place):
 @pytest.mark.parametrize("text", ["网站打不开", "他一直站在门口不走"])
 def test_a_station_needs_a_name(text):
     assert place_in(text) is None
+
+
+@pytest.mark.parametrize("text, rest", [("有家健身房办了卡就跑路了", "有家健身房办了卡就跑路了"),
+                                        ("老板卷钱跑路", "老板卷钱跑路"), ("在春熙路被偷了", "被偷了")])
+def test_a_verb_and_its_road_is_no_place_to_take_out_of_a_story(text, rest):
+    from bot.city.complaint_parts import without_places
+    assert without_places(text) == rest

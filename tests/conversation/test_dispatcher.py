@@ -764,6 +764,16 @@ def test_a_short_complaint_naming_its_problem_holds_it_as_what_happened(chat, fa
     assert fake_runtime.sessions.load(chat.user_key).form.slots["content"] == said
 
 
+@pytest.mark.parametrize("said", ["我要投诉 有家健身房办了卡就跑路了", "投诉 培训机构老板跑路了", "我要举报 装修公司收了钱就跑路"])
+def test_a_complaint_opened_with_its_story_keeps_it_though_a_verb_and_路_read_like_a_place(chat, fake_runtime, said):
+    # 跑路 is no road: the story is what happened, not asked for again, and no later answer takes its place
+    assert "在哪里" in chat.say(said)
+    assert fake_runtime.sessions.load(chat.user_key).form.slots["content"] == said
+    chat.say("武侯区 地铁高升桥站旁边 前天去就关门了")
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.slots["content"] == said and form.slots["when"] == "前天"
+
+
 @pytest.mark.parametrize("said", ["高新区大源 中海城南一号", "青羊区光华街道 清江东路那边的锦绣苑", "武侯区簇锦街道 新北小区 3栋2单元"])
 def test_the_whole_answer_to_where_is_the_place_and_a_house_number_no_time(chat, fake_runtime, said):
     chat.say("我要投诉")
