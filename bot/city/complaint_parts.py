@@ -235,7 +235,32 @@ def _said_first(clauses, known: Known = None) -> tuple[str | None, str | None]:
                         and _PRECISE.search(time_phrase(c))), None)
         if precise is not None:
             when = precise
+    if when is not None and not _PRECISE.search(time_phrase(when)):
+        when = _with_its_period(clauses, when)
     return place, when
+
+
+# How long it has gone on, said alone (最近半个月, 这段时间, 一个多月了, 这几天).
+_PERIOD = re.compile(rf"(?:最近|近期|这段时间|这几天|这两天|前几天|好?{_NUM}+多?(?:天|周|个?(?:星期|礼拜)|个多?月|年)"
+                     r"(?:了|多|来)?|[\s都了来])+")
+
+
+def _with_its_period(clauses: list[str], when: str) -> str:
+    """How often and how long, said in clauses of their own ("工地天天半夜施工 … 最近半个月都这样"):
+    the time is both, how long first ("最近半个月 天天半夜"); one of them alone is the time."""
+    phrase = time_phrase(when)
+    if _FREQUENCY.fullmatch(phrase):
+        wanted = _PERIOD
+    elif _PERIOD.fullmatch(phrase):
+        wanted = _FREQUENCY
+    else:
+        return when
+    other = next((time_phrase(c) for c in clauses if c != when and not _ASKING.search(c) and TIME.search(c)
+                  and wanted.fullmatch(time_phrase(c))), None)
+    if other is None or other in phrase or phrase in other:
+        return when
+    period, often = (other, phrase) if wanted is _PERIOD else (phrase, other)
+    return f"{period.rstrip('都了来 ')} {often.rstrip('都了 ')}"
 
 
 def _said_first_of(clauses, known: Known = None) -> tuple[str | None, str | None]:
