@@ -164,6 +164,15 @@ NOT_OWN_ID = ("为保护个人信息，只能查询您本人（已实名绑定�
 _STALL = re.compile(r"(?:[嗯哦好的]*[，,\s]*)?(?:(?:请|你)?(?:等一?(?:下|哈|会儿?|等)|稍等(?:一?下|一会儿?)?|"
                     r"我?(?:找|看|查|翻|问)一?(?:下|哈)(?:门牌|地址|门牌号|位置|时间|日子)?|马上|我想一?(?:下|哈)|"
                     r"让我想想|我想想)(?:哈|嘛|哦|啊|呀|哈)?[，,。.!！~～\s]*)+")
+# ... or puts the answer off till later ("等我下去拍个照片再说", "我先去看看", "稍等我问下我老公",
+# "我问下物业再回复你"): the citizen goes to do something first; what they do is no value.
+_LATER = re.compile(
+    r"(?:[嗯哦好的哎呀啊]*[，,\s]*)?(?:(?:(?:请|你)?(?:稍等|等)(?:一?(?:下|哈|会儿?)|等)?[，,\s]*)?"
+    r"(?:我.{0,14}?(?:再说|再讲|再来|再回复你?|再回你|再告诉你|再跟你说|再发给?你)|等我一?(?:下|哈|会儿?)|"
+    r"(?:等我|我|先|我先)(?:一?(?:下|哈|会儿?)|先|马上|这就)?(?:去|下去|出去|回去|过去|上去|下楼|上楼)?"
+    r"(?:看看|看一?(?:下|哈)|问问|问一?(?:下|哈)|找找|找一?(?:下|哈)|查查|查一?(?:下|哈)|翻一?(?:下|哈)|"
+    r"确认一?(?:下|哈)|拍一?(?:下|张|个)照?片?)[\u4e00-\u9fff]{0,6}?(?:再说)?)"
+    r"(?:[吧嘛哈哦啊呀]|先)*[，,。.!！~～\s]*)+")
 # A question on the way to another service ("对了 顺便问下…", "还有好多": Sichuanese "how much").
 _ASKS_ON_THE_WAY = re.compile(r"顺便问|顺带问|另外问|我想问一?下|还有好多|还剩好多|有好多钱")
 # A question about the request itself (how long, any reply): the handler may answer it.
@@ -647,6 +656,8 @@ class Dispatcher:
         values = forms.slot_values_in(handler, words)
         if slot.name in values:
             return None
+        if _LATER.fullmatch(words) and not values and not _ASKS.search(words):
+            return [Text(f"好的，不着急，您弄好了直接回复我。{again}")]
         phones = {k: v for k, v in values.items() if k in ("contact", "phone")}
         if phones and not forms.says_more_than_identifiers(words) and not _asks_for_another_service(words, form.intent):
             forms.take_values(handler, form, phones)   # the phone slot takes it; its question not asked again

@@ -808,6 +808,18 @@ def test_a_stall_at_a_free_text_step_is_no_answer_and_no_failed_attempt(chat, fa
     assert "when" not in form.slots and form.asking == "when"
 
 
+@pytest.mark.parametrize("later", ["等我下去拍个照片再说", "我先去看看", "稍等我问下我老公", "我问下物业再回复你",
+                                   "等我一下 我去看看门牌"])
+def test_an_answer_put_off_till_later_at_a_free_text_step_is_no_value(chat, fake_runtime, later):
+    chat.say("投诉 有人占道停车")
+    reply = chat.say(later)
+    assert "不着急" in reply and "在哪里" in reply
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.slots == {"content": "投诉 有人占道停车"} and form.asking == "location" and form.reprompts == 0
+    chat.say("青羊区清江东路我们小区门口")
+    assert "不着急" in chat.say(later) and "when" not in fake_runtime.sessions.load(chat.user_key).form.slots
+
+
 @pytest.mark.parametrize("question", ["投诉了好久有人回复哦", "要多久才处理？", "啥时候有人处理嘛"])
 def test_a_question_about_the_complaint_at_its_place_or_time_is_answered_and_asked_again(chat, fake_runtime, question):
     chat.say("我要投诉")
