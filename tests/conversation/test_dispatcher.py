@@ -820,6 +820,46 @@ def test_an_answer_put_off_till_later_at_a_free_text_step_is_no_value(chat, fake
     assert "不着急" in chat.say(later) and "when" not in fake_runtime.sessions.load(chat.user_key).form.slots
 
 
+@pytest.mark.parametrize("opened", ["先不管那个 营业执照拿到了要去刻章不", "先问个事 公积金能取出来不", "对了 问你个事 社保断缴了有影响不"])
+def test_a_question_opened_as_one_in_the_middle_of_a_complaint_is_answered_and_the_form_keeps_what_it_held(
+        chat, fake_runtime, opened):
+    chat.bind(WANG)
+    chat.say("我要投诉")
+    reply = chat.say(opened)
+    assert "继续刚才的投诉建议吗" in reply and "发生了什么" in reply
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.intent == "file_complaint" and form.slots == {} and form.asking == "content"
+    chat.say("太古里有家店卖假货 上周六买的")
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert "假货" in form.slots["content"] and "太古里" in form.slots["location"] and form.slots["when"] == "上周六"
+
+
+def test_a_question_opened_as_one_is_answered_though_the_model_is_only_fairly_sure(chat, fake_runtime, monkeypatch):
+    from bot.nlu.client import Parse
+    nlu = fake_runtime.dispatcher.nlu
+    parse = nlu.parse
+
+    def fairly_sure(text):   # as the trained model reads it: query_business_registration 0.59
+        p = parse(text)
+        if "刻章" not in text:
+            return p
+        return Parse(p.text, p.intent, 0.59, ((p.intent, 0.59), ("ask_service_guide", 0.34)), p.entities)
+    monkeypatch.setattr(nlu, "parse", fairly_sure)
+    chat.bind(WANG)
+    chat.say("我要投诉")
+    assert "继续刚才的投诉建议吗" in chat.say("先不管那个 营业执照拿到了要去刻章不")
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.intent == "file_complaint" and form.slots == {} and form.asking == "content"
+
+
+def test_a_question_opened_as_one_that_no_service_answers_is_no_description(chat, fake_runtime):
+    chat.say("我要投诉")
+    reply = chat.say("先问个事 你们这个能开发票不")
+    assert "暂时回答不了" in reply and "发生了什么" in reply
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.intent == "file_complaint" and form.slots == {} and form.asking == "content"
+
+
 @pytest.mark.parametrize("question", ["投诉了好久有人回复哦", "要多久才处理？", "啥时候有人处理嘛"])
 def test_a_question_about_the_complaint_at_its_place_or_time_is_answered_and_asked_again(chat, fake_runtime, question):
     chat.say("我要投诉")
