@@ -112,10 +112,18 @@ def known_places(clause: str, known: Known) -> list[tuple[int, int]]:
 
 
 def without_places(text: str, known: Known = None) -> str:
-    """The text without the words that name a place (PLACE's, and the finder's)."""
+    """The text without the words that name a place (PLACE's, and the finder's). A place word that
+    is the object of a verb (跑路, 走路, 堵路) names none: it stays ("健身房办了卡就跑路了" tells what
+    happened, it is no place)."""
     for start, end in reversed(known_places(text, known)):
         text = text[:start] + text[end:]
-    return PLACE.sub("", text)
+    return PLACE.sub(lambda m: m.group(0) if _object_of_a_verb(m.group(0)) else "", text)
+
+
+def _object_of_a_verb(word: str) -> bool:
+    """Is the place word PLACE read (`word`) a verb and its object (跑路, 把路, 进小区), no name?"""
+    suffix = _SUFFIX.search(word)
+    return suffix is not None and suffix.start() > 0 and word[suffix.start() - 1] in _VERB_BEFORE
 
 
 def _clauses(text: str):
@@ -133,12 +141,16 @@ def _named_place(clause: str, known: Known = None) -> tuple[int, int] | None:
     return min(found) if found else None
 
 
+# The place word ending what PLACE reads (路, 小区, 站C口 …); none: a district.
+_SUFFIX = re.compile(r"(?:路口|路|街|巷|大道|胡同|小区|花园|家园|公寓|新村|广场|公园|菜市场|市场|商场|超市|小学|中学|"
+                     r"大学|幼儿园|医院|社区|大厦|写字楼|地铁站|公交站|车站|[0-9一二三四五六七八九十]+(?:栋|号楼|单元|幢)|号院|"
+                     r"号线|站(?:[A-Za-z0-9一二三四五六七八九十]*号?(?:出入|出|进)?口)?)$")
+
+
 def _named_by_word(clause: str) -> tuple[int, int] | None:
     for m in PLACE.finditer(clause):
         word = m.group(0)
-        suffix = re.search(r"(?:路口|路|街|巷|大道|胡同|小区|花园|家园|公寓|新村|广场|公园|菜市场|市场|商场|超市|小学|中学|"
-                           r"大学|幼儿园|医院|社区|大厦|写字楼|地铁站|公交站|车站|[0-9一二三四五六七八九十]+(?:栋|号楼|单元|幢)|号院|"
-                           r"号线|站(?:[A-Za-z0-9一二三四五六七八九十]*号?(?:出入|出|进)?口)?)$", word)
+        suffix = _SUFFIX.search(word)
         if suffix is None or suffix.start() == 0:
             return m.span()   # a district
         if suffix.group(0).startswith("站") and len(_UNNAMED.sub("", word[:suffix.start()])) < 2:
@@ -223,7 +235,32 @@ def _said_first(clauses, known: Known = None) -> tuple[str | None, str | None]:
                         and _PRECISE.search(time_phrase(c))), None)
         if precise is not None:
             when = precise
+    if when is not None and not _PRECISE.search(time_phrase(when)):
+        when = _with_its_period(clauses, when)
     return place, when
+
+
+# How long it has gone on, said alone (最近半个月, 这段时间, 一个多月了, 这几天).
+_PERIOD = re.compile(rf"(?:最近|近期|这段时间|这几天|这两天|前几天|好?{_NUM}+多?(?:天|周|个?(?:星期|礼拜)|个多?月|年)"
+                     r"(?:了|多|来)?|[\s都了来])+")
+
+
+def _with_its_period(clauses: list[str], when: str) -> str:
+    """How often and how long, said in clauses of their own ("工地天天半夜施工 … 最近半个月都这样"):
+    the time is both, how long first ("最近半个月 天天半夜"); one of them alone is the time."""
+    phrase = time_phrase(when)
+    if _FREQUENCY.fullmatch(phrase):
+        wanted = _PERIOD
+    elif _PERIOD.fullmatch(phrase):
+        wanted = _FREQUENCY
+    else:
+        return when
+    other = next((time_phrase(c) for c in clauses if c != when and not _ASKING.search(c) and TIME.search(c)
+                  and wanted.fullmatch(time_phrase(c))), None)
+    if other is None or other in phrase or phrase in other:
+        return when
+    period, often = (other, phrase) if wanted is _PERIOD else (phrase, other)
+    return f"{period.rstrip('都了来 ')} {often.rstrip('都了 ')}"
 
 
 def _said_first_of(clauses, known: Known = None) -> tuple[str | None, str | None]:

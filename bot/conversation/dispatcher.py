@@ -165,8 +165,22 @@ NOT_OWN_ID = ("为保护个人信息，只能查询您本人（已实名绑定�
 _STALL = re.compile(r"(?:[嗯哦好的]*[，,\s]*)?(?:(?:请|你)?(?:等一?(?:下|哈|会儿?|等)|稍等(?:一?下|一会儿?)?|"
                     r"我?(?:找|看|查|翻|问)一?(?:下|哈)(?:门牌|地址|门牌号|位置|时间|日子)?|马上|我想一?(?:下|哈)|"
                     r"让我想想|我想想)(?:哈|嘛|哦|啊|呀|哈)?[，,。.!！~～\s]*)+")
+# ... or puts the answer off till later ("等我下去拍个照片再说", "我先去看看", "稍等我问下我老公",
+# "我问下物业再回复你"): the citizen goes to do something first; what they do is no value.
+_LATER = re.compile(
+    r"(?:[嗯哦好的哎呀啊]*[，,\s]*)?(?:(?:(?:请|你)?(?:稍等|等)(?:一?(?:下|哈|会儿?)|等)?[，,\s]*)?"
+    r"(?:我.{0,14}?(?:再说|再讲|再来|再回复你?|再回你|再告诉你|再跟你说|再发给?你)|等我一?(?:下|哈|会儿?)|"
+    r"(?:等我|我|先|我先)(?:一?(?:下|哈|会儿?)|先|马上|这就)?(?:去|下去|出去|回去|过去|上去|下楼|上楼)?"
+    r"(?:看看|看一?(?:下|哈)|问问|问一?(?:下|哈)|找找|找一?(?:下|哈)|查查|查一?(?:下|哈)|翻一?(?:下|哈)|"
+    r"确认一?(?:下|哈)|拍一?(?:下|张|个)照?片?)[\u4e00-\u9fff]{0,6}?(?:再说)?)"
+    r"(?:[吧嘛哈哦啊呀]|先)*[，,。.!！~～\s]*)+")
 # A question on the way to another service ("对了 顺便问下…", "还有好多": Sichuanese "how much").
 _ASKS_ON_THE_WAY = re.compile(r"顺便问|顺带问|另外问|我想问一?下|还有好多|还剩好多|有好多钱")
+# A message that opens by saying a question comes, set beside the form ("先不管那个 营业执照拿到了要去刻章不",
+# "先问个事 …", "对了 问你个事"): whatever follows is that question, never the form's value.
+_OPENS_A_QUESTION = re.compile(r"^[\W嗯哦诶欸哎]*(?:对了|那个|另外|还有)?[\W]*(?:先不管(?:那个|这个|这些|那些|这事|那事)|"
+                               r"先不说(?:那个|这个|这些|那些|这事|那事)|我?先问(?:一?(?:下|哈)|个事|一个事|你个事|个问题|一个问题)|"
+                               r"(?:我)?(?:想)?问(?:你|您)?(?:个|一个)(?:事|问题)|插一?句|打断一?下)")
 # A question about the request itself (how long, any reply): the handler may answer it.
 _ABOUT_THE_REQUEST = re.compile(r"多久|好久|多长时间|几天|什么时候|啥时候|有人(?:回复|管|处理|理)|回复|处理")
 
@@ -633,7 +647,14 @@ class Dispatcher:
         a value with words of its own (a place, a time, a name): no answer to it, and no new
         request either. A description may well be a question ("凭什么乱收费？"): not these."""
         slot = self._asked_slot(form)
-        if slot is None or slot.recognise is None or not slot.free_text or not _ASKS.search(msg.text):
+        if slot is None or not slot.free_text:
+            return False
+        if _OPENS_A_QUESTION.search(msg.words or msg.text):
+            # "先问个事 社保卡丢了咋办" where the form asked what happened: no description, whatever the
+            # model reads (an answer, nothing sure); a service it is sure of answers it (_interrupts)
+            return msg.intent in (OUT_OF_SCOPE, FALLBACK_INTENT, None) or msg.intent in self.answer_intents \
+                or self._low(msg)
+        if slot.recognise is None or not _ASKS.search(msg.text):
             return False
         if msg.intent not in (OUT_OF_SCOPE, FALLBACK_INTENT) and not self._low(msg):
             return False
@@ -656,11 +677,14 @@ class Dispatcher:
         values = forms.slot_values_in(handler, words)
         if slot.name in values:
             return None
+        if _LATER.fullmatch(words) and not values and not _ASKS.search(words):
+            return [Text(f"好的，不着急，您弄好了直接回复我。{again}")]
         phones = {k: v for k, v in values.items() if k in ("contact", "phone")}
         if phones and not forms.says_more_than_identifiers(words) and not _asks_for_another_service(words, form.intent):
             forms.take_values(handler, form, phones)   # the phone slot takes it; its question not asked again
             return [Text(f"电话已记下。{again}")]
-        if values or _ASKS_ON_THE_WAY.search(words) or _asks_for_another_service(words, form.intent):
+        if values or _ASKS_ON_THE_WAY.search(words) or _OPENS_A_QUESTION.search(words) \
+                or _asks_for_another_service(words, form.intent):
             return None
         about = (_ASKS.search(words) and _ABOUT_THE_REQUEST.search(words)) if slot.recognise is not None else (
             len(words) <= 15 and _ASKS_ABOUT_HANDLING.search(words) and not _NOBODY.search(words))
@@ -700,16 +724,21 @@ class Dispatcher:
             return True   # a menu choice, a command word or the channel: deliberate
         if intent in self.steady:
             return False
-        if self._free_text_asked(form) and not _ASKS.search(msg.text) and not _ASKS_ON_THE_WAY.search(msg.words or msg.text):
+        opened = bool(_OPENS_A_QUESTION.search(msg.words or msg.text))
+        if self._free_text_asked(form) and not _ASKS.search(msg.text) and not _ASKS_ON_THE_WAY.search(msg.words or msg.text) \
+                and not opened:
             # A name or a description is whatever the citizen writes: NLU's reading of it
             # ("李芳" -> out_of_scope, "公积金中心态度差" -> query_housing_fund) is no new request;
             # a question is ("顺便问下 办居住证在哪办").
             return False
-        if msg.parse.confidence < max(self.clarify_below, INTERRUPT_CONFIDENCE):
+        # (a question said to be one, "先不管那个 营业执照拿到了要去刻章不", needs no more than a sure service)
+        if msg.parse.confidence < (self.clarify_below if opened else max(self.clarify_below, INTERRUPT_CONFIDENCE)):
             return False
         # An answer that fills the asked slot is an answer, whatever the intent says.
         if form.asking and msg.parse.entity(form.asking):
             return False
+        if opened:
+            return True
         # A message that asks something or asks for another service ("明天下午帮我查下公积金余额",
         # "不是预约，我要投诉…") is a new request, whatever values of the open form it holds.
         if (intent == COMPLAINT_INTENT and form.intent == "book_appointment" and _ABOUT_THE_HALL.search(msg.text)

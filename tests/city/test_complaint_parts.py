@@ -248,3 +248,21 @@ def test_metro_lines_stations_and_exits_are_places(text, place):
 @pytest.mark.parametrize("text", ["网站打不开", "他一直站在门口不走"])
 def test_a_station_needs_a_name(text):
     assert place_in(text) is None
+
+
+@pytest.mark.parametrize("text, rest", [("有家健身房办了卡就跑路了", "有家健身房办了卡就跑路了"),
+                                        ("老板卷钱跑路", "老板卷钱跑路"), ("在春熙路被偷了", "被偷了")])
+def test_a_verb_and_its_road_is_no_place_to_take_out_of_a_story(text, rest):
+    from bot.city.complaint_parts import without_places
+    assert without_places(text) == rest
+
+
+@pytest.mark.parametrize("text, when", [
+    ("我餐厅隔壁的工地天天半夜施工 在高新区天府三街地铁站旁边 最近半个月都这样", "最近半个月 天天半夜"),
+    ("楼下烧烤 每天晚上都吵 一个多月了", "一个多月 每天晚上"),
+    ("这段时间 楼上经常半夜拖椅子", "这段时间 经常半夜"),
+    ("电梯天天坏", "天天"),                              # how often alone
+    ("锦绣小区楼下的烧烤摊，吵了一个多月了", "一个多月了"),  # how long alone
+])
+def test_how_often_and_how_long_in_clauses_of_their_own_are_one_time(text, when):
+    assert time_in(text) == when

@@ -793,6 +793,16 @@ def test_a_short_complaint_naming_its_problem_holds_it_as_what_happened(chat, fa
     assert fake_runtime.sessions.load(chat.user_key).form.slots["content"] == said
 
 
+@pytest.mark.parametrize("said", ["我要投诉 有家健身房办了卡就跑路了", "投诉 培训机构老板跑路了", "我要举报 装修公司收了钱就跑路"])
+def test_a_complaint_opened_with_its_story_keeps_it_though_a_verb_and_路_read_like_a_place(chat, fake_runtime, said):
+    # 跑路 is no road: the story is what happened, not asked for again, and no later answer takes its place
+    assert "在哪里" in chat.say(said)
+    assert fake_runtime.sessions.load(chat.user_key).form.slots["content"] == said
+    chat.say("武侯区 地铁高升桥站旁边 前天去就关门了")
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.slots["content"] == said and form.slots["when"] == "前天"
+
+
 @pytest.mark.parametrize("said", ["高新区大源 中海城南一号", "青羊区光华街道 清江东路那边的锦绣苑", "武侯区簇锦街道 新北小区 3栋2单元"])
 def test_the_whole_answer_to_where_is_the_place_and_a_house_number_no_time(chat, fake_runtime, said):
     chat.say("我要投诉")
@@ -825,6 +835,58 @@ def test_a_stall_at_a_free_text_step_is_no_answer_and_no_failed_attempt(chat, fa
     assert "不着急" in chat.say(stall)
     form = fake_runtime.sessions.load(chat.user_key).form
     assert "when" not in form.slots and form.asking == "when"
+
+
+@pytest.mark.parametrize("later", ["等我下去拍个照片再说", "我先去看看", "稍等我问下我老公", "我问下物业再回复你",
+                                   "等我一下 我去看看门牌"])
+def test_an_answer_put_off_till_later_at_a_free_text_step_is_no_value(chat, fake_runtime, later):
+    chat.say("投诉 有人占道停车")
+    reply = chat.say(later)
+    assert "不着急" in reply and "在哪里" in reply
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.slots == {"content": "投诉 有人占道停车"} and form.asking == "location" and form.reprompts == 0
+    chat.say("青羊区清江东路我们小区门口")
+    assert "不着急" in chat.say(later) and "when" not in fake_runtime.sessions.load(chat.user_key).form.slots
+
+
+@pytest.mark.parametrize("opened", ["先不管那个 营业执照拿到了要去刻章不", "先问个事 公积金能取出来不", "对了 问你个事 社保断缴了有影响不"])
+def test_a_question_opened_as_one_in_the_middle_of_a_complaint_is_answered_and_the_form_keeps_what_it_held(
+        chat, fake_runtime, opened):
+    chat.bind(WANG)
+    chat.say("我要投诉")
+    reply = chat.say(opened)
+    assert "继续刚才的投诉建议吗" in reply and "发生了什么" in reply
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.intent == "file_complaint" and form.slots == {} and form.asking == "content"
+    chat.say("太古里有家店卖假货 上周六买的")
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert "假货" in form.slots["content"] and "太古里" in form.slots["location"] and form.slots["when"] == "上周六"
+
+
+def test_a_question_opened_as_one_is_answered_though_the_model_is_only_fairly_sure(chat, fake_runtime, monkeypatch):
+    from bot.nlu.client import Parse
+    nlu = fake_runtime.dispatcher.nlu
+    parse = nlu.parse
+
+    def fairly_sure(text):   # as the trained model reads it: query_business_registration 0.59
+        p = parse(text)
+        if "刻章" not in text:
+            return p
+        return Parse(p.text, p.intent, 0.59, ((p.intent, 0.59), ("ask_service_guide", 0.34)), p.entities)
+    monkeypatch.setattr(nlu, "parse", fairly_sure)
+    chat.bind(WANG)
+    chat.say("我要投诉")
+    assert "继续刚才的投诉建议吗" in chat.say("先不管那个 营业执照拿到了要去刻章不")
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.intent == "file_complaint" and form.slots == {} and form.asking == "content"
+
+
+def test_a_question_opened_as_one_that_no_service_answers_is_no_description(chat, fake_runtime):
+    chat.say("我要投诉")
+    reply = chat.say("先问个事 你们这个能开发票不")
+    assert "暂时回答不了" in reply and "发生了什么" in reply
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.intent == "file_complaint" and form.slots == {} and form.asking == "content"
 
 
 @pytest.mark.parametrize("question", ["投诉了好久有人回复哦", "要多久才处理？", "啥时候有人处理嘛"])
