@@ -28,9 +28,13 @@ def _code_in(text: str) -> str | None:
         return None
 
 # What binding is for and how the identifiers are kept, said when the citizen asks ("绑定了有啥子用哦 安全不").
+# Only what the code does: the ID number is checked with the identity backend, kept encrypted, sent to the
+# departments' systems for the citizen's own queries and with a work order they file; unbinding deletes
+# the binding, not what was already filed.
 _WHY_BIND = ("实名认证（绑定身份）只需做一次：之后查询您本人的公积金、社保、医保、办件进度等，不用每次再核验。"
-             "姓名和身份证号只用来向身份核验系统核对，并给您登记的手机发短信验证码；身份证号加密保存，"
-             "聊天记录里不会留下，回复“解除绑定”可随时删除。")
+             "姓名和身份证号先向身份核验系统核对，并给您登记的手机发短信验证码；绑定后加密保存，聊天记录里只显示打码后的号码。"
+             "之后只在您查询本人业务、提交诉求时发给相应部门的系统。回复“解除绑定”可随时解除，"
+             "解除后不再保存您的绑定信息（已提交的工单仍由承办部门按规定保存）。")
 UNBIND_WORDS = ("解除绑定", "解绑", "取消绑定", "解除实名", "换绑", "删除我的信息", "注销绑定")
 RESEND_WORDS = ("重新发送", "重发", "再发", "没收到", "收不到")
 
