@@ -142,6 +142,11 @@ def _asks_for_another_service(text: str, open_intent: str) -> bool:
 
 COMPLAINT_INTENT = "file_complaint"
 BOOKING_INTENT = "book_appointment"
+RATING_INTENT = "rate_service"
+# A no to the rating's call-back phone, then a comment ("不用了，反正也没人管"): the phone declined, the
+# comment kept (handlers/ratings.py reads it), never the rating cancelled.
+# (the NLU's text may have lost the space: "不要了你们看着办")
+_DECLINE_THEN_COMMENT = re.compile(r"^(?:不用了|不要了|不需要了?)[\s，,。！!；;~～…]*(?![吧嘛哈哦啊呀哟。！!\s]*$)\S")
 _STOPS_THIS_BOOKING = re.compile(r"(?:取消|不要|撤销|不)(?:这个|这次)?(?:预约|约)了?(?:吧|嘛|哈)?")
 # A booking's citizen asking about the hall on the way (where it is, parking, hours).
 _ABOUT_THE_HALL = re.compile(r"在哪|哪里|哪儿|位置|地址|停车|好停|几点|开门|关门|上班|下班|怎么走|咋个走|远不远")
@@ -167,13 +172,30 @@ _STALL = re.compile(r"(?:[嗯哦好的]*[，,\s]*)?(?:(?:请|你)?(?:等一?(?:�
                     r"让我想想|我想想)(?:哈|嘛|哦|啊|呀|哈)?[，,。.!！~～\s]*)+")
 # ... or puts the answer off till later ("等我下去拍个照片再说", "我先去看看", "稍等我问下我老公",
 # "我问下物业再回复你"): the citizen goes to do something first; what they do is no value.
-_LATER = re.compile(
-    r"(?:[嗯哦好的哎呀啊]*[，,\s]*)?(?:(?:(?:请|你)?(?:稍等|等)(?:一?(?:下|哈|会儿?)|等)?[，,\s]*)?"
-    r"(?:我.{0,14}?(?:再说|再讲|再来|再回复你?|再回你|再告诉你|再跟你说|再发给?你)|等我一?(?:下|哈|会儿?)|"
-    r"(?:等我|我|先|我先)(?:一?(?:下|哈|会儿?)|先|马上|这就)?(?:去|下去|出去|回去|过去|上去|下楼|上楼)?"
+# Read clause by clause, each clause whole against bounded patterns (no repeated group of optional
+# parts: such a pattern backtracks for minutes on "我看看吧我看看吧…"). What they go to do names no
+# problem: "我问一下物业就被骂了", "窗口叫我明天再来" are descriptions, not stalls.
+_LATER_CLAUSE = re.compile(
+    r"(?:请|你)?(?:稍等|等)(?:一?(?:下|哈|会儿?)|等)?"
+    r"|等我一?(?:下|哈|会儿?)"
+    r"|再(?:说|讲|回复你?|回你|告诉你|跟你说|发给?你)"
+    r"|(?:稍等|等一?(?:下|哈))?(?:等我|我|先|我先)(?:一?(?:下|哈|会儿?)|先|马上|这就)?"
+    r"(?:去|下去|出去|回去|过去|上去|下楼|上楼)?"
     r"(?:看看|看一?(?:下|哈)|问问|问一?(?:下|哈)|找找|找一?(?:下|哈)|查查|查一?(?:下|哈)|翻一?(?:下|哈)|"
-    r"确认一?(?:下|哈)|拍一?(?:下|张|个)照?片?)[\u4e00-\u9fff]{0,6}?(?:再说)?)"
-    r"(?:[吧嘛哈哦啊呀]|先)*[，,。.!！~～\s]*)+")
+    r"确认一?(?:下|哈)|拍一?(?:下|张|个)照?片?)"
+    r"(?:门牌号?|地址|位置|时间|日子|照片|小票|发票|单子|我老公|我老婆|我爱人|家里人|屋头的?人?|物业|邻居|楼下|现场)?"
+    r"(?:再说|再讲|再回复你?|再回你|再告诉你|再跟你说|再发给?你)?")
+_LATER_FILLER = re.compile(r"^[嗯哦好的哎呀啊]+|(?:[吧嘛哈哦啊呀]|先)+$")
+
+
+def puts_off(words: str) -> bool:
+    """Does every clause of the message put the answer off till later (a stall, not a value)?"""
+    clauses = [c for c in re.split(r"[，,。.!！~～\s]+", words) if c]
+    if not clauses or len(words) > 40:
+        return False
+    return all(_LATER_CLAUSE.fullmatch(_LATER_FILLER.sub("", c)) for c in clauses)
+
+
 # A question on the way to another service ("对了 顺便问下…", "还有好多": Sichuanese "how much").
 _ASKS_ON_THE_WAY = re.compile(r"顺便问|顺带问|另外问|我想问一?下|还有好多|还剩好多|有好多钱")
 # A message that opens by saying a question comes, set beside the form ("先不管那个 营业执照拿到了要去刻章不",
@@ -409,6 +431,8 @@ class Dispatcher:
 
         if (form and not card and not msg.answer and msg.intent == "deny" and form.step == "slots"
                 and self._asked_slot(form) is not None and asks_a_question(msg.words or msg.text)
+                # (where what happened is asked, a question is the description: "凭什么不给退？")
+                and not (self._asked_slot(form).free_text and self._asked_slot(form).recognise is None)
                 and not self._gives_a_value(msg, form, lambda: self._turn_for(form, session, citizen, incoming, msg))):
             # "要钱不" while binding (a no to the NLU): a question no service answers, the form kept
             return [Text(f"{UNANSWERED_QUESTION}{self._asked_slot(form).prompt}（回复“取消”结束）")], form.intent
@@ -588,6 +612,9 @@ class Dispatcher:
         if slot and any(w in text for w in slot.skip_words):
             return False   # "不留" answers "留个电话吗", it does not cancel the complaint
         handler = self.handlers.get(form.intent)
+        if form.intent == RATING_INTENT and self._awaits_a_phone(form) and not ends_the_form(text) \
+                and _DECLINE_THEN_COMMENT.search((msg.words or text).strip()):
+            return False
         if self._awaits_a_phone(form) and (TAKEN_BACK.search(text) or _NO_PHONE.search(text)) \
                 and not ends_the_form(text):
             # "算了不留", "算了 不用留了" where a phone is asked: no phone, the rest of it kept
@@ -652,8 +679,9 @@ class Dispatcher:
         if _OPENS_A_QUESTION.search(msg.words or msg.text):
             # "先问个事 社保卡丢了咋办" where the form asked what happened: no description, whatever the
             # model reads (an answer, nothing sure); a service it is sure of answers it (_interrupts)
-            return msg.intent in (OUT_OF_SCOPE, FALLBACK_INTENT, None) or msg.intent in self.answer_intents \
-                or self._low(msg)
+            # (the form's own intent included: "先问个事 投诉了多久有人管" is no description either)
+            return msg.intent in (OUT_OF_SCOPE, FALLBACK_INTENT, None, form.intent) or msg.intent in self.answer_intents \
+                or msg.intent not in self.handlers or self._low(msg)
         if slot.recognise is None or not _ASKS.search(msg.text):
             return False
         if msg.intent not in (OUT_OF_SCOPE, FALLBACK_INTENT) and not self._low(msg):
@@ -677,17 +705,19 @@ class Dispatcher:
         values = forms.slot_values_in(handler, words)
         if slot.name in values:
             return None
-        if _LATER.fullmatch(words) and not values and not _ASKS.search(words):
+        if puts_off(words) and not values and not _ASKS.search(words):
             return [Text(f"好的，不着急，您弄好了直接回复我。{again}")]
         phones = {k: v for k, v in values.items() if k in ("contact", "phone")}
         if phones and not forms.says_more_than_identifiers(words) and not _asks_for_another_service(words, form.intent):
             forms.take_values(handler, form, phones)   # the phone slot takes it; its question not asked again
             return [Text(f"电话已记下。{again}")]
-        if values or _ASKS_ON_THE_WAY.search(words) or _OPENS_A_QUESTION.search(words) \
-                or _asks_for_another_service(words, form.intent):
-            return None
         about = (_ASKS.search(words) and _ABOUT_THE_REQUEST.search(words)) if slot.recognise is not None else (
             len(words) <= 15 and _ASKS_ABOUT_HANDLING.search(words) and not _NOBODY.search(words))
+        # A question opened as one about the request ("先问一下 投诉要多久才处理？") is answered here;
+        # any other opened question is left to _asks_instead / _interrupts.
+        opened_about = bool(about and not values and _OPENS_A_QUESTION.search(words))
+        if not opened_about and (values or _ASKS_ON_THE_WAY.search(words) or _asks_for_another_service(words, form.intent)):
+            return None
         if about:
             answer = handler.answers_on_the_way(words)
             if answer:

@@ -269,8 +269,9 @@ def fix_held_words(form: Form, said: str) -> bool:
         instead, instead_refused = said_pieces[i + 1] if i + 1 < len(said_pieces) else (None, True)
         if not refused or instead_refused or len(piece) < 2 or len(instead) < 2 or _NAMES_A_SLOT.search(instead):
             continue
-        if find_identifiers(instead) or instead.isdigit():
+        if find_identifiers(instead) or (instead.isdigit() and len(instead) >= 6):
             continue   # "不是赵莉 5101…": the number is another slot's value, never the words instead
+            # (a short one is: "不是28 是82" corrects a house number)
         held = [name for name, value in form.slots.items() if isinstance(value, str) and piece in value
                 and not value.isdigit() and instead not in value]
         if held:

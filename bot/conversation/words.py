@@ -63,8 +63,9 @@ def no_taken_back(text: str | None) -> bool:
 
 # A question ("安全不", "要钱不", "办好了没", "绑定了有啥子用哦", "安不安全", "是不是本人才能办"): its 不 / 没
 # asks (a tail, an A-not-A), it says no to nothing. The NLU may read such a message as a no.
-_A_NOT_A = re.compile(r"([\u4e00-\u9fff])(?<![不没])[不没]\1")
-_ASKING_TAIL = re.compile(r"[\u4e00-\u9fff](?<![不没是说还就也都我你他她绝并决真偏])[不没](?:得|有)?"
+# (A doubled refusal is no A-not-A: "不用不用", "不了不了" say no twice; 先不 / 暂时不 / 现在不 put off.)
+_A_NOT_A = re.compile(r"(?<![不没])([\u4e00-\u9fff])(?<![不没])[不没]\1")
+_ASKING_TAIL = re.compile(r"[\u4e00-\u9fff](?<![不没是说还就也都我你他她绝并决真偏先时在再])[不没](?:得|有)?"
                           r"[\s。.？?~～哦噢嘛呢啊哈嘞]*$")
 _QUESTION_WORDS = re.compile(r"[吗？?]|啥|什么|为什么|为啥|怎么|咋|多少|哪|几时|多久")
 
@@ -191,6 +192,9 @@ def asks_about_the_step(text: str | None) -> bool:
     return not _STEP_WORDS.sub("", said)
 
 
+# A no said beside "what for?": 不留 / 不用了 / 不要了 / 不弄 / 不想 (a refusal, not a question to answer).
+_REFUSES = re.compile(r"不留|不用了|不要了|不想|不弄|不搞|不办|不绑|不填|不给")
+
 # A question about what the form itself is for or whether it is safe ("绑定了有啥子用哦 安全不", "实名认证干啥的",
 # "身份证号会不会泄露"): the form's own explanation (Slot.explain) answers it where a value is asked.
 _ABOUT_THE_FORM = re.compile(rf"{_WHAT_FOR}|{_SAFE}|安全|好处|有啥子?用|有什么用")
@@ -201,4 +205,6 @@ def asks_what_it_is_for(text: str | None) -> bool:
     said = (text or "").strip()
     if not said or len(re.sub(r"\s", "", said)) > 24 or re.search(r"\d{5,}", said) or _DECLINES.search(said):
         return False
+    if says_cancel(said) or ends_the_form(said) or _REFUSES.search(said):
+        return False   # "绑定有啥用 不绑了", "不留 你们又不处理 有啥用": a no, with a grumble
     return bool(_ABOUT_THE_FORM.search(said)) and (asks_a_question(said) or bool(re.search(_WHAT_FOR, said)))

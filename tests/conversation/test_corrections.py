@@ -247,6 +247,9 @@ def test_tianfu_after_a_weekday_is_a_place_not_a_count_of_weekday_nameds():
     ("要得不", True), ("可以没得", True), ("是不是要本人来", True),
     ("不", False), ("不对", False), ("不要", False), ("不用", False), ("不不不", False), ("我不", False),
     ("还没", False), ("没有", False), ("不办", False), ("我说不", False), ("不了", False),
+    # a no said twice, or put off, is no A-not-A and no asking tail (review)
+    ("不用不用", False), ("不了不了", False), ("不要不要", False), ("不行不行", False), ("不办不办", False),
+    ("先不", False), ("暂时不", False), ("现在不", False), ("行不行", True),
 ])
 def test_a_question_is_told_from_a_no(text, asks):
     """The 不 / 没 of a question (a tail, an A-not-A) says no to nothing: no cancel of the open form."""
@@ -258,7 +261,34 @@ def test_a_question_is_told_from_a_no(text, asks):
     ("绑定了有啥子用哦 安全不", True), ("实名认证干啥的", True), ("身份证号会不会泄露", True), ("这个有什么好处", True),
     ("要钱不", False), ("王建国", False), ("我不想留 有啥用", False), ("在哪里办", False),
     ("为什么 510104198506122310", False),
+    # a no beside "what for?" is a no (review): the form cancelled or the phone declined, never explained
+    ("绑定有啥用 不绑了", False), ("我不想弄了 有什么用", False), ("不投诉了 有什么用", False), ("不用了 没啥用", False),
+    ("不留 你们又不处理 有啥用", False),
 ])
 def test_a_question_about_what_the_form_is_for(text, asks):
     from bot.conversation.words import asks_what_it_is_for
     assert asks_what_it_is_for(text) is asks
+
+
+@pytest.mark.parametrize("later, puts_off", [
+    ("等我下去拍个照片再说", True), ("我先去看看", True), ("稍等我问下我老公", True), ("我问下物业再回复你", True),
+    ("等我一下 我去看看门牌", True), ("我去确认一下 再告诉你", True),
+    # what they went to do, and what they found, is a description (review)
+    ("我去办事 窗口叫我明天再来", False), ("我问窗口 他们说要领导签字再说", False), ("我问一下物业就被骂了", False),
+    ("我找一下居委会没人管", False), ("我查一下水费多了两百", False), ("我问了物业都不管", False),
+    # read clause by clause: no backtracking without end on a long repetition
+    ("我看看吧" * 16 + "x", False), ("我先去看看 " * 22 + "楼下好吵", False),
+])
+def test_an_answer_put_off_till_later_is_told_from_a_description(later, puts_off):
+    from bot.conversation.dispatcher import puts_off as reads_as_later
+    assert reads_as_later(later) is puts_off
+
+
+def test_a_house_number_corrected_in_digits_corrects_the_held_place():
+    from bot.conversation.forms import Form, fix_held_words
+    form = Form(intent="file_complaint", slots={"content": "楼下烧烤油烟", "location": "武侯区玉林路28号"})
+    assert fix_held_words(form, "不对 不是28 是82")
+    assert form.slots["location"] == "武侯区玉林路82号"
+    form = Form(intent="bind_identity", slots={"person_name": "赵莉"})
+    assert not fix_held_words(form, "不是赵莉 510104198506122310")   # a number in place of a name: never
+    assert form.slots["person_name"] == "赵莉"

@@ -956,3 +956,52 @@ def test_a_strong_bad_level_said_first_after_a_served_query_is_a_rating_whatever
     assert "138****0009" in reply and "工单号 GD" in reply
     [task] = fake_runtime.services.callbacks.open_tasks()
     assert task["reason"] == "bad_rating" and task["level"] == "非常不满意" and task["phone_masked"] == "138****0009"
+
+
+@pytest.mark.parametrize("said, comment", [("不用了，反正也没人管", "反正也没人管"), ("不要了 你们看着办", "你们看着办")])
+def test_a_no_to_the_ratings_phone_with_a_comment_is_no_cancel_of_the_rating(chat, fake_runtime, said, comment):
+    chat.bind(WANG)
+    chat.say("社保")
+    assert "手机号" in chat.say("非常不满意")
+    reply = chat.say(said)
+    assert "已取消" not in reply and "已记下您的意见" in reply
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["notes"] == [comment] and task["phone_masked"] is None
+
+
+def test_a_question_about_the_request_opened_as_one_is_answered_where_the_place_is_asked(chat, fake_runtime, monkeypatch):
+    from bot.nlu.client import Parse
+    nlu = fake_runtime.dispatcher.nlu
+    parse = nlu.parse
+
+    def as_the_complaint(text):   # the model reads the question as the form's own intent
+        p = parse(text)
+        return Parse(p.text, "file_complaint", 0.9, (("file_complaint", 0.9),), p.entities) if "先问" in text else p
+    monkeypatch.setattr(nlu, "parse", as_the_complaint)
+    chat.say("投诉 楼下烧烤店油烟太大")
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.asking == "location"
+    reply = chat.say("先问一下 投诉要多久才处理？")
+    assert "我们先把这件事办完" in reply and "暂时回答不了" not in reply
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.asking == "location" and "location" not in form.slots
+    reply = chat.say("先问个事 你们几点下班")   # opened as a question, about nothing a service answers: never the place
+    assert "暂时回答不了" in reply
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.asking == "location" and "location" not in form.slots
+
+
+def test_a_question_read_as_a_no_where_what_happened_is_asked_is_the_description(chat, fake_runtime, monkeypatch):
+    from bot.nlu.client import Parse
+    nlu = fake_runtime.dispatcher.nlu
+    parse = nlu.parse
+
+    def as_a_no(text):   # a grievance asked as a question, read as a no by the model
+        p = parse(text)
+        return Parse(p.text, "deny", 0.9, (("deny", 0.9),), p.entities) if "凭什么" in text else p
+    monkeypatch.setattr(nlu, "parse", as_a_no)
+    chat.say("我要投诉")
+    assert fake_runtime.sessions.load(chat.user_key).form.asking == "content"
+    reply = chat.say("预付卡的钱凭什么不给退？")
+    assert "暂时回答不了" not in reply and "已取消" not in reply
+    assert "凭什么不给退" in fake_runtime.sessions.load(chat.user_key).form.slots["content"]
