@@ -49,6 +49,8 @@ _CN_NUMBER = r"[一二三]?十[一二三四五六七八九]?|[一二三四五六
 # The last character of a compound's or a building's name: a number after it is a house number
 # (中海城南一号, 锦绣苑二号, 西华苑三号), not a day of the month.
 _NAME_END = "苑园府城湾庭居坊桥寺塔门坝站院湖港栋座区路街巷道东南西北中"
+# The words of an event a time is told by (自从…以后): no pause.
+_EVENT = r"[^\s，,。.!！?？；;：:]"
 TIME = re.compile(
     # how often, said as people say it (三天两头 before the period 三天)
     r"三天两头|隔三[差岔]五|时不时|动不动|隔(?:几|两|三)天|一天到晚|整天|整夜|常年|长期|一年四季|"
@@ -59,10 +61,13 @@ TIME = re.compile(
     # moments of a day said by what happens then
     r"放学(?:后|以后|的时候)?|下班(?:后|以后)|上班时间|午休|饭点|半夜三更|"
     r"上上?个?月|这个月|本月|去年|今年|年初|月初|月底|节假日|年前|年后|过年|春节|元旦|国庆|五一|"
-    r"早上|早晨|清早|上午|中午|下午|白天|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|通宵|"
+    r"一大早|大清早|大早上|清早八晨|大半夜|早上|早晨|清早|上午|中午|下午|白天|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|通宵|"
+    # a time told by an event: since it happened (自从大运会过后, 自打搬过来以后, 疫情以来)
+    rf"(?:自从|自打|打从){_EVENT}{{1,12}}?(?:以来|以后|之后|过后|开始|起)|"
+    rf"(?:大运会|世运会|疫情|开业|开张|交房|入住|通车|完工|建成)(?:以来|以后|之后|过后)|"
     rf"(?<![快慢小大多少好轻重有差])(?:[0-9]+|[一二三四五六七八九十两半]+)\s*(?:点|:\d\d)|周(?:{WEEKDAY}|末)|星期{WEEKDAY}|"
     # a period, unless it is the unit of a price or a wage (一个月收五百, 一年交两千 are no time)
-    rf"好?{_NUM}+(?:多)?(?:天|周|个?(?:星期|礼拜)|个多?月|年)(?:了|多|来)?(?!{_PAID})|"
+    rf"好?{_NUM}+(?:多)?(?:天|周|个?多?(?:星期|礼拜)|个多?月|年)(?:了|多|来)?(?!{_PAID})|"
     # a month, a day of the month (九月份, 3月5号, 十一月三号, 二十号; not a house number: 12号, 18号院)
     rf"(?:\d{{1,2}}|{_CN_NUMBER})月(?:份|(?:\d{{1,2}}|{_CN_NUMBER})[日号])?|"
     rf"(?<![\d一二三四五六七八九十{_NAME_END}])(?:{_CN_NUMBER})[日号](?![楼院栋门铺])")
@@ -83,7 +88,7 @@ _CONTACT_WORDS = re.compile(r"电话|手机|号码|联系")
 # A clause that asks rather than tells (its place or time words are no answer).
 _ASKING = re.compile(r"吗|嘛$|呢$|多久|多长时间|什么时候|哪天|几点|几号|怎么|能不能|可不可以|会不会|有没有人管")
 # Words before a place's suffix that name nothing: 我们小区, 那个路口, 马路上, 在小区里.
-_UNNAMED = re.compile(r"^(?:就在|是在|在|是|把|给|被|我们家|我们|我家|我住的|我住|咱们|这个|那个|这边|那边|这|那|本|该|隔壁|"
+_UNNAMED = re.compile(r"^(?:自从|自打|打从|就在|是在|在|是|把|给|被|我们家|我们|我家|我住的|我住|咱们|这个|那个|这边|那边|这|那|本|该|隔壁|"
                       r"附近|对面|旁边|楼下|的)+")
 
 
@@ -241,7 +246,7 @@ def _said_first(clauses, known: Known = None) -> tuple[str | None, str | None]:
 
 
 # How long it has gone on, said alone (最近半个月, 这段时间, 一个多月了, 这几天).
-_PERIOD = re.compile(rf"(?:最近|近期|这段时间|这几天|这两天|前几天|好?{_NUM}+多?(?:天|周|个?(?:星期|礼拜)|个多?月|年)"
+_PERIOD = re.compile(rf"(?:最近|近期|这段时间|这几天|这两天|前几天|好?{_NUM}+多?(?:天|周|个?多?(?:星期|礼拜)|个多?月|年)"
                      r"(?:了|多|来)?|[\s都了来])+")
 
 

@@ -266,3 +266,20 @@ def test_a_verb_and_its_road_is_no_place_to_take_out_of_a_story(text, rest):
 ])
 def test_how_often_and_how_long_in_clauses_of_their_own_are_one_time(text, when):
     assert time_in(text) == when
+
+
+# -- a period with 都…了; a time told by an event (自从…过后);
+# a day and a time of day together (heldout set 12) ------------------------------------------------
+@pytest.mark.parametrize("text, when", [
+    ("臭得很，都一个多星期了", "一个多星期了"), ("两个多礼拜了还没修", "两个多礼拜了"),
+    ("自从大运会过后 就一直锁起的", "自从大运会过后"), ("自打搬过来以后天天吵", "自打搬过来以后天天"),
+    ("打从开学以后 早上堵得很", "打从开学以后"), ("疫情以来就没开过门", "疫情以来"),
+    ("周末一大早就开始打电钻", "周末一大早"), ("礼拜六大清早 隔壁在装修", "礼拜六大清早"),
+    ("昨天大半夜还在放音乐", "昨天大半夜"), ("每天中午都在放", "每天中午"),
+])
+def test_a_period_an_event_and_a_time_of_day_with_its_day_are_times(text, when):
+    assert time_in(text) == when
+
+
+def test_a_place_word_inside_the_event_is_no_place():
+    assert place_in("自从小区交房以来") is None and time_in("自从小区交房以来") == "自从小区交房以来"
