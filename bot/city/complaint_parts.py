@@ -7,7 +7,9 @@ clause ends at a pause: ，。！？；： or a space), by the words that name a
 小区, 楼下 …) and a time (每天晚上, 昨天, 11点, 一个多月 …).
 
 When one clause holds both, the place is what comes before the time and the time the rest
-(`玉林北路那个工地` / `每天晚上11点过后还在施工`); when the time comes first the clause is both.
+(`玉林北路那个工地` / `每天晚上11点过后还在施工`); when the time comes first the clause is the time
+and the place what follows it. A place stops before what happens there (`华阳正北上街那个垃圾站` /
+`一直莫得人清`, `金牛区` / `停水了`).
 A message naming no place (or no time) gives none: the form asks. Neither is read from a
 question (`你们几点下班？`, `今天能处理吗`: a clause followed by ？ or asking with 吗, 多久, 几点 …),
 nor is a place one without a name (`我们小区`, `马路上`, `市场监管局`, `大学生`) or the object of a
@@ -275,16 +277,39 @@ def _said_first_of(clauses, known: Known = None) -> tuple[str | None, str | None
             continue
         p, t = _named_place(clause, known), TIME.search(clause)
         if p and t and p[1] <= t.start():
-            place = place or clause[:t.start()]
+            place = place or _up_to_what_happens(clause[:t.start()], known)
             when = when or clause[t.start():]
         else:
             if p and place is None:
-                place = clause
-                if not t:   # "青羊区光华街道 清江东路那边的锦绣苑": the parts after it are the same place
+                told_at = t.start() + len(time_phrase(clause)) if t else 0
+                # the time first ("上周三开始在双流东升街有人乱倒垃圾"): the place is what follows it
+                # (the clause when the place is inside the time: "自从搬到玉林小区以后")
+                said = clause[told_at:] if t and told_at < p[1] else clause
+                place = _up_to_what_happens(said, known)
+                if not t and place == clause:
+                    # "青羊区光华街道 清江东路那边的锦绣苑": the parts after it are the same place
                     place = " ".join([clause, *_place_parts(clauses[i + 1:], known)])
             if t and when is None:
                 when = clause
     return place, when
+
+
+# Where what happens at a place starts, after the place's name ("…那个垃圾站一直莫得人清", "…公共厕所
+# 就一直锁起的", "…烧烤摊太吵", "金牛区停水了"): the place stops before it.
+_WHAT_HAPPENS = re.compile(r"一直|就|还在|还是|还|又|总是|老是|经常|常常|天天|每天|每晚|成天|整天|已经|都|也|被|把|有人|"
+                           r"没得|莫得|没有|没人|不|太|很|好(?=[吵臭脏乱闹黑])|正在|在(?=装修|施工|修|搞|弄|吵|烧|卖|做|排|倒|放|打)|"
+                           r"停水|停电|停气|断水|断电|漏水|渗水|积水|堵|吵|闹|臭|噪|占道|乱|坏了|坏完|坏起")
+
+
+def _up_to_what_happens(said: str, known: Known = None) -> str:
+    """The words of a clause that say where: up to what happens there, after the last place named
+    (a place must stop before what happens at it)."""
+    ends = [m.end() for m in PLACE.finditer(said) if not _object_of_a_verb(m.group(0))]
+    ends += [end for _, end in known_places(said, known)]
+    if not ends:
+        return said
+    happens = _WHAT_HAPPENS.search(said, max(ends))
+    return said[:happens.start()] if happens and happens.start() > 0 else said
 
 
 # The end of a building's or a door's number, part of an address (中海城南一号, 3栋, 2单元, 5楼).
