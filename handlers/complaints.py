@@ -15,7 +15,8 @@ import secrets
 
 from adapters.errors import NotFound
 from bot.channels.hotline.gazetteer import gazetteer
-from bot.city.complaint_parts import TIME, known_places, place_in, plain_place, plain_time, time_in, without_places
+from bot.city.complaint_parts import (TIME, known_places, only_a_time, place_in, plain_place, plain_time, time_in,
+                                      without_places)
 from bot.city.complaint_topics import TOPIC_NAMES, classify
 from bot.city.departments import DEPARTMENTS
 from bot.city.districts import CITY_WIDE, find_district
@@ -86,7 +87,11 @@ def names_a_place_or_tells(text: str) -> bool:
 
 def says_what(text: str) -> bool:
     """Does an answer to "what happened?" say more than where and when ("武侯区玉林北路" does not;
-    "好吵" does)? Slot.accepts of the description."""
+    "好吵" does)? Slot.accepts of the description. An answer that is only a place ("就在四川大学望江
+    校区东门外头") or only a time ("上周五晚上发现的") says none: it fills its own slot, and what
+    happened is asked again."""
+    if plainly_a_place(None, text) or only_a_time(text):
+        return False
     rest = _PHONE_WORDS.sub("", ID_LIKE.sub("", PHONE.sub("", text)))
     rest = _POINTING.sub("", _PLACE_PARTS.sub("", without_places(TIME.sub("", _TRIGGER.sub("", rest)), places_named)))
     return bool(re.sub(r"[\W_\d]", "", rest))

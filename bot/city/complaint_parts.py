@@ -445,3 +445,20 @@ def plain_time(held: str | None, text: str) -> str | None:
     if not said or TIME.search(said) or not _TIME_MORE.search(said) or PLACE.search(said) or find_identifiers(said):
         return None
     return said if not _TIME_FILL.sub("", _TIME_MORE.sub("", said)) else None
+
+
+# Words around a time said alone that tell nothing more of what happened ("上周五晚上发现的",
+# "昨天开始的", "前天就有了").
+_NOTICED = re.compile(r"发现|注意到|看到|看见|出现|开始|有|起|来")
+
+
+def only_a_time(text: str | None) -> bool:
+    """Is the message nothing but a time ("上周五晚上发现的", "前天开始的", "就刚刚")? Where the
+    complaint asks what happened, it says when, not what."""
+    said = (text or "").strip()
+    if not said or PLACE.search(said) or find_identifiers(said) or _ASKING.search(said) or re.search(r"[?？]", said):
+        return False
+    if not (TIME.search(said) or _TIME_MORE.search(said)):
+        return False
+    return not _TIME_FILL.sub("", _NOTICED.sub("", _TIME_MORE.sub("", TIME.sub("", said))))
+

@@ -193,8 +193,14 @@ def _take_besides_the_fix(handler: Handler, form: Form, said: str, before: dict)
 
 def _plainly_another(handler: Handler, form: Form, asked: Slot, said: str) -> bool:
     """A message that is plainly another slot's value (Slot.plainly) where a free-text slot with
-    words of its own was asked and its reader finds nothing in it: that slot takes it, nothing else."""
-    if not asked.free_text or asked.recognise is None or asked.recognise(said) or corrects(said):
+    words of its own was asked and its reader finds nothing in it, or one without words of its own
+    that does not take it (Slot.accepts: "茶店子 西华苑" where the complaint asks what happened): that
+    slot takes it, nothing else."""
+    if not asked.free_text or corrects(said):
+        return False
+    if asked.recognise is None and (asked.accepts is None or asked.accepts(said)):
+        return False
+    if asked.recognise is not None and asked.recognise(said):
         return False
     for other in handler.slots:
         if other is asked or other.plainly is None:

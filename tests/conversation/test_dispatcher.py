@@ -697,6 +697,20 @@ def test_a_time_said_where_the_complaint_asked_where_is_its_time_and_where_is_as
     assert "手机号" in chat.say("成华区建设路 万科城")
 
 
+@pytest.mark.parametrize("place", ["就在四川大学望江校区东门外头", "在武侯区玉林路旁边"])
+def test_a_place_said_where_the_complaint_asked_what_happened_is_its_place_and_what_is_asked_again(chat, fake_runtime,
+                                                                                                 place):
+    chat.say("我要投诉")
+    assert "发生了什么" in chat.say(place)
+    assert "发生了什么" in chat.say("上周五晚上发现的")
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert "content" not in form.slots and form.slots["when"] == "上周五晚上"
+    assert form.slots["location"] in place
+    assert "手机号" in chat.say("那一段的路灯全坏了 黑黢黢的好危险")
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.slots["content"] == "那一段的路灯全坏了 黑黢黢的好危险" and form.slots["location"] in place
+
+
 # Questions about a phone step itself (why, what for, must I, is it safe): answered, the form kept
 # as it is. (工作人员… is a request for a person to the keyword NLU, as the model may read any of them.)
 PHONE_STEP_QUESTIONS = ("留电话干啥子？", "必须留吗", "工作人员打电话来干啥子？", "电话会不会泄露", "不留电话可以不")

@@ -394,3 +394,38 @@ def test_a_weekday_numeral_that_starts_a_word_is_no_weekday(said, when):
         "上个礼拜一下午", "这个礼拜一晚上", "周三"]
 
 
+
+
+# -- an answer that is only a place, or only a time, where the complaint asks what happened (heldout
+# set 12): it fills its own slot, and what happened is asked again ---------------------------------
+@pytest.mark.parametrize("said, place", [
+    ("就在四川大学望江校区东门外头", "四川大学望江校区东门外头"),
+    ("在武侯区玉林路旁边", "武侯区玉林路旁边"),
+    ("就在锦江区春熙路那边", "锦江区春熙路那边"),
+    ("金牛区茶店子 西华苑", "金牛区茶店子 西华苑"),
+    ("双楠那边", "双楠那边"),
+])
+def test_an_answer_that_is_only_a_place_where_what_happened_was_asked_is_the_place(said, place):
+    handler, form = _complaint_asking("content")
+    forms.take_answer(handler, form, {}, said)
+    assert "content" not in form.slots and form.slots["location"].endswith(place)
+    assert forms.next_question(handler, form).replies[0].text.startswith("请简单描述")
+    forms.take_answer(handler, form, {}, "那一段的路灯全坏了 黑黢黢的好危险")
+    assert form.slots["content"] == "那一段的路灯全坏了 黑黢黢的好危险" and form.slots["location"].endswith(place)
+
+
+@pytest.mark.parametrize("said, when", [("上周五晚上发现的", "上周五晚上"), ("前天开始的", "前天开始"),
+                                        ("一个多月了", "一个多月了"), ("就刚刚", "就刚刚")])
+def test_an_answer_that_is_only_a_time_where_what_happened_was_asked_is_the_time(said, when):
+    handler, form = _complaint_asking("content")
+    forms.take_answer(handler, form, {}, said)
+    assert "content" not in form.slots and form.slots["when"] == when
+    assert forms.next_question(handler, form).replies[0].text.startswith("请简单描述")
+
+
+@pytest.mark.parametrize("said", ["那一段的路灯全坏了 黑黢黢的好危险", "好吵", "锦江区春熙路那家店好吵", "楼下烧烤店油烟太大"])
+def test_what_happened_said_with_or_without_a_place_is_what_happened(said):
+    handler, form = _complaint_asking("content")
+    forms.take_answer(handler, form, {}, said)
+    assert form.slots["content"] == said
+
