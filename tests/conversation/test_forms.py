@@ -429,3 +429,35 @@ def test_what_happened_said_with_or_without_a_place_is_what_happened(said):
     forms.take_answer(handler, form, {}, said)
     assert form.slots["content"] == said
 
+
+# -- what happened corrected as a whole (heldout set 12): the held description replaced, the place in
+# the message taken; a correction of where, when or the phone leaves it ------------------------------
+@pytest.mark.parametrize("said, content", [
+    ("不对 主要是污水 他们把油污水直接倒进雨水井头 在成华区府青路二段", "污水 他们把油污水直接倒进雨水井头 在成华区府青路二段"),
+    ("不是烧烤摊的问题 是他们往雨水井倒污水", "他们往雨水井倒污水"),
+    ("说错了 是楼上那家在装修", "楼上那家在装修"),
+    ("我要说的是 隔壁工地半夜施工", "隔壁工地半夜施工"),
+    ("不是 我是说楼上漏水到我家", "楼上漏水到我家"),
+    ("不对不对 主要是噪音 每天晚上十点过后还在响", "噪音 每天晚上十点过后还在响"),
+])
+def test_what_happened_corrected_replaces_the_description_held(said, content):
+    handler, form = _complaint_asking("location", content="有个烧烤摊占道经营 桌子板凳全摆起 上个月开始的",
+                                      when="上个月开始")
+    forms.take_answer(handler, form, {}, said)
+    assert form.slots["content"] == content
+
+
+def test_what_happened_corrected_with_the_place_takes_both():
+    handler, form = _complaint_asking("location", content="有个烧烤摊占道经营 桌子板凳全摆起 上个月开始的",
+                                      when="上个月开始")
+    forms.take_answer(handler, form, {}, "不对 主要是污水 他们把油污水直接倒进雨水井头 在成华区府青路二段")
+    assert "污水" in form.slots["content"] and "烧烤摊" not in form.slots["content"]
+    assert form.slots["location"] == "成华区府青路二段" and form.slots["when"] == "上个月开始"
+
+
+@pytest.mark.parametrize("said", ["不对，是武侯区双楠小区", "说错了 不是上周五 是上周四晚上", "刚刚说岔了 是IFS背后那个",
+                                  "不对 地址是成华区府青路", "时间说错了 是每天早上六点", "不对 是在成华区府青路二段 那个烧烤摊",
+                                  "这不是第一次了"])
+def test_a_correction_of_where_or_when_leaves_what_happened(said):
+    from handlers.complaints import restated_what
+    assert restated_what(said) is None
