@@ -15,8 +15,10 @@ import secrets
 
 from adapters.errors import NotFound
 from bot.channels.hotline.gazetteer import gazetteer
-from bot.city.complaint_parts import TIME, known_places, place_in, plain_place, plain_time, time_in, without_places
+from bot.city.complaint_parts import (TIME, known_places, only_a_time, place_in, plain_place, plain_time, time_in,
+                                      without_places)
 from bot.city.complaint_topics import TOPIC_NAMES, classify
+from bot.city.corrections import FILLER, WRONG
 from bot.city.departments import DEPARTMENTS
 from bot.city.districts import CITY_WIDE, find_district
 from bot.conversation.contract import Handler, Result, Slot, SlotInvalid, Turn
@@ -24,7 +26,7 @@ from bot.conversation import forms
 from bot.conversation.words import COMPLAINT_VERBS
 from bot.core import clock
 from bot.core.messages import Card, Choice, Choices, ListReply
-from bot.core.privacy import APPLICATION_NO, ID_LIKE, PHONE, mask_phone, mask_text
+from bot.core.privacy import APPLICATION_NO, ID_LIKE, PHONE, find_identifiers, mask_phone, mask_text
 from handlers import validators
 from handlers.common import datetime_cn, read_yes_no
 from handlers.personal import NOT_FOUND_APPLICATION
@@ -86,10 +88,53 @@ def names_a_place_or_tells(text: str) -> bool:
 
 def says_what(text: str) -> bool:
     """Does an answer to "what happened?" say more than where and when ("武侯区玉林北路" does not;
-    "好吵" does)? Slot.accepts of the description."""
+    "好吵" does)? Slot.accepts of the description. An answer that is only a place ("就在四川大学望江
+    校区东门外头") or only a time ("上周五晚上发现的") says none: it fills its own slot, and what
+    happened is asked again."""
+    if plainly_a_place(None, text) or only_a_time(text):
+        return False
     rest = _PHONE_WORDS.sub("", ID_LIKE.sub("", PHONE.sub("", text)))
     rest = _POINTING.sub("", _PLACE_PARTS.sub("", without_places(TIME.sub("", _TRIGGER.sub("", rest)), places_named)))
     return bool(re.sub(r"[\W_\d]", "", rest))
+
+
+# A message led by words that say what was said is wrong, or what is meant ("不对 主要是…", "不是X 是Y",
+# "说错了 是…", "我要说的是…").
+_RESTATES = re.compile(rf"^(?:{FILLER.pattern}|[\s，,。.!！])*(?:刚才|刚刚|我刚才|我刚刚)?\s*"
+                       rf"(?:(?:{WRONG}|不是)[\s，,。.!！]*)*(?:{WRONG}|不是|(?:主要|其实|真正)是|我(?:要|想)?(?:说|讲|反映|投诉|举报)的是|"
+                       r"我(?:的意思|是想说|是说))")
+# … what it leads with, before what happened ("主要是", "是", "我要说的是")
+_RESTATED_LEAD = re.compile(r"^[\s，,。.!！]*(?:(?:主要|其实|真正|就)?是|我(?:要|想)?(?:说|讲|反映|投诉|举报)的是|我(?:的意思是|是想说|是说))?"
+                            r"[\s，,。.!！]*")
+# "不是烧烤摊的问题 是他们往雨水井倒污水": what is meant is what follows the 是
+_NOT_THIS_BUT = re.compile(r"^不是[^是]{1,20}?[\s，,。]*(?:而|主要|其实|就)?是")
+# Another slot named right after the correction ("不对 地址是…", "说错了 电话是…"): not what happened.
+_NAMES_ANOTHER = re.compile(r"^[\s，,。]*(?:是|我的|我)?(?:地址|地点|位置|地方|时间|日期|电话|手机|号码|联系)")
+_HAPPENING = re.compile(r"施工|装修|排放|排污|偷排|倒|扔|焚烧|烧垃圾|占道|乱停|停水|停电|拖欠|不发|乱收|收费|打人|骂人")
+_SAYS_WHICH = re.compile(r"(?:主要|其实|真正)是|我(?:要|想)?(?:说|讲|反映|投诉|举报)的是|我(?:的意思是|是想说|是说)")
+
+
+def restated_what(text: str) -> str | None:
+    """What happened, said again to correct it ("不对 主要是污水 他们把油污水直接倒进雨水井头 在成华区
+    府青路二段", "不是烧烤摊的问题 是他们往雨水井倒污水", "说错了 是楼上那家在装修"): the new description,
+    or None when the correction is of where, when or the phone ("不对，是武侯区双楠小区", "说错了 不是
+    上周五 是上周四晚上", "刚刚说岔了 是IFS背后那个") or no correction at all."""
+    said = (text or "").strip()
+    lead = _RESTATES.match(said)
+    if lead is None or _QUESTION.search(said) or find_identifiers(said):
+        return None
+    but = _NOT_THIS_BUT.match(said)
+    rest = said[max(but.end(), lead.end()):] if but else said[lead.end():]
+    rest = rest[_RESTATED_LEAD.match(rest).end():].strip()
+    if not rest or _NAMES_ANOTHER.match(rest) or plainly_a_place(None, rest) or only_a_time(rest):
+        return None
+    described = re.sub(r"[\W_\d]", "", _POINTING.sub("", _PLACE_PARTS.sub(
+        "", without_places(TIME.sub("", rest), places_named))))
+    # (what happened in so many words, a trouble, or a story long enough not to be a place's name)
+    if len(described) < 3 or not (_SAYS_WHICH.search(said) or _TROUBLE.search(described)
+                                  or _HAPPENING.search(described) or len(described) >= 8):
+        return None
+    return rest
 
 
 def describes(text: str) -> bool:
@@ -148,7 +193,8 @@ class FileComplaint(Handler):
     keeps_citizen_lines = True   # the work order carries what the citizen said while complaining
     phone_steps = ("contact",)
     slots = (
-        Slot("content", "请简单描述您要反映的问题：发生了什么？", free_text=True, accepts=says_what),
+        Slot("content", "请简单描述您要反映的问题：发生了什么？", free_text=True, accepts=says_what,
+             restated=restated_what),
         # Where and when are read from any message by their words (a complaint told in one sentence
         # fills all three at once; a later place or time corrects them); asked, any answer is kept,
         # but one that is plainly the other ("金牛区茶店子 西华苑" where the time was asked) fills that.
@@ -214,6 +260,8 @@ class FileComplaint(Handler):
             changed = True
         if forms.fix_held_number(turn.form, said) or forms.fix_held_words(turn.form, said):
             return True    # "啊打错了 最后两位是32", "不是东三段 是东二段"
+        if forms.restates_a_held_value(self, turn.form, said):
+            return True    # "不对 主要是污水 … 在成华区府青路二段": what happened, and the place in it
         for slot in self.slots:
             value = slot.recognise(said) if slot.recognise else None
             if value and value != turn.form.slots.get(slot.name):

@@ -7,7 +7,9 @@ clause ends at a pause: ，。！？；： or a space), by the words that name a
 小区, 楼下 …) and a time (每天晚上, 昨天, 11点, 一个多月 …).
 
 When one clause holds both, the place is what comes before the time and the time the rest
-(`玉林北路那个工地` / `每天晚上11点过后还在施工`); when the time comes first the clause is both.
+(`玉林北路那个工地` / `每天晚上11点过后还在施工`); when the time comes first the clause is the time
+and the place what follows it. A place stops before what happens there (`华阳正北上街那个垃圾站` /
+`一直莫得人清`, `金牛区` / `停水了`).
 A message naming no place (or no time) gives none: the form asks. Neither is read from a
 question (`你们几点下班？`, `今天能处理吗`: a clause followed by ？ or asking with 吗, 多久, 几点 …),
 nor is a place one without a name (`我们小区`, `马路上`, `市场监管局`, `大学生`) or the object of a
@@ -49,6 +51,8 @@ _CN_NUMBER = r"[一二三]?十[一二三四五六七八九]?|[一二三四五六
 # The last character of a compound's or a building's name: a number after it is a house number
 # (中海城南一号, 锦绣苑二号, 西华苑三号), not a day of the month.
 _NAME_END = "苑园府城湾庭居坊桥寺塔门坝站院湖港栋座区路街巷道东南西北中"
+# The words of an event a time is told by (自从…以后): no pause.
+_EVENT = r"[^\s，,。.!！?？；;：:]"
 TIME = re.compile(
     # how often, said as people say it (三天两头 before the period 三天)
     r"三天两头|隔三[差岔]五|时不时|动不动|隔(?:几|两|三)天|一天到晚|整天|整夜|常年|长期|一年四季|"
@@ -59,10 +63,13 @@ TIME = re.compile(
     # moments of a day said by what happens then
     r"放学(?:后|以后|的时候)?|下班(?:后|以后)|上班时间|午休|饭点|半夜三更|"
     r"上上?个?月|这个月|本月|去年|今年|年初|月初|月底|节假日|年前|年后|过年|春节|元旦|国庆|五一|"
-    r"早上|早晨|清早|上午|中午|下午|白天|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|通宵|"
+    r"一大早|大清早|大早上|清早八晨|大半夜|早上|早晨|清早|上午|中午|下午|白天|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|通宵|"
+    # a time told by an event: since it happened (自从大运会过后, 自打搬过来以后, 疫情以来)
+    rf"(?:自从|自打|打从){_EVENT}{{1,12}}?(?:以来|以后|之后|过后|开始|起)|"
+    rf"(?:大运会|世运会|疫情|开业|开张|交房|入住|通车|完工|建成)(?:以来|以后|之后|过后)|"
     rf"(?<![快慢小大多少好轻重有差])(?:[0-9]+|[一二三四五六七八九十两半]+)\s*(?:点|:\d\d)|周(?:{WEEKDAY}|末)|星期{WEEKDAY}|"
     # a period, unless it is the unit of a price or a wage (一个月收五百, 一年交两千 are no time)
-    rf"好?{_NUM}+(?:多)?(?:天|周|个?(?:星期|礼拜)|个多?月|年)(?:了|多|来)?(?!{_PAID})|"
+    rf"好?{_NUM}+(?:多)?(?:天|周|个?多?(?:星期|礼拜)|个多?月|年)(?:了|多|来)?(?!{_PAID})|"
     # a month, a day of the month (九月份, 3月5号, 十一月三号, 二十号; not a house number: 12号, 18号院)
     rf"(?:\d{{1,2}}|{_CN_NUMBER})月(?:份|(?:\d{{1,2}}|{_CN_NUMBER})[日号])?|"
     rf"(?<![\d一二三四五六七八九十{_NAME_END}])(?:{_CN_NUMBER})[日号](?![楼院栋门铺])")
@@ -83,7 +90,7 @@ _CONTACT_WORDS = re.compile(r"电话|手机|号码|联系")
 # A clause that asks rather than tells (its place or time words are no answer).
 _ASKING = re.compile(r"吗|嘛$|呢$|多久|多长时间|什么时候|哪天|几点|几号|怎么|能不能|可不可以|会不会|有没有人管")
 # Words before a place's suffix that name nothing: 我们小区, 那个路口, 马路上, 在小区里.
-_UNNAMED = re.compile(r"^(?:就在|是在|在|是|把|给|被|我们家|我们|我家|我住的|我住|咱们|这个|那个|这边|那边|这|那|本|该|隔壁|"
+_UNNAMED = re.compile(r"^(?:自从|自打|打从|就在|是在|在|是|把|给|被|我们家|我们|我家|我住的|我住|咱们|这个|那个|这边|那边|这|那|本|该|隔壁|"
                       r"附近|对面|旁边|楼下|的)+")
 
 
@@ -241,7 +248,7 @@ def _said_first(clauses, known: Known = None) -> tuple[str | None, str | None]:
 
 
 # How long it has gone on, said alone (最近半个月, 这段时间, 一个多月了, 这几天).
-_PERIOD = re.compile(rf"(?:最近|近期|这段时间|这几天|这两天|前几天|好?{_NUM}+多?(?:天|周|个?(?:星期|礼拜)|个多?月|年)"
+_PERIOD = re.compile(rf"(?:最近|近期|这段时间|这几天|这两天|前几天|好?{_NUM}+多?(?:天|周|个?多?(?:星期|礼拜)|个多?月|年)"
                      r"(?:了|多|来)?|[\s都了来])+")
 
 
@@ -270,16 +277,39 @@ def _said_first_of(clauses, known: Known = None) -> tuple[str | None, str | None
             continue
         p, t = _named_place(clause, known), TIME.search(clause)
         if p and t and p[1] <= t.start():
-            place = place or clause[:t.start()]
+            place = place or _up_to_what_happens(clause[:t.start()], known)
             when = when or clause[t.start():]
         else:
             if p and place is None:
-                place = clause
-                if not t:   # "青羊区光华街道 清江东路那边的锦绣苑": the parts after it are the same place
+                told_at = t.start() + len(time_phrase(clause)) if t else 0
+                # the time first ("上周三开始在双流东升街有人乱倒垃圾"): the place is what follows it
+                # (the clause when the place is inside the time: "自从搬到玉林小区以后")
+                said = clause[told_at:] if t and told_at < p[1] else clause
+                place = _up_to_what_happens(said, known)
+                if not t and place == clause:
+                    # "青羊区光华街道 清江东路那边的锦绣苑": the parts after it are the same place
                     place = " ".join([clause, *_place_parts(clauses[i + 1:], known)])
             if t and when is None:
                 when = clause
     return place, when
+
+
+# Where what happens at a place starts, after the place's name ("…那个垃圾站一直莫得人清", "…公共厕所
+# 就一直锁起的", "…烧烤摊太吵", "金牛区停水了"): the place stops before it.
+_WHAT_HAPPENS = re.compile(r"一直|就|还在|还是|还|又|总是|老是|经常|常常|天天|每天|每晚|成天|整天|已经|都|也|被|把|有人|"
+                           r"没得|莫得|没有|没人|不|太|很|好(?=[吵臭脏乱闹黑])|正在|在(?=装修|施工|修|搞|弄|吵|烧|卖|做|排|倒|放|打)|"
+                           r"停水|停电|停气|断水|断电|漏水|渗水|积水|堵|吵|闹|臭|噪|占道|乱|坏了|坏完|坏起")
+
+
+def _up_to_what_happens(said: str, known: Known = None) -> str:
+    """The words of a clause that say where: up to what happens there, after the last place named
+    (a place must stop before what happens at it)."""
+    ends = [m.end() for m in PLACE.finditer(said) if not _object_of_a_verb(m.group(0))]
+    ends += [end for _, end in known_places(said, known)]
+    if not ends:
+        return said
+    happens = _WHAT_HAPPENS.search(said, max(ends))
+    return said[:happens.start()] if happens and happens.start() > 0 else said
 
 
 # The end of a building's or a door's number, part of an address (中海城南一号, 3栋, 2单元, 5楼).
@@ -415,3 +445,20 @@ def plain_time(held: str | None, text: str) -> str | None:
     if not said or TIME.search(said) or not _TIME_MORE.search(said) or PLACE.search(said) or find_identifiers(said):
         return None
     return said if not _TIME_FILL.sub("", _TIME_MORE.sub("", said)) else None
+
+
+# Words around a time said alone that tell nothing more of what happened ("上周五晚上发现的",
+# "昨天开始的", "前天就有了").
+_NOTICED = re.compile(r"发现|注意到|看到|看见|出现|开始|有|起|来")
+
+
+def only_a_time(text: str | None) -> bool:
+    """Is the message nothing but a time ("上周五晚上发现的", "前天开始的", "就刚刚")? Where the
+    complaint asks what happened, it says when, not what."""
+    said = (text or "").strip()
+    if not said or PLACE.search(said) or find_identifiers(said) or _ASKING.search(said) or re.search(r"[?？]", said):
+        return False
+    if not (TIME.search(said) or _TIME_MORE.search(said)):
+        return False
+    return not _TIME_FILL.sub("", _NOTICED.sub("", _TIME_MORE.sub("", TIME.sub("", said))))
+

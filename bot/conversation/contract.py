@@ -65,6 +65,9 @@ class Slot:
     # said where another free-text slot with words of its own was asked (the time): this slot's new
     # value, from the one held and the message, or None when the message is not plainly its.
     plainly: Callable[[str | None, str], str | None] | None = None
+    # A message that corrects this free-text slot's value as a whole ("不对 主要是污水 他们把油污水倒进
+    # 雨水井头", "我要说的是…"): the new value, or None. It replaces the value held, whatever was asked.
+    restated: Callable[[str], str | None] | None = None
     # What the question is for, said when the citizen asks about it ("留电话干啥子？", "必须留吗"):
     # why it is asked, whether it may be left out and how (bot.conversation.words.asks_about_the_step).
     explain: str | None = None

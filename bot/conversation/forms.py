@@ -135,6 +135,8 @@ def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: st
         return
     if _ONLY_ACKS.fullmatch(said.strip()) or only_confirms(said):
         return   # "嗯嗯", "好的", "确认提交": no value of any slot (a place asked is not "嗯嗯", nor "确认")
+    if form.step == "slots" and restates_a_held_value(handler, form, said):
+        return   # "不对 主要是污水 … 在成华区府青路二段": what happened replaced, and the place taken
     if slot is not None and _skips_the_phone(handler, form, slot, said):
         return   # "不用留电话" where the time was asked: the phone skipped, the time asked again
     if slot is not None and form.step == "slots" and _plainly_another(handler, form, slot, said):
@@ -177,6 +179,20 @@ def take_answer(handler: Handler, form: Form, entities: dict[str, str], text: st
                 form.slots[other.name] = entities[other.name]
 
 
+def restates_a_held_value(handler: Handler, form: Form, said: str) -> bool:
+    """A held free-text value corrected as a whole (Slot.restated: "不对 主要是污水 …"): replaced, and
+    the other slots' values the message gives read by their own readers (the place in it)."""
+    for slot in handler.slots:
+        if slot.restated is None or not form.slots.get(slot.name):
+            continue
+        value = slot.restated(said)
+        if value:
+            form.slots[slot.name] = value
+            form.slots.update(_recognise(handler, said))
+            return True
+    return False
+
+
 def _take_besides_the_fix(handler: Handler, form: Form, said: str, before: dict) -> None:
     """After a held value was corrected in words: the other slots' values the message carries, read
     by their shapes. Not the corrected slot (its reader may find the old value named as the mistake),
@@ -193,8 +209,14 @@ def _take_besides_the_fix(handler: Handler, form: Form, said: str, before: dict)
 
 def _plainly_another(handler: Handler, form: Form, asked: Slot, said: str) -> bool:
     """A message that is plainly another slot's value (Slot.plainly) where a free-text slot with
-    words of its own was asked and its reader finds nothing in it: that slot takes it, nothing else."""
-    if not asked.free_text or asked.recognise is None or asked.recognise(said) or corrects(said):
+    words of its own was asked and its reader finds nothing in it, or one without words of its own
+    that does not take it (Slot.accepts: "茶店子 西华苑" where the complaint asks what happened): that
+    slot takes it, nothing else."""
+    if not asked.free_text or corrects(said):
+        return False
+    if asked.recognise is None and (asked.accepts is None or asked.accepts(said)):
+        return False
+    if asked.recognise is not None and asked.recognise(said):
         return False
     for other in handler.slots:
         if other is asked or other.plainly is None:

