@@ -248,8 +248,10 @@ def _said_first(clauses, known: Known = None) -> tuple[str | None, str | None]:
 
 
 # How long it has gone on, said alone (最近半个月, 这段时间, 一个多月了, 这几天).
+# (了 / 多 / 来 after a period are read by the class alone, never by two parts at once: a repeated
+# group whose parts overlap backtracks without end on "一天了一天了…")
 _PERIOD = re.compile(rf"(?:最近|近期|这段时间|这几天|这两天|前几天|好?{_NUM}+多?(?:天|周|个?多?(?:星期|礼拜)|个多?月|年)"
-                     r"(?:了|多|来)?|[\s都了来])+")
+                     r"|[\s都了来多])+")
 
 
 def _with_its_period(clauses: list[str], when: str) -> str:

@@ -304,3 +304,11 @@ def test_a_time_told_by_an_event_and_the_place_in_one_message(text, place, when)
 
 def test_a_place_word_inside_the_event_is_no_place():
     assert place_in("自从小区交房以来") is None and time_in("自从小区交房以来") == "自从小区交房以来"
+
+
+def test_a_long_repetition_of_period_words_is_read_at_once():
+    """A period's 了 / 多 / 来 read by one part only: "一天了" said over and over (a paste, a stuck key)
+    once took seconds per repeat (backtracking); it is read like any other text now."""
+    from bot.city.complaint_parts import _PERIOD
+    assert _PERIOD.fullmatch("都一个多星期了") and _PERIOD.fullmatch("好几天了")
+    time_in("一天了" * 40 + "过后")          # returns (with whatever reading) instead of hanging
