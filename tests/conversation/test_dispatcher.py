@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from bot.conversation.contract import SlotInvalid
 from bot.conversation.words import MORE_WORDS
 from bot.core.messages import Choices, Incoming, ListReply, Text
 from bot.nlu.client import NluUnavailable
@@ -956,3 +957,27 @@ def test_a_strong_bad_level_said_first_after_a_served_query_is_a_rating_whatever
     assert "138****0009" in reply and "工单号 GD" in reply
     [task] = fake_runtime.services.callbacks.open_tasks()
     assert task["reason"] == "bad_rating" and task["level"] == "非常不满意" and task["phone_masked"] == "138****0009"
+
+
+@pytest.mark.parametrize("code", ["幺二三四五六", "一二三四五六", "幺两三四五六", "验证码是 幺2三四五六", "幺二三 四五六"])
+def test_an_sms_code_said_in_chinese_numerals_binds(chat, code):
+    chat.say("实名认证")
+    chat.say("王建国")
+    assert "验证码" in chat.say(WANG[1])
+    assert "身份核验成功" in chat.say(code)
+
+
+@pytest.mark.parametrize("said", ["验证码是", "一二三", "好的 等一下"])
+def test_an_empty_or_unreadable_code_never_binds(chat, said):
+    chat.say("实名认证")
+    chat.say("王建国")
+    chat.say(WANG[1])
+    reply = chat.say(said)
+    assert "身份核验成功" not in reply and "6位" in reply
+
+
+def test_the_code_read_is_the_one_said_in_any_writing():
+    from handlers.identity import code_said
+    assert code_said("幺二三四五六") == code_said("１２３４５６") == code_said("123465 啊打反了 是123456") == "123456"
+    with pytest.raises(SlotInvalid):
+        code_said("")
