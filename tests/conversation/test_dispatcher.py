@@ -981,3 +981,13 @@ def test_the_code_read_is_the_one_said_in_any_writing():
     assert code_said("幺二三四五六") == code_said("１２３４５６") == code_said("123465 啊打反了 是123456") == "123456"
     with pytest.raises(SlotInvalid):
         code_said("")
+
+
+@pytest.mark.parametrize("first, said", [("绑身份证 我是王建国本人", None), ("帮我实名一下", "鄙人王建国 麻烦了"),
+                                         ("实名认证", "我姓王名建国"), ("实名认证", "在下王建国")])
+def test_a_name_said_with_a_humble_prefix_or_a_suffix_is_taken(chat, first, said):
+    reply = chat.say(first)
+    if said is not None:
+        reply = chat.say(said)
+    assert "身份证号" in reply and "姓名" not in reply
+    assert "验证码" in chat.say(WANG[1])   # the name and the ID number belong together
