@@ -26,7 +26,7 @@ from bot.city.districts import find_district
 from bot.city.service_catalogue import Catalogue
 from bot.city.slips import in_chinese, mended, named_with_a_slip
 from bot.conversation.contract import Handler, Result, Turn
-from bot.conversation.words import COMPLAINT_VERBS, KEEP
+from bot.conversation.words import COMPLAINT_VERBS, KEEP, asks_about_cancelling
 from bot.core import clock
 from bot.core.messages import Card, Choice, Choices, ListReply, Text
 from handlers.common import date_with_weekday, read_yes_no
@@ -154,6 +154,13 @@ class BookAppointment(Handler):
         found = {"item": _named_item(turn.form.data.get("bookable") or (), text), "district": find_district(text),
                  "date": parse_day(text, clock.today()), "part": part_of_day(text)}
         return {k: str(v) for k, v in found.items() if v}
+
+    def answers_on_the_way(self, text: str) -> str | None:
+        """"如果约了到时候去不成，能取消不？": how a booking is cancelled (the dispatcher asks only for a
+        question about cancelling; the booking goes on)."""
+        if asks_about_cancelling(text):
+            return "可以取消：约好以后如果去不成，回复“取消预约”即可。"
+        return None
 
     def handle(self, turn: Turn) -> Result:
         step = turn.form.step

@@ -30,9 +30,10 @@ from bot.conversation import forms
 from bot.conversation.contract import Handler, Result, Services, Slot, Turn
 from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
-from bot.conversation.words import (COMPLAINT_VERBS, END_WORDS, asks_a_question, asks_about_the_step, asks_for_more,
-                                    asks_the_bot, asks_what_it_is_for,
-                                    ends_the_form, no_taken_back, only_confirms, says_cancel, says_yes_or_no)
+from bot.conversation.words import (COMPLAINT_VERBS, END_WORDS, asks_a_question, asks_about_cancelling,
+                                    asks_about_the_step, asks_for_more, asks_the_bot, asks_what_it_is_for,
+                                    ends_the_form, no_taken_back, only_confirms, says_cancel, says_yes_or_no,
+                                    turns_a_cancel_down)
 from bot.core import access, metrics
 from bot.core.clock import CLOCK
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
@@ -153,6 +154,8 @@ YES_STEPS = CONFIRM_STEPS | {"slot"}
 # A question, not an answer: what makes a message in a free-text slot a new request.
 _ASKS = re.compile(r"[吗？?]|什么|哪|怎么|多久|好久|几点|多少|咋|啥|如何|能不能|可不可以|是不是|要不要|有没有")
 
+# A question about cancelling asked in a form ("能取消不？") that its handler does not answer itself.
+CANCEL_ANYTIME = "可以的，办理过程中随时回复“取消”就能结束，已填的内容不会提交。"
 # A question in the middle of a form that no service answers: said so, and the question asked again.
 UNANSWERED_QUESTION = "这个问题我暂时回答不了，我们先把这件事办完："
 # A yes ("确认", "对的") where the form still asks a value: there is no card to confirm yet.
@@ -407,6 +410,16 @@ class Dispatcher:
             session.pending_after_binding = None
             return [Text("好的，已取消。还有什么可以帮您？")], "cancel"
 
+        if form and not card and not msg.answer and asks_about_cancelling(msg.words or msg.text):
+            # "如果约了到时候去不成，能取消不？": answered (the handler's own answer, else that the form
+            # ends on “取消”), nothing cancelled, the form goes on where it was
+            handler = self.handlers.get(form.intent)
+            answer = (handler.answers_on_the_way(msg.words or msg.text) if handler else None) or CANCEL_ANYTIME
+            slot = self._asked_slot(form)
+            if slot is not None:
+                return [Text(f"{answer}{slot.prompt}（回复“取消”结束）")], form.intent
+            return [Text(answer)] + self._continue(form, session, citizen, incoming, msg), form.intent
+
         if (form and not card and not msg.answer and msg.intent == "deny" and form.step == "slots"
                 and self._asked_slot(form) is not None and asks_a_question(msg.words or msg.text)
                 and not self._gives_a_value(msg, form, lambda: self._turn_for(form, session, citizen, incoming, msg))):
@@ -606,6 +619,8 @@ class Dispatcher:
             return True   # (not "算了还是上午嘛", "那还是成华区算了": a choice)
         # "不对" alone cancels; "不对，名字是李芳" is a correction, whatever the NLU calls it; "等一哈
         # 不是不弄 我去拿身份证" takes a no back; "绑定了有啥子用哦 安全不" asks (its 不 is the question's).
+        if turns_a_cancel_down(msg.words or text) or asks_about_cancelling(msg.words or text):
+            return False   # "别取消 我再看一眼", "如果约了到时候去不成，能取消不？": no cancel (a no to the NLU)
         return msg.intent == "deny" and form.step == "slots" and not no_taken_back(text) and not asks_a_question(
             msg.words or msg.text) and not forms.carries_a_value(
             self.handlers.get(form.intent), msg.entities, msg.words or msg.text)

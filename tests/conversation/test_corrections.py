@@ -262,3 +262,16 @@ def test_a_question_is_told_from_a_no(text, asks):
 def test_a_question_about_what_the_form_is_for(text, asks):
     from bot.conversation.words import asks_what_it_is_for
     assert asks_what_it_is_for(text) is asks
+
+
+@pytest.mark.parametrize("said", ["别取消 我再看一眼", "先别取消", "不要取消哈", "如果约了到时候去不成，能取消不？", "可以取消吗",
+                                  "取消的话要扣钱不", "能不能取消"])
+def test_a_cancel_turned_down_or_asked_about_is_no_cancel(said):
+    from bot.conversation.words import says_cancel
+    assert not says_cancel(said)
+
+
+@pytest.mark.parametrize("said", ["取消", "取消吧", "算了 取消", "算了 能取消不", "那就取消嘛"])
+def test_a_cancel_is_still_one(said):
+    from bot.conversation.words import says_cancel
+    assert says_cancel(said)

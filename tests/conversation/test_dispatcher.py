@@ -991,3 +991,44 @@ def test_a_name_said_with_a_humble_prefix_or_a_suffix_is_taken(chat, first, said
         reply = chat.say(said)
     assert "身份证号" in reply and "姓名" not in reply
     assert "验证码" in chat.say(WANG[1])   # the name and the ID number belong together
+
+
+def _complaint_at_its_card(chat):
+    chat.bind(WANG)
+    for said in ("我要投诉", "路灯坏了", "锦江区春熙路", "这几天"):
+        chat.say(said)
+    assert "请确认您的诉求" in chat.say("不留")
+
+
+@pytest.mark.parametrize("held", ["别取消 我再看一眼", "先别取消", "不要取消哈", "莫取消 等一下"])
+def test_a_cancel_turned_down_at_the_card_keeps_the_card(chat, fake_runtime, held):
+    _complaint_at_its_card(chat)
+    reply = chat.say(held)
+    assert "没有提交" not in reply and "已取消" not in reply and "确认" in reply
+    assert fake_runtime.sessions.load(chat.user_key).form.intent == "file_complaint"
+    assert "已为您提交" in chat.say("可以了 确认")
+
+
+def test_a_cancel_turned_down_with_a_yes_confirms(chat):
+    _complaint_at_its_card(chat)
+    assert "已为您提交" in chat.say("不要取消 提交嘛")
+
+
+@pytest.mark.parametrize("question", ["如果约了到时候去不成，能取消不？", "可以取消吗", "取消的话要扣分不", "能不能取消哦"])
+def test_a_question_about_cancelling_a_booking_cancels_nothing(chat, fake_runtime, question):
+    chat.bind(WANG)
+    chat.say("预约 锦江区 居住证 下周二上午")
+    before = fake_runtime.sessions.load(chat.user_key).form
+    reply = chat.say(question)
+    assert "已取消" not in reply and "取消预约" in reply
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.intent == "book_appointment" and form.data["item"] == before.data["item"] == "居住证"
+
+
+def test_a_question_about_cancelling_a_complaint_is_answered_and_the_question_asked_again(chat, fake_runtime):
+    chat.say("我要投诉")
+    chat.say("路灯坏了")
+    reply = chat.say("可以取消吗")
+    assert "已取消" not in reply and "回复“取消”" in reply and "哪里" in reply
+    assert fake_runtime.sessions.load(chat.user_key).form.slots == {"content": "路灯坏了"}
+    assert "已取消" in chat.say("取消")
