@@ -1032,3 +1032,43 @@ def test_a_question_about_cancelling_a_complaint_is_answered_and_the_question_as
     assert "已取消" not in reply and "回复“取消”" in reply and "哪里" in reply
     assert fake_runtime.sessions.load(chat.user_key).form.slots == {"content": "路灯坏了"}
     assert "已取消" in chat.say("取消")
+
+
+def _reads_as(monkeypatch, fake_runtime, marker: str, intent: str, confidence: float = 0.9):
+    """The model reading a message that holds `marker` as `intent` (as the trained one may)."""
+    from bot.nlu.client import Parse
+    nlu = fake_runtime.dispatcher.nlu
+    parse = nlu.parse
+
+    def read(text):
+        p = parse(text)
+        return p if marker not in text else Parse(p.text, intent, confidence, ((intent, confidence),), p.entities)
+    monkeypatch.setattr(nlu, "parse", read)
+
+
+@pytest.mark.parametrize("opened, read_as", [
+    ("先不管那个，你们那个大厅有停车场没得", "file_complaint"), ("先问个事 大厅有停车场没得", "file_complaint"),
+    ("对了 问你个事 大厅停车收费不", "out_of_scope"), ("先不说这个 大厅停车好停不", "bind_identity"),
+])
+def test_a_question_opened_as_one_in_a_booking_is_never_a_complaint_and_the_booking_goes_on(
+        chat, fake_runtime, monkeypatch, opened, read_as):
+    _reads_as(monkeypatch, fake_runtime, "停车", read_as)
+    chat.bind(WANG)
+    chat.say("预约 下周二上午")
+    held = dict(fake_runtime.sessions.load(chat.user_key).form.data)
+    reply = chat.say(opened)
+    assert "暂时回答不了" in reply and "预约" in reply
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.intent == "book_appointment" and form.data["date"] == held["date"] and form.data["part"] == "am"
+    chat.say("锦江区 补办社保卡")
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.data["item"] == "社保卡补办" and form.data["district"] == "锦江区" and form.data["date"] == held["date"]
+
+
+def test_a_question_opened_as_one_in_a_booking_keeps_its_numbered_choices(chat, fake_runtime, monkeypatch):
+    _reads_as(monkeypatch, fake_runtime, "停车", "file_complaint")
+    chat.bind(WANG)
+    chat.say("预约 下周二上午")                       # the items offered by number
+    assert "编号" in chat.say("先不管那个，你们那个大厅有停车场没得")
+    chat.say("8")                                     # 社保卡补办, the eighth item offered
+    assert fake_runtime.sessions.load(chat.user_key).form.data.get("item") == "社保卡补办"
