@@ -1072,3 +1072,22 @@ def test_a_question_opened_as_one_in_a_booking_keeps_its_numbered_choices(chat, 
     assert "编号" in chat.say("先不管那个，你们那个大厅有停车场没得")
     chat.say("8")                                     # 社保卡补办, the eighth item offered
     assert fake_runtime.sessions.load(chat.user_key).form.data.get("item") == "社保卡补办"
+
+
+@pytest.mark.parametrize("said, note", [("不满意 电话不留 就是想说太慢了", "就是想说太慢了"),
+                                        ("非常不满意，不留电话了，等了两个钟头", "等了两个钟头"),
+                                        ("不满意 号码就不留了", None), ("不满意 不留", None)])
+def test_a_bad_rating_that_declines_the_phone_with_it_ends_with_the_level(chat, fake_runtime, said, note):
+    chat.bind(WANG)
+    chat.say("社保")
+    reply = chat.say(said)
+    assert "已登记回访" in reply and "手机号" not in reply and "通过这个对话" in reply
+    assert fake_runtime.sessions.load(chat.user_key).form is None
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["level"] in ("不满意", "非常不满意") and task.get("notes", []) == ([note] if note else [])
+
+
+def test_a_bad_rating_without_a_no_to_the_phone_still_asks_for_it(chat):
+    chat.bind(WANG)
+    chat.say("社保")
+    assert "手机号" in chat.say("不满意 留不留电话都行吗")
