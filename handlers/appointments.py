@@ -24,9 +24,9 @@ from bot.city.complaint_topics import scores as topic_scores
 from bot.city.departments import DEPARTMENTS
 from bot.city.districts import find_district
 from bot.city.service_catalogue import Catalogue
-from bot.city.slips import named_with_a_slip
+from bot.city.slips import in_chinese, mended, named_with_a_slip
 from bot.conversation.contract import Handler, Result, Turn
-from bot.conversation.words import COMPLAINT_VERBS, KEEP
+from bot.conversation.words import COMPLAINT_VERBS, KEEP, asks_about_cancelling
 from bot.core import clock
 from bot.core.messages import Card, Choice, Choices, ListReply, Text
 from handlers.common import date_with_weekday, read_yes_no
@@ -52,19 +52,39 @@ _CHOICE_REPLY = re.compile(r"[\dA-Za-z\s:：.\-_]+|确认|取消|" + "|".join(ma
 _ACTS = ("补办", "换领", "提取", "报销", "登记", "落户")
 
 
+def _thing_of(item: str) -> str | None:
+    """The thing an item acts on (社保卡 of 社保卡补办), None for an item that names no act."""
+    act = next((a for a in _ACTS if item.endswith(a) and len(item) > len(a)), None)
+    return item[:-len(act)] if act else None
+
+
 def _named_item(bookable, text: str) -> str | None:
     """The longest bookable item the text names as it is written (社保卡补办 over 社保卡), else one
     whose thing it names with its act anywhere around (补办社保卡, 取公积金), else the one it names with a
-    one-character slip (港奥通行证)."""
+    one-character slip (港奥通行证), its thing too ("换身分证"). An item named in English or pinyin
+    ("办passport", "ID card") is named as written (bot.city.slips.OTHER_NAMES)."""
+    text = in_chinese(text)
+    found = _named_as_written(bookable, text)
+    if found:
+        return found
+    # ... else the one item named with a slip of the input method in it (港奥通行证, 护招), or its thing
+    # said apart from the act with one (换身分证): bot.city.slips
+    slipped = named_with_a_slip(bookable, text)
+    if slipped:
+        return slipped
+    things = [t for t in map(_thing_of, bookable) if t]
+    put_right = mended([*bookable, *things], text)
+    return _named_as_written(bookable, put_right) if put_right != text else None
+
+
+def _named_as_written(bookable, text: str) -> str | None:
     named = max((i for i in bookable if i in text), key=len, default=None)
     if named:
         return named
     def said_apart(item: str) -> bool:
-        act = next((a for a in _ACTS if item.endswith(a) and len(item) > len(a)), None)
-        return act is not None and item[:-len(act)] in text and any(c in text.replace(item[:-len(act)], "") for c in act)
-    apart = max((i for i in bookable if said_apart(i)), key=len, default=None)
-    # ... else the one item named with a slip of the input method in it (港奥通行证, 护招): bot.city.slips
-    return apart or named_with_a_slip(bookable, text)
+        thing = _thing_of(item)
+        return thing is not None and thing in text and any(c in text.replace(thing, "") for c in item[len(thing):])
+    return max((i for i in bookable if said_apart(i)), key=len, default=None)
 
 
 def _when(booking, with_end: bool = False) -> str:
@@ -134,6 +154,13 @@ class BookAppointment(Handler):
         found = {"item": _named_item(turn.form.data.get("bookable") or (), text), "district": find_district(text),
                  "date": parse_day(text, clock.today()), "part": part_of_day(text)}
         return {k: str(v) for k, v in found.items() if v}
+
+    def answers_on_the_way(self, text: str) -> str | None:
+        """"如果约了到时候去不成，能取消不？": how a booking is cancelled (the dispatcher asks only for a
+        question about cancelling; the booking goes on)."""
+        if asks_about_cancelling(text):
+            return "可以取消：约好以后如果去不成，回复“取消预约”即可。"
+        return None
 
     def handle(self, turn: Turn) -> Result:
         step = turn.form.step

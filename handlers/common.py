@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 
 from bot.conversation.contract import Turn
-from bot.conversation.words import KEEP, NO_WORDS, YES_WORDS, says_yes_or_no
+from bot.conversation.words import KEEP, NO_WORDS, YES_WORDS, says_yes_or_no, turns_a_cancel_down
 
 # How citizens know each backend (error replies, ledger notes).
 BACKEND_NAMES = {
@@ -58,6 +58,10 @@ def read_yes_no(turn: Turn) -> bool | None:
     """True for a yes, False for a no, None when the message is neither."""
     said = turn.said_intent
     text = (turn.text or "").strip().rstrip("。!！~")
+    if turns_a_cancel_down(text):
+        # "别取消 我再看一眼": no no (whatever the NLU hears in 别); a yes only if the rest says one
+        # ("先别取消 提交嘛"), else neither: the card is kept
+        return says_yes_or_no(text) or None
     if text in NO_WORDS or said == "deny":
         return False
     if text in YES_WORDS or said == "affirm":

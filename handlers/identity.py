@@ -11,12 +11,14 @@ binding after a confirmation.
 """
 from __future__ import annotations
 
+import re
+
 from bot.city.corrections import last_said
 from bot.city.departments import DEPARTMENTS
 from bot.conversation.contract import Handler, Result, Slot, SlotInvalid, Turn
 from bot.conversation.words import KEEP
 from bot.core.messages import Choice, Choices
-from bot.core.privacy import ascii_digits
+from bot.core.privacy import ascii_digits, every_numeral_as_digit
 from handlers import validators
 from handlers.common import read_yes_no
 
@@ -26,6 +28,19 @@ def _code_in(text: str) -> str | None:
         return validators.verification_code(text)
     except SlotInvalid:
         return None
+
+
+def code_said(words: str | None, text: str | None = None) -> str:
+    """The verification code a message gives, the last one said ("123465 啊打反了 是123456"), in
+    digits of any width or in Chinese numerals ("幺二三四五六", "一二三四五六": bot.core.privacy's one
+    definition of numerals in identifiers). Raises SlotInvalid when it gives none: an empty or
+    unreadable code is never checked."""
+    code = last_said(ascii_digits(words or ""), _code_in) or _code_in(ascii_digits(text or ""))
+    if not code:   # numerals and digits mixed ("幺2三四五六"): each numeral read as its digit
+        code = _code_in(re.sub(r"(?<=\d)\s+(?=\d)", "", every_numeral_as_digit(words or text or "")))
+    if not code:
+        raise SlotInvalid("验证码是6位数字，请查看短信后输入。")
+    return code
 
 # What binding is for and how the identifiers are kept, said when the citizen asks ("绑定了有啥子用哦 安全不").
 # Only what the code does: the ID number is checked with the identity backend, kept encrypted, sent to the
@@ -141,7 +156,7 @@ class BindIdentity(Handler):
             return self._send_code(turn, id_hash)
         try:
             # the last code said: "123465 啊打反了 是123456"
-            code = last_said(ascii_digits(turn.words), _code_in) or validators.verification_code(text)
+            code = code_said(turn.words, text)
         except SlotInvalid:
             return Result.say("验证码是6位数字，请查看短信后回复；没收到可回复“重新发送”。", keep_form=True)
         guard = services.binding_guard

@@ -78,6 +78,23 @@ def _declines_first(text: str) -> str | None:
     return None if m is None else (m.group("rest") or "").strip()
 
 
+# A no to the phone anywhere in a message that gives the level with it ("不满意 电话不留 就是想说太慢了",
+# "非常不满意，不留电话了，等了两个钟头", "差评 号码就不留了"): the phone declined, the rest a comment.
+_PHONE_DECLINED = re.compile(r"(?:电话|号码|手机号?|联系方式)(?:号码)?(?:就|也|我)?(?:不留|不用留|不想留|不方便留|不给)(?:了|哈|嘛|哦)*|"
+                             r"(?<!留)(?:不留|不用留|不想留|不方便留|不给)(?:电话|号码|手机号?|联系方式)(?:了|哈|嘛|哦)*|"
+                             r"(?<![\u4e00-\u9fff])(?:不留|不用留|不想留)(?:了|哈|嘛|哦)*(?![\u4e00-\u9fff])")
+
+
+def _declined_with_the_level(words: str) -> str | None:
+    """The comment of a message that gives a level and declines the phone in one ("不满意 电话不留 就是想说
+    太慢了" -> "就是想说太慢了"; "" when it says nothing more); None when it does not decline the phone."""
+    lead = LEADS_WITH_LEVEL.match(words)
+    rest = words[lead.end():] if lead else words
+    if not _PHONE_DECLINED.search(rest):
+        return None
+    return re.sub(r"^[\s，,。！!；;~～…]+|[\s，,。！!；;~～…]+$", "", _PHONE_DECLINED.sub(" ", rest)).strip()
+
+
 def rating_prompt(lead: str = "请为本次服务评价：") -> Choices:
     return Choices(lead, tuple(Choice(level, "/rate_service" + json.dumps({"level": level}, ensure_ascii=False))
                                for level in LEVELS))
@@ -138,6 +155,15 @@ class RateService(Handler):
                               served_at=rating.get("served_at"), comments=0)
         if validators.phone_in(turn.words):
             return self._contact(turn)   # "不满意 电话 173 9645 2081": the number is already given
+        comment = _declined_with_the_level(turn.words.strip())
+        if comment is not None:
+            # "不满意 电话不留 就是想说太慢了": the phone declined with the level; the rest is the comment
+            in_chat = f"{lead}我们已登记回访，{department}的工作人员会在1个工作日内通过这个对话联系您，请留意消息。"
+            if comment:
+                services.callbacks.add_note(task_id, mask_text(comment))
+                services.ratings.attach(rating["id"], comment=mask_text(comment))
+                return Result.say("已记下您的意见。" + in_chat)
+            return Result.say(in_chat)
         return Result([Text(f"{lead}我们已登记回访，{department}会在1个工作日内联系您了解情况。"),
                        Text(self._ask_phone(department))], keep_form=True)
 

@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 from bot.core.clock import CLOCK  # noqa: E402
 from bot.core.messages import Incoming, to_plain_text  # noqa: E402
 from bot.core.redis_hub import RedisHub  # noqa: E402
+from handlers.identity import code_said  # noqa: E402
 from sandbox.ports import backend_urls  # noqa: E402
 from scripts.bench_conversation import runtime_for, start_parts  # noqa: E402
 
@@ -98,7 +99,8 @@ def instrument(rt, probe: Probe) -> None:
             if not result.keep_form:
                 values = dict(before)
                 if _intent == "bind_identity" and result.bound:
-                    values["verification_code"] = "".join(c for c in turn.text if c.isdigit())[-6:]
+                    # the code as the handler read it (digits of any width, Chinese numerals: 幺二三四五六)
+                    values["verification_code"] = code_said(turn.words, turn.text)
                 if _intent == "rate_service" and turn.form.data.get("level"):
                     values["held_level"] = turn.form.data["level"]   # recorded in an earlier turn
                 if _intent == "bind_identity" and not result.bound:

@@ -33,13 +33,20 @@ SURNAMES = set(
     "哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
 ) - set("查要想")   # 查 (zhā) and friends are far more often verbs than surnames
 # Characters and words that end a name written without a separator ("杨敏帮我绑定", "刘德华就行").
-_STOP = re.compile(r"(帮|我|要|想|的|在|来|就|也|呢|啊|吧|嘛|哈|哦|噻|撒|了|先生|女士|同志|小姐|老师|身份|证件|电话|"
+_STOP = re.compile(r"(本人|本尊|帮|我|要|想|的|在|来|就|也|呢|啊|吧|嘛|哈|哦|噻|撒|了|先生|女士|同志|小姐|老师|身份|证件|电话|"
                    r"手机|号码|联系|谢谢|麻烦|请|办|查|绑|认证|实名|验证|登录|男|女|，|。|、)")
-# Where a name is announced. Longest first: "名字叫" before "名字", "我的名字是" before "我是".
+# Where a name is announced (also the humble 鄙人, 在下, 小女子; "王建国本人": 本人 after it ends it).
+# Longest first: "名字叫" before "名字", "我的名字是" before "我是".
 _PREFIXES = sorted("""我叫 我的名字是 我的名字叫 名字叫 名字是 名字 姓名是 姓名叫 姓名 全名是 全名 真名是 真名 本人叫 本人是
-                      本人 我是 叫我 应该是 改成 改为 是""".split(), key=len, reverse=True)
+                      本人 我是 叫我 应该是 改成 改为 是 鄙人 敝人 鄙人叫 鄙人是
+                      """.split(), key=len, reverse=True)
 # ("本人姓欧阳 叫欧阳晓彤": the surname said, then the name after 叫)
-_PREFIX = re.compile(r"(?:姓[\u4e00-\u9fff]{1,2}[\s，,]*叫|" + "|".join(_PREFIXES) + r")[\s:：,，]*")
+# (在下, 小女子 only opening a sentence: never "在下班后", "在下周一")
+_PREFIX = re.compile(r"(?:姓[\u4e00-\u9fff]{1,2}[\s，,]*叫|(?<![\u4e00-\u9fff])(?:在下|小女子)(?:叫|是)?|"
+                     + "|".join(_PREFIXES) + r")[\s:：,，]*")
+# The surname and the given name said apart: "我姓王名建国", "免贵姓上官 名婉清", "姓张 单名一个伟".
+_SURNAME_THEN_GIVEN = re.compile(r"姓([\u4e00-\u9fff]{1,2})[\s，,]*(?:名字?(?:叫|是)?|单名(?:一个)?|双名|叫)[\s:：]*"
+                                 r"([\u4e00-\u9fff]{1,3})")
 _NOT_A_NAME_END = re.compile(r"(区|县|市|路|街|号|镇|乡|村|院|局|中心|大厅|证|码|卡|费|金|保|店|楼|厂|站)$")
 _HAN = "\u4e00-\u9fff"
 _SEGMENT = re.compile(rf"[{_HAN}·•]+")
@@ -131,6 +138,10 @@ def find_person_name(text: str | None) -> str | None:
     text = _SURNAME_APART.sub(lambda m: m.group(1) + m.group(2)
                               if _surname_of(m.group(1)) == m.group(1) else m.group(0), text)
     found: list[tuple[int, str]] = []
+    for m in _SURNAME_THEN_GIVEN.finditer(text):
+        surname, given = m.group(1), _trim(m.group(2))
+        if _surname_of(surname) == surname and not given.startswith(surname) and _plausible(surname + given):
+            found.append((m.start(), surname + given))
     for m in _PREFIX.finditer(text):
         after = _SEGMENT.match(text, m.end())
         if after:

@@ -1,9 +1,11 @@
 """Slips of the input method in the name of a service: a character typed as another of the same or a
 near sound (港奥通行证 for 港澳通行证, 护招 for 护照, 港澳同行证, 新生儿落护). Only the slips listed here, one
 in a name, and only where exactly one of the known names is meant: 离婚登记 is not 结婚登记 (离 is no
-slip of 结), and a name said as it is written always wins over one read through a slip."""
+slip of 结), and a name said as it is written always wins over one read through a slip. Also the items'
+names in English or pinyin (passport, ID card, huzhao): OTHER_NAMES."""
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 # A character of the services' names -> the characters people type for it by mistake (pinyin input:
@@ -19,6 +21,8 @@ SLIPS: dict[str, str] = {
 
 def _slipped(name: str, window: str) -> bool:
     """Is `window` the name with exactly one of its characters typed as a listed slip?"""
+    if len(window) != len(name):
+        return False
     diffs = [(meant, typed) for meant, typed in zip(name, window) if meant != typed]
     return len(diffs) == 1 and diffs[0][1] in SLIPS.get(diffs[0][0], "")
 
@@ -30,3 +34,63 @@ def named_with_a_slip(names: Iterable[str], text: str | None) -> str | None:
     found = {name for name in names if len(name) >= 2
              and any(_slipped(name, text[i:i + len(name)]) for i in range(len(text) - len(name) + 1))}
     return found.pop() if len(found) == 1 else None
+
+
+def mended(words: Iterable[str], text: str | None) -> str:
+    """The text with every stretch that is one of `words` typed with one listed slip put right, where
+    exactly one word is meant ("换身分证" -> "换身份证" with 身份证 among the words); as it is elsewhere."""
+    text = text or ""
+    words = sorted({w for w in words if len(w) >= 2}, key=len, reverse=True)
+    out, i = [], 0
+    while i < len(text):
+        meant = {w for w in words if _slipped(w, text[i:i + len(w)])}
+        longest = max(meant, key=len, default=None)
+        if longest is not None and len([w for w in meant if len(w) == len(longest)]) == 1 \
+                and not any(w in text for w in meant):   # a name said as written wins
+            out.append(longest)
+            i += len(longest)
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+# The hall items by the names people write in English or in pinyin ("办passport", "预约 ID card",
+# "huzhao"): lower case, words apart by spaces (any run of spaces, hyphens or none stands for one).
+OTHER_NAMES: dict[str, tuple[str, ...]] = {
+    "护照": ("passport", "huzhao"),
+    "身份证换领": ("id card", "identity card", "id renewal", "shenfenzheng"),
+    "营业执照": ("business license", "business licence", "yingye zhizhao"),
+    "居住证": ("residence permit", "residence card", "residency permit", "juzhuzheng"),
+    "结婚登记": ("marriage registration", "marriage certificate", "marriage license", "jiehun dengji"),
+    "出生登记": ("birth registration", "birth certificate", "chusheng dengji"),
+    "新生儿落户": ("newborn hukou", "hukou for newborn", "hukou for my baby", "baby hukou"),
+    "社保卡补办": ("social security card", "social insurance card", "shebaoka", "shebao ka"),
+    "医保报销": ("medical insurance reimbursement", "medical reimbursement", "yibao baoxiao"),
+    "生育津贴": ("maternity allowance", "maternity benefit", "shengyu jintie"),
+    "失业登记": ("unemployment registration", "shiye dengji"),
+    "公积金提取": ("housing fund", "provident fund", "gongjijin"),
+    "港澳通行证": ("hong kong macau pass", "hk macau pass", "hong kong and macau pass", "hk pass",
+                 "gangao tongxingzheng"),
+    "台湾通行证": ("taiwan pass", "taiwan permit", "taiwan travel permit", "taiwan tongxingzheng"),
+    "签注": ("visa endorsement", "endorsement", "qianzhu"),
+    "不动产登记": ("real estate registration", "property registration", "budongchan dengji"),
+}
+
+
+def _other_name_pattern(name: str) -> str:
+    return r"[\s\-_]*".join(re.escape(word) for word in name.split())
+
+
+_OTHER_NAMES = [(re.compile(rf"(?<![a-z]){_other_name_pattern(other)}s?(?![a-z])", re.I), item)
+                for item, others in OTHER_NAMES.items() for other in sorted(others, key=len, reverse=True)]
+
+
+def in_chinese(text: str | None) -> str:
+    """The text with a hall item named in English or pinyin written as the item ("办passport" -> "办护照")."""
+    text = text or ""
+    if not re.search(r"[A-Za-z]", text):
+        return text
+    for pattern, item in sorted(_OTHER_NAMES, key=lambda p: -len(p[0].pattern)):
+        text = pattern.sub(item, text)
+    return text

@@ -30,9 +30,10 @@ from bot.conversation import forms
 from bot.conversation.contract import Handler, Result, Services, Slot, Turn
 from bot.conversation.error_replies import ErrorReplies
 from bot.conversation.menu import MainMenu
-from bot.conversation.words import (COMPLAINT_VERBS, END_WORDS, asks_a_question, asks_about_the_step, asks_for_more,
-                                    asks_the_bot, asks_what_it_is_for,
-                                    ends_the_form, no_taken_back, only_confirms, says_cancel, says_yes_or_no)
+from bot.conversation.words import (COMPLAINT_VERBS, END_WORDS, asks_a_question, asks_about_cancelling,
+                                    asks_about_the_step, asks_for_more, asks_the_bot, asks_what_it_is_for,
+                                    ends_the_form, no_taken_back, only_confirms, says_cancel, says_yes_or_no,
+                                    turns_a_cancel_down)
 from bot.core import access, metrics
 from bot.core.clock import CLOCK
 from bot.core.messages import Card, Choice, Choices, Incoming, ListReply, Reply, Text, to_plain_text
@@ -158,6 +159,11 @@ YES_STEPS = CONFIRM_STEPS | {"slot"}
 # A question, not an answer: what makes a message in a free-text slot a new request.
 _ASKS = re.compile(r"[吗？?]|什么|哪|怎么|多久|好久|几点|多少|咋|啥|如何|能不能|可不可以|是不是|要不要|有没有")
 
+# Requests a question said to be one ("先不管那个 …", "先问个事 …") never is: it is answered by a service
+# or said unanswerable, never turned into a complaint, a booking, a binding or a rating.
+NEVER_A_QUESTIONS_ANSWER = frozenset({COMPLAINT_INTENT, BOOKING_INTENT, "bind_identity", "rate_service"})
+# A question about cancelling asked in a form ("能取消不？") that its handler does not answer itself.
+CANCEL_ANYTIME = "可以的，办理过程中随时回复“取消”就能结束，已填的内容不会提交。"
 # A question in the middle of a form that no service answers: said so, and the question asked again.
 UNANSWERED_QUESTION = "这个问题我暂时回答不了，我们先把这件事办完："
 # A yes ("确认", "对的") where the form still asks a value: there is no card to confirm yet.
@@ -226,6 +232,7 @@ class Message:
     answer: bool = False       # a choice picked while a form is open: always an answer
     deliberate: bool = False   # a choice, a command word or the channel chose the intent
     said: str | None = None    # the citizen's words as written (spaces kept: "实名认证 张卫"), for shapes
+    offered: list = field(default_factory=list)   # the choices the bot's last reply offered (label, reply)
 
     @property
     def words(self) -> str:
@@ -388,10 +395,12 @@ class Dispatcher:
         if quiet is not None:
             return quiet, "handoff"
 
+        offered = list(session.choices or [])
         msg = self._understand(incoming, session)
         if isinstance(msg, list):           # NLU down or nothing to read: a menu instead
             self.sessions.save(key, session)
             return pre + msg, "-"
+        msg.offered = offered
         binding = session.form is not None and self.gate is not None and session.form.intent == self.gate.intent
         # Names, ID numbers and codes given while binding never go into the history
         # (it travels with complaints and handoffs).
@@ -429,6 +438,16 @@ class Dispatcher:
             session.pending_after_binding = None
             return [Text("好的，已取消。还有什么可以帮您？")], "cancel"
 
+        if form and not card and not msg.answer and asks_about_cancelling(msg.words or msg.text):
+            # "如果约了到时候去不成，能取消不？": answered (the handler's own answer, else that the form
+            # ends on “取消”), nothing cancelled, the form goes on where it was
+            handler = self.handlers.get(form.intent)
+            answer = (handler.answers_on_the_way(msg.words or msg.text) if handler else None) or CANCEL_ANYTIME
+            slot = self._asked_slot(form)
+            if slot is not None:
+                return [Text(f"{answer}{slot.prompt}（回复“取消”结束）")], form.intent
+            return [Text(answer)] + self._continue(form, session, citizen, incoming, msg), form.intent
+
         if (form and not card and not msg.answer and msg.intent == "deny" and form.step == "slots"
                 and self._asked_slot(form) is not None and asks_a_question(msg.words or msg.text)
                 # (where what happened is asked, a question is the description: "凭什么不给退？")
@@ -457,7 +476,14 @@ class Dispatcher:
 
         if form and not msg.answer and self._asks_instead(msg, form):
             slot = self._asked_slot(form)
-            return [Text(f"{UNANSWERED_QUESTION}{slot.prompt}（回复“取消”结束）")], form.intent
+            if slot is not None:
+                return [Text(f"{UNANSWERED_QUESTION}{slot.prompt}（回复“取消”结束）")], form.intent
+            # a form of steps of its own (a booking): what it holds kept, its step's choices still open
+            session.choices = msg.offered
+            handler = self.handlers.get(form.intent)
+            label = re.sub(r"（.*?）", "", handler.label) if handler and handler.label else "办理"
+            ask = f"请回复上面的编号继续{label}" if msg.offered else f"请回答上面的问题继续{label}"
+            return [Text(f"{UNANSWERED_QUESTION}{ask}（回复“取消”结束）")], form.intent
 
         if form and not self._interrupts(msg, form, lambda: self._turn_for(form, session, citizen, incoming, msg)):
             return self._continue(form, session, citizen, incoming, msg), form.intent
@@ -633,6 +659,8 @@ class Dispatcher:
             return True   # (not "算了还是上午嘛", "那还是成华区算了": a choice)
         # "不对" alone cancels; "不对，名字是李芳" is a correction, whatever the NLU calls it; "等一哈
         # 不是不弄 我去拿身份证" takes a no back; "绑定了有啥子用哦 安全不" asks (its 不 is the question's).
+        if turns_a_cancel_down(msg.words or text) or asks_about_cancelling(msg.words or text):
+            return False   # "别取消 我再看一眼", "如果约了到时候去不成，能取消不？": no cancel (a no to the NLU)
         return msg.intent == "deny" and form.step == "slots" and not no_taken_back(text) and not asks_a_question(
             msg.words or msg.text) and not forms.carries_a_value(
             self.handlers.get(form.intent), msg.entities, msg.words or msg.text)
@@ -674,6 +702,14 @@ class Dispatcher:
         a value with words of its own (a place, a time, a name): no answer to it, and no new
         request either. A description may well be a question ("凭什么乱收费？"): not these."""
         slot = self._asked_slot(form)
+        words = msg.words or msg.text
+        if _OPENS_A_QUESTION.search(words) and (slot is None or not slot.free_text):
+            # "先不管那个，你们那个大厅有停车场没得" in a booking (or where a choice or a number is asked):
+            # never a request to complain, book, bind or rate, whatever the model hears in it; a service
+            # it is sure of answers it (_interrupts), else it is said unanswerable
+            return msg.intent in (OUT_OF_SCOPE, FALLBACK_INTENT, None) or msg.intent in self.answer_intents \
+                or self._low(msg) or (msg.intent in NEVER_A_QUESTIONS_ANSWER
+                                      and not _asks_for_another_service(words, form.intent))
         if slot is None or not slot.free_text:
             return False
         if _OPENS_A_QUESTION.search(msg.words or msg.text):
@@ -681,7 +717,8 @@ class Dispatcher:
             # model reads (an answer, nothing sure); a service it is sure of answers it (_interrupts)
             # (the form's own intent included: "先问个事 投诉了多久有人管" is no description either)
             return msg.intent in (OUT_OF_SCOPE, FALLBACK_INTENT, None, form.intent) or msg.intent in self.answer_intents \
-                or msg.intent not in self.handlers or self._low(msg)
+                or msg.intent not in self.handlers or self._low(msg) or (
+                    msg.intent in NEVER_A_QUESTIONS_ANSWER and not _asks_for_another_service(words, form.intent))
         if slot.recognise is None or not _ASKS.search(msg.text):
             return False
         if msg.intent not in (OUT_OF_SCOPE, FALLBACK_INTENT) and not self._low(msg):

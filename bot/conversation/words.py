@@ -76,13 +76,37 @@ def asks_a_question(text: str | None) -> bool:
     return bool(_QUESTION_WORDS.search(said) or _A_NOT_A.search(said) or _ASKING_TAIL.search(said))
 
 
+# A cancel turned down ("别取消 我再看一眼", "先别取消", "不要取消哈", "莫取消"): no cancel and no no, wherever it
+# is said (a form's step, its confirmation card).
+_CANCEL_TURNED_DOWN = re.compile(r"(?:别|莫|不要|不用|不必|不能|先别|先不要|千万别|暂时别|暂时不要)(?:急着|忙着)?取消")
+
+
+def turns_a_cancel_down(text: str | None) -> bool:
+    return bool(_CANCEL_TURNED_DOWN.search(text or ""))
+
+
+# A question about cancelling ("能取消不？", "可以取消吗", "取消的话要扣钱不", "约了去不成可不可以退"): asks what
+# cancelling would do, cancels nothing.
+_ABOUT_CANCELLING = re.compile(r"(?:能|可以|可不可以|能不能|能否|可否|好|允许|让|怎么|咋个?|如何|怎样)[^，,。.!！]{0,4}?"
+                               r"(?:取消|退)|取消(?:的话|了的话|以后|之后|后|了还|了能|了会|要|会|得|有没有|有|扣|怎么|咋|"
+                               r"[吗么不])|取不取消")
+
+
+def asks_about_cancelling(text: str | None) -> bool:
+    said = (text or "").strip()
+    return asks_a_question(said) and bool(_ABOUT_CANCELLING.search(said))
+
+
 def says_cancel(text: str | None) -> bool:
-    """Is the whole message a cancel word, or a short sentence that cancels?"""
+    """Is the whole message a cancel word, or a short sentence that cancels? Not a cancel turned down
+    ("别取消") nor a question about cancelling ("能取消不？"), whatever else cancels in it ("算了 能取消不" does)."""
     text = (text or "").strip().lower().rstrip("。!！")
     if text in CANCEL_WORDS:
         return True
     if _NO_TAKEN_BACK.search(text):
         return False
+    if turns_a_cancel_down(text) or asks_about_cancelling(text):
+        text = text.replace("取消", "")
     if len(re.sub(r"\s", "", text)) <= CANCEL_PHRASE_MAX_CHARS and bool(_CANCEL_PHRASE.search(text)):
         return True
     # A longer message that opens with nothing but a cancel ("算了不弄了 短信发到我以前那个号上去了"),

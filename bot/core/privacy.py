@@ -57,6 +57,12 @@ def ascii_digits(text: str) -> str:
     return canonical(text)
 
 
+def every_numeral_as_digit(text: str) -> str:
+    """canonical(), and every Chinese numeral a digit even alone ("幺2三四五六" -> "123456"): for a
+    message that can only be a number (the SMS code asked), never for free text (一下, 第一)."""
+    return "".join(_NUMERAL_DIGIT.get(c, c) for c in canonical(text))
+
+
 def is_identifier_char(ch: str) -> bool:
     """A character that carries a digit (or an ID's X) of an identifier, however written."""
     return ch.isdigit() or ch in "XxＸｘ" or ch in _NUMERAL_DIGIT

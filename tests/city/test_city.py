@@ -266,3 +266,31 @@ def test_a_slip_that_could_mean_two_names_means_none():
     from bot.city.slips import named_with_a_slip
     assert named_with_a_slip(("护照", "户照"), "沪照") is None
 
+
+
+@pytest.mark.parametrize("text, item", [
+    ("我想约个号 换身分证", "身份证换领"), ("换个身分证", "身份证换领"), ("身分证到期了 想换一个", "身份证换领"),
+    ("约个号 补办社保咔", "社保卡补办"), ("取公基金", "公积金提取"), ("约个号 身分证换领", "身份证换领"),
+    ("约个号 身分证", None),     # the thing alone, no act: no item
+    ("预约离婚登记", None),
+])
+def test_a_booking_item_whose_thing_is_said_apart_with_a_slip(text, item):
+    """身分证 (份 typed as 分) in 换身分证: the thing of 身份证换领 said apart from its act, with a slip."""
+    from handlers.appointments import _named_item
+    assert _named_item(HALL_ITEMS, text) == item
+
+
+def test_a_slip_is_read_only_over_a_whole_name():
+    from bot.city.slips import mended
+    assert mended(["身份证换领", "身份证"], "约个号 身分证") == "约个号 身份证"
+
+
+@pytest.mark.parametrize("text, item", [
+    ("想book一个下下周二的号 办passport 武侯区 上午哈", "护照"), ("预约 ID card", "身份证换领"),
+    ("约个号办business license", "营业执照"), ("renew my Passport", "护照"), ("办个 Residence Permit", "居住证"),
+    ("约个号 huzhao", "护照"), ("HK Macau pass 预约", "港澳通行证"), ("社保 social security card 掉了 补办", "社保卡补办"),
+    ("book一个号", None), ("passporter", None),
+])
+def test_a_booking_item_named_in_english_or_pinyin(text, item):
+    from handlers.appointments import _named_item
+    assert _named_item(HALL_ITEMS, text) == item

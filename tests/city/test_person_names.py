@@ -80,3 +80,19 @@ def test_one_character_of_a_name_corrected_by_describing_it(held, said, fixed):
 def test_a_name_after_the_surname_is_said():
     assert find_person_name("本人姓欧阳 叫欧阳晓彤") == "欧阳晓彤"
     assert find_person_name("姓王，叫王建国") == "王建国"
+
+
+@pytest.mark.parametrize("said, name", [
+    ("绑身份证 我是王建国本人", "王建国"), ("王建国本人", "王建国"), ("是欧阳娜娜本人在操作", "欧阳娜娜"),
+    ("鄙人上官婉清 麻烦了", "上官婉清"), ("鄙人上官婉清麻烦了", "上官婉清"), ("敝人姓李 叫李梅", "李梅"),
+    ("在下欧阳修 绑定一下", "欧阳修"), ("小女子李清照", "李清照"),
+    ("我姓王名建国", "王建国"), ("免贵姓上官 名婉清", "上官婉清"), ("免贵姓张 单名一个伟", "张伟"),
+    ("免贵姓王 名字叫建国", "王建国"),
+])
+def test_a_name_with_a_humble_prefix_a_suffix_or_said_in_parts(said, name):
+    assert find_person_name(said) == name
+
+
+@pytest.mark.parametrize("said", ["我在下班后来", "在下周一来", "免贵姓张", "小的时候来过"])
+def test_no_name_in_words_that_look_like_those_prefixes(said):
+    assert find_person_name(said) is None

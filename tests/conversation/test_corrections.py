@@ -292,3 +292,16 @@ def test_a_house_number_corrected_in_digits_corrects_the_held_place():
     form = Form(intent="bind_identity", slots={"person_name": "赵莉"})
     assert not fix_held_words(form, "不是赵莉 510104198506122310")   # a number in place of a name: never
     assert form.slots["person_name"] == "赵莉"
+
+
+@pytest.mark.parametrize("said", ["别取消 我再看一眼", "先别取消", "不要取消哈", "如果约了到时候去不成，能取消不？", "可以取消吗",
+                                  "取消的话要扣钱不", "能不能取消"])
+def test_a_cancel_turned_down_or_asked_about_is_no_cancel(said):
+    from bot.conversation.words import says_cancel
+    assert not says_cancel(said)
+
+
+@pytest.mark.parametrize("said", ["取消", "取消吧", "算了 取消", "算了 能取消不", "那就取消嘛"])
+def test_a_cancel_is_still_one(said):
+    from bot.conversation.words import says_cancel
+    assert says_cancel(said)

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from bot.conversation.contract import SlotInvalid
 from bot.conversation.words import MORE_WORDS
 from bot.core.messages import Choices, Incoming, ListReply, Text
 from bot.nlu.client import NluUnavailable
@@ -1033,3 +1034,137 @@ def test_a_question_read_as_a_no_where_what_happened_is_asked_is_the_description
     reply = chat.say("预付卡的钱凭什么不给退？")
     assert "暂时回答不了" not in reply and "已取消" not in reply
     assert "凭什么不给退" in fake_runtime.sessions.load(chat.user_key).form.slots["content"]
+
+
+@pytest.mark.parametrize("code", ["幺二三四五六", "一二三四五六", "幺两三四五六", "验证码是 幺2三四五六", "幺二三 四五六"])
+def test_an_sms_code_said_in_chinese_numerals_binds(chat, code):
+    chat.say("实名认证")
+    chat.say("王建国")
+    assert "验证码" in chat.say(WANG[1])
+    assert "身份核验成功" in chat.say(code)
+
+
+@pytest.mark.parametrize("said", ["验证码是", "一二三", "好的 等一下"])
+def test_an_empty_or_unreadable_code_never_binds(chat, said):
+    chat.say("实名认证")
+    chat.say("王建国")
+    chat.say(WANG[1])
+    reply = chat.say(said)
+    assert "身份核验成功" not in reply and "6位" in reply
+
+
+def test_the_code_read_is_the_one_said_in_any_writing():
+    from handlers.identity import code_said
+    assert code_said("幺二三四五六") == code_said("１２３４５６") == code_said("123465 啊打反了 是123456") == "123456"
+    with pytest.raises(SlotInvalid):
+        code_said("")
+
+
+@pytest.mark.parametrize("first, said", [("绑身份证 我是王建国本人", None), ("帮我实名一下", "鄙人王建国 麻烦了"),
+                                         ("实名认证", "我姓王名建国"), ("实名认证", "在下王建国")])
+def test_a_name_said_with_a_humble_prefix_or_a_suffix_is_taken(chat, first, said):
+    reply = chat.say(first)
+    if said is not None:
+        reply = chat.say(said)
+    assert "身份证号" in reply and "姓名" not in reply
+    assert "验证码" in chat.say(WANG[1])   # the name and the ID number belong together
+
+
+def _complaint_at_its_card(chat):
+    chat.bind(WANG)
+    for said in ("我要投诉", "路灯坏了", "锦江区春熙路", "这几天"):
+        chat.say(said)
+    assert "请确认您的诉求" in chat.say("不留")
+
+
+@pytest.mark.parametrize("held", ["别取消 我再看一眼", "先别取消", "不要取消哈", "莫取消 等一下"])
+def test_a_cancel_turned_down_at_the_card_keeps_the_card(chat, fake_runtime, held):
+    _complaint_at_its_card(chat)
+    reply = chat.say(held)
+    assert "没有提交" not in reply and "已取消" not in reply and "确认" in reply
+    assert fake_runtime.sessions.load(chat.user_key).form.intent == "file_complaint"
+    assert "已为您提交" in chat.say("可以了 确认")
+
+
+def test_a_cancel_turned_down_with_a_yes_confirms(chat):
+    _complaint_at_its_card(chat)
+    assert "已为您提交" in chat.say("不要取消 提交嘛")
+
+
+@pytest.mark.parametrize("question", ["如果约了到时候去不成，能取消不？", "可以取消吗", "取消的话要扣分不", "能不能取消哦"])
+def test_a_question_about_cancelling_a_booking_cancels_nothing(chat, fake_runtime, question):
+    chat.bind(WANG)
+    chat.say("预约 锦江区 居住证 下周二上午")
+    before = fake_runtime.sessions.load(chat.user_key).form
+    reply = chat.say(question)
+    assert "已取消" not in reply and "取消预约" in reply
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.intent == "book_appointment" and form.data["item"] == before.data["item"] == "居住证"
+
+
+def test_a_question_about_cancelling_a_complaint_is_answered_and_the_question_asked_again(chat, fake_runtime):
+    chat.say("我要投诉")
+    chat.say("路灯坏了")
+    reply = chat.say("可以取消吗")
+    assert "已取消" not in reply and "回复“取消”" in reply and "哪里" in reply
+    assert fake_runtime.sessions.load(chat.user_key).form.slots == {"content": "路灯坏了"}
+    assert "已取消" in chat.say("取消")
+
+
+def _reads_as(monkeypatch, fake_runtime, marker: str, intent: str, confidence: float = 0.9):
+    """The model reading a message that holds `marker` as `intent` (as the trained one may)."""
+    from bot.nlu.client import Parse
+    nlu = fake_runtime.dispatcher.nlu
+    parse = nlu.parse
+
+    def read(text):
+        p = parse(text)
+        return p if marker not in text else Parse(p.text, intent, confidence, ((intent, confidence),), p.entities)
+    monkeypatch.setattr(nlu, "parse", read)
+
+
+@pytest.mark.parametrize("opened, read_as", [
+    ("先不管那个，你们那个大厅有停车场没得", "file_complaint"), ("先问个事 大厅有停车场没得", "file_complaint"),
+    ("对了 问你个事 大厅停车收费不", "out_of_scope"), ("先不说这个 大厅停车好停不", "bind_identity"),
+])
+def test_a_question_opened_as_one_in_a_booking_is_never_a_complaint_and_the_booking_goes_on(
+        chat, fake_runtime, monkeypatch, opened, read_as):
+    _reads_as(monkeypatch, fake_runtime, "停车", read_as)
+    chat.bind(WANG)
+    chat.say("预约 下周二上午")
+    held = dict(fake_runtime.sessions.load(chat.user_key).form.data)
+    reply = chat.say(opened)
+    assert "暂时回答不了" in reply and "预约" in reply
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.intent == "book_appointment" and form.data["date"] == held["date"] and form.data["part"] == "am"
+    chat.say("锦江区 补办社保卡")
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.data["item"] == "社保卡补办" and form.data["district"] == "锦江区" and form.data["date"] == held["date"]
+
+
+def test_a_question_opened_as_one_in_a_booking_keeps_its_numbered_choices(chat, fake_runtime, monkeypatch):
+    _reads_as(monkeypatch, fake_runtime, "停车", "file_complaint")
+    chat.bind(WANG)
+    chat.say("预约 下周二上午")                       # the items offered by number
+    assert "编号" in chat.say("先不管那个，你们那个大厅有停车场没得")
+    chat.say("8")                                     # 社保卡补办, the eighth item offered
+    assert fake_runtime.sessions.load(chat.user_key).form.data.get("item") == "社保卡补办"
+
+
+@pytest.mark.parametrize("said, note", [("不满意 电话不留 就是想说太慢了", "就是想说太慢了"),
+                                        ("非常不满意，不留电话了，等了两个钟头", "等了两个钟头"),
+                                        ("不满意 号码就不留了", None), ("不满意 不留", None)])
+def test_a_bad_rating_that_declines_the_phone_with_it_ends_with_the_level(chat, fake_runtime, said, note):
+    chat.bind(WANG)
+    chat.say("社保")
+    reply = chat.say(said)
+    assert "已登记回访" in reply and "手机号" not in reply and "通过这个对话" in reply
+    assert fake_runtime.sessions.load(chat.user_key).form is None
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task["level"] in ("不满意", "非常不满意") and task.get("notes", []) == ([note] if note else [])
+
+
+def test_a_bad_rating_without_a_no_to_the_phone_still_asks_for_it(chat):
+    chat.bind(WANG)
+    chat.say("社保")
+    assert "手机号" in chat.say("不满意 留不留电话都行吗")

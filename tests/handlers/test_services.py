@@ -310,6 +310,14 @@ def test_a_booking_names_its_item_with_a_slip_of_the_input_method(chat, fake_run
     assert _complaint_form(fake_runtime, chat).data.get("item") == item
 
 
+@pytest.mark.parametrize("said, item", [("我想约个号 换身分证", "身份证换领"), ("我想预约一个号 办passport", "护照"),
+                                        ("预约 business license", "营业执照"), ("约个号 换个身分证嘛", "身份证换领")])
+def test_a_booking_names_its_item_said_apart_with_a_slip_or_in_english(chat, fake_runtime, said, item):
+    chat.bind(WANG)
+    chat.say(said)
+    assert _complaint_form(fake_runtime, chat).data.get("item") == item
+
+
 def test_a_name_one_character_away_that_is_no_slip_is_no_item(chat, fake_runtime):
     """离婚登记 is one character from 结婚登记, but 离 is no slip of 结: the item is asked."""
     chat.bind(WANG)
