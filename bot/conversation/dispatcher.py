@@ -189,17 +189,19 @@ _LATER_CLAUSE = re.compile(
     r"(?:去|下去|出去|回去|过去|上去|下楼|上楼)?"
     r"(?:看看|看一?(?:下|哈)|问问|问一?(?:下|哈)|找找|找一?(?:下|哈)|查查|查一?(?:下|哈)|翻一?(?:下|哈)|"
     r"确认一?(?:下|哈)|拍一?(?:下|张|个)照?片?)"
-    r"(?:门牌号?|地址|位置|时间|日子|照片|小票|发票|单子|我老公|我老婆|我爱人|家里人|屋头的?人?|物业|邻居|楼下|现场)?"
+    r"(?:门牌号?|地址|位置|时间|日子|照片|小票|发票|单子|我老公|我老婆|我爱人|家里人|屋头的?人?|物业|邻居|楼下|现场|"
+    r"是?(?:几|哪)(?:号楼|栋|单元|楼|层|号|个门|条路?|家))?"
     r"(?:再说|再讲|再回复你?|再回你|再告诉你|再跟你说|再发给?你)?")
-_LATER_FILLER = re.compile(r"^[嗯哦好的哎呀啊]+|(?:[吧嘛哈哦啊呀]|先)+$")
+_LATER_FILLER = re.compile(r"^(?:[嗯哦哎呀啊]|好的?)+|(?:[吧嘛哈哦啊呀]|先)+$")
 
 
 def puts_off(words: str) -> bool:
     """Does every clause of the message put the answer off till later (a stall, not a value)?"""
-    clauses = [c for c in re.split(r"[，,。.!！~～\s]+", words) if c]
-    if not clauses or len(words) > 40:
+    if len(words) > 40:
         return False
-    return all(_LATER_CLAUSE.fullmatch(_LATER_FILLER.sub("", c)) for c in clauses)
+    # (a clause that is only an acknowledgement, "好的，我去看一下", says nothing either way)
+    clauses = [c for c in (_LATER_FILLER.sub("", c) for c in re.split(r"[，,。.!！~～\s]+", words)) if c]
+    return bool(clauses) and all(_LATER_CLAUSE.fullmatch(c) for c in clauses)
 
 
 # A question on the way to another service ("对了 顺便问下…", "还有好多": Sichuanese "how much").
@@ -451,7 +453,7 @@ class Dispatcher:
         if (form and not card and not msg.answer and msg.intent == "deny" and form.step == "slots"
                 and self._asked_slot(form) is not None and asks_a_question(msg.words or msg.text)
                 # (where what happened is asked, a question is the description: "凭什么不给退？")
-                and not (self._asked_slot(form).free_text and self._asked_slot(form).recognise is None)
+                and self._asked_slot(form).restated is None
                 and not self._gives_a_value(msg, form, lambda: self._turn_for(form, session, citizen, incoming, msg))):
             # "要钱不" while binding (a no to the NLU): a question no service answers, the form kept
             return [Text(f"{UNANSWERED_QUESTION}{self._asked_slot(form).prompt}（回复“取消”结束）")], form.intent

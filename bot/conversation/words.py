@@ -65,15 +65,21 @@ def no_taken_back(text: str | None) -> bool:
 # asks (a tail, an A-not-A), it says no to nothing. The NLU may read such a message as a no.
 # (A doubled refusal is no A-not-A: "不用不用", "不了不了" say no twice; 先不 / 暂时不 / 现在不 put off.)
 _A_NOT_A = re.compile(r"(?<![不没])([\u4e00-\u9fff])(?<![不没])[不没]\1")
-_ASKING_TAIL = re.compile(r"[\u4e00-\u9fff](?<![不没是说还就也都我你他她绝并决真偏先时在再])[不没](?:得|有)?"
+# (not 有 before 没有: "没有没有" says no twice; a real 有没有 is an A-not-A)
+_ASKING_TAIL = re.compile(r"[\u4e00-\u9fff](?<![不没是说还就也都我你他她绝并决真偏有])[不没](?:得|有)?"
                           r"[\s。.？?~～哦噢嘛呢啊哈嘞]*$")
 _QUESTION_WORDS = re.compile(r"[吗？?]|啥|什么|为什么|为啥|怎么|咋|多少|哪|几时|多久")
+
+
+# A no put off ("先不", "现在不", "暂时不", "目前不"): its 不 ends the message but asks nothing ("窗口的人在不" does).
+_NOT_NOW = re.compile(r"(?:先|现在|暂时|目前|暂且)不[\s。.~～哦嘛啊哈]*$")
 
 
 def asks_a_question(text: str | None) -> bool:
     """Is the message a question (a question word, a 不 / 没 tail, an A-not-A), not a no?"""
     said = (text or "").strip()
-    return bool(_QUESTION_WORDS.search(said) or _A_NOT_A.search(said) or _ASKING_TAIL.search(said))
+    return bool(_QUESTION_WORDS.search(said) or _A_NOT_A.search(said)
+                or (_ASKING_TAIL.search(said) and not _NOT_NOW.search(said)))
 
 
 # A cancel turned down ("别取消 我再看一眼", "先别取消", "不要取消哈", "莫取消"): no cancel and no no, wherever it

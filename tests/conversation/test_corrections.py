@@ -250,6 +250,7 @@ def test_tianfu_after_a_weekday_is_a_place_not_a_count_of_weekday_nameds():
     # a no said twice, or put off, is no A-not-A and no asking tail (review)
     ("不用不用", False), ("不了不了", False), ("不要不要", False), ("不行不行", False), ("不办不办", False),
     ("先不", False), ("暂时不", False), ("现在不", False), ("行不行", True),
+    ("窗口的人在不", True), ("你们现在还在不", True), ("没有没有", False), ("有没有", True), ("材料齐了没有", True),
 ])
 def test_a_question_is_told_from_a_no(text, asks):
     """The 不 / 没 of a question (a tail, an A-not-A) says no to nothing: no cancel of the open form."""
@@ -273,6 +274,8 @@ def test_a_question_about_what_the_form_is_for(text, asks):
 @pytest.mark.parametrize("later, puts_off", [
     ("等我下去拍个照片再说", True), ("我先去看看", True), ("稍等我问下我老公", True), ("我问下物业再回复你", True),
     ("等我一下 我去看看门牌", True), ("我去确认一下 再告诉你", True),
+    ("好的，我去看一下", True), ("好的 等我一下", True), ("嗯嗯 我问下物业再回复你", True), ("我先去看看是几栋", True),
+    ("我看一下几号楼", True), ("好的", False),
     # what they went to do, and what they found, is a description (review)
     ("我去办事 窗口叫我明天再来", False), ("我问窗口 他们说要领导签字再说", False), ("我问一下物业就被骂了", False),
     ("我找一下居委会没人管", False), ("我查一下水费多了两百", False), ("我问了物业都不管", False),

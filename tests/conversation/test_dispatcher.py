@@ -1168,3 +1168,22 @@ def test_a_bad_rating_without_a_no_to_the_phone_still_asks_for_it(chat):
     chat.bind(WANG)
     chat.say("社保")
     assert "手机号" in chat.say("不满意 留不留电话都行吗")
+
+
+def test_a_question_read_as_a_no_where_a_code_is_asked_is_said_unanswerable(chat, fake_runtime, monkeypatch):
+    """Only the description takes a question as its value; a partner's code step says it cannot answer."""
+    from bot.nlu.client import Parse
+    nlu = fake_runtime.dispatcher.nlu
+    parse = nlu.parse
+
+    def as_a_no(text):
+        p = parse(text)
+        return Parse(p.text, "deny", 0.9, (("deny", 0.9),), p.entities) if "要钱不" in text else p
+    monkeypatch.setattr(nlu, "parse", as_a_no)
+    chat.bind(WANG)
+    chat.say("我有授权码")
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form is not None and form.asking == "consent_code"
+    reply = chat.say("授权了要钱不")
+    assert "暂时回答不了" in reply
+    assert fake_runtime.sessions.load(chat.user_key).form.asking == "consent_code"
