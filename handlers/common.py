@@ -62,12 +62,16 @@ def read_yes_no(turn: Turn) -> bool | None:
         # "别取消 我再看一眼": no no (whatever the NLU hears in 别); a yes only if the rest says one
         # ("先别取消 提交嘛"), else neither: the card is kept
         return says_yes_or_no(text) or None
-    if text in NO_WORDS or said == "deny":
+    if text in NO_WORDS:
         return False
-    if text in YES_WORDS or said == "affirm":
+    if text in YES_WORDS:
         return True
     if ASKS_BACK.search(text):
-        return None   # "确认提交了以后多久有人处理？" asks before it answers
+        return None   # "确认提交了以后多久有人处理？", "确认以后能取消吗？" ask before they answer, whatever the NLU hears
+    if said == "deny":
+        return False
+    if said == "affirm":
+        return True
     if any(text.startswith(w) for w in ("不", "别", KEEP)):
         return False
     if any(text.startswith(w) for w in ("确认", "确定", "是的", "好的", "可以")):

@@ -710,8 +710,9 @@ class Dispatcher:
             # never a request to complain, book, bind or rate, whatever the model hears in it; a service
             # it is sure of answers it (_interrupts), else it is said unanswerable
             return msg.intent in (OUT_OF_SCOPE, FALLBACK_INTENT, None) or msg.intent in self.answer_intents \
-                or self._low(msg) or (msg.intent in NEVER_A_QUESTIONS_ANSWER
+                or self._low(msg) or (msg.intent in NEVER_A_QUESTIONS_ANSWER and msg.intent != form.intent
                                       and not _asks_for_another_service(words, form.intent))
+            # (the form's own intent goes to the form: "先问一下 下周三上午还有号没" in a booking gives its day)
         if slot is None or not slot.free_text:
             return False
         if _OPENS_A_QUESTION.search(msg.words or msg.text):

@@ -68,7 +68,7 @@ _A_NOT_A = re.compile(r"(?<![不没])([\u4e00-\u9fff])(?<![不没])[不没]\1")
 # (not 有 before 没有: "没有没有" says no twice; a real 有没有 is an A-not-A)
 _ASKING_TAIL = re.compile(r"[\u4e00-\u9fff](?<![不没是说还就也都我你他她绝并决真偏有])[不没](?:得|有)?"
                           r"[\s。.？?~～哦噢嘛呢啊哈嘞]*$")
-_QUESTION_WORDS = re.compile(r"[吗？?]|啥|什么|为什么|为啥|怎么|咋|多少|哪|几时|多久")
+_QUESTION_WORDS = re.compile(r"[吗？?]|啥|什么|为什么|为啥|怎么|怎样|咋|多少|哪|几时|多久")
 
 
 # A no put off ("先不", "现在不", "暂时不", "目前不"): its 不 ends the message but asks nothing ("窗口的人在不" does).
@@ -91,16 +91,31 @@ def turns_a_cancel_down(text: str | None) -> bool:
     return bool(_CANCEL_TURNED_DOWN.search(text or ""))
 
 
-# A question about cancelling ("能取消不？", "可以取消吗", "取消的话要扣钱不", "约了去不成可不可以退"): asks what
-# cancelling would do, cancels nothing.
-_ABOUT_CANCELLING = re.compile(r"(?:能|可以|可不可以|能不能|能否|可否|好|允许|让|怎么|咋个?|如何|怎样)[^，,。.!！]{0,4}?"
-                               r"(?:取消|退)|取消(?:的话|了的话|以后|之后|后|了还|了能|了会|要|会|得|有没有|有|扣|怎么|咋|"
-                               r"[吗么不])|取不取消")
+# A question about cancelling ("如果约了到时候去不成，能取消不？", "取消的话要扣钱不", "确认以后还能取消吗"): asks
+# what cancelling would do, or whether it could be done later; cancels nothing. A bare "可以取消吗" / "能帮我
+#取消吗" / "我能取消吗" is a polite request to cancel now, not such a question.
+_ABOUT_CANCELLING = re.compile(r"取消|退掉|退号")
+_LATER_OR_WHAT_IF = re.compile(r"如果|要是|万一|假如|到时候?|的话|以后|之后|[约订]好?了|提交了|提交后|确认[了后以]|临时|去不成|去不了|"
+                               r"来不了|有事|取消(?:了?会|了还|了能|了怎么|后|要|得|有没有|扣|会)|取不取消|会怎样|怎么办|"
+                               r"扣钱|扣分|影响|收费|要钱|黑名单|违约|有没有(?:什么|啥)")
 
 
 def asks_about_cancelling(text: str | None) -> bool:
     said = (text or "").strip()
-    return asks_a_question(said) and bool(_ABOUT_CANCELLING.search(said))
+    return bool(_ABOUT_CANCELLING.search(said)) and asks_a_question(said) and bool(_LATER_OR_WHAT_IF.search(said))
+
+
+_CLAUSES = re.compile(r"[\s，,。.；;！!？?~～…]+")
+
+
+def _without_cancel_talk(text: str) -> str:
+    """The message without its cancels turned down ("不要取消了") and its questions about cancelling (the
+    clauses that ask), so that what is left can still cancel ("能取消吗 取消吧" does)."""
+    rest = re.sub(_CANCEL_TURNED_DOWN.pattern + r"[了哈嘛啊哦]*", " ", text)
+    if asks_about_cancelling(text):
+        rest = " ".join(c for c in _CLAUSES.split(rest) if c and not (
+            _ABOUT_CANCELLING.search(c) and (asks_a_question(c) or _LATER_OR_WHAT_IF.search(c))))
+    return rest.strip()
 
 
 def says_cancel(text: str | None) -> bool:
@@ -112,7 +127,12 @@ def says_cancel(text: str | None) -> bool:
     if _NO_TAKEN_BACK.search(text):
         return False
     if turns_a_cancel_down(text) or asks_about_cancelling(text):
-        text = text.replace("取消", "")
+        turned_down = turns_a_cancel_down(text)
+        text = _without_cancel_talk(text)
+        if not text or (turned_down and not re.sub(r"算了|[\s嗯哦唉哎啊]", "", text)):
+            return False   # "不要取消了", "算了 不要取消了": nothing else cancels
+        if turned_down and not _CANCEL_PHRASE.search(text):
+            return False
     if len(re.sub(r"\s", "", text)) <= CANCEL_PHRASE_MAX_CHARS and bool(_CANCEL_PHRASE.search(text)):
         return True
     # A longer message that opens with nothing but a cancel ("算了不弄了 短信发到我以前那个号上去了"),

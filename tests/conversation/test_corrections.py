@@ -297,14 +297,19 @@ def test_a_house_number_corrected_in_digits_corrects_the_held_place():
     assert form.slots["person_name"] == "赵莉"
 
 
-@pytest.mark.parametrize("said", ["别取消 我再看一眼", "先别取消", "不要取消哈", "如果约了到时候去不成，能取消不？", "可以取消吗",
-                                  "取消的话要扣钱不", "能不能取消"])
+@pytest.mark.parametrize("said", ["别取消 我再看一眼", "先别取消", "不要取消哈", "如果约了到时候去不成，能取消不？",
+                                  "取消的话要扣钱不", "确认以后还能取消吗？", "取消会怎样", "取消了怎么办",
+                                  # a cancel turned down with 了 is still turned down (review)
+                                  "不要取消了", "不用取消了 继续办", "算了 不要取消了"])
 def test_a_cancel_turned_down_or_asked_about_is_no_cancel(said):
     from bot.conversation.words import says_cancel
     assert not says_cancel(said)
 
 
-@pytest.mark.parametrize("said", ["取消", "取消吧", "算了 取消", "算了 能取消不", "那就取消嘛"])
+@pytest.mark.parametrize("said", ["取消", "取消吧", "算了 取消", "算了 能取消不", "那就取消嘛",
+                                  # a polite request to cancel now, and a cancel beside a question about it (review)
+                                  "可以取消吗", "能帮我取消吗", "能不能帮我取消掉", "我能取消吗", "能取消吗 取消吧",
+                                  "那取消吧 能取消吗", "算了 不要取消了 直接取消"])
 def test_a_cancel_is_still_one(said):
     from bot.conversation.words import says_cancel
     assert says_cancel(said)

@@ -1091,7 +1091,8 @@ def test_a_cancel_turned_down_with_a_yes_confirms(chat):
     assert "已为您提交" in chat.say("不要取消 提交嘛")
 
 
-@pytest.mark.parametrize("question", ["如果约了到时候去不成，能取消不？", "可以取消吗", "取消的话要扣分不", "能不能取消哦"])
+@pytest.mark.parametrize("question", ["如果约了到时候去不成，能取消不？", "约好了临时有事可以取消吗", "取消的话要扣分不",
+                                      "到时候去不了能不能取消哦"])
 def test_a_question_about_cancelling_a_booking_cancels_nothing(chat, fake_runtime, question):
     chat.bind(WANG)
     chat.say("预约 锦江区 居住证 下周二上午")
@@ -1105,7 +1106,7 @@ def test_a_question_about_cancelling_a_booking_cancels_nothing(chat, fake_runtim
 def test_a_question_about_cancelling_a_complaint_is_answered_and_the_question_asked_again(chat, fake_runtime):
     chat.say("我要投诉")
     chat.say("路灯坏了")
-    reply = chat.say("可以取消吗")
+    reply = chat.say("提交了以后还可以取消吗")
     assert "已取消" not in reply and "回复“取消”" in reply and "哪里" in reply
     assert fake_runtime.sessions.load(chat.user_key).form.slots == {"content": "路灯坏了"}
     assert "已取消" in chat.say("取消")
@@ -1187,3 +1188,22 @@ def test_a_question_read_as_a_no_where_a_code_is_asked_is_said_unanswerable(chat
     reply = chat.say("授权了要钱不")
     assert "暂时回答不了" in reply
     assert fake_runtime.sessions.load(chat.user_key).form.asking == "consent_code"
+
+
+def test_a_question_at_the_card_the_model_reads_as_a_yes_submits_nothing(chat, fake_runtime, monkeypatch):
+    _reads_as(monkeypatch, fake_runtime, "能取消吗", "affirm")
+    _complaint_at_its_card(chat)
+    reply = chat.say("确认以后能取消吗？")
+    assert "已为您提交" not in reply
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form is not None and form.intent == "file_complaint"
+
+
+def test_a_question_opened_as_one_about_the_booking_itself_goes_to_the_booking(chat, fake_runtime, monkeypatch):
+    chat.bind(WANG)
+    chat.say("预约 锦江区 居住证")
+    _reads_as(monkeypatch, fake_runtime, "先问一下", "book_appointment")
+    reply = chat.say("先问一下 下周三上午还有号没")
+    assert "暂时回答不了" not in reply
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.intent == "book_appointment" and form.data.get("date")
