@@ -1164,6 +1164,26 @@ def test_a_bad_rating_that_declines_the_phone_with_it_ends_with_the_level(chat, 
     assert task["level"] in ("不满意", "非常不满意") and task.get("notes", []) == ([note] if note else [])
 
 
+@pytest.mark.parametrize("said", ["不满意 留了电话不给回", "不满意 电话不给回 打了十几次", "非常不满意 窗口号码不给 让我们干等",
+                                  "非常不满意 工作人员不给电话号码 打不通", "不满意 手机不给用 要我去柜台",
+                                  "不满意 他们说 不留 就不给办"])
+def test_a_bad_rating_with_a_story_about_phones_still_asks_for_the_phone(said):
+    from handlers.ratings import _declined_with_the_level
+    assert _declined_with_the_level(said) is None
+
+
+@pytest.mark.parametrize("said, note", [("不满意 号码就不给了 等了一上午", "等了一上午"), ("非常不满意 排了三个钟头 电话不留了", "排了三个钟头")])
+def test_a_no_to_the_phone_at_the_end_or_after_the_level_keeps_the_rest(said, note):
+    from handlers.ratings import _declined_with_the_level
+    assert _declined_with_the_level(said) == note
+
+
+def test_a_bad_rating_with_a_story_about_phones_keeps_the_whole_comment(chat):
+    chat.bind(WANG)
+    chat.say("社保")
+    assert "手机号" in chat.say("非常不满意 窗口号码不给 让我们干等")
+
+
 def test_a_bad_rating_without_a_no_to_the_phone_still_asks_for_it(chat):
     chat.bind(WANG)
     chat.say("社保")
