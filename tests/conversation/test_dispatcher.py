@@ -1060,6 +1060,28 @@ def test_the_code_read_is_the_one_said_in_any_writing():
         code_said("")
 
 
+@pytest.mark.parametrize("said", ["12345 一下", "12345 一直没收到最后一位", "验证码 12345 两次都是这个", "一二三四五六个",
+                                  "12345 第一次", "我等了三四五分钟", "幺二三四五六次"])
+def test_a_short_code_or_a_count_never_makes_a_code_with_the_words_beside_it(said):
+    from handlers.identity import code_said
+    with pytest.raises(SlotInvalid, match="6位"):
+        code_said(said, said)
+
+
+@pytest.mark.parametrize("said", ["幺二三四五六", "幺2三四五六", "幺二三 四五六", "一 二 三 四 五 六", "验证码一二三四五六"])
+def test_a_run_of_numerals_of_its_own_is_a_code(said):
+    from handlers.identity import code_said
+    assert code_said(said, said) == "123456"
+
+
+def test_a_five_digit_code_with_a_word_is_told_the_code_has_six_digits(chat):
+    chat.say("实名认证")
+    chat.say("王建国")
+    chat.say(WANG[1])
+    reply = chat.say("验证码 12345 两次都是这个")
+    assert "身份核验成功" not in reply and "6位" in reply
+
+
 @pytest.mark.parametrize("first, said", [("绑身份证 我是王建国本人", None), ("帮我实名一下", "鄙人王建国 麻烦了"),
                                          ("实名认证", "我姓王名建国"), ("实名认证", "在下王建国")])
 def test_a_name_said_with_a_humble_prefix_or_a_suffix_is_taken(chat, first, said):
