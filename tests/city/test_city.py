@@ -307,3 +307,12 @@ def test_an_english_name_is_a_whole_phrase_of_the_item_with_its_act(text, item):
     """ID card alone is 身份证, the thing: as in Chinese it names no item without an act (换, 换领)."""
     from handlers.appointments import _named_item
     assert _named_item(HALL_ITEMS, text) == item
+
+
+@pytest.mark.parametrize("text, item", [
+    ("医保 销户", None), ("身份证号码被人用了 想换个", None), ("换个号码 身份证", None), ("社保卡号 记不得了", None),
+    ("医保 报一下", "医保报销"), ("身份证到期了 想换一个", "身份证换领"), ("结婚 登个记", "结婚登记"), ("等记结婚", "结婚登记"),
+])
+def test_an_items_act_said_apart_is_a_word_of_the_act_never_one_character_of_another_word(text, item):
+    from handlers.appointments import _named_item
+    assert _named_item(HALL_ITEMS, text) == item
