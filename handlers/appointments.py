@@ -83,8 +83,17 @@ def _named_as_written(bookable, text: str) -> str | None:
         return named
     def said_apart(item: str) -> bool:
         thing = _thing_of(item)
-        return thing is not None and thing in text and any(c in text.replace(thing, "") for c in item[len(thing):])
+        if thing is None or not re.search(re.escape(thing) + r"(?!号)", text):
+            return False   # (身份证号码 is the number, not the card)
+        rest = re.sub(re.escape(thing) + r"号?码?", " ", text)
+        return bool(re.search(_ACT_WORDS[item[len(thing):]], rest))
     return max((i for i in bookable if said_apart(i)), key=len, default=None)
+
+
+# An item's act said apart from its thing: the act, or the one character of it that says it alone (补 / 办,
+# 换 / 领, 提 / 取, 报, 登, 落 / 户), never a character of another word (医保 销户, 换个号码, 记得).
+_ACT_WORDS = {"补办": r"补办|补|办", "换领": r"换领|领|换(?!个?号)", "提取": r"提取|提|取", "报销": r"报销|报",
+              "登记": r"登记|登|[等灯邓]记", "落户": r"落户|落|户"}
 
 
 def _when(booking, with_end: bool = False) -> str:

@@ -19,6 +19,7 @@ from bot.conversation.contract import Handler, Result, Slot, SlotInvalid, Turn
 from bot.conversation.words import KEEP
 from bot.core.messages import Choice, Choices
 from bot.core.privacy import ascii_digits, every_numeral_as_digit
+from bot.core.privacy import canonical as canonical_text
 from handlers import validators
 from handlers.common import read_yes_no
 
@@ -30,14 +31,39 @@ def _code_in(text: str) -> str | None:
         return None
 
 
+_NUMERAL = "零〇一幺二两三四五六七八九"
+# Chinese numerals followed by a counter are a count, never a code ("一二三四五六个", "等了三四五分钟", "两次").
+_COUNTED = re.compile(rf"[{_NUMERAL}](?:\s*[{_NUMERAL}])*(?=[个次位天遍条年月分秒岁块元名])")
+# A piece of numerals and digits with no space inside ("幺2三四五六", "一", "12345").
+_PIECE = re.compile(rf"[\d{_NUMERAL}]+")
+
+
+def _without_counts(text: str) -> str:
+    return _COUNTED.sub(" ， ", text)
+
+
+def _numerals_of_their_own(text: str) -> str:
+    """Each Chinese numeral a digit where it stands as a numeral: a piece of 3 or more numerals and digits
+    ("幺二三 四五六", "幺2三四五六"), or a shorter one no other Han character touches; never a numeral inside
+    a word joined to the digits beside it ("12345 一下" / "一直" / "两次" give no 6th digit)."""
+    def digits(m: re.Match) -> str:
+        piece, before, after = m.group(0), text[m.start() - 1:m.start()], text[m.end():m.end() + 1]
+        in_a_word = re.match(r"[\u4e00-\u9fff]", before or " ") or re.match(r"[\u4e00-\u9fff]", after or " ")
+        if len(piece) < 3 and in_a_word and not piece.isdigit():
+            return " ， "
+        return every_numeral_as_digit(piece)
+    return _PIECE.sub(digits, text)
+
+
 def code_said(words: str | None, text: str | None = None) -> str:
     """The verification code a message gives, the last one said ("123465 啊打反了 是123456"), in
     digits of any width or in Chinese numerals ("幺二三四五六", "一二三四五六": bot.core.privacy's one
     definition of numerals in identifiers). Raises SlotInvalid when it gives none: an empty or
     unreadable code is never checked."""
-    code = last_said(ascii_digits(words or ""), _code_in) or _code_in(ascii_digits(text or ""))
-    if not code:   # numerals and digits mixed ("幺2三四五六"): each numeral read as its digit
-        code = _code_in(re.sub(r"(?<=\d)\s+(?=\d)", "", every_numeral_as_digit(words or text or "")))
+    words, text = _without_counts(words or ""), _without_counts(text or "")
+    code = last_said(ascii_digits(words), _code_in) or _code_in(ascii_digits(text))
+    if not code:   # numerals and digits mixed ("幺2三四五六"): each numeral of its own read as its digit
+        code = _code_in(re.sub(r"(?<=\d)\s+(?=\d)", "", _numerals_of_their_own(canonical_text(words or text))))
     if not code:
         raise SlotInvalid("验证码是6位数字，请查看短信后输入。")
     return code

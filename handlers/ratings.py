@@ -78,11 +78,16 @@ def _declines_first(text: str) -> str | None:
     return None if m is None else (m.group("rest") or "").strip()
 
 
-# A no to the phone anywhere in a message that gives the level with it ("不满意 电话不留 就是想说太慢了",
-# "非常不满意，不留电话了，等了两个钟头", "差评 号码就不留了"): the phone declined, the rest a comment.
-_PHONE_DECLINED = re.compile(r"(?:电话|号码|手机号?|联系方式)(?:号码)?(?:就|也|我)?(?:不留|不用留|不想留|不方便留|不给)(?:了|哈|嘛|哦)*|"
-                             r"(?<!留)(?:不留|不用留|不想留|不方便留|不给)(?:电话|号码|手机号?|联系方式)(?:了|哈|嘛|哦)*|"
-                             r"(?<![\u4e00-\u9fff])(?:不留|不用留|不想留)(?:了|哈|嘛|哦)*(?![\u4e00-\u9fff])")
+# A no to the phone said with the level ("不满意 电话不留 就是想说太慢了", "非常不满意，不留电话了，等了两个钟头",
+# "差评 号码就不留了"): the phone declined, the rest a comment. The no is a clause of its own, the citizen's
+# choice about their own number, said right after the level or at the end; never a clause of a story about
+# staff ("留了电话不给回", "窗口号码不给 让我们干等", "工作人员不给电话号码", "手机不给用", "他们说 不留 就不给办").
+_PHONE_DECLINED = re.compile(r"(?:哎|唉|那|算了|我)*(?:"
+                             r"(?:电话|号码|手机号?|联系方式)(?:号码)?(?:就|也|我|还是)?"
+                             r"(?:不留|不用留|不想留|不方便留|不给(?=了|你))|"
+                             r"(?:不留|不用留|不想留|不方便留|不给)(?:电话|号码|手机号?|联系方式)|"
+                             r"不留|不用留|不想留)(?:了|哈|嘛|哦|啊|你们?)*")
+_CLAUSE = re.compile(r"[^\s，,。！!；;~～…]+")
 
 
 def _declined_with_the_level(words: str) -> str | None:
@@ -90,9 +95,12 @@ def _declined_with_the_level(words: str) -> str | None:
     太慢了" -> "就是想说太慢了"; "" when it says nothing more); None when it does not decline the phone."""
     lead = LEADS_WITH_LEVEL.match(words)
     rest = words[lead.end():] if lead else words
-    if not _PHONE_DECLINED.search(rest):
-        return None
-    return re.sub(r"^[\s，,。！!；;~～…]+|[\s，,。！!；;~～…]+$", "", _PHONE_DECLINED.sub(" ", rest)).strip()
+    clauses = list(_CLAUSE.finditer(rest))
+    for clause in (clauses[:1] + clauses[-1:]) if clauses else ():
+        if _PHONE_DECLINED.fullmatch(clause.group(0)):
+            return re.sub(r"^[\s，,。！!；;~～…]+|[\s，,。！!；;~～…]+$", "",
+                          rest[:clause.start()] + rest[clause.end():]).strip()
+    return None
 
 
 def rating_prompt(lead: str = "请为本次服务评价：") -> Choices:

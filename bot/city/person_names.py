@@ -42,11 +42,22 @@ _PREFIXES = sorted("""我叫 我的名字是 我的名字叫 名字叫 名字是
                       """.split(), key=len, reverse=True)
 # ("本人姓欧阳 叫欧阳晓彤": the surname said, then the name after 叫)
 # (在下, 小女子 only opening a sentence: never "在下班后", "在下周一")
-_PREFIX = re.compile(r"(?:姓[\u4e00-\u9fff]{1,2}[\s，,]*叫|(?<![\u4e00-\u9fff])(?:在下|小女子)(?:叫|是)?|"
+_PREFIX = re.compile(r"(?:姓[\u4e00-\u9fff]{1,2}[\s，,]*叫|(?<![\u4e00-\u9fff])(?P<humble>在下|小女子)(?:叫|是)?|"
                      + "|".join(_PREFIXES) + r")[\s:：,，]*")
-# The surname and the given name said apart: "我姓王名建国", "免贵姓上官 名婉清", "姓张 单名一个伟".
-_SURNAME_THEN_GIVEN = re.compile(r"姓([\u4e00-\u9fff]{1,2})[\s，,]*(?:名字?(?:叫|是)?|单名(?:一个)?|双名|叫)[\s:：]*"
-                                 r"([\u4e00-\u9fff]{1,3})")
+# Words that begin with 在下 and are no humble 在下 ("在下班后", "在下方填", "在下周一", "在下载的app").
+_ZAIXIA_WORD = re.compile(r"在下(?:班|面|方|周|午|个|边|载|雨|次|一|单|属|列|述|游|岗|水|楼|车|台|课|线|月|"
+                          r"星期|礼拜|层|回|手|页|拉|头|半|旬|部|去|来|的|了|好|吧|吗|呢)")
+# The surname and the given name said apart: "我姓王名建国", "免贵姓上官 名婉清", "姓张 单名一个伟",
+# "我姓黄 名字叫做小明"; the given name is the whole run of Han characters after the marker (cut at a
+# stop word: "姓王名建国本人", "单名一个磊字"), never a longer run ("我姓张 名下有套房").
+_SURNAME_THEN_GIVEN = re.compile(r"姓([\u4e00-\u9fff]{1,2})[\s，,]*(?:名字?(?:叫做|叫|是)?|单名(?:一个)?|双名|叫做?)[\s:：]*"
+                                 r"([\u4e00-\u9fff]+)")
+# The citizen's own surname: 姓 opening the message or a clause, or after 我 / 免贵 / 本人 / 在下 / 鄙人
+# (never "他姓王名字叫建国", "我老公姓李名强", "一个姓王名叫王五的").
+_OWN_SURNAME_BEFORE = ("我", "免贵", "本人", "在下", "鄙人", "敝人", "小女子")
+# Characters of a given name said apart that are talk about the name, not the name ("名字写错了",
+# "名字我不知道", "叫什么来着", "名不详", "名字是两个字"); 有 / 得 / 知 / 道 / 好 are kept (王有才, 李得胜).
+_NOT_GIVEN = re.compile(r"[你我他她它啥吗呢吧嘛哈哦嗯噢呀啊么说是不没这那哪谁怎咋错忘改记详个几两]|写|打|清楚")
 _NOT_A_NAME_END = re.compile(r"(区|县|市|路|街|号|镇|乡|村|院|局|中心|大厅|证|码|卡|费|金|保|店|楼|厂|站)$")
 _HAN = "\u4e00-\u9fff"
 _SEGMENT = re.compile(rf"[{_HAN}·•]+")
@@ -127,6 +138,26 @@ def _without_identifiers(text: str) -> str:
     return "".join(out) + text[last:]
 
 
+def _own_surname(text: str, at: int) -> bool:
+    """姓 at `at` gives the citizen's own surname: it opens the message or a clause, or follows 我 / 免贵…"""
+    before = text[:at].rstrip()
+    return not before or not re.match(rf"[{_HAN}]", before[-1]) or before.endswith(_OWN_SURNAME_BEFORE)
+
+
+def _given_said_apart(run: str) -> str | None:
+    """The given name in the run of Han characters after 名 / 名字叫 / 单名一个…: the run cut at a stop word
+    or 字 ("建国本人" -> 建国, "磊字" -> 磊), 1–3 characters, none of them talk about the name."""
+    given = _trim(run)
+    if len(given) >= 2 and given.endswith("字"):
+        given = given[:-1]
+    if not 1 <= len(given) <= 3 or _NOT_GIVEN.search(given):
+        return None
+    rest = run[len(given):]
+    if rest and (rest.startswith("的") or not (rest.startswith("字") or _STOP.match(rest))):
+        return None   # a longer run ("名下有套房"), someone described ("名字叫建国的那个人是我爸")
+    return given
+
+
 def find_person_name(text: str | None) -> str | None:
     """The person's name this message gives (the last one when it gives several, as in
     "我是皇甫先生，全名皇甫俊杰"), or None."""
@@ -139,13 +170,18 @@ def find_person_name(text: str | None) -> str | None:
                               if _surname_of(m.group(1)) == m.group(1) else m.group(0), text)
     found: list[tuple[int, str]] = []
     for m in _SURNAME_THEN_GIVEN.finditer(text):
-        surname, given = m.group(1), _trim(m.group(2))
-        if _surname_of(surname) == surname and not given.startswith(surname) and _plausible(surname + given):
+        surname, run = m.group(1), m.group(2)
+        given = _given_said_apart(run)
+        if given and _surname_of(surname) == surname and not given.startswith(surname) \
+                and _own_surname(text, m.start()) and _plausible(surname + given):
             found.append((m.start(), surname + given))
     for m in _PREFIX.finditer(text):
         after = _SEGMENT.match(text, m.end())
         if after:
             name = _trim(after.group(0))
+            if m.group("humble") and (_ZAIXIA_WORD.match(text, m.start())
+                                      or _NOT_GIVEN.search(name[len(_surname_of(name) or ""):])):
+                continue   # "在下班后办可以不", "在下方填吗": no humble 在下
             if _plausible(name, need_surname="·" not in name):
                 found.append((m.start(), name))
     for seg in _SEGMENT.finditer(text):

@@ -55,26 +55,40 @@ def mended(words: Iterable[str], text: str | None) -> str:
     return "".join(out)
 
 
-# The hall items by the names people write in English or in pinyin ("办passport", "预约 ID card",
-# "huzhao"): lower case, words apart by spaces (any run of spaces, hyphens or none stands for one).
+# The hall items by the names people write in English or in pinyin ("办passport", "renew ID card",
+# "huzhao"): lower case, words apart by spaces (any run of spaces, hyphens or none stands for one), each
+# matched as a whole phrase. An item whose Chinese name needs its act (身份证换领, 社保卡补办, 公积金提取) is
+# named only with the act ("renew ID card", "provident fund withdrawal"); the thing alone is written as the
+# thing (THINGS: "ID card丢了" -> "身份证丢了", which names no item, as in Chinese).
 OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "护照": ("passport", "huzhao"),
-    "身份证换领": ("id card", "identity card", "id renewal", "shenfenzheng"),
+    "身份证换领": ("renew id card", "renew my id card", "renew identity card", "renew my identity card",
+              "replace id card", "replace my id card", "id card renewal", "id card replacement",
+              "identity card renewal", "identity card replacement", "id renewal", "new id card",
+              "shenfenzheng huanling"),
     "营业执照": ("business license", "business licence", "yingye zhizhao"),
     "居住证": ("residence permit", "residence card", "residency permit", "juzhuzheng"),
     "结婚登记": ("marriage registration", "marriage certificate", "marriage license", "jiehun dengji"),
     "出生登记": ("birth registration", "birth certificate", "chusheng dengji"),
     "新生儿落户": ("newborn hukou", "hukou for newborn", "hukou for my baby", "baby hukou"),
-    "社保卡补办": ("social security card", "social insurance card", "shebaoka", "shebao ka"),
+    "社保卡补办": ("replace social security card", "replace my social security card", "social security card replacement",
+              "reissue social security card", "social insurance card replacement", "shebaoka buban", "shebao ka buban"),
     "医保报销": ("medical insurance reimbursement", "medical reimbursement", "yibao baoxiao"),
     "生育津贴": ("maternity allowance", "maternity benefit", "shengyu jintie"),
     "失业登记": ("unemployment registration", "shiye dengji"),
-    "公积金提取": ("housing fund", "provident fund", "gongjijin"),
+    "公积金提取": ("housing fund withdrawal", "provident fund withdrawal", "withdraw housing fund",
+              "withdraw my housing fund", "withdraw provident fund", "withdraw my provident fund", "gongjijin tiqu"),
     "港澳通行证": ("hong kong macau pass", "hk macau pass", "hong kong and macau pass", "hk pass",
-                 "gangao tongxingzheng"),
+              "hk passport", "hong kong passport", "macau passport", "gangao tongxingzheng"),
     "台湾通行证": ("taiwan pass", "taiwan permit", "taiwan travel permit", "taiwan tongxingzheng"),
-    "签注": ("visa endorsement", "endorsement", "qianzhu"),
+    "签注": ("visa endorsement", "travel endorsement", "qianzhu"),
     "不动产登记": ("real estate registration", "property registration", "budongchan dengji"),
+}
+# Things of the items above said in English or pinyin without the act: written as the Chinese thing.
+THINGS: dict[str, tuple[str, ...]] = {
+    "身份证": ("id card", "identity card", "shenfenzheng"),
+    "社保卡": ("social security card", "social insurance card", "shebaoka", "shebao ka"),
+    "公积金": ("housing fund", "provident fund", "gongjijin"),
 }
 
 
@@ -83,7 +97,8 @@ def _other_name_pattern(name: str) -> str:
 
 
 _OTHER_NAMES = [(re.compile(rf"(?<![a-z]){_other_name_pattern(other)}s?(?![a-z])", re.I), item)
-                for item, others in OTHER_NAMES.items() for other in sorted(others, key=len, reverse=True)]
+                for item, others in (*OTHER_NAMES.items(), *THINGS.items())
+                for other in sorted(others, key=len, reverse=True)]
 
 
 def in_chinese(text: str | None) -> str:

@@ -286,11 +286,33 @@ def test_a_slip_is_read_only_over_a_whole_name():
 
 
 @pytest.mark.parametrize("text, item", [
-    ("想book一个下下周二的号 办passport 武侯区 上午哈", "护照"), ("预约 ID card", "身份证换领"),
+    ("想book一个下下周二的号 办passport 武侯区 上午哈", "护照"), ("预约 renew ID card", "身份证换领"),
     ("约个号办business license", "营业执照"), ("renew my Passport", "护照"), ("办个 Residence Permit", "居住证"),
     ("约个号 huzhao", "护照"), ("HK Macau pass 预约", "港澳通行证"), ("社保 social security card 掉了 补办", "社保卡补办"),
     ("book一个号", None), ("passporter", None),
 ])
 def test_a_booking_item_named_in_english_or_pinyin(text, item):
+    from handlers.appointments import _named_item
+    assert _named_item(HALL_ITEMS, text) == item
+
+
+@pytest.mark.parametrize("text, item", [
+    ("ID card丢了", None), ("my ID card was stolen", None), ("预约 ID card", None), ("I need an endorsement letter", None),
+    ("housing fund loan", None), ("provident fund balance", None), ("gongjijin 查询余额", None),
+    ("hk passport", "港澳通行证"), ("Hong Kong passport 预约", "港澳通行证"),
+    ("replace my ID card", "身份证换领"), ("换 ID card", "身份证换领"), ("预约 ID card renewal", "身份证换领"),
+    ("provident fund withdrawal", "公积金提取"), ("取 housing fund", "公积金提取"), ("visa endorsement", "签注"),
+])
+def test_an_english_name_is_a_whole_phrase_of_the_item_with_its_act(text, item):
+    """ID card alone is 身份证, the thing: as in Chinese it names no item without an act (换, 换领)."""
+    from handlers.appointments import _named_item
+    assert _named_item(HALL_ITEMS, text) == item
+
+
+@pytest.mark.parametrize("text, item", [
+    ("医保 销户", None), ("身份证号码被人用了 想换个", None), ("换个号码 身份证", None), ("社保卡号 记不得了", None),
+    ("医保 报一下", "医保报销"), ("身份证到期了 想换一个", "身份证换领"), ("结婚 登个记", "结婚登记"), ("等记结婚", "结婚登记"),
+])
+def test_an_items_act_said_apart_is_a_word_of_the_act_never_one_character_of_another_word(text, item):
     from handlers.appointments import _named_item
     assert _named_item(HALL_ITEMS, text) == item

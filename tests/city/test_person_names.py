@@ -96,3 +96,37 @@ def test_a_name_with_a_humble_prefix_a_suffix_or_said_in_parts(said, name):
 @pytest.mark.parametrize("said", ["我在下班后来", "在下周一来", "免贵姓张", "小的时候来过"])
 def test_no_name_in_words_that_look_like_those_prefixes(said):
     assert find_person_name(said) is None
+
+
+@pytest.mark.parametrize("said, name", [
+    ("我姓王 单名一个磊字", "王磊"), ("姓王名建国本人", "王建国"), ("我姓黄 名字叫做小明", "黄小明"),
+    ("我姓王名有才", "王有才"), ("姓李名得胜", "李得胜"), ("在下姓王名建国", "王建国"), ("我姓王 叫建国", "王建国"),
+])
+def test_a_name_said_in_parts_is_the_whole_given_name(said, name):
+    assert find_person_name(said) == name
+
+
+@pytest.mark.parametrize("said", [
+    "姓王，名字写错了", "我姓王 名字打错了", "我姓王 名字不记得了", "姓陈名字我不知道", "姓王 叫什么来着",
+    "我姓王 叫我小王就行", "姓张名不详", "姓刘 名字是两个字", "我姓张 名下有套房", "我姓张名字叫不出来",
+])
+def test_talk_about_a_name_said_in_parts_is_no_given_name(said):
+    assert find_person_name(said) is None
+
+
+@pytest.mark.parametrize("said", [
+    "他姓王名字叫建国 是我老公", "我姓王，我老公姓李名强", "姓王名字叫建国的那个人是我爸",
+])
+def test_someone_elses_name_said_in_parts_is_not_the_citizens(said):
+    assert find_person_name(said) is None
+
+
+@pytest.mark.parametrize("said", ["在下班后办可以不", "在下方填吗", "在下周去办", "在下班之前", "在下面那个框填吗",
+                                  "在下载的app里面"])
+def test_words_beginning_with_zaixia_give_no_name(said):
+    assert find_person_name(said) is None
+
+
+def test_a_humble_zaixia_still_gives_the_name():
+    assert find_person_name("在下刘德华") == "刘德华"
+    assert find_person_name("在下王建国") == "王建国"

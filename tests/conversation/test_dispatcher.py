@@ -1060,6 +1060,28 @@ def test_the_code_read_is_the_one_said_in_any_writing():
         code_said("")
 
 
+@pytest.mark.parametrize("said", ["12345 一下", "12345 一直没收到最后一位", "验证码 12345 两次都是这个", "一二三四五六个",
+                                  "12345 第一次", "我等了三四五分钟", "幺二三四五六次"])
+def test_a_short_code_or_a_count_never_makes_a_code_with_the_words_beside_it(said):
+    from handlers.identity import code_said
+    with pytest.raises(SlotInvalid, match="6位"):
+        code_said(said, said)
+
+
+@pytest.mark.parametrize("said", ["幺二三四五六", "幺2三四五六", "幺二三 四五六", "一 二 三 四 五 六", "验证码一二三四五六"])
+def test_a_run_of_numerals_of_its_own_is_a_code(said):
+    from handlers.identity import code_said
+    assert code_said(said, said) == "123456"
+
+
+def test_a_five_digit_code_with_a_word_is_told_the_code_has_six_digits(chat):
+    chat.say("实名认证")
+    chat.say("王建国")
+    chat.say(WANG[1])
+    reply = chat.say("验证码 12345 两次都是这个")
+    assert "身份核验成功" not in reply and "6位" in reply
+
+
 @pytest.mark.parametrize("first, said", [("绑身份证 我是王建国本人", None), ("帮我实名一下", "鄙人王建国 麻烦了"),
                                          ("实名认证", "我姓王名建国"), ("实名认证", "在下王建国")])
 def test_a_name_said_with_a_humble_prefix_or_a_suffix_is_taken(chat, first, said):
@@ -1163,6 +1185,26 @@ def test_a_bad_rating_that_declines_the_phone_with_it_ends_with_the_level(chat, 
     assert fake_runtime.sessions.load(chat.user_key).form is None
     [task] = fake_runtime.services.callbacks.open_tasks()
     assert task["level"] in ("不满意", "非常不满意") and task.get("notes", []) == ([note] if note else [])
+
+
+@pytest.mark.parametrize("said", ["不满意 留了电话不给回", "不满意 电话不给回 打了十几次", "非常不满意 窗口号码不给 让我们干等",
+                                  "非常不满意 工作人员不给电话号码 打不通", "不满意 手机不给用 要我去柜台",
+                                  "不满意 他们说 不留 就不给办"])
+def test_a_bad_rating_with_a_story_about_phones_still_asks_for_the_phone(said):
+    from handlers.ratings import _declined_with_the_level
+    assert _declined_with_the_level(said) is None
+
+
+@pytest.mark.parametrize("said, note", [("不满意 号码就不给了 等了一上午", "等了一上午"), ("非常不满意 排了三个钟头 电话不留了", "排了三个钟头")])
+def test_a_no_to_the_phone_at_the_end_or_after_the_level_keeps_the_rest(said, note):
+    from handlers.ratings import _declined_with_the_level
+    assert _declined_with_the_level(said) == note
+
+
+def test_a_bad_rating_with_a_story_about_phones_keeps_the_whole_comment(chat):
+    chat.bind(WANG)
+    chat.say("社保")
+    assert "手机号" in chat.say("非常不满意 窗口号码不给 让我们干等")
 
 
 def test_a_bad_rating_without_a_no_to_the_phone_still_asks_for_it(chat):
