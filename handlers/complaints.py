@@ -15,10 +15,10 @@ import secrets
 
 from adapters.errors import NotFound
 from bot.channels.hotline.gazetteer import gazetteer
-from bot.city.complaint_parts import (TIME, known_places, only_a_time, place_in, plain_place, plain_time, time_in,
+from bot.city.complaint_parts import (_LEAD_WINDOW, TIME, known_places, only_a_time, place_in, plain_place, plain_time, time_in,
                                       without_places)
 from bot.city.complaint_topics import TOPIC_NAMES, classify
-from bot.city.corrections import FILLER, WRONG
+from bot.city.corrections import LEADING_FILLER, WRONG
 from bot.city.departments import DEPARTMENTS
 from bot.city.districts import CITY_WIDE, find_district
 from bot.conversation.contract import Handler, Result, Slot, SlotInvalid, Turn
@@ -100,7 +100,7 @@ def says_what(text: str) -> bool:
 
 # A message led by words that say what was said is wrong, or what is meant ("不对 主要是…", "不是X 是Y",
 # "说错了 是…", "我要说的是…").
-_RESTATES = re.compile(rf"^(?:{FILLER.pattern}|[\s，,。.!！])*(?:刚才|刚刚|我刚才|我刚刚)?\s*"
+_RESTATES = re.compile(rf"^{LEADING_FILLER}(?:刚才|刚刚|我刚才|我刚刚)?\s*"
                        rf"(?:(?:{WRONG}|不是)[\s，,。.!！]*)*(?:{WRONG}|不是|(?:主要|其实|真正)是|我(?:要|想)?(?:说|讲|反映|投诉|举报)的是|"
                        r"我(?:的意思|是想说|是说))")
 # … what it leads with, before what happened ("主要是", "是", "我要说的是")
@@ -120,7 +120,7 @@ def restated_what(text: str) -> str | None:
     or None when the correction is of where, when or the phone ("不对，是武侯区双楠小区", "说错了 不是
     上周五 是上周四晚上", "刚刚说岔了 是IFS背后那个") or no correction at all."""
     said = (text or "").strip()
-    lead = _RESTATES.match(said)
+    lead = _RESTATES.match(said[:_LEAD_WINDOW])   # (the lead is in its first words: a guard on a long message)
     if lead is None or _QUESTION.search(said) or find_identifiers(said):
         return None
     but = _NOT_THIS_BUT.match(said)

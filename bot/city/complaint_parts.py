@@ -24,7 +24,7 @@ import re
 from typing import Callable, Iterable
 
 from bot.city.districts import DISTRICTS, find_district
-from bot.city.corrections import FILLER, WRONG, chosen_first, corrects, pieces
+from bot.city.corrections import FILLER, LEADING_FILLER, WRONG, chosen_first, corrects, pieces
 from bot.city.weekdays import WEEKDAY
 from bot.core.privacy import find_identifiers
 
@@ -193,7 +193,7 @@ def _said_last(text: str, known: Known = None) -> tuple[str | None, str | None]:
         said = [p for p in kept[named_at + 1:] if not FILLER.fullmatch(p) and not TIME.search(p)
                 and not find_identifiers(p) and not _CONTACT_WORDS.search(p)]
         place = said[0] if said else None
-    elif place is None and when is None and _BARE_CORRECTION.match(text):
+    elif place is None and when is None and _BARE_CORRECTION.match(text[:_LEAD_WINDOW]):
         # "刚刚说岔了 是IFS背后那个": a correction that names no slot and says no time, no phone:
         # what a complaint's citizen corrects that way is where (the what is told at length)
         said = [p for p in kept if not FILLER.fullmatch(p) and not _JUST_NOW.fullmatch(p) and not find_identifiers(p)
@@ -202,8 +202,10 @@ def _said_last(text: str, known: Known = None) -> tuple[str | None, str | None]:
     return place, when
 
 
-# A message that starts by saying what was said is wrong ("刚刚说岔了 是…", "打错了 应该是…").
-_BARE_CORRECTION = re.compile(rf"^(?:{FILLER.pattern}|\s)*(?:刚才|刚刚|我刚才|我刚刚)?\s*(?:{WRONG})")
+# A message that starts by saying what was said is wrong ("刚刚说岔了 是…", "打错了 应该是…"), within
+# its first words (_LEAD_WINDOW characters: a guard on a long message, whatever it repeats).
+_LEAD_WINDOW = 40
+_BARE_CORRECTION = re.compile(rf"^{LEADING_FILLER}(?:刚才|刚刚|我刚才|我刚刚)?\s*(?:{WRONG})")
 _JUST_NOW = re.compile(r"我?(?:刚才|刚刚|之前|前面)")
 # (nor what happened: "说错了 是楼上那家在装修" corrects the what, not the where)
 _NOT_A_PLACE = re.compile(r"名字|姓名|身份证|验证码|电话|手机|[吗？?]|了$|.在(?:装修|施工|修|搞|弄|吵|烧|卖|做)|[吵臭]")
@@ -219,8 +221,11 @@ _WIDENED = re.compile(r"^(?:其实)?不(?:只|止|光|仅)(?:是)?")
 
 
 # How often, said alone (天天, 每天晚上, 经常): a start said beside it is the time.
-_FREQUENCY = re.compile(r"(?:三天两头|隔三[差岔]五|时不时|动不动|隔(?:几|两|三)天|一天到晚|整天|整夜|常年|长期|一年四季|每\S{0,4}|"
-                        r"天天|每晚|经常|周末|早上|晚上|白天|夜里|半夜|深夜|凌晨|中午|下午|上午|[\s到至和]|都|了)+")
+# (每 and the unit it counts by, one reading only: 每\S{0,4} inside the repeat overlapped the words after it
+# and backtracked without end on a long "每每每…")
+_FREQUENCY = re.compile(rf"(?:三天两头|隔三[差岔]五|时不时|动不动|隔(?:几|两|三)天|一天到晚|整天|整夜|常年|长期|一年四季|"
+                        rf"每个?(?:天|晚|次|月|年|逢|(?:周|星期|礼拜){WEEKDAY}?)?|"
+                        r"天天|经常|周末|早上|晚上|白天|夜里|半夜|深夜|凌晨|中午|下午|上午|[\s到至和]|都|了)+")
 # Words of a start: 从上个月, 上个月开始, 上周起, 去年以来.
 _SINCE = re.compile(r"从|开始|起|以来|之后|以后")
 

@@ -312,3 +312,21 @@ def test_a_long_repetition_of_period_words_is_read_at_once():
     from bot.city.complaint_parts import _PERIOD
     assert _PERIOD.fullmatch("都一个多星期了") and _PERIOD.fullmatch("好几天了")
     time_in("一天了" * 40 + "过后")          # returns (with whatever reading) instead of hanging
+
+
+@pytest.mark.parametrize("unit", ["哈", "哦", "嗯 ", "啊，", "那个", "每", "每周末", "每天", "是在"])
+@pytest.mark.parametrize("tail", [" 笑死 你们到底管不管", "x过后以后之后？", ""])
+def test_a_long_repetition_of_fillers_or_frequency_words_is_read_at_once(unit, tail):
+    """No repeat inside a repeat in the complaint readers: "哈"*24 + " 笑死…" once took seconds, doubling
+    per 哈 (the leading fillers' [哈…]+ inside a *; 每\\S{0,4} inside the frequency's +). 400 characters
+    are read like any other text (the test returns instead of hanging)."""
+    from bot.city.complaint_parts import _BARE_CORRECTION, _FREQUENCY, place_and_time
+    from handlers.complaints import places_named, plainly_a_place, restated_what, says_what
+    said = (unit * 400)[:400] + tail
+    _BARE_CORRECTION.match(said)
+    _FREQUENCY.fullmatch(said)
+    place_and_time(said, places_named)
+    restated_what(said)
+    says_what(said)
+    plainly_a_place(None, said)
+    assert _FREQUENCY.fullmatch("每周末") and _FREQUENCY.fullmatch("每天晚上") and _FREQUENCY.fullmatch("每个礼拜三")

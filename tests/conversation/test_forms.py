@@ -461,3 +461,15 @@ def test_what_happened_corrected_with_the_place_takes_both():
 def test_a_correction_of_where_or_when_leaves_what_happened(said):
     from handlers.complaints import restated_what
     assert restated_what(said) is None
+
+
+@pytest.mark.parametrize("said", ["哈" * 400 + " 笑死 你们到底管不管", "哦" * 400 + "x", "嗯 " * 200 + "不对啊？",
+                                  "那个" * 200 + "说错了吗"])
+def test_a_long_run_of_fillers_at_any_step_is_read_at_once(said):
+    """(review h12: "哈"*24 + " 笑死 你们到底管不管" took 7 s through take_answer, doubling per 哈)"""
+    for asked in ("location", "when", "contact"):
+        held = {"content": "楼下烧烤摊每天晚上太吵", "location": "武侯区玉林北路", "when": "每天晚上"}
+        names = ("content", "location", "when", "contact")
+        handler, form = _complaint_asking(asked, **{k: v for k, v in held.items() if names.index(k) < names.index(asked)})
+        forms.take_answer(handler, form, {}, said)
+        assert form.slots["content"] == "楼下烧烤摊每天晚上太吵"
