@@ -408,6 +408,30 @@ _TIME_FILL = re.compile(r"大概|大约|差不多|应该|可能|估计|好像|�
 _TOLD_BY_EVENT = re.compile(r"以来|以后|之后|开始|那年|那会|自从|开张|开业|交房|搬(?:过来|来|到|进)")
 
 
+# Words that only say where at a place (门口, 旁边, 外头, 那边, 那家 …).
+_LOCATIVE = re.compile(r"(?:那边|这边|那里|这里|那儿|这儿|那块|那头|这头|附近|旁边|边上|一带|周边|周围|对面|背后|后面|前面|"
+                       r"里面|外面|里头|外头|门口|门外|楼下|楼上|隔壁|那个|这个|那家|这家|那栋|这栋|的)+")
+# The end of a thing's name said after a place (那家火锅店, 门口那个烧烤摊, 东门): it is where too.
+_THING_END = re.compile(r"(?:店|摊|馆|厂|铺|房|所|屋|吧|厅|楼|栋|院|场|站|门|口|池|堂|部|局|司|校|区|中心|工地|小区)$")
+# What a name never starts with: a verb of what happens there (有人, 有个大坑, 在施工, 往下水道倒…).
+_NOT_A_NAME_START = re.compile(r"^(?:有|在|把|被|往|给|没|莫|正|又|还|都|也|就|太|很|好)")
+
+
+def _only_a_place_after_it(clause: str, known: Known = None) -> bool:
+    """Does the clause say nothing after the last place it names but locative words (门口, 旁边, 那边),
+    a short name (金牛区茶店子, IFS) or the name of a thing there (那家火锅店, 望江校区东门)? Then it is
+    only a place; "成华区建设路有人摆摊", "宽窄巷子门口拉客", "光华大道有个大坑" say what happens there —
+    whatever its verb."""
+    ends = [m.end() for m in PLACE.finditer(clause) if not _object_of_a_verb(m.group(0))]
+    ends += [end for _, end in known_places(clause, known)]
+    rest = clause[max(ends):] if ends else ""
+    for part in _LOCATIVE.split(rest):
+        if part and (_NOT_A_NAME_START.match(part) or not (
+                _THING_END.search(part) or _LANDMARK_END.search(part) or (len(part) <= 5 and part == rest))):
+            return False
+    return True
+
+
 def plain_place(held: str | None, text: str, known: Known = None) -> str | None:
     """The place to hold when the whole message is plainly a place (`text` said where the time was
     asked; `held` the place held): the message itself, or the held place with it added (the held
@@ -423,6 +447,8 @@ def plain_place(held: str | None, text: str, known: Known = None) -> str | None:
             continue
         if _HAPPENS.search(without_places(clause, known)):
             return None
+        if _named_place(clause, known) and not _only_a_place_after_it(clause, known):
+            return None   # "成华区建设路有人摆摊": a place, and what happens there
         if _named_place(clause, known) or _LANDMARK_END.search(clause):
             named = True
         elif len(clause) > 5 or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", clause):

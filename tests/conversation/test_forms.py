@@ -473,3 +473,22 @@ def test_a_long_run_of_fillers_at_any_step_is_read_at_once(said):
         handler, form = _complaint_asking(asked, **{k: v for k, v in held.items() if names.index(k) < names.index(asked)})
         forms.take_answer(handler, form, {}, said)
         assert form.slots["content"] == "楼下烧烤摊每天晚上太吵"
+
+
+# -- a whole complaint at the content step is what happened, whatever its verb (review h12 #2): "only a
+# place" is a message with nothing after its place but locative words, a short name or a thing's name --
+@pytest.mark.parametrize("said", ["锦江区春熙路那家火锅店往下水道倒潲水", "成华区建设路有人摆摊", "金牛区茶店子有人违建",
+                                  "龙泉驿区大面街道有人偷排污水", "青羊区宽窄巷子门口拉客", "双流区东升街道有人挖沙",
+                                  "温江区光华大道有个大坑"])
+def test_a_place_and_what_happens_there_is_what_happened(said):
+    handler, form = _complaint_asking("content")
+    forms.take_answer(handler, form, {}, said)
+    assert form.slots["content"] == said
+
+
+@pytest.mark.parametrize("said", ["锦江区春熙路那家火锅店", "金牛区茶店子", "青羊区宽窄巷子门口", "温江区光华大道旁边",
+                                  "就在四川大学望江校区东门外头"])
+def test_a_place_with_only_locative_words_after_it_is_only_a_place(said):
+    handler, form = _complaint_asking("content")
+    forms.take_answer(handler, form, {}, said)
+    assert "content" not in form.slots and form.slots["location"] == said
