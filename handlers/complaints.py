@@ -110,6 +110,9 @@ _RESTATED_LEAD = re.compile(r"^[\s，,。.!！]*(?:(?:主要|其实|真正|就)?
 _NOT_THIS_BUT = re.compile(r"^不是[^是]{1,20}?[\s，,。]*(?:而|主要|其实|就)?是")
 # Another slot named right after the correction ("不对 地址是…", "说错了 电话是…"): not what happened.
 _NAMES_ANOTHER = re.compile(r"^[\s，,。]*(?:是|我的|我)?(?:地址|地点|位置|地方|时间|日期|电话|手机|号码|联系)")
+# A phone declined ("不用留电话了", "不想留号码", "电话就不留了"): words of the phone, not of what happened.
+_DECLINES_THE_PHONE = re.compile(r"不(?:用|想|方便|必|要)?留(?:电话|号码|手机|联系|了|$)|(?:电话|号码|手机)(?:就|还是)?不(?:用|想)?留")
+_CONTACT_WORD = re.compile(r"电话|手机|号码|联系方式")
 _HAPPENING = re.compile(r"施工|装修|排放|排污|偷排|倒|扔|焚烧|烧垃圾|占道|乱停|停水|停电|拖欠|不发|乱收|收费|打人|骂人")
 _SAYS_WHICH = re.compile(r"(?:主要|其实|真正)是|我(?:要|想)?(?:说|讲|反映|投诉|举报)的是|我(?:的意思是|是想说|是说)")
 
@@ -128,6 +131,8 @@ def restated_what(text: str) -> str | None:
     rest = rest[_RESTATED_LEAD.match(rest).end():].strip()
     if not rest or _NAMES_ANOTHER.match(rest) or plainly_a_place(None, rest) or only_a_time(rest):
         return None
+    if _DECLINES_THE_PHONE.search(rest) or (_CONTACT_WORD.search(rest) and any(w in rest for w in SKIP_CONTACT)):
+        return None   # "我是说不用留电话了", "我的意思是不想留号码": the phone declined, never what happened
     described = re.sub(r"[\W_\d]", "", _POINTING.sub("", _PLACE_PARTS.sub(
         "", without_places(TIME.sub("", rest), places_named))))
     # (what happened in so many words, a trouble, or a story long enough not to be a place's name)

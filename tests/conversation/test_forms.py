@@ -492,3 +492,16 @@ def test_a_place_with_only_locative_words_after_it_is_only_a_place(said):
     handler, form = _complaint_asking("content")
     forms.take_answer(handler, form, {}, said)
     assert "content" not in form.slots and form.slots["location"] == said
+
+
+# -- a decline of the phone is never a restatement of what happened (review h12 #3) ---------------------
+@pytest.mark.parametrize("said", ["我是说不用留电话了", "我的意思是不想留号码", "其实是不想留电话", "我是说电话就不留了",
+                                  "不对 主要是不方便留手机"])
+def test_a_phone_declined_with_words_of_meaning_leaves_what_happened(said):
+    from handlers.complaints import restated_what
+    assert restated_what(said) is None
+    held = {"content": "楼下烧烤摊每天晚上太吵", "location": "武侯区玉林北路", "when": "每天晚上"}
+    handler, form = _complaint_asking("contact", **held)
+    forms.take_answer(handler, form, {}, said)
+    assert form.slots["content"] == held["content"] and form.slots.get("contact") is not None
+    assert forms.next_question(handler, form) is None and form.slots["contact"] == ""
