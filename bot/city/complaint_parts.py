@@ -350,7 +350,11 @@ def place_in(text: str, known: Known = None) -> str | None:
 
 # What may follow a time and still belong to it (11点过后, 十点多, 八点左右, 半夜开始), and what may
 # join two of its words (晚上到十一点, 早上八点至十点).
-_AFTER_TIME = re.compile(r"(?:半|一刻|三刻|整|初|底|中旬|上旬|下旬|过后|以后|之后|以前|之前|左右|前后|多钟?|钟|开始|起|来|了)+")
+# (Words that also start a name are the time's only where they belong to it: 半 / 整 / 一刻 after a clock's
+# 点, 初 / 底 / 中旬 after a month, 来 / 起 at the end of the clause or before the words of what follows
+# — never the start of the place after it: 昨天来福士广场, 昨天晚上半边街, 前天整个玉林小区, 中午初心路.)
+_AFTER_TIME = re.compile(r"(?:(?<=点)(?:半|一刻|三刻|整)|(?<=月)(?:初|底|中旬|上旬|下旬)|过后|以后|之后|以前|之前|左右|前后|"
+                         r"多|钟|开始|[起来](?![\u4e00-\u9fff])|[起来](?=就|都|也|便|还|又|一直|开始|以后|之后|已经|没|在|了)|了)+")
 _JOIN = re.compile(r"[\s到至和跟或、-]{0,2}|(?:一直)?到")
 
 
