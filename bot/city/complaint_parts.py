@@ -305,7 +305,7 @@ def _said_first_of(clauses, known: Known = None) -> tuple[str | None, str | None
 # 就一直锁起的", "…烧烤摊太吵", "金牛区停水了"): the place stops before it.
 _WHAT_HAPPENS = re.compile(r"一直|就|还在|还是|还|又|总是|老是|经常|常常|天天|每天|每晚|成天|整天|已经|都|也|被|把|有人|"
                            r"没得|莫得|没有|没人|不|太|很|好(?=[吵臭脏乱闹黑])|正在|在(?=装修|施工|修|搞|弄|吵|烧|卖|做|排|倒|放|打)|"
-                           r"停水|停电|停气|断水|断电|漏水|渗水|积水|堵|吵|闹|臭|噪|占道|乱|坏了|坏完|坏起")
+                           r"停水|停电|停气|断水|断电|漏水|渗水|积水|堵|吵|闹|臭|噪|占道|乱|坏了|坏完|坏起|晃眼|刺眼")
 
 
 def _up_to_what_happens(said: str, known: Known = None) -> str:
@@ -315,8 +315,51 @@ def _up_to_what_happens(said: str, known: Known = None) -> str:
     ends += [end for _, end in known_places(said, known)]
     if not ends:
         return said
-    happens = _WHAT_HAPPENS.search(said, max(ends))
-    return said[:happens.start()] if happens and happens.start() > 0 else said
+    at = max(ends)
+    while (happens := _WHAT_HAPPENS.search(said, at)) is not None:
+        name = _name_led_by_an_adverb(said, happens)
+        if name is None:
+            break
+        at = name   # "太平园那边停水了": 太 starts a name (太平园), what happens is after it
+    cut = happens.start() if happens and happens.start() > 0 else len(said)
+    # after a locative word (门口, 那个 …) only a thing's name is more of the place ("门口那个酒吧"); other
+    # words are what happens there, whatever their verb ("就业服务中心门口排了好长的队")
+    for m in _WHERE_AT.finditer(said, at, cut):
+        nxt = _WHERE_AT.search(said, m.end(), cut)
+        part = said[m.end():nxt.start() if nxt else cut]
+        if part and (_NOT_A_NAME_START.match(part) or not (_THING_END.search(part) or _LANDMARK_END.search(part)
+                                                           or _SUFFIX.search(part) or _A_THING_THERE.match(part))):
+            cut = m.end()
+            break
+    return said[:cut]
+
+
+# A word that leads what happens (太吵, 就是, 还在, 不管) but also starts names (太平园, 就业服务中心, 还建房,
+# 不夜城, 太和村, 太平洋百货): it starts a name where the words from it to a locative word (门口, 那边, 的 …)
+# or to the clause's end say nothing that happens and end like a place's or a thing's name — or are
+# followed by a locative word.
+_ALSO_STARTS_A_NAME = frozenset("就还都也不太很又被把")
+_UP_TO_LOCATIVE = re.compile(r"(?:那边|这边|那里|这里|那儿|那块|附近|旁边|边上|一带|周边|对面|背后|后面|前面|里面|外面|里头|外头|"
+                             r"门口|门外|那个|这个|那家|这家|的)")
+# (a thing there: "旁边的红绿灯", "门口那个卖烤红薯的")
+_A_THING_THERE = re.compile(r"的|那个|这个|那家|这家|那些|那辆")
+# … the words among them that say where at a place (not 那个, 的: "旁边的红绿灯", "新川的车" go on naming)
+_WHERE_AT = re.compile(r"(?:那边|这边|那里|这里|那儿|那块|附近|旁边|边上|一带|周边|对面|背后|后面|前面|里面|外面|里头|外头|门口|门外)+")
+
+
+def _name_led_by_an_adverb(said: str, happens: re.Match) -> int | None:
+    """Where the name ends that the word `happens` found only starts (None: it leads what happens)."""
+    if happens.group(0) not in _ALSO_STARTS_A_NAME:
+        return None
+    stop = _UP_TO_LOCATIVE.search(said, happens.end())
+    end = stop.start() if stop else len(said)
+    words = said[happens.start():end]
+    if len(words) < 2 or _WHAT_HAPPENS.search(words, 1) or _HAPPENS.search(words, 1):
+        return None
+    if _LANDMARK_END.search(words) or _THING_END.search(words) or _SUFFIX.search(words) \
+            or (stop is not None and len(words) >= 3):
+        return end
+    return None
 
 
 # The end of a building's or a door's number, part of an address (中海城南一号, 3栋, 2单元, 5楼).
