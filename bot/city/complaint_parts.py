@@ -53,6 +53,8 @@ _CN_NUMBER = r"[一二三]?十[一二三四五六七八九]?|[一二三四五六
 _NAME_END = "苑园府城湾庭居坊桥寺塔门坝站院湖港栋座区路街巷道东南西北中"
 # The words of an event a time is told by (自从…以后): no pause.
 _EVENT = r"[^\s，,。.!！?？；;：:]"
+# … and what may follow an event's last 起 (a pause, the clause's end, the words of what follows)
+_END_OF_EVENT = r"[\s，,。.!！?？；;：:]|$|就|都|便|一直|开始|在|没|又|还|也|到现在|至今"
 TIME = re.compile(
     # how often, said as people say it (三天两头 before the period 三天)
     r"三天两头|隔三[差岔]五|时不时|动不动|隔(?:几|两|三)天|一天到晚|整天|整夜|常年|长期|一年四季|"
@@ -65,7 +67,8 @@ TIME = re.compile(
     r"上上?个?月|这个月|本月|去年|今年|年初|月初|月底|节假日|年前|年后|过年|春节|元旦|国庆|五一|"
     r"一大早|大清早|大早上|清早八晨|大半夜|早上|早晨|清早|上午|中午|下午|白天|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|通宵|"
     # a time told by an event: since it happened (自从大运会过后, 自打搬过来以后, 疫情以来)
-    rf"(?:自从|自打|打从){_EVENT}{{1,12}}?(?:以来|以后|之后|过后|开始|起)|"
+    # (起 ends the event only as its last word: 自从上个月起; 自从一起投诉以后 reads on past 一起)
+    rf"(?:自从|自打|打从){_EVENT}{{1,12}}?(?:以来|以后|之后|过后|开始|起(?={_END_OF_EVENT}))|"
     rf"(?:大运会|世运会|疫情|开业|开张|交房|入住|通车|完工|建成)(?:以来|以后|之后|过后)|"
     rf"(?<![快慢小大多少好轻重有差])(?:[0-9]+|[一二三四五六七八九十两半]+)\s*(?:点|:\d\d)|周(?:{WEEKDAY}|末)|星期{WEEKDAY}|"
     # a period, unless it is the unit of a price or a wage (一个月收五百, 一年交两千 are no time)

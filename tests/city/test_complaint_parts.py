@@ -351,3 +351,10 @@ def test_words_after_a_time_that_start_the_place_stay_the_place(text, place, whe
                                         ("晚上十点多钟", "晚上十点多钟"), ("从上个月起就没人管了", "上个月起")])
 def test_words_that_belong_to_the_time_stay_the_time(text, when):
     assert time_in(text) == when
+
+
+@pytest.mark.parametrize("text, when", [("自从一起投诉以后就没人管了", "自从一起投诉以后"), ("自从上个月起就没人管", "自从上个月起"),
+                                        ("自从一起住进来以后 天天吵", "自从一起住进来以后"), ("自从上周起 天天吵", "自从上周起")])
+def test_an_events_qi_ends_it_only_as_its_last_word(text, when):
+    """(review h12 #11) 自从…起: 起 inside a word of the event (一起) does not end it."""
+    assert time_in(text) == when
