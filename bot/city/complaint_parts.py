@@ -482,6 +482,29 @@ def _only_a_place_after_it(clause: str, known: Known = None) -> bool:
     return True
 
 
+def names_only_a_place(text: str, known: Known = None) -> bool:
+    """Does the text name a place and nothing else: its clauses a place with only locative words, a
+    short name or a thing's name after it, or a thing's name alone ("在成华区府青路 那个烧烤摊", "在玉林北路
+    那家烧烤店门口")? Unlike plain_place, the words of a thing's name are never read as what happens
+    (烧烤摊's 烧)."""
+    said = (text or "").strip()
+    if not said or TIME.search(said) or _ASKING.search(said) or find_identifiers(said):
+        return False
+    named = False
+    for clause in CLAUSE.findall(said):
+        clause = _PLACE_TAIL.sub("", _PLACE_LEAD.sub("", clause))
+        if not clause:
+            continue
+        if _named_place(clause, known):
+            if not _only_a_place_after_it(clause, known):
+                return False
+            named = True
+        elif not all(not part or (not _NOT_A_NAME_START.match(part) and (_THING_END.search(part) or _LANDMARK_END.search(part)))
+                     for part in _LOCATIVE.split(clause)):
+            return False
+    return named
+
+
 def plain_place(held: str | None, text: str, known: Known = None) -> str | None:
     """The place to hold when the whole message is plainly a place (`text` said where the time was
     asked; `held` the place held): the message itself, or the held place with it added (the held

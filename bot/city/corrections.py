@@ -28,7 +28,7 @@ T = TypeVar("T")
 
 # Words that say "what I said before was wrong" (a correction follows, or the value comes alone).
 _WRONG = (r"说错了?|打错了?|搞错了?|弄错了?|写错了?|记错了?|填错了?|输错了?|记岔了?|搞岔了?|说岔了?|弄混了?|搞混了?|记混了?|"
-          r"错了|不对|更正一下|"
+          r"错了|不对(?!劲)|更正一下|"
           r"更正|纠正一下|"
           r"改成|改为|改到|改在|换成|换到|换为|应该是|其实是|而是")
 WRONG = _WRONG   # (for readers that look for a message led by one)

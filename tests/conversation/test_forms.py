@@ -457,7 +457,7 @@ def test_what_happened_corrected_with_the_place_takes_both():
 
 @pytest.mark.parametrize("said", ["不对，是武侯区双楠小区", "说错了 不是上周五 是上周四晚上", "刚刚说岔了 是IFS背后那个",
                                   "不对 地址是成华区府青路", "时间说错了 是每天早上六点", "不对 是在成华区府青路二段 那个烧烤摊",
-                                  "这不是第一次了"])
+                                  "其实是在玉林北路那家烧烤店门口", "不是第一次了 上次投诉也没人管"])
 def test_a_correction_of_where_or_when_leaves_what_happened(said):
     from handlers.complaints import restated_what
     assert restated_what(said) is None
@@ -529,3 +529,45 @@ def test_a_name_starting_with_a_word_of_what_happens_is_kept_whole(said, place):
 def test_a_word_that_leads_what_happens_still_ends_the_place(said, place):
     from handlers.complaints import place_said
     assert place_said(said) == place
+
+
+# -- ordinary sentences are no restatement of what happened (review h12 #6); a restated place corrects
+# the place (#7); "不是X 是<a new description>" replaces the description, never spliced into it (#8) -----
+@pytest.mark.parametrize("said", ["不是我说 他们真的太吵了", "不对劲 楼上一直有股怪味", "不对啊 我都投诉三次了还没人管",
+                                  "我的意思是你们能不能快点处理", "其实是想快点解决 能不能派人来看看",
+                                  "我想说的是 你们上次也没处理好"])
+def test_a_sentence_that_only_sounds_like_a_correction_leaves_what_happened(said):
+    from handlers.complaints import restated_what
+    assert restated_what(said) is None
+    held = {"content": "楼下烧烤摊每天晚上太吵", "location": "武侯区玉林北路"}
+    handler, form = _complaint_asking("when", **held)
+    forms.take_answer(handler, form, {}, said)
+    assert form.slots["content"] == held["content"]
+
+
+@pytest.mark.parametrize("said, place", [("不对 主要是在成华区府青路 那个烧烤摊", "成华区府青路"),
+                                         ("其实是在玉林北路那家烧烤店门口", "玉林北路那家烧烤店门口"),
+                                         ("说错了 是在金牛区茶店子那个菜市场", "金牛区茶店子那个菜市场")])
+def test_a_place_restated_corrects_the_place_not_what_happened(said, place):
+    from handlers.complaints import restated_what
+    assert restated_what(said) is None
+    held = {"content": "楼下烧烤摊每天晚上太吵", "location": "武侯区玉林北路"}
+    handler, form = _complaint_asking("when", **held)
+    forms.take_answer(handler, form, {}, said)
+    assert form.slots["content"] == held["content"] and form.slots["location"] == place
+
+
+@pytest.mark.parametrize("said, content", [("不对 主要是好几家烧烤摊占道", "好几家烧烤摊占道"), ("不是吵 是臭", "臭"),
+                                           ("不是楼下 是楼上那家在装修", "楼上那家在装修"),
+                                           ("不是烧烤摊 是隔壁工地半夜施工", "隔壁工地半夜施工")])
+def test_what_happened_restated_replaces_the_description(said, content):
+    held = {"content": "楼下烧烤摊每天晚上太吵", "location": "武侯区玉林北路"}
+    handler, form = _complaint_asking("when", **held)
+    forms.take_answer(handler, form, {}, said)
+    assert form.slots["content"] == content
+
+
+def test_a_word_of_the_place_corrected_is_still_spliced():
+    handler, form = _complaint_asking("when", content="楼下烧烤摊每天晚上太吵", location="成华区建设路东三段")
+    forms.take_answer(handler, form, {}, "不是东三段 是东二段")
+    assert form.slots["location"] == "成华区建设路东二段"
