@@ -15,10 +15,10 @@ import secrets
 
 from adapters.errors import NotFound
 from bot.channels.hotline.gazetteer import gazetteer
-from bot.city.complaint_parts import (TIME, known_places, only_a_time, place_in, plain_place, plain_time, time_in,
-                                      without_places)
+from bot.city.complaint_parts import (_LEAD_WINDOW, TIME, known_places, names_only_a_place, only_a_time, place_in,
+                                      plain_place, plain_time, time_in, without_places)
 from bot.city.complaint_topics import TOPIC_NAMES, classify
-from bot.city.corrections import FILLER, WRONG
+from bot.city.corrections import LEADING_FILLER, WRONG
 from bot.city.departments import DEPARTMENTS
 from bot.city.districts import CITY_WIDE, find_district
 from bot.conversation.contract import Handler, Result, Slot, SlotInvalid, Turn
@@ -100,7 +100,7 @@ def says_what(text: str) -> bool:
 
 # A message led by words that say what was said is wrong, or what is meant ("不对 主要是…", "不是X 是Y",
 # "说错了 是…", "我要说的是…").
-_RESTATES = re.compile(rf"^(?:{FILLER.pattern}|[\s，,。.!！])*(?:刚才|刚刚|我刚才|我刚刚)?\s*"
+_RESTATES = re.compile(rf"^{LEADING_FILLER}(?:刚才|刚刚|我刚才|我刚刚)?\s*"
                        rf"(?:(?:{WRONG}|不是)[\s，,。.!！]*)*(?:{WRONG}|不是|(?:主要|其实|真正)是|我(?:要|想)?(?:说|讲|反映|投诉|举报)的是|"
                        r"我(?:的意思|是想说|是说))")
 # … what it leads with, before what happened ("主要是", "是", "我要说的是")
@@ -110,6 +110,16 @@ _RESTATED_LEAD = re.compile(r"^[\s，,。.!！]*(?:(?:主要|其实|真正|就)?
 _NOT_THIS_BUT = re.compile(r"^不是[^是]{1,20}?[\s，,。]*(?:而|主要|其实|就)?是")
 # Another slot named right after the correction ("不对 地址是…", "说错了 电话是…"): not what happened.
 _NAMES_ANOTHER = re.compile(r"^[\s，,。]*(?:是|我的|我)?(?:地址|地点|位置|地方|时间|日期|电话|手机|号码|联系)")
+# A phone declined ("不用留电话了", "不想留号码", "电话就不留了"): words of the phone, not of what happened.
+_DECLINES_THE_PHONE = re.compile(r"不(?:用|想|方便|必|要)?留(?:电话|号码|手机|联系|了|$)|(?:电话|号码|手机)(?:就|还是)?不(?:用|想)?留")
+_CONTACT_WORD = re.compile(r"电话|手机|号码|联系方式")
+# A lead that only says no (不对, 不是, 错了 …): what follows restates only when led by what is meant (是,
+# 主要是, 我是说 …); an explicit "I said it wrong" (说错了, 搞错了 …) leads a restatement by itself.
+_ONLY_NO = re.compile(rf"{LEADING_FILLER}(?:刚才|刚刚|我刚才|我刚刚)?\s*(?:(?:不对|不是|错了|哦不)[\s，,。.!！]*)+")
+# Words said to the office (你们, 能不能, 快点, 处理 …): what is asked of it, never what happened.
+_TO_THE_SERVICE = re.compile(r"你们|能不能|可不可以|能否|快点|赶紧|尽快|派人|处理|解决")
+# A question in a correction (好几家, 几个 are no question: "不对 主要是好几家烧烤摊占道").
+_ASKS = re.compile(r"[吗？?]|什么|哪|怎么|咋|啥|多少|几点|几号|几时|几天了")
 _HAPPENING = re.compile(r"施工|装修|排放|排污|偷排|倒|扔|焚烧|烧垃圾|占道|乱停|停水|停电|拖欠|不发|乱收|收费|打人|骂人")
 _SAYS_WHICH = re.compile(r"(?:主要|其实|真正)是|我(?:要|想)?(?:说|讲|反映|投诉|举报)的是|我(?:的意思是|是想说|是说)")
 
@@ -120,17 +130,27 @@ def restated_what(text: str) -> str | None:
     or None when the correction is of where, when or the phone ("不对，是武侯区双楠小区", "说错了 不是
     上周五 是上周四晚上", "刚刚说岔了 是IFS背后那个") or no correction at all."""
     said = (text or "").strip()
-    lead = _RESTATES.match(said)
-    if lead is None or _QUESTION.search(said) or find_identifiers(said):
+    lead = _RESTATES.match(said[:_LEAD_WINDOW])   # (the lead is in its first words: a guard on a long message)
+    if lead is None or _ASKS.search(said) or find_identifiers(said):
         return None
     but = _NOT_THIS_BUT.match(said)
     rest = said[max(but.end(), lead.end()):] if but else said[lead.end():]
-    rest = rest[_RESTATED_LEAD.match(rest).end():].strip()
-    if not rest or _NAMES_ANOTHER.match(rest) or plainly_a_place(None, rest) or only_a_time(rest):
-        return None
+    meant = _RESTATED_LEAD.match(rest)
+    if not but and _ONLY_NO.fullmatch(said[:lead.end()]) and "是" not in meant.group(0):
+        return None   # "不对啊 我都投诉三次了…", "不是我说 他们…": a no, no words of what is meant
+    rest = rest[meant.end():].strip()
+    if not rest or _NAMES_ANOTHER.match(rest) or plainly_a_place(None, rest) or only_a_time(rest) \
+            or names_only_a_place(rest, places_named):
+        return None   # (a place corrected: "其实是在玉林北路那家烧烤店门口")
+    if _TO_THE_SERVICE.search(rest):
+        return None   # "我的意思是你们能不能快点处理": what is asked of the office, not what happened
+    if _DECLINES_THE_PHONE.search(rest) or (_CONTACT_WORD.search(rest) and any(w in rest for w in SKIP_CONTACT)):
+        return None   # "我是说不用留电话了", "我的意思是不想留号码": the phone declined, never what happened
     described = re.sub(r"[\W_\d]", "", _POINTING.sub("", _PLACE_PARTS.sub(
         "", without_places(TIME.sub("", rest), places_named))))
     # (what happened in so many words, a trouble, or a story long enough not to be a place's name)
+    if but and _TROUBLE.search(described):
+        return rest   # "不是吵 是臭": a trouble for another, however short
     if len(described) < 3 or not (_SAYS_WHICH.search(said) or _TROUBLE.search(described)
                                   or _HAPPENING.search(described) or len(described) >= 8):
         return None

@@ -24,7 +24,7 @@ import re
 from typing import Callable, Iterable
 
 from bot.city.districts import DISTRICTS, find_district
-from bot.city.corrections import FILLER, WRONG, chosen_first, corrects, pieces
+from bot.city.corrections import FILLER, LEADING_FILLER, WRONG, chosen_first, corrects, pieces
 from bot.city.weekdays import WEEKDAY
 from bot.core.privacy import find_identifiers
 
@@ -53,6 +53,8 @@ _CN_NUMBER = r"[一二三]?十[一二三四五六七八九]?|[一二三四五六
 _NAME_END = "苑园府城湾庭居坊桥寺塔门坝站院湖港栋座区路街巷道东南西北中"
 # The words of an event a time is told by (自从…以后): no pause.
 _EVENT = r"[^\s，,。.!！?？；;：:]"
+# … and what may follow an event's last 起 (a pause, the clause's end, the words of what follows)
+_END_OF_EVENT = r"[\s，,。.!！?？；;：:]|$|就|都|便|一直|开始|在|没|又|还|也|到现在|至今"
 TIME = re.compile(
     # how often, said as people say it (三天两头 before the period 三天)
     r"三天两头|隔三[差岔]五|时不时|动不动|隔(?:几|两|三)天|一天到晚|整天|整夜|常年|长期|一年四季|"
@@ -65,7 +67,8 @@ TIME = re.compile(
     r"上上?个?月|这个月|本月|去年|今年|年初|月初|月底|节假日|年前|年后|过年|春节|元旦|国庆|五一|"
     r"一大早|大清早|大早上|清早八晨|大半夜|早上|早晨|清早|上午|中午|下午|白天|傍晚|晚上|夜里|夜间|半夜|深夜|凌晨|通宵|"
     # a time told by an event: since it happened (自从大运会过后, 自打搬过来以后, 疫情以来)
-    rf"(?:自从|自打|打从){_EVENT}{{1,12}}?(?:以来|以后|之后|过后|开始|起)|"
+    # (起 ends the event only as its last word: 自从上个月起; 自从一起投诉以后 reads on past 一起)
+    rf"(?:自从|自打|打从){_EVENT}{{1,12}}?(?:以来|以后|之后|过后|开始|起(?={_END_OF_EVENT}))|"
     rf"(?:大运会|世运会|疫情|开业|开张|交房|入住|通车|完工|建成)(?:以来|以后|之后|过后)|"
     rf"(?<![快慢小大多少好轻重有差])(?:[0-9]+|[一二三四五六七八九十两半]+)\s*(?:点|:\d\d)|周(?:{WEEKDAY}|末)|星期{WEEKDAY}|"
     # a period, unless it is the unit of a price or a wage (一个月收五百, 一年交两千 are no time)
@@ -193,7 +196,7 @@ def _said_last(text: str, known: Known = None) -> tuple[str | None, str | None]:
         said = [p for p in kept[named_at + 1:] if not FILLER.fullmatch(p) and not TIME.search(p)
                 and not find_identifiers(p) and not _CONTACT_WORDS.search(p)]
         place = said[0] if said else None
-    elif place is None and when is None and _BARE_CORRECTION.match(text):
+    elif place is None and when is None and _BARE_CORRECTION.match(text[:_LEAD_WINDOW]):
         # "刚刚说岔了 是IFS背后那个": a correction that names no slot and says no time, no phone:
         # what a complaint's citizen corrects that way is where (the what is told at length)
         said = [p for p in kept if not FILLER.fullmatch(p) and not _JUST_NOW.fullmatch(p) and not find_identifiers(p)
@@ -202,8 +205,10 @@ def _said_last(text: str, known: Known = None) -> tuple[str | None, str | None]:
     return place, when
 
 
-# A message that starts by saying what was said is wrong ("刚刚说岔了 是…", "打错了 应该是…").
-_BARE_CORRECTION = re.compile(rf"^(?:{FILLER.pattern}|\s)*(?:刚才|刚刚|我刚才|我刚刚)?\s*(?:{WRONG})")
+# A message that starts by saying what was said is wrong ("刚刚说岔了 是…", "打错了 应该是…"), within
+# its first words (_LEAD_WINDOW characters: a guard on a long message, whatever it repeats).
+_LEAD_WINDOW = 40
+_BARE_CORRECTION = re.compile(rf"^{LEADING_FILLER}(?:刚才|刚刚|我刚才|我刚刚)?\s*(?:{WRONG})")
 _JUST_NOW = re.compile(r"我?(?:刚才|刚刚|之前|前面)")
 # (nor what happened: "说错了 是楼上那家在装修" corrects the what, not the where)
 _NOT_A_PLACE = re.compile(r"名字|姓名|身份证|验证码|电话|手机|[吗？?]|了$|.在(?:装修|施工|修|搞|弄|吵|烧|卖|做)|[吵臭]")
@@ -219,8 +224,11 @@ _WIDENED = re.compile(r"^(?:其实)?不(?:只|止|光|仅)(?:是)?")
 
 
 # How often, said alone (天天, 每天晚上, 经常): a start said beside it is the time.
-_FREQUENCY = re.compile(r"(?:三天两头|隔三[差岔]五|时不时|动不动|隔(?:几|两|三)天|一天到晚|整天|整夜|常年|长期|一年四季|每\S{0,4}|"
-                        r"天天|每晚|经常|周末|早上|晚上|白天|夜里|半夜|深夜|凌晨|中午|下午|上午|[\s到至和]|都|了)+")
+# (每 and the unit it counts by, one reading only: 每\S{0,4} inside the repeat overlapped the words after it
+# and backtracked without end on a long "每每每…")
+_FREQUENCY = re.compile(rf"(?:三天两头|隔三[差岔]五|时不时|动不动|隔(?:几|两|三)天|一天到晚|整天|整夜|常年|长期|一年四季|"
+                        rf"每个?(?:天|晚|次|月|年|逢|(?:周|星期|礼拜){WEEKDAY}?)?|"
+                        r"天天|经常|周末|早上|晚上|白天|夜里|半夜|深夜|凌晨|中午|下午|上午|[\s到至和]|都|了)+")
 # Words of a start: 从上个月, 上个月开始, 上周起, 去年以来.
 _SINCE = re.compile(r"从|开始|起|以来|之后|以后")
 
@@ -300,7 +308,7 @@ def _said_first_of(clauses, known: Known = None) -> tuple[str | None, str | None
 # 就一直锁起的", "…烧烤摊太吵", "金牛区停水了"): the place stops before it.
 _WHAT_HAPPENS = re.compile(r"一直|就|还在|还是|还|又|总是|老是|经常|常常|天天|每天|每晚|成天|整天|已经|都|也|被|把|有人|"
                            r"没得|莫得|没有|没人|不|太|很|好(?=[吵臭脏乱闹黑])|正在|在(?=装修|施工|修|搞|弄|吵|烧|卖|做|排|倒|放|打)|"
-                           r"停水|停电|停气|断水|断电|漏水|渗水|积水|堵|吵|闹|臭|噪|占道|乱|坏了|坏完|坏起")
+                           r"停水|停电|停气|断水|断电|漏水|渗水|积水|堵|吵|闹|臭|噪|占道|乱|坏了|坏完|坏起|晃眼|刺眼")
 
 
 def _up_to_what_happens(said: str, known: Known = None) -> str:
@@ -310,8 +318,51 @@ def _up_to_what_happens(said: str, known: Known = None) -> str:
     ends += [end for _, end in known_places(said, known)]
     if not ends:
         return said
-    happens = _WHAT_HAPPENS.search(said, max(ends))
-    return said[:happens.start()] if happens and happens.start() > 0 else said
+    at = max(ends)
+    while (happens := _WHAT_HAPPENS.search(said, at)) is not None:
+        name = _name_led_by_an_adverb(said, happens)
+        if name is None:
+            break
+        at = name   # "太平园那边停水了": 太 starts a name (太平园), what happens is after it
+    cut = happens.start() if happens and happens.start() > 0 else len(said)
+    # after a locative word (门口, 那个 …) only a thing's name is more of the place ("门口那个酒吧"); other
+    # words are what happens there, whatever their verb ("就业服务中心门口排了好长的队")
+    for m in _WHERE_AT.finditer(said, at, cut):
+        nxt = _WHERE_AT.search(said, m.end(), cut)
+        part = said[m.end():nxt.start() if nxt else cut]
+        if part and (_NOT_A_NAME_START.match(part) or not (_THING_END.search(part) or _LANDMARK_END.search(part)
+                                                           or _SUFFIX.search(part) or _A_THING_THERE.match(part))):
+            cut = m.end()
+            break
+    return said[:cut]
+
+
+# A word that leads what happens (太吵, 就是, 还在, 不管) but also starts names (太平园, 就业服务中心, 还建房,
+# 不夜城, 太和村, 太平洋百货): it starts a name where the words from it to a locative word (门口, 那边, 的 …)
+# or to the clause's end say nothing that happens and end like a place's or a thing's name — or are
+# followed by a locative word.
+_ALSO_STARTS_A_NAME = frozenset("就还都也不太很又被把")
+_UP_TO_LOCATIVE = re.compile(r"(?:那边|这边|那里|这里|那儿|那块|附近|旁边|边上|一带|周边|对面|背后|后面|前面|里面|外面|里头|外头|"
+                             r"门口|门外|那个|这个|那家|这家|的)")
+# (a thing there: "旁边的红绿灯", "门口那个卖烤红薯的")
+_A_THING_THERE = re.compile(r"的|那个|这个|那家|这家|那些|那辆")
+# … the words among them that say where at a place (not 那个, 的: "旁边的红绿灯", "新川的车" go on naming)
+_WHERE_AT = re.compile(r"(?:那边|这边|那里|这里|那儿|那块|附近|旁边|边上|一带|周边|对面|背后|后面|前面|里面|外面|里头|外头|门口|门外)+")
+
+
+def _name_led_by_an_adverb(said: str, happens: re.Match) -> int | None:
+    """Where the name ends that the word `happens` found only starts (None: it leads what happens)."""
+    if happens.group(0) not in _ALSO_STARTS_A_NAME:
+        return None
+    stop = _UP_TO_LOCATIVE.search(said, happens.end())
+    end = stop.start() if stop else len(said)
+    words = said[happens.start():end]
+    if len(words) < 2 or _WHAT_HAPPENS.search(words, 1) or _HAPPENS.search(words, 1):
+        return None
+    if _LANDMARK_END.search(words) or _THING_END.search(words) or _SUFFIX.search(words) \
+            or (stop is not None and len(words) >= 3):
+        return end
+    return None
 
 
 # The end of a building's or a door's number, part of an address (中海城南一号, 3栋, 2单元, 5楼).
@@ -345,7 +396,11 @@ def place_in(text: str, known: Known = None) -> str | None:
 
 # What may follow a time and still belong to it (11点过后, 十点多, 八点左右, 半夜开始), and what may
 # join two of its words (晚上到十一点, 早上八点至十点).
-_AFTER_TIME = re.compile(r"(?:半|一刻|三刻|整|初|底|中旬|上旬|下旬|过后|以后|之后|以前|之前|左右|前后|多钟?|钟|开始|起|来|了)+")
+# (Words that also start a name are the time's only where they belong to it: 半 / 整 / 一刻 after a clock's
+# 点, 初 / 底 / 中旬 after a month, 来 / 起 at the end of the clause or before the words of what follows
+# — never the start of the place after it: 昨天来福士广场, 昨天晚上半边街, 前天整个玉林小区, 中午初心路.)
+_AFTER_TIME = re.compile(r"(?:(?<=点)(?:半|一刻|三刻|整)|(?<=月)(?:初|底|中旬|上旬|下旬)|过后|以后|之后|以前|之前|左右|前后|"
+                         r"多|钟|开始|[起来](?![\u4e00-\u9fff])|[起来](?=就|都|也|便|还|又|一直|开始|以后|之后|已经|没|在|了)|了)+")
 _JOIN = re.compile(r"[\s到至和跟或、-]{0,2}|(?:一直)?到")
 
 
@@ -403,6 +458,53 @@ _TIME_FILL = re.compile(r"大概|大约|差不多|应该|可能|估计|好像|�
 _TOLD_BY_EVENT = re.compile(r"以来|以后|之后|开始|那年|那会|自从|开张|开业|交房|搬(?:过来|来|到|进)")
 
 
+# Words that only say where at a place (门口, 旁边, 外头, 那边, 那家 …).
+_LOCATIVE = re.compile(r"(?:那边|这边|那里|这里|那儿|这儿|那块|那头|这头|附近|旁边|边上|一带|周边|周围|对面|背后|后面|前面|"
+                       r"里面|外面|里头|外头|门口|门外|楼下|楼上|隔壁|那个|这个|那家|这家|那栋|这栋|的)+")
+# The end of a thing's name said after a place (那家火锅店, 门口那个烧烤摊, 东门): it is where too.
+_THING_END = re.compile(r"(?:店|摊|馆|厂|铺|房|所|屋|吧|厅|楼|栋|院|场|站|门|口|池|堂|部|局|司|校|区|中心|工地|小区)$")
+# What a name never starts with: a verb of what happens there (有人, 有个大坑, 在施工, 往下水道倒…).
+_NOT_A_NAME_START = re.compile(r"^(?:有|在|把|被|往|给|没|莫|正|又|还|都|也|就|太|很|好)")
+
+
+def _only_a_place_after_it(clause: str, known: Known = None) -> bool:
+    """Does the clause say nothing after the last place it names but locative words (门口, 旁边, 那边),
+    a short name (金牛区茶店子, IFS) or the name of a thing there (那家火锅店, 望江校区东门)? Then it is
+    only a place; "成华区建设路有人摆摊", "宽窄巷子门口拉客", "光华大道有个大坑" say what happens there —
+    whatever its verb."""
+    ends = [m.end() for m in PLACE.finditer(clause) if not _object_of_a_verb(m.group(0))]
+    ends += [end for _, end in known_places(clause, known)]
+    rest = clause[max(ends):] if ends else ""
+    for part in _LOCATIVE.split(rest):
+        if part and (_NOT_A_NAME_START.match(part) or not (
+                _THING_END.search(part) or _LANDMARK_END.search(part) or (len(part) <= 5 and part == rest))):
+            return False
+    return True
+
+
+def names_only_a_place(text: str, known: Known = None) -> bool:
+    """Does the text name a place and nothing else: its clauses a place with only locative words, a
+    short name or a thing's name after it, or a thing's name alone ("在成华区府青路 那个烧烤摊", "在玉林北路
+    那家烧烤店门口")? Unlike plain_place, the words of a thing's name are never read as what happens
+    (烧烤摊's 烧)."""
+    said = (text or "").strip()
+    if not said or TIME.search(said) or _ASKING.search(said) or find_identifiers(said):
+        return False
+    named = False
+    for clause in CLAUSE.findall(said):
+        clause = _PLACE_TAIL.sub("", _PLACE_LEAD.sub("", clause))
+        if not clause:
+            continue
+        if _named_place(clause, known):
+            if not _only_a_place_after_it(clause, known):
+                return False
+            named = True
+        elif not all(not part or (not _NOT_A_NAME_START.match(part) and (_THING_END.search(part) or _LANDMARK_END.search(part)))
+                     for part in _LOCATIVE.split(clause)):
+            return False
+    return named
+
+
 def plain_place(held: str | None, text: str, known: Known = None) -> str | None:
     """The place to hold when the whole message is plainly a place (`text` said where the time was
     asked; `held` the place held): the message itself, or the held place with it added (the held
@@ -418,6 +520,8 @@ def plain_place(held: str | None, text: str, known: Known = None) -> str | None:
             continue
         if _HAPPENS.search(without_places(clause, known)):
             return None
+        if _named_place(clause, known) and not _only_a_place_after_it(clause, known):
+            return None   # "成华区建设路有人摆摊": a place, and what happens there
         if _named_place(clause, known) or _LANDMARK_END.search(clause):
             named = True
         elif len(clause) > 5 or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9]+", clause):

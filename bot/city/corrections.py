@@ -28,7 +28,7 @@ T = TypeVar("T")
 
 # Words that say "what I said before was wrong" (a correction follows, or the value comes alone).
 _WRONG = (r"说错了?|打错了?|搞错了?|弄错了?|写错了?|记错了?|填错了?|输错了?|记岔了?|搞岔了?|说岔了?|弄混了?|搞混了?|记混了?|"
-          r"错了|不对|更正一下|"
+          r"错了|不对(?!劲)|更正一下|"
           r"更正|纠正一下|"
           r"改成|改为|改到|改在|换成|换到|换为|应该是|其实是|而是")
 WRONG = _WRONG   # (for readers that look for a message led by one)
@@ -49,7 +49,11 @@ _PAUSE = r"(?:[\s，,。；;！!？?、~～…]|(?<!\d)\.|\.(?!\d))+"
 # Wrong-words that take back what was just said, and pieces that are no value to take back.
 _TURNS_BACK = r"不对|哦不对|噢不对|错了|哦不|噢不|啊不|改"
 # Words that only fill a pause ("哦", "那个", "不好意思"): no value of any slot, no request.
-FILLER = re.compile(r"[哦噢喔嗯啊哎诶呃唉哈呀]+|那个|就是|不好意思")
+_FILLER_SOUNDS = "哦噢喔嗯啊哎诶呃唉哈呀"
+FILLER = re.compile(rf"[{_FILLER_SOUNDS}]+|那个|就是|不好意思")
+# Fillers and pauses leading a message ("哈哈哈 笑死", "哦 那个，"), one character or word per repeat:
+# a repeat of FILLER's own repeat ([哦…]+)* backtracks without end on a long run of 哈 that ends unmatched.
+LEADING_FILLER = rf"(?:[{_FILLER_SOUNDS}\s，,。.!！]|那个|就是|不好意思)*"
 _NOT_A_VALUE = (rf"{FILLER.pattern}|我|刚才|我刚才|"
                 r".{0,2}(?:地址|地点|位置|时间|日期|名字|姓名|电话|号码|手机|身份证|事项)")
 # (a bare 改 between two values: "周五改周四", "锦江改武侯": the first is turned down)

@@ -294,6 +294,8 @@ def fix_held_words(form: Form, said: str) -> bool:
         if find_identifiers(instead) or (instead.isdigit() and len(instead) >= 6):
             continue   # "不是赵莉 5101…": the number is another slot's value, never the words instead
             # (a short one is: "不是28 是82" corrects a house number)
+        if len(instead) >= max(6, len(piece) + 4):
+            continue   # "不是楼下 是楼上那家在装修": a whole new value, never words spliced into the held one
         held = [name for name, value in form.slots.items() if isinstance(value, str) and piece in value
                 and not value.isdigit() and instead not in value]
         if held:

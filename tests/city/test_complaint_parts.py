@@ -312,3 +312,49 @@ def test_a_long_repetition_of_period_words_is_read_at_once():
     from bot.city.complaint_parts import _PERIOD
     assert _PERIOD.fullmatch("都一个多星期了") and _PERIOD.fullmatch("好几天了")
     time_in("一天了" * 40 + "过后")          # returns (with whatever reading) instead of hanging
+
+
+@pytest.mark.parametrize("unit", ["哈", "哦", "嗯 ", "啊，", "那个", "每", "每周末", "每天", "是在"])
+@pytest.mark.parametrize("tail", [" 笑死 你们到底管不管", "x过后以后之后？", ""])
+def test_a_long_repetition_of_fillers_or_frequency_words_is_read_at_once(unit, tail):
+    """No repeat inside a repeat in the complaint readers: "哈"*24 + " 笑死…" once took seconds, doubling
+    per 哈 (the leading fillers' [哈…]+ inside a *; 每\\S{0,4} inside the frequency's +). 400 characters
+    are read like any other text (the test returns instead of hanging)."""
+    from bot.city.complaint_parts import _BARE_CORRECTION, _FREQUENCY, place_and_time
+    from handlers.complaints import places_named, plainly_a_place, restated_what, says_what
+    said = (unit * 400)[:400] + tail
+    _BARE_CORRECTION.match(said)
+    _FREQUENCY.fullmatch(said)
+    place_and_time(said, places_named)
+    restated_what(said)
+    says_what(said)
+    plainly_a_place(None, said)
+    assert _FREQUENCY.fullmatch("每周末") and _FREQUENCY.fullmatch("每天晚上") and _FREQUENCY.fullmatch("每个礼拜三")
+
+
+@pytest.mark.parametrize("text, place, when", [
+    ("昨天来福士广场门口有人打架", "来福士广场门口", "昨天"),
+    ("昨天晚上半边街那家烧烤店好吵", "半边街那家烧烤店", "昨天晚上"),
+    ("前天整个玉林小区都停电了", "整个玉林小区", "前天"),
+    ("今天中午初心路那边堵车", "初心路那边", "今天中午"),
+    ("上周起在玉林路有人乱倒垃圾", "玉林路", "上周起"),
+    ("昨天下午三点一刻在春熙路", "春熙路", "昨天下午三点一刻"),
+])
+def test_words_after_a_time_that_start_the_place_stay_the_place(text, place, when):
+    """(review h12 #4) 来 / 半 / 整 / 初 belong to the time only where they do (十点半, 九月初, 上周起):
+    never the first character of the place's name that follows the time."""
+    from handlers.complaints import places_named
+    assert place_in(text, places_named) == place and time_in(text) == when
+
+
+@pytest.mark.parametrize("text, when", [("每天晚上11点半还在施工", "每天晚上11点半"), ("九月初开始", "九月初开始"),
+                                        ("晚上十点多钟", "晚上十点多钟"), ("从上个月起就没人管了", "上个月起")])
+def test_words_that_belong_to_the_time_stay_the_time(text, when):
+    assert time_in(text) == when
+
+
+@pytest.mark.parametrize("text, when", [("自从一起投诉以后就没人管了", "自从一起投诉以后"), ("自从上个月起就没人管", "自从上个月起"),
+                                        ("自从一起住进来以后 天天吵", "自从一起住进来以后"), ("自从上周起 天天吵", "自从上周起")])
+def test_an_events_qi_ends_it_only_as_its_last_word(text, when):
+    """(review h12 #11) 自从…起: 起 inside a word of the event (一起) does not end it."""
+    assert time_in(text) == when
