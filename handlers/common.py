@@ -67,7 +67,16 @@ def read_yes_no(turn: Turn) -> bool | None:
     if text in YES_WORDS:
         return True
     if ASKS_BACK.search(text):
-        return None   # "确认提交了以后多久有人处理？", "确认以后能取消吗？" ask before they answer, whatever the NLU hears
+        # "确认，大概多久处理？", "好的 提交吧 多久有回复？": a yes or a no said first, then a question, counts;
+        # "确认提交了以后多久有人处理？", "确认以后能取消吗？" ask before they answer, whatever the NLU hears
+        # (the words as written: the NLU's text may have lost the pause, "好的提交吧多久有回复？")
+        said = (turn.words or text).strip()
+        first = re.split(r"[\s，,。.!！~～]+", said, maxsplit=1)[0]
+        if first != said and first in YES_WORDS:
+            return True
+        if first != said and first in NO_WORDS:
+            return False
+        return None
     if said == "deny":
         return False
     if said == "affirm":

@@ -65,8 +65,7 @@ def no_taken_back(text: str | None) -> bool:
 # asks (a tail, an A-not-A), it says no to nothing. The NLU may read such a message as a no.
 # (A doubled refusal is no A-not-A: "不用不用", "不了不了" say no twice; 先不 / 暂时不 / 现在不 put off.)
 _A_NOT_A = re.compile(r"(?<![不没])([\u4e00-\u9fff])(?<![不没])[不没]\1")
-# (not 有 before 没有: "没有没有" says no twice; a real 有没有 is an A-not-A)
-_ASKING_TAIL = re.compile(r"[\u4e00-\u9fff](?<![不没是说还就也都我你他她绝并决真偏有])[不没](?:得|有)?"
+_ASKING_TAIL = re.compile(r"[\u4e00-\u9fff](?<![不没是说还就也都我你他她绝并决真偏])[不没](?:得|有)?"
                           r"[\s。.？?~～哦噢嘛呢啊哈嘞]*$")
 _QUESTION_WORDS = re.compile(r"[吗？?]|啥|什么|为什么|为啥|怎么|怎样|咋|多少|哪|几时|多久")
 
@@ -75,9 +74,15 @@ _QUESTION_WORDS = re.compile(r"[吗？?]|啥|什么|为什么|为啥|怎么|怎�
 _NOT_NOW = re.compile(r"(?:先|现在|暂时|目前|暂且)不[\s。.~～哦嘛啊哈]*$")
 
 
+# A no said twice or more ("没有没有", "不用 不用"): its 有没有 asks nothing ("还有没" does).
+_SAID_TWICE = re.compile(r"(?:(?:没有|不是|不要|不用|不了|不行|没得)[，,、\s]*){2,}[。.!！~～哦啊嘛]*")
+
+
 def asks_a_question(text: str | None) -> bool:
     """Is the message a question (a question word, a 不 / 没 tail, an A-not-A), not a no?"""
     said = (text or "").strip()
+    if _SAID_TWICE.fullmatch(said):
+        return False
     return bool(_QUESTION_WORDS.search(said) or _A_NOT_A.search(said)
                 or (_ASKING_TAIL.search(said) and not _NOT_NOW.search(said)))
 
@@ -91,18 +96,22 @@ def turns_a_cancel_down(text: str | None) -> bool:
     return bool(_CANCEL_TURNED_DOWN.search(text or ""))
 
 
-# A question about cancelling ("如果约了到时候去不成，能取消不？", "取消的话要扣钱不", "确认以后还能取消吗"): asks
-# what cancelling would do, or whether it could be done later; cancels nothing. A bare "可以取消吗" / "能帮我
-#取消吗" / "我能取消吗" is a polite request to cancel now, not such a question.
+# A question about cancelling ("如果约了到时候去不成，能取消不？", "可以取消吗", "取消能退钱吗", "请问能取消吗？"):
+# asks whether, when or at what cost it could be done; answered, it cancels nothing ("回复“取消”即可" costs one
+# more turn, a form lost costs it all). Asked with 帮我 / 一下 / 掉 / 现在 ("能帮我取消吗", "可以取消一下吗",
+# "现在能取消吗") it is a polite request to cancel now.
 _ABOUT_CANCELLING = re.compile(r"取消|退掉|退号")
+_CANCEL_NOW = re.compile(r"帮(?:我|忙)|给我|麻烦|一下|取消掉|现在|马上|直接|我要|我想|赶紧|了吗")
 _LATER_OR_WHAT_IF = re.compile(r"如果|要是|万一|假如|到时候?|的话|以后|之后|[约订]好?了|提交了|提交后|确认[了后以]|临时|去不成|去不了|"
                                r"来不了|有事|取消(?:了?会|了还|了能|了怎么|后|要|得|有没有|扣|会)|取不取消|会怎样|怎么办|"
-                               r"扣钱|扣分|影响|收费|要钱|黑名单|违约|有没有(?:什么|啥)")
+                               r"扣钱|扣分|影响|收费|要钱|黑名单|违约|有没有(?:什么|啥)|随时|几次|次数|限制|退[钱款费]|规定")
 
 
 def asks_about_cancelling(text: str | None) -> bool:
     said = (text or "").strip()
-    return bool(_ABOUT_CANCELLING.search(said)) and asks_a_question(said) and bool(_LATER_OR_WHAT_IF.search(said))
+    if not _ABOUT_CANCELLING.search(said) or not asks_a_question(said):
+        return False
+    return bool(_LATER_OR_WHAT_IF.search(said)) or not _CANCEL_NOW.search(said)
 
 
 _CLAUSES = re.compile(r"[\s，,。.；;！!？?~～…]+")

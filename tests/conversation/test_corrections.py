@@ -251,6 +251,7 @@ def test_tianfu_after_a_weekday_is_a_place_not_a_count_of_weekday_nameds():
     ("不用不用", False), ("不了不了", False), ("不要不要", False), ("不行不行", False), ("不办不办", False),
     ("先不", False), ("暂时不", False), ("现在不", False), ("行不行", True),
     ("窗口的人在不", True), ("你们现在还在不", True), ("没有没有", False), ("有没有", True), ("材料齐了没有", True),
+    ("下午还有没", True), ("号还有没", True), ("还有不", True), ("不用 不用", False),
 ])
 def test_a_question_is_told_from_a_no(text, asks):
     """The 不 / 没 of a question (a tail, an A-not-A) says no to nothing: no cancel of the open form."""
@@ -300,7 +301,10 @@ def test_a_house_number_corrected_in_digits_corrects_the_held_place():
 @pytest.mark.parametrize("said", ["别取消 我再看一眼", "先别取消", "不要取消哈", "如果约了到时候去不成，能取消不？",
                                   "取消的话要扣钱不", "确认以后还能取消吗？", "取消会怎样", "取消了怎么办",
                                   # a cancel turned down with 了 is still turned down (review)
-                                  "不要取消了", "不用取消了 继续办", "算了 不要取消了"])
+                                  "不要取消了", "不用取消了 继续办", "算了 不要取消了",
+                                  # whether, when or at what cost: a question, answered (last review)
+                                  "可以取消吗", "可不可以取消", "能不能取消", "可以随时取消吗", "每个月可以取消几次？",
+                                  "取消能退钱吗", "预约可以取消吗", "请问能取消吗？", "能取消吗？谢谢"])
 def test_a_cancel_turned_down_or_asked_about_is_no_cancel(said):
     from bot.conversation.words import says_cancel
     assert not says_cancel(said)
@@ -308,8 +312,8 @@ def test_a_cancel_turned_down_or_asked_about_is_no_cancel(said):
 
 @pytest.mark.parametrize("said", ["取消", "取消吧", "算了 取消", "算了 能取消不", "那就取消嘛",
                                   # a polite request to cancel now, and a cancel beside a question about it (review)
-                                  "可以取消吗", "能帮我取消吗", "能不能帮我取消掉", "我能取消吗", "能取消吗 取消吧",
-                                  "那取消吧 能取消吗", "算了 不要取消了 直接取消"])
+                                  "能帮我取消吗", "能不能帮我取消掉", "可以取消一下吗", "现在能取消吗", "能取消吗 取消吧",
+                                  "那取消吧 能取消吗", "算了 不要取消了 直接取消", "我要取消", "取消掉"])
 def test_a_cancel_is_still_one(said):
     from bot.conversation.words import says_cancel
     assert says_cancel(said)

@@ -1249,3 +1249,9 @@ def test_a_question_opened_as_one_about_the_booking_itself_goes_to_the_booking(c
     assert "暂时回答不了" not in reply
     form = fake_runtime.sessions.load(chat.user_key).form
     assert form.intent == "book_appointment" and form.data.get("date")
+
+
+@pytest.mark.parametrize("said", ["确认，大概多久处理？", "好的 提交吧 多久有回复？"])
+def test_a_yes_said_first_then_a_question_at_the_card_submits(chat, fake_runtime, said):
+    _complaint_at_its_card(chat)
+    assert "已为您提交" in chat.say(said)
