@@ -116,12 +116,32 @@ _CONTACT_WORD = re.compile(r"电话|手机|号码|联系方式")
 # A lead that only says no (不对, 不是, 错了 …): what follows restates only when led by what is meant (是,
 # 主要是, 我是说 …); an explicit "I said it wrong" (说错了, 搞错了 …) leads a restatement by itself.
 _ONLY_NO = re.compile(rf"{LEADING_FILLER}(?:刚才|刚刚|我刚才|我刚刚)?\s*(?:(?:不对|不是|错了|哦不)[\s，,。.!！]*)+")
-# Words said to the office (你们, 能不能, 快点, 处理 …): what is asked of it, never what happened.
-_TO_THE_SERVICE = re.compile(r"你们|能不能|可不可以|能否|快点|赶紧|尽快|派人|处理|解决")
+# Words said to the office (你们, 能不能, 快点, 派人 …): from such a word to its clause's end is what is
+# asked of it, never what happened ("晚上那个酒吧太吵 你们派人来看看": the bar is what happened) …
+_TO_THE_SERVICE = re.compile(r"(?:你们|能不能|可不可以|能否|快点|赶紧|尽快|派人|希望)[^\s，,。.!！;；]*")
+# … and the words of a request left before it ("想快点解决": 想; "处理一下"): a clause of these alone
+# asks, it says nothing of what happened (处理 / 解决 with more words are what happened: "垃圾一直没人处理").
+_ASKING_WORDS = re.compile(r"就是|我们|我|想|要|请|帮忙|帮|处理|解决|管|看看|看|一下|下|来|过来|好|吧|啊|呀|嘛|呢|了|的")
 # A question in a correction (好几家, 几个 are no question: "不对 主要是好几家烧烤摊占道").
 _ASKS = re.compile(r"[吗？?]|什么|哪|怎么|咋|啥|多少|几点|几号|几时|几天了")
 _HAPPENING = re.compile(r"施工|装修|排放|排污|偷排|倒|扔|焚烧|烧垃圾|占道|乱停|停水|停电|拖欠|不发|乱收|收费|打人|骂人")
 _SAYS_WHICH = re.compile(r"(?:主要|其实|真正)是|我(?:要|想)?(?:说|讲|反映|投诉|举报)的是|我(?:的意思是|是想说|是说)")
+
+
+def _without_the_phone_declined(text: str) -> str:
+    """A text without its clauses that decline the phone ("楼上漏水 电话不用留了" → "楼上漏水"): each
+    clause is cut from its first word of the phone (电话, 不用留 …) when it declines it."""
+    kept = []
+    for clause in re.split(r"([\s，,。.!！;；]+)", text):
+        declined = _DECLINES_THE_PHONE.search(clause)
+        named = _CONTACT_WORD.search(clause)
+        if named and not declined and any(w in clause[named.start():] for w in SKIP_CONTACT):
+            declined = named   # "不方便留手机" is read above; "手机不方便" here
+        if declined:
+            start = min(declined.start(), named.start()) if named else declined.start()
+            clause = clause[:start]
+        kept.append(clause)
+    return re.sub(r"^[\s，,。.!！;；]+|[\s，,。.!！;；]+$", "", "".join(kept))
 
 
 def restated_what(text: str) -> str | None:
@@ -142,12 +162,14 @@ def restated_what(text: str) -> str | None:
     if not rest or _NAMES_ANOTHER.match(rest) or plainly_a_place(None, rest) or only_a_time(rest) \
             or names_only_a_place(rest, places_named):
         return None   # (a place corrected: "其实是在玉林北路那家烧烤店门口")
-    if _TO_THE_SERVICE.search(rest):
-        return None   # "我的意思是你们能不能快点处理": what is asked of the office, not what happened
-    if _DECLINES_THE_PHONE.search(rest) or (_CONTACT_WORD.search(rest) and any(w in rest for w in SKIP_CONTACT)):
+    rest = _without_the_phone_declined(rest)
+    if not rest:
         return None   # "我是说不用留电话了", "我的意思是不想留号码": the phone declined, never what happened
+    told = _TO_THE_SERVICE.sub(" ", rest)
+    if not re.sub(r"[\W_\d]", "", _ASKING_WORDS.sub("", told)):
+        return None   # "我的意思是你们能不能快点处理": what is asked of the office, not what happened
     described = re.sub(r"[\W_\d]", "", _POINTING.sub("", _PLACE_PARTS.sub(
-        "", without_places(TIME.sub("", rest), places_named))))
+        "", without_places(TIME.sub("", told), places_named))))
     # (what happened in so many words, a trouble, or a story long enough not to be a place's name)
     if but and _TROUBLE.search(described):
         return rest   # "不是吵 是臭": a trouble for another, however short

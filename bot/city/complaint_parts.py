@@ -341,18 +341,23 @@ def _up_to_what_happens(said: str, known: Known = None) -> str:
 # 不夜城, 太和村, 太平洋百货): it starts a name where the words from it to a locative word (门口, 那边, 的 …)
 # or to the clause's end say nothing that happens and end like a place's or a thing's name — or are
 # followed by a locative word.
-_ALSO_STARTS_A_NAME = frozenset("就还都也不太很又被把")
+# (把 is never one: "建设路把路口堵了"; nor 都 / 也 / 很 / 还 before 是 / 有 / 多 / 个, a verb phrase:
+# "建设路都是小摊", "玉林路也是麻将馆", "府青路很多小摊", "玉林北路还有个工地")
+_ALSO_STARTS_A_NAME = frozenset("就还都也不太很又被")
+_A_VERB_PHRASE = re.compile(r"[都也很还][是有多个]")
 _UP_TO_LOCATIVE = re.compile(r"(?:那边|这边|那里|这里|那儿|那块|附近|旁边|边上|一带|周边|对面|背后|后面|前面|里面|外面|里头|外头|"
                              r"门口|门外|那个|这个|那家|这家|的)")
 # (a thing there: "旁边的红绿灯", "门口那个卖烤红薯的")
 _A_THING_THERE = re.compile(r"的|那个|这个|那家|这家|那些|那辆")
 # … the words among them that say where at a place (not 那个, 的: "旁边的红绿灯", "新川的车" go on naming)
-_WHERE_AT = re.compile(r"(?:那边|这边|那里|这里|那儿|那块|附近|旁边|边上|一带|周边|对面|背后|后面|前面|里面|外面|里头|外头|门口|门外)+")
+# (门外头, 门口头 are one word: "东门外头" is no 门外 and a 头)
+_WHERE_AT = re.compile(r"(?:那边|这边|那里|这里|那儿|那块|附近|旁边|边上|一带|周边|对面|背后|后面|前面|里面|外面|里头|外头|"
+                       r"门口头|门口|门外头|门外边|门外面|门外)+")
 
 
 def _name_led_by_an_adverb(said: str, happens: re.Match) -> int | None:
     """Where the name ends that the word `happens` found only starts (None: it leads what happens)."""
-    if happens.group(0) not in _ALSO_STARTS_A_NAME:
+    if happens.group(0) not in _ALSO_STARTS_A_NAME or _A_VERB_PHRASE.match(said, happens.start()):
         return None
     stop = _UP_TO_LOCATIVE.search(said, happens.end())
     end = stop.start() if stop else len(said)

@@ -358,3 +358,35 @@ def test_words_that_belong_to_the_time_stay_the_time(text, when):
 def test_an_events_qi_ends_it_only_as_its_last_word(text, when):
     """(review h12 #11) 自从…起: 起 inside a word of the event (一起) does not end it."""
     assert time_in(text) == when
+
+
+# -- 都 / 也 / 很 / 还 before 是 / 有 / 多 / 个, and 把, lead what happens there, never a name, whatever
+# thing's name ends it (摊, 馆, 口 …); 门外头 is one locative word (last review B) ----------------------
+@pytest.mark.parametrize("text, place", [
+    ("成华区建设路都是小摊", "成华区建设路"), ("玉林路也是麻将馆", "玉林路"), ("府青路很多小摊", "府青路"),
+    ("玉林北路还有个工地", "玉林北路"), ("建设路把路口", "建设路"), ("青羊区很多地摊", "青羊区"),
+    ("金牛区茶店子都是麻将馆", "金牛区茶店子"), ("武侯区双楠也是小摊", "武侯区双楠"),
+    ("高新区天府三街很多地摊", "高新区天府三街"), ("锦江区春熙路把店门口", "锦江区春熙路"),
+])
+def test_a_verb_phrase_led_by_an_adverb_is_no_name(text, place):
+    from handlers.complaints import place_said
+    assert place_in(text) == place and place_said(text) == place
+
+
+@pytest.mark.parametrize("text, place", [
+    ("就在四川大学望江校区东门外头", "四川大学望江校区东门外头"), ("就在成华区建设路小学门口头", "成华区建设路小学门口头"),
+    ("在锦江区春熙路地铁站C口门外边", "锦江区春熙路地铁站C口门外边"), ("就在金牛区茶店子公交站门外面", "金牛区茶店子公交站门外面"),
+])
+def test_a_door_and_outside_it_is_one_locative_word(text, place):
+    from handlers.complaints import place_said
+    assert place_said(text) == place
+
+
+@pytest.mark.parametrize("text, place", [
+    ("武侯区太平园", "武侯区太平园"), ("锦江区不夜城", "锦江区不夜城"), ("金牛区就业服务中心", "金牛区就业服务中心"),
+    ("成华区还建房", "成华区还建房"), ("锦江区春熙路太平洋百货门口", "锦江区春熙路太平洋百货门口"),
+    ("郫都区犀浦镇太和村", "郫都区犀浦镇太和村"),
+])
+def test_a_name_led_by_an_adverb_is_still_kept_after_a_district(text, place):
+    from handlers.complaints import place_said
+    assert place_said(text) == place

@@ -571,3 +571,43 @@ def test_a_word_of_the_place_corrected_is_still_spliced():
     handler, form = _complaint_asking("when", content="楼下烧烤摊每天晚上太吵", location="成华区建设路东三段")
     forms.take_answer(handler, form, {}, "不是东三段 是东二段")
     assert form.slots["location"] == "成华区建设路东二段"
+
+
+# -- a correction that restates what happened and also asks the office to act, or that names the office's
+# inaction, still restates it; only a correction that is nothing but a request is none (last review A) --
+@pytest.mark.parametrize("said, content", [
+    ("不对 主要是垃圾一直没人处理", "垃圾一直没人处理"),
+    ("其实是物业一直不解决漏水问题", "物业一直不解决漏水问题"),
+    ("我的意思是楼上漏水 物业不处理", "楼上漏水 物业不处理"),
+    ("说错了 是工地晚上施工 投诉了也没处理", "工地晚上施工 投诉了也没处理"),
+    ("说错了 主要是晚上那个酒吧太吵 你们派人来看看", "晚上那个酒吧太吵 你们派人来看看"),
+    ("其实是隔壁装修 天天电钻 赶紧管一下", "隔壁装修 天天电钻 赶紧管一下"),
+    ("不对 其实是楼下餐馆油烟太大 能不能快点处理", "楼下餐馆油烟太大 能不能快点处理"),
+])
+def test_what_happened_restated_with_a_request_to_the_office_replaces_the_description(said, content):
+    from handlers.complaints import restated_what
+    assert restated_what(said) == content
+    held = {"content": "楼下烧烤摊每天晚上太吵", "location": "武侯区玉林北路"}
+    handler, form = _complaint_asking("when", **held)
+    forms.take_answer(handler, form, {}, said)
+    assert form.slots["content"] == content
+
+
+@pytest.mark.parametrize("said", ["你们能不能快点处理", "其实是想快点解决 能不能派人来看看", "我是说赶紧处理一下",
+                                  "我的意思是希望尽快解决", "不对 主要是你们派人来看看吧"])
+def test_a_correction_that_only_asks_the_office_restates_nothing(said):
+    from handlers.complaints import restated_what
+    assert restated_what(said) is None
+
+
+@pytest.mark.parametrize("said, content", [("不对 其实是楼上漏水 电话不用留了", "楼上漏水"),
+                                           ("说错了 是隔壁工地半夜施工，不想留电话", "隔壁工地半夜施工"),
+                                           ("我的意思是楼下垃圾没人收 号码就不留了", "楼下垃圾没人收"),
+                                           ("其实是对面餐馆油烟太大 手机不方便留", "对面餐馆油烟太大")])
+def test_a_phone_declined_after_what_happened_restated_is_cut_from_it(said, content):
+    from handlers.complaints import restated_what
+    assert restated_what(said) == content
+    held = {"content": "楼下烧烤摊每天晚上太吵", "location": "武侯区玉林北路"}
+    handler, form = _complaint_asking("when", **held)
+    forms.take_answer(handler, form, {}, said)
+    assert form.slots["content"] == content
