@@ -58,9 +58,12 @@ _OTHER_PERSON_BEFORE = re.compile(r"(?:他|她|它|他们|她们|老公|老婆|�
                                   r"母亲|儿子|女儿|孩子|娃|闺女|哥|姐|弟|妹|爷|奶|外公|外婆|姥姥|姥爷|公公|婆婆|岳父|"
                                   r"岳母|叔|姨|舅|伯|朋友|同事|邻居|同学|领导|老板|亲戚|一个|有个|那位|这位|那人|这人|"
                                   r"对方|人家|别人|员|师傅|老师|医生|经理|长)$")
-# Characters of a given name said apart that are talk about the name, not the name ("名字写错了",
-# "名字我不知道", "叫什么来着", "名不详", "名字是两个字"); 有 / 得 / 知 / 道 / 好 are kept (王有才, 李得胜).
-_NOT_GIVEN = re.compile(r"[你我他她它啥吗呢吧嘛哈哦嗯噢呀啊么说是不没这那哪谁怎咋错忘改记详个几两]|写|打|清楚")
+# A given name said apart that is talk about the name, not the name ("名字写错了", "名字我不知道",
+# "叫什么来着", "名不详", "名字是两个字"), the same for a humble 在下 ("在下何不凡" is 何不凡).
+# Talk is told by whole phrases, never by single characters: 何不凡, 王志详, 李不群 are names.
+_NOT_GIVEN = re.compile(r"[你我他她它啥吗呢吧嘛么谁哪怎咋]|写错|打错|错了|弄错|搞错|改[了过一下成]|不记得|记不|忘|想不|"
+                        r"不知|不晓得|不清楚|什么|不出|不上|不起|[一两三几]个|这个|那个|"
+                        r"^(?:不详|未知|不明|没有|无|保密|不告诉|不说|不便|是|叫|说)$")
 _NOT_A_NAME_END = re.compile(r"(区|县|市|路|街|号|镇|乡|村|院|局|中心|大厅|证|码|卡|费|金|保|店|楼|厂|站)$")
 _HAN = "\u4e00-\u9fff"
 _SEGMENT = re.compile(rf"[{_HAN}·•]+")

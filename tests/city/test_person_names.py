@@ -146,3 +146,16 @@ def test_a_name_said_in_parts_after_a_greeting_or_filler_is_the_citizens(said, n
 ])
 def test_a_name_said_in_parts_after_another_person_is_not_the_citizens(said):
     assert find_person_name(said) is None
+
+
+@pytest.mark.parametrize("said, name", [
+    ("我姓何名不凡", "何不凡"), ("在下何不凡", "何不凡"), ("我姓王名志详", "王志详"), ("我叫何不凡", "何不凡"),
+    ("姓李名不群", "李不群"), ("在下王志详", "王志详"), ("免贵姓何 名不凡", "何不凡"),
+])
+def test_a_given_name_with_characters_of_talk_is_still_a_name(said, name):
+    assert find_person_name(said) == name
+
+
+@pytest.mark.parametrize("said", ["我姓王名字忘了", "我姓王名字想不起来了", "我姓王名叫不上来", "姓王名字搞错了"])
+def test_more_talk_about_a_name_said_in_parts_is_no_given_name(said):
+    assert find_person_name(said) is None
