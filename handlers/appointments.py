@@ -61,8 +61,10 @@ def _thing_of(item: str) -> str | None:
 def _named_item(bookable, text: str) -> str | None:
     """The longest bookable item the text names as it is written (社保卡补办 over 社保卡), else one
     whose thing it names with its act anywhere around (补办社保卡, 取公积金), else the one it names with a
-    one-character slip (港奥通行证), its thing too ("换身分证"). An item named in English or pinyin
-    ("办passport", "ID card") is named as written (bot.city.slips.OTHER_NAMES)."""
+    one-character slip (港奥通行证), its thing too ("换身分证"). An item named in English or pinyin is read
+    in Chinese first (bot.city.slips.in_chinese): a whole name of it ("办passport", "renew ID card"), or its
+    thing with an English act word beside it ("ID card expired" -> 身份证过期, "withdraw gongjijin" -> 公积金提取),
+    judged by the Chinese act words; the thing alone ("ID card", "shebaoka") names no item, as in Chinese."""
     text = in_chinese(text)
     found = _named_as_written(bookable, text)
     if found:
@@ -191,6 +193,12 @@ class BookAppointment(Handler):
         elif step == "item":
             item = self._item_from(turn, turn.text)
             if not item:
+                # a thing whose item is bookable ("身份证", "办ID card", "gongjijin"): the items that fit, never
+                # "not bookable online"
+                text = in_chinese(turn.text)
+                fit = [i for i in self._bookable_items(turn) if (_thing_of(i) or i) in text]
+                if fit:
+                    return self._ask_item(turn, f"可以网上预约的有：{'、'.join(fit)}。请选择要办的事项：")
                 return self._ask_item(turn, "这个事项暂不支持网上预约，请从下面选择：")
             turn.form.data["item"] = item
         elif step == "hall":
@@ -489,7 +497,7 @@ class BookAppointment(Handler):
         if direct:
             return direct
         catalogue: Catalogue = turn.services.catalogue
-        item = catalogue.get(text) or catalogue.find(text)
+        item = catalogue.get(text) or catalogue.find(text) or catalogue.find(in_chinese(text))   # "ID card expired"
         if item is None or not hasattr(item, "synonyms"):
             return None
         for word in (item.name, *item.synonyms):

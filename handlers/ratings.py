@@ -80,7 +80,7 @@ def _declines_first(text: str) -> str | None:
 
 # A no to the phone said with the level ("不满意 电话不留 就是想说太慢了", "非常不满意，不留电话了，等了两个钟头",
 # "差评 号码就不留了"): the phone declined, the rest a comment. The no is a clause of its own, the citizen's
-# choice about their own number, said right after the level or at the end; never a clause of a story about
+# choice about their own number, a clause of its own anywhere (see _NAMES_THE_PHONE); never a clause of a story about
 # staff ("留了电话不给回", "窗口号码不给 让我们干等", "工作人员不给电话号码", "手机不给用", "他们说 不留 就不给办").
 _PHONE_DECLINED = re.compile(r"(?:哎|唉|那|算了|我)*(?:"
                              r"(?:电话|号码|手机号?|联系方式)(?:号码)?(?:就|也|我|还是)?"
@@ -88,6 +88,12 @@ _PHONE_DECLINED = re.compile(r"(?:哎|唉|那|算了|我)*(?:"
                              r"(?:不留|不用留|不想留|不方便留|不给)(?:电话|号码|手机号?|联系方式)|"
                              r"不留|不用留|不想留)(?:了|哈|嘛|哦|啊|你们?)*")
 _CLAUSE = re.compile(r"[^\s，,。！!；;~～…]+")
+# A no in a middle clause ("不满意 排了两小时队 不留电话了 你们看着办") names the phone or the wish (不想留):
+# a bare 不留 there is a story ("他们说 不留 就不给办"). A bare 不给 after the phone ends the message only
+# ("不满意 电话不给"), never "窗口号码不给 让我们干等".
+_NAMES_THE_PHONE = re.compile(r"电话|号码|手机|联系方式|不想留|不用留|不方便留")
+_PHONE_REFUSED_LAST = re.compile(r"(?:哎|唉|那|算了|我)*(?:电话|号码|手机号?|联系方式)(?:号码)?(?:就|也|我|还是)?不给"
+                                 r"(?:了|哈|嘛|哦|啊)*")
 
 
 def _declined_with_the_level(words: str) -> str | None:
@@ -96,10 +102,13 @@ def _declined_with_the_level(words: str) -> str | None:
     lead = LEADS_WITH_LEVEL.match(words)
     rest = words[lead.end():] if lead else words
     clauses = list(_CLAUSE.finditer(rest))
-    for clause in (clauses[:1] + clauses[-1:]) if clauses else ():
-        if _PHONE_DECLINED.fullmatch(clause.group(0)):
-            return re.sub(r"^[\s，,。！!；;~～…]+|[\s，,。！!；;~～…]+$", "",
-                          rest[:clause.start()] + rest[clause.end():]).strip()
+    for n, clause in enumerate(clauses):
+        said = clause.group(0)
+        at_an_end = n in (0, len(clauses) - 1)
+        if (_PHONE_DECLINED.fullmatch(said) and (at_an_end or _NAMES_THE_PHONE.search(said))) \
+                or (n == len(clauses) - 1 and _PHONE_REFUSED_LAST.fullmatch(said)):
+            after = re.sub(r"^[\s，,。！!；;~～…]+", "", rest[clause.end():])   # (the separator before it kept)
+            return re.sub(r"^[\s，,。！!；;~～…]+|[\s，,。！!；;~～…]+$", "", rest[:clause.start()] + after).strip()
     return None
 
 

@@ -52,12 +52,18 @@ _ZAIXIA_WORD = re.compile(r"在下(?:班|面|方|周|午|个|边|载|雨|次|一
 # stop word: "姓王名建国本人", "单名一个磊字"), never a longer run ("我姓张 名下有套房").
 _SURNAME_THEN_GIVEN = re.compile(r"姓([\u4e00-\u9fff]{1,2})[\s，,]*(?:名字?(?:叫做|叫|是)?|单名(?:一个)?|双名|叫做?)[\s:：]*"
                                  r"([\u4e00-\u9fff]+)")
-# The citizen's own surname: 姓 opening the message or a clause, or after 我 / 免贵 / 本人 / 在下 / 鄙人
-# (never "他姓王名字叫建国", "我老公姓李名强", "一个姓王名叫王五的").
-_OWN_SURNAME_BEFORE = ("我", "免贵", "本人", "在下", "鄙人", "敝人", "小女子")
-# Characters of a given name said apart that are talk about the name, not the name ("名字写错了",
-# "名字我不知道", "叫什么来着", "名不详", "名字是两个字"); 有 / 得 / 知 / 道 / 好 are kept (王有才, 李得胜).
-_NOT_GIVEN = re.compile(r"[你我他她它啥吗呢吧嘛哈哦嗯噢呀啊么说是不没这那哪谁怎咋错忘改记详个几两]|写|打|清楚")
+# The citizen's own surname: 姓 anywhere ("我姓王", "你好姓王名建国", "嗯姓王名建国", "持卡人姓王名建国"),
+# except after another person ("他姓王名字叫建国", "我老公姓李名强", "我妈姓张名丽", "工作人员姓王名建国").
+_OTHER_PERSON_BEFORE = re.compile(r"(?:他|她|它|他们|她们|老公|老婆|爱人|丈夫|妻子|媳妇|对象|男朋友|女朋友|爸|妈|父亲|"
+                                  r"母亲|儿子|女儿|孩子|娃|闺女|哥|姐|弟|妹|爷|奶|外公|外婆|姥姥|姥爷|公公|婆婆|岳父|"
+                                  r"岳母|叔|姨|舅|伯|朋友|同事|邻居|同学|领导|老板|亲戚|一个|有个|那位|这位|那人|这人|"
+                                  r"对方|人家|别人|员|师傅|老师|医生|经理|长)$")
+# A given name said apart that is talk about the name, not the name ("名字写错了", "名字我不知道",
+# "叫什么来着", "名不详", "名字是两个字"), the same for a humble 在下 ("在下何不凡" is 何不凡).
+# Talk is told by whole phrases, never by single characters: 何不凡, 王志详, 李不群 are names.
+_NOT_GIVEN = re.compile(r"[你我他她它啥吗呢吧嘛么谁哪怎咋]|写错|打错|错了|弄错|搞错|改[了过一下成]|不记得|记不|忘|想不|"
+                        r"不知|不晓得|不清楚|什么|不出|不上|不起|[一两三几]个|这个|那个|"
+                        r"^(?:不详|未知|不明|没有|无|保密|不告诉|不说|不便|是|叫|说)$")
 _NOT_A_NAME_END = re.compile(r"(区|县|市|路|街|号|镇|乡|村|院|局|中心|大厅|证|码|卡|费|金|保|店|楼|厂|站)$")
 _HAN = "\u4e00-\u9fff"
 _SEGMENT = re.compile(rf"[{_HAN}·•]+")
@@ -139,9 +145,8 @@ def _without_identifiers(text: str) -> str:
 
 
 def _own_surname(text: str, at: int) -> bool:
-    """姓 at `at` gives the citizen's own surname: it opens the message or a clause, or follows 我 / 免贵…"""
-    before = text[:at].rstrip()
-    return not before or not re.match(rf"[{_HAN}]", before[-1]) or before.endswith(_OWN_SURNAME_BEFORE)
+    """姓 at `at` gives the citizen's own surname: anywhere but after another person (他, 我老公, 我妈…)."""
+    return not _OTHER_PERSON_BEFORE.search(text[:at].rstrip())
 
 
 def _given_said_apart(run: str) -> str | None:

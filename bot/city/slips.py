@@ -81,7 +81,8 @@ OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "港澳通行证": ("hong kong macau pass", "hk macau pass", "hong kong and macau pass", "hk pass",
               "hk passport", "hong kong passport", "macau passport", "gangao tongxingzheng"),
     "台湾通行证": ("taiwan pass", "taiwan permit", "taiwan travel permit", "taiwan tongxingzheng"),
-    "签注": ("visa endorsement", "travel endorsement", "qianzhu"),
+    "签注": ("visa endorsement", "travel endorsement", "hk macau endorsement", "hong kong macau endorsement",
+           "hong kong and macau endorsement", "hk endorsement", "macau endorsement", "gangao qianzhu", "qianzhu"),
     "不动产登记": ("real estate registration", "property registration", "budongchan dengji"),
 }
 # Things of the items above said in English or pinyin without the act: written as the Chinese thing.
@@ -108,4 +109,26 @@ def in_chinese(text: str | None) -> str:
         return text
     for pattern, item in sorted(_OTHER_NAMES, key=lambda p: -len(p[0].pattern)):
         text = pattern.sub(item, text)
-    return text
+    # English act words next to a thing, written as the Chinese act after it ("lost social security card" ->
+    # "社保卡丢了", "ID card expired" -> "身份证过期", "renewal of ID card" -> "身份证换"): then the Chinese act
+    # logic decides, as for "社保卡丢了", "身份证过期" ("lost ID card" -> "身份证丢了", as in Chinese no item).
+    while True:
+        written = text
+        for thing, acts in _ENGLISH_ACTS.items():
+            for english, act in acts:
+                text = re.sub(rf"(?<![a-z])(?:{english})(?![a-z])[\s\-]*(?:(?:of|for|my|the|a|an|this|that)\s+)*"
+                              rf"{thing}", thing + act, text, flags=re.I)
+                text = re.sub(rf"{thing}[\s\-]*(?:(?:is|was|has|have|got|been|just)\s+)*(?:{english})(?![a-z])",
+                              thing + act, text, flags=re.I)
+        if text == written:
+            return text
+
+
+# English act words of a thing (THINGS) and the Chinese act they are.
+_BOOK = [(r"book(?:ing)?|apply(?:ing)?(?:\s+for)?|application\s+for", "办")]
+_ENGLISH_ACTS: dict[str, list[tuple[str, str]]] = {
+    "身份证": [(r"renew(?:al|ing|ed)?|replac(?:e|ing|ement)|new", "换"), (r"expired?|expires|expiring", "过期"),
+            (r"lost|stolen", "丢了"), *_BOOK],
+    "社保卡": [(r"replac(?:e|ing|ement)|reissue|renew(?:al|ing)?", "补办"), (r"lost|stolen", "丢了"), *_BOOK],
+    "公积金": [(r"withdraw(?:al|ing|n)?|take\s+out", "提取"), *_BOOK],
+}

@@ -316,3 +316,23 @@ def test_an_english_name_is_a_whole_phrase_of_the_item_with_its_act(text, item):
 def test_an_items_act_said_apart_is_a_word_of_the_act_never_one_character_of_another_word(text, item):
     from handlers.appointments import _named_item
     assert _named_item(HALL_ITEMS, text) == item
+
+
+@pytest.mark.parametrize("text, item", [
+    ("replace my lost ID card", "身份证换领"), ("ID card renew", "身份证换领"), ("renewal of ID card", "身份证换领"),
+    ("HK Macau endorsement", "签注"), ("Hong Kong Macau endorsement 预约", "签注"), ("withdraw gongjijin", "公积金提取"),
+    ("apply for social security card", "社保卡补办"), ("lost ID card", None), ("ID card丢了", None), ("book ID card", None),
+])
+def test_an_english_act_word_beside_a_thing_is_its_act_as_in_chinese(text, item):
+    """"lost ID card" is "身份证丢了", "book ID card" is "办身份证": no item, as in Chinese."""
+    from handlers.appointments import _named_item
+    assert _named_item(HALL_ITEMS, text) == item
+
+
+@pytest.mark.parametrize("text, written", [
+    ("ID card expired", "身份证过期"), ("lost social security card", "社保卡丢了"), ("my ID card was stolen", "my 身份证丢了"),
+    ("renewal of ID card", "身份证换"), ("provident fund balance", "公积金 balance"),
+])
+def test_an_english_act_word_is_written_after_its_thing_in_chinese(text, written):
+    from bot.city.slips import in_chinese
+    assert in_chinese(text) == written

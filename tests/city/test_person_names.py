@@ -130,3 +130,32 @@ def test_words_beginning_with_zaixia_give_no_name(said):
 def test_a_humble_zaixia_still_gives_the_name():
     assert find_person_name("在下刘德华") == "刘德华"
     assert find_person_name("在下王建国") == "王建国"
+
+
+@pytest.mark.parametrize("said, name", [
+    ("你好姓王名建国", "王建国"), ("嗯姓王名建国", "王建国"), ("好的姓张名伟", "张伟"), ("哦姓李名娜", "李娜"),
+    ("那个姓王名建国", "王建国"), ("持卡人姓王名建国", "王建国"), ("您好姓王名建国", "王建国"), ("本人姓王名建国", "王建国"),
+])
+def test_a_name_said_in_parts_after_a_greeting_or_filler_is_the_citizens(said, name):
+    assert find_person_name(said) == name
+
+
+@pytest.mark.parametrize("said", [
+    "他姓王名建国", "她姓李名娜", "我老公姓李名强", "我老婆姓李名娜", "我爸姓王名建国", "我妈姓张名丽",
+    "我儿子姓王名小明", "我女儿姓张名丽", "工作人员姓王名建国",
+])
+def test_a_name_said_in_parts_after_another_person_is_not_the_citizens(said):
+    assert find_person_name(said) is None
+
+
+@pytest.mark.parametrize("said, name", [
+    ("我姓何名不凡", "何不凡"), ("在下何不凡", "何不凡"), ("我姓王名志详", "王志详"), ("我叫何不凡", "何不凡"),
+    ("姓李名不群", "李不群"), ("在下王志详", "王志详"), ("免贵姓何 名不凡", "何不凡"),
+])
+def test_a_given_name_with_characters_of_talk_is_still_a_name(said, name):
+    assert find_person_name(said) == name
+
+
+@pytest.mark.parametrize("said", ["我姓王名字忘了", "我姓王名字想不起来了", "我姓王名叫不上来", "姓王名字搞错了"])
+def test_more_talk_about_a_name_said_in_parts_is_no_given_name(said):
+    assert find_person_name(said) is None

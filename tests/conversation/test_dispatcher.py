@@ -1255,3 +1255,31 @@ def test_a_question_opened_as_one_about_the_booking_itself_goes_to_the_booking(c
 def test_a_yes_said_first_then_a_question_at_the_card_submits(chat, fake_runtime, said):
     _complaint_at_its_card(chat)
     assert "已为您提交" in chat.say(said)
+
+
+@pytest.mark.parametrize("said, note", [("不满意 排了两小时队 不留电话了 你们看着办", "排了两小时队 你们看着办"),
+                                        ("不满意，排了两小时队，不留电话了，你们看着办", "排了两小时队，你们看着办"),
+                                        ("非常不满意 等了很久 电话不留 太慢", "等了很久 太慢"),
+                                        ("不满意 等太久 号码不给了 下次不来了", "等太久 下次不来了"),
+                                        ("不满意 等了很久 不想留 太慢", "等了很久 太慢"),
+                                        ("不满意 电话不给", ""), ("非常不满意 等了一上午 号码不给", "等了一上午")])
+def test_a_no_to_the_phone_in_a_clause_of_its_own_anywhere_keeps_the_rest(said, note):
+    from handlers.ratings import _declined_with_the_level
+    assert _declined_with_the_level(said) == note
+
+
+@pytest.mark.parametrize("said", ["不满意 排队 窗口号码不给 让我们干等", "不满意 等了很久 留了电话不给回 太差",
+                                  "不满意 等了很久 工作人员不给电话号码 太差", "不满意 排队 他们说 不留 就不给办",
+                                  "不满意 排队 窗口号码不给"])
+def test_a_story_about_staff_and_phones_in_a_middle_clause_is_no_no_to_the_phone(said):
+    from handlers.ratings import _declined_with_the_level
+    assert _declined_with_the_level(said) is None
+
+
+def test_a_bad_rating_declining_the_phone_in_a_middle_clause_asks_no_phone(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("社保")
+    reply = chat.say("不满意 排了两小时队 不留电话了 你们看着办")
+    assert "已登记回访" in reply and "手机号" not in reply
+    [task] = fake_runtime.services.callbacks.open_tasks()
+    assert task.get("notes") == ["排了两小时队 你们看着办"]

@@ -449,3 +449,28 @@ def test_a_booking_with_the_half_day_in_english_takes_it(chat, fake_runtime, tra
     chat.say(said)
     form = _complaint_form(fake_runtime, chat)
     assert form.intent == "book_appointment" and form.data["part"] == part
+
+
+@pytest.mark.parametrize("said, item", [("ID card expired", "身份证换领"), ("lost social security card", "社保卡补办"),
+                                        ("replace my lost ID card", "身份证换领"), ("HK Macau endorsement", "签注"),
+                                        ("renewal of ID card", "身份证换领")])
+def test_an_item_step_answered_in_english_with_an_act_word_takes_the_item(chat, fake_runtime, said, item):
+    chat.bind(WANG)
+    chat.say("我要预约")
+    chat.say(said)
+    assert _complaint_form(fake_runtime, chat).data.get("item") == item
+
+
+@pytest.mark.parametrize("said, fits", [("book ID card", "身份证换领"), ("办ID card", "身份证换领"), ("shenfenzheng", "身份证换领"),
+                                        ("gongjijin", "公积金提取"), ("shebaoka", "社保卡补办"), ("身份证丢了", "身份证换领")])
+def test_a_thing_whose_item_is_bookable_is_told_the_items_that_fit_never_not_bookable(chat, fake_runtime, said, fits):
+    chat.bind(WANG)
+    chat.say("我要预约")
+    reply = chat.say(said)
+    assert "暂不支持" not in reply and f"可以网上预约的有：{fits}" in reply
+
+
+def test_an_item_step_naming_nothing_bookable_is_still_told_so(chat, fake_runtime):
+    chat.bind(WANG)
+    chat.say("我要预约")
+    assert "暂不支持网上预约" in chat.say("办理养犬证")
