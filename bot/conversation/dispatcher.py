@@ -736,6 +736,15 @@ class Dispatcher:
         answer, or a request of another service (the form offers itself back after it)."""
         slot = self._asked_slot(form)
         handler = self.handlers.get(form.intent)
+        if slot is not None and handler is not None and form.step == "slots" and not slot.free_text:
+            # "先问一下 投诉要多久才处理？" where a phone or a code is asked: the handler answers it, whatever
+            # service the model hears in it (a guide's menu is no answer)
+            said = (msg.words or msg.text).strip()
+            if _OPENS_A_QUESTION.search(said) and _ASKS.search(said) and _ABOUT_THE_REQUEST.search(said) \
+                    and not forms.slot_values_in(handler, said):
+                answer = handler.answers_on_the_way(said)
+                if answer:
+                    return [Text(f"{answer}。我们先把这件事办完：{slot.prompt}（回复“取消”结束）")]
         if slot is None or not slot.free_text or handler is None or form.step != "slots":
             return None
         words = (msg.words or msg.text).strip()

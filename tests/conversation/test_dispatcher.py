@@ -1283,3 +1283,12 @@ def test_a_bad_rating_declining_the_phone_in_a_middle_clause_asks_no_phone(chat,
     assert "已登记回访" in reply and "手机号" not in reply
     [task] = fake_runtime.services.callbacks.open_tasks()
     assert task.get("notes") == ["排了两小时队 你们看着办"]
+
+
+def test_a_question_about_the_request_opened_as_one_where_the_phone_is_asked_is_answered(chat, fake_runtime):
+    assert "手机号" in chat.say("我要投诉 楼下烧烤店油烟太大 在武侯区玉林北路 这个礼拜天天晚上都这样")
+    asking = fake_runtime.sessions.load(chat.user_key).form.asking
+    reply = chat.say("先问一下 投诉要多久才处理？")
+    assert "我们先把这件事办完" in reply and "派单" in reply and "手机号" in reply
+    form = fake_runtime.sessions.load(chat.user_key).form
+    assert form.intent == "file_complaint" and form.asking == asking and "contact" not in form.slots
