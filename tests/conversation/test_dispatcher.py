@@ -1115,7 +1115,8 @@ def test_a_cancel_turned_down_with_a_yes_confirms(chat):
 
 @pytest.mark.parametrize("question", ["如果约了到时候去不成，能取消不？", "约好了临时有事可以取消吗", "取消的话要扣分不",
                                       "到时候去不了能不能取消哦"])
-def test_a_question_about_cancelling_a_booking_cancels_nothing(chat, fake_runtime, question):
+def test_a_question_about_cancelling_a_booking_cancels_nothing(chat, fake_runtime, question, travel):
+    travel(at("2026-11-20T10:00"))                # a Friday: 下周二 / 下周三 are working days in the window
     chat.bind(WANG)
     chat.say("预约 锦江区 居住证 下周二上午")
     before = fake_runtime.sessions.load(chat.user_key).form
@@ -1151,7 +1152,8 @@ def _reads_as(monkeypatch, fake_runtime, marker: str, intent: str, confidence: f
     ("对了 问你个事 大厅停车收费不", "out_of_scope"), ("先不说这个 大厅停车好停不", "bind_identity"),
 ])
 def test_a_question_opened_as_one_in_a_booking_is_never_a_complaint_and_the_booking_goes_on(
-        chat, fake_runtime, monkeypatch, opened, read_as):
+        chat, fake_runtime, monkeypatch, opened, read_as, travel):
+    travel(at("2026-11-20T10:00"))                # a Friday: 下周二 / 下周三 are working days in the window
     _reads_as(monkeypatch, fake_runtime, "停车", read_as)
     chat.bind(WANG)
     chat.say("预约 下周二上午")
@@ -1165,7 +1167,8 @@ def test_a_question_opened_as_one_in_a_booking_is_never_a_complaint_and_the_book
     assert form.data["item"] == "社保卡补办" and form.data["district"] == "锦江区" and form.data["date"] == held["date"]
 
 
-def test_a_question_opened_as_one_in_a_booking_keeps_its_numbered_choices(chat, fake_runtime, monkeypatch):
+def test_a_question_opened_as_one_in_a_booking_keeps_its_numbered_choices(chat, fake_runtime, monkeypatch, travel):
+    travel(at("2026-11-20T10:00"))                # a Friday: 下周二 / 下周三 are working days in the window
     _reads_as(monkeypatch, fake_runtime, "停车", "file_complaint")
     chat.bind(WANG)
     chat.say("预约 下周二上午")                       # the items offered by number
@@ -1241,7 +1244,8 @@ def test_a_question_at_the_card_the_model_reads_as_a_yes_submits_nothing(chat, f
     assert form is not None and form.intent == "file_complaint"
 
 
-def test_a_question_opened_as_one_about_the_booking_itself_goes_to_the_booking(chat, fake_runtime, monkeypatch):
+def test_a_question_opened_as_one_about_the_booking_itself_goes_to_the_booking(chat, fake_runtime, monkeypatch, travel):
+    travel(at("2026-11-20T10:00"))                # a Friday: 下周二 / 下周三 are working days in the window
     chat.bind(WANG)
     chat.say("预约 锦江区 居住证")
     _reads_as(monkeypatch, fake_runtime, "先问一下", "book_appointment")
