@@ -374,13 +374,23 @@ def _name_led_by_an_adverb(said: str, happens: re.Match) -> int | None:
 _HOUSE_NUMBER = re.compile(r"[0-9一二三四五六七八九十]+(?:号|栋|幢|座|单元|楼|号楼|号院)$")
 
 
+def _bare(clause: str) -> str:
+    """A clause without the words around its place (就在 …, … 那边 / 旁边)."""
+    return _PLACE_TAIL.sub("", _PLACE_LEAD.sub("", clause))
+
+
+def _bare_clauses(said: str) -> list[str]:
+    """The message's clauses, each bare, the empty ones left out."""
+    return [b for b in (_bare(c) for c in CLAUSE.findall(said)) if b]
+
+
 def _place_parts(clauses: list[str], known: Known = None) -> list[str]:
     """The clauses right after a place that only name more of it (a street, a compound, a landmark,
     a building's number; a short name between them: 金牛区 花照壁 一品天下旁边那个小区), up to the
     last such named one."""
     parts, named = [], 0
     for clause in clauses:
-        bare = _PLACE_TAIL.sub("", _PLACE_LEAD.sub("", clause))
+        bare = _bare(clause)
         if not bare or _ASKING.search(clause) or TIME.search(clause) or find_identifiers(clause) \
                 or _HAPPENS.search(without_places(bare, known)):
             break
@@ -496,10 +506,7 @@ def names_only_a_place(text: str, known: Known = None) -> bool:
     if not said or TIME.search(said) or _ASKING.search(said) or find_identifiers(said):
         return False
     named = False
-    for clause in CLAUSE.findall(said):
-        clause = _PLACE_TAIL.sub("", _PLACE_LEAD.sub("", clause))
-        if not clause:
-            continue
+    for clause in _bare_clauses(said):
         if _named_place(clause, known):
             if not _only_a_place_after_it(clause, known):
                 return False
@@ -519,10 +526,7 @@ def plain_place(held: str | None, text: str, known: Known = None) -> str | None:
             or re.search(r"[?？]", said) or find_identifiers(said) or corrects(said) or _TOLD_BY_EVENT.search(said):
         return None
     named = False
-    for clause in CLAUSE.findall(said):
-        clause = _PLACE_TAIL.sub("", _PLACE_LEAD.sub("", clause))
-        if not clause:
-            continue
+    for clause in _bare_clauses(said):
         if _HAPPENS.search(without_places(clause, known)):
             return None
         if _named_place(clause, known) and not _only_a_place_after_it(clause, known):
